@@ -1,0 +1,74 @@
+/*
+** bootstrap: the executable Lambda's provided.al2023 runtime starts.
+** Reads the environment, sets up the Runtime API client and the Lua host,
+** and hands both to the runtime loop.
+*/
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "lua_host.h"
+#include "runtime_api.h"
+#include "runtime_loop.h"
+#include "version.h"
+
+static const char *env_or (const char *name, const char *fallback) {
+  const char *v = getenv(name);
+  return (v != NULL && v[0] != '\0') ? v : fallback;
+}
+
+int main (int argc, char **argv) {
+  struct host_config cfg;
+  struct runtime_api *api;
+  struct lua_host *host;
+  const char *endpoint;
+  char err[256];
+  int status;
+
+  /* Lambda may freeze or kill us at any moment: never hold output back. */
+  setvbuf(stdout, NULL, _IONBF, 0);
+  setvbuf(stderr, NULL, _IONBF, 0);
+  /* A peer that closes its end must be an error return, not a signal. */
+  signal(SIGPIPE, SIG_IGN);
+
+  if (argc > 1 && strcmp(argv[1], "--version") == 0) {
+    printf("%s\n", LUA_LAMBDA_USER_AGENT);
+    return 0;
+  }
+  endpoint = env_or("AWS_LAMBDA_RUNTIME_API", NULL);
+  if (endpoint == NULL) {
+    log_runtime("AWS_LAMBDA_RUNTIME_API is not set: bootstrap runs under "
+                "AWS Lambda or a local Runtime API (see README.md)");
+    return 1;
+  }
+
+  memset(&cfg, 0, sizeof(cfg));
+  /* Container images pass the handler as CMD; zips set _HANDLER. */
+  cfg.handler = argc > 1 ? argv[1] : env_or("_HANDLER", NULL);
+  cfg.task_root = env_or("LAMBDA_TASK_ROOT", ".");
+  cfg.layer_root = "/opt";
+  cfg.function.function_name = env_or("AWS_LAMBDA_FUNCTION_NAME", NULL);
+  cfg.function.function_version =
+    env_or("AWS_LAMBDA_FUNCTION_VERSION", NULL);
+  cfg.function.memory_size = env_or("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", NULL);
+  cfg.function.log_group_name = env_or("AWS_LAMBDA_LOG_GROUP_NAME", NULL);
+  cfg.function.log_stream_name = env_or("AWS_LAMBDA_LOG_STREAM_NAME", NULL);
+
+  api = runtime_api_new(endpoint, err, sizeof(err));
+  if (api == NULL) {
+    log_runtime("%s", err);
+    return 1;
+  }
+  host = lua_host_new(err, sizeof(err));
+  if (host == NULL) {
+    log_runtime("%s", err);
+    runtime_api_free(api);
+    return 1;
+  }
+  status = runtime_loop_run(api, host, &cfg);
+  lua_host_free(host);
+  runtime_api_free(api);
+  return status;
+}

@@ -1,0 +1,45 @@
+/*
+** The context object handed to every handler call:
+**   aws_request_id, invoked_function_arn, function_name, function_version,
+**   memory_limit_in_mb, log_group_name, log_stream_name, deadline_ms,
+**   trace_id, tenant_id, identity, client_context,
+**   get_remaining_time_in_millis()
+*/
+#ifndef LUA_LAMBDA_CONTEXT_H
+#define LUA_LAMBDA_CONTEXT_H
+
+#include <stdint.h>
+
+#include <lua.h>
+
+#include "invocation.h"
+
+/* What is the same for every invocation of this function. */
+struct function_info {
+  const char *function_name;     /* AWS_LAMBDA_FUNCTION_NAME */
+  const char *function_version;  /* AWS_LAMBDA_FUNCTION_VERSION */
+  const char *memory_size;       /* AWS_LAMBDA_FUNCTION_MEMORY_SIZE */
+  const char *log_group_name;    /* AWS_LAMBDA_LOG_GROUP_NAME */
+  const char *log_stream_name;   /* AWS_LAMBDA_LOG_STREAM_NAME */
+};
+
+/*
+** Pushes the table of fields every context shares. current_deadline is
+** read by get_remaining_time_in_millis() when it is called without the
+** context (context.get_remaining_time_in_millis()); it must outlive L.
+*/
+void context_push_shared (lua_State *L, const struct function_info *info,
+                          const int64_t *current_deadline);
+
+/*
+** Pushes the context for inv, copying the shared fields from the table
+** at shared_idx. When a JSON header (client context, identity) does not
+** decode, pushes a message instead and returns non-zero.
+*/
+int context_push (lua_State *L, int shared_idx,
+                  const struct invocation *inv);
+
+/* Milliseconds since the epoch, from the wall clock Lambda's deadline uses. */
+int64_t context_now_ms (void);
+
+#endif

@@ -1,0 +1,32 @@
+/*
+** The wire codec: every event decode and every result encode goes through
+** these three functions, so replacing the codec touches one file
+** (json_codec.c).
+*/
+#ifndef LUA_LAMBDA_JSON_CODEC_H
+#define LUA_LAMBDA_JSON_CODEC_H
+
+#include <stddef.h>
+
+#include <lua.h>
+
+/*
+** Sets the codec up in L (and makes "cjson" / "cjson.safe" requirable by
+** user code). Raises a Lua error on failure; call it protected.
+*/
+void json_codec_open (lua_State *L);
+
+/*
+** Decodes len bytes of JSON text and pushes the value. On failure pushes
+** an error message instead. Returns LUA_OK or the lua_pcall status.
+*/
+int json_codec_decode (lua_State *L, const char *text, size_t len);
+
+/*
+** Encodes the value at idx and pushes the JSON text as a string. On
+** failure pushes an error message instead. Returns LUA_OK or the
+** lua_pcall status.
+*/
+int json_codec_encode (lua_State *L, int idx);
+
+#endif

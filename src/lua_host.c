@@ -1,0 +1,470 @@
+#include "lua_host.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <lauxlib.h>
+#include <lualib.h>
+
+#include "buffer.h"
+#include "embedded_lua.h"
+#include "error_body.h"
+#include "json_codec.h"
+
+/* Once loaded, slot 1 of the host's stack holds the invoke closure. */
+#define INVOKE_SLOT 1
+
+struct lua_host {
+  lua_State *L;
+  int64_t deadline_ms;              /* of the invocation under way */
+  const struct host_config *cfg;    /* during lua_host_load */
+  const struct invocation *inv;     /* during lua_host_invoke */
+  struct host_outcome *out;
+  struct buffer error_body;
+  char error_type[128];
+};
+
+/* Registry key of the traceback of the last error; the address is unique. */
+static const char traceback_key = 't';
+
+static const char out_of_memory_body[] =
+  "{\"errorMessage\":\"not enough memory\","
+  "\"errorType\":\"Runtime.OutOfMemory\",\"stackTrace\":[]}";
+
+/*
+** Message handler for every call into user code: remembers the traceback
+** and passes the error object on untouched, so a table keeps its type.
+*/
+static int msghandler (lua_State *L) {
+  static const char runtime_frame[] = "\n\t[C]: in ?";
+  size_t len, tail = sizeof(runtime_frame) - 1;
+  const char *tb;
+  luaL_traceback(L, L, NULL, 1);                      /* [err, traceback] */
+  /* The last frame is the runtime's own C function: not the user's news. */
+  tb = lua_tolstring(L, -1, &len);
+  if (len >= tail && memcmp(tb + len - tail, runtime_frame, tail) == 0)
+    lua_pushlstring(L, tb, len - tail);          /* [err, tb, trimmed] */
+  lua_rawsetp(L, LUA_REGISTRYINDEX, &traceback_key);
+  lua_settop(L, 1);                                   /* [err] */
+  return 1;
+}
+
+static void forget_traceback (lua_State *L) {
+  lua_pushnil(L);
+  lua_rawsetp(L, LUA_REGISTRYINDEX, &traceback_key);
+}
+
+/* Records a failure; type is both the body's errorType and the header. */
+static void set_failure (struct lua_host *h, const char *header_type,
+                         const char *body_type, const char *message,
+                         size_t len, const char *traceback) {
+  struct host_outcome *out = h->out;
+  out->failed = 1;
+  if (error_body_build(&h->error_body, body_type, message, len,
+                       traceback) != 0) {
+    out->error_type = "Runtime.OutOfMemory";
+    out->body = out_of_memory_body;
+    out->len = sizeof(out_of_memory_body) - 1;
+    return;
+  }
+  snprintf(h->error_type, sizeof(h->error_type), "%s", header_type);
+  out->error_type = h->error_type;
+  out->body = h->error_body.data;
+  out->len = h->error_body.len;
+}
+
+/* A failure of the runtime's own (Runtime.<Reason>) with message on top. */
+static void runtime_failure (struct lua_host *h, const char *type,
+                             const char *fmt) {
+  lua_State *L = h->L;
+  size_t len;
+  const char *msg;
+  lua_pushfstring(L, fmt, lua_tostring(L, -1));
+  msg = lua_tolstring(L, -1, &len);
+  set_failure(h, type, type, msg, len, NULL);
+}
+
+/* Pushes a message for any error object, as lua.c's msghandler would. */
+static void push_message (lua_State *L, int idx) {
+  int t = lua_type(L, idx);
+  if (t == LUA_TSTRING || t == LUA_TNUMBER) {
+    luaL_tolstring(L, idx, NULL);
+    return;
+  }
+  if (luaL_getmetafield(L, idx, "__tostring") != LUA_TNIL) {
+    lua_pop(L, 1);
+    luaL_tolstring(L, idx, NULL);
+    return;
+  }
+  /* A plain table says most about itself as JSON. */
+  if (t == LUA_TTABLE) {
+    if (json_codec_encode(L, idx) == LUA_OK)
+      return;
+    lua_pop(L, 1);
+  }
+  lua_pushfstring(L, "(error object is a %s value)", luaL_typename(L, idx));
+}
+
+/*
+** [err, prefix] -> [type, message]. Reads errorType and errorMessage
+** from a table; may run metamethods, so it is always called protected.
+*/
+static int describe_error (lua_State *L) {
+  if (lua_type(L, 1) != LUA_TTABLE ||
+      lua_getfield(L, 1, "errorType") != LUA_TSTRING) {
+    lua_settop(L, 2);
+    lua_pushliteral(L, "Error");
+  }                                               /* [err, prefix, type] */
+  if (lua_type(L, 1) != LUA_TTABLE ||
+      lua_getfield(L, 1, "errorMessage") != LUA_TSTRING) {
+    lua_settop(L, 3);
+    push_message(L, 1);
+  }                                     /* [err, prefix, type, message] */
+  lua_pushvalue(L, 2);
+  lua_insert(L, -2);
+  lua_concat(L, 2);                     /* [err, prefix, type, message] */
+  return 2;
+}
+
+/*
+** Reports the error object on top of the stack, raised with status.
+** fixed_type, when given, is the type of the report (init errors);
+** otherwise the object's own type becomes Function.<Type>. prefix goes
+** before the message.
+*/
+static void report_error (struct lua_host *h, int status,
+                          const char *fixed_type, const char *prefix) {
+  lua_State *L = h->L;
+  int err = lua_gettop(L);
+  const char *type, *msg, *traceback;
+  size_t len;
+  char header[128];
+  if (status == LUA_ERRMEM) {
+    set_failure(h, "Runtime.OutOfMemory", "Runtime.OutOfMemory",
+                "not enough memory", strlen("not enough memory"), NULL);
+    return;
+  }
+  lua_rawgetp(L, LUA_REGISTRYINDEX, &traceback_key);   /* [err, tb] */
+  traceback = lua_tostring(L, -1);
+  lua_pushcfunction(L, describe_error);
+  lua_pushvalue(L, err);
+  lua_pushstring(L, prefix != NULL ? prefix : "");
+  if (lua_pcall(L, 2, 2, 0) != LUA_OK) {     /* [err, tb, type, message] */
+    lua_pop(L, 1);
+    lua_pushliteral(L, "Error");
+    lua_pushfstring(L, "%s(error object is a %s value)",
+                    prefix != NULL ? prefix : "", luaL_typename(L, err));
+  }
+  type = lua_tostring(L, -2);
+  msg = lua_tolstring(L, -1, &len);
+  if (fixed_type != NULL) {
+    set_failure(h, fixed_type, fixed_type, msg, len, traceback);
+  } else {
+    error_header_type(header, sizeof(header), "Function", type);
+    set_failure(h, header, type, msg, len, traceback);
+  }
+  forget_traceback(L);
+}
+
+/*
+** The invoke closure: upvalue 1 is the handler, upvalue 2 the shared
+** context fields; argument 1 is the host. Returns the JSON text of the
+** result, or nothing after recording a failure.
+*/
+static int invoke (lua_State *L) {
+  struct lua_host *h = lua_touserdata(L, 1);
+  const struct invocation *inv = h->inv;
+  int status;
+  lua_settop(L, 0);
+  lua_pushcfunction(L, msghandler);                  /* [msgh] */
+  lua_pushvalue(L, lua_upvalueindex(1));             /* [msgh, handler] */
+  if (json_codec_decode(L, inv->payload.data, inv->payload.len) != LUA_OK) {
+    runtime_failure(h, "Runtime.UnmarshalError",
+                    "could not decode the event as JSON: %s");
+    return 0;
+  }                                           /* [msgh, handler, event] */
+  if (context_push(L, lua_upvalueindex(2), inv) != LUA_OK) {
+    runtime_failure(h, "Runtime.UnmarshalError", "%s");
+    return 0;
+  }                                      /* [msgh, handler, event, ctx] */
+  status = lua_pcall(L, 2, 1, 1);               /* [msgh, result | err] */
+  if (status != LUA_OK) {
+    report_error(h, status, NULL, NULL);
+    return 0;
+  }
+  if (json_codec_encode(L, -1) != LUA_OK) {       /* [msgh, result, json] */
+    runtime_failure(h, "Runtime.MarshalError",
+                    "could not encode the handler's result as JSON: %s");
+    return 0;
+  }
+  h->out->failed = 0;
+  h->out->error_type = NULL;
+  h->out->body = lua_tolstring(L, -1, &h->out->len);
+  return 1;
+}
+
+void lua_host_invoke (struct lua_host *h, const struct invocation *inv,
+                      struct host_outcome *out) {
+  lua_State *L = h->L;
+  int status;
+  lua_settop(L, INVOKE_SLOT);  /* drops the previous result */
+  h->inv = inv;
+  h->out = out;
+  h->deadline_ms = inv->deadline_ms;
+  out->failed = 0;
+  out->body = NULL;
+  out->len = 0;
+  lua_pushvalue(L, INVOKE_SLOT);
+  lua_pushlightuserdata(L, h);
+  status = lua_pcall(L, 1, 1, 0);
+  if (status == LUA_ERRMEM) {
+    lua_settop(L, INVOKE_SLOT);
+    report_error(h, status, NULL, NULL);
+  } else if (status != LUA_OK) {
+    /* A fault of the runtime's own; nothing here may raise again. */
+    const char *msg = lua_tostring(L, -1);
+    if (msg == NULL)
+      msg = "(error object is not a string)";
+    set_failure(h, "Runtime.Unknown", "Runtime.Unknown", msg, strlen(msg),
+                NULL);
+  }
+}
+
+/* Module paths: the task root, then layers, then Lua's defaults. */
+static void set_search_paths (lua_State *L, const struct host_config *cfg) {
+  const char *task = cfg->task_root, *opt = cfg->layer_root;
+  lua_getglobal(L, "package");                         /* [package] */
+  lua_pushfstring(L,
+                  "%s/?.lua;%s/?/init.lua;"
+                  "%s/lua/?.lua;%s/lua/?/init.lua;"
+                  "%s/share/lua/5.4/?.lua;%s/share/lua/5.4/?/init.lua;",
+                  task, task, opt, opt, opt, opt);
+  lua_getfield(L, -2, "path");
+  lua_concat(L, 2);
+  lua_setfield(L, -2, "path");
+  lua_pushfstring(L, "%s/?.so;%s/lua/?.so;%s/lib/lua/5.4/?.so;",
+                  task, opt, opt);
+  lua_getfield(L, -2, "cpath");
+  lua_concat(L, 2);
+  lua_setfield(L, -2, "cpath");
+  lua_pop(L, 1);
+}
+
+/*
+** Pushes the file that would provide module name on package.path, or
+** nil when none does.
+*/
+static void push_search_path (lua_State *L, const char *name) {
+  lua_getglobal(L, "package");                     /* [package] */
+  lua_getfield(L, -1, "searchpath");               /* [package, searchpath] */
+  lua_pushstring(L, name);
+  lua_getfield(L, -3, "path");              /* [package, sp, name, path] */
+  lua_call(L, 2, 1);                               /* [package, file|nil] */
+  lua_remove(L, -2);
+}
+
+/*
+** Loads module name as require would, telling a syntax error apart from
+** a missing module and from an error in its top-level code. Pushes the
+** module and returns 1, or records the init error and returns 0.
+*/
+static int load_module (struct lua_host *h, const char *name) {
+  lua_State *L = h->L;
+  int status, loaded, msgh;
+  const char *file;
+  lua_getfield(L, LUA_REGISTRYINDEX, LUA_LOADED_TABLE);
+  loaded = lua_gettop(L);                              /* [loaded] */
+  if (lua_getfield(L, loaded, name) != LUA_TNIL)
+    return 1;                                          /* [loaded, mod] */
+  lua_pop(L, 1);
+  lua_pushcfunction(L, msghandler);
+  msgh = lua_gettop(L);                                /* [loaded, msgh] */
+  push_search_path(L, name);                     /* [loaded, msgh, file] */
+  file = lua_tostring(L, -1);
+  if (file == NULL) {
+    /* Not a Lua file of ours: a C module, a preload, a custom searcher. */
+    lua_getglobal(L, "require");
+    lua_pushstring(L, name);
+    status = lua_pcall(L, 1, 1, msgh);
+    if (status != LUA_OK) {
+      report_error(h, status, "Runtime.ImportModuleError", "");
+      return 0;
+    }
+    return 1;
+  }
+  status = luaL_loadfilex(L, file, NULL);  /* [loaded, msgh, file, chunk] */
+  if (status != LUA_OK) {
+    lua_pushfstring(L, "cannot load module '%s': %s", name,
+                    lua_tostring(L, -1));
+    set_failure(h,
+                status == LUA_ERRSYNTAX ? "Runtime.UserCodeSyntaxError"
+                                        : "Runtime.ImportModuleError",
+                status == LUA_ERRSYNTAX ? "Runtime.UserCodeSyntaxError"
+                                        : "Runtime.ImportModuleError",
+                lua_tostring(L, -1), lua_rawlen(L, -1), NULL);
+    return 0;
+  }
+  lua_pushstring(L, name);
+  lua_pushvalue(L, -3);                 /* [.., file, chunk, name, file] */
+  status = lua_pcall(L, 2, 1, msgh);       /* [loaded, msgh, file, ret] */
+  if (status != LUA_OK) {
+    char prefix[256];
+    snprintf(prefix, sizeof(prefix),
+             "module '%s' raised an error at load time: ", name);
+    report_error(h, status, "Runtime.ImportModuleError", prefix);
+    return 0;
+  }
+  /* require's bookkeeping: the result, or true, goes in package.loaded. */
+  if (!lua_isnil(L, -1))
+    lua_setfield(L, loaded, name);
+  else
+    lua_pop(L, 1);
+  if (lua_getfield(L, loaded, name) == LUA_TNIL) {
+    lua_pop(L, 1);
+    lua_pushboolean(L, 1);
+    lua_pushvalue(L, -1);
+    lua_setfield(L, loaded, name);
+  }
+  return 1;
+}
+
+static int is_callable (lua_State *L, int idx) {
+  if (lua_type(L, idx) == LUA_TFUNCTION)
+    return 1;
+  if (luaL_getmetafield(L, idx, "__call") == LUA_TNIL)
+    return 0;
+  lua_pop(L, 1);
+  return 1;
+}
+
+/* "a.b.c" is module "a.b" and function "c"; both must be non-empty. */
+static int split_handler (const char *handler, size_t *module_len) {
+  const char *dot, *p;
+  if (handler == NULL || handler[0] == '\0' || handler[0] == '.')
+    return 0;
+  for (p = handler; *p != '\0'; p++) {
+    if ((unsigned char)*p <= ' ' || (p[0] == '.' && p[1] == '.'))
+      return 0;
+  }
+  dot = strrchr(handler, '.');
+  if (dot == NULL || dot[1] == '\0')
+    return 0;
+  *module_len = (size_t)(dot - handler);
+  return 1;
+}
+
+static void init_failure (struct lua_host *h, const char *type) {
+  size_t len;
+  const char *msg = lua_tolstring(h->L, -1, &len);
+  set_failure(h, type, type, msg, len, NULL);
+}
+
+/* Protected part of lua_host_load: pushes the invoke closure or nothing. */
+static int load_handler (lua_State *L) {
+  struct lua_host *h = lua_touserdata(L, 1);
+  const struct host_config *cfg = h->cfg;
+  const char *module, *function;
+  size_t module_len;
+  if (!split_handler(cfg->handler, &module_len)) {
+    lua_pushfstring(L,
+                    "handler '%s' is not of the form module.function "
+                    "(set _HANDLER or pass it as the first argument)",
+                    cfg->handler != NULL ? cfg->handler : "");
+    init_failure(h, "Runtime.MalformedHandlerName");
+    return 0;
+  }
+  set_search_paths(L, cfg);
+  module = lua_pushlstring(L, cfg->handler, module_len);
+  function = cfg->handler + module_len + 1;
+  if (!load_module(h, module))
+    return 0;                                          /* [..., mod] */
+  if (lua_type(L, -1) != LUA_TTABLE &&
+      luaL_getmetafield(L, -1, "__index") == LUA_TNIL) {
+    lua_pushfstring(L,
+                    "module '%s' returned a %s, not a table holding "
+                    "the function '%s'", module, luaL_typename(L, -1),
+                    function);
+    init_failure(h, "Runtime.HandlerNotFound");
+    return 0;
+  }
+  lua_getfield(L, -1, function);              /* [..., mod, handler] */
+  if (!is_callable(L, -1)) {
+    lua_pushfstring(L, "module '%s' has no function '%s' (found %s)",
+                    module, function, luaL_typename(L, -1));
+    init_failure(h, "Runtime.HandlerNotFound");
+    return 0;
+  }
+  context_push_shared(L, &cfg->function, &h->deadline_ms);
+  lua_pushcclosure(L, invoke, 2);
+  return 1;
+}
+
+int lua_host_load (struct lua_host *h, const struct host_config *cfg,
+                   struct host_outcome *out) {
+  lua_State *L = h->L;
+  int status;
+  lua_settop(L, 0);
+  h->cfg = cfg;
+  h->out = out;
+  out->failed = 0;
+  out->error_type = NULL;
+  out->body = NULL;
+  out->len = 0;
+  lua_pushcfunction(L, load_handler);
+  lua_pushlightuserdata(L, h);
+  status = lua_pcall(L, 1, 1, 0);               /* [invoke | nil | err] */
+  h->cfg = NULL;
+  if (status == LUA_ERRMEM) {
+    lua_settop(L, 0);
+    report_error(h, status, NULL, NULL);
+  } else if (status != LUA_OK) {
+    init_failure(h, "Runtime.ImportModuleError");
+  }
+  if (out->failed || lua_type(L, INVOKE_SLOT) != LUA_TFUNCTION) {
+    lua_settop(L, 0);
+    return -1;
+  }
+  lua_settop(L, INVOKE_SLOT);
+  return 0;
+}
+
+/* Opens the standard libraries, the embedded modules and the codec. */
+static int open_libraries (lua_State *L) {
+  luaL_openlibs(L);
+  embedded_lua_preload(L);
+  json_codec_open(L);
+  return 0;
+}
+
+struct lua_host *lua_host_new (char *err, size_t errlen) {
+  struct lua_host *h = calloc(1, sizeof(*h));
+  if (h == NULL) {
+    snprintf(err, errlen, "out of memory");
+    return NULL;
+  }
+  buffer_init(&h->error_body);
+  h->L = luaL_newstate();
+  if (h->L == NULL) {
+    snprintf(err, errlen, "cannot create a Lua state: out of memory");
+    free(h);
+    return NULL;
+  }
+  lua_pushcfunction(h->L, open_libraries);
+  if (lua_pcall(h->L, 0, 0, 0) != LUA_OK) {
+    snprintf(err, errlen, "cannot open the Lua libraries: %s",
+             lua_tostring(h->L, -1));
+    lua_host_free(h);
+    return NULL;
+  }
+  return h;
+}
+
+void lua_host_free (struct lua_host *h) {
+  if (h == NULL)
+    return;
+  if (h->L != NULL)
+    lua_close(h->L);
+  buffer_free(&h->error_body);
+  free(h);
+}

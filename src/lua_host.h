@@ -1,0 +1,52 @@
+/*
+** The Lua side of the runtime: one lua_State, the user's handler module
+** loaded once at init, and protected handler calls whose results and
+** errors come back as JSON bodies for the Runtime API. Knows Lua; knows
+** nothing of HTTP.
+*/
+#ifndef LUA_LAMBDA_LUA_HOST_H
+#define LUA_LAMBDA_LUA_HOST_H
+
+#include <stddef.h>
+
+#include "context.h"
+#include "invocation.h"
+
+struct host_config {
+  const char *handler;     /* "module.function"; modules may be nested */
+  const char *task_root;   /* LAMBDA_TASK_ROOT: the function's code */
+  const char *layer_root;  /* "/opt": where Lambda unpacks layers */
+  struct function_info function;
+};
+
+/*
+** What an init or an invocation produced. body/len stay valid until the
+** next call into the host.
+*/
+struct host_outcome {
+  int failed;              /* 0: body is the JSON result */
+  const char *error_type;  /* when failed: the error type header value */
+  const char *body;
+  size_t len;
+};
+
+struct lua_host;
+
+/* Returns NULL with a message in err if Lua cannot be set up. */
+struct lua_host *lua_host_new (char *err, size_t errlen);
+void lua_host_free (struct lua_host *host);
+
+/*
+** Resolves cfg->handler: sets the module paths, runs the module's
+** top-level code and finds the function. Returns 0, or -1 with the
+** init error (Runtime.ImportModuleError, Runtime.UserCodeSyntaxError,
+** Runtime.HandlerNotFound, Runtime.MalformedHandlerName) in out.
+*/
+int lua_host_load (struct lua_host *host, const struct host_config *cfg,
+                   struct host_outcome *out);
+
+/* Calls the handler with the decoded event and a context for inv. */
+void lua_host_invoke (struct lua_host *host, const struct invocation *inv,
+                      struct host_outcome *out);
+
+#endif

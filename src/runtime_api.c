@@ -1,0 +1,284 @@
+#include "runtime_api.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <curl/curl.h>
+
+#include "version.h"
+
+#define API_PREFIX "/2018-06-01/runtime"
+
+/* Transport failures (refused, reset, empty reply) are retried this often. */
+#define TRANSPORT_RETRIES 2
+
+struct runtime_api {
+  CURL *curl;
+  struct buffer url;
+  size_t base_len;            /* length of "http://host:port" + API_PREFIX */
+  struct buffer reply;        /* body of the last reply to a post */
+  struct buffer *sink;        /* where the write callback puts bytes */
+  struct invocation *target;  /* where the header callback puts headers */
+  int header_oom;             /* the header callback ran out of memory */
+  char error[512];
+};
+
+static size_t on_body (char *data, size_t size, size_t n, void *ud) {
+  struct runtime_api *api = ud;
+  size_t len = size * n;
+  if (buffer_append(api->sink, data, len) != 0)
+    return 0;  /* tells libcurl to abort: CURLE_WRITE_ERROR */
+  return len;
+}
+
+static size_t on_header (char *line, size_t size, size_t n, void *ud) {
+  struct runtime_api *api = ud;
+  size_t len = size * n;
+  if (api->target != NULL &&
+      invocation_parse_header(api->target, line, len) != 0)
+    api->header_oom = 1;
+  return len;
+}
+
+struct runtime_api *runtime_api_new (const char *host_port, char *err,
+                                     size_t errlen) {
+  struct runtime_api *api;
+  CURLcode rc = curl_global_init(CURL_GLOBAL_DEFAULT);
+  if (rc != CURLE_OK) {
+    snprintf(err, errlen, "curl_global_init: %s", curl_easy_strerror(rc));
+    return NULL;
+  }
+  api = calloc(1, sizeof(*api));
+  if (api == NULL) {
+    snprintf(err, errlen, "out of memory");
+    return NULL;
+  }
+  buffer_init(&api->url);
+  buffer_init(&api->reply);
+  api->curl = curl_easy_init();
+  if (api->curl == NULL ||
+      buffer_append(&api->url, "http://", 7) != 0 ||
+      buffer_append(&api->url, host_port, strlen(host_port)) != 0 ||
+      buffer_append(&api->url, API_PREFIX, strlen(API_PREFIX)) != 0) {
+    snprintf(err, errlen, "cannot set up libcurl");
+    runtime_api_free(api);
+    return NULL;
+  }
+  api->base_len = api->url.len;
+
+  /* A user's HTTP_PROXY/http_proxy must never capture Runtime API traffic. */
+  curl_easy_setopt(api->curl, CURLOPT_PROXY, "");
+  /* Nagle would hold back small posts waiting for an ACK. */
+  curl_easy_setopt(api->curl, CURLOPT_TCP_NODELAY, 1L);
+  /* No signals: libcurl must not install SIGALRM/SIGPIPE handlers. */
+  curl_easy_setopt(api->curl, CURLOPT_NOSIGNAL, 1L);
+  /* The API is on the same host; a connect that takes longer has failed. */
+  curl_easy_setopt(api->curl, CURLOPT_CONNECTTIMEOUT_MS, 1000L);
+  /* Plain HTTP/1.1 with keep-alive; no upgrade attempts. */
+  curl_easy_setopt(api->curl, CURLOPT_HTTP_VERSION,
+                   (long)CURL_HTTP_VERSION_1_1);
+  curl_easy_setopt(api->curl, CURLOPT_USERAGENT, LUA_LAMBDA_USER_AGENT);
+  curl_easy_setopt(api->curl, CURLOPT_WRITEFUNCTION, on_body);
+  curl_easy_setopt(api->curl, CURLOPT_WRITEDATA, api);
+  curl_easy_setopt(api->curl, CURLOPT_HEADERFUNCTION, on_header);
+  curl_easy_setopt(api->curl, CURLOPT_HEADERDATA, api);
+  /* /next blocks while Lambda freezes us: no total timeout, ever. */
+  curl_easy_setopt(api->curl, CURLOPT_TIMEOUT_MS, 0L);
+  return api;
+}
+
+void runtime_api_free (struct runtime_api *api) {
+  if (api == NULL)
+    return;
+  if (api->curl != NULL)
+    curl_easy_cleanup(api->curl);
+  buffer_free(&api->url);
+  buffer_free(&api->reply);
+  free(api);
+  curl_global_cleanup();
+}
+
+const char *runtime_api_last_error (const struct runtime_api *api) {
+  return api->error;
+}
+
+/* Sets the URL to the API base followed by the given parts. */
+static int set_url (struct runtime_api *api, const char *a, const char *b,
+                    const char *c) {
+  api->url.len = api->base_len;
+  if (buffer_append(&api->url, a, strlen(a)) != 0 ||
+      (b != NULL && buffer_append(&api->url, b, strlen(b)) != 0) ||
+      (c != NULL && buffer_append(&api->url, c, strlen(c)) != 0))
+    return -1;
+  curl_easy_setopt(api->curl, CURLOPT_URL, api->url.data);
+  return 0;
+}
+
+static void pause_ms (long ms) {
+  struct timespec ts;
+  ts.tv_sec = ms / 1000;
+  ts.tv_nsec = (ms % 1000) * 1000000L;
+  nanosleep(&ts, NULL);
+}
+
+/*
+** Runs the prepared request, retrying when the connection is refused or
+** dropped before a reply: the API may close an idle keep-alive connection,
+** and a new one is then opened. Returns the HTTP status, or 0 on failure
+** with api->error set.
+*/
+static long perform (struct runtime_api *api, const char *what) {
+  int attempt;
+  CURLcode rc = CURLE_OK;
+  for (attempt = 0; attempt <= TRANSPORT_RETRIES; attempt++) {
+    long status = 0;
+    if (attempt > 0)
+      pause_ms(attempt * 50L);
+    buffer_clear(api->sink);
+    if (api->target != NULL)
+      invocation_reset(api->target);
+    api->header_oom = 0;
+    rc = curl_easy_perform(api->curl);
+    if (rc == CURLE_OK) {
+      if (api->header_oom) {
+        snprintf(api->error, sizeof(api->error),
+                 "%s: out of memory reading headers", what);
+        return 0;
+      }
+      curl_easy_getinfo(api->curl, CURLINFO_RESPONSE_CODE, &status);
+      return status;
+    }
+    if (rc == CURLE_WRITE_ERROR || rc == CURLE_OUT_OF_MEMORY)
+      break;  /* our side failed; trying again will not help */
+  }
+  snprintf(api->error, sizeof(api->error),
+           "%s: Runtime API at %s unreachable: %s", what,
+           api->url.data + strlen("http://"), curl_easy_strerror(rc));
+  return 0;
+}
+
+/* Describes an unexpected HTTP status with the start of the reply body. */
+static void describe_status (struct runtime_api *api, const char *what,
+                             long status, const struct buffer *body) {
+  int shown = body->len > 300 ? 300 : (int)body->len;
+  snprintf(api->error, sizeof(api->error), "%s: HTTP %ld%s%.*s", what,
+           status, shown > 0 ? ": " : "", shown,
+           shown > 0 ? body->data : "");
+}
+
+enum rapi_status runtime_api_next (struct runtime_api *api,
+                                   struct invocation *inv) {
+  long status;
+  if (set_url(api, "/invocation/next", NULL, NULL) != 0) {
+    snprintf(api->error, sizeof(api->error), "/next: out of memory");
+    return RAPI_FATAL;
+  }
+  curl_easy_setopt(api->curl, CURLOPT_HTTPGET, 1L);
+  curl_easy_setopt(api->curl, CURLOPT_HTTPHEADER, NULL);
+  api->sink = &inv->payload;
+  api->target = inv;
+  status = perform(api, "/next");
+  api->target = NULL;
+  if (status == 0)
+    return RAPI_FATAL;
+  if (status != 200) {
+    describe_status(api, "/next", status, &inv->payload);
+    return RAPI_FATAL;
+  }
+  if (inv->request_id.len == 0) {
+    snprintf(api->error, sizeof(api->error),
+             "/next: reply has no Lambda-Runtime-Aws-Request-Id");
+    return RAPI_FATAL;
+  }
+  return RAPI_OK;
+}
+
+static struct curl_slist *add_header (struct curl_slist *list,
+                                      const char *name, const char *value,
+                                      int *failed) {
+  char line[512];
+  struct curl_slist *next;
+  if (*failed)
+    return list;
+  if ((size_t)snprintf(line, sizeof(line), "%s: %s", name, value) >=
+      sizeof(line)) {
+    *failed = 1;
+    return list;
+  }
+  next = curl_slist_append(list, line);
+  if (next == NULL)
+    *failed = 1;
+  return next != NULL ? next : list;
+}
+
+static enum rapi_status post (struct runtime_api *api, const char *what,
+                              const char *error_type,
+                              const char *invocation_id,
+                              const char *body, size_t len) {
+  struct curl_slist *headers = NULL;
+  int failed = 0;
+  long status;
+  headers = add_header(headers, "Content-Type", "application/json", &failed);
+  /* Without this libcurl waits for "100 Continue" before large bodies. */
+  headers = add_header(headers, "Expect", "", &failed);
+  if (error_type != NULL)
+    headers = add_header(headers, "Lambda-Runtime-Function-Error-Type",
+                         error_type, &failed);
+  if (invocation_id != NULL && invocation_id[0] != '\0')
+    headers = add_header(headers, "Lambda-Runtime-Invocation-Id",
+                         invocation_id, &failed);
+  if (failed) {
+    curl_slist_free_all(headers);
+    snprintf(api->error, sizeof(api->error), "%s: cannot build headers",
+             what);
+    return RAPI_FATAL;
+  }
+  curl_easy_setopt(api->curl, CURLOPT_HTTPHEADER, headers);
+  curl_easy_setopt(api->curl, CURLOPT_POSTFIELDS, body);
+  /* An explicit Content-Length; never chunked for a buffered body. */
+  curl_easy_setopt(api->curl, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
+  api->sink = &api->reply;
+  status = perform(api, what);
+  curl_easy_setopt(api->curl, CURLOPT_HTTPHEADER, NULL);
+  curl_slist_free_all(headers);
+  if (status == 0)
+    return RAPI_FATAL;
+  if (status >= 200 && status < 300)
+    return RAPI_OK;
+  describe_status(api, what, status, &api->reply);
+  if (status == 410)
+    return RAPI_GONE;
+  if (status == 413)
+    return RAPI_TOO_LARGE;
+  if (status >= 400 && status < 500)
+    return RAPI_REJECTED;
+  return RAPI_FATAL;
+}
+
+enum rapi_status runtime_api_respond (struct runtime_api *api,
+                                      const struct invocation *inv,
+                                      const char *body, size_t len) {
+  if (set_url(api, "/invocation/", inv->request_id.data, "/response") != 0)
+    return RAPI_FATAL;
+  return post(api, "/response", NULL, inv->invocation_id.data, body, len);
+}
+
+enum rapi_status runtime_api_fail (struct runtime_api *api,
+                                   const struct invocation *inv,
+                                   const char *error_type,
+                                   const char *body, size_t len) {
+  if (set_url(api, "/invocation/", inv->request_id.data, "/error") != 0)
+    return RAPI_FATAL;
+  return post(api, "/error", error_type, inv->invocation_id.data, body,
+              len);
+}
+
+enum rapi_status runtime_api_init_error (struct runtime_api *api,
+                                         const char *error_type,
+                                         const char *body, size_t len) {
+  if (set_url(api, "/init/error", NULL, NULL) != 0)
+    return RAPI_FATAL;
+  return post(api, "/init/error", error_type, NULL, body, len);
+}

@@ -1,0 +1,53 @@
+/*
+** The Lambda Runtime API client: /next, /response, /error, /init/error.
+** Knows HTTP and the Runtime API; knows nothing of Lua. One libcurl easy
+** handle is kept for the whole process so every request reuses one
+** keep-alive connection.
+*/
+#ifndef LUA_LAMBDA_RUNTIME_API_H
+#define LUA_LAMBDA_RUNTIME_API_H
+
+#include <stddef.h>
+
+#include "invocation.h"
+
+enum rapi_status {
+  RAPI_OK,         /* 2xx */
+  RAPI_GONE,       /* 410: the invocation already timed out; go on */
+  RAPI_TOO_LARGE,  /* 413: the response is over Lambda's limit */
+  RAPI_REJECTED,   /* any other 4xx to a post: logged, the loop goes on */
+  RAPI_FATAL       /* 5xx, a bad /next, or no connection: exit */
+};
+
+struct runtime_api;
+
+/*
+** host_port is AWS_LAMBDA_RUNTIME_API ("127.0.0.1:9001"). Returns NULL
+** with a message in err when libcurl cannot be set up.
+*/
+struct runtime_api *runtime_api_new (const char *host_port, char *err,
+                                     size_t errlen);
+void runtime_api_free (struct runtime_api *api);
+
+/* Blocks (with no timeout) until Lambda hands out the next invocation. */
+enum rapi_status runtime_api_next (struct runtime_api *api,
+                                   struct invocation *inv);
+
+enum rapi_status runtime_api_respond (struct runtime_api *api,
+                                      const struct invocation *inv,
+                                      const char *body, size_t len);
+
+/* error_type goes in Lambda-Runtime-Function-Error-Type. */
+enum rapi_status runtime_api_fail (struct runtime_api *api,
+                                   const struct invocation *inv,
+                                   const char *error_type,
+                                   const char *body, size_t len);
+
+enum rapi_status runtime_api_init_error (struct runtime_api *api,
+                                         const char *error_type,
+                                         const char *body, size_t len);
+
+/* What went wrong with the last request that did not return RAPI_OK. */
+const char *runtime_api_last_error (const struct runtime_api *api);
+
+#endif

@@ -1,0 +1,18 @@
+/*
+** The runtime loop: the only place that joins the Runtime API client and
+** the Lua host. next -> call -> post, until the API says stop.
+*/
+#ifndef LUA_LAMBDA_RUNTIME_LOOP_H
+#define LUA_LAMBDA_RUNTIME_LOOP_H
+
+#include "lua_host.h"
+#include "runtime_api.h"
+
+/*
+** Loads the handler (reporting a failure to /init/error), then serves
+** invocations. Returns only when the process must exit, with its status.
+*/
+int runtime_loop_run (struct runtime_api *api, struct lua_host *host,
+                      const struct host_config *cfg);
+
+#endif
