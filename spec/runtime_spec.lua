@@ -1,0 +1,240 @@
+-- The success path of the real bootstrap against the fake Runtime API.
+local helper = require "helper"
+
+describe("bootstrap", function()
+  it("posts the handler's result to /response as JSON", function()
+    local post, run = helper.invoke("app.hello", '{"name":"Lua"}')
+    assert.equal("parked", run.why)
+    assert.equal("response", post.kind)
+    assert.equal("req-1", post.request_id)
+    assert.same({ statusCode = 200, body = "hello Lua" }, post.json)
+    assert.equal("application/json", post.headers["content-type"])
+    assert.equal(tostring(#post.body), post.headers["content-length"])
+    assert.is_nil(post.headers["transfer-encoding"])
+    assert.is_nil(post.headers["expect"])
+    assert.is_nil(post.headers["lambda-runtime-function-error-type"])
+  end)
+
+  it("encodes nil, strings and callable tables' results", function()
+    assert.equal("null", (helper.invoke("app.return_nothing")).body)
+    assert.equal('"plain"', (helper.invoke("app.return_string")).body)
+    local post = helper.invoke("app.callable_table", '{"a":1}')
+    assert.same({ called = true, event = { a = 1 } }, post.json)
+  end)
+
+  it("loads the module once and keeps its state across invocations", function()
+    local run = helper.invoke_all("app.count", { "{}", "{}", "{}" })
+    assert.equal(3, #run.posts)
+    for i, post in ipairs(run.posts) do
+      assert.equal(tostring(i), post.body)
+      assert.equal("req-" .. i, post.request_id)
+    end
+    run = helper.invoke_all("init_counter.handler", { "{}", "{}" })
+    assert.equal("1", run.posts[2].body)
+  end)
+
+  it("uses one keep-alive connection for a whole run", function()
+    local events = {}
+    for i = 1, 25 do events[i] = '{"i":' .. i .. '}' end
+    local run = helper.invoke_all("app.echo", events)
+    assert.equal(25, #run.posts)
+    assert.equal(1, run.connections)
+    -- 25 /next + 25 posts + the /next the runtime is parked on
+    assert.equal(51, #run.requests)
+  end)
+
+  it("echoes AWS sample events unchanged", function()
+    local names = {
+      "apigw-v2-request-no-authorizer.json", "sqs-event.json",
+      "s3-event.json", "sns-event.json", "kinesis-event.json",
+      "cloudwatch-logs-event.json", "alb-lambda-target-request-headers-only.json",
+    }
+    local events = {}
+    for i, name in ipairs(names) do
+      events[i] = helper.read(helper.events .. "/" .. name)
+    end
+    local run = helper.invoke_all("app.echo", events)
+    assert.equal(#names, #run.posts)
+    for i, post in ipairs(run.posts) do
+      assert.equal("response", post.kind, names[i])
+      assert.same(helper.decode(events[i]), helper.decode(post.body), names[i])
+    end
+  end)
+
+  it("takes the handler from the first argument before _HANDLER", function()
+    local post = helper.invoke("app.count", "{}", {
+      args = { "app.hello" },
+    })
+    assert.same({ statusCode = 200, body = "hello world" }, post.json)
+  end)
+
+  it("resolves nested modules and init.lua", function()
+    local post = helper.invoke("pkg.users.get", '{"id":7}')
+    assert.same({ user = 7, module = "pkg.users" }, post.json)
+    post = helper.invoke("init_mod.handler")
+    assert.equal('"from init.lua"', post.body)
+  end)
+
+  it("searches the task root and then layers under /opt", function()
+    local post = helper.invoke("app.runtime_module_source")
+    local root = post.json.path:match("^([^;]+)/%?%.lua;")
+    assert.truthy(root:match("spec/fixtures/handlers$"))
+    assert.truthy(post.json.path:find(root .. "/?/init.lua;", 1, true))
+    assert.truthy(post.json.path:find("/opt/lua/?.lua;", 1, true))
+    assert.truthy(post.json.path:find("/opt/lua/?/init.lua;", 1, true))
+    assert.truthy(post.json.cpath:find(root .. "/?.so;", 1, true))
+    assert.truthy(post.json.cpath:find("/opt/lua/?.so;", 1, true))
+  end)
+
+  it("loads user C modules (.so) against the embedded Lua", function()
+    local so = os.getenv("LUA_LAMBDA_TEST_CMODULE")
+    assert.truthy(so, "LUA_LAMBDA_TEST_CMODULE is set by ctest")
+    local dir = os.tmpname()
+    os.remove(dir)
+    assert(os.execute("mkdir -p " .. dir))
+    assert(os.execute(("cp %s %s/hello_c.so && cp %s/app.lua %s/"):format(
+      so, dir, helper.handlers, dir)))
+    local post = helper.invoke("app.cmodule", '{"name":"Lua"}', {
+      task_root = dir,
+    })
+    assert.equal('"hello from C, Lua"', post.body)
+    -- a C module can be the handler module itself
+    post = helper.invoke("hello_c.handler", '{"name":"bare"}', {
+      task_root = dir,
+    })
+    assert(os.execute("rm -rf " .. dir))
+    assert.equal('"hello from C, bare"', post.body)
+  end)
+
+  it("serves its own Lua modules from the binary with readable names", function()
+    local post = helper.invoke("app.runtime_module_source")
+    assert.equal("@lambda/init.lua", post.json.source)
+    post = helper.invoke("app.lambda_misuse")
+    assert.equal("error", post.kind)
+    assert.truthy(post.json.errorMessage:find("bad argument #1 to 'error'",
+      1, true))
+    -- the frame of the runtime's module is named in the traceback
+    local named = false
+    for _, frame in ipairs(post.json.stackTrace) do
+      if frame:find("lambda/init.lua:", 1, true) then named = true end
+    end
+    assert.is_true(named)
+  end)
+end)
+
+describe("context", function()
+  local headers = {
+    ["Lambda-Runtime-Trace-Id"] = "Root=1-5759e988-bd862e3fe1be46a994272793;Sampled=1",
+    ["Lambda-Runtime-Client-Context"] = '{"client":{"app_title":"t"},"custom":{"k":"v"},"env":{}}',
+    ["Lambda-Runtime-Cognito-Identity"] = '{"cognitoIdentityId":"id-1","cognitoIdentityPoolId":"pool-1"}',
+    ["Lambda-Runtime-Aws-Tenant-Id"] = "tenant-blue",
+  }
+
+  it("carries every field of the invocation and the function", function()
+    local deadline = math.floor(os.time() * 1000) + 60000
+    local run = helper.run {
+      handler = "app.context",
+      invocations = { { event = "{}", request_id = "abc-123",
+        deadline_ms = deadline, headers = headers } },
+    }
+    local ctx = helper.decode(run.posts[1].body)
+    assert.equal("abc-123", ctx.aws_request_id)
+    assert.equal("arn:aws:lambda:us-east-1:123456789012:function:test",
+      ctx.invoked_function_arn)
+    assert.equal("test-fn", ctx.function_name)
+    assert.equal("$LATEST", ctx.function_version)
+    assert.equal(128, ctx.memory_limit_in_mb)
+    assert.equal("/aws/lambda/test-fn", ctx.log_group_name)
+    assert.equal("2026/11/22/[$LATEST]abc", ctx.log_stream_name)
+    assert.equal(deadline, ctx.deadline_ms)
+    assert.is_true(ctx.deadline_is_integer)
+    assert.equal(headers["Lambda-Runtime-Trace-Id"], ctx.trace_id)
+    assert.equal("tenant-blue", ctx.tenant_id)
+    assert.same({ client = { app_title = "t" }, custom = { k = "v" }, env = {} },
+      ctx.client_context)
+    assert.same({ cognitoIdentityId = "id-1", cognitoIdentityPoolId = "pool-1" },
+      ctx.identity)
+    -- 60 s away, minus the time this took
+    assert.is_true(ctx.remaining_colon > 50000 and ctx.remaining_colon <= 60000)
+    assert.is_true(ctx.remaining_dot > 50000 and ctx.remaining_dot <= 60000)
+  end)
+
+  it("leaves optional fields out when Lambda sends no header", function()
+    local post = helper.invoke("app.context")
+    assert.is_nil(post.json.trace_id)
+    assert.is_nil(post.json.tenant_id)
+    assert.is_nil(post.json.client_context)
+    assert.is_nil(post.json.identity)
+  end)
+
+  it("sets _X_AMZN_TRACE_ID per invocation and clears it", function()
+    local run = helper.run {
+      handler = "app.context",
+      env = { _X_AMZN_TRACE_ID = "stale-from-the-environment" },
+      invocations = {
+        { headers = { ["Lambda-Runtime-Trace-Id"] = "Root=1-aaa" } },
+        {},
+        { headers = { ["Lambda-Runtime-Trace-Id"] = "Root=1-ccc" } },
+      },
+    }
+    assert.equal("Root=1-aaa", helper.decode(run.posts[1].body).trace_env)
+    assert.equal("unset", helper.decode(run.posts[2].body).trace_env)
+    assert.equal("Root=1-ccc", helper.decode(run.posts[3].body).trace_env)
+  end)
+
+  it("reports a client context that is not JSON and goes on", function()
+    local run = helper.run {
+      handler = "app.echo",
+      invocations = {
+        { headers = { ["Lambda-Runtime-Client-Context"] = "{oops" } },
+        { event = '{"next":true}' },
+      },
+    }
+    assert.equal("error", run.posts[1].kind)
+    assert.equal("Runtime.UnmarshalError",
+      run.posts[1].headers["lambda-runtime-function-error-type"])
+    assert.truthy(helper.decode(run.posts[1].body).errorMessage
+      :find("Lambda-Runtime-Client-Context", 1, true))
+    assert.same({ ["next"] = true }, helper.decode(run.posts[2].body))
+  end)
+end)
+
+describe("invocation id", function()
+  it("is echoed on /response and /error when /next carried it", function()
+    local run = helper.run {
+      handler = "app.fail_table",
+      invocations = { { headers = { ["Lambda-Runtime-Invocation-Id"] = "inv-e" } } },
+    }
+    assert.equal("inv-e", run.posts[1].headers["lambda-runtime-invocation-id"])
+    run = helper.run {
+      handler = "app.echo",
+      invocations = {
+        { headers = { ["Lambda-Runtime-Invocation-Id"] = "inv-1" } },
+        {},
+      },
+    }
+    assert.equal("inv-1", run.posts[1].headers["lambda-runtime-invocation-id"])
+    -- not carried over to the next invocation
+    assert.is_nil(run.posts[2].headers["lambda-runtime-invocation-id"])
+  end)
+end)
+
+describe("output", function()
+  it("reaches stdout and stderr unbuffered, even when killed", function()
+    local run = helper.invoke_all("app.print_and_return", { "{}" },
+      { stop_signal = "KILL" })
+    assert.equal('"ok"', run.posts[1].body)
+    assert.truthy(run.stdout:find("to stdout\n", 1, true))
+    assert.truthy(run.stderr:find("to stderr\n", 1, true))
+  end)
+end)
+
+describe("Runtime API traffic", function()
+  it("ignores HTTP_PROXY", function()
+    local post = helper.invoke("app.hello", "{}", {
+      env = { HTTP_PROXY = "http://127.0.0.1:9", http_proxy = "http://127.0.0.1:9",
+        ALL_PROXY = "http://127.0.0.1:9" },
+    })
+    assert.equal("response", post.kind)
+  end)
+end)
