@@ -9,7 +9,7 @@ local helper = {}
 helper.bootstrap = os.getenv("LUA_LAMBDA_BOOTSTRAP") or "build/bootstrap"
 helper.fixtures = "spec/fixtures"
 helper.handlers = helper.fixtures .. "/handlers"
-helper.events = "../shared/events"
+helper.events = os.getenv("LUA_LAMBDA_EVENTS") or "../shared/events"
 
 local function absolute(path)
   if path:sub(1, 1) == "/" then return path end
