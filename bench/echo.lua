@@ -20,14 +20,11 @@ local function measure(argv)
   local invocations = {}
   for i = 1, n do invocations[i] = { event = event } end
   local api = FakeApi.new { invocations = invocations }
-  local p = io.popen("pwd")
-  local pwd = p:read("l")
-  p:close()
   local proc = Process.start {
     argv = argv,
     env = {
       AWS_LAMBDA_RUNTIME_API = api.address, _HANDLER = "app.echo",
-      LAMBDA_TASK_ROOT = pwd .. "/spec/fixtures/handlers",
+      LAMBDA_TASK_ROOT = Process.absolute("spec/fixtures/handlers"),
       LUA_PATH = package.path, LUA_CPATH = package.cpath,
     },
   }

@@ -22,13 +22,7 @@ if event_file then
   f:close()
 end
 
-local function absolute(path)
-  if path:sub(1, 1) == "/" then return path end
-  local p = io.popen("pwd")
-  local cwd = p:read("l")
-  p:close()
-  return cwd .. "/" .. path
-end
+local absolute = Process.absolute
 
 local api = FakeApi.new { invocations = { { event = event } } }
 local name = task_root:match("([^/]+)/*$") or "function"

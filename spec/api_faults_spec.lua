@@ -71,6 +71,19 @@ describe("Runtime API faults", function()
     end
   end)
 
+  it("waits on a slow /next: no timeout but the connect one", function()
+    -- longer than the 1 s connect timeout, so only a transfer without a
+    -- timeout survives it
+    local run = helper.run {
+      handler = "app.count",
+      invocations = { { delay = 1.6 }, {} },
+    }
+    assert.equal("parked", run.why)
+    assert.equal(2, #run.posts)
+    assert.equal("1", run.posts[1].body)
+    assert.equal(1, run.connections)
+  end)
+
   it("a /next without a request id is a failed /next", function()
     local run = helper.run {
       handler = "app.echo",

@@ -38,6 +38,8 @@ describe("a handler error", function()
       assert.is_nil(frame:find("^%s"), "frames are trimmed")
       assert.is_nil(frame:find("stack traceback", 1, true))
     end
+    -- the handler is the bottom frame: the runtime's own C frame is cut
+    assert.truthy(body.stackTrace[#body.stackTrace]:find("fail_runtime", 1, true))
   end)
 
   it("as a table sets the type", function()

@@ -225,11 +225,20 @@ describe("output", function()
       { stop_signal = "KILL" })
     assert.equal('"ok"', run.posts[1].body)
     assert.truthy(run.stdout:find("to stdout\n", 1, true))
+    assert.truthy(run.stdout:find("io.write to stdout\n", 1, true))
     assert.truthy(run.stderr:find("to stderr\n", 1, true))
   end)
 end)
 
 describe("Runtime API traffic", function()
+  it("posts a large result at once, without Expect: 100-continue", function()
+    -- libcurl adds the header to bodies over 1 MB unless told not to
+    local post = helper.invoke("app.sized", '{"size":1500000}')
+    assert.equal("response", post.kind)
+    assert.equal(1500002, #post.body)
+    assert.is_nil(post.headers["expect"])
+  end)
+
   it("ignores HTTP_PROXY", function()
     local post = helper.invoke("app.hello", "{}", {
       env = { HTTP_PROXY = "http://127.0.0.1:9", http_proxy = "http://127.0.0.1:9",

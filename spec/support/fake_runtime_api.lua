@@ -13,6 +13,7 @@
 ---   headers      extra /next headers, { ["Name"] = "value" }
 ---   next_reply   { status = 500, body = "..." } instead of the invocation
 ---   drop         true: close the connection instead of answering /next
+---   delay        seconds to hold the /next reply back (a slow /next)
 ---   post_status  list of statuses for this invocation's posts, in order
 ---                (default 202 each)
 local socket = require "socket"
@@ -48,6 +49,7 @@ function FakeApi.new(opts)
     posts = {},          -- /response and /error posts, in order
     init_errors = {},    -- /init/error posts
     parked = nil,        -- the client waiting on /next after the script
+    delayed = {},        -- held-back /next replies: { client, due, n }
     by_id = {},          -- request id -> script entry
   }, FakeApi)
 end
@@ -118,14 +120,8 @@ local function close(self, client)
   if self.parked == client then self.parked = nil end
 end
 
-local function hand_out(self, client)
-  local n = self.next_index + 1
+local function deliver(self, client, n)
   local inv = self.script[n]
-  if not inv then
-    self.parked = client  -- the runtime now waits, as Lambda freezes it
-    return
-  end
-  self.next_index = n
   if inv.drop then
     close(self, client)
     return
@@ -148,6 +144,33 @@ local function hand_out(self, client)
   }
   for name, value in pairs(inv.headers or {}) do headers[name] = value end
   send(client, 200, inv.event or "{}", headers)
+end
+
+local function hand_out(self, client)
+  local n = self.next_index + 1
+  local inv = self.script[n]
+  if not inv then
+    self.parked = client  -- the runtime now waits, as Lambda freezes it
+    return
+  end
+  self.next_index = n
+  if inv.delay then
+    self.delayed[#self.delayed + 1] =
+      { client = client, due = socket.gettime() + inv.delay, n = n }
+    return
+  end
+  deliver(self, client, n)
+end
+
+local function deliver_due(self)
+  local now = socket.gettime()
+  for i = #self.delayed, 1, -1 do
+    local d = self.delayed[i]
+    if d.due <= now then
+      table.remove(self.delayed, i)
+      deliver(self, d.client, d.n)
+    end
+  end
 end
 
 local function handle(self, client, req)
@@ -185,6 +208,7 @@ function FakeApi:serve(process, seconds)
   while true do
     if self.parked then return "parked" end
     if socket.gettime() > deadline then return "timeout" end
+    deliver_due(self)
     local watch = { self.server }
     for _, c in ipairs(self.clients) do watch[#watch + 1] = c end
     local readable = socket.select(watch, nil, 0.05)

@@ -11,13 +11,7 @@ helper.fixtures = "spec/fixtures"
 helper.handlers = helper.fixtures .. "/handlers"
 helper.events = os.getenv("LUA_LAMBDA_EVENTS") or "../shared/events"
 
-local function absolute(path)
-  if path:sub(1, 1) == "/" then return path end
-  local p = io.popen("pwd")
-  local cwd = p:read("l")
-  p:close()
-  return cwd .. "/" .. path
-end
+local absolute = Process.absolute
 
 function helper.read(path)
   local f = assert(io.open(path, "rb"))

@@ -65,6 +65,15 @@ function Process.start(opts)
   return self
 end
 
+--- path made absolute against the current directory.
+function Process.absolute(path)
+  if path:sub(1, 1) == "/" then return path end
+  local p = assert(io.popen("pwd"))
+  local cwd = p:read("l")
+  p:close()
+  return cwd .. "/" .. path
+end
+
 --- The exit status once the process has exited, else nil.
 function Process:exited()
   if self.code then return self.code end
