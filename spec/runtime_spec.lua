@@ -106,6 +106,15 @@ describe("bootstrap", function()
     assert.equal('"hello from C, bare"', post.body)
   end)
 
+  it("offers cjson to user code without sharing its settings", function()
+    local post = helper.invoke("app.user_cjson")
+    assert.equal("response", post.kind)
+    assert.same({ pi = 3.14 }, helper.decode(post.json.encoded))
+    assert.is_true(post.json.safe_bad)
+    -- the user's precision of 3 digits did not reach the wire
+    assert.equal(3.14159265, post.json.pi)
+  end)
+
   it("serves its own Lua modules from the binary with readable names", function()
     local post = helper.invoke("app.runtime_module_source")
     assert.equal("@lambda/init.lua", post.json.source)

@@ -55,7 +55,10 @@ static void forget_traceback (lua_State *L) {
   lua_rawsetp(L, LUA_REGISTRYINDEX, &traceback_key);
 }
 
-/* Records a failure; type is both the body's errorType and the header. */
+/*
+** Records a failure: header_type goes in Lambda-Runtime-Function-Error-Type,
+** body_type in the document's errorType.
+*/
 static void set_failure (struct lua_host *h, const char *header_type,
                          const char *body_type, const char *message,
                          size_t len, const char *traceback) {
