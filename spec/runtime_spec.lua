@@ -43,24 +43,6 @@ describe("bootstrap", function()
     assert.equal(51, #run.requests)
   end)
 
-  it("echoes AWS sample events unchanged", function()
-    local names = {
-      "apigw-v2-request-no-authorizer.json", "sqs-event.json",
-      "s3-event.json", "sns-event.json", "kinesis-event.json",
-      "cloudwatch-logs-event.json", "alb-lambda-target-request-headers-only.json",
-    }
-    local events = {}
-    for i, name in ipairs(names) do
-      events[i] = helper.read(helper.events .. "/" .. name)
-    end
-    local run = helper.invoke_all("app.echo", events)
-    assert.equal(#names, #run.posts)
-    for i, post in ipairs(run.posts) do
-      assert.equal("response", post.kind, names[i])
-      assert.same(helper.decode(events[i]), helper.decode(post.body), names[i])
-    end
-  end)
-
   it("takes the handler from the first argument before _HANDLER", function()
     local post = helper.invoke("app.count", "{}", {
       args = { "app.hello" },

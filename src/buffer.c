@@ -20,7 +20,7 @@ void buffer_clear (struct buffer *b) {
     b->data[0] = '\0';
 }
 
-static int buffer_reserve (struct buffer *b, size_t extra) {
+int buffer_reserve (struct buffer *b, size_t extra) {
   size_t need, cap;
   char *data;
   if (extra > (size_t)-1 - b->len - 1)

@@ -18,6 +18,12 @@ void buffer_init (struct buffer *b);
 void buffer_free (struct buffer *b);
 void buffer_clear (struct buffer *b);
 
+/*
+** Makes room for extra more bytes (and the NUL) after len; write them at
+** data + len and add to len. Returns 0, or -1 when memory runs out.
+*/
+int buffer_reserve (struct buffer *b, size_t extra);
+
 /* Returns 0 on success, -1 when memory runs out (the buffer is unchanged). */
 int buffer_append (struct buffer *b, const void *data, size_t len);
 int buffer_set (struct buffer *b, const void *data, size_t len);

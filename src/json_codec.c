@@ -1,57 +1,87 @@
 /*
-** The wire codec, backed for now by lua-cjson. The runtime uses a private
-** cjson instance (cjson.new()) so that a user who reconfigures their own
-** require "cjson" cannot change what goes on the wire.
+** The wire codec: the runtime's own JSON codec (json.h). The result is
+** encoded into a buffer kept for the life of the state, so the warm path
+** neither allocates nor copies it into a Lua string.
 */
 #include "json_codec.h"
+
+#include <stdlib.h>
 
 #include <lauxlib.h>
 #include <lua-cjson.h>
 
+#include "json.h"
+
 extern int luaopen_cjson_safe (lua_State *L);
 
-/* Registry keys: the addresses of these are unique. */
-static const char decode_key = 'd';
-static const char encode_key = 'e';
+/* Registry key of the encode buffer's userdata; the address is unique. */
+static const char buffer_key = 'b';
+
+static int max_depth = JSON_DEFAULT_MAX_DEPTH;
+
+static int buffer_gc (lua_State *L) {
+  buffer_free(lua_touserdata(L, 1));
+  return 0;
+}
 
 void json_codec_open (lua_State *L) {
-  int instance;
+  struct buffer *b;
+  const char *depth = getenv("LUA_LAMBDA_JSON_MAX_DEPTH");
+  if (depth != NULL) {
+    long v = strtol(depth, NULL, 10);
+    if (v >= 1 && v <= 10000)
+      max_depth = (int)v;
+  }
+  json_open_marks(L);
+  /* User code may still require "cjson"; it is linked in. */
   luaL_getsubtable(L, LUA_REGISTRYINDEX, LUA_PRELOAD_TABLE);
   lua_pushcfunction(L, luaopen_cjson);
   lua_setfield(L, -2, "cjson");
   lua_pushcfunction(L, luaopen_cjson_safe);
   lua_setfield(L, -2, "cjson.safe");
+  lua_pushcfunction(L, luaopen_lambda_json);
+  lua_setfield(L, -2, "lambda.json");
   lua_pop(L, 1);
 
-  lua_pushcfunction(L, luaopen_cjson);
-  lua_call(L, 0, 1);                    /* [cjson] */
-  lua_getfield(L, -1, "new");           /* [cjson, new] */
-  lua_call(L, 0, 1);                    /* [cjson, wire] */
-  instance = lua_gettop(L);
-  /* Sparse arrays become objects instead of failing the invocation. */
-  lua_getfield(L, instance, "encode_sparse_array");
-  lua_pushboolean(L, 1);
-  lua_call(L, 1, 0);
-  /* As many digits as this version of cjson can give. */
-  lua_getfield(L, instance, "encode_number_precision");
-  lua_pushinteger(L, 14);
-  lua_call(L, 1, 0);
-  lua_getfield(L, instance, "decode");
-  lua_rawsetp(L, LUA_REGISTRYINDEX, &decode_key);
-  lua_getfield(L, instance, "encode");
-  lua_rawsetp(L, LUA_REGISTRYINDEX, &encode_key);
-  lua_pop(L, 2);
+  b = lua_newuserdatauv(L, sizeof(*b), 0);
+  buffer_init(b);
+  lua_createtable(L, 0, 1);
+  lua_pushcfunction(L, buffer_gc);
+  lua_setfield(L, -2, "__gc");
+  lua_setmetatable(L, -2);
+  lua_rawsetp(L, LUA_REGISTRYINDEX, &buffer_key);
+}
+
+/* [lightuserdata text, integer len] -> [value] */
+static int decode_protected (lua_State *L) {
+  const char *text = lua_touserdata(L, 1);
+  size_t len = (size_t)lua_tointeger(L, 2);
+  lua_settop(L, 0);
+  json_decode(L, text, len, max_depth);
+  return 1;
 }
 
 int json_codec_decode (lua_State *L, const char *text, size_t len) {
-  lua_rawgetp(L, LUA_REGISTRYINDEX, &decode_key);  /* [decode] */
-  lua_pushlstring(L, text, len);                  /* [decode, text] */
-  return lua_pcall(L, 1, 1, 0);                   /* [value | message] */
+  lua_pushcfunction(L, decode_protected);
+  lua_pushlightuserdata(L, (void *)text);
+  lua_pushinteger(L, (lua_Integer)len);
+  return lua_pcall(L, 2, 1, 0);                   /* [value | message] */
 }
 
-int json_codec_encode (lua_State *L, int idx) {
+int json_codec_encode (lua_State *L, int idx, const char **text,
+                       size_t *len) {
+  struct buffer *b;
+  char err[512];
   idx = lua_absindex(L, idx);
-  lua_rawgetp(L, LUA_REGISTRYINDEX, &encode_key);  /* [encode] */
-  lua_pushvalue(L, idx);                          /* [encode, value] */
-  return lua_pcall(L, 1, 1, 0);                   /* [text | message] */
+  lua_rawgetp(L, LUA_REGISTRYINDEX, &buffer_key);
+  b = lua_touserdata(L, -1);
+  lua_pop(L, 1);  /* the registry keeps it alive */
+  buffer_clear(b);
+  if (json_encode(L, idx, b, max_depth, err, sizeof(err)) != 0) {
+    lua_pushstring(L, err);
+    return LUA_ERRRUN;
+  }
+  *text = b->data != NULL ? b->data : "";
+  *len = b->len;
+  return LUA_OK;
 }

@@ -11,8 +11,10 @@
 #include <lua.h>
 
 /*
-** Sets the codec up in L (and makes "cjson" / "cjson.safe" requirable by
-** user code). Raises a Lua error on failure; call it protected.
+** Sets the codec up in L and makes "lambda.json", "cjson" and
+** "cjson.safe" requirable by user code. Raises a Lua error on failure;
+** call it protected. LUA_LAMBDA_JSON_MAX_DEPTH (1-10000, default 1000)
+** limits the nesting of events and results.
 */
 void json_codec_open (lua_State *L);
 
@@ -23,10 +25,11 @@ void json_codec_open (lua_State *L);
 int json_codec_decode (lua_State *L, const char *text, size_t len);
 
 /*
-** Encodes the value at idx and pushes the JSON text as a string. On
-** failure pushes an error message instead. Returns LUA_OK or the
-** lua_pcall status.
+** Encodes the value at idx. On success text and len give the JSON text,
+** valid until the next json_codec_encode, and nothing is pushed. On
+** failure pushes an error message and returns non-zero.
 */
-int json_codec_encode (lua_State *L, int idx);
+int json_codec_encode (lua_State *L, int idx, const char **text,
+                       size_t *len);
 
 #endif

@@ -102,8 +102,12 @@ static void push_message (lua_State *L, int idx) {
   }
   /* A plain table says most about itself as JSON. */
   if (t == LUA_TTABLE) {
-    if (json_codec_encode(L, idx) == LUA_OK)
+    const char *text;
+    size_t len;
+    if (json_codec_encode(L, idx, &text, &len) == LUA_OK) {
+      lua_pushlstring(L, text, len);
       return;
+    }
     lua_pop(L, 1);
   }
   lua_pushfstring(L, "(error object is a %s value)", luaL_typename(L, idx));
@@ -172,8 +176,8 @@ static void report_error (struct lua_host *h, int status,
 
 /*
 ** The invoke closure: upvalue 1 is the handler, upvalue 2 the shared
-** context fields; argument 1 is the host. Returns the JSON text of the
-** result, or nothing after recording a failure.
+** context fields; argument 1 is the host. Records the JSON text of the
+** result (kept in the codec's buffer) or the failure in the outcome.
 */
 static int invoke (lua_State *L) {
   struct lua_host *h = lua_touserdata(L, 1);
@@ -196,15 +200,14 @@ static int invoke (lua_State *L) {
     report_error(h, status, NULL, NULL);
     return 0;
   }
-  if (json_codec_encode(L, -1) != LUA_OK) {       /* [msgh, result, json] */
+  if (json_codec_encode(L, -1, &h->out->body, &h->out->len) != LUA_OK) {
     runtime_failure(h, "Runtime.MarshalError",
                     "could not encode the handler's result as JSON: %s");
     return 0;
   }
   h->out->failed = 0;
   h->out->error_type = NULL;
-  h->out->body = lua_tolstring(L, -1, &h->out->len);
-  return 1;
+  return 0;
 }
 
 void lua_host_invoke (struct lua_host *h, const struct invocation *inv,

@@ -10,6 +10,7 @@ helper.bootstrap = os.getenv("LUA_LAMBDA_BOOTSTRAP") or "build/bootstrap"
 helper.fixtures = "spec/fixtures"
 helper.handlers = helper.fixtures .. "/handlers"
 helper.events = os.getenv("LUA_LAMBDA_EVENTS") or "../shared/events"
+helper.build = os.getenv("LUA_LAMBDA_BUILD") or "build"
 
 local absolute = Process.absolute
 
@@ -18,6 +19,17 @@ function helper.read(path)
   local s = f:read("a")
   f:close()
   return s
+end
+
+--- The names of the sample events, sorted.
+function helper.event_names()
+  local names = {}
+  local p = assert(io.popen("ls " .. helper.events))
+  for name in p:lines() do
+    if name:match("%.json$") then names[#names + 1] = name end
+  end
+  p:close()
+  return names
 end
 
 function helper.decode(text)

@@ -1,0 +1,304 @@
+-- lambda.json, the runtime's codec, loaded into lua5.4 as a module
+-- (build/lua/lambda/json.so), next to lua-cjson.
+local helper = require "helper"
+package.cpath = helper.build .. "/lua/?.so;" .. package.cpath
+local json = require "lambda.json"
+local cjson = require "cjson"
+
+local function decode_ok(text)
+  local value, err = json.decode(text)
+  assert(err == nil, err)
+  return value
+end
+
+-- Equal values of equal kinds: integer vs float and array vs object count.
+local function same(a, b, path)
+  path = path or "$"
+  if type(a) ~= type(b) then
+    return false, path .. ": " .. type(a) .. " vs " .. type(b)
+  end
+  if type(a) == "number" then
+    if math.type(a) ~= math.type(b) then
+      return false, path .. ": " .. math.type(a) .. " vs " .. math.type(b)
+    end
+    if a ~= b or (a == 0 and 1 / a ~= 1 / b) then
+      return false, path .. ": " .. a .. " vs " .. b
+    end
+    return true
+  end
+  if type(a) ~= "table" then
+    return a == b, path .. ": " .. tostring(a) .. " vs " .. tostring(b)
+  end
+  if getmetatable(a) ~= getmetatable(b) then
+    return false, path .. ": array mark differs"
+  end
+  for k, v in pairs(a) do
+    local ok, why = same(v, b[k], path .. "." .. tostring(k))
+    if not ok then return false, why end
+  end
+  for k in pairs(b) do
+    if a[k] == nil then return false, path .. "." .. tostring(k) .. " missing" end
+  end
+  return true
+end
+helper.same_json = same
+
+describe("lambda.json decode", function()
+  it("keeps 64-bit integers exact and other numbers as floats", function()
+    local v = decode_ok("[9007199254740993, -9223372036854775808, "
+      .. "9223372036854775807, 9223372036854775808, 0, -0, 1.0, 1e2, 2.5, -1.5e-3]")
+    assert.equal(9007199254740993, v[1])
+    assert.equal("integer", math.type(v[1]))
+    assert.equal(math.mininteger, v[2])
+    assert.equal(math.maxinteger, v[3])
+    assert.equal("float", math.type(v[4]))  -- beyond 64 bits
+    assert.equal(2^63, v[4])
+    assert.equal("integer", math.type(v[5]))
+    assert.equal("float", math.type(v[6]))  -- -0 keeps its sign
+    assert.equal(-math.huge, 1 / v[6])
+    assert.equal("float", math.type(v[7]))
+    assert.equal("float", math.type(v[8]))
+    assert.equal(100.0, v[8])
+    assert.equal(2.5, v[9])
+    assert.equal(-1.5e-3, v[10])
+    assert.equal("id 123", "id " .. decode_ok('{"id":123}').id)
+  end)
+
+  it("marks arrays, so an empty one encodes as [] again", function()
+    local v = decode_ok('{"list":[],"obj":{},"nested":[[]]}')
+    assert.equal('[]', json.encode(v.list))
+    assert.equal('{}', json.encode(v.obj))
+    assert.equal('[[]]', json.encode(v.nested))
+    assert.equal(getmetatable(json.array()), getmetatable(v.list))
+  end)
+
+  it("decodes null as a sentinel that keeps arrays whole", function()
+    local v = decode_ok("[1,null,3,null]")
+    assert.equal(4, #v)
+    assert.equal(json.null, v[2])
+    assert.equal(cjson.null, json.null)
+    assert.equal(json.null, decode_ok('{"a":null}').a)
+    assert.equal("[1,null,3,null]", json.encode(v))
+  end)
+
+  it("decodes strings, escapes and surrogate pairs", function()
+    local v = decode_ok([==["a\"b\\c\/d\b\f\n\r\t\u0041\u00e9\u20ac\ud83d\ude00\u0000é"]==])
+    assert.equal('a"b\\c/d\b\f\n\r\tAé€😀\0é', v)
+  end)
+
+  it("rejects what RFC 8259 does not allow, naming the byte", function()
+    local cases = {
+      { "", 0, "unexpected end" }, { "   ", 3, "unexpected end" },
+      { "NaN", 0, "unexpected character" }, { "Infinity", 0, "unexpected" },
+      { "0x10", 1, "after the JSON value" }, { "01", 1, "leading zero" },
+      { "-", 1, "expected a digit" }, { "+1", 0, "unexpected" },
+      { "1.", 2, "after '.'" }, { ".5", 0, "unexpected" },
+      { "1e", 2, "exponent" }, { "[1,]", 3, "unexpected" },
+      { '{"a":1,}', 7, "string key" }, { '{"a" 1}', 5, "':'" },
+      { "[1 2]", 3, "',' or ']'" }, { '{"a":1 "b":2}', 7, "',' or '}'" },
+      { "[", 1, "unexpected end" }, { '{"a":', 5, "unexpected end" },
+      { '"abc', 4, "unterminated" }, { '"a\tb"', 2, "control character" },
+      { '"\\x"', 2, "invalid escape" }, { '"\\u12G4"', 5, "hex digit" },
+      { '"\\ud800"', 7, "low surrogate" }, { '"\\udc00"', 1, "lone low" },
+      { "'a'", 0, "unexpected" }, { "[1] x", 4, "after the JSON value" },
+      { "tru", 0, "unexpected" }, { "nul", 0, "unexpected" },
+      { '"\255"', 1, "UTF-8" }, { '"\192\175"', 1, "UTF-8" },      -- overlong
+      { '"\237\160\128"', 1, "UTF-8" },                          -- surrogate
+      { '"\244\144\128\128"', 1, "UTF-8" },                      -- > U+10FFFF
+      { '"\226\130"', 1, "UTF-8" },                              -- truncated
+      { "1e400", 0, "out of range" },
+    }
+    for _, c in ipairs(cases) do
+      local v, err = json.decode(c[1])
+      assert.is_nil(v, c[1])
+      assert.truthy(err:find("at byte " .. c[2] .. ":", 1, true),
+        ("%q: %s"):format(c[1], err))
+      assert.truthy(err:find(c[3], 1, true), ("%q: %s"):format(c[1], err))
+    end
+  end)
+
+  it("limits nesting, by default at 1000 and as configured, without a C stack overflow", function()
+    assert.truthy(json.decode(("["):rep(1000) .. ("]"):rep(1000)))
+    local v, err = json.decode(("["):rep(1001) .. ("]"):rep(1001))
+    assert.is_nil(v)
+    assert.truthy(err:find("nesting deeper than 1000", 1, true))
+    v, err = json.decode(("["):rep(1000000))
+    assert.is_nil(v)
+    assert.truthy(err:find("nesting", 1, true))
+    assert.is_nil((json.decode('[[[1]]]', { max_depth = 2 })))
+    assert.truthy(json.decode('[[1]]', { max_depth = 2 }))
+    assert.has_error(function() json.decode("[]", { max_depth = 0 }) end)
+  end)
+end)
+
+describe("lambda.json encode", function()
+  it("writes integers exactly and floats as the shortest text that reads back", function()
+    assert.equal("9007199254740993", json.encode(9007199254740993))
+    assert.equal("-9223372036854775808", json.encode(math.mininteger))
+    assert.equal("0.1", json.encode(0.1))
+    assert.equal("0.30000000000000004", json.encode(0.1 + 0.2))
+    assert.equal("0.3333333333333333", json.encode(1 / 3))
+    assert.equal("1.0", json.encode(1.0))
+    assert.equal("-0.0", json.encode(-0.0))
+    assert.equal("1e+300", json.encode(1e300))
+    assert.equal("5e-324", json.encode(5e-324))
+    assert.equal("9007199254740992.0", json.encode(2.0^53))
+  end)
+
+  it("round-trips any double exactly", function()
+    local seed = 20261122
+    local function next_byte()
+      seed = (seed * 1103515245 + 12345) % 2147483648
+      return seed >> 16 & 0xff
+    end
+    for _ = 1, 20000 do
+      local bytes = {}
+      for i = 1, 8 do bytes[i] = string.char(next_byte()) end
+      local x = string.unpack("<d", table.concat(bytes))
+      if x == x and x ~= math.huge and x ~= -math.huge then
+        local back = decode_ok(json.encode(x))
+        assert(back == x and math.type(back) == "float", json.encode(x))
+      end
+    end
+  end)
+
+  it("refuses NaN and infinities", function()
+    assert.has_error(function() json.encode(0 / 0) end, "cannot encode NaN")
+    assert.has_error(function() json.encode({ x = { math.huge } }) end,
+      "cannot encode inf at $.x[1]")
+    assert.has_error(function() json.encode(-math.huge) end, "cannot encode -inf")
+  end)
+
+  it("makes sequences arrays and other tables objects", function()
+    assert.equal("[1,2,3]", json.encode({ 1, 2, 3 }))
+    assert.equal('{"a":1}', json.encode({ a = 1 }))
+    assert.equal("{}", json.encode({}))
+    assert.equal("[]", json.encode(json.array({})))
+    assert.equal("[]", json.encode(json.array()))
+    assert.equal("{}", json.encode(json.object()))
+    assert.equal('[1,"x"]', json.encode(json.array({ 1, "x" })))
+    assert.same({ a = { 1, 2 } }, decode_ok(json.encode({ a = { 1, 2 } })))
+  end)
+
+  it("names a key that is not a string", function()
+    assert.has_error(function() json.encode({ [1.5] = true }) end,
+      "object key 1.5 (a number) is not a string (use json.array for arrays, string keys for objects)")
+    assert.has_error(function() json.encode({ 1, 2, x = 3 }) end)
+    assert.has_error(function() json.encode({ [1] = 1, [3] = 3 }) end)
+    assert.has_error(function() json.encode({ a = { [true] = 1 } }) end,
+      "object key boolean is not a string (use json.array for arrays, "
+      .. "string keys for objects) at $.a")
+    assert.has_error(function() json.encode(json.object({ 1 })) end)
+  end)
+
+  it("names where an unencodable value is", function()
+    assert.has_error(function()
+      json.encode({ body = { items = { 1, 2, print } } })
+    end, "cannot encode a function value at $.body.items[3]")
+    assert.has_error(function() json.encode(coroutine.create(print)) end,
+      "cannot encode a thread value")
+    assert.has_error(function() json.encode(io.stdout) end,
+      "cannot encode a userdata value")
+  end)
+
+  it("detects cycles", function()
+    local t = { name = "loop" }
+    t.self = t
+    assert.has_error(function() json.encode(t) end,
+      "cannot encode a table that contains itself at $.self")
+    local shared = { 1 }
+    assert.equal("[[1],[1]]", json.encode({ shared, shared }))  -- not a cycle
+    local deep = {}
+    local cur = deep
+    for _ = 1, 1001 do cur[1] = {} cur = cur[1] end
+    local ok, err = pcall(json.encode, deep)
+    assert.is_false(ok)
+    assert.truthy(err:find("^nesting deeper than 1000 levels at %$%.%.%.%[1%]"), err)
+    assert.truthy(#err < 300)
+  end)
+
+  it("escapes what JSON strings need and nothing more", function()
+    local want = '"a\\"b\\\\c/d\\n\\r\\t\\b\\f\\u0001\\u001f\\u0000'
+      .. '\u{e9}\u{20ac}\u{2028}"'
+    assert.equal(want, json.encode('a"b\\c/d\n\r\t\b\f\1\31\0\u{e9}\u{20ac}\u{2028}'))
+    assert.has_error(function() json.encode("\255") end,
+      "string is not valid UTF-8 (at byte 0)")
+    assert.has_error(function() json.encode({ k = "ok\192\175" }) end,
+      "string is not valid UTF-8 (at byte 2) at $.k")
+  end)
+
+  it("encodes json.null and cjson.null as null, nil as null", function()
+    assert.equal("null", json.encode(json.null))
+    assert.equal("null", json.encode(cjson.null))
+    assert.equal("null", json.encode(nil))
+    assert.equal('[null,1]', json.encode(json.array({ json.null, 1 })))
+  end)
+end)
+
+describe("lambda.json on AWS's sample events", function()
+  it("round-trips every valid event: decode -> encode -> decode gives an equal value", function()
+    local count, malformed = 0, 0
+    for _, name in ipairs(helper.event_names()) do
+      local text = helper.read(helper.events .. "/" .. name)
+      local v, err = json.decode(text)
+      if name:find("malformed", 1, true) then
+        assert.is_nil(v, name)
+        assert.truthy(err:find("at byte", 1, true))
+        malformed = malformed + 1
+      else
+        assert(v, name .. ": " .. tostring(err))
+        local again = decode_ok(json.encode(v))
+        assert(same(v, again))
+        -- and cjson's decode of our text agrees with cjson's of theirs
+        assert.same(cjson.decode(text), cjson.decode(json.encode(v)))
+        count = count + 1
+      end
+    end
+    assert.equal(103, count)
+    assert.equal(1, malformed)
+  end)
+end)
+
+describe("the wire codec in bootstrap", function()
+  it("echoes every valid sample event unchanged in value and kind", function()
+    local names, events = {}, {}
+    for _, name in ipairs(helper.event_names()) do
+      if not name:find("malformed", 1, true) then
+        names[#names + 1] = name
+        events[#events + 1] = helper.read(helper.events .. "/" .. name)
+      end
+    end
+    local run = helper.invoke_all("app.echo", events, { seconds = 30 })
+    assert.equal(103, #run.posts)
+    for i, post in ipairs(run.posts) do
+      assert.equal("response", post.kind, names[i])
+      local ok, why = same(decode_ok(events[i]), decode_ok(post.body))
+      assert(ok, names[i] .. ": " .. tostring(why))
+    end
+  end)
+
+  it("gives handlers integers, arrays and null as the event has them", function()
+    local post = helper.invoke("app.kinds",
+      '{"id":9007199254740993,"ratio":0.5,"list":[],"gone":null,"items":[1,null,3]}')
+    assert.same({ id = "integer", ratio = "float", list = "[]",
+      gone = "null", items = 3, label = "id 9007199254740993" }, post.json)
+  end)
+
+  it("lets handlers require lambda.json and return json.null", function()
+    local post = helper.invoke("app.use_json", '{"text":"{\\"a\\":[]}"}')
+    local v = decode_ok(post.body)
+    assert(same(decode_ok('{"parsed":{"a":[]},"missing":null}'), v))
+    assert.equal(json.null, v.missing)
+  end)
+
+  it("reports NaN and cycles in a result as Runtime.MarshalError", function()
+    for _, handler in ipairs { "app.return_nan", "app.return_cycle" } do
+      local post = helper.invoke(handler)
+      assert.equal("error", post.kind)
+      assert.equal("Runtime.MarshalError",
+        post.headers["lambda-runtime-function-error-type"])
+    end
+    local post = helper.invoke("app.return_cycle")
+    assert.truthy(post.json.errorMessage:find("contains itself at $.self", 1, true))
+  end)
+end)

@@ -1,0 +1,46 @@
+/*
+** lua-lambda's JSON codec: lossless between JSON text and Lua values.
+**   - integers that fit in 64 bits are Lua integers, other numbers floats;
+**     floats are written as the shortest text that reads back the same;
+**   - arrays decode with a metatable mark, so [] stays [] on the way back;
+**   - null is a sentinel (json.null, the same light userdata as
+**     cjson.null), so arrays keep their length;
+**   - strict RFC 8259 and UTF-8 both ways, with the byte offset of a fault.
+*/
+#ifndef LUA_LAMBDA_JSON_H
+#define LUA_LAMBDA_JSON_H
+
+#include <stddef.h>
+
+#include <lua.h>
+
+#include "buffer.h"
+
+#define JSON_DEFAULT_MAX_DEPTH 1000
+
+/* Registry names of the metatables that mark arrays and objects. */
+#define JSON_ARRAY_MT "lambda.json.array"
+#define JSON_OBJECT_MT "lambda.json.object"
+
+/* Creates the two mark metatables if they do not exist yet. */
+void json_open_marks (lua_State *L);
+
+/*
+** Decodes len bytes and pushes the value. Raises a Lua error naming the
+** byte offset on invalid input: call it protected.
+*/
+void json_decode (lua_State *L, const char *text, size_t len,
+                  int max_depth);
+
+/*
+** Appends the JSON text of the value at idx to out. Returns 0, or -1 with
+** a message naming where in the value the fault is written to err.
+** Runs no Lua code (no metamethods) and raises only on memory errors.
+*/
+int json_encode (lua_State *L, int idx, struct buffer *out, int max_depth,
+                 char *err, size_t errlen);
+
+/* require "lambda.json" */
+int luaopen_lambda_json (lua_State *L);
+
+#endif
