@@ -3,6 +3,7 @@
 local cjson = require "cjson"
 local FakeApi = require "fake_runtime_api"
 local Process = require "process"
+local socket = require "socket"
 
 local helper = {}
 
@@ -107,6 +108,94 @@ function helper.invoke(handler, event, extra)
     post.json = ok and value or nil
   end
   return post, run
+end
+
+--- A TCP port on 127.0.0.1 that was free a moment ago.
+function helper.free_port()
+  local s = assert(socket.bind("127.0.0.1", 0))
+  local _, port = s:getsockname()
+  s:close()
+  return port
+end
+
+--- POSTs over a fresh connection. Returns { status, headers (lower-cased),
+--- body, chunks = { { at = seconds since sent, data = "..." }, ... } }.
+function helper.http_post(port, path, body, headers)
+  local conn = assert(socket.connect("127.0.0.1", port))
+  conn:settimeout(30)
+  local lines = { ("POST %s HTTP/1.1\r\nHost: 127.0.0.1\r\n"):format(path),
+    ("Content-Length: %d\r\nConnection: close\r\n"):format(#body) }
+  for name, value in pairs(headers or {}) do
+    lines[#lines + 1] = name .. ": " .. value .. "\r\n"
+  end
+  local sent = socket.gettime()
+  assert(conn:send(table.concat(lines) .. "\r\n" .. body))
+  local status_line = assert(conn:receive("*l"))
+  local result = { status = tonumber(status_line:match("^HTTP/1%.%d (%d+)")),
+    headers = {}, chunks = {} }
+  while true do
+    local line = assert(conn:receive("*l"))
+    if line == "" then break end
+    local name, value = line:match("^([^:]+):%s*(.-)%s*$")
+    result.headers[name:lower()] = value
+  end
+  if result.headers["transfer-encoding"] == "chunked" then
+    local parts = {}
+    while true do
+      local size = tonumber(assert(conn:receive("*l")):match("^%x+"), 16)
+      if size == 0 then break end
+      local data = assert(conn:receive(size))
+      conn:receive("*l")
+      parts[#parts + 1] = data
+      result.chunks[#result.chunks + 1] = { at = socket.gettime() - sent, data = data }
+    end
+    result.body = table.concat(parts)
+  else
+    local n = tonumber(result.headers["content-length"] or 0)
+    result.body = n > 0 and assert(conn:receive(n)) or ""
+  end
+  conn:close()
+  return result
+end
+
+helper.cli = Process.absolute(os.getenv("LUA_LAMBDA_CLI")
+  or (helper.build .. "/lua-lambda"))
+
+--- Starts `lua-lambda serve` with args (a list) and waits until it
+--- accepts invocations. Returns an object with :invoke(body, headers),
+--- :output() and :stop().
+function helper.serve(args, opts)
+  opts = opts or {}
+  local api_port, invoke_port = helper.free_port(), helper.free_port()
+  local argv = { helper.cli, "serve", "--port", tostring(api_port),
+    "--invoke-port", tostring(invoke_port) }
+  for _, a in ipairs(args) do argv[#argv + 1] = a end
+  local proc = Process.start { argv = argv, cwd = opts.cwd,
+    env = { LUA_LAMBDA_SPEC = "1" } }
+  local deadline = socket.gettime() + 5
+  while true do
+    local c = socket.connect("127.0.0.1", invoke_port)
+    if c then c:close() break end
+    assert(not proc:exited(), "serve exited: " .. proc:stderr())
+    assert(socket.gettime() < deadline, "serve did not start")
+    socket.sleep(0.02)
+  end
+  local server = { proc = proc, port = invoke_port, api_port = api_port }
+  function server:invoke(body, headers)
+    local r = helper.http_post(invoke_port,
+      "/2015-03-31/functions/function/invocations", body or "{}", headers)
+    local ok, value = pcall(cjson.decode, r.body)
+    r.json = ok and value or nil
+    return r
+  end
+  function server:output() return proc:stdout() .. proc:stderr() end
+  function server:stop()
+    proc:kill()
+    local out = self:output()
+    proc:cleanup()
+    return out
+  end
+  return server
 end
 
 return helper

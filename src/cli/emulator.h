@@ -1,0 +1,126 @@
+/*
+** The local Lambda behind `lua-lambda serve`: a queue of invocations
+** between the invoke endpoint and N bootstrap workers, with timeouts,
+** init errors and runtime exits answered the way Lambda answers them.
+** Thread-safe; knows nothing of HTTP (emulator_http.c serves it).
+*/
+#ifndef LUA_LAMBDA_EMULATOR_H
+#define LUA_LAMBDA_EMULATOR_H
+
+#include <pthread.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "buffer.h"
+
+#define EMU_MAX_WORKERS 64
+
+struct emu_config {
+  const char *handler;
+  const char *task_root;
+  const char *bootstrap;       /* the runtime executable to start */
+  const char *function_name;
+  int api_port;                /* worker i listens on api_port + i */
+  int invoke_port;
+  int concurrency;
+  int timeout_s;
+  int memory_mb;
+  int watch;
+};
+
+enum job_state { JOB_QUEUED, JOB_RUNNING, JOB_DONE };
+
+struct emu_job {
+  char request_id[40];
+  struct buffer event;
+  struct buffer client_context;  /* JSON, from X-Amz-Client-Context */
+  struct buffer trace_id;
+  int64_t deadline_ms;
+  int64_t started_us;
+  int worker;                    /* who took it, or -1 */
+  enum job_state state;
+  int failed;                    /* the body is an error document */
+  char error_type[128];
+  char content_type[128];        /* of a streamed response */
+  int streaming;                 /* the worker streams the body */
+  int timed_out;
+  struct buffer body;            /* result, or streamed bytes so far */
+  int refs;
+  struct emu_job *next;          /* in the queue */
+};
+
+struct emu_worker {
+  pid_t pid;                     /* 0 when not running */
+  int generation;                /* bumped at every start */
+  int initialised;               /* made its first /next */
+  struct emu_job *job;           /* the invocation under way */
+};
+
+struct emulator {
+  struct emu_config cfg;
+  pthread_mutex_t lock;
+  pthread_cond_t changed;        /* broadcast on every state change */
+  struct emu_job *queue_head, *queue_tail;
+  struct emu_worker workers[EMU_MAX_WORKERS];
+  struct buffer init_error;      /* the last /init/error, until a restart */
+  char init_error_type[128];
+  int stopping;
+};
+
+int emu_init (struct emulator *emu, const struct emu_config *cfg);
+void emu_destroy (struct emulator *emu);
+
+/* Starts every worker that is not running. Call with the lock held. */
+void emu_start_workers_locked (struct emulator *emu);
+
+/* Queues an invocation; the caller holds one reference. */
+struct emu_job *emu_submit (struct emulator *emu, const char *event,
+                            size_t len, const char *client_context,
+                            size_t cc_len, const char *trace_id);
+
+/*
+** For worker w's /next: waits until there is work. Returns a running job
+** (with a reference), or NULL when worker w was restarted or stopping.
+*/
+struct emu_job *emu_take (struct emulator *emu, int w, int generation);
+
+/* The running job with this id, with a reference, or NULL. */
+struct emu_job *emu_find (struct emulator *emu, const char *request_id);
+
+/* A piece of a streamed response from the worker. */
+void emu_stream (struct emulator *emu, struct emu_job *job,
+                 const char *content_type, const char *data, size_t len);
+
+/* The worker's /response or /error (body may be empty when streamed). */
+void emu_finish (struct emulator *emu, struct emu_job *job, int failed,
+                 const char *error_type, const char *body, size_t len);
+
+/* Worker w's /init/error. */
+void emu_init_error (struct emulator *emu, int w, const char *type,
+                     const char *body, size_t len);
+
+/*
+** Waits until the job is done, starts streaming, or its deadline passes;
+** at the deadline the worker is killed and the job fails as Lambda's
+** timeout does. Returns the job's state then.
+*/
+enum job_state emu_wait (struct emulator *emu, struct emu_job *job);
+
+/* Copies up to cap streamed bytes from offset *pos; waits for more. */
+ssize_t emu_read_stream (struct emulator *emu, struct emu_job *job,
+                         size_t *pos, char *out, size_t cap);
+
+void emu_release (struct emulator *emu, struct emu_job *job);
+
+/* A worker process ended (from the reaper). */
+void emu_worker_exited (struct emulator *emu, pid_t pid, int status);
+
+/* Stops every worker (SIGKILL) so they restart on the next invocation. */
+void emu_restart_workers (struct emulator *emu, const char *why);
+
+/* Peak RSS of worker w in MB, from /proc; 0 if unknown. */
+long emu_worker_max_rss_mb (struct emulator *emu, int w);
+
+int64_t emu_now_us (void);
+
+#endif

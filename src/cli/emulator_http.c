@@ -1,0 +1,415 @@
+#include "emulator_http.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <microhttpd.h>
+
+#include "base64.h"
+
+#define API_PREFIX "/2018-06-01/runtime/"
+#define INVOKE_PREFIX "/2015-03-31/functions/"
+
+struct api_server {
+  struct emulator *emu;
+  int worker;
+  struct MHD_Daemon *daemon;
+};
+
+struct emu_http {
+  struct emulator *emu;
+  struct api_server api[EMU_MAX_WORKERS];
+  struct MHD_Daemon *invoke;
+};
+
+enum request_kind { REQ_OTHER, REQ_NEXT, REQ_RESPONSE, REQ_ERROR,
+                    REQ_INIT_ERROR, REQ_INVOKE };
+
+/* One request: what it is, its body so far, the job it concerns. */
+struct request {
+  enum request_kind kind;
+  struct buffer body;
+  struct emu_job *job;
+  int streaming;
+};
+
+/* A streamed invoke response reads the job from here. */
+struct stream_reader {
+  struct emulator *emu;
+  struct emu_job *job;
+  size_t pos;
+};
+
+static enum MHD_Result reply (struct MHD_Connection *c, unsigned status,
+                              const char *body, size_t len,
+                              const char *content_type) {
+  struct MHD_Response *r = MHD_create_response_from_buffer(
+    len, (void *)body, MHD_RESPMEM_MUST_COPY);
+  enum MHD_Result rc;
+  if (r == NULL)
+    return MHD_NO;
+  MHD_add_response_header(r, "Content-Type", content_type);
+  rc = MHD_queue_response(c, status, r);
+  MHD_destroy_response(r);
+  return rc;
+}
+
+static enum MHD_Result reply_json (struct MHD_Connection *c, unsigned status,
+                                   const char *json) {
+  return reply(c, status, json, strlen(json), "application/json");
+}
+
+static void on_completed (void *cls, struct MHD_Connection *c,
+                          void **con_cls, enum MHD_RequestTerminationCode t) {
+  struct request *req = *con_cls;
+  struct emulator *emu = cls;
+  (void)c;
+  (void)t;
+  if (req == NULL)
+    return;
+  if (req->job != NULL)
+    emu_release(emu, req->job);
+  buffer_free(&req->body);
+  free(req);
+  *con_cls = NULL;
+}
+
+/* --- the Runtime API, for the workers ------------------------------------ */
+
+static enum MHD_Result serve_next (struct api_server *srv,
+                                   struct MHD_Connection *c) {
+  struct emulator *emu = srv->emu;
+  struct MHD_Response *r;
+  struct emu_job *job;
+  char deadline[32], arn[256];
+  enum MHD_Result rc;
+  int generation;
+  pthread_mutex_lock(&emu->lock);
+  generation = emu->workers[srv->worker].generation;
+  pthread_mutex_unlock(&emu->lock);
+  job = emu_take(emu, srv->worker, generation);
+  if (job == NULL)  /* restarted or stopping: this runtime must go */
+    return reply_json(c, MHD_HTTP_INTERNAL_SERVER_ERROR,
+                      "{\"errorType\":\"Runtime.Stopped\"}");
+  r = MHD_create_response_from_buffer(job->event.len, job->event.data,
+                                      MHD_RESPMEM_MUST_COPY);
+  if (r == NULL) {
+    emu_release(emu, job);
+    return MHD_NO;
+  }
+  snprintf(deadline, sizeof(deadline), "%lld", (long long)job->deadline_ms);
+  snprintf(arn, sizeof(arn), "arn:aws:lambda:us-east-1:000000000000:"
+           "function:%s", emu->cfg.function_name);
+  MHD_add_response_header(r, "Content-Type", "application/json");
+  MHD_add_response_header(r, "Lambda-Runtime-Aws-Request-Id",
+                          job->request_id);
+  MHD_add_response_header(r, "Lambda-Runtime-Deadline-Ms", deadline);
+  MHD_add_response_header(r, "Lambda-Runtime-Invoked-Function-Arn", arn);
+  MHD_add_response_header(r, "Lambda-Runtime-Trace-Id", job->trace_id.data);
+  if (job->client_context.len > 0)
+    MHD_add_response_header(r, "Lambda-Runtime-Client-Context",
+                            job->client_context.data);
+  rc = MHD_queue_response(c, MHD_HTTP_OK, r);
+  MHD_destroy_response(r);
+  emu_release(emu, job);
+  return rc;
+}
+
+/* "invocation/<id>/response" -> job; kind set from the last part. */
+static struct emu_job *job_of (struct emulator *emu, const char *rest,
+                               enum request_kind *kind) {
+  char id[64];
+  const char *slash = strchr(rest, '/');
+  size_t n;
+  if (slash == NULL || (size_t)(slash - rest) >= sizeof(id))
+    return NULL;
+  n = (size_t)(slash - rest);
+  memcpy(id, rest, n);
+  id[n] = '\0';
+  if (strcmp(slash + 1, "response") == 0)
+    *kind = REQ_RESPONSE;
+  else if (strcmp(slash + 1, "error") == 0)
+    *kind = REQ_ERROR;
+  else
+    return NULL;
+  return emu_find(emu, id);
+}
+
+static enum MHD_Result api_finish (struct api_server *srv,
+                                   struct MHD_Connection *c,
+                                   struct request *req) {
+  struct emulator *emu = srv->emu;
+  const char *type = MHD_lookup_connection_value(
+    c, MHD_HEADER_KIND, "Lambda-Runtime-Function-Error-Type");
+  switch (req->kind) {
+    case REQ_NEXT:
+      return serve_next(srv, c);
+    case REQ_INIT_ERROR:
+      printf("lua-lambda: init error (%s): %.*s\n", type ? type : "?",
+             (int)req->body.len, req->body.data ? req->body.data : "");
+      emu_init_error(emu, srv->worker, type, req->body.data, req->body.len);
+      return reply_json(c, MHD_HTTP_ACCEPTED, "{\"status\":\"OK\"}");
+    case REQ_RESPONSE:
+    case REQ_ERROR:
+      if (req->job == NULL)
+        return reply_json(c, MHD_HTTP_BAD_REQUEST,
+                          "{\"errorType\":\"InvalidRequestID\"}");
+      if (req->kind == REQ_RESPONSE) {
+        /* A streamed response reports a late error in trailers. */
+        const char *late = MHD_lookup_connection_value(
+          c, MHD_FOOTER_KIND, "Lambda-Runtime-Function-Error-Type");
+        if (late != NULL)
+          printf("lua-lambda: %s failed mid-stream: %s\n",
+                 req->job->request_id, late);
+        emu_finish(emu, req->job, late != NULL, late, req->body.data,
+                   req->body.len);
+      } else {
+        emu_finish(emu, req->job, 1, type ? type : "Runtime.Unknown",
+                   req->body.data, req->body.len);
+      }
+      return reply_json(c, MHD_HTTP_ACCEPTED, "{\"status\":\"OK\"}");
+    default:
+      return reply_json(c, MHD_HTTP_NOT_FOUND,
+                        "{\"errorType\":\"NotFound\"}");
+  }
+}
+
+static enum MHD_Result api_handler (void *cls, struct MHD_Connection *c,
+                                    const char *url, const char *method,
+                                    const char *version,
+                                    const char *upload, size_t *upload_size,
+                                    void **con_cls) {
+  struct api_server *srv = cls;
+  struct request *req = *con_cls;
+  (void)version;
+  if (req == NULL) {
+    const char *mode;
+    req = calloc(1, sizeof(*req));
+    if (req == NULL)
+      return MHD_NO;
+    buffer_init(&req->body);
+    *con_cls = req;
+    if (strncmp(url, API_PREFIX, strlen(API_PREFIX)) == 0) {
+      const char *rest = url + strlen(API_PREFIX);
+      if (strcmp(method, "GET") == 0 &&
+          strcmp(rest, "invocation/next") == 0)
+        req->kind = REQ_NEXT;
+      else if (strcmp(method, "POST") == 0 &&
+               strcmp(rest, "init/error") == 0)
+        req->kind = REQ_INIT_ERROR;
+      else if (strcmp(method, "POST") == 0 &&
+               strncmp(rest, "invocation/", 11) == 0)
+        req->job = job_of(srv->emu, rest + 11, &req->kind);
+    }
+    mode = MHD_lookup_connection_value(
+      c, MHD_HEADER_KIND, "Lambda-Runtime-Function-Response-Mode");
+    req->streaming = req->kind == REQ_RESPONSE && mode != NULL &&
+                     strcmp(mode, "streaming") == 0;
+    return MHD_YES;
+  }
+  if (*upload_size > 0) {
+    if (req->streaming && req->job != NULL)
+      emu_stream(srv->emu, req->job,
+                 MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+                                             "Content-Type"),
+                 upload, *upload_size);
+    else
+      buffer_append(&req->body, upload, *upload_size);
+    *upload_size = 0;
+    return MHD_YES;
+  }
+  return api_finish(srv, c, req);
+}
+
+/* --- the invoke endpoint --------------------------------------------------- */
+
+static ssize_t read_stream (void *cls, uint64_t pos, char *buf, size_t max) {
+  struct stream_reader *s = cls;
+  ssize_t n;
+  (void)pos;
+  n = emu_read_stream(s->emu, s->job, &s->pos, buf, max);
+  if (n == -1)
+    return MHD_CONTENT_READER_END_OF_STREAM;
+  if (n < 0)
+    return MHD_CONTENT_READER_END_WITH_ERROR;
+  return n;
+}
+
+static void free_stream (void *cls) {
+  struct stream_reader *s = cls;
+  emu_release(s->emu, s->job);
+  free(s);
+}
+
+static enum MHD_Result reply_streamed (struct emulator *emu,
+                                       struct MHD_Connection *c,
+                                       struct emu_job *job) {
+  struct stream_reader *s = calloc(1, sizeof(*s));
+  struct MHD_Response *r;
+  enum MHD_Result rc;
+  if (s == NULL)
+    return MHD_NO;
+  s->emu = emu;
+  s->job = job;
+  pthread_mutex_lock(&emu->lock);
+  job->refs++;  /* the reader's */
+  pthread_mutex_unlock(&emu->lock);
+  r = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 64 * 1024,
+                                        read_stream, s, free_stream);
+  if (r == NULL) {
+    free_stream(s);
+    return MHD_NO;
+  }
+  MHD_add_response_header(r, "Content-Type", job->content_type[0]
+                          ? job->content_type : "application/octet-stream");
+  MHD_add_response_header(r, "X-Amzn-RequestId", job->request_id);
+  rc = MHD_queue_response(c, MHD_HTTP_OK, r);
+  MHD_destroy_response(r);
+  return rc;
+}
+
+static enum MHD_Result invoke_finish (struct emulator *emu,
+                                      struct MHD_Connection *c,
+                                      struct request *req) {
+  const char *cc64 = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+                                                 "X-Amz-Client-Context");
+  const char *trace = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+                                                  "X-Amzn-Trace-Id");
+  const char *type = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+                                                 "X-Amz-Invocation-Type");
+  struct buffer cc;
+  struct MHD_Response *r;
+  struct emu_job *job;
+  enum MHD_Result rc;
+  char made_trace[96];
+  buffer_init(&cc);
+  if (cc64 != NULL && base64_decode(cc64, &cc) != 0) {
+    buffer_free(&cc);
+    return reply_json(c, MHD_HTTP_BAD_REQUEST,
+                      "{\"errorType\":\"InvalidRequestContentException\","
+                      "\"errorMessage\":\"X-Amz-Client-Context must be "
+                      "base64\"}");
+  }
+  if (trace == NULL) {
+    snprintf(made_trace, sizeof(made_trace),
+             "Root=1-%08llx-000000000000000000000000;Sampled=0",
+             (unsigned long long)(emu_now_us() / 1000000));
+    trace = made_trace;
+  }
+  if (req->body.len == 0)
+    buffer_set(&req->body, "{}", 2);
+  job = emu_submit(emu, req->body.data, req->body.len,
+                   cc.data ? cc.data : "", cc.len, trace);
+  buffer_free(&cc);
+  if (job == NULL)
+    return reply_json(c, MHD_HTTP_INTERNAL_SERVER_ERROR,
+                      "{\"errorType\":\"ServiceException\"}");
+  req->job = job;  /* released when the request completes */
+  if (type != NULL && strcmp(type, "Event") == 0)
+    return reply(c, MHD_HTTP_ACCEPTED, "", 0, "application/json");
+  if (emu_wait(emu, job) != JOB_DONE)
+    return reply_streamed(emu, c, job);
+  r = MHD_create_response_from_buffer(job->body.len, job->body.data,
+                                      MHD_RESPMEM_MUST_COPY);
+  if (r == NULL)
+    return MHD_NO;
+  MHD_add_response_header(r, "Content-Type", "application/json");
+  MHD_add_response_header(r, "X-Amzn-RequestId", job->request_id);
+  if (job->failed)
+    MHD_add_response_header(r, "X-Amz-Function-Error", "Unhandled");
+  rc = MHD_queue_response(c, MHD_HTTP_OK, r);
+  MHD_destroy_response(r);
+  return rc;
+}
+
+static enum MHD_Result invoke_handler (void *cls, struct MHD_Connection *c,
+                                       const char *url, const char *method,
+                                       const char *version,
+                                       const char *upload,
+                                       size_t *upload_size, void **con_cls) {
+  struct emulator *emu = cls;
+  struct request *req = *con_cls;
+  (void)version;
+  if (req == NULL) {
+    req = calloc(1, sizeof(*req));
+    if (req == NULL)
+      return MHD_NO;
+    buffer_init(&req->body);
+    *con_cls = req;
+    if (strcmp(method, "POST") == 0 &&
+        strncmp(url, INVOKE_PREFIX, strlen(INVOKE_PREFIX)) == 0 &&
+        strstr(url, "/invocations") != NULL)
+      req->kind = REQ_INVOKE;
+    return MHD_YES;
+  }
+  if (*upload_size > 0) {
+    if (buffer_append(&req->body, upload, *upload_size) != 0)
+      return MHD_NO;
+    *upload_size = 0;
+    return MHD_YES;
+  }
+  if (req->kind != REQ_INVOKE)
+    return reply_json(c, MHD_HTTP_NOT_FOUND,
+                      "{\"errorType\":\"NotFound\",\"errorMessage\":"
+                      "\"POST /2015-03-31/functions/function/invocations\"}");
+  return invoke_finish(emu, c, req);
+}
+
+static struct MHD_Daemon *start (int port, MHD_AccessHandlerCallback fn,
+                                 void *cls, struct emulator *emu) {
+  struct sockaddr_in addr;
+  memset(&addr, 0, sizeof(addr));
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons((uint16_t)port);
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);  /* never beyond this host */
+  return MHD_start_daemon(
+    MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD |
+    MHD_USE_ERROR_LOG, (uint16_t)port, NULL, NULL, fn, cls,
+    MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
+    MHD_OPTION_NOTIFY_COMPLETED, on_completed, emu,
+    MHD_OPTION_END);
+}
+
+struct emu_http *emu_http_start (struct emulator *emu) {
+  struct emu_http *http = calloc(1, sizeof(*http));
+  int w;
+  if (http == NULL)
+    return NULL;
+  http->emu = emu;
+  for (w = 0; w < emu->cfg.concurrency; w++) {
+    http->api[w].emu = emu;
+    http->api[w].worker = w;
+    http->api[w].daemon = start(emu->cfg.api_port + w, api_handler,
+                                &http->api[w], emu);
+    if (http->api[w].daemon == NULL) {
+      fprintf(stderr, "lua-lambda: cannot listen on 127.0.0.1:%d\n",
+              emu->cfg.api_port + w);
+      emu_http_stop(http);
+      return NULL;
+    }
+  }
+  http->invoke = start(emu->cfg.invoke_port, invoke_handler, emu, emu);
+  if (http->invoke == NULL) {
+    fprintf(stderr, "lua-lambda: cannot listen on 127.0.0.1:%d\n",
+            emu->cfg.invoke_port);
+    emu_http_stop(http);
+    return NULL;
+  }
+  return http;
+}
+
+void emu_http_stop (struct emu_http *http) {
+  int w;
+  if (http == NULL)
+    return;
+  if (http->invoke != NULL)
+    MHD_stop_daemon(http->invoke);
+  for (w = 0; w < EMU_MAX_WORKERS; w++) {
+    if (http->api[w].daemon != NULL)
+      MHD_stop_daemon(http->api[w].daemon);
+  }
+  free(http);
+}

@@ -1,0 +1,225 @@
+/*
+** lua-lambda serve [--port 9001] [--invoke-port 8080] [--timeout S]
+**                  [--concurrency N] [--memory MB] [--watch]
+**                  [--task-root DIR] [--bootstrap PATH]
+**                  [--function-name NAME] [--] HANDLER
+** A local Lambda: N bootstrap workers behind the Runtime API, and the
+** invoke endpoint on 127.0.0.1. Runs until SIGINT or SIGTERM.
+*/
+#include <dirent.h>
+#include <errno.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "emulator.h"
+#include "emulator_http.h"
+
+static void usage (void) {
+  fprintf(stderr,
+          "usage: lua-lambda serve [--port 9001] [--invoke-port 8080] "
+          "[--timeout S] [--concurrency N] [--memory MB] [--watch] "
+          "[--task-root DIR] [--bootstrap PATH] [--function-name NAME] "
+          "[--] HANDLER\n");
+}
+
+static void pause_ms (long ms) {
+  struct timespec ts;
+  ts.tv_sec = ms / 1000;
+  ts.tv_nsec = (ms % 1000) * 1000000L;
+  nanosleep(&ts, NULL);
+}
+
+/* Reaps workers as they exit and tells the emulator. */
+static void *reaper (void *arg) {
+  struct emulator *emu = arg;
+  for (;;) {
+    int status;
+    pid_t pid = waitpid(-1, &status, 0);
+    if (pid > 0)
+      emu_worker_exited(emu, pid, status);
+    else if (errno == ECHILD)
+      pause_ms(50);  /* no worker yet */
+  }
+  return NULL;
+}
+
+/* A fingerprint of the .lua files under dir: names, sizes, mtimes. */
+static uint64_t fingerprint (const char *dir, int depth) {
+  uint64_t h = 1469598103934665603ULL;
+  struct dirent *e;
+  DIR *d;
+  if (depth > 16 || (d = opendir(dir)) == NULL)
+    return h;
+  while ((e = readdir(d)) != NULL) {
+    char path[PATH_MAX];
+    struct stat st;
+    size_t n = strlen(e->d_name);
+    const char *c;
+    if (e->d_name[0] == '.')
+      continue;  /* ., .., and hidden folders such as .git */
+    snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+    if (stat(path, &st) != 0)
+      continue;
+    if (S_ISDIR(st.st_mode)) {
+      h = (h ^ fingerprint(path, depth + 1)) * 1099511628211ULL;
+    } else if (n > 4 && strcmp(e->d_name + n - 4, ".lua") == 0) {
+      for (c = path; *c != '\0'; c++)
+        h = (h ^ (unsigned char)*c) * 1099511628211ULL;
+      h = (h ^ (uint64_t)st.st_size) * 1099511628211ULL;
+      h = (h ^ (uint64_t)st.st_mtim.tv_sec) * 1099511628211ULL;
+      h = (h ^ (uint64_t)st.st_mtim.tv_nsec) * 1099511628211ULL;
+    }
+  }
+  closedir(d);
+  return h;
+}
+
+/* --watch: restarts the runtime when a .lua file under the root changes. */
+static void *watcher (void *arg) {
+  struct emulator *emu = arg;
+  uint64_t last = fingerprint(emu->cfg.task_root, 0);
+  for (;;) {
+    uint64_t now;
+    pause_ms(250);
+    now = fingerprint(emu->cfg.task_root, 0);
+    if (now != last) {
+      last = now;
+      emu_restart_workers(emu, "a .lua file changed");
+    }
+  }
+  return NULL;
+}
+
+static char *default_bootstrap (void) {
+  char self[PATH_MAX], *slash, *path;
+  ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+  if (n <= 0)
+    return NULL;
+  self[n] = '\0';
+  slash = strrchr(self, '/');
+  if (slash == NULL)
+    return NULL;
+  *slash = '\0';
+  path = malloc(strlen(self) + sizeof("/bootstrap"));
+  if (path != NULL)
+    sprintf(path, "%s/bootstrap", self);
+  return path;
+}
+
+static int parse_int (const char *s, int lo, int hi, int *out) {
+  char *end;
+  long v = strtol(s, &end, 10);
+  if (end == s || *end != '\0' || v < lo || v > hi)
+    return -1;
+  *out = (int)v;
+  return 0;
+}
+
+int serve_main (int argc, char **argv) {
+  struct emu_config cfg;
+  struct emulator emu;
+  struct emu_http *http;
+  pthread_t reaper_thread, watch_thread;
+  const char *root = ".", *bootstrap = NULL;
+  char *task_root, *bootstrap_path;
+  sigset_t stop;
+  int i, sig, bad = 0;
+  memset(&cfg, 0, sizeof(cfg));
+  cfg.api_port = 9001;
+  cfg.invoke_port = 8080;
+  cfg.concurrency = 1;
+  cfg.timeout_s = 3;
+  cfg.memory_mb = 128;
+  cfg.function_name = "function";
+  for (i = 1; i < argc && !bad; i++) {
+    const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+    if (strcmp(a, "--") == 0) {
+      if (i + 1 < argc)
+        cfg.handler = argv[++i];
+    } else if (strcmp(a, "--watch") == 0) {
+      cfg.watch = 1;
+    } else if (v == NULL && a[0] == '-') {
+      bad = 1;
+    } else if (strcmp(a, "--port") == 0) {
+      bad = parse_int(v, 1, 65535, &cfg.api_port) != 0, i++;
+    } else if (strcmp(a, "--invoke-port") == 0) {
+      bad = parse_int(v, 1, 65535, &cfg.invoke_port) != 0, i++;
+    } else if (strcmp(a, "--timeout") == 0) {
+      bad = parse_int(v, 1, 900, &cfg.timeout_s) != 0, i++;
+    } else if (strcmp(a, "--concurrency") == 0) {
+      bad = parse_int(v, 1, EMU_MAX_WORKERS, &cfg.concurrency) != 0, i++;
+    } else if (strcmp(a, "--memory") == 0) {
+      bad = parse_int(v, 128, 10240, &cfg.memory_mb) != 0, i++;
+    } else if (strcmp(a, "--task-root") == 0) {
+      root = v, i++;
+    } else if (strcmp(a, "--bootstrap") == 0) {
+      bootstrap = v, i++;
+    } else if (strcmp(a, "--function-name") == 0) {
+      cfg.function_name = v, i++;
+    } else if (a[0] != '-' && cfg.handler == NULL) {
+      cfg.handler = a;
+    } else {
+      bad = 1;
+    }
+  }
+  if (bad || cfg.handler == NULL) {
+    usage();
+    return 2;
+  }
+  task_root = cli_absolute(root);
+  bootstrap_path = bootstrap ? cli_absolute(bootstrap) : default_bootstrap();
+  if (task_root == NULL || bootstrap_path == NULL ||
+      access(bootstrap_path, X_OK) != 0) {
+    fprintf(stderr, "lua-lambda: %s not found\n",
+            task_root == NULL ? root : bootstrap ? bootstrap : "bootstrap");
+    free(task_root);
+    free(bootstrap_path);
+    return 2;
+  }
+  cfg.task_root = task_root;
+  cfg.bootstrap = bootstrap_path;
+
+  /* Only the main thread takes SIGINT/SIGTERM; the threads inherit this. */
+  sigemptyset(&stop);
+  sigaddset(&stop, SIGINT);
+  sigaddset(&stop, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &stop, NULL);
+  signal(SIGPIPE, SIG_IGN);
+  setvbuf(stdout, NULL, _IONBF, 0);
+
+  if (emu_init(&emu, &cfg) != 0)
+    return 1;
+  http = emu_http_start(&emu);
+  if (http == NULL)
+    return 1;
+  pthread_create(&reaper_thread, NULL, reaper, &emu);
+  pthread_detach(reaper_thread);
+  if (cfg.watch) {
+    pthread_create(&watch_thread, NULL, watcher, &emu);
+    pthread_detach(watch_thread);
+  }
+  pthread_mutex_lock(&emu.lock);
+  emu_start_workers_locked(&emu);
+  pthread_mutex_unlock(&emu.lock);
+  printf("lua-lambda: serving %s from %s\n", cfg.handler, task_root);
+  printf("lua-lambda: invoke with: curl -d '{}' http://127.0.0.1:%d"
+         "/2015-03-31/functions/function/invocations\n", cfg.invoke_port);
+
+  sigwait(&stop, &sig);
+  printf("lua-lambda: stopping\n");
+  emu_destroy(&emu);
+  emu_http_stop(http);
+  free(task_root);
+  free(bootstrap_path);
+  /* Threads still blocked in waits end with the process. */
+  return 0;
+}
