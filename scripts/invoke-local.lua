@@ -1,58 +1,32 @@
---- Invokes a function once through the real bootstrap and a local Runtime
---- API on 127.0.0.1 (the specs' fake), printing its logs and response.
+--- Invokes a function once through `lua-lambda serve`: the real bootstrap,
+--- its Runtime API loop and the invoke endpoint, all on 127.0.0.1.
+--- Prints the function's logs and START/END/REPORT on stderr and the
+--- response on stdout.
 ---
---- usage: lua5.4 scripts/invoke-local.lua BOOTSTRAP TASK_ROOT HANDLER [EVENT_FILE]
+--- usage: lua5.4 scripts/invoke-local.lua LUA_LAMBDA TASK_ROOT HANDLER [EVENT_FILE]
 local here = arg[0]:match("^(.*)/[^/]+$") or "."
 package.path = here .. "/../spec/support/?.lua;" .. package.path
 
-local FakeApi = require "fake_runtime_api"
-local Process = require "process"
-
-local bootstrap, task_root, handler, event_file = arg[1], arg[2], arg[3], arg[4]
-if not (bootstrap and task_root and handler) then
-  io.stderr:write("usage: lua5.4 scripts/invoke-local.lua BOOTSTRAP TASK_ROOT"
+local cli, task_root, handler, event_file = arg[1], arg[2], arg[3], arg[4]
+if not (cli and task_root and handler) then
+  io.stderr:write("usage: lua5.4 scripts/invoke-local.lua LUA_LAMBDA TASK_ROOT"
     .. " HANDLER [EVENT_FILE]\n")
   os.exit(2)
 end
 
-local event = "{}"
-if event_file then
-  local f = assert(io.open(event_file, "rb"))
-  event = f:read("a")
-  f:close()
-end
+local Process = require "process"
+local helper = require "helper"
+helper.cli = Process.absolute(cli)
 
-local absolute = Process.absolute
-
-local api = FakeApi.new { invocations = { { event = event } } }
+local event = event_file and helper.read(event_file) or "{}"
 local name = task_root:match("([^/]+)/*$") or "function"
-local proc = Process.start {
-  argv = { absolute(bootstrap) },
-  cwd = task_root,
-  env = {
-    AWS_LAMBDA_RUNTIME_API = api.address,
-    _HANDLER = handler,
-    LAMBDA_TASK_ROOT = absolute(task_root),
-    AWS_LAMBDA_FUNCTION_NAME = name,
-    AWS_LAMBDA_FUNCTION_VERSION = "$LATEST",
-    AWS_LAMBDA_FUNCTION_MEMORY_SIZE = "128",
-  },
-}
-local why = api:serve(proc, 30)
-if why ~= "exited" then proc:kill() end
-api:close()
-
-io.stderr:write(proc:stdout(), proc:stderr())
-local post = api.posts[1] or api.init_errors[1]
-proc:cleanup()
-if not post then
-  io.stderr:write("no response from bootstrap (", why, ")\n")
-  os.exit(1)
-end
-if post.kind == "response" then
-  io.write(post.body, "\n")
-  os.exit(0)
-end
-io.stderr:write(post.headers["lambda-runtime-function-error-type"] or "error",
-  ": ", post.body, "\n")
-os.exit(1)
+local server = helper.serve({ "--task-root", task_root, "--function-name",
+  name, "--", handler })
+local r = server:invoke(event)
+local logs = server:stop()
+-- serve's own banner lines are noise here; the function's logs are not
+logs = logs:gsub("lua%-lambda: serving[^\n]*\n", "")
+  :gsub("lua%-lambda: invoke with[^\n]*\n", ""):gsub("lua%-lambda: stopping\n", "")
+io.stderr:write(logs)
+io.write(r.body, "\n")
+os.exit(r.headers["x-amz-function-error"] and 1 or 0)

@@ -1,0 +1,117 @@
+--- Helpers for testing your functions with busted (or any Lua test tool).
+---
+--- local testing = require "lambda.testing"
+--- local result, err = testing.invoke("app.handler", { name = "Lua" })
+---
+--- `invoke` runs the handler the way Lambda will: through `lua-lambda
+--- invoke`, the same host, JSON codec and error mapping as `bootstrap`,
+--- in a fresh process (the module's top-level code runs each time).
+local testing = {}
+
+local function find_json()
+  local ok, json = pcall(require, "lambda.json")
+  if ok then return json end
+  ok, json = pcall(require, "cjson")
+  if ok then return json end
+  error("lambda.testing needs lambda.json (built with lua-lambda) or cjson")
+end
+
+local function shell_quote(s)
+  return "'" .. tostring(s):gsub("'", "'\\''") .. "'"
+end
+
+local function read_file(path)
+  local f, err = io.open(path, "rb")
+  if not f then return nil, err end
+  local s = f:read("a")
+  f:close()
+  return s
+end
+
+--- A context like the one the runtime passes, with `overrides` applied.
+---@param overrides table|nil
+---@return table
+function testing.context(overrides)
+  local deadline = math.floor(os.time() * 1000) + 3000
+  local ctx = {
+    aws_request_id = "00000000-0000-4000-8000-000000000000",
+    invoked_function_arn = "arn:aws:lambda:us-east-1:000000000000:function:test",
+    function_name = "test",
+    function_version = "$LATEST",
+    memory_limit_in_mb = 128,
+    log_group_name = "/aws/lambda/test",
+    log_stream_name = "local/[$LATEST]test",
+    deadline_ms = deadline,
+  }
+  for k, v in pairs(overrides or {}) do ctx[k] = v end
+  function ctx.get_remaining_time_in_millis(self)
+    local d = type(self) == "table" and self.deadline_ms or ctx.deadline_ms
+    local left = d - math.floor(os.time() * 1000)
+    return left > 0 and left or 0
+  end
+  return ctx
+end
+
+--- The decoded event in a JSON file: a path, or a name looked up in
+--- LUA_LAMBDA_EVENTS (a folder of sample events), ".json" optional.
+---@param name string
+---@return table
+function testing.event(name)
+  local text = read_file(name)
+  if not text then
+    local dir = os.getenv("LUA_LAMBDA_EVENTS") or "events"
+    local file = dir .. "/" .. name
+    text = read_file(file) or read_file(file .. ".json")
+  end
+  if not text then error("no event file " .. name, 2) end
+  local value, err = find_json().decode(text)
+  if value == nil then error(name .. ": " .. tostring(err), 2) end
+  return value
+end
+
+--- Invokes handler ("module.function") with event (a table, or JSON
+--- text) as Lambda would. Returns the decoded result, or nil and the
+--- decoded error document ({errorType, errorMessage, stackTrace}).
+--- opts: task_root (default "."), timeout (seconds, default 3),
+--- function_name, cli (default LUA_LAMBDA_CLI or "lua-lambda").
+---@param handler string
+---@param event table|string|nil
+---@param opts table|nil
+---@return any result
+---@return table|nil error
+function testing.invoke(handler, event, opts)
+  opts = opts or {}
+  local json = find_json()
+  local text = type(event) == "string" and event or json.encode(event or {})
+  local event_file, out_file, err_file = os.tmpname(), os.tmpname(), os.tmpname()
+  local f = assert(io.open(event_file, "wb"))
+  f:write(text)
+  f:close()
+  local cli = opts.cli or os.getenv("LUA_LAMBDA_CLI") or "lua-lambda"
+  local command = ("%s invoke %s %s --task-root %s --timeout %d"
+    .. " --function-name %s >%s 2>%s"):format(shell_quote(cli),
+    shell_quote(handler), shell_quote(event_file),
+    shell_quote(opts.task_root or "."), opts.timeout or 3,
+    shell_quote(opts.function_name or "test"), shell_quote(out_file),
+    shell_quote(err_file))
+  local ok = os.execute(command)
+  local out, err = read_file(out_file) or "", read_file(err_file) or ""
+  os.remove(event_file)
+  os.remove(out_file)
+  os.remove(err_file)
+  if ok then
+    return json.decode(out)
+  end
+  -- The error document is the last line of stderr; the handler's own
+  -- output (prints) comes before it.
+  local last = err:match("([^\n]+)\n*$") or ""
+  local document = last:match("^[%w.]+: (%b{})$") or last:match("^(%b{})$")
+  local decoded = document and json.decode(document)
+  if type(decoded) ~= "table" then
+    decoded = { errorType = "Runtime.Unknown", errorMessage = err }
+  end
+  decoded.output = err:sub(1, #err - #last - 1)
+  return nil, decoded
+end
+
+return testing

@@ -1,0 +1,55 @@
+-- lambda.testing, the helpers users call from their own specs.
+local helper = require "helper"
+package.cpath = helper.build .. "/lua/?.so;" .. package.cpath
+local testing = require "lambda.testing"
+
+local opts = { task_root = helper.handlers, cli = helper.cli }
+
+describe("lambda.testing", function()
+  it("invokes a handler as the runtime would and returns its result", function()
+    local result, err = testing.invoke("app.hello", { name = "spec" }, opts)
+    assert.is_nil(err)
+    assert.same({ statusCode = 200, body = "hello spec" }, result)
+    -- the same codec: integers stay integers
+    result = testing.invoke("app.kinds",
+      '{"id":12,"ratio":0.5,"list":[],"gone":null,"items":[1]}', opts)
+    assert.equal("integer", result.id)
+    assert.equal("[]", result.list)
+  end)
+
+  it("returns nil and the error document the runtime would post", function()
+    local result, err = testing.invoke("app.fail_table", {}, opts)
+    assert.is_nil(result)
+    assert.equal("NotFound", err.errorType)
+    assert.equal("no such user", err.errorMessage)
+    assert.is_true(#err.stackTrace > 0)
+    result, err = testing.invoke("app.return_function", {}, opts)
+    assert.equal("Runtime.MarshalError", err.errorType)
+    result, err = testing.invoke("syntax_error.handler", {}, opts)
+    assert.equal("Runtime.UserCodeSyntaxError", err.errorType)
+  end)
+
+  it("keeps the handler's output apart from the result", function()
+    local result, err = testing.invoke("app.print_and_return", {}, opts)
+    assert.is_nil(err)
+    assert.equal("ok", result)
+    local _, failure = testing.invoke("app.fail_string", {}, opts)
+    assert.truthy(failure.errorMessage:find("boom", 1, true))
+  end)
+
+  it("makes a context with every field and a working clock", function()
+    local ctx = testing.context({ function_name = "mine" })
+    assert.equal("mine", ctx.function_name)
+    assert.equal(128, ctx.memory_limit_in_mb)
+    assert.truthy(ctx.aws_request_id)
+    local left = ctx:get_remaining_time_in_millis()
+    assert.is_true(left > 0 and left <= 3000)
+    assert.equal(left, ctx.get_remaining_time_in_millis())
+  end)
+
+  it("loads events from files and from LUA_LAMBDA_EVENTS", function()
+    local event = testing.event(helper.events .. "/sqs-event.json")
+    assert.equal("aws:sqs", event.Records[1].eventSource)
+    assert.has_error(function() testing.event("no-such-event") end)
+  end)
+end)
