@@ -4,6 +4,7 @@
 ---
 --- usage: lua5.4 bench/floor_client.lua (AWS_LAMBDA_RUNTIME_API set)
 local socket = require "socket"
+local wire = require "http_wire"  -- spec/support, on LUA_PATH
 
 local host, port = os.getenv("AWS_LAMBDA_RUNTIME_API"):match("^(.+):(%d+)$")
 local conn = assert(socket.connect(host, tonumber(port)))
@@ -13,15 +14,8 @@ local prefix = "/2018-06-01/runtime/invocation/"
 local function read_reply()
   local status = conn:receive("*l")
   if not status then os.exit(0) end
-  local headers = {}
-  while true do
-    local line = assert(conn:receive("*l"))
-    if line == "" then break end
-    local name, value = line:match("^([^:]+):%s*(.-)%s*$")
-    headers[name:lower()] = value
-  end
-  local n = tonumber(headers["content-length"] or 0)
-  return headers, n > 0 and assert(conn:receive(n)) or ""
+  local headers = wire.read_headers(conn)
+  return headers, (wire.read_body(conn, headers))
 end
 
 while true do

@@ -17,6 +17,7 @@
 ---   post_status  list of statuses for this invocation's posts, in order
 ---                (default 202 each)
 local socket = require "socket"
+local wire = require "http_wire"
 
 local FakeApi = {}
 FakeApi.__index = FakeApi
@@ -66,46 +67,14 @@ local function send(client, status, body, headers)
   client:send(table.concat(lines))
 end
 
--- Reads a chunked body; returns it and the trailers (lower-cased names).
-local function read_chunked(client)
-  local parts, trailers = {}, {}
-  while true do
-    local line = assert(client:receive("*l"))
-    local size = tonumber(line:match("^%x+"), 16)
-    if size == 0 then break end
-    parts[#parts + 1] = assert(client:receive(size))
-    assert(client:receive("*l"))
-  end
-  while true do
-    local line = assert(client:receive("*l"))
-    if line == "" then break end
-    local name, value = line:match("^([^:]+):%s*(.-)%s*$")
-    trailers[name:lower()] = value
-  end
-  return table.concat(parts), trailers
-end
-
 -- Reads one request; nil when the peer closed the connection.
 local function read_request(client)
   local line = client:receive("*l")
   if not line then return nil end
   local method, path = line:match("^(%u+) (%S+) HTTP/1%.1$")
   assert(method, "bad request line: " .. line)
-  local headers, raw_headers = {}, {}
-  while true do
-    local h = assert(client:receive("*l"))
-    if h == "" then break end
-    local name, value = h:match("^([^:]+):%s*(.-)%s*$")
-    headers[name:lower()] = value
-    raw_headers[#raw_headers + 1] = name
-  end
-  local body, trailers = "", nil
-  if headers["transfer-encoding"] == "chunked" then
-    body, trailers = read_chunked(client)
-  elseif headers["content-length"] then
-    local n = tonumber(headers["content-length"])
-    body = n > 0 and assert(client:receive(n)) or ""
-  end
+  local headers, raw_headers = wire.read_headers(client)
+  local body, trailers = wire.read_body(client, headers)
   return {
     method = method, path = path, headers = headers,
     header_names = raw_headers, body = body, trailers = trailers,

@@ -4,6 +4,7 @@ local cjson = require "cjson"
 local FakeApi = require "fake_runtime_api"
 local Process = require "process"
 local socket = require "socket"
+local wire = require "http_wire"
 
 local helper = {}
 
@@ -132,28 +133,11 @@ function helper.http_post(port, path, body, headers)
   assert(conn:send(table.concat(lines) .. "\r\n" .. body))
   local status_line = assert(conn:receive("*l"))
   local result = { status = tonumber(status_line:match("^HTTP/1%.%d (%d+)")),
-    headers = {}, chunks = {} }
-  while true do
-    local line = assert(conn:receive("*l"))
-    if line == "" then break end
-    local name, value = line:match("^([^:]+):%s*(.-)%s*$")
-    result.headers[name:lower()] = value
-  end
-  if result.headers["transfer-encoding"] == "chunked" then
-    local parts = {}
-    while true do
-      local size = tonumber(assert(conn:receive("*l")):match("^%x+"), 16)
-      if size == 0 then break end
-      local data = assert(conn:receive(size))
-      conn:receive("*l")
-      parts[#parts + 1] = data
-      result.chunks[#result.chunks + 1] = { at = socket.gettime() - sent, data = data }
-    end
-    result.body = table.concat(parts)
-  else
-    local n = tonumber(result.headers["content-length"] or 0)
-    result.body = n > 0 and assert(conn:receive(n)) or ""
-  end
+    chunks = {} }
+  result.headers = wire.read_headers(conn)
+  result.body = wire.read_body(conn, result.headers, function(data)
+    result.chunks[#result.chunks + 1] = { at = socket.gettime() - sent, data = data }
+  end)
   conn:close()
   return result
 end

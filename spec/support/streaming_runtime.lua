@@ -2,23 +2,19 @@
 --- A scripted runtime for the emulator's streaming specs: answers every
 --- invocation with a streamed (chunked) response, "first" then, after
 --- 0.6 s, "second", the way a streaming handler would.
+local here = arg[0]:match("^(.*)/[^/]+$") or "."
+package.path = here .. "/?.lua;" .. package.path
 local socket = require "socket"
+local wire = require "http_wire"
 
 local host, port = os.getenv("AWS_LAMBDA_RUNTIME_API"):match("^(.+):(%d+)$")
 local prefix = "/2018-06-01/runtime/invocation/"
 
-local function request(conn, head, body)
-  assert(conn:send(head .. "\r\n" .. (body or "")))
+local function request(conn, head)
+  assert(conn:send(head .. "\r\n"))
   local status = assert(conn:receive("*l"))
-  local headers = {}
-  while true do
-    local line = assert(conn:receive("*l"))
-    if line == "" then break end
-    local name, value = line:match("^([^:]+):%s*(.-)%s*$")
-    headers[name:lower()] = value
-  end
-  local n = tonumber(headers["content-length"] or 0)
-  return status, headers, n > 0 and conn:receive(n) or ""
+  local headers = wire.read_headers(conn)
+  return status, headers, (wire.read_body(conn, headers))
 end
 
 local conn = assert(socket.connect(host, tonumber(port)))
@@ -32,13 +28,7 @@ while true do
   assert(conn:send("5\r\nfirst\r\n"))
   socket.sleep(0.6)
   assert(conn:send("6\r\nsecond\r\n0\r\n\r\n"))
-  local line = assert(conn:receive("*l"))  -- the 202
-  assert(line:find(" 202 "), line)
-  local n
-  while true do
-    local h = assert(conn:receive("*l"))
-    if h == "" then break end
-    n = h:lower():match("^content%-length:%s*(%d+)") or n
-  end
-  if n and tonumber(n) > 0 then conn:receive(tonumber(n)) end
+  local reply = assert(conn:receive("*l"))  -- the 202
+  assert(reply:find(" 202 "), reply)
+  wire.read_body(conn, wire.read_headers(conn))
 end
