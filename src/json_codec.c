@@ -8,10 +8,11 @@
 #include <stdlib.h>
 
 #include <lauxlib.h>
-#include <lua-cjson.h>
 
 #include "json.h"
 
+/* lua-cjson's entry points (its distributions differ on headers). */
+extern int luaopen_cjson (lua_State *L);
 extern int luaopen_cjson_safe (lua_State *L);
 
 /* Registry key of the encode buffer's userdata; the address is unique. */

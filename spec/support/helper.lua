@@ -48,6 +48,7 @@ end
 ---   env          extra variables; a value of false leaves one out
 ---   args         argv after bootstrap
 ---   task_root    default spec/fixtures/handlers
+---   bootstrap    default helper.bootstrap
 ---   seconds      how long to serve at most (default 10)
 --- Returns { why = "parked"|"exited"|"timeout", exit_code, posts,
 ---   init_errors, requests, connections, stdout, stderr }.
@@ -69,7 +70,7 @@ function helper.run(opts)
   for name, value in pairs(opts.env or {}) do
     env[name] = value or nil
   end
-  local argv = { helper.bootstrap }
+  local argv = { opts.bootstrap or helper.bootstrap }
   for _, a in ipairs(opts.args or {}) do argv[#argv + 1] = a end
   local proc = Process.start { argv = argv, env = env }
   local why = api:serve(proc, opts.seconds or 10)

@@ -1,0 +1,50 @@
+-- The deployable zips (cmake --build build --target artifacts): what they
+-- hold, the executable bit, and that the zipped bootstrap serves the
+-- zipped function.
+local helper = require "helper"
+
+local function sh(command)
+  local p = assert(io.popen(command .. " 2>&1"))
+  local out = p:read("a")
+  local ok = p:close()
+  return ok, out
+end
+
+describe("artifacts", function()
+  local dist = helper.build .. "/dist"
+
+  setup(function()
+    local ok, out = sh("cmake --build " .. helper.build .. " --target artifacts")
+    assert(ok, out)
+  end)
+
+  it("function.zip holds an executable bootstrap and the function at the root", function()
+    local ok, listing = sh("cmake -E tar tvf " .. dist .. "/function.zip")
+    assert(ok, listing)
+    assert.truthy(listing:match("%-rwxr%-xr%-x[^\n]* bootstrap\n"), listing)
+    assert.truthy(listing:find(" app.lua\n", 1, true), listing)
+    assert.is_nil(listing:find("README", 1, true))
+    assert.is_nil(listing:find("template.yaml", 1, true))
+  end)
+
+  it("layer.zip holds bootstrap for /opt and the runtime's modules under lua/", function()
+    local ok, listing = sh("cmake -E tar tvf " .. dist .. "/layer.zip")
+    assert(ok, listing)
+    assert.truthy(listing:match("%-rwxr%-xr%-x[^\n]* bootstrap\n"), listing)
+    assert.truthy(listing:find(" lua/lambda/init.lua\n", 1, true), listing)
+  end)
+
+  it("the zipped bootstrap runs the zipped function", function()
+    local dir = os.tmpname()
+    os.remove(dir)
+    assert(os.execute("mkdir -p " .. dir))
+    local ok, out = sh(("cd %s && cmake -E tar xf %s/function.zip"):format(
+      dir, require("process").absolute(dist)))
+    assert(ok, out)
+    local post = helper.invoke("app.handler", '{"name":"zip"}', {
+      bootstrap = dir .. "/bootstrap", task_root = dir,
+    })
+    assert(os.execute("rm -rf " .. dir))
+    assert.same({ statusCode = 200, body = "hello zip" }, post.json)
+  end)
+end)
