@@ -21,6 +21,12 @@ int error_body_build (struct buffer *out, const char *type,
                       const char *message, size_t message_len,
                       const char *traceback);
 
+/* The same, with extra JSON object members ("\"k\":1") at the end. */
+int error_body_build_extra (struct buffer *out, const char *type,
+                            const char *message, size_t message_len,
+                            const char *traceback, const char *extra,
+                            size_t extra_len);
+
 /*
 ** Lambda accepts only "(Runtime|Function)\.[A-Z][a-zA-Z]+" as the error
 ** type header. Writes prefix + "." + type reduced to that form (letters

@@ -7,10 +7,13 @@
 #include <lauxlib.h>
 #include <lualib.h>
 
+#include "base64_lib.h"
 #include "buffer.h"
 #include "embedded_lua.h"
 #include "error_body.h"
 #include "json_codec.h"
+#include "log_lib.h"
+#include "log_record.h"
 
 /* Once loaded, slot 1 of the host's stack holds the invoke closure. */
 #define INVOKE_SLOT 1
@@ -59,13 +62,14 @@ static void forget_traceback (lua_State *L) {
 ** Records a failure: header_type goes in Lambda-Runtime-Function-Error-Type,
 ** body_type in the document's errorType.
 */
-static void set_failure (struct lua_host *h, const char *header_type,
-                         const char *body_type, const char *message,
-                         size_t len, const char *traceback) {
+static void set_failure_extra (struct lua_host *h, const char *header_type,
+                               const char *body_type, const char *message,
+                               size_t len, const char *traceback,
+                               const char *extra, size_t extra_len) {
   struct host_outcome *out = h->out;
   out->failed = 1;
-  if (error_body_build(&h->error_body, body_type, message, len,
-                       traceback) != 0) {
+  if (error_body_build_extra(&h->error_body, body_type, message, len,
+                             traceback, extra, extra_len) != 0) {
     out->error_type = "Runtime.OutOfMemory";
     out->body = out_of_memory_body;
     out->len = sizeof(out_of_memory_body) - 1;
@@ -75,6 +79,13 @@ static void set_failure (struct lua_host *h, const char *header_type,
   out->error_type = h->error_type;
   out->body = h->error_body.data;
   out->len = h->error_body.len;
+}
+
+static void set_failure (struct lua_host *h, const char *header_type,
+                         const char *body_type, const char *message,
+                         size_t len, const char *traceback) {
+  set_failure_extra(h, header_type, body_type, message, len, traceback,
+                    NULL, 0);
 }
 
 /* A failure of the runtime's own (Runtime.<Reason>) with message on top. */
@@ -114,8 +125,45 @@ static void push_message (lua_State *L, int idx) {
 }
 
 /*
-** [err, prefix] -> [type, message]. Reads errorType and errorMessage
-** from a table; may run metamethods, so it is always called protected.
+** Pushes the members of an error table other than errorType,
+** errorMessage and stackTrace, as JSON object members, or nil if none
+** (or if they cannot be JSON). lambda.error's extra fields arrive so.
+*/
+static void push_extra_members (lua_State *L, int err) {
+  const char *text;
+  size_t len;
+  int copy, any = 0;
+  lua_newtable(L);
+  copy = lua_gettop(L);
+  lua_pushnil(L);
+  while (lua_next(L, err) != 0) {
+    const char *k = lua_type(L, -2) == LUA_TSTRING ? lua_tostring(L, -2)
+                                                   : NULL;
+    if (k != NULL && strcmp(k, "errorType") != 0 &&
+        strcmp(k, "errorMessage") != 0 && strcmp(k, "stackTrace") != 0) {
+      lua_pushvalue(L, -2);
+      lua_insert(L, -2);
+      lua_rawset(L, copy);
+      any = 1;
+    } else {
+      lua_pop(L, 1);
+    }
+  }
+  if (any && json_codec_encode(L, copy, &text, &len) == LUA_OK &&
+      len > 2) {
+    lua_pushlstring(L, text + 1, len - 2);
+  } else {
+    lua_settop(L, copy - 1);
+    lua_pushnil(L);
+    return;
+  }
+  lua_remove(L, copy);
+}
+
+/*
+** [err, prefix] -> [type, message, extra]. Reads errorType and
+** errorMessage from a table (extra: its other fields as JSON members, or
+** nil); may run metamethods, so it is always called protected.
 */
 static int describe_error (lua_State *L) {
   if (lua_type(L, 1) != LUA_TTABLE ||
@@ -131,7 +179,11 @@ static int describe_error (lua_State *L) {
   lua_pushvalue(L, 2);
   lua_insert(L, -2);
   lua_concat(L, 2);                     /* [err, prefix, type, message] */
-  return 2;
+  if (lua_type(L, 1) == LUA_TTABLE)
+    push_extra_members(L, 1);
+  else
+    lua_pushnil(L);               /* [err, prefix, type, message, extra] */
+  return 3;
 }
 
 /*
@@ -144,8 +196,8 @@ static void report_error (struct lua_host *h, int status,
                           const char *fixed_type, const char *prefix) {
   lua_State *L = h->L;
   int err = lua_gettop(L);
-  const char *type, *msg, *traceback;
-  size_t len;
+  const char *type, *msg, *traceback, *extra;
+  size_t len, extra_len = 0;
   char header[128];
   if (status == LUA_ERRMEM) {
     set_failure(h, "Runtime.OutOfMemory", "Runtime.OutOfMemory",
@@ -157,21 +209,62 @@ static void report_error (struct lua_host *h, int status,
   lua_pushcfunction(L, describe_error);
   lua_pushvalue(L, err);
   lua_pushstring(L, prefix != NULL ? prefix : "");
-  if (lua_pcall(L, 2, 2, 0) != LUA_OK) {     /* [err, tb, type, message] */
+  if (lua_pcall(L, 2, 3, 0) != LUA_OK) {  /* [err, tb, type, msg, extra] */
     lua_pop(L, 1);
     lua_pushliteral(L, "Error");
     lua_pushfstring(L, "%s(error object is a %s value)",
                     prefix != NULL ? prefix : "", luaL_typename(L, err));
+    lua_pushnil(L);
   }
-  type = lua_tostring(L, -2);
-  msg = lua_tolstring(L, -1, &len);
+  type = lua_tostring(L, -3);
+  msg = lua_tolstring(L, -2, &len);
+  extra = lua_tolstring(L, -1, &extra_len);
   if (fixed_type != NULL) {
     set_failure(h, fixed_type, fixed_type, msg, len, traceback);
   } else {
     error_header_type(header, sizeof(header), "Function", type);
-    set_failure(h, header, type, msg, len, traceback);
+    set_failure_extra(h, header, type, msg, len, traceback, extra,
+                      extra_len);
   }
   forget_traceback(L);
+}
+
+/* Registry key of the functions run after every handler call. */
+static const char hooks_key = 'k';
+
+/* lambda.host.after_invoke(fn): fn() runs after each handler call, when
+   it returned and when it raised (lambda.metrics flushes this way). */
+static int host_after_invoke (lua_State *L) {
+  luaL_checktype(L, 1, LUA_TFUNCTION);
+  lua_rawgetp(L, LUA_REGISTRYINDEX, &hooks_key);
+  lua_pushvalue(L, 1);
+  lua_rawseti(L, -2, (lua_Integer)lua_rawlen(L, -2) + 1);
+  return 0;
+}
+
+static int luaopen_lambda_host (lua_State *L) {
+  lua_createtable(L, 0, 1);
+  lua_pushcfunction(L, host_after_invoke);
+  lua_setfield(L, -2, "after_invoke");
+  return 1;
+}
+
+/* Runs the after_invoke functions; an error in one is logged, not fatal. */
+static void run_after_invoke (lua_State *L, int msgh) {
+  lua_Integer i, n;
+  lua_rawgetp(L, LUA_REGISTRYINDEX, &hooks_key);      /* [..., hooks] */
+  n = (lua_Integer)lua_rawlen(L, -1);
+  for (i = 1; i <= n; i++) {
+    lua_rawgeti(L, -1, i);                            /* [..., hooks, fn] */
+    if (lua_pcall(L, 0, 0, msgh) != LUA_OK) {
+      size_t len;
+      const char *msg = lua_tolstring(L, -1, &len);
+      log_record_write(LOG_ERROR, msg ? msg : "after_invoke hook failed",
+                       msg ? len : 24, NULL, 0);
+      lua_pop(L, 1);
+    }
+  }
+  lua_pop(L, 1);
 }
 
 /*
@@ -196,6 +289,7 @@ static int invoke (lua_State *L) {
     return 0;
   }                                      /* [msgh, handler, event, ctx] */
   status = lua_pcall(L, 2, 1, 1);               /* [msgh, result | err] */
+  run_after_invoke(L, 1);
   if (status != LUA_OK) {
     report_error(h, status, NULL, NULL);
     return 0;
@@ -218,6 +312,7 @@ void lua_host_invoke (struct lua_host *h, const struct invocation *inv,
   h->inv = inv;
   h->out = out;
   h->deadline_ms = inv->deadline_ms;
+  log_record_set_invocation(inv->request_id.data, inv->tenant_id.data);
   out->failed = 0;
   out->body = NULL;
   out->len = 0;
@@ -440,6 +535,19 @@ static int open_libraries (lua_State *L) {
   luaL_openlibs(L);
   embedded_lua_preload(L);
   json_codec_open(L);
+  luaL_getsubtable(L, LUA_REGISTRYINDEX, LUA_PRELOAD_TABLE);
+  lua_pushcfunction(L, luaopen_lambda_log);
+  lua_setfield(L, -2, "lambda.log");
+  lua_pushcfunction(L, luaopen_lambda_base64);
+  lua_setfield(L, -2, "lambda.base64");
+  lua_pushcfunction(L, luaopen_lambda_host);
+  lua_setfield(L, -2, "lambda.host");
+  lua_pop(L, 1);
+  lua_newtable(L);
+  lua_rawsetp(L, LUA_REGISTRYINDEX, &hooks_key);
+  /* print writes log records (INFO), one write each, in the log format. */
+  lua_pushcfunction(L, log_lib_print);
+  lua_setglobal(L, "print");
   return 0;
 }
 
@@ -450,6 +558,7 @@ struct lua_host *lua_host_new (char *err, size_t errlen) {
     return NULL;
   }
   buffer_init(&h->error_body);
+  log_record_configure();
   h->L = luaL_newstate();
   if (h->L == NULL) {
     snprintf(err, errlen, "cannot create a Lua state: out of memory");

@@ -5,6 +5,7 @@
 
 #include "error_body.h"
 #include "log.h"
+#include "log_record.h"
 
 /* Lambda's limit for a buffered response, in bytes. */
 #define RESPONSE_LIMIT 6291556
@@ -73,6 +74,10 @@ static int serve (struct runtime_api *api, struct lua_host *host) {
     set_trace_env(&inv);
     lua_host_invoke(host, &inv, &out);
     if (out.failed) {
+      /* The unhandled error is logged once, with its whole document. */
+      if (out.len >= 2)
+        log_record_write(LOG_ERROR, "Invoke Error", 12, out.body + 1,
+                         out.len - 2);
       st = runtime_api_fail(api, &inv, out.error_type, out.body, out.len);
     } else {
       st = runtime_api_respond(api, &inv, out.body, out.len);

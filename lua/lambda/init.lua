@@ -1,13 +1,44 @@
 --- The runtime's Lua module: `local lambda = require "lambda"`.
+--- Its parts load when first used, so an unused part costs nothing:
+---   lambda.log      logging in Lambda's Text or JSON format
+---   lambda.http     API Gateway (v1, v2), ALB and function URL events
+---   lambda.batch    partial batch responses for SQS, Kinesis, DynamoDB
+---   lambda.metrics  CloudWatch embedded metric format
+---   lambda.json     the runtime's lossless JSON codec
+---   lambda.base64   standard base64
+---@class lambda
+---@field log lambda.log
+---@field http lambda.http
+---@field batch lambda.batch
+---@field metrics lambda.metrics
+---@field json table
+---@field base64 table
 local lambda = {}
 
+local parts = {
+  log = true, http = true, batch = true, metrics = true, json = true,
+  base64 = true,
+}
+
+setmetatable(lambda, {
+  __index = function(self, name)
+    if parts[name] then
+      local part = require("lambda." .. name)
+      rawset(self, name, part)
+      return part
+    end
+  end,
+})
+
 --- Raises an error that the runtime reports with the given type, for
---- example `lambda.error("NotFound", "no user 42")`. The invocation's
---- `/error` then carries `"errorType": "NotFound"` and the header
+--- example `lambda.error("NotFound", "no user 42", { userId = 42 })`.
+--- The invocation's `/error` then carries `"errorType": "NotFound"`, the
+--- message, the traceback, and the extra fields; the header is
 --- `Lambda-Runtime-Function-Error-Type: Function.NotFound`.
 ---@param error_type string
----@param message string
-function lambda.error(error_type, message)
+---@param message string|nil
+---@param extra table|nil fields added to the error document
+function lambda.error(error_type, message, extra)
   if type(error_type) ~= "string" or error_type == "" then
     error("bad argument #1 to 'error' (non-empty string expected, got "
       .. type(error_type) .. ")", 2)
@@ -16,7 +47,15 @@ function lambda.error(error_type, message)
     error("bad argument #2 to 'error' (string expected, got "
       .. type(message) .. ")", 2)
   end
-  error({ errorType = error_type, errorMessage = message or error_type }, 2)
+  if extra ~= nil and type(extra) ~= "table" then
+    error("bad argument #3 to 'error' (table expected, got "
+      .. type(extra) .. ")", 2)
+  end
+  local e = {}
+  for k, v in pairs(extra or {}) do e[k] = v end
+  e.errorType = error_type
+  e.errorMessage = message or error_type
+  error(e, 2)
 end
 
 return lambda

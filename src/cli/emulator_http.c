@@ -286,7 +286,7 @@ static enum MHD_Result invoke_finish (struct emulator *emu,
   enum MHD_Result rc;
   char made_trace[96];
   buffer_init(&cc);
-  if (cc64 != NULL && base64_decode(cc64, &cc) != 0) {
+  if (cc64 != NULL && base64_decode(cc64, strlen(cc64), &cc) != 0) {
     buffer_free(&cc);
     return reply_json(c, MHD_HTTP_BAD_REQUEST,
                       "{\"errorType\":\"InvalidRequestContentException\","

@@ -1,0 +1,134 @@
+--- CloudWatch metrics in the embedded metric format (EMF): records that
+--- CloudWatch Logs turns into metrics, with no API call from the function.
+---
+--- local metrics = require "lambda.metrics"
+--- metrics.set_namespace("Shop")
+--- metrics.add("OrdersPlaced", 1, "Count")
+---
+--- What a handler adds is written as one log line (more past 100 metrics)
+--- when the invocation ends, also when it raised. Namespace: set_namespace,
+--- else LUA_LAMBDA_METRICS_NAMESPACE, else "lua-lambda".
+---@class lambda.metrics
+local metrics = {}
+
+local json = require "lambda.json"
+
+local UNITS = {}
+for unit in ([[Seconds Microseconds Milliseconds Bytes Kilobytes Megabytes
+  Gigabytes Terabytes Bits Kilobits Megabits Gigabits Terabits Percent Count
+  Bytes/Second Kilobytes/Second Megabytes/Second Gigabytes/Second
+  Terabytes/Second Bits/Second Kilobits/Second Megabits/Second
+  Gigabits/Second Terabits/Second Count/Second None]]):gmatch("%S+") do
+  UNITS[unit] = true
+end
+
+local MAX_METRICS = 100     -- per EMF record
+local MAX_DIMENSIONS = 30
+
+local namespace = os.getenv("LUA_LAMBDA_METRICS_NAMESPACE")
+local default_dimensions = {}  -- kept across invocations
+local dimensions, properties, order, units, values
+
+local function reset()
+  dimensions, properties, order, units, values = {}, {}, {}, {}, {}
+end
+reset()
+
+---@param name string
+function metrics.set_namespace(name)
+  assert(type(name) == "string" and name ~= "", "namespace must be a non-empty string")
+  namespace = name
+end
+
+--- Dimensions on every record from now on, e.g. { service = "orders" }.
+---@param dims table<string, string>
+function metrics.set_default_dimensions(dims)
+  default_dimensions = {}
+  for k, v in pairs(dims or {}) do metrics.add_dimension(k, v, default_dimensions) end
+end
+
+--- A dimension for this invocation's records.
+---@param name string
+---@param value string
+function metrics.add_dimension(name, value, into)
+  assert(type(name) == "string" and name ~= "", "dimension name must be a non-empty string")
+  assert(type(value) == "string", "dimension value must be a string")
+  into = into or dimensions
+  into[name] = value
+end
+
+--- A value for metric name (repeated adds keep every value).
+---@param name string
+---@param value number
+---@param unit string|nil one of CloudWatch's units (default "None")
+function metrics.add(name, value, unit)
+  unit = unit or "None"
+  assert(type(name) == "string" and name ~= "", "metric name must be a non-empty string")
+  if type(value) ~= "number" or value ~= value or value == math.huge
+      or value == -math.huge then
+    error("metric " .. name .. ": value must be a finite number", 2)
+  end
+  if not UNITS[unit] then error("metric " .. name .. ": unknown unit " .. tostring(unit), 2) end
+  if units[name] and units[name] ~= unit then
+    error("metric " .. name .. ": unit " .. unit .. " differs from " .. units[name], 2)
+  end
+  if not units[name] then
+    units[name] = unit
+    order[#order + 1] = name
+    values[name] = {}
+  end
+  table.insert(values[name], value)
+end
+
+--- A property: searchable in the log, not a metric or dimension.
+function metrics.set_property(name, value)
+  properties[name] = value
+end
+
+--- Writes this invocation's metrics (if any) and starts afresh. The
+--- runtime calls it when each invocation ends.
+function metrics.flush()
+  if #order == 0 then
+    reset()
+    return
+  end
+  local dims, names = {}, json.array()
+  for k, v in pairs(default_dimensions) do dims[k] = v end
+  for k, v in pairs(dimensions) do dims[k] = v end
+  for k in pairs(dims) do names[#names + 1] = k end
+  table.sort(names)
+  if #names > MAX_DIMENSIONS then
+    reset()
+    error("more than " .. MAX_DIMENSIONS .. " dimensions")
+  end
+  local now = math.floor(os.time() * 1000)
+  local lines = {}
+  for first = 1, #order, MAX_METRICS do
+    local record, defs = {}, json.array()
+    for i = first, math.min(first + MAX_METRICS - 1, #order) do
+      local name = order[i]
+      defs[#defs + 1] = { Name = name, Unit = units[name] }
+      local v = values[name]
+      record[name] = #v == 1 and v[1] or json.array(v)
+    end
+    for k, v in pairs(properties) do record[k] = v end
+    for k, v in pairs(dims) do record[k] = v end
+    record._aws = {
+      Timestamp = now,
+      CloudWatchMetrics = json.array({ {
+        Namespace = namespace or "lua-lambda",
+        Dimensions = json.array({ names }),
+        Metrics = defs,
+      } }),
+    }
+    lines[#lines + 1] = json.encode(record)
+  end
+  reset()
+  io.stdout:write(table.concat(lines, "\n") .. "\n")
+end
+
+-- Inside bootstrap, flush as each invocation ends.
+local ok, host = pcall(require, "lambda.host")
+if ok then host.after_invoke(metrics.flush) end
+
+return metrics

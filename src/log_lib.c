@@ -1,0 +1,124 @@
+/*
+** require "lambda.log": lambda.log.trace/debug/info/warn/error/fatal
+** (message, fields), level(), set_level(name), format(); and the global
+** print, which writes an INFO record.
+*/
+#include <stdio.h>
+#include <string.h>
+
+#include <lauxlib.h>
+
+#include "json.h"
+#include "json_quote.h"
+#include "log_lib.h"
+#include "log_record.h"
+
+/* Encodes the fields table at idx as JSON object members, pushed. */
+static void push_members (lua_State *L, int idx) {
+  struct buffer b;
+  char err[256];
+  buffer_init(&b);
+  if (json_encode(L, idx, &b, JSON_DEFAULT_MAX_DEPTH, err, sizeof(err)) == 0
+      && b.len >= 2 && b.data[0] == '{') {
+    lua_pushlstring(L, b.data + 1, b.len - 2);  /* without the braces */
+  } else {
+    /* The record still goes out; it says why its fields did not. */
+    luaL_Buffer out;
+    struct buffer quoted;
+    buffer_init(&quoted);
+    if (b.len >= 2 && b.data[0] == '[')
+      snprintf(err, sizeof(err), "fields must be a table with string keys");
+    luaL_buffinit(L, &out);
+    luaL_addstring(&out, "\"logFieldsError\":");
+    if (json_quote(&quoted, err, strlen(err)) == 0)
+      luaL_addlstring(&out, quoted.data, quoted.len);
+    else
+      luaL_addstring(&out, "null");
+    luaL_pushresult(&out);
+    buffer_free(&quoted);
+  }
+  buffer_free(&b);
+}
+
+static int log_at (lua_State *L, enum log_level level) {
+  size_t len, members_len = 0;
+  const char *msg, *members = NULL;
+  int has_fields;
+  if (!log_record_enabled(level))
+    return 0;
+  has_fields = !lua_isnoneornil(L, 2);
+  if (has_fields)
+    luaL_checktype(L, 2, LUA_TTABLE);
+  lua_settop(L, 2);
+  msg = luaL_tolstring(L, 1, &len);               /* [msg, fields, text] */
+  if (has_fields) {
+    push_members(L, 2);
+    members = lua_tolstring(L, -1, &members_len);
+  }
+  log_record_write(level, msg, len, members, members_len);
+  return 0;
+}
+
+static int log_lib_trace (lua_State *L) { return log_at(L, LOG_TRACE); }
+static int log_lib_debug (lua_State *L) { return log_at(L, LOG_DEBUG); }
+static int log_lib_info (lua_State *L) { return log_at(L, LOG_INFO); }
+static int log_lib_warn (lua_State *L) { return log_at(L, LOG_WARN); }
+static int log_lib_error (lua_State *L) { return log_at(L, LOG_ERROR); }
+static int log_lib_fatal (lua_State *L) { return log_at(L, LOG_FATAL); }
+
+static int log_lib_level (lua_State *L) {
+  lua_pushstring(L, log_level_name(log_record_min_level()));
+  return 1;
+}
+
+static int log_lib_set_level (lua_State *L) {
+  enum log_level level;
+  if (log_level_parse(luaL_checkstring(L, 1), &level) != 0)
+    return luaL_argerror(L, 1, "TRACE, DEBUG, INFO, WARN, ERROR or FATAL");
+  log_record_set_min_level(level);
+  return 0;
+}
+
+static int log_lib_format (lua_State *L) {
+  lua_pushstring(L, log_record_is_json() ? "JSON" : "Text");
+  return 1;
+}
+
+int log_lib_print (lua_State *L) {
+  int n = lua_gettop(L), i;
+  luaL_Buffer b;
+  if (!log_record_enabled(LOG_INFO))
+    return 0;
+  luaL_buffinit(L, &b);
+  for (i = 1; i <= n; i++) {
+    if (i > 1)
+      luaL_addchar(&b, '\t');
+    luaL_tolstring(L, i, NULL);
+    luaL_addvalue(&b);
+  }
+  luaL_pushresult(&b);
+  {
+    size_t len;
+    const char *msg = lua_tolstring(L, -1, &len);
+    log_record_write(LOG_INFO, msg, len, NULL, 0);
+  }
+  return 0;
+}
+
+static const luaL_Reg log_lib_funcs[] = {
+  {"trace",     log_lib_trace},
+  {"debug",     log_lib_debug},
+  {"info",      log_lib_info},
+  {"warn",      log_lib_warn},
+  {"error",     log_lib_error},
+  {"fatal",     log_lib_fatal},
+  {"level",     log_lib_level},
+  {"set_level", log_lib_set_level},
+  {"format",    log_lib_format},
+  {NULL, NULL}
+};
+
+int luaopen_lambda_log (lua_State *L) {
+  luaL_newlib(L, log_lib_funcs);
+  return 1;
+}

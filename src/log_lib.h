@@ -1,0 +1,13 @@
+/* The Lua face of log_record.c. */
+#ifndef LUA_LAMBDA_LOG_LIB_H
+#define LUA_LAMBDA_LOG_LIB_H
+
+#include <lua.h>
+
+/* require "lambda.log" */
+int luaopen_lambda_log (lua_State *L);
+
+/* The runtime's print: one INFO record of the arguments, tab-separated. */
+int log_lib_print (lua_State *L);
+
+#endif
