@@ -40,6 +40,9 @@ void json_decode (lua_State *L, const char *text, size_t len,
 int json_encode (lua_State *L, int idx, struct buffer *out, int max_depth,
                  char *err, size_t errlen);
 
+/* Pushes a userdata holding an empty buffer, freed with it by the GC. */
+struct buffer *json_push_buffer (lua_State *L);
+
 /* require "lambda.json" */
 int luaopen_lambda_json (lua_State *L);
 

@@ -11,22 +11,12 @@
 
 #include "json.h"
 
-/* lua-cjson's entry points (its distributions differ on headers). */
-extern int luaopen_cjson (lua_State *L);
-extern int luaopen_cjson_safe (lua_State *L);
-
 /* Registry key of the encode buffer's userdata; the address is unique. */
 static const char buffer_key = 'b';
 
 static int max_depth = JSON_DEFAULT_MAX_DEPTH;
 
-static int buffer_gc (lua_State *L) {
-  buffer_free(lua_touserdata(L, 1));
-  return 0;
-}
-
 void json_codec_open (lua_State *L) {
-  struct buffer *b;
   const char *depth = getenv("LUA_LAMBDA_JSON_MAX_DEPTH");
   if (depth != NULL) {
     long v = strtol(depth, NULL, 10);
@@ -34,22 +24,7 @@ void json_codec_open (lua_State *L) {
       max_depth = (int)v;
   }
   json_open_marks(L);
-  /* User code may still require "cjson"; it is linked in. */
-  luaL_getsubtable(L, LUA_REGISTRYINDEX, LUA_PRELOAD_TABLE);
-  lua_pushcfunction(L, luaopen_cjson);
-  lua_setfield(L, -2, "cjson");
-  lua_pushcfunction(L, luaopen_cjson_safe);
-  lua_setfield(L, -2, "cjson.safe");
-  lua_pushcfunction(L, luaopen_lambda_json);
-  lua_setfield(L, -2, "lambda.json");
-  lua_pop(L, 1);
-
-  b = lua_newuserdatauv(L, sizeof(*b), 0);
-  buffer_init(b);
-  lua_createtable(L, 0, 1);
-  lua_pushcfunction(L, buffer_gc);
-  lua_setfield(L, -2, "__gc");
-  lua_setmetatable(L, -2);
+  json_push_buffer(L);
   lua_rawsetp(L, LUA_REGISTRYINDEX, &buffer_key);
 }
 

@@ -11,10 +11,9 @@
 #include <lua.h>
 
 /*
-** Sets the codec up in L and makes "lambda.json", "cjson" and
-** "cjson.safe" requirable by user code. Raises a Lua error on failure;
-** call it protected. LUA_LAMBDA_JSON_MAX_DEPTH (1-10000, default 1000)
-** limits the nesting of events and results.
+** Sets the codec up in L. Raises a Lua error on failure; call it
+** protected. LUA_LAMBDA_JSON_MAX_DEPTH (1-10000, default 1000) limits the
+** nesting of events and results.
 */
 void json_codec_open (lua_State *L);
 

@@ -109,16 +109,20 @@ void json_open_marks (lua_State *L) {
   lua_pop(L, 2);
 }
 
-int luaopen_lambda_json (lua_State *L) {
-  struct buffer *b;
-  json_open_marks(L);
-  luaL_newlib(L, json_lib_funcs);                     /* [json] */
-  b = lua_newuserdatauv(L, sizeof(*b), 0);            /* [json, buf] */
+struct buffer *json_push_buffer (lua_State *L) {
+  struct buffer *b = lua_newuserdatauv(L, sizeof(*b), 0);
   buffer_init(b);
   lua_createtable(L, 0, 1);
   lua_pushcfunction(L, buffer_gc);
   lua_setfield(L, -2, "__gc");
   lua_setmetatable(L, -2);
+  return b;
+}
+
+int luaopen_lambda_json (lua_State *L) {
+  json_open_marks(L);
+  luaL_newlib(L, json_lib_funcs);                     /* [json] */
+  json_push_buffer(L);                                /* [json, buf] */
   lua_pushcclosure(L, json_lib_encode, 1);            /* [json, encode] */
   lua_setfield(L, -2, "encode");
   lua_pushlightuserdata(L, NULL);  /* the same value as cjson.null */

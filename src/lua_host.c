@@ -11,6 +11,7 @@
 #include "buffer.h"
 #include "embedded_lua.h"
 #include "error_body.h"
+#include "json.h"
 #include "json_codec.h"
 #include "log_lib.h"
 #include "log_record.h"
@@ -530,18 +531,32 @@ int lua_host_load (struct lua_host *h, const struct host_config *cfg,
   return 0;
 }
 
-/* Opens the standard libraries, the embedded modules and the codec. */
+/* lua-cjson's entry points (its distributions differ on headers). */
+extern int luaopen_cjson (lua_State *L);
+extern int luaopen_cjson_safe (lua_State *L);
+
+/* The C modules user code can require; loaded on first require. */
+static const luaL_Reg c_modules[] = {
+  {"lambda.json",   luaopen_lambda_json},
+  {"lambda.log",    luaopen_lambda_log},
+  {"lambda.base64", luaopen_lambda_base64},
+  {"lambda.host",   luaopen_lambda_host},
+  {"cjson",         luaopen_cjson},
+  {"cjson.safe",    luaopen_cjson_safe},
+  {NULL, NULL}
+};
+
+/* Opens the standard libraries, the runtime's modules and the codec. */
 static int open_libraries (lua_State *L) {
+  const luaL_Reg *m;
   luaL_openlibs(L);
   embedded_lua_preload(L);
   json_codec_open(L);
   luaL_getsubtable(L, LUA_REGISTRYINDEX, LUA_PRELOAD_TABLE);
-  lua_pushcfunction(L, luaopen_lambda_log);
-  lua_setfield(L, -2, "lambda.log");
-  lua_pushcfunction(L, luaopen_lambda_base64);
-  lua_setfield(L, -2, "lambda.base64");
-  lua_pushcfunction(L, luaopen_lambda_host);
-  lua_setfield(L, -2, "lambda.host");
+  for (m = c_modules; m->name != NULL; m++) {
+    lua_pushcfunction(L, m->func);
+    lua_setfield(L, -2, m->name);
+  }
   lua_pop(L, 1);
   lua_newtable(L);
   lua_rawsetp(L, LUA_REGISTRYINDEX, &hooks_key);
