@@ -1,4 +1,5 @@
 #include "lua_host.h"
+#include "lua_host_private.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,21 +17,8 @@
 #include "log_lib.h"
 #include "log_record.h"
 
-/* Once loaded, slot 1 of the host's stack holds the invoke closure. */
-#define INVOKE_SLOT 1
-
-struct lua_host {
-  lua_State *L;
-  int64_t deadline_ms;              /* of the invocation under way */
-  const struct host_config *cfg;    /* during lua_host_load */
-  const struct invocation *inv;     /* during lua_host_invoke */
-  struct host_outcome *out;
-  struct buffer error_body;
-  char error_type[128];
-};
-
 /* Registry key of the traceback of the last error; the address is unique. */
-static const char traceback_key = 't';
+const char host_traceback_key = 't';
 
 static const char out_of_memory_body[] =
   "{\"errorMessage\":\"not enough memory\","
@@ -40,7 +28,7 @@ static const char out_of_memory_body[] =
 ** Message handler for every call into user code: remembers the traceback
 ** and passes the error object on untouched, so a table keeps its type.
 */
-static int msghandler (lua_State *L) {
+int host_msghandler (lua_State *L) {
   static const char runtime_frame[] = "\n\t[C]: in ?";
   size_t len, tail = sizeof(runtime_frame) - 1;
   const char *tb;
@@ -49,14 +37,14 @@ static int msghandler (lua_State *L) {
   tb = lua_tolstring(L, -1, &len);
   if (len >= tail && memcmp(tb + len - tail, runtime_frame, tail) == 0)
     lua_pushlstring(L, tb, len - tail);          /* [err, tb, trimmed] */
-  lua_rawsetp(L, LUA_REGISTRYINDEX, &traceback_key);
+  lua_rawsetp(L, LUA_REGISTRYINDEX, &host_traceback_key);
   lua_settop(L, 1);                                   /* [err] */
   return 1;
 }
 
-static void forget_traceback (lua_State *L) {
+void host_forget_traceback (lua_State *L) {
   lua_pushnil(L);
-  lua_rawsetp(L, LUA_REGISTRYINDEX, &traceback_key);
+  lua_rawsetp(L, LUA_REGISTRYINDEX, &host_traceback_key);
 }
 
 /*
@@ -90,8 +78,8 @@ static void set_failure (struct lua_host *h, const char *header_type,
 }
 
 /* A failure of the runtime's own (Runtime.<Reason>) with message on top. */
-static void runtime_failure (struct lua_host *h, const char *type,
-                             const char *fmt) {
+void host_runtime_failure (struct lua_host *h, const char *type,
+                           const char *fmt) {
   lua_State *L = h->L;
   size_t len;
   const char *msg;
@@ -193,8 +181,8 @@ static int describe_error (lua_State *L) {
 ** otherwise the object's own type becomes Function.<Type>. prefix goes
 ** before the message.
 */
-static void report_error (struct lua_host *h, int status,
-                          const char *fixed_type, const char *prefix) {
+void host_report_error (struct lua_host *h, int status,
+                        const char *fixed_type, const char *prefix) {
   lua_State *L = h->L;
   int err = lua_gettop(L);
   const char *type, *msg, *traceback, *extra;
@@ -205,7 +193,7 @@ static void report_error (struct lua_host *h, int status,
                 "not enough memory", strlen("not enough memory"), NULL);
     return;
   }
-  lua_rawgetp(L, LUA_REGISTRYINDEX, &traceback_key);   /* [err, tb] */
+  lua_rawgetp(L, LUA_REGISTRYINDEX, &host_traceback_key);   /* [err, tb] */
   traceback = lua_tostring(L, -1);
   lua_pushcfunction(L, describe_error);
   lua_pushvalue(L, err);
@@ -227,45 +215,7 @@ static void report_error (struct lua_host *h, int status,
     set_failure_extra(h, header, type, msg, len, traceback, extra,
                       extra_len);
   }
-  forget_traceback(L);
-}
-
-/* Registry key of the functions run after every handler call. */
-static const char hooks_key = 'k';
-
-/* lambda.host.after_invoke(fn): fn() runs after each handler call, when
-   it returned and when it raised (lambda.metrics flushes this way). */
-static int host_after_invoke (lua_State *L) {
-  luaL_checktype(L, 1, LUA_TFUNCTION);
-  lua_rawgetp(L, LUA_REGISTRYINDEX, &hooks_key);
-  lua_pushvalue(L, 1);
-  lua_rawseti(L, -2, (lua_Integer)lua_rawlen(L, -2) + 1);
-  return 0;
-}
-
-static int luaopen_lambda_host (lua_State *L) {
-  lua_createtable(L, 0, 1);
-  lua_pushcfunction(L, host_after_invoke);
-  lua_setfield(L, -2, "after_invoke");
-  return 1;
-}
-
-/* Runs the after_invoke functions; an error in one is logged, not fatal. */
-static void run_after_invoke (lua_State *L, int msgh) {
-  lua_Integer i, n;
-  lua_rawgetp(L, LUA_REGISTRYINDEX, &hooks_key);      /* [..., hooks] */
-  n = (lua_Integer)lua_rawlen(L, -1);
-  for (i = 1; i <= n; i++) {
-    lua_rawgeti(L, -1, i);                            /* [..., hooks, fn] */
-    if (lua_pcall(L, 0, 0, msgh) != LUA_OK) {
-      size_t len;
-      const char *msg = lua_tolstring(L, -1, &len);
-      log_record_write(LOG_ERROR, msg ? msg : "after_invoke hook failed",
-                       msg ? len : 24, NULL, 0);
-      lua_pop(L, 1);
-    }
-  }
-  lua_pop(L, 1);
+  host_forget_traceback(L);
 }
 
 /*
@@ -273,30 +223,36 @@ static void run_after_invoke (lua_State *L, int msgh) {
 ** context fields; argument 1 is the host. Records the JSON text of the
 ** result (kept in the codec's buffer) or the failure in the outcome.
 */
-static int invoke (lua_State *L) {
-  struct lua_host *h = lua_touserdata(L, 1);
+int host_push_call (lua_State *L, struct lua_host *h) {
   const struct invocation *inv = h->inv;
-  int status;
   lua_settop(L, 0);
-  lua_pushcfunction(L, msghandler);                  /* [msgh] */
+  lua_pushcfunction(L, host_msghandler);             /* [msgh] */
   lua_pushvalue(L, lua_upvalueindex(1));             /* [msgh, handler] */
   if (json_codec_decode(L, inv->payload.data, inv->payload.len) != LUA_OK) {
-    runtime_failure(h, "Runtime.UnmarshalError",
-                    "could not decode the event as JSON: %s");
-    return 0;
+    host_runtime_failure(h, "Runtime.UnmarshalError",
+                         "could not decode the event as JSON: %s");
+    return -1;
   }                                           /* [msgh, handler, event] */
   if (context_push(L, lua_upvalueindex(2), inv) != LUA_OK) {
-    runtime_failure(h, "Runtime.UnmarshalError", "%s");
-    return 0;
+    host_runtime_failure(h, "Runtime.UnmarshalError", "%s");
+    return -1;
   }                                      /* [msgh, handler, event, ctx] */
+  return 0;
+}
+
+static int invoke (lua_State *L) {
+  struct lua_host *h = lua_touserdata(L, 1);
+  int status;
+  if (host_push_call(L, h) != 0)
+    return 0;
   status = lua_pcall(L, 2, 1, 1);               /* [msgh, result | err] */
-  run_after_invoke(L, 1);
+  host_run_after_invoke(L, 1);
   if (status != LUA_OK) {
-    report_error(h, status, NULL, NULL);
+    host_report_error(h, status, NULL, NULL);
     return 0;
   }
   if (json_codec_encode(L, -1, &h->out->body, &h->out->len) != LUA_OK) {
-    runtime_failure(h, "Runtime.MarshalError",
+    host_runtime_failure(h, "Runtime.MarshalError",
                     "could not encode the handler's result as JSON: %s");
     return 0;
   }
@@ -305,10 +261,36 @@ static int invoke (lua_State *L) {
   return 0;
 }
 
+/* A streaming handler called to completion: its body gathered whole. */
+static void invoke_streaming (struct lua_host *h,
+                              const struct invocation *inv,
+                              struct host_outcome *out) {
+  const char *content_type;
+  char piece[16384];
+  long n;
+  if (lua_host_stream_begin(h, inv, out, &content_type) != 0)
+    return;
+  buffer_clear(&h->collected);
+  while ((n = lua_host_stream_pull(h, piece, sizeof(piece))) > 0) {
+    if (buffer_append(&h->collected, piece, (size_t)n) != 0) {
+      host_report_error(h, LUA_ERRMEM, NULL, NULL);
+      return;
+    }
+  }
+  if (n < 0)
+    return;  /* the failure is in out */
+  out->body = h->collected.data != NULL ? h->collected.data : "";
+  out->len = h->collected.len;
+}
+
 void lua_host_invoke (struct lua_host *h, const struct invocation *inv,
                       struct host_outcome *out) {
   lua_State *L = h->L;
   int status;
+  if (h->streaming) {
+    invoke_streaming(h, inv, out);
+    return;
+  }
   lua_settop(L, INVOKE_SLOT);  /* drops the previous result */
   h->inv = inv;
   h->out = out;
@@ -322,7 +304,7 @@ void lua_host_invoke (struct lua_host *h, const struct invocation *inv,
   status = lua_pcall(L, 1, 1, 0);
   if (status == LUA_ERRMEM) {
     lua_settop(L, INVOKE_SLOT);
-    report_error(h, status, NULL, NULL);
+    host_report_error(h, status, NULL, NULL);
   } else if (status != LUA_OK) {
     /* A fault of the runtime's own; nothing here may raise again. */
     const char *msg = lua_tostring(L, -1);
@@ -380,7 +362,7 @@ static int load_module (struct lua_host *h, const char *name) {
   if (lua_getfield(L, loaded, name) != LUA_TNIL)
     return 1;                                          /* [loaded, mod] */
   lua_pop(L, 1);
-  lua_pushcfunction(L, msghandler);
+  lua_pushcfunction(L, host_msghandler);
   msgh = lua_gettop(L);                                /* [loaded, msgh] */
   push_search_path(L, name);                     /* [loaded, msgh, file] */
   file = lua_tostring(L, -1);
@@ -390,7 +372,7 @@ static int load_module (struct lua_host *h, const char *name) {
     lua_pushstring(L, name);
     status = lua_pcall(L, 1, 1, msgh);
     if (status != LUA_OK) {
-      report_error(h, status, "Runtime.ImportModuleError", "");
+      host_report_error(h, status, "Runtime.ImportModuleError", "");
       return 0;
     }
     return 1;
@@ -414,7 +396,7 @@ static int load_module (struct lua_host *h, const char *name) {
     char prefix[256];
     snprintf(prefix, sizeof(prefix),
              "module '%s' raised an error at load time: ", name);
-    report_error(h, status, "Runtime.ImportModuleError", prefix);
+    host_report_error(h, status, "Runtime.ImportModuleError", prefix);
     return 0;
   }
   /* require's bookkeeping: the result, or true, goes in package.loaded. */
@@ -497,8 +479,20 @@ static int load_handler (lua_State *L) {
     init_failure(h, "Runtime.HandlerNotFound");
     return 0;
   }
+  /* lambda.streaming(fn) returns a table marked with fn. */
+  h->streaming = 0;
+  if (lua_type(L, -1) == LUA_TTABLE) {
+    if (lua_getfield(L, -1, STREAMING_MARK) == LUA_TFUNCTION) {
+      h->streaming = 1;
+      lua_remove(L, -2);                      /* [..., mod, fn] */
+    } else {
+      lua_pop(L, 1);
+    }
+  }
   context_push_shared(L, &cfg->function, &h->deadline_ms);
-  lua_pushcclosure(L, invoke, 2);
+  lua_pushcfunction(L, host_context_after_response);
+  lua_setfield(L, -2, "after_response");
+  lua_pushcclosure(L, h->streaming ? host_stream_start : invoke, 2);
   return 1;
 }
 
@@ -519,7 +513,7 @@ int lua_host_load (struct lua_host *h, const struct host_config *cfg,
   h->cfg = NULL;
   if (status == LUA_ERRMEM) {
     lua_settop(L, 0);
-    report_error(h, status, NULL, NULL);
+    host_report_error(h, status, NULL, NULL);
   } else if (status != LUA_OK) {
     init_failure(h, "Runtime.ImportModuleError");
   }
@@ -558,8 +552,7 @@ static int open_libraries (lua_State *L) {
     lua_setfield(L, -2, m->name);
   }
   lua_pop(L, 1);
-  lua_newtable(L);
-  lua_rawsetp(L, LUA_REGISTRYINDEX, &hooks_key);
+  host_hooks_open(L);
   /* print writes log records (INFO), one write each, in the log format. */
   lua_pushcfunction(L, log_lib_print);
   lua_setglobal(L, "print");
@@ -573,6 +566,7 @@ struct lua_host *lua_host_new (char *err, size_t errlen) {
     return NULL;
   }
   buffer_init(&h->error_body);
+  buffer_init(&h->collected);
   log_record_configure();
   h->L = luaL_newstate();
   if (h->L == NULL) {
@@ -596,5 +590,6 @@ void lua_host_free (struct lua_host *h) {
   if (h->L != NULL)
     lua_close(h->L);
   buffer_free(&h->error_body);
+  buffer_free(&h->collected);
   free(h);
 }

@@ -7,6 +7,7 @@
 
 #include <curl/curl.h>
 
+#include "base64.h"
 #include "version.h"
 
 #define API_PREFIX "/2018-06-01/runtime"
@@ -16,8 +17,10 @@
 
 struct runtime_api {
   CURL *curl;
+  CURLSH *share;              /* the connection pool, shared with streams */
   struct buffer url;
   size_t base_len;            /* length of "http://host:port" + API_PREFIX */
+  size_t host_len;            /* length of "http://host:port" */
   struct buffer reply;        /* body of the last reply to a post */
   struct buffer *sink;        /* where the write callback puts bytes */
   struct invocation *target;  /* where the header callback puts headers */
@@ -42,6 +45,28 @@ static size_t on_header (char *line, size_t size, size_t n, void *ud) {
   return len;
 }
 
+/* Options every handle of ours carries. */
+static void configure (struct runtime_api *api, CURL *curl) {
+  /* A user's HTTP_PROXY/http_proxy must never capture Runtime API traffic. */
+  curl_easy_setopt(curl, CURLOPT_PROXY, "");
+  /* Nagle would hold back small posts waiting for an ACK. */
+  curl_easy_setopt(curl, CURLOPT_TCP_NODELAY, 1L);
+  /* No signals: libcurl must not install SIGALRM/SIGPIPE handlers. */
+  curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+  /* The API is on the same host; a connect that takes longer has failed. */
+  curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, 1000L);
+  /* Plain HTTP/1.1 with keep-alive; no upgrade attempts. */
+  curl_easy_setopt(curl, CURLOPT_HTTP_VERSION,
+                   (long)CURL_HTTP_VERSION_1_1);
+  curl_easy_setopt(curl, CURLOPT_USERAGENT, LUA_LAMBDA_USER_AGENT);
+  curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_body);
+  curl_easy_setopt(curl, CURLOPT_WRITEDATA, api);
+  curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, on_header);
+  curl_easy_setopt(curl, CURLOPT_HEADERDATA, api);
+  /* Streams use handles of their own; the connection stays the same. */
+  curl_easy_setopt(curl, CURLOPT_SHARE, api->share);
+}
+
 struct runtime_api *runtime_api_new (const char *host_port, char *err,
                                      size_t errlen) {
   struct runtime_api *api;
@@ -57,8 +82,11 @@ struct runtime_api *runtime_api_new (const char *host_port, char *err,
   }
   buffer_init(&api->url);
   buffer_init(&api->reply);
+  api->share = curl_share_init();
   api->curl = curl_easy_init();
-  if (api->curl == NULL ||
+  if (api->share == NULL || api->curl == NULL ||
+      curl_share_setopt(api->share, CURLSHOPT_SHARE,
+                        CURL_LOCK_DATA_CONNECT) != CURLSHE_OK ||
       buffer_append(&api->url, "http://", 7) != 0 ||
       buffer_append(&api->url, host_port, strlen(host_port)) != 0 ||
       buffer_append(&api->url, API_PREFIX, strlen(API_PREFIX)) != 0) {
@@ -67,23 +95,9 @@ struct runtime_api *runtime_api_new (const char *host_port, char *err,
     return NULL;
   }
   api->base_len = api->url.len;
+  api->host_len = api->base_len - strlen(API_PREFIX);
 
-  /* A user's HTTP_PROXY/http_proxy must never capture Runtime API traffic. */
-  curl_easy_setopt(api->curl, CURLOPT_PROXY, "");
-  /* Nagle would hold back small posts waiting for an ACK. */
-  curl_easy_setopt(api->curl, CURLOPT_TCP_NODELAY, 1L);
-  /* No signals: libcurl must not install SIGALRM/SIGPIPE handlers. */
-  curl_easy_setopt(api->curl, CURLOPT_NOSIGNAL, 1L);
-  /* The API is on the same host; a connect that takes longer has failed. */
-  curl_easy_setopt(api->curl, CURLOPT_CONNECTTIMEOUT_MS, 1000L);
-  /* Plain HTTP/1.1 with keep-alive; no upgrade attempts. */
-  curl_easy_setopt(api->curl, CURLOPT_HTTP_VERSION,
-                   (long)CURL_HTTP_VERSION_1_1);
-  curl_easy_setopt(api->curl, CURLOPT_USERAGENT, LUA_LAMBDA_USER_AGENT);
-  curl_easy_setopt(api->curl, CURLOPT_WRITEFUNCTION, on_body);
-  curl_easy_setopt(api->curl, CURLOPT_WRITEDATA, api);
-  curl_easy_setopt(api->curl, CURLOPT_HEADERFUNCTION, on_header);
-  curl_easy_setopt(api->curl, CURLOPT_HEADERDATA, api);
+  configure(api, api->curl);
   /* /next blocks while Lambda freezes us: no total timeout, ever. */
   curl_easy_setopt(api->curl, CURLOPT_TIMEOUT_MS, 0L);
   return api;
@@ -94,6 +108,8 @@ void runtime_api_free (struct runtime_api *api) {
     return;
   if (api->curl != NULL)
     curl_easy_cleanup(api->curl);
+  if (api->share != NULL)
+    curl_share_cleanup(api->share);
   buffer_free(&api->url);
   buffer_free(&api->reply);
   free(api);
@@ -129,10 +145,18 @@ static void pause_ms (long ms) {
 ** and a new one is then opened. Returns the HTTP status, or 0 on failure
 ** with api->error set.
 */
+static long perform_tries (struct runtime_api *api, CURL *curl,
+                           const char *what, int retries);
+
 static long perform (struct runtime_api *api, const char *what) {
+  return perform_tries(api, api->curl, what, TRANSPORT_RETRIES);
+}
+
+static long perform_tries (struct runtime_api *api, CURL *curl,
+                           const char *what, int retries) {
   int attempt;
   CURLcode rc = CURLE_OK;
-  for (attempt = 0; attempt <= TRANSPORT_RETRIES; attempt++) {
+  for (attempt = 0; attempt <= retries; attempt++) {
     long status = 0;
     if (attempt > 0)
       pause_ms(attempt * 50L);
@@ -140,14 +164,14 @@ static long perform (struct runtime_api *api, const char *what) {
     if (api->target != NULL)
       invocation_reset(api->target);
     api->header_oom = 0;
-    rc = curl_easy_perform(api->curl);
+    rc = curl_easy_perform(curl);
     if (rc == CURLE_OK) {
       if (api->header_oom) {
         snprintf(api->error, sizeof(api->error),
                  "%s: out of memory reading headers", what);
         return 0;
       }
-      curl_easy_getinfo(api->curl, CURLINFO_RESPONSE_CODE, &status);
+      curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
       return status;
     }
     if (rc == CURLE_WRITE_ERROR || rc == CURLE_OUT_OF_MEMORY)
@@ -213,6 +237,23 @@ static struct curl_slist *add_header (struct curl_slist *list,
   return next != NULL ? next : list;
 }
 
+/* What the status of a post means for the loop. */
+static enum rapi_status classify_post (struct runtime_api *api,
+                                       const char *what, long status) {
+  if (status == 0)
+    return RAPI_FATAL;
+  if (status >= 200 && status < 300)
+    return RAPI_OK;
+  describe_status(api, what, status, &api->reply);
+  if (status == 410)
+    return RAPI_GONE;
+  if (status == 413)
+    return RAPI_TOO_LARGE;
+  if (status >= 400 && status < 500)
+    return RAPI_REJECTED;
+  return RAPI_FATAL;
+}
+
 static enum rapi_status post (struct runtime_api *api, const char *what,
                               const char *error_type,
                               const char *invocation_id,
@@ -243,18 +284,7 @@ static enum rapi_status post (struct runtime_api *api, const char *what,
   status = perform(api, what);
   curl_easy_setopt(api->curl, CURLOPT_HTTPHEADER, NULL);
   curl_slist_free_all(headers);
-  if (status == 0)
-    return RAPI_FATAL;
-  if (status >= 200 && status < 300)
-    return RAPI_OK;
-  describe_status(api, what, status, &api->reply);
-  if (status == 410)
-    return RAPI_GONE;
-  if (status == 413)
-    return RAPI_TOO_LARGE;
-  if (status >= 400 && status < 500)
-    return RAPI_REJECTED;
-  return RAPI_FATAL;
+  return classify_post(api, what, status);
 }
 
 enum rapi_status runtime_api_respond (struct runtime_api *api,
@@ -281,4 +311,154 @@ enum rapi_status runtime_api_init_error (struct runtime_api *api,
   if (set_url(api, "/init/error", NULL, NULL) != 0)
     return RAPI_FATAL;
   return post(api, "/init/error", error_type, NULL, body, len);
+}
+
+/* --- streamed responses ---------------------------------------------------- */
+
+struct stream_call {
+  const struct rapi_stream *stream;
+  struct buffer encoded;  /* the error body in base64, for its trailer */
+};
+
+static size_t on_read (char *buf, size_t size, size_t n, void *ud) {
+  struct stream_call *call = ud;
+  long got = call->stream->pull(call->stream->ud, buf, size * n);
+  if (got < 0)
+    return 0;  /* end the body here; the trailers say why */
+  return (size_t)got;
+}
+
+static int on_trailers (struct curl_slist **list, void *ud) {
+  struct stream_call *call = ud;
+  const char *type = call->stream->error_type(call->stream->ud);
+  const char *body;
+  size_t len = 0;
+  struct curl_slist *next;
+  char *line;
+  if (type == NULL)
+    return CURL_TRAILERFUNC_OK;
+  body = call->stream->error_body(call->stream->ud, &len);
+  if (base64_encode(body, len, &call->encoded) != 0)
+    return CURL_TRAILERFUNC_ABORT;
+  line = malloc(strlen(type) + call->encoded.len + 64);
+  if (line == NULL)
+    return CURL_TRAILERFUNC_ABORT;
+  sprintf(line, "Lambda-Runtime-Function-Error-Type: %s", type);
+  next = curl_slist_append(*list, line);
+  if (next != NULL) {
+    *list = next;
+    sprintf(line, "Lambda-Runtime-Function-Error-Body: %.*s",
+            (int)call->encoded.len, call->encoded.data);
+    next = curl_slist_append(*list, line);
+  }
+  free(line);
+  if (next == NULL)
+    return CURL_TRAILERFUNC_ABORT;
+  *list = next;
+  return CURL_TRAILERFUNC_OK;
+}
+
+enum rapi_status runtime_api_stream (struct runtime_api *api,
+                                     const struct invocation *inv,
+                                     const struct rapi_stream *stream) {
+  struct curl_slist *headers = NULL;
+  struct stream_call call;
+  CURL *curl;
+  int failed = 0;
+  long status;
+  api->url.len = api->base_len;
+  if (buffer_append(&api->url, "/invocation/", 12) != 0 ||
+      buffer_append(&api->url, inv->request_id.data,
+                    inv->request_id.len) != 0 ||
+      buffer_append(&api->url, "/response", 9) != 0)
+    return RAPI_FATAL;
+  call.stream = stream;
+  buffer_init(&call.encoded);
+  headers = add_header(headers, "Content-Type", stream->content_type,
+                       &failed);
+  headers = add_header(headers, "Lambda-Runtime-Function-Response-Mode",
+                       "streaming", &failed);
+  /* No length: libcurl sends the body in chunks as pull gives them. */
+  headers = add_header(headers, "Transfer-Encoding", "chunked", &failed);
+  headers = add_header(headers, "Trailer",
+                       "Lambda-Runtime-Function-Error-Type, "
+                       "Lambda-Runtime-Function-Error-Body", &failed);
+  headers = add_header(headers, "Expect", "", &failed);
+  if (inv->invocation_id.len > 0)
+    headers = add_header(headers, "Lambda-Runtime-Invocation-Id",
+                         inv->invocation_id.data, &failed);
+  if (failed) {
+    curl_slist_free_all(headers);
+    snprintf(api->error, sizeof(api->error), "stream: cannot build headers");
+    return RAPI_FATAL;
+  }
+  /*
+  ** A handle of its own, made for this stream and dropped after it: the
+  ** libcurl of Debian 12 (7.88) keeps its trailer state on a handle after
+  ** a transfer with trailers and corrupts the next chunked upload. The
+  ** shared connection pool keeps the one keep-alive connection.
+  */
+  curl = curl_easy_init();
+  if (curl == NULL) {
+    curl_slist_free_all(headers);
+    snprintf(api->error, sizeof(api->error), "stream: out of memory");
+    return RAPI_FATAL;
+  }
+  configure(api, curl);
+  curl_easy_setopt(curl, CURLOPT_URL, api->url.data);
+  curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
+  curl_easy_setopt(curl, CURLOPT_POST, 1L);
+  curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)-1);
+  curl_easy_setopt(curl, CURLOPT_READFUNCTION, on_read);
+  curl_easy_setopt(curl, CURLOPT_READDATA, &call);
+  curl_easy_setopt(curl, CURLOPT_TRAILERFUNCTION, on_trailers);
+  curl_easy_setopt(curl, CURLOPT_TRAILERDATA, &call);
+  api->sink = &api->reply;
+  status = perform_tries(api, curl, "/response (streamed)", 0);
+  curl_easy_cleanup(curl);
+  curl_slist_free_all(headers);
+  buffer_free(&call.encoded);
+  return classify_post(api, "/response (streamed)", status);
+}
+
+/* --- the Extensions API ------------------------------------------------------ */
+
+enum rapi_status runtime_api_register_extension (struct runtime_api *api,
+                                                 const char *name) {
+  static const char body[] = "{\"events\":[]}";
+  static const char path[] = "/2020-01-01/extension/register";
+  struct curl_slist *headers = NULL;
+  struct buffer url;  /* api->url keeps the Runtime API prefix */
+  int failed = 0;
+  long status;
+  buffer_init(&url);
+  if (buffer_append(&url, api->url.data, api->host_len) != 0 ||
+      buffer_append(&url, path, sizeof(path) - 1) != 0) {
+    buffer_free(&url);
+    return RAPI_FATAL;
+  }
+  curl_easy_setopt(api->curl, CURLOPT_URL, url.data);
+  headers = add_header(headers, "Lambda-Extension-Name", name, &failed);
+  headers = add_header(headers, "Content-Type", "application/json",
+                       &failed);
+  headers = add_header(headers, "Expect", "", &failed);
+  if (failed) {
+    curl_slist_free_all(headers);
+    return RAPI_FATAL;
+  }
+  curl_easy_setopt(api->curl, CURLOPT_HTTPHEADER, headers);
+  curl_easy_setopt(api->curl, CURLOPT_POSTFIELDS, body);
+  curl_easy_setopt(api->curl, CURLOPT_POSTFIELDSIZE_LARGE,
+                   (curl_off_t)(sizeof(body) - 1));
+  api->sink = &api->reply;
+  status = perform(api, "extension/register");
+  curl_easy_setopt(api->curl, CURLOPT_HTTPHEADER, NULL);
+  curl_slist_free_all(headers);
+  buffer_free(&url);
+  if (status == 0)
+    return RAPI_FATAL;
+  if (status >= 200 && status < 300)
+    return RAPI_OK;
+  describe_status(api, "extension/register", status, &api->reply);
+  return RAPI_FATAL;
 }

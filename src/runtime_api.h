@@ -1,8 +1,9 @@
 /*
 ** The Lambda Runtime API client: /next, /response, /error, /init/error.
 ** Knows HTTP and the Runtime API; knows nothing of Lua. One libcurl easy
-** handle is kept for the whole process so every request reuses one
-** keep-alive connection.
+** handle is kept for the whole process (streamed responses get one each,
+** sharing its connection pool), so every request reuses one keep-alive
+** connection.
 */
 #ifndef LUA_LAMBDA_RUNTIME_API_H
 #define LUA_LAMBDA_RUNTIME_API_H
@@ -46,6 +47,39 @@ enum rapi_status runtime_api_fail (struct runtime_api *api,
 enum rapi_status runtime_api_init_error (struct runtime_api *api,
                                          const char *error_type,
                                          const char *body, size_t len);
+
+/*
+** A streamed response's body comes from pull: it fills up to cap bytes of
+** buf and returns how many, 0 at the end of the body, or -1 to cut the
+** body short (a mid-stream error). trailers then supplies the error type
+** and body (or NULL for a body that ended well).
+*/
+struct rapi_stream {
+  const char *content_type;
+  long (*pull) (void *ud, char *buf, size_t cap);
+  /* After the body: the function error type and its JSON document for
+     the trailers, or NULL when there was no error. */
+  const char *(*error_type) (void *ud);
+  const char *(*error_body) (void *ud, size_t *len);
+  void *ud;
+};
+
+/*
+** POSTs a streamed /response: chunked, with
+** Lambda-Runtime-Function-Response-Mode: streaming and declared trailers
+** that carry a mid-stream error. Never retried: a stream cannot be
+** replayed.
+*/
+enum rapi_status runtime_api_stream (struct runtime_api *api,
+                                     const struct invocation *inv,
+                                     const struct rapi_stream *stream);
+
+/*
+** Registers this process as an internal extension with no events, so
+** that Lambda sends it SIGTERM before it shuts the environment down.
+*/
+enum rapi_status runtime_api_register_extension (struct runtime_api *api,
+                                                 const char *name);
 
 /* What went wrong with the last request that did not return RAPI_OK. */
 const char *runtime_api_last_error (const struct runtime_api *api);

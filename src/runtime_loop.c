@@ -1,7 +1,10 @@
 #include "runtime_loop.h"
 
+#include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include "error_body.h"
 #include "log.h"
@@ -57,6 +60,69 @@ static enum rapi_status report_too_large (struct runtime_api *api,
   return runtime_api_fail(api, inv, type, scratch->data, scratch->len);
 }
 
+/* Logs an unhandled error once, with its whole document. */
+static void log_invoke_error (const struct host_outcome *out) {
+  if (out->len >= 2)
+    log_record_write(LOG_ERROR, "Invoke Error", 12, out->body + 1,
+                     out->len - 2);
+}
+
+/* The body of a streamed response, pulled from the handler as sent. */
+struct stream_source {
+  struct lua_host *host;
+  struct host_outcome *out;
+};
+
+static long stream_pull (void *ud, char *buf, size_t cap) {
+  struct stream_source *src = ud;
+  return lua_host_stream_pull(src->host, buf, cap);
+}
+
+static const char *stream_error_type (void *ud) {
+  struct stream_source *src = ud;
+  return src->out->failed ? src->out->error_type : NULL;
+}
+
+static const char *stream_error_body (void *ud, size_t *len) {
+  struct stream_source *src = ud;
+  *len = src->out->len;
+  return src->out->body;
+}
+
+/* One invocation of a streaming handler: the response goes out as the
+   handler writes it; an error before the first byte goes to /error. */
+static enum rapi_status stream_invocation (struct runtime_api *api,
+                                           struct lua_host *host,
+                                           const struct invocation *inv,
+                                           struct host_outcome *out) {
+  struct stream_source src;
+  struct rapi_stream stream;
+  enum rapi_status st;
+  const char *content_type;
+  if (lua_host_stream_begin(host, inv, out, &content_type) != 0) {
+    log_invoke_error(out);
+    return runtime_api_fail(api, inv, out->error_type, out->body, out->len);
+  }
+  src.host = host;
+  src.out = out;
+  stream.content_type = content_type;
+  stream.pull = stream_pull;
+  stream.error_type = stream_error_type;
+  stream.error_body = stream_error_body;
+  stream.ud = &src;
+  st = runtime_api_stream(api, inv, &stream);
+  if (out->failed)
+    log_invoke_error(out);
+  return st;
+}
+
+/*
+** Serialises the Lua state between the loop and the SIGTERM thread: the
+** loop holds it for an invocation, its posts and its after_response work,
+** and lets go only while it waits on /next.
+*/
+static pthread_mutex_t lua_lock = PTHREAD_MUTEX_INITIALIZER;
+
 static int serve (struct runtime_api *api, struct lua_host *host) {
   struct invocation inv;
   struct host_outcome out;
@@ -71,27 +137,73 @@ static int serve (struct runtime_api *api, struct lua_host *host) {
       status = 1;
       break;
     }
+    pthread_mutex_lock(&lua_lock);
     set_trace_env(&inv);
-    lua_host_invoke(host, &inv, &out);
-    if (out.failed) {
-      /* The unhandled error is logged once, with its whole document. */
-      if (out.len >= 2)
-        log_record_write(LOG_ERROR, "Invoke Error", 12, out.body + 1,
-                         out.len - 2);
-      st = runtime_api_fail(api, &inv, out.error_type, out.body, out.len);
+    if (lua_host_is_streaming(host)) {
+      st = stream_invocation(api, host, &inv, &out);
     } else {
-      st = runtime_api_respond(api, &inv, out.body, out.len);
-      if (st == RAPI_TOO_LARGE)
-        st = report_too_large(api, &inv, out.len, &scratch);
+      lua_host_invoke(host, &inv, &out);
+      if (out.failed) {
+        log_invoke_error(&out);
+        st = runtime_api_fail(api, &inv, out.error_type, out.body, out.len);
+      } else {
+        st = runtime_api_respond(api, &inv, out.body, out.len);
+        if (st == RAPI_TOO_LARGE)
+          st = report_too_large(api, &inv, out.len, &scratch);
+      }
     }
     if (after_post(api, st, &inv) != 0) {
+      pthread_mutex_unlock(&lua_lock);
       status = 1;
       break;
     }
+    /* Background work queued with context:after_response(fn). */
+    lua_host_after_response(host);
+    pthread_mutex_unlock(&lua_lock);
   }
   buffer_free(&scratch);
   invocation_free(&inv);
   return status;
+}
+
+/* Waits for SIGTERM, runs the on_shutdown functions, and ends the process. */
+static void *await_shutdown (void *arg) {
+  struct lua_host *host = arg;
+  sigset_t term;
+  int sig;
+  sigemptyset(&term);
+  sigaddset(&term, SIGTERM);
+  sigwait(&term, &sig);
+  pthread_mutex_lock(&lua_lock);
+  log_runtime("SIGTERM: running on_shutdown functions");
+  lua_host_shutdown(host);
+  _exit(0);
+  return NULL;
+}
+
+/*
+** Lambda sends SIGTERM only when an extension is registered: with
+** on_shutdown functions, register as an internal extension with no
+** events and take SIGTERM on a thread of its own.
+*/
+static int prepare_shutdown (struct runtime_api *api, struct lua_host *host) {
+  sigset_t term;
+  pthread_t thread;
+  if (!lua_host_has_shutdown_hooks(host))
+    return 0;
+  sigemptyset(&term);
+  sigaddset(&term, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &term, NULL);
+  if (runtime_api_register_extension(api, "lua-lambda-shutdown") != RAPI_OK) {
+    log_runtime("%s; exiting", runtime_api_last_error(api));
+    return -1;
+  }
+  if (pthread_create(&thread, NULL, await_shutdown, host) != 0) {
+    log_runtime("cannot start the shutdown thread");
+    return -1;
+  }
+  pthread_detach(thread);
+  return 0;
 }
 
 int runtime_loop_run (struct runtime_api *api, struct lua_host *host,
@@ -106,5 +218,7 @@ int runtime_loop_run (struct runtime_api *api, struct lua_host *host,
       log_runtime("%s", runtime_api_last_error(api));
     return 1;
   }
+  if (prepare_shutdown(api, host) != 0)
+    return 1;
   return serve(api, host);
 }

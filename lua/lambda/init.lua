@@ -58,4 +58,73 @@ function lambda.error(error_type, message, extra)
   error(e, 2)
 end
 
+--- Makes a streaming handler: `M.handler = lambda.streaming(function(event,
+--- stream, context) ... end)`. `stream:write(chunk)` sends chunk as it goes
+--- (returning when the runtime has taken it, so a slow client slows the
+--- handler rather than filling memory); `stream:set_content_type(type)`
+--- comes before the first write. An error after bytes went out is sent
+--- as HTTP trailers; before, as an ordinary error. Needs the function's
+--- invoke mode set to RESPONSE_STREAM (function URLs, InvokeWithResponseStream).
+---@param fn fun(event: any, stream: table, context: lambda.context)
+---@return table handler
+function lambda.streaming(fn)
+  if type(fn) ~= "function" then
+    error("bad argument #1 to 'streaming' (function expected, got "
+      .. type(fn) .. ")", 2)
+  end
+  return setmetatable({ __lambda_streaming = fn }, {
+    __call = function()
+      error("a streaming handler runs under the runtime (or lua-lambda "
+        .. "invoke / lambda.testing.invoke)", 2)
+    end,
+  })
+end
+
+local PRELUDE_TYPE = "application/vnd.awslambda.http-integration-response"
+
+local function refuse_nul(what, value)
+  if type(value) == "string" and value:find("\0", 1, true) then
+    error("the HTTP response prelude may not hold NUL bytes (in " .. what .. ")", 3)
+  end
+end
+
+--- Starts a function URL's streamed HTTP response: writes the prelude
+--- (status, headers, cookies as JSON, then 8 NUL bytes) with the content
+--- type Lambda expects; write the body to stream after it.
+---@param stream table the handler's stream
+---@param response table|nil {statusCode = 200, headers = {}, cookies = {}}
+---@return table stream
+function lambda.http_stream(stream, response)
+  local json = require "lambda.json"
+  response = response or {}
+  local headers, cookies = {}, json.array()
+  for k, v in pairs(response.headers or {}) do
+    refuse_nul("header " .. tostring(k), k)
+    refuse_nul("header " .. tostring(k), v)
+    headers[k] = v
+  end
+  for i, c in ipairs(response.cookies or {}) do
+    refuse_nul("cookie " .. i, c)
+    cookies[i] = c
+  end
+  local prelude = json.encode({
+    statusCode = response.statusCode or 200,
+    headers = json.object(headers),
+    cookies = cookies,
+  })
+  stream:set_content_type(PRELUDE_TYPE)
+  stream:write(prelude .. string.rep("\0", 8))
+  return stream
+end
+
+--- Runs fn when Lambda shuts the environment down (SIGTERM). Call it at
+--- the top level of your module: the runtime then registers itself as an
+--- internal extension, which is what makes Lambda send SIGTERM.
+---@param fn fun()
+function lambda.on_shutdown(fn)
+  local ok, host = pcall(require, "lambda.host")
+  if not ok then error("on_shutdown needs the lua-lambda runtime", 2) end
+  host.on_shutdown(fn)
+end
+
 return lambda

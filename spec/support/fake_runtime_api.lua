@@ -49,6 +49,8 @@ function FakeApi.new(opts)
     requests = {},       -- every request, in order
     posts = {},          -- /response and /error posts, in order
     init_errors = {},    -- /init/error posts
+    extensions = {},     -- extension/register posts
+    on_post = opts.on_post,  -- called with each /response and /error
     parked = nil,        -- the client waiting on /next after the script
     delayed = {},        -- held-back /next replies: { client, due, n }
     by_id = {},          -- request id -> script entry
@@ -148,6 +150,11 @@ local function handle(self, client, req)
   if req.method == "GET" and req.path == PREFIX .. "/invocation/next" then
     return hand_out(self, client)
   end
+  if req.method == "POST" and req.path == "/2020-01-01/extension/register" then
+    self.extensions[#self.extensions + 1] = req
+    return send(client, 200, '{"functionName":"test","functionVersion":"$LATEST","handler":"x"}',
+      { ["Lambda-Extension-Identifier"] = "ext-" .. #self.extensions })
+  end
   if req.method == "POST" and req.path == PREFIX .. "/init/error" then
     self.init_errors[#self.init_errors + 1] = req
     return send(client, self.init_error_status, '{"status":"OK"}')
@@ -157,6 +164,7 @@ local function handle(self, client, req)
   if req.method == "POST" and (kind == "response" or kind == "error") then
     req.kind, req.request_id = kind, id
     self.posts[#self.posts + 1] = req
+    if self.on_post then self.on_post(req) end
     local inv = self.by_id[id]
     if not inv then
       return send(client, 400, '{"errorType":"InvalidRequestID"}')

@@ -56,6 +56,7 @@ function helper.run(opts)
   local api = FakeApi.new {
     invocations = opts.invocations,
     init_error_status = opts.init_error_status,
+    on_post = opts.on_post,
   }
   local env = {
     AWS_LAMBDA_RUNTIME_API = api.address,
@@ -74,6 +75,8 @@ function helper.run(opts)
   for _, a in ipairs(opts.args or {}) do argv[#argv + 1] = a end
   local proc = Process.start { argv = argv, env = env }
   local why = api:serve(proc, opts.seconds or 10)
+  if opts.measure_rss then proc.max_rss_kb = proc:max_rss_kb() end
+  if opts.after_serve then opts.after_serve(proc, api) end
   local code
   if why == "exited" then
     code = proc:exited()
@@ -84,6 +87,7 @@ function helper.run(opts)
   local result = {
     why = why, exit_code = code, posts = api.posts,
     init_errors = api.init_errors, requests = api.requests,
+    extensions = api.extensions, max_rss_kb = opts.measure_rss and proc.max_rss_kb,
     connections = api.connections, stdout = proc:stdout(),
     stderr = proc:stderr(), served = api.next_index,
   }

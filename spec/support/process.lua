@@ -99,6 +99,12 @@ function Process:kill(signal)
   return self:wait(5)
 end
 
+--- Peak resident memory (VmHWM) in kB while it runs, from /proc.
+function Process:max_rss_kb()
+  local status = read_file("/proc/" .. self.pid .. "/status") or ""
+  return tonumber(status:match("VmHWM:%s*(%d+) kB"))
+end
+
 function Process:stdout() return read_file(self.stdout_path) or "" end
 function Process:stderr() return read_file(self.stderr_path) or "" end
 

@@ -310,7 +310,8 @@ static enum MHD_Result invoke_finish (struct emulator *emu,
   req->job = job;  /* released when the request completes */
   if (type != NULL && strcmp(type, "Event") == 0)
     return reply(c, MHD_HTTP_ACCEPTED, "", 0, "application/json");
-  if (emu_wait(emu, job) != JOB_DONE)
+  /* A streamed response goes out streamed even if it is already whole. */
+  if (emu_wait(emu, job) != JOB_DONE || (job->streaming && !job->failed))
     return reply_streamed(emu, c, job);
   r = MHD_create_response_from_buffer(job->body.len, job->body.data,
                                       MHD_RESPMEM_MUST_COPY);

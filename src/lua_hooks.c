@@ -1,0 +1,148 @@
+/*
+** Functions user code hands the runtime to run later:
+**   lambda.host.after_invoke(fn)  after each handler call (even one that
+**                                 raised): lambda.metrics flushes so
+**   context:after_response(fn)    after this invocation's response is
+**                                 posted, before the next /next
+**   lambda.host.on_shutdown(fn)   on SIGTERM, before the process exits
+** An error in one is logged with its traceback, never lost, never fatal.
+*/
+#include <string.h>
+
+#include <lauxlib.h>
+
+#include "error_body.h"
+#include "log_record.h"
+#include "lua_host_private.h"
+
+/* Registry keys of the three lists; the addresses are unique. */
+static const char after_invoke_key = 'i';
+static const char after_response_key = 'r';
+static const char shutdown_key = 's';
+
+void host_hooks_open (lua_State *L) {
+  lua_newtable(L);
+  lua_rawsetp(L, LUA_REGISTRYINDEX, &after_invoke_key);
+  lua_newtable(L);
+  lua_rawsetp(L, LUA_REGISTRYINDEX, &after_response_key);
+  lua_newtable(L);
+  lua_rawsetp(L, LUA_REGISTRYINDEX, &shutdown_key);
+}
+
+/* Appends the function at argument arg to the list under key. */
+static int add_to (lua_State *L, const char *key, int arg) {
+  luaL_checktype(L, arg, LUA_TFUNCTION);
+  lua_rawgetp(L, LUA_REGISTRYINDEX, key);
+  lua_pushvalue(L, arg);
+  lua_rawseti(L, -2, (lua_Integer)lua_rawlen(L, -2) + 1);
+  return 0;
+}
+
+static int host_lib_after_invoke (lua_State *L) {
+  return add_to(L, &after_invoke_key, 1);
+}
+
+static int host_lib_on_shutdown (lua_State *L) {
+  return add_to(L, &shutdown_key, 1);
+}
+
+/* context:after_response(fn) or context.after_response(fn) */
+int host_context_after_response (lua_State *L) {
+  return add_to(L, &after_response_key, lua_gettop(L) >= 2 ? 2 : 1);
+}
+
+int luaopen_lambda_host (lua_State *L) {
+  lua_createtable(L, 0, 2);
+  lua_pushcfunction(L, host_lib_after_invoke);
+  lua_setfield(L, -2, "after_invoke");
+  lua_pushcfunction(L, host_lib_on_shutdown);
+  lua_setfield(L, -2, "on_shutdown");
+  return 1;
+}
+
+/* Logs the error on top of the stack, raised by a hook, and pops it. */
+static void log_failure (lua_State *L, const char *label) {
+  struct buffer doc;
+  const char *msg = lua_tostring(L, -1), *tb;
+  char line[160];
+  int n;
+  lua_rawgetp(L, LUA_REGISTRYINDEX, &host_traceback_key);
+  tb = lua_tostring(L, -1);
+  if (msg == NULL)
+    msg = luaL_typename(L, -2);
+  n = snprintf(line, sizeof(line), "%s function failed", label);
+  buffer_init(&doc);
+  if (error_body_build(&doc, "Error", msg, strlen(msg), tb) == 0)
+    log_record_write(LOG_ERROR, line, (size_t)n, doc.data + 1, doc.len - 2);
+  else
+    log_record_write(LOG_ERROR, line, (size_t)n, NULL, 0);
+  buffer_free(&doc);
+  host_forget_traceback(L);
+  lua_pop(L, 2);
+}
+
+/* Runs the list under key; clear empties it first (one-shot lists). */
+static void run_list (lua_State *L, const char *key, int msgh, int clear,
+                      const char *label) {
+  lua_Integer i, n;
+  lua_rawgetp(L, LUA_REGISTRYINDEX, key);             /* [..., list] */
+  n = (lua_Integer)lua_rawlen(L, -1);
+  if (n == 0) {
+    lua_pop(L, 1);
+    return;
+  }
+  if (clear) {
+    lua_newtable(L);
+    lua_rawsetp(L, LUA_REGISTRYINDEX, key);
+  }
+  for (i = 1; i <= n; i++) {
+    lua_rawgeti(L, -1, i);                           /* [..., list, fn] */
+    if (lua_pcall(L, 0, 0, msgh) != LUA_OK)
+      log_failure(L, label);
+  }
+  lua_pop(L, 1);
+}
+
+void host_run_after_invoke (lua_State *L, int msgh) {
+  run_list(L, &after_invoke_key, msgh, 0, "after_invoke");
+}
+
+/* Protected: runs a list with a message handler of its own. */
+static int run_protected (lua_State *L) {
+  const char *key = lua_touserdata(L, 1);
+  const char *label = lua_tostring(L, 2);
+  lua_pushcfunction(L, host_msghandler);
+  run_list(L, key, lua_gettop(L), key == &after_response_key, label);
+  return 0;
+}
+
+static void run_outside_invoke (struct lua_host *h, const char *key,
+                                const char *label) {
+  lua_State *L = h->L;
+  int top = lua_gettop(L);
+  lua_pushcfunction(L, run_protected);
+  lua_pushlightuserdata(L, (void *)key);
+  lua_pushstring(L, label);
+  if (lua_pcall(L, 2, 0, 0) != LUA_OK) {
+    const char *msg = lua_tostring(L, -1);
+    log_record_write(LOG_ERROR, msg ? msg : label, strlen(msg ? msg : label),
+                     NULL, 0);
+  }
+  lua_settop(L, top);
+}
+
+void lua_host_after_response (struct lua_host *h) {
+  run_outside_invoke(h, &after_response_key, "after_response");
+}
+
+int lua_host_has_shutdown_hooks (struct lua_host *h) {
+  size_t n;
+  lua_rawgetp(h->L, LUA_REGISTRYINDEX, &shutdown_key);
+  n = lua_rawlen(h->L, -1);
+  lua_pop(h->L, 1);
+  return n > 0;
+}
+
+void lua_host_shutdown (struct lua_host *h) {
+  run_outside_invoke(h, &shutdown_key, "on_shutdown");
+}
