@@ -49,7 +49,7 @@ describe("lua-lambda serve", function()
   end)
 
   it("times out a slow handler, kills the runtime and serves the next invocation", function()
-    server = helper.serve({ "--task-root", handlers, "--timeout", "1", "app.sleep" })
+    server = helper.serve({ "--task-root", handlers, "--timeout", "1", "app.sleep_c" })
     local started = socket.gettime()
     local r = server:invoke('{"seconds":5}')
     local took = socket.gettime() - started

@@ -67,8 +67,7 @@ int main (int argc, char **argv) {
     runtime_api_free(api);
     return 1;
   }
-  status = runtime_loop_run(api, host, &cfg);
-  lua_host_free(host);
+  status = runtime_loop_run(api, host, &cfg);  /* frees host */
   runtime_api_free(api);
   return status;
 }

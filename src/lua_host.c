@@ -245,10 +245,13 @@ static int invoke (lua_State *L) {
   int status;
   if (host_push_call(L, h) != 0)
     return 0;
+  host_deadline_arm(h, L);
   status = lua_pcall(L, 2, 1, 1);               /* [msgh, result | err] */
+  host_deadline_disarm(L);
   host_run_after_invoke(L, 1);
   if (status != LUA_OK) {
-    host_report_error(h, status, NULL, NULL);
+    host_report_error(h, status, h->timed_out ? "Runtime.Timeout" : NULL,
+                      NULL);
     return 0;
   }
   if (json_codec_encode(L, -1, &h->out->body, &h->out->len) != LUA_OK) {
@@ -559,6 +562,14 @@ static int open_libraries (lua_State *L) {
   return 0;
 }
 
+/* An error outside any protected call: say so on one line, then abort. */
+static int panic (lua_State *L) {
+  const char *msg = lua_tostring(L, -1);
+  fprintf(stderr, "lua-lambda: unprotected Lua error: %s\n",
+          msg != NULL ? msg : "(not a string)");
+  return 0;  /* Lua aborts */
+}
+
 struct lua_host *lua_host_new (char *err, size_t errlen) {
   struct lua_host *h = calloc(1, sizeof(*h));
   if (h == NULL) {
@@ -568,7 +579,13 @@ struct lua_host *lua_host_new (char *err, size_t errlen) {
   buffer_init(&h->error_body);
   buffer_init(&h->collected);
   log_record_configure();
-  h->L = luaL_newstate();
+  host_limits_configure(h);
+  h->L = lua_newstate(host_alloc, &h->heap);
+  if (h->L != NULL) {
+    /* The deadline hook finds the host here, from any thread. */
+    *(struct lua_host **)lua_getextraspace(h->L) = h;
+    lua_atpanic(h->L, panic);
+  }
   if (h->L == NULL) {
     snprintf(err, errlen, "cannot create a Lua state: out of memory");
     free(h);

@@ -16,8 +16,17 @@
 /* Once loaded, slot 1 of the host's stack holds the invoke closure. */
 #define INVOKE_SLOT 1
 
+/* The Lua heap's size and cap (lua_limits.c). */
+struct host_heap {
+  size_t used;
+  size_t limit;                     /* 0: no cap */
+};
+
 struct lua_host {
   lua_State *L;
+  struct host_heap heap;
+  long margin_ms;                   /* stop this long before the deadline */
+  int timed_out;                    /* the deadline hook fired */
   int64_t deadline_ms;              /* of the invocation under way */
   const struct host_config *cfg;    /* during lua_host_load */
   const struct invocation *inv;     /* during lua_host_invoke */
@@ -65,6 +74,18 @@ int host_push_call (lua_State *L, struct lua_host *h);
 
 /* The closure that starts a streaming handler (see lua_stream.c). */
 int host_stream_start (lua_State *L);
+
+/* --- lua_limits.c --- */
+
+/* Reads the margin and the heap cap from the environment. */
+void host_limits_configure (struct lua_host *h);
+
+/* The allocator of the host's state (ud: the host's heap). */
+void *host_alloc (void *ud, void *ptr, size_t osize, size_t nsize);
+
+/* Sets and clears the deadline hook on a thread running user code. */
+void host_deadline_arm (struct lua_host *h, lua_State *co);
+void host_deadline_disarm (lua_State *co);
 
 /* --- lua_hooks.c --- */
 

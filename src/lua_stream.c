@@ -91,7 +91,9 @@ static int stream_step (lua_State *L) {
   struct lua_host *h = lua_touserdata(L, 3);
   int nres = 0, status;
   int nargs = lua_status(co) == LUA_YIELD ? 0 : lua_gettop(co) - 1;
+  host_deadline_arm(h, co);
   status = lua_resume(co, L, nargs, &nres);
+  host_deadline_disarm(co);
   if (status == LUA_YIELD) {
     lua_xmove(co, L, 1);                /* the chunk */
     lua_settop(co, 0);
@@ -108,7 +110,8 @@ static int stream_step (lua_State *L) {
     lua_rawsetp(L, LUA_REGISTRYINDEX, &host_traceback_key);
   }
   lua_xmove(co, L, 1);                  /* the error object */
-  host_report_error(h, status, NULL, NULL);
+  host_report_error(h, status, h->timed_out ? "Runtime.Timeout" : NULL,
+                    NULL);
   lua_pushnil(L);
   return 1;
 }

@@ -4,6 +4,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "error_body.h"
@@ -122,8 +123,41 @@ static enum rapi_status stream_invocation (struct runtime_api *api,
 ** and lets go only while it waits on /next.
 */
 static pthread_mutex_t lua_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct lua_host *current_host;  /* under lua_lock */
 
-static int serve (struct runtime_api *api, struct lua_host *host) {
+/*
+** After the Lua heap ran out, a fresh state with the module loaded again
+** (its init code run again) serves the next invocation: the old one may
+** hold user state half-updated. Returns the new host, or NULL (exit).
+*/
+static struct lua_host *rebuild (struct lua_host *old,
+                                 const struct host_config *cfg) {
+  struct host_outcome out;
+  struct lua_host *fresh;
+  char err[256];
+  log_runtime("the Lua heap ran out of memory: starting a fresh state");
+  lua_host_free(old);
+  fresh = lua_host_new(err, sizeof(err));
+  if (fresh == NULL) {
+    log_runtime("%s; exiting", err);
+    return NULL;
+  }
+  if (lua_host_load(fresh, cfg, &out) != 0) {
+    log_runtime("init failed again: %s: %.*s; exiting", out.error_type,
+                (int)out.len, out.body);
+    lua_host_free(fresh);
+    return NULL;
+  }
+  return fresh;
+}
+
+static int out_of_memory (const struct host_outcome *out) {
+  return out->failed && out->error_type != NULL &&
+         strcmp(out->error_type, "Runtime.OutOfMemory") == 0;
+}
+
+static int serve (struct runtime_api *api, struct lua_host *host,
+                  const struct host_config *cfg) {
   struct invocation inv;
   struct host_outcome out;
   struct buffer scratch;
@@ -159,24 +193,35 @@ static int serve (struct runtime_api *api, struct lua_host *host) {
     }
     /* Background work queued with context:after_response(fn). */
     lua_host_after_response(host);
+    if (out_of_memory(&out)) {
+      host = current_host = rebuild(host, cfg);
+      if (host == NULL) {
+        pthread_mutex_unlock(&lua_lock);
+        status = 1;
+        break;
+      }
+    }
     pthread_mutex_unlock(&lua_lock);
   }
   buffer_free(&scratch);
   invocation_free(&inv);
+  if (host != NULL)
+    lua_host_free(host);
   return status;
 }
 
 /* Waits for SIGTERM, runs the on_shutdown functions, and ends the process. */
 static void *await_shutdown (void *arg) {
-  struct lua_host *host = arg;
   sigset_t term;
   int sig;
+  (void)arg;
   sigemptyset(&term);
   sigaddset(&term, SIGTERM);
   sigwait(&term, &sig);
   pthread_mutex_lock(&lua_lock);
   log_runtime("SIGTERM: running on_shutdown functions");
-  lua_host_shutdown(host);
+  if (current_host != NULL)
+    lua_host_shutdown(current_host);
   _exit(0);
   return NULL;
 }
@@ -198,7 +243,7 @@ static int prepare_shutdown (struct runtime_api *api, struct lua_host *host) {
     log_runtime("%s; exiting", runtime_api_last_error(api));
     return -1;
   }
-  if (pthread_create(&thread, NULL, await_shutdown, host) != 0) {
+  if (pthread_create(&thread, NULL, await_shutdown, NULL) != 0) {
     log_runtime("cannot start the shutdown thread");
     return -1;
   }
@@ -216,9 +261,13 @@ int runtime_loop_run (struct runtime_api *api, struct lua_host *host,
     st = runtime_api_init_error(api, out.error_type, out.body, out.len);
     if (st != RAPI_OK)
       log_runtime("%s", runtime_api_last_error(api));
+    lua_host_free(host);
     return 1;
   }
-  if (prepare_shutdown(api, host) != 0)
+  current_host = host;
+  if (prepare_shutdown(api, host) != 0) {
+    lua_host_free(host);
     return 1;
-  return serve(api, host);
+  }
+  return serve(api, host, cfg);
 }

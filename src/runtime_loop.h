@@ -11,6 +11,8 @@
 /*
 ** Loads the handler (reporting a failure to /init/error), then serves
 ** invocations. Returns only when the process must exit, with its status.
+** Takes host over: it may replace it (after the Lua heap ran out) and
+** frees it before returning.
 */
 int runtime_loop_run (struct runtime_api *api, struct lua_host *host,
                       const struct host_config *cfg);

@@ -14,6 +14,7 @@
 ---   next_reply   { status = 500, body = "..." } instead of the invocation
 ---   drop         true: close the connection instead of answering /next
 ---   delay        seconds to hold the /next reply back (a slow /next)
+---   truncate     true: announce the event's length, send half, close
 ---   post_status  list of statuses for this invocation's posts, in order
 ---                (default 202 each)
 local socket = require "socket"
@@ -114,6 +115,18 @@ local function deliver(self, client, n)
     ["Content-Type"] = "application/json",
   }
   for name, value in pairs(inv.headers or {}) do headers[name] = value end
+  if inv.truncate then
+    -- the connection dies mid-body, as a crashed peer would leave it
+    local body = inv.event or "{}"
+    local lines = { "HTTP/1.1 200 OK\r\n" }
+    for name, value in pairs(headers) do
+      lines[#lines + 1] = name .. ": " .. value .. "\r\n"
+    end
+    lines[#lines + 1] = "Content-Length: " .. #body .. "\r\n\r\n"
+    client:send(table.concat(lines) .. body:sub(1, #body // 2))
+    close(self, client)
+    return
+  end
   send(client, 200, inv.event or "{}", headers)
 end
 
@@ -171,6 +184,10 @@ local function handle(self, client, req)
     end
     inv.posts_seen = inv.posts_seen + 1
     local status = inv.post_status and inv.post_status[inv.posts_seen] or 202
+    -- Lambda's limit for a buffered response
+    if kind == "response" and #req.body > 6291556 and not inv.post_status then
+      status = 413
+    end
     if status == "drop" then return close(self, client) end
     return send(client, status, '{"status":"OK"}')
   end
