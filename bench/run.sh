@@ -1,0 +1,74 @@
+#!/bin/sh
+# The benchmarks of bench/README.md, side by side in one run, on one CPU
+# (the fake API and the runtime share it, as Lambda's loop does).
+#   bench/run.sh [BUILD_DIR] [INVOCATIONS] [COLD_RUNS]
+# Needs the build's bench_fake_api, bench_floor, bench_floor_curl and
+# bootstrap, and the sample events in ../shared/events.
+set -eu
+cd "$(dirname "$0")/.."
+build=${1:-build}
+n=${2:-20000}
+cold_runs=${3:-21}
+events=${LUA_LAMBDA_EVENTS:-../shared/events}
+fake=$build/bench_fake_api
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+# A 1 MB event: records of strings, integers, floats and booleans.
+lua5.4 -e '
+  local parts = {}
+  local i = 0
+  local size = 0
+  while size < 1024 * 1024 - 200 do
+    i = i + 1
+    local r = string.format(
+      "{\"id\":%d,\"name\":\"user-%d\",\"active\":%s,\"score\":%d.25}",
+      i, i, i % 2 == 0 and "true" or "false", i)
+    parts[#parts + 1] = r
+    size = size + #r + 1
+  end
+  io.write("{\"records\":[", table.concat(parts, ","), "]}")
+' > "$work/big.json"
+
+export LAMBDA_TASK_ROOT="$PWD/bench/echo" _HANDLER=app.handler
+pin="taskset -c 0"
+command -v taskset >/dev/null || pin=""
+
+field () { sed -n "s/^$1=//p" "$2"; }
+ratio () { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
+
+printf '%-22s %12s %12s %10s %10s\n' event "floor inv/s" "bootstrap" "ratio" "p50 us"
+for spec in "100B:bench/events/small.json" \
+            "apigw-v2-2KB:$events/apigw-v2-request-jwt-authorizer.json" \
+            "1MB:$work/big.json"; do
+  name=${spec%%:*}
+  file=${spec#*:}
+  count=$n
+  [ "$name" = 1MB ] && count=$((n / 50 + 1))
+  $pin "$fake" -n "$count" -e "$file" -- "$build/bench_floor" > "$work/floor"
+  $pin "$fake" -n "$count" -e "$file" -- "$build/bootstrap" > "$work/ours"
+  f=$(field invocations_per_second "$work/floor")
+  o=$(field invocations_per_second "$work/ours")
+  printf '%-22s %12s %12s %10s %10s\n' "$name ($(wc -c < "$file") B)" "$f" "$o" \
+    "$(ratio "$f" "$o")x" "$(field p50_us "$work/ours")"
+done
+echo "(ratio: the floor's throughput over bootstrap's = bootstrap's time per invocation in floors)"
+
+for runtime in bench_floor bench_floor_curl bootstrap; do
+  $pin "$fake" --cold "$cold_runs" -- "$build/$runtime" > "$work/cold-$runtime"
+done
+fc=$(field cold_start_median_ms "$work/cold-bench_floor_curl")
+oc=$(field cold_start_median_ms "$work/cold-bootstrap")
+echo "cold start, exec to first /next, median of $cold_runs:" \
+  "floor $(field cold_start_median_ms "$work/cold-bench_floor") ms," \
+  "floor+libcurl $fc ms, bootstrap $oc ms ($(ratio "$oc" "$fc")x floor+libcurl)"
+
+$pin "$fake" -n 10000 -e bench/events/small.json -- "$build/bench_floor_curl" > "$work/rss-floor"
+$pin "$fake" -n 10000 -e bench/events/small.json -- "$build/bootstrap" > "$work/rss-ours"
+fr=$(field max_rss_kb "$work/rss-floor")
+orss=$(field max_rss_kb "$work/rss-ours")
+echo "peak RSS after 10000 invocations: floor+libcurl $fr kB, bootstrap $orss kB" \
+  "(+$((orss - fr)) kB)"
+
+strip -o "$work/bootstrap.stripped" "$build/bootstrap"
+echo "stripped bootstrap: $(wc -c < "$work/bootstrap.stripped") bytes"
