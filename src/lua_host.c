@@ -264,6 +264,20 @@ static int invoke (lua_State *L) {
   return 0;
 }
 
+void host_begin_invocation (struct lua_host *h,
+                            const struct invocation *inv,
+                            struct host_outcome *out) {
+  lua_settop(h->L, INVOKE_SLOT);  /* drops what the last one left */
+  h->inv = inv;
+  h->out = out;
+  h->deadline_ms = inv->deadline_ms;
+  log_record_set_invocation(inv->request_id.data, inv->tenant_id.data);
+  out->failed = 0;
+  out->error_type = NULL;
+  out->body = NULL;
+  out->len = 0;
+}
+
 /* A streaming handler called to completion: its body gathered whole. */
 static void invoke_streaming (struct lua_host *h,
                               const struct invocation *inv,
@@ -294,14 +308,7 @@ void lua_host_invoke (struct lua_host *h, const struct invocation *inv,
     invoke_streaming(h, inv, out);
     return;
   }
-  lua_settop(L, INVOKE_SLOT);  /* drops the previous result */
-  h->inv = inv;
-  h->out = out;
-  h->deadline_ms = inv->deadline_ms;
-  log_record_set_invocation(inv->request_id.data, inv->tenant_id.data);
-  out->failed = 0;
-  out->body = NULL;
-  out->len = 0;
+  host_begin_invocation(h, inv, out);
   lua_pushvalue(L, INVOKE_SLOT);
   lua_pushlightuserdata(L, h);
   status = lua_pcall(L, 1, 1, 0);

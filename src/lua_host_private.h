@@ -60,6 +60,12 @@ void host_report_error (struct lua_host *h, int status,
 void host_runtime_failure (struct lua_host *h, const char *type,
                            const char *fmt);
 
+/* Starts an invocation: the stack cleared, the outcome reset, the log
+   records carrying its request id. */
+void host_begin_invocation (struct lua_host *h,
+                            const struct invocation *inv,
+                            struct host_outcome *out);
+
 /*
 ** In a protected C function whose upvalues are (handler, shared context
 ** fields): pushes [msghandler, handler, event, context]. Returns 0, or -1

@@ -9,7 +9,6 @@
 
 #include <lauxlib.h>
 
-#include "log_record.h"
 #include "lua_host_private.h"
 
 /* Stack slots while a stream is under way. */
@@ -150,15 +149,7 @@ int lua_host_stream_begin (struct lua_host *h, const struct invocation *inv,
                            const char **content_type) {
   lua_State *L = h->L;
   int status;
-  lua_settop(L, INVOKE_SLOT);
-  h->inv = inv;
-  h->out = out;
-  h->deadline_ms = inv->deadline_ms;
-  log_record_set_invocation(inv->request_id.data, inv->tenant_id.data);
-  out->failed = 0;
-  out->error_type = NULL;
-  out->body = NULL;
-  out->len = 0;
+  host_begin_invocation(h, inv, out);
   h->stream_ended = 0;
   strcpy(h->content_type, "application/octet-stream");
   lua_pushvalue(L, INVOKE_SLOT);
