@@ -120,6 +120,13 @@ static void run_outside_invoke (struct lua_host *h, const char *key,
                                 const char *label) {
   lua_State *L = h->L;
   int top = lua_gettop(L);
+  size_t n;
+  /* The common case, nothing queued, costs no protected call. */
+  lua_rawgetp(L, LUA_REGISTRYINDEX, key);
+  n = lua_rawlen(L, -1);
+  lua_settop(L, top);
+  if (n == 0)
+    return;
   lua_pushcfunction(L, run_protected);
   lua_pushlightuserdata(L, (void *)key);
   lua_pushstring(L, label);
