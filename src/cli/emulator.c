@@ -146,7 +146,6 @@ static int spawn_worker (struct emulator *emu, int w) {
     return -1;
   emu->workers[w].pid = pid;
   emu->workers[w].generation++;
-  emu->workers[w].initialised = 0;
   emu->workers[w].job = NULL;
   return 0;
 }
@@ -203,7 +202,6 @@ struct emu_job *emu_submit (struct emulator *emu, const char *event,
 struct emu_job *emu_take (struct emulator *emu, int w, int generation) {
   struct emu_job *job = NULL;
   pthread_mutex_lock(&emu->lock);
-  emu->workers[w].initialised = 1;
   while (!emu->stopping && emu->workers[w].generation == generation &&
          emu->queue_head == NULL)
     pthread_cond_wait(&emu->changed, &emu->lock);
@@ -323,7 +321,6 @@ enum job_state emu_wait (struct emulator *emu, struct emu_job *job) {
     snprintf(message, sizeof(message),
              "RequestId: %s Error: Task timed out after %d.00 seconds",
              job->request_id, emu->cfg.timeout_s);
-    job->timed_out = 1;
     if (job->state == JOB_RUNNING) {
       report(emu, job, "timeout");
       detach_locked(emu, job);
@@ -361,7 +358,6 @@ ssize_t emu_read_stream (struct emulator *emu, struct emu_job *job,
     if (pthread_cond_timedwait(&emu->changed, &emu->lock, &until) ==
         ETIMEDOUT) {
       int w = job->worker;
-      job->timed_out = 1;
       report(emu, job, "timeout");
       detach_locked(emu, job);
       if (w >= 0 && emu->workers[w].pid > 0)

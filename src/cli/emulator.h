@@ -43,7 +43,6 @@ struct emu_job {
   char error_type[128];
   char content_type[128];        /* of a streamed response */
   int streaming;                 /* the worker streams the body */
-  int timed_out;
   struct buffer body;            /* result, or streamed bytes so far */
   int refs;
   struct emu_job *next;          /* in the queue */
@@ -52,7 +51,6 @@ struct emu_job {
 struct emu_worker {
   pid_t pid;                     /* 0 when not running */
   int generation;                /* bumped at every start */
-  int initialised;               /* made its first /next */
   struct emu_job *job;           /* the invocation under way */
 };
 
