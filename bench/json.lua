@@ -8,7 +8,7 @@ local json = require "lambda.json"
 local cjson = require "cjson"
 
 local budget = tonumber(arg[1]) or 0.5
-local events_dir = os.getenv("LUA_LAMBDA_EVENTS") or "../shared/events"
+local events_dir = os.getenv("LUA_LAMBDA_EVENTS") or "spec/fixtures/events"
 
 local function read(path)
   local f = assert(io.open(path, "rb"))

@@ -3,13 +3,13 @@
 # (the fake API and the runtime share it, as Lambda's loop does).
 #   bench/run.sh [BUILD_DIR] [INVOCATIONS] [COLD_RUNS]
 # Needs the build's bench_fake_api, bench_floor, bench_floor_curl and
-# bootstrap, and the sample events in ../shared/events.
+# bootstrap, and the sample events in spec/fixtures/events.
 set -eu
 cd "$(dirname "$0")/.."
 build=${1:-build}
 n=${2:-20000}
 cold_runs=${3:-21}
-events=${LUA_LAMBDA_EVENTS:-../shared/events}
+events=${LUA_LAMBDA_EVENTS:-spec/fixtures/events}
 fake=$build/bench_fake_api
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT

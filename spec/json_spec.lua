@@ -254,7 +254,10 @@ describe("lambda.json on AWS's sample events", function()
         count = count + 1
       end
     end
-    assert.equal(103, count)
+    -- every file was looked at: the valid ones and the one malformed sample
+    local files = #helper.event_names()
+    assert.is_true(files > 1, "no sample events in " .. helper.events)
+    assert.equal(files - 1, count)
     assert.equal(1, malformed)
   end)
 end)
@@ -268,8 +271,9 @@ describe("the wire codec in bootstrap", function()
         events[#events + 1] = helper.read(helper.events .. "/" .. name)
       end
     end
+    assert.is_true(#events > 0, "no sample events in " .. helper.events)
     local run = helper.invoke_all("app.echo", events, { seconds = 30 })
-    assert.equal(103, #run.posts)
+    assert.equal(#events, #run.posts)
     for i, post in ipairs(run.posts) do
       assert.equal("response", post.kind, names[i])
       local ok, why = same(decode_ok(events[i]), decode_ok(post.body))

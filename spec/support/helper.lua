@@ -11,7 +11,7 @@ local helper = {}
 helper.bootstrap = os.getenv("LUA_LAMBDA_BOOTSTRAP") or "build/bootstrap"
 helper.fixtures = "spec/fixtures"
 helper.handlers = helper.fixtures .. "/handlers"
-helper.events = os.getenv("LUA_LAMBDA_EVENTS") or "../shared/events"
+helper.events = os.getenv("LUA_LAMBDA_EVENTS") or "spec/fixtures/events"
 helper.build = os.getenv("LUA_LAMBDA_BUILD") or "build"
 
 local absolute = Process.absolute
