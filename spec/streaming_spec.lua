@@ -1,4 +1,4 @@
--- Streamed responses, background work and graceful shutdown, read off the
+-- Streamed responses and background work, read off the
 -- wire by the fake Runtime API: the raw chunked request and its trailers.
 local helper = require "helper"
 package.cpath = helper.build .. "/lua/?.so;" .. package.cpath
@@ -90,28 +90,5 @@ describe("context:after_response", function()
     assert.truthy(run.stdout:find("after_response function failed", 1, true))
     assert.truthy(run.stdout:find("background boom", 1, true))
     assert.equal("parked", run.why)
-  end)
-end)
-
-describe("lambda.on_shutdown", function()
-  it("registers an internal extension with no events before the first /next", function()
-    local file = os.tmpname()
-    os.remove(file)
-    local run = helper.run { handler = "shutdown.handler", env = { SHUTDOWN_FILE = file },
-      invocations = { {} } }
-    assert.equal("/2020-01-01/extension/register", run.requests[1].path)
-    assert.equal("/2018-06-01/runtime/invocation/next", run.requests[2].path)
-    local reg = run.extensions[1]
-    assert.truthy(reg.headers["lambda-extension-name"])
-    assert.same({ events = {} }, helper.decode(reg.body))
-    assert.equal("up", helper.decode(run.posts[1].body))
-    -- helper.run stopped it with SIGTERM: the hook ran, then a clean exit
-    assert.equal("shutdown ran", helper.read(file))
-    os.remove(file)
-  end)
-
-  it("does not register when there is no on_shutdown function", function()
-    local run = helper.run { handler = "app.hello", invocations = { {} } }
-    assert.equal(0, #run.extensions)
   end)
 end)

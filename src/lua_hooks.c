@@ -96,6 +96,10 @@ static void run_list (lua_State *L, const char *key, int msgh, int clear,
     lua_rawsetp(L, LUA_REGISTRYINDEX, key);
   }
   for (i = 1; i <= n; i++) {
+    /* Past the shutdown deadline every call would only raise again. */
+    if (key == &shutdown_key &&
+        (*(struct lua_host **)lua_getextraspace(L))->timed_out)
+      break;
     lua_rawgeti(L, -1, i);                           /* [..., list, fn] */
     if (lua_pcall(L, 0, 0, msgh) != LUA_OK)
       log_failure(L, label);
@@ -150,6 +154,9 @@ int lua_host_has_shutdown_hooks (struct lua_host *h) {
   return n > 0;
 }
 
-void lua_host_shutdown (struct lua_host *h) {
+void lua_host_shutdown (struct lua_host *h, int64_t deadline_ms) {
+  h->deadline_ms = deadline_ms;
+  host_deadline_arm(h, h->L);
   run_outside_invoke(h, &shutdown_key, "on_shutdown");
+  host_deadline_disarm(h->L);
 }

@@ -55,8 +55,12 @@ void lua_host_after_response (struct lua_host *host);
 /* Whether lambda.host.on_shutdown registered a function (at init). */
 int lua_host_has_shutdown_hooks (struct lua_host *host);
 
-/* Runs the on_shutdown functions (on SIGTERM). */
-void lua_host_shutdown (struct lua_host *host);
+/*
+** Runs the on_shutdown functions (on SIGTERM), each stopped by the
+** deadline hook at deadline_ms (epoch ms) less the timeout margin; once
+** one is stopped the rest are skipped.
+*/
+void lua_host_shutdown (struct lua_host *host, int64_t deadline_ms);
 
 /*
 ** Streaming handlers (lambda.streaming): lua_host_is_streaming says

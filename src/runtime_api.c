@@ -20,7 +20,7 @@ struct runtime_api {
   CURLSH *share;              /* the connection pool, shared with streams */
   struct buffer url;
   size_t base_len;            /* length of "http://host:port" + API_PREFIX */
-  size_t host_len;            /* length of "http://host:port" */
+  char *endpoint;             /* "host:port", AWS_LAMBDA_RUNTIME_API */
   struct buffer reply;        /* body of the last reply to a post */
   struct buffer *sink;        /* where the write callback puts bytes */
   struct invocation *target;  /* where the header callback puts headers */
@@ -89,13 +89,13 @@ struct runtime_api *runtime_api_new (const char *host_port, char *err,
                         CURL_LOCK_DATA_CONNECT) != CURLSHE_OK ||
       buffer_append(&api->url, "http://", 7) != 0 ||
       buffer_append(&api->url, host_port, strlen(host_port)) != 0 ||
-      buffer_append(&api->url, API_PREFIX, strlen(API_PREFIX)) != 0) {
+      buffer_append(&api->url, API_PREFIX, strlen(API_PREFIX)) != 0 ||
+      (api->endpoint = strdup(host_port)) == NULL) {
     snprintf(err, errlen, "cannot set up libcurl");
     runtime_api_free(api);
     return NULL;
   }
   api->base_len = api->url.len;
-  api->host_len = api->base_len - strlen(API_PREFIX);
 
   configure(api, api->curl);
   /* /next blocks while Lambda freezes us: no total timeout, ever. */
@@ -112,8 +112,13 @@ void runtime_api_free (struct runtime_api *api) {
     curl_share_cleanup(api->share);
   buffer_free(&api->url);
   buffer_free(&api->reply);
+  free(api->endpoint);
   free(api);
   curl_global_cleanup();
+}
+
+const char *runtime_api_endpoint (const struct runtime_api *api) {
+  return api->endpoint;
 }
 
 const char *runtime_api_last_error (const struct runtime_api *api) {
@@ -419,46 +424,4 @@ enum rapi_status runtime_api_stream (struct runtime_api *api,
   curl_slist_free_all(headers);
   buffer_free(&call.encoded);
   return classify_post(api, "/response (streamed)", status);
-}
-
-/* --- the Extensions API ------------------------------------------------------ */
-
-enum rapi_status runtime_api_register_extension (struct runtime_api *api,
-                                                 const char *name) {
-  static const char body[] = "{\"events\":[]}";
-  static const char path[] = "/2020-01-01/extension/register";
-  struct curl_slist *headers = NULL;
-  struct buffer url;  /* api->url keeps the Runtime API prefix */
-  int failed = 0;
-  long status;
-  buffer_init(&url);
-  if (buffer_append(&url, api->url.data, api->host_len) != 0 ||
-      buffer_append(&url, path, sizeof(path) - 1) != 0) {
-    buffer_free(&url);
-    return RAPI_FATAL;
-  }
-  curl_easy_setopt(api->curl, CURLOPT_URL, url.data);
-  headers = add_header(headers, "Lambda-Extension-Name", name, &failed);
-  headers = add_header(headers, "Content-Type", "application/json",
-                       &failed);
-  headers = add_header(headers, "Expect", "", &failed);
-  if (failed) {
-    curl_slist_free_all(headers);
-    return RAPI_FATAL;
-  }
-  curl_easy_setopt(api->curl, CURLOPT_HTTPHEADER, headers);
-  curl_easy_setopt(api->curl, CURLOPT_POSTFIELDS, body);
-  curl_easy_setopt(api->curl, CURLOPT_POSTFIELDSIZE_LARGE,
-                   (curl_off_t)(sizeof(body) - 1));
-  api->sink = &api->reply;
-  status = perform(api, "extension/register");
-  curl_easy_setopt(api->curl, CURLOPT_HTTPHEADER, NULL);
-  curl_slist_free_all(headers);
-  buffer_free(&url);
-  if (status == 0)
-    return RAPI_FATAL;
-  if (status >= 200 && status < 300)
-    return RAPI_OK;
-  describe_status(api, "extension/register", status, &api->reply);
-  return RAPI_FATAL;
 }

@@ -74,12 +74,8 @@ enum rapi_status runtime_api_stream (struct runtime_api *api,
                                      const struct invocation *inv,
                                      const struct rapi_stream *stream);
 
-/*
-** Registers this process as an internal extension with no events, so
-** that Lambda sends it SIGTERM before it shuts the environment down.
-*/
-enum rapi_status runtime_api_register_extension (struct runtime_api *api,
-                                                 const char *name);
+/* AWS_LAMBDA_RUNTIME_API as given: "host:port". */
+const char *runtime_api_endpoint (const struct runtime_api *api);
 
 /* What went wrong with the last request that did not return RAPI_OK. */
 const char *runtime_api_last_error (const struct runtime_api *api);

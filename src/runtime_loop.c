@@ -1,15 +1,14 @@
 #include "runtime_loop.h"
 
 #include <pthread.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "error_body.h"
 #include "log.h"
 #include "log_record.h"
+#include "shutdown.h"
 
 /* Lambda's limit for a buffered response, in bytes. */
 #define RESPONSE_LIMIT 6291556
@@ -118,12 +117,11 @@ static enum rapi_status stream_invocation (struct runtime_api *api,
 }
 
 /*
-** Serialises the Lua state between the loop and the SIGTERM thread: the
-** loop holds it for an invocation, its posts and its after_response work,
-** and lets go only while it waits on /next.
+** The Lua state, shared with the shutdown threads: the loop holds the lock
+** for an invocation, its posts and its after_response work, and lets go
+** only while it waits on /next.
 */
-static pthread_mutex_t lua_lock = PTHREAD_MUTEX_INITIALIZER;
-static struct lua_host *current_host;  /* under lua_lock */
+static struct lua_guard guard = { PTHREAD_MUTEX_INITIALIZER, NULL };
 
 /*
 ** After the Lua heap ran out, a fresh state with the module loaded again
@@ -171,7 +169,7 @@ static int serve (struct runtime_api *api, struct lua_host *host,
       status = 1;
       break;
     }
-    pthread_mutex_lock(&lua_lock);
+    pthread_mutex_lock(&guard.lock);
     set_trace_env(&inv);
     if (lua_host_is_streaming(host)) {
       st = stream_invocation(api, host, &inv, &out);
@@ -187,68 +185,31 @@ static int serve (struct runtime_api *api, struct lua_host *host,
       }
     }
     if (after_post(api, st, &inv) != 0) {
-      pthread_mutex_unlock(&lua_lock);
+      pthread_mutex_unlock(&guard.lock);
       status = 1;
       break;
     }
     /* Background work queued with context:after_response(fn). */
     lua_host_after_response(host);
     if (out_of_memory(&out)) {
-      host = current_host = rebuild(host, cfg);
+      host = guard.host = rebuild(host, cfg);
       if (host == NULL) {
-        pthread_mutex_unlock(&lua_lock);
+        pthread_mutex_unlock(&guard.lock);
         status = 1;
         break;
       }
     }
-    pthread_mutex_unlock(&lua_lock);
+    pthread_mutex_unlock(&guard.lock);
   }
   buffer_free(&scratch);
-  invocation_free(&inv);
+  /* Under the lock: a SIGTERM now must not find a freed state. */
+  pthread_mutex_lock(&guard.lock);
+  guard.host = NULL;
   if (host != NULL)
     lua_host_free(host);
+  pthread_mutex_unlock(&guard.lock);
+  invocation_free(&inv);
   return status;
-}
-
-/* Waits for SIGTERM, runs the on_shutdown functions, and ends the process. */
-static void *await_shutdown (void *arg) {
-  sigset_t term;
-  int sig;
-  (void)arg;
-  sigemptyset(&term);
-  sigaddset(&term, SIGTERM);
-  sigwait(&term, &sig);
-  pthread_mutex_lock(&lua_lock);
-  log_runtime("SIGTERM: running on_shutdown functions");
-  if (current_host != NULL)
-    lua_host_shutdown(current_host);
-  _exit(0);
-  return NULL;
-}
-
-/*
-** Lambda sends SIGTERM only when an extension is registered: with
-** on_shutdown functions, register as an internal extension with no
-** events and take SIGTERM on a thread of its own.
-*/
-static int prepare_shutdown (struct runtime_api *api, struct lua_host *host) {
-  sigset_t term;
-  pthread_t thread;
-  if (!lua_host_has_shutdown_hooks(host))
-    return 0;
-  sigemptyset(&term);
-  sigaddset(&term, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &term, NULL);
-  if (runtime_api_register_extension(api, "lua-lambda-shutdown") != RAPI_OK) {
-    log_runtime("%s; exiting", runtime_api_last_error(api));
-    return -1;
-  }
-  if (pthread_create(&thread, NULL, await_shutdown, NULL) != 0) {
-    log_runtime("cannot start the shutdown thread");
-    return -1;
-  }
-  pthread_detach(thread);
-  return 0;
 }
 
 int runtime_loop_run (struct runtime_api *api, struct lua_host *host,
@@ -264,8 +225,9 @@ int runtime_loop_run (struct runtime_api *api, struct lua_host *host,
     lua_host_free(host);
     return 1;
   }
-  current_host = host;
-  if (prepare_shutdown(api, host) != 0) {
+  guard.host = host;
+  if (lua_host_has_shutdown_hooks(host) &&
+      shutdown_watch_start(&guard, runtime_api_endpoint(api)) != 0) {
     lua_host_free(host);
     return 1;
   }

@@ -6,6 +6,15 @@
 ---                          -- runtime waits on /next, or it exits
 --- api.posts, api.init_errors, api.requests, api.connections
 ---
+--- Like Lambda and AWS's emulator it holds the Init barrier: no invocation
+--- is handed out until the runtime has called /next AND every extension
+--- registered with /2020-01-01/extension/register waits in
+--- /2020-01-01/extension/event/next. A runtime that never gets there
+--- makes serve return "init_timeout" after opts.init_timeout seconds
+--- (default 10, Lambda's init limit). Extensions registered for INVOKE get
+--- an INVOKE event per invocation; api:shutdown() sends SHUTDOWN to those
+--- registered for it.
+---
 --- An invocation in the script may say:
 ---   event        JSON text of the event (default "{}")
 ---   request_id   (default "req-<n>")
@@ -51,6 +60,12 @@ function FakeApi.new(opts)
     posts = {},          -- /response and /error posts, in order
     init_errors = {},    -- /init/error posts
     extensions = {},     -- extension/register posts
+    registered = {},     -- identifier -> { name, events }
+    ext_waiting = {},    -- identifier -> client parked in event/next
+    ext_events = {},     -- identifier -> events not yet taken
+    init_done = false,   -- the Init barrier was passed
+    init_timeout = opts.init_timeout or 10,
+    barrier = nil,       -- { client, since }: /next held at the barrier
     on_post = opts.on_post,  -- called with each /response and /error
     parked = nil,        -- the client waiting on /next after the script
     delayed = {},        -- held-back /next replies: { client, due, n }
@@ -90,6 +105,94 @@ local function close(self, client)
     if c == client then table.remove(self.clients, i) break end
   end
   if self.parked == client then self.parked = nil end
+  if self.barrier and self.barrier.client == client then self.barrier = nil end
+  for id, c in pairs(self.ext_waiting) do
+    if c == client then self.ext_waiting[id] = nil end
+  end
+end
+
+-- Whether every registered extension waits in event/next.
+local function extensions_ready(self)
+  for id in pairs(self.registered) do
+    if not self.ext_waiting[id] then return false end
+  end
+  return true
+end
+
+local EXT_PREFIX = "/2020-01-01/extension"
+
+local function ext_send(self, id, event)
+  local client = self.ext_waiting[id]
+  if client then
+    self.ext_waiting[id] = nil
+    send(client, 200, event, { ["Content-Type"] = "application/json",
+      ["Lambda-Extension-Event-Identifier"] = tostring(#self.requests) })
+  else
+    local queue = self.ext_events[id]
+    queue[#queue + 1] = event
+  end
+end
+
+-- Queues an event for every extension registered for it.
+local function ext_broadcast(self, kind, fields)
+  for id, ext in pairs(self.registered) do
+    if ext.events[kind] then
+      local parts = { ('"eventType":"%s"'):format(kind) }
+      for name, value in pairs(fields) do
+        parts[#parts + 1] = ('"%s":%s'):format(name, type(value) == "string"
+          and ('"' .. value .. '"') or tostring(value))
+      end
+      ext_send(self, id, "{" .. table.concat(parts, ",") .. "}")
+    end
+  end
+end
+
+local function ext_error(client, status, kind, message)
+  send(client, status, ('{"errorType":"%s","errorMessage":"%s"}')
+    :format(kind, message))
+end
+
+local function handle_extension(self, client, req)
+  local id = req.headers["lambda-extension-identifier"]
+  if req.method == "POST" and req.path == EXT_PREFIX .. "/register" then
+    self.extensions[#self.extensions + 1] = req
+    local name = req.headers["lambda-extension-name"]
+    if not name or name == "" then
+      return ext_error(client, 403, "Extension.MissingHeader",
+        "Missing Lambda-Extension-Name header")
+    end
+    if self.init_done then
+      return ext_error(client, 403, "Extension.InvalidState",
+        "registration is only open during Init")
+    end
+    local ok, body = pcall(require("cjson").decode, req.body)
+    if not ok or type(body) ~= "table" or type(body.events) ~= "table" then
+      return ext_error(client, 400, "InvalidRequest", "bad register body")
+    end
+    local events = {}
+    for _, e in ipairs(body.events) do events[e] = true end
+    id = "ext-" .. #self.extensions
+    self.registered[id] = { name = name, events = events }
+    self.ext_events[id] = {}
+    return send(client, 200,
+      '{"functionName":"test","functionVersion":"$LATEST","handler":"x"}',
+      { ["Lambda-Extension-Identifier"] = id })
+  end
+  if req.method == "GET" and req.path == EXT_PREFIX .. "/event/next" then
+    if not id then
+      return ext_error(client, 403, "Extension.MissingExtensionIdentifier",
+        "Missing Lambda-Extension-Identifier header")
+    end
+    if not self.registered[id] then
+      return ext_error(client, 403, "Extension.InvalidExtensionIdentifier",
+        "Invalid Lambda-Extension-Identifier")
+    end
+    self.ext_waiting[id] = client
+    local queue = self.ext_events[id]
+    if #queue > 0 then ext_send(self, id, table.remove(queue, 1)) end
+    return
+  end
+  send(client, 404, '{"errorType":"NotFound"}')
 end
 
 local function deliver(self, client, n)
@@ -105,6 +208,7 @@ local function deliver(self, client, n)
   end
   local id = inv.request_id or ("req-" .. n)
   self.by_id[id] = inv
+  ext_broadcast(self, "INVOKE", { requestId = id })
   inv.posts_seen = 0
   local headers = {
     ["Lambda-Runtime-Aws-Request-Id"] = id,
@@ -130,7 +234,23 @@ local function deliver(self, client, n)
   send(client, 200, inv.event or "{}", headers)
 end
 
-local function hand_out(self, client)
+local hand_out
+
+-- Init ends when the runtime waits on /next and so does every extension.
+local function check_barrier(self)
+  if self.barrier and extensions_ready(self) then
+    local client = self.barrier.client
+    self.barrier = nil
+    self.init_done = true
+    hand_out(self, client)
+  end
+end
+
+function hand_out(self, client)
+  if not self.init_done then
+    self.barrier = { client = client, since = socket.gettime() }
+    return check_barrier(self)
+  end
   local n = self.next_index + 1
   local inv = self.script[n]
   if not inv then
@@ -163,10 +283,9 @@ local function handle(self, client, req)
   if req.method == "GET" and req.path == PREFIX .. "/invocation/next" then
     return hand_out(self, client)
   end
-  if req.method == "POST" and req.path == "/2020-01-01/extension/register" then
-    self.extensions[#self.extensions + 1] = req
-    return send(client, 200, '{"functionName":"test","functionVersion":"$LATEST","handler":"x"}',
-      { ["Lambda-Extension-Identifier"] = "ext-" .. #self.extensions })
+  if req.path:sub(1, #EXT_PREFIX) == EXT_PREFIX then
+    handle_extension(self, client, req)
+    return check_barrier(self)
   end
   if req.method == "POST" and req.path == PREFIX .. "/init/error" then
     self.init_errors[#self.init_errors + 1] = req
@@ -202,6 +321,10 @@ function FakeApi:serve(process, seconds)
   while true do
     if self.parked then return "parked" end
     if socket.gettime() > deadline then return "timeout" end
+    if self.barrier and
+        socket.gettime() - self.barrier.since > self.init_timeout then
+      return "init_timeout"
+    end
     deliver_due(self)
     local watch = { self.server }
     for _, c in ipairs(self.clients) do watch[#watch + 1] = c end
@@ -229,6 +352,12 @@ function FakeApi:serve(process, seconds)
       end
     end
   end
+end
+
+--- Sends SHUTDOWN to every extension registered for it.
+function FakeApi:shutdown(reason)
+  ext_broadcast(self, "SHUTDOWN", { shutdownReason = reason or "spindown",
+    deadlineMs = math.floor(socket.gettime() * 1000) + 2000 })
 end
 
 function FakeApi:close()

@@ -50,13 +50,17 @@ end
 ---   task_root    default spec/fixtures/handlers
 ---   bootstrap    default helper.bootstrap
 ---   seconds      how long to serve at most (default 10)
---- Returns { why = "parked"|"exited"|"timeout", exit_code, posts,
+---   init_timeout seconds the fake waits at the Init barrier (default 10)
+---   stop_signal  how the runtime is stopped when it is still running
+---                (default TERM); the exit code is then in exit_code
+--- Returns { why = "parked"|"exited"|"timeout"|"init_timeout", exit_code, posts,
 ---   init_errors, requests, connections, stdout, stderr }.
 function helper.run(opts)
   local api = FakeApi.new {
     invocations = opts.invocations,
     init_error_status = opts.init_error_status,
     on_post = opts.on_post,
+    init_timeout = opts.init_timeout,
   }
   local env = {
     AWS_LAMBDA_RUNTIME_API = api.address,
@@ -81,7 +85,7 @@ function helper.run(opts)
   if why == "exited" then
     code = proc:exited()
   else
-    proc:kill(opts.stop_signal)
+    code = proc:kill(opts.stop_signal)
   end
   api:close()
   local result = {

@@ -1,0 +1,160 @@
+#include "shutdown.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "context.h"
+#include "extension_api.h"
+#include "log.h"
+#include "log_record.h"
+
+#define EXTENSION_NAME "lua-lambda-shutdown"
+
+/*
+** No events: AWS does not let an internal extension register for
+** SHUTDOWN (the runtime process starts and stops it; SIGTERM is how it
+** learns), and INVOKE would wake this thread at every invocation for
+** nothing (Managed Instances refuses INVOKE outright). event/next then
+** simply blocks, which is all the Init barrier asks of it.
+*/
+#define EXTENSION_EVENTS "[]"
+
+/* The loop may be mid-invocation at SIGTERM: wait this long for it. */
+#define LOCK_WAIT_MS 300
+
+struct watch {
+  struct lua_guard *guard;
+  struct extension_api *ext;
+};
+
+static struct watch watch;
+static atomic_int shutting_down;
+
+static struct timespec ms_from_now (long ms) {
+  struct timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  ts.tv_sec += ms / 1000;
+  ts.tv_nsec += (ms % 1000) * 1000000L;
+  if (ts.tv_nsec >= 1000000000L) {
+    ts.tv_sec++;
+    ts.tv_nsec -= 1000000000L;
+  }
+  return ts;
+}
+
+/*
+** Runs the on_shutdown functions once, whichever thread gets here first,
+** and ends the process with status. Never waits past Lambda's shutdown
+** phase: a handler still running keeps the Lua state, and the functions
+** are then skipped; a function that runs long is stopped by the deadline
+** hook.
+*/
+static void shut_down (const char *why, int status) {
+  struct timespec until;
+  int64_t deadline = context_now_ms() + SHUTDOWN_PHASE_MS;
+  int rc;
+  if (atomic_exchange(&shutting_down, 1)) {
+    for (;;)
+      pause();  /* the other thread is ending the process */
+  }
+  until = ms_from_now(LOCK_WAIT_MS);
+  do
+    rc = pthread_mutex_timedlock(&watch.guard->lock, &until);
+  while (rc == EINTR);
+  if (rc != 0) {
+    log_runtime("%s: an invocation is still running; on_shutdown "
+                "functions skipped", why);
+    _exit(status);
+  }
+  /* The loop may refill the last invocation while it waits on /next. */
+  log_record_set_invocation(NULL, NULL);
+  log_runtime("%s: running on_shutdown functions", why);
+  if (watch.guard->host != NULL)
+    lua_host_shutdown(watch.guard->host, deadline);
+  _exit(status);
+}
+
+static void *await_signal (void *arg) {
+  sigset_t term;
+  int sig;
+  (void)arg;
+  sigemptyset(&term);
+  sigaddset(&term, SIGTERM);
+  while (sigwait(&term, &sig) != 0)
+    ;
+  shut_down("SIGTERM", 0);
+  return NULL;
+}
+
+/* Whether the event is {"eventType": "SHUTDOWN", ...}. */
+static int is_shutdown_event (const struct buffer *event) {
+  static const char key[] = "\"eventType\"", value[] = "\"SHUTDOWN\"";
+  const char *p = event->len > 0 ? strstr(event->data, key) : NULL;
+  if (p == NULL)
+    return 0;
+  p += sizeof(key) - 1;
+  while (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n' || *p == ':')
+    p++;
+  return strncmp(p, value, sizeof(value) - 1) == 0;
+}
+
+/*
+** Waits in event/next for the life of the process. No event is asked
+** for, so an answer is unexpected; a SHUTDOWN is honoured all the same.
+** A failure means this environment's extension state is broken: Lambda
+** would never finish the Init barrier or the next invoke, so the process
+** ends (after its on_shutdown functions) and Lambda starts a new one.
+*/
+static void *poll_events (void *arg) {
+  struct buffer event;
+  (void)arg;
+  buffer_init(&event);
+  for (;;) {
+    if (extension_api_next(watch.ext, &event) != 0) {
+      log_runtime("%s; exiting", extension_api_last_error(watch.ext));
+      shut_down("the extension lost its Extensions API", 1);
+    }
+    if (is_shutdown_event(&event))
+      shut_down("SHUTDOWN event", 0);
+  }
+  return NULL;
+}
+
+static int start_thread (void *(*fn) (void *), const char *what) {
+  pthread_t thread;
+  if (pthread_create(&thread, NULL, fn, NULL) != 0) {
+    log_runtime("cannot start the %s thread", what);
+    return -1;
+  }
+  pthread_detach(thread);
+  return 0;
+}
+
+int shutdown_watch_start (struct lua_guard *guard, const char *host_port) {
+  sigset_t term;
+  char err[256];
+  /* Blocked here, before any thread starts, so every thread inherits it
+     and SIGTERM is only ever taken by sigwait. */
+  sigemptyset(&term);
+  sigaddset(&term, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &term, NULL);
+  watch.guard = guard;
+  watch.ext = extension_api_new(host_port, err, sizeof(err));
+  if (watch.ext == NULL) {
+    log_runtime("%s", err);
+    return -1;
+  }
+  if (extension_api_register(watch.ext, EXTENSION_NAME,
+                             EXTENSION_EVENTS) != 0) {
+    log_runtime("%s; exiting", extension_api_last_error(watch.ext));
+    return -1;
+  }
+  if (start_thread(await_signal, "SIGTERM") != 0 ||
+      start_thread(poll_events, "extension") != 0)
+    return -1;
+  return 0;
+}

@@ -1,0 +1,37 @@
+/*
+** lambda.on_shutdown, done the way Lambda wants it. Lambda sends SIGTERM
+** to the runtime only when an extension is registered, and it ends the
+** Init phase only when every registered extension waits in
+** /extension/event/next. So the runtime registers an internal extension,
+** polls event/next from a thread of its own for the life of the process,
+** and takes SIGTERM on another; either one runs the on_shutdown functions
+** once, within the time Lambda gives, and ends the process.
+*/
+#ifndef LUA_LAMBDA_SHUTDOWN_H
+#define LUA_LAMBDA_SHUTDOWN_H
+
+#include <pthread.h>
+
+#include "lua_host.h"
+
+/* What the loop shares with the shutdown threads. */
+struct lua_guard {
+  pthread_mutex_t lock;     /* held while the loop runs Lua */
+  struct lua_host *host;    /* under lock: the state serving now */
+};
+
+/*
+** Lambda's shutdown phase when only internal extensions are registered
+** (with external ones it is 2 s; the shorter one is the one to plan for).
+*/
+#define SHUTDOWN_PHASE_MS 500
+
+/*
+** Registers the internal extension at host_port (AWS_LAMBDA_RUNTIME_API)
+** and starts both threads. Call before the first /next, after the module
+** is loaded, and only when it registered on_shutdown functions. Returns
+** 0, or -1 after logging why.
+*/
+int shutdown_watch_start (struct lua_guard *guard, const char *host_port);
+
+#endif
