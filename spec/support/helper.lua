@@ -120,12 +120,16 @@ function helper.invoke(handler, event, extra)
   return post, run
 end
 
---- A TCP port on 127.0.0.1 that was free a moment ago.
-function helper.free_port()
-  local s = assert(socket.bind("127.0.0.1", 0))
-  local _, port = s:getsockname()
-  s:close()
-  return port
+--- Waits until check() returns a true value (polling; the condition is
+--- the readiness signal, the bound only keeps a broken run from hanging).
+function helper.wait_for(check, what, seconds)
+  local deadline = socket.gettime() + (seconds or 30)
+  while true do
+    local v = check()
+    if v then return v end
+    assert(socket.gettime() < deadline, what or "condition not met")
+    socket.sleep(0.01)
+  end
 end
 
 --- POSTs over a fresh connection. Returns { status, headers (lower-cased),
@@ -154,32 +158,34 @@ end
 helper.cli = Process.absolute(os.getenv("LUA_LAMBDA_CLI")
   or (helper.build .. "/lua-lambda"))
 
---- Starts `lua-lambda serve` with args (a list) and waits until it
---- accepts invocations. Returns an object with :invoke(body, headers),
+--- Starts `lua-lambda serve` with args (a list) on ports the kernel
+--- picks (port 0) and waits until it says where it listens. Returns an
+--- object with :invoke(body, headers), :invoke_stream(body, headers),
 --- :output() and :stop().
 function helper.serve(args, opts)
   opts = opts or {}
-  local api_port, invoke_port = helper.free_port(), helper.free_port()
-  local argv = { helper.cli, "serve", "--port", tostring(api_port),
-    "--invoke-port", tostring(invoke_port) }
+  local argv = { helper.cli, "serve", "--port", "0", "--invoke-port", "0" }
   for _, a in ipairs(args) do argv[#argv + 1] = a end
   local proc = Process.start { argv = argv, cwd = opts.cwd,
     env = { LUA_LAMBDA_SPEC = "1" } }
-  local deadline = socket.gettime() + 5
-  while true do
-    local c = socket.connect("127.0.0.1", invoke_port)
-    if c then c:close() break end
+  local invoke_port = tonumber(helper.wait_for(function()
     assert(not proc:exited(), "serve exited: " .. proc:stderr())
-    assert(socket.gettime() < deadline, "serve did not start")
-    socket.sleep(0.02)
-  end
-  local server = { proc = proc, port = invoke_port, api_port = api_port }
-  function server:invoke(body, headers)
-    local r = helper.http_post(invoke_port,
-      "/2015-03-31/functions/function/invocations", body or "{}", headers)
+    return proc:stdout():match("http://127%.0%.0%.1:(%d+)/2015%-03%-31/")
+  end, "serve did not start", 10))
+  local server = { proc = proc, port = invoke_port }
+  local function decoded(r)
     local ok, value = pcall(cjson.decode, r.body)
     r.json = ok and value or nil
     return r
+  end
+  function server:invoke(body, headers)
+    return decoded(helper.http_post(invoke_port,
+      "/2015-03-31/functions/function/invocations", body or "{}", headers))
+  end
+  function server:invoke_stream(body, headers)
+    return decoded(helper.http_post(invoke_port,
+      "/2021-11-15/functions/function/response-streaming-invocations",
+      body or "{}", headers))
   end
   function server:output() return proc:stdout() .. proc:stderr() end
   function server:stop()

@@ -1,6 +1,8 @@
 #include "emulator.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <math.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,7 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "error_body.h"
+#include "json_quote.h"
 #include "request_id.h"
 
 extern char **environ;
@@ -18,6 +20,101 @@ int64_t emu_now_us (void) {
   clock_gettime(CLOCK_REALTIME, &ts);
   return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
+
+/*
+** A worker's stderr comes through a pipe: passed on to ours as it
+** arrives, its last bytes kept so that a runtime that dies can be reported
+** with what it said. Shared by the reader thread and the worker record.
+*/
+#define STDERR_TAIL 2048
+#define STDERR_LINES 5
+
+struct emu_stderr {
+  pthread_mutex_t lock;
+  pthread_cond_t closed;
+  int fd, eof, refs;
+  char tail[STDERR_TAIL];
+  size_t len;
+};
+
+static void stderr_release (struct emu_stderr *e) {
+  int last;
+  pthread_mutex_lock(&e->lock);
+  last = --e->refs == 0;
+  pthread_mutex_unlock(&e->lock);
+  if (last) {
+    close(e->fd);
+    pthread_mutex_destroy(&e->lock);
+    pthread_cond_destroy(&e->closed);
+    free(e);
+  }
+}
+
+static void *read_stderr (void *arg) {
+  struct emu_stderr *e = arg;
+  char buf[4096];
+  ssize_t n;
+  while ((n = read(e->fd, buf, sizeof(buf))) != 0) {
+    if (n < 0) {
+      if (errno == EINTR)
+        continue;
+      break;
+    }
+    if (write(STDERR_FILENO, buf, (size_t)n) < 0) {
+      /* ours is gone; keep the tail all the same */
+    }
+    pthread_mutex_lock(&e->lock);
+    if ((size_t)n >= STDERR_TAIL) {
+      memcpy(e->tail, buf + n - STDERR_TAIL, STDERR_TAIL);
+      e->len = STDERR_TAIL;
+    } else {
+      size_t keep = e->len + (size_t)n > STDERR_TAIL
+                    ? STDERR_TAIL - (size_t)n : e->len;
+      memmove(e->tail, e->tail + e->len - keep, keep);
+      memcpy(e->tail + keep, buf, (size_t)n);
+      e->len = keep + (size_t)n;
+    }
+    pthread_mutex_unlock(&e->lock);
+  }
+  pthread_mutex_lock(&e->lock);
+  e->eof = 1;
+  pthread_cond_broadcast(&e->closed);
+  pthread_mutex_unlock(&e->lock);
+  stderr_release(e);
+  return NULL;
+}
+
+/*
+** Appends the last lines the worker wrote to out, once its stderr is
+** closed (at most a second: a child of its own may hold it open).
+*/
+static void stderr_tail (struct emu_stderr *e, char *out, size_t cap) {
+  struct timespec until;
+  const char *start;
+  size_t n, lines = 0;
+  clock_gettime(CLOCK_REALTIME, &until);
+  until.tv_sec += 1;
+  pthread_mutex_lock(&e->lock);
+  while (!e->eof &&
+         pthread_cond_timedwait(&e->closed, &e->lock, &until) == 0)
+    ;
+  n = e->len;
+  while (n > 0 && e->tail[n - 1] == '\n')
+    n--;
+  start = e->tail + n;
+  while (start > e->tail) {
+    if (start[-1] == '\n' && ++lines == STDERR_LINES)
+      break;
+    start--;
+  }
+  if (n > 0)
+    snprintf(out, cap, "\n%.*s", (int)(e->tail + n - start), start);
+  pthread_mutex_unlock(&e->lock);
+}
+
+static void ext_broadcast (struct emulator *emu, struct emu_worker *worker,
+                           int invoke, const char *json);
+static int extensions_ready (const struct emu_worker *worker);
 
 int emu_init (struct emulator *emu, const struct emu_config *cfg) {
   memset(emu, 0, sizeof(*emu));
@@ -30,13 +127,44 @@ int emu_init (struct emulator *emu, const struct emu_config *cfg) {
 }
 
 void emu_destroy (struct emulator *emu) {
-  int i;
+  struct timespec until;
+  int64_t now = emu_now_us(), phase_ms = 500;
+  int i, w, running;
+  char event[128];
   pthread_mutex_lock(&emu->lock);
-  emu->stopping = 1;
-  for (i = 0; i < emu->cfg.concurrency; i++) {
-    if (emu->workers[i].pid > 0)
-      kill(emu->workers[i].pid, SIGKILL);
+  emu->shutting_down = 1;
+  snprintf(event, sizeof(event),
+           "{\"eventType\":\"SHUTDOWN\",\"shutdownReason\":\"spindown\","
+           "\"deadlineMs\":%lld}", (long long)(now / 1000 + 2000));
+  for (w = 0; w < emu->cfg.concurrency; w++) {
+    struct emu_worker *worker = &emu->workers[w];
+    if (worker->pid <= 0)
+      continue;
+    for (i = 0; i < worker->n_ext; i++) {
+      if (worker->ext[i].wants_shutdown)
+        phase_ms = 2000;
+    }
+    ext_broadcast(emu, worker, 0, event);
+    kill(worker->pid, worker->n_ext > 0 ? SIGTERM : SIGKILL);
   }
+  until.tv_sec = (time_t)((now / 1000 + phase_ms) / 1000);
+  until.tv_nsec = (long)((now / 1000 + phase_ms) % 1000) * 1000000L;
+  for (;;) {
+    for (w = 0, running = 0; w < emu->cfg.concurrency; w++)
+      running += emu->workers[w].pid > 0;
+    if (running == 0 ||
+        pthread_cond_timedwait(&emu->changed, &emu->lock, &until) ==
+        ETIMEDOUT)
+      break;
+  }
+  for (w = 0; w < emu->cfg.concurrency; w++) {
+    if (emu->workers[w].pid > 0) {
+      printf("lua-lambda: worker %d outlived the shutdown phase: SIGKILL\n",
+             w);
+      kill(emu->workers[w].pid, SIGKILL);
+    }
+  }
+  emu->stopping = 1;
   pthread_cond_broadcast(&emu->changed);
   pthread_mutex_unlock(&emu->lock);
 }
@@ -59,17 +187,46 @@ long emu_worker_max_rss_mb (struct emulator *emu, int w) {
   return (kb + 1023) / 1024;
 }
 
-/* END and REPORT, as Lambda writes them; called as a job becomes done. */
+/*
+** END and REPORT, as Lambda writes them; called as a job becomes done.
+** Billed Duration is the duration rounded up to the next millisecond,
+** capped at the timeout; the first invocation of a worker also carries
+** its Init Duration, which provided.al2023 bills with it.
+*/
 static void report (struct emulator *emu, struct emu_job *job,
                     const char *status) {
   double ms = (double)(emu_now_us() - job->started_us) / 1000.0;
-  long billed = (long)ms + 1;
+  long billed = (long)ceil(ms), cap = emu->cfg.timeout_s * 1000L;
+  char init[64] = "";
+  struct emu_worker *worker = job->worker >= 0
+                              ? &emu->workers[job->worker] : NULL;
+  if (billed > cap)
+    billed = cap;
+  if (worker != NULL && worker->init_ms > 0) {
+    billed += (long)ceil(worker->init_ms);
+    snprintf(init, sizeof(init), "\tInit Duration: %.2f ms", worker->init_ms);
+    worker->init_ms = 0;  /* once per worker */
+  }
   printf("END RequestId: %s\n", job->request_id);
   printf("REPORT RequestId: %s\tDuration: %.2f ms\tBilled Duration: %ld ms"
-         "\tMemory Size: %d MB\tMax Memory Used: %ld MB%s%s\n",
+         "\tMemory Size: %d MB\tMax Memory Used: %ld MB%s%s%s\n",
          job->request_id, ms, billed, emu->cfg.memory_mb,
-         emu_worker_max_rss_mb(emu, job->worker), status ? "\tStatus: " : "",
-         status ? status : "");
+         emu_worker_max_rss_mb(emu, job->worker), init,
+         status ? "\tStatus: " : "", status ? status : "");
+}
+
+/* {"errorType": type, "errorMessage": message}: Lambda's own errors
+   carry no stackTrace. */
+static int lambda_error_body (struct buffer *out, const char *type,
+                              const char *message) {
+  buffer_clear(out);
+  if (buffer_append(out, "{\"errorType\":", 13) != 0 ||
+      json_quote(out, type, strlen(type)) != 0 ||
+      buffer_append(out, ",\"errorMessage\":", 16) != 0 ||
+      json_quote(out, message, strlen(message)) != 0 ||
+      buffer_append(out, "}", 1) != 0)
+    return -1;
+  return 0;
 }
 
 /* Marks a job done with an error document of the emulator's own. */
@@ -78,7 +235,7 @@ static void fail_job (struct emulator *emu, struct emu_job *job,
   job->failed = 1;
   job->streaming = 0;
   snprintf(job->error_type, sizeof(job->error_type), "%s", type);
-  if (error_body_build(&job->body, type, message, strlen(message), NULL) != 0)
+  if (lambda_error_body(&job->body, type, message) != 0)
     buffer_set(&job->body, "{}", 2);
   job->state = JOB_DONE;
   pthread_cond_broadcast(&emu->changed);
@@ -86,7 +243,7 @@ static void fail_job (struct emulator *emu, struct emu_job *job,
 
 static int spawn_worker (struct emulator *emu, int w) {
   const struct emu_config *cfg = &emu->cfg;
-  char api[64], concurrency[16], memory[16], group[256], stream[64];
+  char api[64], memory[16], group[256], stream[64];
   const char *set[][2] = {
     {"AWS_LAMBDA_RUNTIME_API", api},
     {"_HANDLER", cfg->handler},
@@ -96,14 +253,16 @@ static int spawn_worker (struct emulator *emu, int w) {
     {"AWS_LAMBDA_FUNCTION_MEMORY_SIZE", memory},
     {"AWS_LAMBDA_LOG_GROUP_NAME", group},
     {"AWS_LAMBDA_LOG_STREAM_NAME", stream},
-    {"AWS_LAMBDA_MAX_CONCURRENCY", concurrency},
     {"AWS_REGION", "us-east-1"},
   };
   size_t n_set = sizeof(set) / sizeof(set[0]), n_env = 0, i, k;
   char **env, *argv[3];
+  struct emu_worker *worker = &emu->workers[w];
+  struct emu_stderr *err;
+  pthread_t reader;
+  int pipefd[2];
   pid_t pid;
-  snprintf(api, sizeof(api), "127.0.0.1:%d", cfg->api_port + w);
-  snprintf(concurrency, sizeof(concurrency), "%d", cfg->concurrency);
+  snprintf(api, sizeof(api), "127.0.0.1:%d", emu->api_ports[w]);
   snprintf(memory, sizeof(memory), "%d", cfg->memory_mb);
   snprintf(group, sizeof(group), "/aws/lambda/%s", cfg->function_name);
   snprintf(stream, sizeof(stream), "local/[$LATEST]worker-%d", w);
@@ -132,39 +291,111 @@ static int spawn_worker (struct emulator *emu, int w) {
   argv[0] = (char *)cfg->bootstrap;
   argv[1] = (char *)cfg->handler;
   argv[2] = NULL;
+  err = calloc(1, sizeof(*err));
+  if (err == NULL || pipe(pipefd) != 0) {
+    free(err);
+    for (i = k - n_set; i < k; i++)
+      free(env[i]);
+    free(env);
+    return -1;
+  }
+  /* Other workers started later must not hold this pipe open. */
+  fcntl(pipefd[0], F_SETFD, FD_CLOEXEC);
+  fcntl(pipefd[1], F_SETFD, FD_CLOEXEC);
   pid = fork();
   if (pid == 0) {
-    if (chdir(cfg->task_root) != 0)
+    sigset_t none;
+    /* serve blocks SIGINT/SIGTERM for its threads; a runtime must not
+       inherit that: Lambda's SIGTERM has to reach it. */
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, NULL);
+    if (dup2(pipefd[1], STDERR_FILENO) < 0 || chdir(cfg->task_root) != 0)
       _exit(126);
     execve(cfg->bootstrap, argv, env);
     _exit(127);
   }
+  close(pipefd[1]);
   for (i = k - n_set; i < k; i++)
     free(env[i]);
   free(env);
-  if (pid < 0)
+  if (pid < 0) {
+    close(pipefd[0]);
+    free(err);
     return -1;
-  emu->workers[w].pid = pid;
-  emu->workers[w].generation++;
-  emu->workers[w].job = NULL;
+  }
+  pthread_mutex_init(&err->lock, NULL);
+  pthread_cond_init(&err->closed, NULL);
+  err->fd = pipefd[0];
+  err->refs = 2;  /* the reader's and the worker's */
+  if (pthread_create(&reader, NULL, read_stderr, err) != 0) {
+    err->refs = 1;
+    err->eof = 1;
+  } else {
+    pthread_detach(reader);
+  }
+  if (worker->err != NULL)
+    stderr_release(worker->err);
+  worker->err = err;
+  worker->pid = pid;
+  worker->generation++;
+  worker->job = NULL;
+  for (i = 0; i < (size_t)worker->n_ext; i++)
+    buffer_free(&worker->ext[i].events);
+  worker->n_ext = 0;
+  worker->init_done = 0;
+  worker->init_failed = 0;
+  worker->init_ms = 0;
+  worker->spawned_us = emu_now_us();
   return 0;
 }
 
-void emu_start_workers_locked (struct emulator *emu) {
-  int w;
-  if (emu->stopping)
-    return;
+/*
+** Lazy, like Lambda: a worker starts only when an invocation finds no
+** worker free (running and idle, or still in its init) to take it.
+*/
+static void start_needed_locked (struct emulator *emu) {
+  int w, free_workers = 0, queued = 0;
+  struct emu_job *j;
+  for (j = emu->queue_head; j != NULL; j = j->next)
+    queued++;
   for (w = 0; w < emu->cfg.concurrency; w++) {
-    if (emu->workers[w].pid == 0 && spawn_worker(emu, w) != 0)
+    if (emu->workers[w].pid > 0 && emu->workers[w].job == NULL &&
+        !emu->workers[w].init_failed)
+      free_workers++;
+  }
+  for (w = 0; w < emu->cfg.concurrency && queued > free_workers; w++) {
+    if (emu->workers[w].pid != 0)
+      continue;
+    if (spawn_worker(emu, w) != 0) {
       fprintf(stderr, "lua-lambda: cannot start %s: %s\n",
               emu->cfg.bootstrap, strerror(errno));
+      break;
+    }
+    free_workers++;
   }
+}
+
+/*
+** A runtime that dies in its init again and again is started again later
+** each time (0.1 s, doubling, at most 5 s), never in a hot loop.
+*/
+static int64_t backoff_left_us (struct emulator *emu) {
+  int64_t now = emu_now_us(), left = 0;
+  int w;
+  for (w = 0; w < emu->cfg.concurrency; w++) {
+    const struct emu_worker *worker = &emu->workers[w];
+    if (worker->pid == 0 && worker->not_before_us > now &&
+        (left == 0 || worker->not_before_us - now < left))
+      left = worker->not_before_us - now;
+  }
+  return left;
 }
 
 struct emu_job *emu_submit (struct emulator *emu, const char *event,
                             size_t len, const char *client_context,
                             size_t cc_len, const char *trace_id) {
   struct emu_job *job = calloc(1, sizeof(*job));
+  int64_t wait_us;
   if (job == NULL)
     return NULL;
   request_id_make(job->request_id);
@@ -180,6 +411,15 @@ struct emu_job *emu_submit (struct emulator *emu, const char *event,
   }
   job->worker = -1;
   job->refs = 1;
+  pthread_mutex_lock(&emu->lock);
+  wait_us = backoff_left_us(emu);
+  pthread_mutex_unlock(&emu->lock);
+  if (wait_us > 0) {
+    struct timespec ts;
+    ts.tv_sec = (time_t)(wait_us / 1000000);
+    ts.tv_nsec = (long)(wait_us % 1000000) * 1000L;
+    nanosleep(&ts, NULL);
+  }
   job->started_us = emu_now_us();
   job->deadline_ms = job->started_us / 1000 + emu->cfg.timeout_s * 1000LL;
   pthread_mutex_lock(&emu->lock);
@@ -187,25 +427,64 @@ struct emu_job *emu_submit (struct emulator *emu, const char *event,
     /* The code may have been fixed: try a fresh init. */
     buffer_clear(&emu->init_error);
   }
-  emu_start_workers_locked(emu);
   if (emu->queue_tail != NULL)
     emu->queue_tail->next = job;
   else
     emu->queue_head = job;
   emu->queue_tail = job;
   job->refs++;  /* the queue's */
+  if (!emu->stopping && !emu->shutting_down)
+    start_needed_locked(emu);
   pthread_cond_broadcast(&emu->changed);
   pthread_mutex_unlock(&emu->lock);
   return job;
 }
 
+/* Whether every extension worker w registered waits in event/next. */
+static int extensions_ready (const struct emu_worker *worker) {
+  int i;
+  for (i = 0; i < worker->n_ext; i++) {
+    if (!worker->ext[i].waiting)
+      return 0;
+  }
+  return 1;
+}
+
+/* Queues an event for each extension of the worker that asked for it. */
+static void ext_broadcast (struct emulator *emu, struct emu_worker *worker,
+                           int invoke, const char *json) {
+  int i;
+  for (i = 0; i < worker->n_ext; i++) {
+    struct emu_extension *ext = &worker->ext[i];
+    if (invoke ? ext->wants_invoke : ext->wants_shutdown) {
+      buffer_append(&ext->events, json, strlen(json));
+      buffer_append(&ext->events, "\n", 1);
+    }
+  }
+  pthread_cond_broadcast(&emu->changed);
+}
+
 struct emu_job *emu_take (struct emulator *emu, int w, int generation) {
   struct emu_job *job = NULL;
+  struct emu_worker *worker = &emu->workers[w];
   pthread_mutex_lock(&emu->lock);
-  while (!emu->stopping && emu->workers[w].generation == generation &&
-         emu->queue_head == NULL)
+  for (;;) {
+    if (emu->stopping || worker->generation != generation)
+      break;
+    /* The Init barrier: Init ends when the runtime waits here and every
+       extension it registered waits in event/next. */
+    if (!worker->init_done && extensions_ready(worker)) {
+      worker->init_done = 1;
+      worker->failures = 0;
+      worker->init_ms = (double)(emu_now_us() - worker->spawned_us) / 1000.0;
+    }
+    if (worker->init_done && emu->queue_head != NULL &&
+        !emu->shutting_down)
+      break;
     pthread_cond_wait(&emu->changed, &emu->lock);
-  if (!emu->stopping && emu->workers[w].generation == generation) {
+  }
+  if (!emu->stopping && worker->generation == generation) {
+    char event[512];
     job = emu->queue_head;
     emu->queue_head = job->next;
     if (emu->queue_head == NULL)
@@ -213,9 +492,19 @@ struct emu_job *emu_take (struct emulator *emu, int w, int generation) {
     job->next = NULL;
     job->state = JOB_RUNNING;
     job->worker = w;
-    emu->workers[w].job = job;   /* the queue's reference moves here */
+    job->started_us = emu_now_us();
+    /* The timeout runs from here: Lambda's init has a limit of its own. */
+    job->deadline_ms = job->started_us / 1000 + emu->cfg.timeout_s * 1000LL;
+    worker->job = job;           /* the queue's reference moves here */
     job->refs++;                 /* and one for the caller */
     printf("START RequestId: %s Version: $LATEST\n", job->request_id);
+    snprintf(event, sizeof(event),
+             "{\"eventType\":\"INVOKE\",\"deadlineMs\":%lld,"
+             "\"requestId\":\"%s\",\"invokedFunctionArn\":"
+             "\"arn:aws:lambda:us-east-1:000000000000:function:%s\"}",
+             (long long)job->deadline_ms, job->request_id,
+             emu->cfg.function_name);
+    ext_broadcast(emu, worker, 1, event);
   }
   pthread_mutex_unlock(&emu->lock);
   return job;
@@ -295,8 +584,8 @@ static void fail_queue_locked (struct emulator *emu) {
 
 void emu_init_error (struct emulator *emu, int w, const char *type,
                      const char *body, size_t len) {
-  (void)w;
   pthread_mutex_lock(&emu->lock);
+  emu->workers[w].init_failed = 1;
   snprintf(emu->init_error_type, sizeof(emu->init_error_type), "%s",
            type != NULL ? type : "Runtime.Unknown");
   buffer_set(&emu->init_error, body, len);
@@ -304,19 +593,22 @@ void emu_init_error (struct emulator *emu, int w, const char *type,
   pthread_mutex_unlock(&emu->lock);
 }
 
-enum job_state emu_wait (struct emulator *emu, struct emu_job *job) {
+enum job_state emu_wait (struct emulator *emu, struct emu_job *job,
+                         int whole) {
   struct timespec until;
   enum job_state state;
-  until.tv_sec = (time_t)(job->deadline_ms / 1000);
-  until.tv_nsec = (long)(job->deadline_ms % 1000) * 1000000L;
   pthread_mutex_lock(&emu->lock);
-  while (job->state != JOB_DONE && !job->streaming && !emu->stopping) {
+  while (job->state != JOB_DONE && (whole || !job->streaming) &&
+         !emu->stopping) {
+    /* read again each time: taking the job moves the deadline */
+    until.tv_sec = (time_t)(job->deadline_ms / 1000);
+    until.tv_nsec = (long)(job->deadline_ms % 1000) * 1000000L;
     if (pthread_cond_timedwait(&emu->changed, &emu->lock, &until) ==
-        ETIMEDOUT)
+        ETIMEDOUT && emu_now_us() / 1000 >= job->deadline_ms)
       break;
   }
-  if (job->state != JOB_DONE && !job->streaming) {
-    char message[160];
+  if (job->state != JOB_DONE && (whole || !job->streaming)) {
+    char message[256];
     int w = job->worker;
     snprintf(message, sizeof(message),
              "RequestId: %s Error: Task timed out after %d.00 seconds",
@@ -329,6 +621,18 @@ enum job_state emu_wait (struct emulator *emu, struct emu_job *job) {
     } else {
       /* Never taken: no worker became ready in time. */
       struct emu_job **p = &emu->queue_head;
+      int i;
+      for (i = 0; i < emu->cfg.concurrency; i++) {
+        const struct emu_worker *worker = &emu->workers[i];
+        if (worker->pid > 0 && !worker->init_done && worker->n_ext > 0 &&
+            !extensions_ready(worker)) {
+          snprintf(message, sizeof(message),
+                   "RequestId: %s Error: Init did not finish: an extension "
+                   "registered and is not waiting in "
+                   "/2020-01-01/extension/event/next", job->request_id);
+          break;
+        }
+      }
       while (*p != NULL && *p != job)
         p = &(*p)->next;
       if (*p == job) {
@@ -393,44 +697,184 @@ void emu_release (struct emulator *emu, struct emu_job *job) {
   }
 }
 
+/* "Runtime exited with error: exit status 1" or "... signal 9". */
+static void describe_exit (char *out, size_t cap, const char *request_id,
+                           int status, struct emu_stderr *err) {
+  char tail[STDERR_TAIL + 2] = "";
+  int n;
+  if (err != NULL)
+    stderr_tail(err, tail, sizeof(tail));
+  if (WIFSIGNALED(status))
+    n = snprintf(out, cap, "%s%s%sRuntime exited with signal: %d",
+                 request_id ? "RequestId: " : "", request_id ? request_id : "",
+                 request_id ? " Error: " : "", WTERMSIG(status));
+  else
+    n = snprintf(out, cap, "%s%s%sRuntime exited with error: exit status %d",
+                 request_id ? "RequestId: " : "", request_id ? request_id : "",
+                 request_id ? " Error: " : "", WEXITSTATUS(status));
+  if (n > 0 && (size_t)n < cap)
+    snprintf(out + n, cap - (size_t)n, "%s", tail);
+}
+
+/* Fails every queued job with the message (no worker will take them). */
+static void fail_queue_exit_locked (struct emulator *emu,
+                                    const char *message) {
+  while (emu->queue_head != NULL) {
+    struct emu_job *job = emu->queue_head;
+    emu->queue_head = job->next;
+    job->next = NULL;
+    fail_job(emu, job, "Runtime.ExitError", message);
+    job->refs--;  /* the queue's */
+  }
+  emu->queue_tail = NULL;
+}
+
 void emu_worker_exited (struct emulator *emu, pid_t pid, int status) {
+  char message[STDERR_TAIL + 256];
   int w;
   pthread_mutex_lock(&emu->lock);
   for (w = 0; w < emu->cfg.concurrency; w++) {
     struct emu_worker *worker = &emu->workers[w];
+    struct emu_stderr *err = worker->err;
+    int i;
     if (worker->pid != pid)
       continue;
     worker->pid = 0;
     worker->generation++;  /* a /next still waiting must not take work */
-    if (worker->job != NULL) {
+    worker->err = NULL;
+    for (i = 0; i < worker->n_ext; i++)
+      buffer_free(&worker->ext[i].events);
+    worker->n_ext = 0;
+    if (emu->stopping || emu->shutting_down) {
+      /* an ordinary end */
+    } else if (worker->job != NULL) {
       struct emu_job *job = worker->job;
-      char message[160];
-      if (WIFSIGNALED(status))
-        snprintf(message, sizeof(message),
-                 "RequestId: %s Error: Runtime exited with signal %d",
-                 job->request_id, WTERMSIG(status));
-      else
-        snprintf(message, sizeof(message),
-                 "RequestId: %s Error: Runtime exited with error: "
-                 "exit status %d", job->request_id, WEXITSTATUS(status));
-      report(emu, job, "error");
-      detach_locked(emu, job);
-      fail_job(emu, job, "Runtime.ExitError", message);
-    } else if (!emu->stopping && emu->init_error.len > 0) {
+      job->refs++;  /* kept while the lock is let go */
+      pthread_mutex_unlock(&emu->lock);
+      describe_exit(message, sizeof(message), job->request_id, status, err);
+      pthread_mutex_lock(&emu->lock);
+      if (job->state == JOB_RUNNING) {
+        report(emu, job, "error");
+        detach_locked(emu, job);
+        fail_job(emu, job, "Runtime.ExitError", message);
+      }
+      pthread_mutex_unlock(&emu->lock);
+      emu_release(emu, job);
+      pthread_mutex_lock(&emu->lock);
+    } else if (emu->init_error.len > 0) {
       fail_queue_locked(emu);
+    } else if (!worker->init_done && !worker->init_failed &&
+               !WIFSIGNALED(status)) {
+      /* Died in its init without /init/error: the invocations waiting
+         for it get what it said, and it is started later, not at once. */
+      int64_t delay = 100000LL << (worker->failures < 6 ? worker->failures
+                                                         : 6);
+      if (delay > 5000000)
+        delay = 5000000;
+      worker->failures++;
+      worker->not_before_us = emu_now_us() + delay;
+      pthread_mutex_unlock(&emu->lock);
+      describe_exit(message, sizeof(message), NULL, status, err);
+      pthread_mutex_lock(&emu->lock);
+      printf("lua-lambda: the runtime exited during its init (%s)\n",
+             strchr(message, '\n') ? "see above" : message);
+      fail_queue_exit_locked(emu, message);
     }
-    if (!emu->stopping && !WIFSIGNALED(status))
+    if (!emu->stopping && !emu->shutting_down && !WIFSIGNALED(status))
       printf("lua-lambda: runtime worker %d exited with status %d\n", w,
              WEXITSTATUS(status));
     /* Work is waiting (say, queued just after a timeout): start again. */
-    if (!emu->stopping && emu->queue_head != NULL &&
-        emu->init_error.len == 0 && spawn_worker(emu, w) != 0)
-      fprintf(stderr, "lua-lambda: cannot restart the runtime: %s\n",
-              strerror(errno));
+    if (!emu->stopping && !emu->shutting_down && emu->queue_head != NULL &&
+        emu->init_error.len == 0 && worker->pid == 0 &&
+        worker->not_before_us <= emu_now_us())
+      start_needed_locked(emu);
+    if (err != NULL) {
+      pthread_mutex_unlock(&emu->lock);
+      stderr_release(err);
+      pthread_mutex_lock(&emu->lock);
+    }
     break;
   }
   pthread_cond_broadcast(&emu->changed);
   pthread_mutex_unlock(&emu->lock);
+}
+
+/* --- the Extensions API ------------------------------------------------------ */
+
+int emu_ext_register (struct emulator *emu, int w, const char *body,
+                      char id[40]) {
+  struct emu_worker *worker = &emu->workers[w];
+  struct emu_extension *ext;
+  int rc = 0;
+  pthread_mutex_lock(&emu->lock);
+  if (worker->init_done) {
+    rc = -1;  /* registration closes with Init */
+  } else if (worker->n_ext == EMU_MAX_EXTENSIONS) {
+    rc = -2;
+  } else {
+    ext = &worker->ext[worker->n_ext++];
+    memset(ext, 0, sizeof(*ext));
+    buffer_init(&ext->events);
+    request_id_make(ext->id);
+    ext->wants_invoke = strstr(body, "\"INVOKE\"") != NULL;
+    ext->wants_shutdown = strstr(body, "\"SHUTDOWN\"") != NULL;
+    memcpy(id, ext->id, sizeof(ext->id));
+    pthread_cond_broadcast(&emu->changed);
+  }
+  pthread_mutex_unlock(&emu->lock);
+  return rc;
+}
+
+static struct emu_extension *find_ext (struct emu_worker *worker,
+                                       const char *id) {
+  int i;
+  for (i = 0; id != NULL && i < worker->n_ext; i++) {
+    if (strcmp(worker->ext[i].id, id) == 0)
+      return &worker->ext[i];
+  }
+  return NULL;
+}
+
+int emu_ext_known (struct emulator *emu, int w, const char *id) {
+  int known;
+  pthread_mutex_lock(&emu->lock);
+  known = find_ext(&emu->workers[w], id) != NULL;
+  pthread_mutex_unlock(&emu->lock);
+  return known;
+}
+
+int emu_ext_next (struct emulator *emu, int w, const char *id,
+                  struct buffer *event) {
+  struct emu_worker *worker = &emu->workers[w];
+  struct emu_extension *ext;
+  int generation, rc = -2;
+  pthread_mutex_lock(&emu->lock);
+  generation = worker->generation;
+  ext = find_ext(worker, id);
+  if (ext == NULL) {
+    pthread_mutex_unlock(&emu->lock);
+    return -1;
+  }
+  ext->waiting = 1;
+  pthread_cond_broadcast(&emu->changed);  /* the Init barrier may pass */
+  for (;;) {
+    if (emu->stopping || worker->generation != generation)
+      break;
+    ext = find_ext(worker, id);
+    if (ext != NULL && ext->events.len > 0) {
+      char *nl = memchr(ext->events.data, '\n', ext->events.len);
+      size_t n = (size_t)(nl - ext->events.data);
+      buffer_set(event, ext->events.data, n);
+      memmove(ext->events.data, nl + 1, ext->events.len - n - 1);
+      ext->events.len -= n + 1;
+      ext->waiting = 0;
+      rc = 0;
+      break;
+    }
+    pthread_cond_wait(&emu->changed, &emu->lock);
+  }
+  pthread_mutex_unlock(&emu->lock);
+  return rc;
 }
 
 void emu_restart_workers (struct emulator *emu, const char *why) {

@@ -14,14 +14,18 @@
 #include "buffer.h"
 
 #define EMU_MAX_WORKERS 64
+#define EMU_MAX_EXTENSIONS 8
+
+/* Lambda's limits for a synchronous invocation's request and response. */
+#define EMU_PAYLOAD_LIMIT 6291456
 
 struct emu_config {
   const char *handler;
   const char *task_root;
   const char *bootstrap;       /* the runtime executable to start */
   const char *function_name;
-  int api_port;                /* worker i listens on api_port + i */
-  int invoke_port;
+  int api_port;                /* worker i listens on api_port + i; 0: any */
+  int invoke_port;             /* 0: any free port */
   int concurrency;
   int timeout_s;
   int memory_mb;
@@ -48,10 +52,29 @@ struct emu_job {
   struct emu_job *next;          /* in the queue */
 };
 
+/* An extension a worker's runtime registered (the Extensions API). */
+struct emu_extension {
+  char id[40];                   /* Lambda-Extension-Identifier */
+  int wants_invoke, wants_shutdown;
+  int waiting;                   /* in event/next now */
+  struct buffer events;          /* queued events, one JSON a line */
+};
+
+struct emu_stderr;               /* the last lines a worker wrote */
+
 struct emu_worker {
   pid_t pid;                     /* 0 when not running */
   int generation;                /* bumped at every start */
   struct emu_job *job;           /* the invocation under way */
+  int n_ext;
+  struct emu_extension ext[EMU_MAX_EXTENSIONS];
+  int init_done;                 /* passed the Init barrier */
+  int init_failed;               /* posted /init/error: on its way out */
+  int64_t spawned_us;            /* for the Init Duration */
+  double init_ms;                /* to report with its first invocation */
+  int failures;                  /* exits in a row before init finished */
+  int64_t not_before_us;         /* backoff: no new start before this */
+  struct emu_stderr *err;        /* its stderr, passed through */
 };
 
 struct emulator {
@@ -62,14 +85,40 @@ struct emulator {
   struct emu_worker workers[EMU_MAX_WORKERS];
   struct buffer init_error;      /* the last /init/error, until a restart */
   char init_error_type[128];
+  int api_ports[EMU_MAX_WORKERS];  /* as bound: worker i's Runtime API */
+  int shutting_down;             /* no new workers, no new work */
   int stopping;
 };
 
 int emu_init (struct emulator *emu, const struct emu_config *cfg);
+
+/*
+** Shuts down as Lambda does: SHUTDOWN to the extensions that registered
+** for it; SIGTERM to the workers that registered an extension (Lambda
+** signals no other), SIGKILL to the rest; after the shutdown phase (500 ms
+** with internal extensions only, 2 s when one took SHUTDOWN) SIGKILL to
+** any still running. Then wakes every waiting request.
+*/
 void emu_destroy (struct emulator *emu);
 
-/* Starts every worker that is not running. Call with the lock held. */
-void emu_start_workers_locked (struct emulator *emu);
+/* --- the Extensions API, for worker w's runtime --------------------------- */
+
+/*
+** register: body is its JSON ({"events": [...]}). Returns 0 with the
+** identifier in id, -1 when Init is over (403), -2 when full (500).
+*/
+int emu_ext_register (struct emulator *emu, int w, const char *body,
+                      char id[40]);
+
+/*
+** event/next: blocks until an event for extension id; 0 with its JSON in
+** event, -1 for an unknown id (403), -2 when the worker went away (500).
+*/
+int emu_ext_next (struct emulator *emu, int w, const char *id,
+                  struct buffer *event);
+
+/* Whether id names an extension of worker w. */
+int emu_ext_known (struct emulator *emu, int w, const char *id);
 
 /* Queues an invocation; the caller holds one reference. */
 struct emu_job *emu_submit (struct emulator *emu, const char *event,
@@ -98,11 +147,12 @@ void emu_init_error (struct emulator *emu, int w, const char *type,
                      const char *body, size_t len);
 
 /*
-** Waits until the job is done, starts streaming, or its deadline passes;
-** at the deadline the worker is killed and the job fails as Lambda's
-** timeout does. Returns the job's state then.
+** Waits until the job is done (or, unless whole, starts streaming), or
+** its deadline passes; at the deadline the worker is killed and the job
+** fails as Lambda's timeout does. Returns the job's state then.
 */
-enum job_state emu_wait (struct emulator *emu, struct emu_job *job);
+enum job_state emu_wait (struct emulator *emu, struct emu_job *job,
+                         int whole);
 
 /* Copies up to cap streamed bytes from offset *pos; waits for more. */
 ssize_t emu_read_stream (struct emulator *emu, struct emu_job *job,

@@ -11,7 +11,12 @@
 #include "base64.h"
 
 #define API_PREFIX "/2018-06-01/runtime/"
+#define EXT_PREFIX "/2020-01-01/extension/"
 #define INVOKE_PREFIX "/2015-03-31/functions/"
+#define STREAM_PREFIX "/2021-11-15/functions/"
+
+/* The Runtime API refuses a buffered response over this (DESIGN.md). */
+#define RESPONSE_LIMIT 6291556
 
 struct api_server {
   struct emulator *emu;
@@ -26,7 +31,9 @@ struct emu_http {
 };
 
 enum request_kind { REQ_OTHER, REQ_NEXT, REQ_RESPONSE, REQ_ERROR,
-                    REQ_INIT_ERROR, REQ_INVOKE };
+                    REQ_INIT_ERROR, REQ_INVOKE, REQ_INVOKE_STREAM,
+                    REQ_EXT_REGISTER, REQ_EXT_NEXT, REQ_EXT_INIT_ERROR,
+                    REQ_EXT_EXIT_ERROR };
 
 /* One request: what it is, its body so far, the job it concerns. */
 struct request {
@@ -34,6 +41,7 @@ struct request {
   struct buffer body;
   struct emu_job *job;
   int streaming;
+  int too_large;       /* the body went over its limit */
 };
 
 /* A streamed invoke response reads the job from here. */
@@ -138,6 +146,90 @@ static struct emu_job *job_of (struct emulator *emu, const char *rest,
   return emu_find(emu, id);
 }
 
+/* The Extensions API, as a runtime's internal extensions use it. */
+static enum MHD_Result ext_finish (struct api_server *srv,
+                                   struct MHD_Connection *c,
+                                   struct request *req) {
+  struct emulator *emu = srv->emu;
+  const char *id = MHD_lookup_connection_value(
+    c, MHD_HEADER_KIND, "Lambda-Extension-Identifier");
+  const char *type = MHD_lookup_connection_value(
+    c, MHD_HEADER_KIND, "Lambda-Extension-Function-Error-Type");
+  struct MHD_Response *r;
+  struct buffer event;
+  enum MHD_Result rc;
+  char new_id[40];
+  if (req->kind == REQ_EXT_REGISTER) {
+    const char *name = MHD_lookup_connection_value(
+      c, MHD_HEADER_KIND, "Lambda-Extension-Name");
+    int got;
+    if (name == NULL || name[0] == '\0')
+      return reply_json(c, MHD_HTTP_FORBIDDEN,
+                        "{\"errorType\":\"Extension.MissingHeader\","
+                        "\"errorMessage\":\"Missing Lambda-Extension-Name "
+                        "header\"}");
+    got = emu_ext_register(emu, srv->worker,
+                           req->body.data ? req->body.data : "", new_id);
+    if (got == -1)
+      return reply_json(c, MHD_HTTP_FORBIDDEN,
+                        "{\"errorType\":\"Extension.InvalidState\","
+                        "\"errorMessage\":\"registration is only open "
+                        "during Init\"}");
+    if (got != 0)
+      return reply_json(c, MHD_HTTP_INTERNAL_SERVER_ERROR,
+                        "{\"errorType\":\"Extension.TooManyExtensions\","
+                        "\"errorMessage\":\"too many extensions\"}");
+    printf("lua-lambda: extension %s registered\n", name);
+    r = MHD_create_response_from_buffer(
+      strlen("{\"functionName\":\"function\",\"functionVersion\":"
+             "\"$LATEST\",\"handler\":\"\"}"),
+      (void *)"{\"functionName\":\"function\",\"functionVersion\":"
+              "\"$LATEST\",\"handler\":\"\"}", MHD_RESPMEM_PERSISTENT);
+    if (r == NULL)
+      return MHD_NO;
+    MHD_add_response_header(r, "Content-Type", "application/json");
+    MHD_add_response_header(r, "Lambda-Extension-Identifier", new_id);
+    rc = MHD_queue_response(c, MHD_HTTP_OK, r);
+    MHD_destroy_response(r);
+    return rc;
+  }
+  if (id == NULL)
+    return reply_json(c, MHD_HTTP_FORBIDDEN,
+                      "{\"errorType\":\"Extension.MissingExtensionIdentifier"
+                      "\",\"errorMessage\":\"Missing "
+                      "Lambda-Extension-Identifier header\"}");
+  if (!emu_ext_known(emu, srv->worker, id))
+    return reply_json(c, MHD_HTTP_FORBIDDEN,
+                      "{\"errorType\":\"Extension.InvalidExtensionIdentifier"
+                      "\",\"errorMessage\":\"Invalid "
+                      "Lambda-Extension-Identifier\"}");
+  if (req->kind == REQ_EXT_INIT_ERROR || req->kind == REQ_EXT_EXIT_ERROR) {
+    printf("lua-lambda: extension %s error (%s): %.*s\n",
+           req->kind == REQ_EXT_INIT_ERROR ? "init" : "exit",
+           type ? type : "?", (int)req->body.len,
+           req->body.data ? req->body.data : "");
+    if (req->kind == REQ_EXT_INIT_ERROR)
+      emu_init_error(emu, srv->worker, type ? type : "Extension.Unknown",
+                     req->body.data ? req->body.data : "", req->body.len);
+    return reply_json(c, MHD_HTTP_ACCEPTED, "{\"status\":\"OK\"}");
+  }
+  buffer_init(&event);
+  if (emu_ext_next(emu, srv->worker, id, &event) != 0) {
+    buffer_free(&event);
+    return reply_json(c, MHD_HTTP_INTERNAL_SERVER_ERROR,
+                      "{\"errorType\":\"Extension.Stopped\"}");
+  }
+  r = MHD_create_response_from_buffer(event.len, event.data,
+                                      MHD_RESPMEM_MUST_COPY);
+  buffer_free(&event);
+  if (r == NULL)
+    return MHD_NO;
+  MHD_add_response_header(r, "Content-Type", "application/json");
+  rc = MHD_queue_response(c, MHD_HTTP_OK, r);
+  MHD_destroy_response(r);
+  return rc;
+}
+
 static enum MHD_Result api_finish (struct api_server *srv,
                                    struct MHD_Connection *c,
                                    struct request *req) {
@@ -145,6 +237,11 @@ static enum MHD_Result api_finish (struct api_server *srv,
   const char *type = MHD_lookup_connection_value(
     c, MHD_HEADER_KIND, "Lambda-Runtime-Function-Error-Type");
   switch (req->kind) {
+    case REQ_EXT_REGISTER:
+    case REQ_EXT_NEXT:
+    case REQ_EXT_INIT_ERROR:
+    case REQ_EXT_EXIT_ERROR:
+      return ext_finish(srv, c, req);
     case REQ_NEXT:
       return serve_next(srv, c);
     case REQ_INIT_ERROR:
@@ -157,6 +254,11 @@ static enum MHD_Result api_finish (struct api_server *srv,
       if (req->job == NULL)
         return reply_json(c, MHD_HTTP_BAD_REQUEST,
                           "{\"errorType\":\"InvalidRequestID\"}");
+      if (req->kind == REQ_RESPONSE && req->too_large)
+        return reply_json(c, MHD_HTTP_CONTENT_TOO_LARGE,
+                          "{\"errorMessage\":\"Exceeded maximum allowed "
+                          "payload size (6291556 bytes).\",\"errorType\":"
+                          "\"RequestEntityTooLarge\"}");
       if (req->kind == REQ_RESPONSE) {
         /* A streamed response reports a late error in trailers. */
         const char *late = MHD_lookup_connection_value(
@@ -203,6 +305,17 @@ static enum MHD_Result api_handler (void *cls, struct MHD_Connection *c,
       else if (strcmp(method, "POST") == 0 &&
                strncmp(rest, "invocation/", 11) == 0)
         req->job = job_of(srv->emu, rest + 11, &req->kind);
+    } else if (strncmp(url, EXT_PREFIX, strlen(EXT_PREFIX)) == 0) {
+      const char *rest = url + strlen(EXT_PREFIX);
+      int post = strcmp(method, "POST") == 0;
+      if (post && strcmp(rest, "register") == 0)
+        req->kind = REQ_EXT_REGISTER;
+      else if (!post && strcmp(rest, "event/next") == 0)
+        req->kind = REQ_EXT_NEXT;
+      else if (post && strcmp(rest, "init/error") == 0)
+        req->kind = REQ_EXT_INIT_ERROR;
+      else if (post && strcmp(rest, "exit/error") == 0)
+        req->kind = REQ_EXT_EXIT_ERROR;
     }
     mode = MHD_lookup_connection_value(
       c, MHD_HEADER_KIND, "Lambda-Runtime-Function-Response-Mode");
@@ -216,6 +329,8 @@ static enum MHD_Result api_handler (void *cls, struct MHD_Connection *c,
                  MHD_lookup_connection_value(c, MHD_HEADER_KIND,
                                              "Content-Type"),
                  upload, *upload_size);
+    else if (req->body.len + *upload_size > RESPONSE_LIMIT)
+      req->too_large = 1;  /* answered 413 at the end; nothing kept */
     else
       buffer_append(&req->body, upload, *upload_size);
     *upload_size = 0;
@@ -310,9 +425,16 @@ static enum MHD_Result invoke_finish (struct emulator *emu,
   req->job = job;  /* released when the request completes */
   if (type != NULL && strcmp(type, "Event") == 0)
     return reply(c, MHD_HTTP_ACCEPTED, "", 0, "application/json");
-  /* A streamed response goes out streamed even if it is already whole. */
-  if (emu_wait(emu, job) != JOB_DONE || (job->streaming && !job->failed))
+  /*
+  ** Only InvokeWithResponseStream streams; a plain Invoke of a streaming
+  ** function gets the whole body at the end, as on Lambda.
+  */
+  if (req->kind == REQ_INVOKE_STREAM &&
+      (emu_wait(emu, job, 0) != JOB_DONE ||
+       (job->streaming && !job->failed)))
     return reply_streamed(emu, c, job);
+  if (req->kind != REQ_INVOKE_STREAM)
+    emu_wait(emu, job, 1);
   r = MHD_create_response_from_buffer(job->body.len, job->body.data,
                                       MHD_RESPMEM_MUST_COPY);
   if (r == NULL)
@@ -344,18 +466,30 @@ static enum MHD_Result invoke_handler (void *cls, struct MHD_Connection *c,
         strncmp(url, INVOKE_PREFIX, strlen(INVOKE_PREFIX)) == 0 &&
         strstr(url, "/invocations") != NULL)
       req->kind = REQ_INVOKE;
+    else if (strcmp(method, "POST") == 0 &&
+             strncmp(url, STREAM_PREFIX, strlen(STREAM_PREFIX)) == 0 &&
+             strstr(url, "/response-streaming-invocations") != NULL)
+      req->kind = REQ_INVOKE_STREAM;
     return MHD_YES;
   }
   if (*upload_size > 0) {
-    if (buffer_append(&req->body, upload, *upload_size) != 0)
+    /* Over Lambda's limit the body is dropped: 413, worker untouched. */
+    if (req->body.len + *upload_size > EMU_PAYLOAD_LIMIT)
+      req->too_large = 1;
+    else if (buffer_append(&req->body, upload, *upload_size) != 0)
       return MHD_NO;
     *upload_size = 0;
     return MHD_YES;
   }
-  if (req->kind != REQ_INVOKE)
+  if (req->kind != REQ_INVOKE && req->kind != REQ_INVOKE_STREAM)
     return reply_json(c, MHD_HTTP_NOT_FOUND,
                       "{\"errorType\":\"NotFound\",\"errorMessage\":"
                       "\"POST /2015-03-31/functions/function/invocations\"}");
+  if (req->too_large)
+    return reply_json(c, MHD_HTTP_CONTENT_TOO_LARGE,
+                      "{\"errorType\":\"RequestEntityTooLarge\","
+                      "\"errorMessage\":\"Request must be smaller than "
+                      "6291456 bytes for the InvokeFunction operation\"}");
   return invoke_finish(emu, c, req);
 }
 
@@ -374,6 +508,17 @@ static struct MHD_Daemon *start (int port, MHD_AccessHandlerCallback fn,
     MHD_OPTION_END);
 }
 
+/* The port a daemon listens on (the one the kernel chose for port 0). */
+static int bound_port (struct MHD_Daemon *d) {
+  const union MHD_DaemonInfo *info =
+    MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
+  return info != NULL ? (int)info->port : 0;
+}
+
+int emu_http_invoke_port (const struct emu_http *http) {
+  return bound_port(http->invoke);
+}
+
 struct emu_http *emu_http_start (struct emulator *emu) {
   struct emu_http *http = calloc(1, sizeof(*http));
   int w;
@@ -383,18 +528,20 @@ struct emu_http *emu_http_start (struct emulator *emu) {
   for (w = 0; w < emu->cfg.concurrency; w++) {
     http->api[w].emu = emu;
     http->api[w].worker = w;
-    http->api[w].daemon = start(emu->cfg.api_port + w, api_handler,
-                                &http->api[w], emu);
+    int port = emu->cfg.api_port > 0 ? emu->cfg.api_port + w : 0;
+    http->api[w].daemon = start(port, api_handler, &http->api[w], emu);
     if (http->api[w].daemon == NULL) {
-      fprintf(stderr, "lua-lambda: cannot listen on 127.0.0.1:%d\n",
-              emu->cfg.api_port + w);
+      fprintf(stderr, "lua-lambda: cannot listen on 127.0.0.1:%d (in use? "
+              "--port picks another; 0 takes any free one)\n", port);
       emu_http_stop(http);
       return NULL;
     }
+    emu->api_ports[w] = bound_port(http->api[w].daemon);
   }
   http->invoke = start(emu->cfg.invoke_port, invoke_handler, emu, emu);
   if (http->invoke == NULL) {
-    fprintf(stderr, "lua-lambda: cannot listen on 127.0.0.1:%d\n",
+    fprintf(stderr, "lua-lambda: cannot listen on 127.0.0.1:%d (in use? "
+            "--invoke-port picks another; 0 takes any free one)\n",
             emu->cfg.invoke_port);
     emu_http_stop(http);
     return NULL;

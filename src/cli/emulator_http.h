@@ -14,4 +14,7 @@ struct emu_http;
 struct emu_http *emu_http_start (struct emulator *emu);
 void emu_http_stop (struct emu_http *http);
 
+/* The invoke endpoint's port, as bound. */
+int emu_http_invoke_port (const struct emu_http *http);
+
 #endif

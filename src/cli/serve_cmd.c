@@ -150,9 +150,9 @@ int serve_main (int argc, char **argv) {
     } else if (v == NULL && a[0] == '-') {
       bad = 1;
     } else if (strcmp(a, "--port") == 0) {
-      bad = parse_int(v, 1, 65535, &cfg.api_port) != 0, i++;
+      bad = parse_int(v, 0, 65535, &cfg.api_port) != 0, i++;
     } else if (strcmp(a, "--invoke-port") == 0) {
-      bad = parse_int(v, 1, 65535, &cfg.invoke_port) != 0, i++;
+      bad = parse_int(v, 0, 65535, &cfg.invoke_port) != 0, i++;
     } else if (strcmp(a, "--timeout") == 0) {
       bad = parse_int(v, 1, 900, &cfg.timeout_s) != 0, i++;
     } else if (strcmp(a, "--concurrency") == 0) {
@@ -200,19 +200,17 @@ int serve_main (int argc, char **argv) {
     return 1;
   http = emu_http_start(&emu);
   if (http == NULL)
-    return 1;
+    return 1;  /* it said why */
   pthread_create(&reaper_thread, NULL, reaper, &emu);
   pthread_detach(reaper_thread);
   if (cfg.watch) {
     pthread_create(&watch_thread, NULL, watcher, &emu);
     pthread_detach(watch_thread);
   }
-  pthread_mutex_lock(&emu.lock);
-  emu_start_workers_locked(&emu);
-  pthread_mutex_unlock(&emu.lock);
   printf("lua-lambda: serving %s from %s\n", cfg.handler, task_root);
   printf("lua-lambda: invoke with: curl -d '{}' http://127.0.0.1:%d"
-         "/2015-03-31/functions/function/invocations\n", cfg.invoke_port);
+         "/2015-03-31/functions/function/invocations\n",
+         emu_http_invoke_port(http));
 
   sigwait(&stop, &sig);
   printf("lua-lambda: stopping\n");
