@@ -114,11 +114,21 @@ describe("Runtime API faults", function()
     assert.equal("2", run.posts[3].body)
   end)
 
-  it("a Runtime API that keeps dropping the connection makes it exit", function()
+  it("a /next dropped twice in a row is retried twice, and then served", function()
     local run = helper.run {
       handler = "app.count",
-      invocations = { { drop = true }, { drop = true }, { drop = true },
-        { drop = true }, {} },
+      invocations = { { drop = true }, { drop = true }, {} },
+    }
+    assert.equal("parked", run.why)
+    assert.equal(1, #run.posts)
+    assert.equal("1", run.posts[1].body)
+    assert.equal(3, run.connections)
+  end)
+
+  it("a Runtime API that drops /next a third time in a row makes it exit", function()
+    local run = helper.run {
+      handler = "app.count",
+      invocations = { { drop = true }, { drop = true }, { drop = true }, {} },
     }
     assert.equal("exited", run.why)
     assert.is_true(run.exit_code ~= 0)

@@ -134,6 +134,20 @@ describe("lambda.http.response", function()
     local res = http.json(single, 404, { error = "no" })
     assert.equal("404 Not Found", res.statusDescription)
     assert.equal("application/json", res.headers["content-type"])
+    -- single-header mode: every cookie, each under its own spelling
+    res = http.response(single, { status = 200, body = "x",
+      cookies = { "a=1", "b=2", "c=3" }, headers = { ["X-A"] = "1" } })
+    local got, names = {}, {}
+    for name, value in pairs(res.headers) do
+      if name:lower() == "set-cookie" then
+        got[#got + 1] = value
+        names[name] = true
+      end
+    end
+    table.sort(got)
+    assert.same({ "a=1", "b=2", "c=3" }, got)
+    assert.equal("1", res.headers["x-a"])
+    assert.is_nil(res.multiValueHeaders)
     local multi = http.request(event("alb-lambda-target-request-multivalue-headers.json"))
     res = http.response(multi, { status = 200, body = "x", cookies = { "a=1", "b=2" } })
     assert.same({ "a=1", "b=2" }, res.multiValueHeaders["set-cookie"])

@@ -50,7 +50,9 @@ describe("lambda.json decode", function()
     assert.equal(9007199254740993, v[1])
     assert.equal("integer", math.type(v[1]))
     assert.equal(math.mininteger, v[2])
+    assert.equal("integer", math.type(v[2]))  -- -2^63 == the float too
     assert.equal(math.maxinteger, v[3])
+    assert.equal("integer", math.type(v[3]))
     assert.equal("float", math.type(v[4]))  -- beyond 64 bits
     assert.equal(2^63, v[4])
     assert.equal("integer", math.type(v[5]))
@@ -106,6 +108,11 @@ describe("lambda.json decode", function()
       { '"\237\160\128"', 1, "UTF-8" },                          -- surrogate
       { '"\244\144\128\128"', 1, "UTF-8" },                      -- > U+10FFFF
       { '"\226\130"', 1, "UTF-8" },                              -- truncated
+      { '"\245\128\128\128"', 1, "UTF-8" },                      -- F5: no lead
+      { '"\247\191\191\191"', 1, "UTF-8" },                      -- F7
+      { '"\248\136\128\128\128"', 1, "UTF-8" },                 -- F8, 5 bytes
+      { '"\252\132\128\128\128\128"', 1, "UTF-8" },            -- FC, 6 bytes
+      { '"\254"', 1, "UTF-8" },
       { "1e400", 0, "out of range" },
     }
     for _, c in ipairs(cases) do
@@ -208,9 +215,17 @@ describe("lambda.json encode", function()
       "cannot encode a table that contains itself at $.self")
     local shared = { 1 }
     assert.equal("[[1],[1]]", json.encode({ shared, shared }))  -- not a cycle
-    local deep = {}
-    local cur = deep
-    for _ = 1, 1001 do cur[1] = {} cur = cur[1] end
+    -- n tables, each inside the last: n levels of nesting
+    local function nest(n)
+      local t = json.array({})
+      for _ = 2, n do t = { t } end
+      return t
+    end
+    assert.equal(("["):rep(1000) .. ("]"):rep(1000), json.encode(nest(1000)))
+    assert.equal("[[[]]]", json.encode(nest(3), { max_depth = 3 }))
+    assert.has_error(function() json.encode(nest(4), { max_depth = 3 }) end)
+    assert.equal(2000, #json.encode(nest(1000), { max_depth = 1000 }))
+    local deep = nest(1001)
     local ok, err = pcall(json.encode, deep)
     assert.is_false(ok)
     assert.truthy(err:find("^nesting deeper than 1000 levels at %$%.%.%.%[1%]"), err)

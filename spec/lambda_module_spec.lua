@@ -14,7 +14,32 @@ local function run(handler, env, event)
       headers = { ["Lambda-Runtime-Aws-Tenant-Id"] = "tenant-9" } } } }
 end
 
+-- "2026-11-22T21:10:55.687Z" -> epoch milliseconds (UTC, whatever TZ says)
+local function epoch_ms(ts)
+  local y, mo, d, h, mi, sec, ms =
+    ts:match("^(%d+)%-(%d+)%-(%d+)T(%d+):(%d+):(%d+)%.(%d%d%d)Z$")
+  y, mo = tonumber(y), tonumber(mo)
+  if mo <= 2 then y, mo = y - 1, mo + 12 end  -- days from civil, March-based
+  local days = 365 * y + y // 4 - y // 100 + y // 400
+    + (153 * (mo - 3) + 2) // 5 + tonumber(d) - 719469
+  return ((days * 24 + h) * 60 + mi) * 60000 + sec * 1000 + tonumber(ms)
+end
+
 describe("lambda.log", function()
+  it("stamps records with the time they were written, to the millisecond", function()
+    local r = helper.run { handler = "app.log_clock", invocations = { {} },
+      env = { AWS_LAMBDA_LOG_FORMAT = "JSON" } }
+    local windows = helper.decode(r.posts[1].body)
+    local out = lines(r.stdout)
+    assert.equal(20, #out)
+    for i, line in ipairs(out) do
+      local t = epoch_ms(helper.decode(line).timestamp)
+      -- between the clock readings around log.info, truncated to the ms
+      local lo, hi = math.floor(windows[i][1] * 1000), math.floor(windows[i][2] * 1000)
+      assert.is_true(t >= lo and t <= hi, ("%d not in [%d, %d]"):format(t, lo, hi))
+    end
+  end)
+
   it("writes Text records: timestamp, request id, level, message, fields", function()
     local r = run("app.logs", { AWS_LAMBDA_LOG_FORMAT = "Text" })
     local out = lines(r.stdout)
@@ -115,6 +140,31 @@ describe("lambda.metrics", function()
     assert.equal("orders", record.service)
     assert.equal("o-1", record.orderId)
     assert.is_true(math.abs(record._aws.Timestamp / 1000 - os.time()) < 60)
+  end)
+
+  it("splits more than 100 metrics into records of 100, CloudWatch's limit", function()
+    local r = run("app.metrics", nil, '{"many":248}')  -- 250 metrics in all
+    local records = {}
+    for _, line in ipairs(lines(r.stdout)) do
+      if line:find('"_aws"', 1, true) then records[#records + 1] = helper.decode(line) end
+    end
+    assert.equal(3, #records)
+    local seen = {}
+    for i, record in ipairs(records) do
+      local defs = record._aws.CloudWatchMetrics[1].Metrics
+      assert.equal(i < 3 and 100 or 50, #defs)
+      for _, def in ipairs(defs) do
+        assert.is_nil(seen[def.Name])
+        seen[def.Name] = true
+        assert.is_not_nil(record[def.Name], def.Name)  -- each value beside its definition
+      end
+      assert.equal("orders", record.service)   -- every record is whole
+      assert.equal("o-1", record.orderId)
+    end
+    assert.equal(248, records[3].M248)
+    local n = 0
+    for _ in pairs(seen) do n = n + 1 end
+    assert.equal(250, n)
   end)
 
   it("flushes when the handler raised too, and only once", function()

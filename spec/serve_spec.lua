@@ -352,6 +352,14 @@ describe("lua-lambda invoke", function()
     assert.equal("hello world\n", out)
   end)
 
+  it("fails a stream that breaks in the middle: no partial body as a result", function()
+    local code, out, err = invoke({ "app.stream_fail_mid" })
+    assert.equal(1, code)
+    assert.equal("", out)
+    local doc = helper.decode(err:match("(%b{})%s*$"))
+    assert.equal("Broken", doc.errorType)
+  end)
+
   it("gives the context a deadline from --timeout and a function name", function()
     local code, out = invoke({ "app.context", "--timeout", "7",
       "--function-name", "my-fn" })

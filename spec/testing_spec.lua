@@ -29,6 +29,13 @@ describe("lambda.testing", function()
     assert.equal("Runtime.UserCodeSyntaxError", err.errorType)
   end)
 
+  it("fails a stream that breaks in the middle instead of returning its first part", function()
+    local result, err = testing.invoke("app.stream_fail_mid", {}, opts)
+    assert.is_nil(result)
+    assert.equal("Broken", err.errorType)
+    assert.equal("mid-stream", err.errorMessage)
+  end)
+
   it("keeps the handler's output apart from the result", function()
     local result, err = testing.invoke("app.print_and_return", {}, opts)
     assert.is_nil(err)

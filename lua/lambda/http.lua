@@ -143,6 +143,19 @@ function http.request(event)
   return req
 end
 
+-- The i-th spelling of "set-cookie": i - 1 in binary upper-cases letters.
+local function cookie_header_name(i)
+  local bits, n = i - 1, 0
+  local name = ("set-cookie"):gsub("%a", function(c)
+    n = n + 1
+    return (bits >> (n - 1)) & 1 == 1 and c:upper() or c
+  end)
+  if bits >> n ~= 0 then
+    error("an ALB response in single-header mode holds at most 512 cookies", 3)
+  end
+  return name
+end
+
 local REASONS = {
   [200] = "OK", [201] = "Created", [202] = "Accepted", [204] = "No Content",
   [301] = "Moved Permanently", [302] = "Found", [304] = "Not Modified",
@@ -193,8 +206,13 @@ function http.response(req, res)
       for k, v in pairs(headers) do out.multiValueHeaders[k] = { v } end
       if #cookies > 0 then out.multiValueHeaders["set-cookie"] = cookies end
     else
+      -- One value per name in this mode: each cookie goes under its own
+      -- spelling of Set-Cookie (names are case-insensitive; ALB passes
+      -- every spelling through as a header of its own).
       out.headers = headers
-      if #cookies > 0 then out.headers["set-cookie"] = cookies[#cookies] end
+      for i, cookie in ipairs(cookies) do
+        out.headers[cookie_header_name(i)] = cookie
+      end
     end
   else  -- rest
     out.headers = headers

@@ -115,6 +115,7 @@ static void stderr_tail (struct emu_stderr *e, char *out, size_t cap) {
 static void ext_broadcast (struct emulator *emu, struct emu_worker *worker,
                            int invoke, const char *json);
 static int extensions_ready (const struct emu_worker *worker);
+static void retire_locked (struct emulator *emu, int w);
 
 int emu_init (struct emulator *emu, const struct emu_config *cfg) {
   memset(emu, 0, sizeof(*emu));
@@ -344,6 +345,7 @@ static int spawn_worker (struct emulator *emu, int w) {
   worker->n_ext = 0;
   worker->init_done = 0;
   worker->init_failed = 0;
+  worker->retiring = 0;
   worker->init_ms = 0;
   worker->spawned_us = emu_now_us();
   return 0;
@@ -360,7 +362,7 @@ static void start_needed_locked (struct emulator *emu) {
     queued++;
   for (w = 0; w < emu->cfg.concurrency; w++) {
     if (emu->workers[w].pid > 0 && emu->workers[w].job == NULL &&
-        !emu->workers[w].init_failed)
+        !emu->workers[w].init_failed && !emu->workers[w].retiring)
       free_workers++;
   }
   for (w = 0; w < emu->cfg.concurrency && queued > free_workers; w++) {
@@ -616,8 +618,8 @@ enum job_state emu_wait (struct emulator *emu, struct emu_job *job,
     if (job->state == JOB_RUNNING) {
       report(emu, job, "timeout");
       detach_locked(emu, job);
-      if (w >= 0 && emu->workers[w].pid > 0)
-        kill(emu->workers[w].pid, SIGKILL);  /* restarted on next invoke */
+      if (w >= 0)
+        retire_locked(emu, w);  /* restarted on next invoke */
     } else {
       /* Never taken: no worker became ready in time. */
       struct emu_job **p = &emu->queue_head;
@@ -664,8 +666,8 @@ ssize_t emu_read_stream (struct emulator *emu, struct emu_job *job,
       int w = job->worker;
       report(emu, job, "timeout");
       detach_locked(emu, job);
-      if (w >= 0 && emu->workers[w].pid > 0)
-        kill(emu->workers[w].pid, SIGKILL);
+      if (w >= 0)
+        retire_locked(emu, w);
       job->state = JOB_DONE;
       pthread_mutex_unlock(&emu->lock);
       return -2;  /* cut the stream */
@@ -799,6 +801,22 @@ void emu_worker_exited (struct emulator *emu, pid_t pid, int status) {
   pthread_mutex_unlock(&emu->lock);
 }
 
+/*
+** Kills worker w (SIGKILL) and retires it at once: its /next takes no
+** more work and it no longer counts as free, so an invocation that comes
+** before the reaper sees the exit waits for a fresh worker instead of
+** going to a dying one.
+*/
+static void retire_locked (struct emulator *emu, int w) {
+  struct emu_worker *worker = &emu->workers[w];
+  if (worker->pid <= 0)
+    return;
+  kill(worker->pid, SIGKILL);
+  worker->retiring = 1;
+  worker->generation++;
+  pthread_cond_broadcast(&emu->changed);
+}
+
 /* --- the Extensions API ------------------------------------------------------ */
 
 int emu_ext_register (struct emulator *emu, int w, const char *body,
@@ -881,10 +899,8 @@ void emu_restart_workers (struct emulator *emu, const char *why) {
   int w;
   pthread_mutex_lock(&emu->lock);
   printf("lua-lambda: %s: restarting the runtime\n", why);
-  for (w = 0; w < emu->cfg.concurrency; w++) {
-    if (emu->workers[w].pid > 0)
-      kill(emu->workers[w].pid, SIGKILL);
-  }
+  for (w = 0; w < emu->cfg.concurrency; w++)
+    retire_locked(emu, w);
   buffer_clear(&emu->init_error);
   pthread_mutex_unlock(&emu->lock);
 }

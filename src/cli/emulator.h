@@ -70,6 +70,7 @@ struct emu_worker {
   struct emu_extension ext[EMU_MAX_EXTENSIONS];
   int init_done;                 /* passed the Init barrier */
   int init_failed;               /* posted /init/error: on its way out */
+  int retiring;                  /* killed; the reaper has not seen it */
   int64_t spawned_us;            /* for the Init Duration */
   double init_ms;                /* to report with its first invocation */
   int failures;                  /* exits in a row before init finished */
