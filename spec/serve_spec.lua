@@ -250,10 +250,15 @@ describe("lua-lambda serve", function()
     assert.equal(1, inits)  -- printed with a worker's first invocation only
   end)
 
-  it("passes a streamed response through as it arrives (InvokeWithResponseStream)", function()
+  -- serve with a scripted runtime that streams "first", then "second"
+  local function streaming_runtime_server()
     local runtime = helper.fixtures .. "/../support/streaming_runtime.lua"
-    server = helper.serve({ "--task-root", handlers, "--bootstrap", runtime,
+    return helper.serve({ "--task-root", handlers, "--bootstrap", runtime,
       "--timeout", "5", "anything.handler" })
+  end
+
+  it("passes a streamed response through as it arrives (InvokeWithResponseStream)", function()
+    server = streaming_runtime_server()
     local r = server:invoke_stream("{}")
     assert.equal(200, r.status)
     assert.equal("chunked", r.headers["transfer-encoding"])
@@ -275,10 +280,16 @@ describe("lua-lambda serve", function()
     assert.truthy(r.body:find("\0\0\0\0\0\0\0\0body$"))
   end)
 
+  it("gives a plain Invoke of a stream that breaks midway the error, not half a body", function()
+    server = helper.serve({ "--task-root", handlers, "app.stream_fail_mid" })
+    local r = server:invoke("{}")
+    assert.equal("Unhandled", r.headers["x-amz-function-error"])
+    assert.equal("Broken", r.json.errorType)
+    assert.equal("mid-stream", r.json.errorMessage)
+  end)
+
   it("gives a plain Invoke of a streaming function the whole body at once", function()
-    local runtime = helper.fixtures .. "/../support/streaming_runtime.lua"
-    server = helper.serve({ "--task-root", handlers, "--bootstrap", runtime,
-      "--timeout", "5", "anything.handler" })
+    server = streaming_runtime_server()
     local r = server:invoke("{}")
     assert.equal(200, r.status)
     assert.is_nil(r.headers["transfer-encoding"])

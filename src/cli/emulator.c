@@ -405,6 +405,7 @@ struct emu_job *emu_submit (struct emulator *emu, const char *event,
   buffer_init(&job->client_context);
   buffer_init(&job->trace_id);
   buffer_init(&job->body);
+  buffer_init(&job->error_doc);
   if (buffer_set(&job->event, event, len) != 0 ||
       buffer_set(&job->client_context, client_context, cc_len) != 0 ||
       buffer_set(&job->trace_id, trace_id, strlen(trace_id)) != 0) {
@@ -559,6 +560,8 @@ void emu_finish (struct emulator *emu, struct emu_job *job, int failed,
       snprintf(job->error_type, sizeof(job->error_type), "%s", error_type);
     if (!job->streaming)
       buffer_set(&job->body, body, len);
+    else if (failed)
+      buffer_set(&job->error_doc, body, len);
     report(emu, job, NULL);
     job->state = JOB_DONE;
     detach_locked(emu, job);
@@ -695,6 +698,7 @@ void emu_release (struct emulator *emu, struct emu_job *job) {
     buffer_free(&job->client_context);
     buffer_free(&job->trace_id);
     buffer_free(&job->body);
+    buffer_free(&job->error_doc);
     free(job);
   }
 }

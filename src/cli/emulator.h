@@ -48,6 +48,7 @@ struct emu_job {
   char content_type[128];        /* of a streamed response */
   int streaming;                 /* the worker streams the body */
   struct buffer body;            /* result, or streamed bytes so far */
+  struct buffer error_doc;       /* a stream's late error, from trailers */
   int refs;
   struct emu_job *next;          /* in the queue */
 };

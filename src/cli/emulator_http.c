@@ -15,6 +15,10 @@
 #define INVOKE_PREFIX "/2015-03-31/functions/"
 #define STREAM_PREFIX "/2021-11-15/functions/"
 
+/* A streamed response cut off with no error document in its trailers. */
+#define STREAM_BROKE "{\"errorType\":\"Runtime.StreamError\"," \
+  "\"errorMessage\":\"the response stream broke off\"}"
+
 /* The Runtime API refuses a buffered response over this (DESIGN.md). */
 #define RESPONSE_LIMIT 6291556
 
@@ -51,18 +55,31 @@ struct stream_reader {
   size_t pos;
 };
 
-static enum MHD_Result reply (struct MHD_Connection *c, unsigned status,
-                              const char *body, size_t len,
-                              const char *content_type) {
+/*
+** Queues a reply with its Content-Type and the headers in extra: name,
+** value, ..., NULL (or extra itself NULL).
+*/
+static enum MHD_Result reply_with (struct MHD_Connection *c, unsigned status,
+                                   const char *body, size_t len,
+                                   const char *content_type,
+                                   const char *const *extra) {
   struct MHD_Response *r = MHD_create_response_from_buffer(
     len, (void *)body, MHD_RESPMEM_MUST_COPY);
   enum MHD_Result rc;
   if (r == NULL)
     return MHD_NO;
   MHD_add_response_header(r, "Content-Type", content_type);
+  for (; extra != NULL && extra[0] != NULL; extra += 2)
+    MHD_add_response_header(r, extra[0], extra[1]);
   rc = MHD_queue_response(c, status, r);
   MHD_destroy_response(r);
   return rc;
+}
+
+static enum MHD_Result reply (struct MHD_Connection *c, unsigned status,
+                              const char *body, size_t len,
+                              const char *content_type) {
+  return reply_with(c, status, body, len, content_type, NULL);
 }
 
 static enum MHD_Result reply_json (struct MHD_Connection *c, unsigned status,
@@ -155,7 +172,6 @@ static enum MHD_Result ext_finish (struct api_server *srv,
     c, MHD_HEADER_KIND, "Lambda-Extension-Identifier");
   const char *type = MHD_lookup_connection_value(
     c, MHD_HEADER_KIND, "Lambda-Extension-Function-Error-Type");
-  struct MHD_Response *r;
   struct buffer event;
   enum MHD_Result rc;
   char new_id[40];
@@ -180,18 +196,13 @@ static enum MHD_Result ext_finish (struct api_server *srv,
                         "{\"errorType\":\"Extension.TooManyExtensions\","
                         "\"errorMessage\":\"too many extensions\"}");
     printf("lua-lambda: extension %s registered\n", name);
-    r = MHD_create_response_from_buffer(
-      strlen("{\"functionName\":\"function\",\"functionVersion\":"
-             "\"$LATEST\",\"handler\":\"\"}"),
-      (void *)"{\"functionName\":\"function\",\"functionVersion\":"
-              "\"$LATEST\",\"handler\":\"\"}", MHD_RESPMEM_PERSISTENT);
-    if (r == NULL)
-      return MHD_NO;
-    MHD_add_response_header(r, "Content-Type", "application/json");
-    MHD_add_response_header(r, "Lambda-Extension-Identifier", new_id);
-    rc = MHD_queue_response(c, MHD_HTTP_OK, r);
-    MHD_destroy_response(r);
-    return rc;
+    {
+      static const char info[] = "{\"functionName\":\"function\","
+        "\"functionVersion\":\"$LATEST\",\"handler\":\"\"}";
+      const char *extra[] = { "Lambda-Extension-Identifier", new_id, NULL };
+      return reply_with(c, MHD_HTTP_OK, info, sizeof(info) - 1,
+                        "application/json", extra);
+    }
   }
   if (id == NULL)
     return reply_json(c, MHD_HTTP_FORBIDDEN,
@@ -219,14 +230,8 @@ static enum MHD_Result ext_finish (struct api_server *srv,
     return reply_json(c, MHD_HTTP_INTERNAL_SERVER_ERROR,
                       "{\"errorType\":\"Extension.Stopped\"}");
   }
-  r = MHD_create_response_from_buffer(event.len, event.data,
-                                      MHD_RESPMEM_MUST_COPY);
+  rc = reply(c, MHD_HTTP_OK, event.data, event.len, "application/json");
   buffer_free(&event);
-  if (r == NULL)
-    return MHD_NO;
-  MHD_add_response_header(r, "Content-Type", "application/json");
-  rc = MHD_queue_response(c, MHD_HTTP_OK, r);
-  MHD_destroy_response(r);
   return rc;
 }
 
@@ -263,11 +268,22 @@ static enum MHD_Result api_finish (struct api_server *srv,
         /* A streamed response reports a late error in trailers. */
         const char *late = MHD_lookup_connection_value(
           c, MHD_FOOTER_KIND, "Lambda-Runtime-Function-Error-Type");
-        if (late != NULL)
+        const char *doc64 = MHD_lookup_connection_value(
+          c, MHD_FOOTER_KIND, "Lambda-Runtime-Function-Error-Body");
+        if (late != NULL) {
+          struct buffer doc;
           printf("lua-lambda: %s failed mid-stream: %s\n",
                  req->job->request_id, late);
-        emu_finish(emu, req->job, late != NULL, late, req->body.data,
-                   req->body.len);
+          /* The error document, for a caller that waits for the whole. */
+          buffer_init(&doc);
+          if (doc64 == NULL || base64_decode(doc64, strlen(doc64), &doc) != 0)
+            buffer_clear(&doc);
+          emu_finish(emu, req->job, 1, late, doc.data ? doc.data : "",
+                     doc.len);
+          buffer_free(&doc);
+        } else {
+          emu_finish(emu, req->job, 0, NULL, req->body.data, req->body.len);
+        }
       } else {
         emu_finish(emu, req->job, 1, type ? type : "Runtime.Unknown",
                    req->body.data, req->body.len);
@@ -396,9 +412,8 @@ static enum MHD_Result invoke_finish (struct emulator *emu,
   const char *type = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
                                                  "X-Amz-Invocation-Type");
   struct buffer cc;
-  struct MHD_Response *r;
+  const char *extra[5];
   struct emu_job *job;
-  enum MHD_Result rc;
   char made_trace[96];
   buffer_init(&cc);
   if (cc64 != NULL && base64_decode(cc64, strlen(cc64), &cc) != 0) {
@@ -435,17 +450,20 @@ static enum MHD_Result invoke_finish (struct emulator *emu,
     return reply_streamed(emu, c, job);
   if (req->kind != REQ_INVOKE_STREAM)
     emu_wait(emu, job, 1);
-  r = MHD_create_response_from_buffer(job->body.len, job->body.data,
-                                      MHD_RESPMEM_MUST_COPY);
-  if (r == NULL)
-    return MHD_NO;
-  MHD_add_response_header(r, "Content-Type", "application/json");
-  MHD_add_response_header(r, "X-Amzn-RequestId", job->request_id);
-  if (job->failed)
-    MHD_add_response_header(r, "X-Amz-Function-Error", "Unhandled");
-  rc = MHD_queue_response(c, MHD_HTTP_OK, r);
-  MHD_destroy_response(r);
-  return rc;
+  extra[0] = "X-Amzn-RequestId";
+  extra[1] = job->request_id;
+  extra[2] = job->failed ? "X-Amz-Function-Error" : NULL;
+  extra[3] = "Unhandled";
+  extra[4] = NULL;
+  if (job->failed && job->streaming) {
+    /* It broke midway: the caller gets the error, not half a body. */
+    if (job->error_doc.len == 0)
+      buffer_set(&job->error_doc, STREAM_BROKE, sizeof(STREAM_BROKE) - 1);
+    return reply_with(c, MHD_HTTP_OK, job->error_doc.data,
+                      job->error_doc.len, "application/json", extra);
+  }
+  return reply_with(c, MHD_HTTP_OK, job->body.data, job->body.len,
+                    "application/json", extra);
 }
 
 static enum MHD_Result invoke_handler (void *cls, struct MHD_Connection *c,
