@@ -180,6 +180,16 @@ describe("lua-lambda serve", function()
     assert.is_nil(server:output():find("past the Init barrier", 1, true))
   end)
 
+  it("answers with an extension's init error, as Lambda does", function()
+    local runtime = helper.fixtures .. "/../support/extension_init_error_runtime.lua"
+    server = helper.serve({ "--task-root", handlers, "--bootstrap", runtime,
+      "anything.handler" })
+    local r = server:invoke("{}")
+    assert.equal("Unhandled", r.headers["x-amz-function-error"])
+    assert.equal("Extension.ConfigInvalid", r.json.errorType)
+    assert.equal("no CONFIG_URL", r.json.errorMessage)
+  end)
+
   it("fails loudly when its port is taken", function()
     local taken = assert(socket.bind("127.0.0.1", 0))
     local _, port = taken:getsockname()

@@ -72,6 +72,12 @@ describe("lambda.on_shutdown", function()
     assert.truthy(run.stdout:find("timed out", 1, true))
   end)
 
+  it("exits at the end of the shutdown phase even when a function is stuck in C", function()
+    local run = shutdown_run("stuck")
+    assert.equal(0, run.exit_code)  -- nil: still there after kill's 5 s wait
+    assert.truthy(run.stderr:find("the shutdown phase is over; exiting", 1, true))
+  end)
+
   it("does not register when there is no on_shutdown function", function()
     local run = helper.run { handler = "app.hello", invocations = { {} } }
     assert.equal(0, #run.extensions)

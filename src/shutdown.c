@@ -46,6 +46,30 @@ static struct timespec ms_from_now (long ms) {
   return ts;
 }
 
+struct watchdog {
+  int64_t deadline_ms;
+  int status;
+};
+
+/*
+** The last word: at the end of the shutdown phase the process ends,
+** whatever runs (a function stuck in a C call, which the deadline hook
+** cannot stop, or an invocation that keeps the lock).
+*/
+static void *watchdog (void *arg) {
+  const struct watchdog *w = arg;
+  int64_t left;
+  while ((left = w->deadline_ms - context_now_ms()) > 0) {
+    struct timespec ts;
+    ts.tv_sec = (time_t)(left / 1000);
+    ts.tv_nsec = (long)(left % 1000) * 1000000L;
+    nanosleep(&ts, NULL);
+  }
+  log_runtime("the shutdown phase is over; exiting");
+  _exit(w->status);
+  return NULL;
+}
+
 /*
 ** Runs the on_shutdown functions once, whichever thread gets here first,
 ** and ends the process with status. Never waits past Lambda's shutdown
@@ -54,13 +78,21 @@ static struct timespec ms_from_now (long ms) {
 ** hook.
 */
 static void shut_down (const char *why, int status) {
+  static struct watchdog dog;
   struct timespec until;
   int64_t deadline = context_now_ms() + SHUTDOWN_PHASE_MS;
+  pthread_t thread;
   int rc;
   if (atomic_exchange(&shutting_down, 1)) {
     for (;;)
       pause();  /* the other thread is ending the process */
   }
+  dog.deadline_ms = deadline;
+  dog.status = status;
+  if (pthread_create(&thread, NULL, watchdog, &dog) != 0)
+    log_runtime("cannot start the shutdown watchdog");
+  else
+    pthread_detach(thread);
   until = ms_from_now(LOCK_WAIT_MS);
   do
     rc = pthread_mutex_timedlock(&watch.guard->lock, &until);
