@@ -1,0 +1,32 @@
+#!/bin/sh
+# Keeps each part of src/ to the libraries it may use (README: How it
+# works): curl only in api/, Lua nowhere in base/ or api/, and no part
+# including a header of a part above it. CMake already hides the headers
+# of parts a library does not link; this also catches system headers.
+#   scripts/check-layers.sh [SRC_DIR]     (default: src)
+set -eu
+src=${1:-src}
+status=0
+
+# refuse PATTERN FOLDER...: no file in the folders includes PATTERN
+refuse() {
+  pattern=$1
+  shift
+  for dir in "$@"; do
+    [ -d "$src/$dir" ] || continue
+    if grep -nE "^[[:space:]]*#[[:space:]]*include[[:space:]]*[<\"]($pattern)" \
+        -r "$src/$dir" --include='*.c' --include='*.h'; then
+      echo "check-layers: $src/$dir must not include $pattern" >&2
+      status=1
+    fi
+  done
+}
+
+refuse 'curl/' base json host cli
+refuse 'lua\.h|lauxlib\.h|lualib\.h' base api
+refuse 'runtime_api\.h|extension_api\.h' base json host cli
+refuse 'runtime_loop\.h|shutdown\.h' base json api host cli
+refuse 'lua_host\.h|lua_host_private\.h|context\.h|log_record\.h' base json api
+refuse 'json\.h|json_codec\.h' base api
+[ "$status" -eq 0 ] && echo "check-layers: every part of $src keeps to its own"
+exit "$status"
