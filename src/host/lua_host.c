@@ -59,6 +59,7 @@ static void set_failure_extra (struct lua_host *h, const char *header_type,
   out->failed = 1;
   if (error_body_build_extra(&h->error_body, body_type, message, len,
                              traceback, extra, extra_len) != 0) {
+    out->state_lost = 1;
     out->error_type = "Runtime.OutOfMemory";
     out->body = out_of_memory_body;
     out->len = sizeof(out_of_memory_body) - 1;
@@ -189,6 +190,7 @@ void host_report_error (struct lua_host *h, int status,
   size_t len, extra_len = 0;
   char header[128];
   if (status == LUA_ERRMEM) {
+    h->out->state_lost = 1;
     set_failure(h, "Runtime.OutOfMemory", "Runtime.OutOfMemory",
                 "not enough memory", strlen("not enough memory"), NULL);
     return;
@@ -273,6 +275,7 @@ void host_begin_invocation (struct lua_host *h,
   h->deadline_ms = inv->deadline_ms;
   log_record_set_invocation(inv->request_id.data, inv->tenant_id.data);
   out->failed = 0;
+  out->state_lost = 0;
   out->error_type = NULL;
   out->body = NULL;
   out->len = 0;
@@ -514,6 +517,7 @@ int lua_host_load (struct lua_host *h, const struct host_config *cfg,
   h->cfg = cfg;
   h->out = out;
   out->failed = 0;
+  out->state_lost = 0;
   out->error_type = NULL;
   out->body = NULL;
   out->len = 0;

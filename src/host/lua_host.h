@@ -28,6 +28,8 @@ struct host_outcome {
   const char *error_type;  /* when failed: the error type header value */
   const char *body;
   size_t len;
+  int state_lost;          /* memory ran out: the Lua state may hold
+                              half-updated user state; start a fresh one */
 };
 
 struct lua_host;

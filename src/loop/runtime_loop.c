@@ -149,11 +149,6 @@ static struct lua_host *rebuild (struct lua_host *old,
   return fresh;
 }
 
-static int out_of_memory (const struct host_outcome *out) {
-  return out->failed && out->error_type != NULL &&
-         strcmp(out->error_type, "Runtime.OutOfMemory") == 0;
-}
-
 static int serve (struct runtime_api *api, struct lua_host *host,
                   const struct host_config *cfg) {
   struct invocation inv;
@@ -191,7 +186,7 @@ static int serve (struct runtime_api *api, struct lua_host *host,
     }
     /* Background work queued with context:after_response(fn). */
     lua_host_after_response(host);
-    if (out_of_memory(&out)) {
+    if (out.state_lost) {
       host = guard.host = rebuild(host, cfg);
       if (host == NULL) {
         pthread_mutex_unlock(&guard.lock);
