@@ -381,6 +381,27 @@ describe("lua-lambda invoke", function()
     assert.equal("Broken", doc.errorType)
   end)
 
+  it("caps the Lua heap by --memory, as bootstrap does by the function's memory", function()
+    local event = os.tmpname()
+    local f = assert(io.open(event, "w"))
+    f:write('{"mb":60}')
+    f:close()
+    -- 64 MB less the 16 MB headroom: 60 MB of strings do not fit
+    local code, out, err = invoke({ "memory.handler", event, "--memory", "64" })
+    assert.equal(1, code)
+    assert.equal("", out)
+    assert.truthy(err:find("Runtime.OutOfMemory", 1, true), err)
+    code, out = invoke({ "memory.handler", event, "--memory", "256" })
+    os.remove(event)
+    assert.equal(0, code)
+    assert.equal(60, helper.decode(out).kept)
+    -- and bootstrap, given the same memory, agrees
+    local run = helper.run { handler = "memory.handler",
+      env = { AWS_LAMBDA_FUNCTION_MEMORY_SIZE = "64" },
+      invocations = { { event = '{"mb":60}' } } }
+    assert.equal("Runtime.OutOfMemory", run.posts[1].headers["lambda-runtime-function-error-type"])
+  end)
+
   it("gives the context a deadline from --timeout and a function name", function()
     local code, out = invoke({ "app.context", "--timeout", "7",
       "--function-name", "my-fn" })

@@ -18,9 +18,10 @@ static struct lua_host *load (const char *handler, struct host_outcome *out,
                               int *rc) {
   static struct host_config cfg;
   char err[256];
-  struct lua_host *host = lua_host_new(err, sizeof(err));
+  struct lua_host *host;
+  host_config_from_env(&cfg);
+  host = lua_host_new(&cfg, err, sizeof(err));
   CHECK(host != NULL);
-  memset(&cfg, 0, sizeof(cfg));
   cfg.handler = handler;
   cfg.task_root = task_root;
   cfg.layer_root = "/nonexistent-layer-root";

@@ -78,13 +78,14 @@ int invoke_main (int argc, char **argv) {
     free(task_root);
     return 2;
   }
-  memset(&cfg, 0, sizeof(cfg));
+  /* As bootstrap would read it, then what the flags say: --memory sets
+     the heap's cap as well as the context's memory_limit_in_mb. */
+  host_config_from_env(&cfg);
   cfg.handler = handler;
   cfg.task_root = task_root;
-  cfg.layer_root = "/opt";
   cfg.function.function_name = name;
   cfg.function.function_version = "$LATEST";
-  cfg.function.memory_size = memory;
+  host_config_set_memory(&cfg, memory);
 
   /* The handler's prints go to stderr; stdout is for the result alone. */
   fflush(stdout);
@@ -93,7 +94,7 @@ int invoke_main (int argc, char **argv) {
   setvbuf(stdout, NULL, _IONBF, 0);
 
   status = 1;
-  host = lua_host_new(err, sizeof(err));
+  host = lua_host_new(&cfg, err, sizeof(err));
   if (host == NULL) {
     fprintf(stderr, "lua-lambda: %s\n", err);
   } else if (lua_host_load(host, &cfg, &out) != 0) {

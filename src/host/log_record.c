@@ -39,13 +39,9 @@ int log_level_parse (const char *name, enum log_level *out) {
   return -1;
 }
 
-void log_record_configure (void) {
-  const char *format = getenv("AWS_LAMBDA_LOG_FORMAT");
-  json_format = format != NULL && strcasecmp(format, "JSON") == 0;
-  /* Lambda's default application level is INFO in JSON mode; Text mode
-     has no level unless one is set. */
-  min_level = json_format ? LOG_INFO : LOG_TRACE;
-  log_level_parse(getenv("AWS_LAMBDA_LOG_LEVEL"), &min_level);
+void log_record_configure (int json, enum log_level min) {
+  json_format = json;
+  min_level = min;
 }
 
 int log_record_is_json (void) {

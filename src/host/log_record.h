@@ -13,8 +13,8 @@
 enum log_level { LOG_TRACE, LOG_DEBUG, LOG_INFO, LOG_WARN, LOG_ERROR,
                  LOG_FATAL };
 
-/* Reads the two variables; call once before the first record. */
-void log_record_configure (void);
+/* The format and the lowest level; call before the first record. */
+void log_record_configure (int json, enum log_level min);
 
 int log_record_is_json (void);
 int log_record_enabled (enum log_level level);

@@ -559,7 +559,7 @@ static int open_libraries (lua_State *L) {
   const luaL_Reg *m;
   luaL_openlibs(L);
   embedded_lua_preload(L);
-  json_codec_open(L);
+  json_codec_open(L, (*(struct lua_host **)lua_getextraspace(L))->json_max_depth);
   luaL_getsubtable(L, LUA_REGISTRYINDEX, LUA_PRELOAD_TABLE);
   for (m = c_modules; m->name != NULL; m++) {
     lua_pushcfunction(L, m->func);
@@ -581,7 +581,8 @@ static int panic (lua_State *L) {
   return 0;  /* Lua aborts */
 }
 
-struct lua_host *lua_host_new (char *err, size_t errlen) {
+struct lua_host *lua_host_new (const struct host_config *cfg, char *err,
+                               size_t errlen) {
   struct lua_host *h = calloc(1, sizeof(*h));
   if (h == NULL) {
     snprintf(err, errlen, "out of memory");
@@ -589,8 +590,10 @@ struct lua_host *lua_host_new (char *err, size_t errlen) {
   }
   buffer_init(&h->error_body);
   buffer_init(&h->collected);
-  log_record_configure();
-  host_limits_configure(h);
+  log_record_configure(cfg->log_json, cfg->log_level);
+  h->margin_ms = cfg->timeout_margin_ms;
+  h->heap.limit = cfg->heap_limit;
+  h->json_max_depth = cfg->json_max_depth;
   h->L = lua_newstate(host_alloc, &h->heap);
   if (h->L != NULL) {
     /* The deadline hook finds the host here, from any thread. */

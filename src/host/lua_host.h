@@ -10,14 +10,8 @@
 #include <stddef.h>
 
 #include "context.h"
+#include "host_config.h"
 #include "invocation.h"
-
-struct host_config {
-  const char *handler;     /* "module.function"; modules may be nested */
-  const char *task_root;   /* LAMBDA_TASK_ROOT: the function's code */
-  const char *layer_root;  /* "/opt": where Lambda unpacks layers */
-  struct function_info function;
-};
 
 /*
 ** What an init or an invocation produced. body/len stay valid until the
@@ -34,8 +28,13 @@ struct host_outcome {
 
 struct lua_host;
 
-/* Returns NULL with a message in err if Lua cannot be set up. */
-struct lua_host *lua_host_new (char *err, size_t errlen);
+/*
+** A Lua state with the limits, codec depth and log settings of cfg
+** (which need not outlive the call). Returns NULL with a message in err
+** if Lua cannot be set up.
+*/
+struct lua_host *lua_host_new (const struct host_config *cfg, char *err,
+                               size_t errlen);
 void lua_host_free (struct lua_host *host);
 
 /*

@@ -26,6 +26,7 @@ struct lua_host {
   lua_State *L;
   struct host_heap heap;
   long margin_ms;                   /* stop this long before the deadline */
+  int json_max_depth;               /* of events and results */
   int timed_out;                    /* the deadline hook fired */
   int64_t deadline_ms;              /* of the invocation under way */
   const struct host_config *cfg;    /* during lua_host_load */
@@ -82,9 +83,6 @@ int host_push_call (lua_State *L, struct lua_host *h);
 int host_stream_start (lua_State *L);
 
 /* --- lua_limits.c --- */
-
-/* Reads the margin and the heap cap from the environment. */
-void host_limits_configure (struct lua_host *h);
 
 /* The allocator of the host's state (ud: the host's heap). */
 void *host_alloc (void *ud, void *ptr, size_t osize, size_t nsize);

@@ -1,12 +1,8 @@
 /*
 ** Limits on user code: the deadline, enforced from a Lua count hook that
 ** pcall cannot swallow, and a cap on the Lua heap below the function's
-** memory, so running out is an error report, not a kill by Lambda.
-**   LUA_LAMBDA_TIMEOUT_MARGIN_MS   stop this long before the deadline (100)
-**   LUA_LAMBDA_MEMORY_HEADROOM_MB  memory left to the rest of the process
-**                                  (default 16, out of
-**                                  AWS_LAMBDA_FUNCTION_MEMORY_SIZE)
-**   LUA_LAMBDA_MEMORY_LIMIT_MB     the cap itself, overriding the above
+** memory, so running out is an error report, not a kill by Lambda. The
+** margin and the cap come from the host's configuration (host_config.h).
 */
 #include <stdlib.h>
 #include <time.h>
@@ -18,26 +14,6 @@
 
 /* Instructions between two looks at the clock. */
 #define HOOK_COUNT 10000
-
-static long env_long (const char *name, long fallback) {
-  const char *v = getenv(name);
-  char *end;
-  long n;
-  if (v == NULL || *v == '\0')
-    return fallback;
-  n = strtol(v, &end, 10);
-  return (*end == '\0' && n >= 0) ? n : fallback;
-}
-
-void host_limits_configure (struct lua_host *h) {
-  long memory = env_long("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", 0);
-  long headroom = env_long("LUA_LAMBDA_MEMORY_HEADROOM_MB", 16);
-  long limit = env_long("LUA_LAMBDA_MEMORY_LIMIT_MB", -1);
-  h->margin_ms = env_long("LUA_LAMBDA_TIMEOUT_MARGIN_MS", 100);
-  if (limit < 0)
-    limit = memory > headroom ? memory - headroom : 0;
-  h->heap.limit = (size_t)limit * 1024 * 1024;  /* 0: no cap */
-}
 
 void *host_alloc (void *ud, void *ptr, size_t osize, size_t nsize) {
   struct host_heap *heap = ud;

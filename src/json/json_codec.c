@@ -5,27 +5,29 @@
 */
 #include "json_codec.h"
 
-#include <stdlib.h>
-
 #include <lauxlib.h>
 
 #include "json.h"
 
-/* Registry key of the encode buffer's userdata; the address is unique. */
+/* Registry keys of the encode buffer's userdata and of the depth limit;
+   the addresses are unique. Per state: nothing is shared between them. */
 static const char buffer_key = 'b';
+static const char depth_key = 'd';
 
-static int max_depth = JSON_DEFAULT_MAX_DEPTH;
-
-void json_codec_open (lua_State *L) {
-  const char *depth = getenv("LUA_LAMBDA_JSON_MAX_DEPTH");
-  if (depth != NULL) {
-    long v = strtol(depth, NULL, 10);
-    if (v >= 1 && v <= 10000)
-      max_depth = (int)v;
-  }
+void json_codec_open (lua_State *L, int max_depth) {
   json_open_marks(L);
   json_push_buffer(L);
   lua_rawsetp(L, LUA_REGISTRYINDEX, &buffer_key);
+  lua_pushinteger(L, max_depth);
+  lua_rawsetp(L, LUA_REGISTRYINDEX, &depth_key);
+}
+
+static int max_depth (lua_State *L) {
+  int depth;
+  lua_rawgetp(L, LUA_REGISTRYINDEX, &depth_key);
+  depth = (int)lua_tointeger(L, -1);
+  lua_pop(L, 1);
+  return depth;
 }
 
 /* [lightuserdata text, integer len] -> [value] */
@@ -33,7 +35,7 @@ static int decode_protected (lua_State *L) {
   const char *text = lua_touserdata(L, 1);
   size_t len = (size_t)lua_tointeger(L, 2);
   lua_settop(L, 0);
-  json_decode(L, text, len, max_depth);
+  json_decode(L, text, len, max_depth(L));
   return 1;
 }
 
@@ -53,7 +55,7 @@ int json_codec_encode (lua_State *L, int idx, const char **text,
   b = lua_touserdata(L, -1);
   lua_pop(L, 1);  /* the registry keeps it alive */
   buffer_clear(b);
-  if (json_encode(L, idx, b, max_depth, err, sizeof(err)) != 0) {
+  if (json_encode(L, idx, b, max_depth(L), err, sizeof(err)) != 0) {
     lua_pushstring(L, err);
     return LUA_ERRRUN;
   }

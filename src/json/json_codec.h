@@ -11,11 +11,11 @@
 #include <lua.h>
 
 /*
-** Sets the codec up in L. Raises a Lua error on failure; call it
-** protected. LUA_LAMBDA_JSON_MAX_DEPTH (1-10000, default 1000) limits the
-** nesting of events and results.
+** Sets the codec up in L, nesting of events and results limited to
+** max_depth (LUA_LAMBDA_JSON_MAX_DEPTH). Raises a Lua error on failure;
+** call it protected.
 */
-void json_codec_open (lua_State *L);
+void json_codec_open (lua_State *L, int max_depth);
 
 /*
 ** Decodes len bytes of JSON text and pushes the value. On failure pushes

@@ -14,11 +14,6 @@
 #include "runtime_loop.h"
 #include "version.h"
 
-static const char *env_or (const char *name, const char *fallback) {
-  const char *v = getenv(name);
-  return (v != NULL && v[0] != '\0') ? v : fallback;
-}
-
 int main (int argc, char **argv) {
   struct host_config cfg;
   struct runtime_api *api;
@@ -37,31 +32,25 @@ int main (int argc, char **argv) {
     printf("%s\n", LUA_LAMBDA_USER_AGENT);
     return 0;
   }
-  endpoint = env_or("AWS_LAMBDA_RUNTIME_API", NULL);
-  if (endpoint == NULL) {
+  endpoint = getenv("AWS_LAMBDA_RUNTIME_API");
+  if (endpoint == NULL || endpoint[0] == '\0') {
     log_runtime("AWS_LAMBDA_RUNTIME_API is not set: bootstrap runs under "
                 "AWS Lambda or a local Runtime API (see README.md)");
     return 1;
   }
 
-  memset(&cfg, 0, sizeof(cfg));
+  /* Everything the host needs, read from the environment once. */
+  host_config_from_env(&cfg);
   /* Container images pass the handler as CMD; zips set _HANDLER. */
-  cfg.handler = argc > 1 ? argv[1] : env_or("_HANDLER", NULL);
-  cfg.task_root = env_or("LAMBDA_TASK_ROOT", ".");
-  cfg.layer_root = "/opt";
-  cfg.function.function_name = env_or("AWS_LAMBDA_FUNCTION_NAME", NULL);
-  cfg.function.function_version =
-    env_or("AWS_LAMBDA_FUNCTION_VERSION", NULL);
-  cfg.function.memory_size = env_or("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", NULL);
-  cfg.function.log_group_name = env_or("AWS_LAMBDA_LOG_GROUP_NAME", NULL);
-  cfg.function.log_stream_name = env_or("AWS_LAMBDA_LOG_STREAM_NAME", NULL);
+  if (argc > 1)
+    cfg.handler = argv[1];
 
   api = runtime_api_new(endpoint, err, sizeof(err));
   if (api == NULL) {
     log_runtime("%s", err);
     return 1;
   }
-  host = lua_host_new(err, sizeof(err));
+  host = lua_host_new(&cfg, err, sizeof(err));
   if (host == NULL) {
     log_runtime("%s", err);
     runtime_api_free(api);

@@ -135,7 +135,7 @@ static struct lua_host *rebuild (struct lua_host *old,
   char err[256];
   log_runtime("the Lua heap ran out of memory: starting a fresh state");
   lua_host_free(old);
-  fresh = lua_host_new(err, sizeof(err));
+  fresh = lua_host_new(cfg, err, sizeof(err));
   if (fresh == NULL) {
     log_runtime("%s; exiting", err);
     return NULL;

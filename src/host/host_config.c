@@ -1,0 +1,67 @@
+#include "host_config.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "json.h"
+
+/* A set, non-empty variable, or NULL. */
+static const char *env (const char *name) {
+  const char *v = getenv(name);
+  return (v != NULL && v[0] != '\0') ? v : NULL;
+}
+
+/* A whole number from lo to hi, else the fallback: the one way numbers
+   are read from the environment. */
+static long env_long (const char *name, long lo, long hi, long fallback) {
+  const char *v = env(name);
+  char *end;
+  long n;
+  if (v == NULL)
+    return fallback;
+  n = strtol(v, &end, 10);
+  return (*end == '\0' && n >= lo && n <= hi) ? n : fallback;
+}
+
+void host_config_from_env (struct host_config *cfg) {
+  const char *format = env("AWS_LAMBDA_LOG_FORMAT");
+  memset(cfg, 0, sizeof(*cfg));
+  cfg->handler = env("_HANDLER");
+  cfg->task_root = env("LAMBDA_TASK_ROOT");
+  if (cfg->task_root == NULL)
+    cfg->task_root = ".";
+  cfg->layer_root = "/opt";
+  cfg->function.function_name = env("AWS_LAMBDA_FUNCTION_NAME");
+  cfg->function.function_version = env("AWS_LAMBDA_FUNCTION_VERSION");
+  cfg->function.log_group_name = env("AWS_LAMBDA_LOG_GROUP_NAME");
+  cfg->function.log_stream_name = env("AWS_LAMBDA_LOG_STREAM_NAME");
+  cfg->timeout_margin_ms = env_long("LUA_LAMBDA_TIMEOUT_MARGIN_MS", 0,
+                                    900000, 100);
+  cfg->heap_headroom_mb = env_long("LUA_LAMBDA_MEMORY_HEADROOM_MB", 0,
+                                   10240, 16);
+  cfg->heap_limit_mb = env_long("LUA_LAMBDA_MEMORY_LIMIT_MB", 0, 10240, -1);
+  cfg->json_max_depth = (int)env_long("LUA_LAMBDA_JSON_MAX_DEPTH", 1, 10000,
+                                      JSON_DEFAULT_MAX_DEPTH);
+  cfg->log_json = format != NULL && strcasecmp(format, "JSON") == 0;
+  /* Lambda's default application level is INFO in JSON mode; Text mode
+     has no level unless one is set. */
+  cfg->log_level = cfg->log_json ? LOG_INFO : LOG_TRACE;
+  log_level_parse(env("AWS_LAMBDA_LOG_LEVEL"), &cfg->log_level);
+  host_config_set_memory(cfg, env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE"));
+}
+
+void host_config_set_memory (struct host_config *cfg, const char *mb) {
+  long memory = 0, limit = cfg->heap_limit_mb;
+  if (mb != NULL) {
+    char *end;
+    memory = strtol(mb, &end, 10);
+    if (*end != '\0' || memory < 0)
+      memory = 0;
+  }
+  cfg->function.memory_size = mb;
+  if (limit < 0)
+    limit = memory > cfg->heap_headroom_mb ? memory - cfg->heap_headroom_mb
+                                           : 0;
+  cfg->heap_limit = (size_t)limit * 1024 * 1024;
+}
