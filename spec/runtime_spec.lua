@@ -150,6 +150,21 @@ describe("context", function()
     assert.is_true(ctx.remaining_dot > 50000 and ctx.remaining_dot <= 60000)
   end)
 
+  it("reports the time the handler has: to the deadline less the runtime's margin", function()
+    local deadline = math.floor(os.time() * 1000) + 60000
+    local run = helper.run {
+      handler = "app.context",
+      env = { LUA_LAMBDA_TIMEOUT_MARGIN_MS = "30000" },
+      invocations = { { event = "{}", deadline_ms = deadline } },
+    }
+    local ctx = helper.decode(run.posts[1].body)
+    assert.equal(deadline, ctx.deadline_ms)  -- Lambda's deadline, as sent
+    -- the handler is stopped 30 s before it: that is the time it has
+    assert.is_true(ctx.remaining_colon > 0 and ctx.remaining_colon <= 30000,
+      tostring(ctx.remaining_colon))
+    assert.is_true(ctx.remaining_dot <= 30000)
+  end)
+
   it("leaves optional fields out when Lambda sends no header", function()
     local post = helper.invoke("app.context")
     assert.is_nil(post.json.trace_id)

@@ -10,16 +10,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "json_quote.h"
 #include "request_id.h"
 
 extern char **environ;
-
-int64_t emu_now_us (void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_REALTIME, &ts);
-  return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
 
 /*
 ** A worker's stderr comes through a pipe: passed on to ours as it
@@ -92,8 +87,7 @@ static void stderr_tail (struct emu_stderr *e, char *out, size_t cap) {
   struct timespec until;
   const char *start;
   size_t n, lines = 0;
-  clock_gettime(CLOCK_REALTIME, &until);
-  until.tv_sec += 1;
+  until = clock_timespec(clock_now_ms() + 1000);
   pthread_mutex_lock(&e->lock);
   while (!e->eof &&
          pthread_cond_timedwait(&e->closed, &e->lock, &until) == 0)
@@ -129,7 +123,7 @@ int emu_init (struct emulator *emu, const struct emu_config *cfg) {
 
 void emu_destroy (struct emulator *emu) {
   struct timespec until;
-  int64_t now = emu_now_us(), phase_ms = 500;
+  int64_t now = clock_now_us(), phase_ms = 500;
   int i, w, running;
   char event[128];
   pthread_mutex_lock(&emu->lock);
@@ -148,8 +142,7 @@ void emu_destroy (struct emulator *emu) {
     ext_broadcast(emu, worker, 0, event);
     kill(worker->pid, worker->n_ext > 0 ? SIGTERM : SIGKILL);
   }
-  until.tv_sec = (time_t)((now / 1000 + phase_ms) / 1000);
-  until.tv_nsec = (long)((now / 1000 + phase_ms) % 1000) * 1000000L;
+  until = clock_timespec(now / 1000 + phase_ms);
   for (;;) {
     for (w = 0, running = 0; w < emu->cfg.concurrency; w++)
       running += emu->workers[w].pid > 0;
@@ -196,7 +189,7 @@ long emu_worker_max_rss_mb (struct emulator *emu, int w) {
 */
 static void report (struct emulator *emu, struct emu_job *job,
                     const char *status) {
-  double ms = (double)(emu_now_us() - job->started_us) / 1000.0;
+  double ms = (double)(clock_now_us() - job->started_us) / 1000.0;
   long billed = (long)ceil(ms), cap = emu->cfg.timeout_s * 1000L;
   char init[64] = "";
   struct emu_worker *worker = job->worker >= 0
@@ -347,7 +340,7 @@ static int spawn_worker (struct emulator *emu, int w) {
   worker->init_failed = 0;
   worker->retiring = 0;
   worker->init_ms = 0;
-  worker->spawned_us = emu_now_us();
+  worker->spawned_us = clock_now_us();
   return 0;
 }
 
@@ -382,7 +375,7 @@ static void start_needed_locked (struct emulator *emu) {
 ** each time (0.1 s, doubling, at most 5 s), never in a hot loop.
 */
 static int64_t backoff_left_us (struct emulator *emu) {
-  int64_t now = emu_now_us(), left = 0;
+  int64_t now = clock_now_us(), left = 0;
   int w;
   for (w = 0; w < emu->cfg.concurrency; w++) {
     const struct emu_worker *worker = &emu->workers[w];
@@ -423,7 +416,7 @@ struct emu_job *emu_submit (struct emulator *emu, const char *event,
     ts.tv_nsec = (long)(wait_us % 1000000) * 1000L;
     nanosleep(&ts, NULL);
   }
-  job->started_us = emu_now_us();
+  job->started_us = clock_now_us();
   job->deadline_ms = job->started_us / 1000 + emu->cfg.timeout_s * 1000LL;
   pthread_mutex_lock(&emu->lock);
   if (emu->init_error.len > 0) {
@@ -479,7 +472,7 @@ struct emu_job *emu_take (struct emulator *emu, int w, int generation) {
     if (!worker->init_done && extensions_ready(worker)) {
       worker->init_done = 1;
       worker->failures = 0;
-      worker->init_ms = (double)(emu_now_us() - worker->spawned_us) / 1000.0;
+      worker->init_ms = (double)(clock_now_us() - worker->spawned_us) / 1000.0;
     }
     if (worker->init_done && emu->queue_head != NULL &&
         !emu->shutting_down)
@@ -495,7 +488,7 @@ struct emu_job *emu_take (struct emulator *emu, int w, int generation) {
     job->next = NULL;
     job->state = JOB_RUNNING;
     job->worker = w;
-    job->started_us = emu_now_us();
+    job->started_us = clock_now_us();
     /* The timeout runs from here: Lambda's init has a limit of its own. */
     job->deadline_ms = job->started_us / 1000 + emu->cfg.timeout_s * 1000LL;
     worker->job = job;           /* the queue's reference moves here */
@@ -606,10 +599,9 @@ enum job_state emu_wait (struct emulator *emu, struct emu_job *job,
   while (job->state != JOB_DONE && (whole || !job->streaming) &&
          !emu->stopping) {
     /* read again each time: taking the job moves the deadline */
-    until.tv_sec = (time_t)(job->deadline_ms / 1000);
-    until.tv_nsec = (long)(job->deadline_ms % 1000) * 1000000L;
+    until = clock_timespec(job->deadline_ms);
     if (pthread_cond_timedwait(&emu->changed, &emu->lock, &until) ==
-        ETIMEDOUT && emu_now_us() / 1000 >= job->deadline_ms)
+        ETIMEDOUT && clock_now_us() / 1000 >= job->deadline_ms)
       break;
   }
   if (job->state != JOB_DONE && (whole || !job->streaming)) {
@@ -659,9 +651,8 @@ ssize_t emu_read_stream (struct emulator *emu, struct emu_job *job,
                          size_t *pos, char *out, size_t cap) {
   struct timespec until;
   ssize_t n = -1;
-  until.tv_sec = (time_t)(job->deadline_ms / 1000);
-  until.tv_nsec = (long)(job->deadline_ms % 1000) * 1000000L;
   pthread_mutex_lock(&emu->lock);
+  until = clock_timespec(job->deadline_ms);
   while (job->body.len == *pos && job->state != JOB_DONE &&
          !emu->stopping) {
     if (pthread_cond_timedwait(&emu->changed, &emu->lock, &until) ==
@@ -778,7 +769,7 @@ void emu_worker_exited (struct emulator *emu, pid_t pid, int status) {
       if (delay > 5000000)
         delay = 5000000;
       worker->failures++;
-      worker->not_before_us = emu_now_us() + delay;
+      worker->not_before_us = clock_now_us() + delay;
       pthread_mutex_unlock(&emu->lock);
       describe_exit(message, sizeof(message), NULL, status, err);
       pthread_mutex_lock(&emu->lock);
@@ -792,7 +783,7 @@ void emu_worker_exited (struct emulator *emu, pid_t pid, int status) {
     /* Work is waiting (say, queued just after a timeout): start again. */
     if (!emu->stopping && !emu->shutting_down && emu->queue_head != NULL &&
         emu->init_error.len == 0 && worker->pid == 0 &&
-        worker->not_before_us <= emu_now_us())
+        worker->not_before_us <= clock_now_us())
       start_needed_locked(emu);
     if (err != NULL) {
       pthread_mutex_unlock(&emu->lock);

@@ -171,6 +171,5 @@ void emu_restart_workers (struct emulator *emu, const char *why);
 /* Peak RSS of worker w in MB, from /proc; 0 if unknown. */
 long emu_worker_max_rss_mb (struct emulator *emu, int w);
 
-int64_t emu_now_us (void);
 
 #endif

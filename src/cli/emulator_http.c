@@ -9,6 +9,7 @@
 #include <microhttpd.h>
 
 #include "base64.h"
+#include "clock.h"
 
 #define API_PREFIX "/2018-06-01/runtime/"
 #define EXT_PREFIX "/2020-01-01/extension/"
@@ -426,7 +427,7 @@ static enum MHD_Result invoke_finish (struct emulator *emu,
   if (trace == NULL) {
     snprintf(made_trace, sizeof(made_trace),
              "Root=1-%08llx-000000000000000000000000;Sampled=0",
-             (unsigned long long)(emu_now_us() / 1000000));
+             (unsigned long long)(clock_now_us() / 1000000));
     trace = made_trace;
   }
   if (req->body.len == 0)

@@ -12,7 +12,7 @@
 #include <unistd.h>
 
 #include "cli.h"
-#include "context.h"
+#include "clock.h"
 #include "lua_host.h"
 #include "request_id.h"
 
@@ -104,7 +104,7 @@ int invoke_main (int argc, char **argv) {
     request_id_make(id);
     buffer_set(&inv.request_id, id, strlen(id));
     buffer_set(&inv.payload, event, event_len);
-    inv.deadline_ms = context_now_ms() + timeout * 1000;
+    inv.deadline_ms = clock_now_ms() + timeout * 1000;
     lua_host_invoke(host, &inv, &out);
     if (out.failed) {
       fprintf(stderr, "%.*s\n", (int)out.len, out.body);

@@ -1,32 +1,29 @@
 #include "context.h"
 
 #include <stdlib.h>
-#include <time.h>
 
 #include <lauxlib.h>
 
+#include "clock.h"
 #include "json_codec.h"
-
-int64_t context_now_ms (void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_REALTIME, &ts);
-  return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /*
 ** context:get_remaining_time_in_millis() or
 ** context.get_remaining_time_in_millis(): upvalue 1 points at the deadline
-** of the invocation under way, used when no context is passed.
+** of the invocation under way, used when no context is passed; upvalue 2
+** is the margin. The time reported is the time the handler has: it is
+** stopped when it reaches 0 (clock.h), the margin before Lambda's own
+** deadline.
 */
 static int get_remaining_time_in_millis (lua_State *L) {
   const int64_t *current = lua_touserdata(L, lua_upvalueindex(1));
-  int64_t deadline = *current, left;
+  int64_t deadline = *current;
   if (lua_type(L, 1) == LUA_TTABLE &&
       lua_getfield(L, 1, "deadline_ms") == LUA_TNUMBER &&
       lua_isinteger(L, -1))
     deadline = (int64_t)lua_tointeger(L, -1);
-  left = deadline - context_now_ms();
-  lua_pushinteger(L, left > 0 ? (lua_Integer)left : 0);
+  lua_pushinteger(L, (lua_Integer)clock_left_ms(
+    deadline, (long)lua_tointeger(L, lua_upvalueindex(2))));
   return 1;
 }
 
@@ -38,7 +35,7 @@ static void set_string (lua_State *L, const char *key, const char *value) {
 }
 
 void context_push_shared (lua_State *L, const struct function_info *info,
-                          const int64_t *current_deadline) {
+                          const int64_t *current_deadline, long margin_ms) {
   lua_createtable(L, 0, 6);
   set_string(L, "function_name", info->function_name);
   set_string(L, "function_version", info->function_version);
@@ -53,7 +50,8 @@ void context_push_shared (lua_State *L, const struct function_info *info,
     }
   }
   lua_pushlightuserdata(L, (void *)current_deadline);
-  lua_pushcclosure(L, get_remaining_time_in_millis, 1);
+  lua_pushinteger(L, margin_ms);
+  lua_pushcclosure(L, get_remaining_time_in_millis, 2);
   lua_setfield(L, -2, "get_remaining_time_in_millis");
 }
 

@@ -27,9 +27,11 @@ struct function_info {
 ** Pushes the table of fields every context shares. current_deadline is
 ** read by get_remaining_time_in_millis() when it is called without the
 ** context (context.get_remaining_time_in_millis()); it must outlive L.
+** The time it reports ends margin_ms before the deadline, when the
+** runtime stops the handler.
 */
 void context_push_shared (lua_State *L, const struct function_info *info,
-                          const int64_t *current_deadline);
+                          const int64_t *current_deadline, long margin_ms);
 
 /*
 ** Pushes the context for inv, copying the shared fields from the table
@@ -38,8 +40,5 @@ void context_push_shared (lua_State *L, const struct function_info *info,
 */
 int context_push (lua_State *L, int shared_idx,
                   const struct invocation *inv);
-
-/* Milliseconds since the epoch, from the wall clock Lambda's deadline uses. */
-int64_t context_now_ms (void);
 
 #endif

@@ -502,7 +502,7 @@ static int load_handler (lua_State *L) {
       lua_pop(L, 1);
     }
   }
-  context_push_shared(L, &cfg->function, &h->deadline_ms);
+  context_push_shared(L, &cfg->function, &h->deadline_ms, h->margin_ms);
   lua_pushcfunction(L, host_context_after_response);
   lua_setfield(L, -2, "after_response");
   lua_pushcclosure(L, h->streaming ? host_stream_start : invoke, 2);

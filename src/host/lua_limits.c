@@ -9,7 +9,7 @@
 
 #include <lauxlib.h>
 
-#include "context.h"
+#include "clock.h"
 #include "lua_host_private.h"
 
 /* Instructions between two looks at the clock. */
@@ -43,7 +43,7 @@ static void deadline_hook (lua_State *L, lua_Debug *ar) {
   struct lua_host *h = *(struct lua_host **)lua_getextraspace(L);
   (void)ar;
   if (!h->timed_out) {
-    if (context_now_ms() < h->deadline_ms - h->margin_ms)
+    if (clock_left_ms(h->deadline_ms, h->margin_ms) > 0)
       return;
     h->timed_out = 1;
     lua_sethook(L, deadline_hook, LUA_MASKCOUNT, 1);

@@ -7,7 +7,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "context.h"
+#include "clock.h"
 #include "extension_api.h"
 #include "log.h"
 #include "log_record.h"
@@ -34,18 +34,6 @@ struct watch {
 static struct watch watch;
 static atomic_int shutting_down;
 
-static struct timespec ms_from_now (long ms) {
-  struct timespec ts;
-  clock_gettime(CLOCK_REALTIME, &ts);
-  ts.tv_sec += ms / 1000;
-  ts.tv_nsec += (ms % 1000) * 1000000L;
-  if (ts.tv_nsec >= 1000000000L) {
-    ts.tv_sec++;
-    ts.tv_nsec -= 1000000000L;
-  }
-  return ts;
-}
-
 struct watchdog {
   int64_t deadline_ms;
   int status;
@@ -59,7 +47,7 @@ struct watchdog {
 static void *watchdog (void *arg) {
   const struct watchdog *w = arg;
   int64_t left;
-  while ((left = w->deadline_ms - context_now_ms()) > 0) {
+  while ((left = w->deadline_ms - clock_now_ms()) > 0) {
     struct timespec ts;
     ts.tv_sec = (time_t)(left / 1000);
     ts.tv_nsec = (long)(left % 1000) * 1000000L;
@@ -80,7 +68,7 @@ static void *watchdog (void *arg) {
 static void shut_down (const char *why, int status) {
   static struct watchdog dog;
   struct timespec until;
-  int64_t deadline = context_now_ms() + SHUTDOWN_PHASE_MS;
+  int64_t deadline = clock_now_ms() + SHUTDOWN_PHASE_MS;
   pthread_t thread;
   int rc;
   if (atomic_exchange(&shutting_down, 1)) {
@@ -93,7 +81,7 @@ static void shut_down (const char *why, int status) {
     log_runtime("cannot start the shutdown watchdog");
   else
     pthread_detach(thread);
-  until = ms_from_now(LOCK_WAIT_MS);
+  until = clock_timespec(clock_now_ms() + LOCK_WAIT_MS);
   do
     rc = pthread_mutex_timedlock(&watch.guard->lock, &until);
   while (rc == EINTR);
