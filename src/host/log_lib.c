@@ -13,6 +13,22 @@
 #include "log_lib.h"
 #include "log_record.h"
 
+/* Registry key of the host's log sink (a light userdata). */
+static const char sink_key = 's';
+
+void log_lib_open (lua_State *L, struct log_sink *sink) {
+  lua_pushlightuserdata(L, sink);
+  lua_rawsetp(L, LUA_REGISTRYINDEX, &sink_key);
+}
+
+static struct log_sink *sink_of (lua_State *L) {
+  struct log_sink *sink;
+  lua_rawgetp(L, LUA_REGISTRYINDEX, &sink_key);
+  sink = lua_touserdata(L, -1);
+  lua_pop(L, 1);
+  return sink;
+}
+
 /* Encodes the fields table at idx as JSON object members, pushed. */
 static void push_members (lua_State *L, int idx) {
   struct buffer b;
@@ -41,10 +57,11 @@ static void push_members (lua_State *L, int idx) {
 }
 
 static int log_at (lua_State *L, enum log_level level) {
+  struct log_sink *sink = sink_of(L);
   size_t len, members_len = 0;
   const char *msg, *members = NULL;
   int has_fields;
-  if (!log_record_enabled(level))
+  if (!log_sink_enabled(sink, level))
     return 0;
   has_fields = !lua_isnoneornil(L, 2);
   if (has_fields)
@@ -55,7 +72,7 @@ static int log_at (lua_State *L, enum log_level level) {
     push_members(L, 2);
     members = lua_tolstring(L, -1, &members_len);
   }
-  log_record_write(level, msg, len, members, members_len);
+  log_sink_write(sink, level, msg, len, members, members_len);
   return 0;
 }
 
@@ -67,7 +84,7 @@ static int log_lib_error (lua_State *L) { return log_at(L, LOG_ERROR); }
 static int log_lib_fatal (lua_State *L) { return log_at(L, LOG_FATAL); }
 
 static int log_lib_level (lua_State *L) {
-  lua_pushstring(L, log_level_name(log_record_min_level()));
+  lua_pushstring(L, log_level_name(sink_of(L)->min_level));
   return 1;
 }
 
@@ -75,19 +92,20 @@ static int log_lib_set_level (lua_State *L) {
   enum log_level level;
   if (log_level_parse(luaL_checkstring(L, 1), &level) != 0)
     return luaL_argerror(L, 1, "TRACE, DEBUG, INFO, WARN, ERROR or FATAL");
-  log_record_set_min_level(level);
+  sink_of(L)->min_level = level;
   return 0;
 }
 
 static int log_lib_format (lua_State *L) {
-  lua_pushstring(L, log_record_is_json() ? "JSON" : "Text");
+  lua_pushstring(L, sink_of(L)->json ? "JSON" : "Text");
   return 1;
 }
 
 int log_lib_print (lua_State *L) {
+  struct log_sink *sink = sink_of(L);
   int n = lua_gettop(L), i;
   luaL_Buffer b;
-  if (!log_record_enabled(LOG_INFO))
+  if (!log_sink_enabled(sink, LOG_INFO))
     return 0;
   luaL_buffinit(L, &b);
   for (i = 1; i <= n; i++) {
@@ -100,7 +118,7 @@ int log_lib_print (lua_State *L) {
   {
     size_t len;
     const char *msg = lua_tolstring(L, -1, &len);
-    log_record_write(LOG_INFO, msg, len, NULL, 0);
+    log_sink_write(sink, LOG_INFO, msg, len, NULL, 0);
   }
   return 0;
 }

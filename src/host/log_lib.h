@@ -4,6 +4,11 @@
 
 #include <lua.h>
 
+#include "log_record.h"
+
+/* Makes sink the one lambda.log and print write to in L. */
+void log_lib_open (lua_State *L, struct log_sink *sink);
+
 /* require "lambda.log" */
 int luaopen_lambda_log (lua_State *L);
 

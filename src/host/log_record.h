@@ -10,30 +10,43 @@
 
 #include <stddef.h>
 
+#include "buffer.h"
+
 enum log_level { LOG_TRACE, LOG_DEBUG, LOG_INFO, LOG_WARN, LOG_ERROR,
                  LOG_FATAL };
 
-/* The format and the lowest level; call before the first record. */
-void log_record_configure (int json, enum log_level min);
+/*
+** Where one Lua host's records go, and how: no process-wide state, so two
+** hosts (Managed Instances: one per worker thread) log apart.
+*/
+struct log_sink {
+  int json;                   /* JSON records, else Text */
+  enum log_level min_level;   /* records below it are dropped */
+  const char *request_id;     /* the invocation under way, or NULL */
+  const char *tenant_id;
+  struct buffer line;         /* reused: one record at a time */
+};
 
-int log_record_is_json (void);
-int log_record_enabled (enum log_level level);
-enum log_level log_record_min_level (void);
-void log_record_set_min_level (enum log_level level);
-const char *log_level_name (enum log_level level);
-/* Case-insensitive; WARNING is WARN. Returns 0, or -1 if unknown. */
-int log_level_parse (const char *name, enum log_level *out);
+void log_sink_init (struct log_sink *sink, int json, enum log_level min);
+void log_sink_free (struct log_sink *sink);
+int log_sink_enabled (const struct log_sink *sink, enum log_level level);
 
-/* The invocation under way; both may be NULL or "" (init phase). */
-void log_record_set_invocation (const char *request_id,
-                                const char *tenant_id);
+/* The invocation under way; both may be NULL or "" (init phase). They
+   must stay valid until the next call. */
+void log_sink_set_invocation (struct log_sink *sink, const char *request_id,
+                              const char *tenant_id);
 
 /*
 ** Writes one record if level is enabled. members, if not NULL, are JSON
 ** object members ("\"k\":1,\"j\":2") added to the record: in JSON mode as
 ** fields, in Text mode as an object after the message.
 */
-void log_record_write (enum log_level level, const char *message,
-                       size_t len, const char *members, size_t members_len);
+void log_sink_write (struct log_sink *sink, enum log_level level,
+                     const char *message, size_t len, const char *members,
+                     size_t members_len);
+
+const char *log_level_name (enum log_level level);
+/* Case-insensitive; WARNING is WARN. Returns 0, or -1 if unknown. */
+int log_level_parse (const char *name, enum log_level *out);
 
 #endif

@@ -73,9 +73,10 @@ static void log_failure (lua_State *L, const char *label) {
   n = snprintf(line, sizeof(line), "%s function failed", label);
   buffer_init(&doc);
   if (error_body_build(&doc, "Error", msg, strlen(msg), tb) == 0)
-    log_record_write(LOG_ERROR, line, (size_t)n, doc.data + 1, doc.len - 2);
+    log_sink_write(&host_of(L)->log, LOG_ERROR, line, (size_t)n,
+                   doc.data + 1, doc.len - 2);
   else
-    log_record_write(LOG_ERROR, line, (size_t)n, NULL, 0);
+    log_sink_write(&host_of(L)->log, LOG_ERROR, line, (size_t)n, NULL, 0);
   buffer_free(&doc);
   host_forget_traceback(L);
   lua_pop(L, 2);
@@ -97,8 +98,7 @@ static void run_list (lua_State *L, const char *key, int msgh, int clear,
   }
   for (i = 1; i <= n; i++) {
     /* Past the shutdown deadline every call would only raise again. */
-    if (key == &shutdown_key &&
-        (*(struct lua_host **)lua_getextraspace(L))->timed_out)
+    if (key == &shutdown_key && host_of(L)->timed_out)
       break;
     lua_rawgeti(L, -1, i);                           /* [..., list, fn] */
     if (lua_pcall(L, 0, 0, msgh) != LUA_OK)
@@ -136,8 +136,8 @@ static void run_outside_invoke (struct lua_host *h, const char *key,
   lua_pushstring(L, label);
   if (lua_pcall(L, 2, 0, 0) != LUA_OK) {
     const char *msg = lua_tostring(L, -1);
-    log_record_write(LOG_ERROR, msg ? msg : label, strlen(msg ? msg : label),
-                     NULL, 0);
+    log_sink_write(&h->log, LOG_ERROR, msg ? msg : label,
+                   strlen(msg ? msg : label), NULL, 0);
   }
   lua_settop(L, top);
 }

@@ -273,7 +273,8 @@ void host_begin_invocation (struct lua_host *h,
   h->inv = inv;
   h->out = out;
   h->deadline_ms = inv->deadline_ms;
-  log_record_set_invocation(inv->request_id.data, inv->tenant_id.data);
+  log_sink_set_invocation(&h->log, inv->request_id.data,
+                          inv->tenant_id.data);
   out->failed = 0;
   out->state_lost = 0;
   out->error_type = NULL;
@@ -559,7 +560,8 @@ static int open_libraries (lua_State *L) {
   const luaL_Reg *m;
   luaL_openlibs(L);
   embedded_lua_preload(L);
-  json_codec_open(L, (*(struct lua_host **)lua_getextraspace(L))->json_max_depth);
+  json_codec_open(L, host_of(L)->json_max_depth);
+  log_lib_open(L, &host_of(L)->log);
   luaL_getsubtable(L, LUA_REGISTRYINDEX, LUA_PRELOAD_TABLE);
   for (m = c_modules; m->name != NULL; m++) {
     lua_pushcfunction(L, m->func);
@@ -590,7 +592,7 @@ struct lua_host *lua_host_new (const struct host_config *cfg, char *err,
   }
   buffer_init(&h->error_body);
   buffer_init(&h->collected);
-  log_record_configure(cfg->log_json, cfg->log_level);
+  log_sink_init(&h->log, cfg->log_json, cfg->log_level);
   h->margin_ms = cfg->timeout_margin_ms;
   h->heap.limit = cfg->heap_limit;
   h->json_max_depth = cfg->json_max_depth;
@@ -622,5 +624,17 @@ void lua_host_free (struct lua_host *h) {
     lua_close(h->L);
   buffer_free(&h->error_body);
   buffer_free(&h->collected);
+  log_sink_free(&h->log);
   free(h);
+}
+
+void lua_host_log_failure (struct lua_host *h,
+                           const struct host_outcome *out) {
+  if (out->len >= 2)  /* the document's members, without its braces */
+    log_sink_write(&h->log, LOG_ERROR, "Invoke Error", 12, out->body + 1,
+                   out->len - 2);
+}
+
+void lua_host_forget_invocation (struct lua_host *h) {
+  log_sink_set_invocation(&h->log, NULL, NULL);
 }

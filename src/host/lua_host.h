@@ -50,6 +50,15 @@ int lua_host_load (struct lua_host *host, const struct host_config *cfg,
 void lua_host_invoke (struct lua_host *host, const struct invocation *inv,
                       struct host_outcome *out);
 
+/* Logs a failed invocation's error once, with its whole document, as an
+   ERROR record ("Invoke Error" in Text mode). */
+void lua_host_log_failure (struct lua_host *host,
+                           const struct host_outcome *out);
+
+/* Forgets the invocation the host last served (its request id in log
+   records), whose memory the caller is about to reuse. */
+void lua_host_forget_invocation (struct lua_host *host);
+
 /* Runs what the handler queued with context:after_response(fn). */
 void lua_host_after_response (struct lua_host *host);
 

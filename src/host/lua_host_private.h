@@ -11,6 +11,7 @@
 #include <lua.h>
 
 #include "buffer.h"
+#include "log_record.h"
 #include "lua_host.h"
 
 /* Once loaded, slot 1 of the host's stack holds the invoke closure. */
@@ -27,6 +28,7 @@ struct lua_host {
   struct host_heap heap;
   long margin_ms;                   /* stop this long before the deadline */
   int json_max_depth;               /* of events and results */
+  struct log_sink log;              /* lambda.log, print, hook failures */
   int timed_out;                    /* the deadline hook fired */
   int64_t deadline_ms;              /* of the invocation under way */
   const struct host_config *cfg;    /* during lua_host_load */
@@ -42,6 +44,11 @@ struct lua_host {
   char content_type[128];
   struct buffer collected;          /* a stream gathered whole (invoke) */
 };
+
+/* The host a state belongs to (kept in its extra space, for any thread). */
+static inline struct lua_host *host_of (lua_State *L) {
+  return *(struct lua_host **)lua_getextraspace(L);
+}
 
 /* Registry key of the traceback of the last error in user code. */
 extern const char host_traceback_key;

@@ -40,7 +40,7 @@ void *host_alloc (void *ud, void *ptr, size_t osize, size_t nsize) {
 ** cannot run on.
 */
 static void deadline_hook (lua_State *L, lua_Debug *ar) {
-  struct lua_host *h = *(struct lua_host **)lua_getextraspace(L);
+  struct lua_host *h = host_of(L);
   (void)ar;
   if (!h->timed_out) {
     if (clock_left_ms(h->deadline_ms, h->margin_ms) > 0)

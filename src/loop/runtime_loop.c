@@ -7,7 +7,6 @@
 
 #include "error_body.h"
 #include "log.h"
-#include "log_record.h"
 #include "shutdown.h"
 
 /* Lambda's limit for a buffered response, in bytes. */
@@ -60,13 +59,6 @@ static enum rapi_status report_too_large (struct runtime_api *api,
   return runtime_api_fail(api, inv, type, scratch->data, scratch->len);
 }
 
-/* Logs an unhandled error once, with its whole document. */
-static void log_invoke_error (const struct host_outcome *out) {
-  if (out->len >= 2)
-    log_record_write(LOG_ERROR, "Invoke Error", 12, out->body + 1,
-                     out->len - 2);
-}
-
 /* The body of a streamed response, pulled from the handler as sent. */
 struct stream_source {
   struct lua_host *host;
@@ -100,7 +92,7 @@ static enum rapi_status stream_invocation (struct runtime_api *api,
   enum rapi_status st;
   const char *content_type;
   if (lua_host_stream_begin(host, inv, out, &content_type) != 0) {
-    log_invoke_error(out);
+    lua_host_log_failure(host, out);
     return runtime_api_fail(api, inv, out->error_type, out->body, out->len);
   }
   src.host = host;
@@ -112,7 +104,7 @@ static enum rapi_status stream_invocation (struct runtime_api *api,
   stream.ud = &src;
   st = runtime_api_stream(api, inv, &stream);
   if (out->failed)
-    log_invoke_error(out);
+    lua_host_log_failure(host, out);
   return st;
 }
 
@@ -171,7 +163,7 @@ static int serve (struct runtime_api *api, struct lua_host *host,
     } else {
       lua_host_invoke(host, &inv, &out);
       if (out.failed) {
-        log_invoke_error(&out);
+        lua_host_log_failure(host, &out);
         st = runtime_api_fail(api, &inv, out.error_type, out.body, out.len);
       } else {
         st = runtime_api_respond(api, &inv, out.body, out.len);

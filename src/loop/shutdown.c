@@ -10,7 +10,6 @@
 #include "clock.h"
 #include "extension_api.h"
 #include "log.h"
-#include "log_record.h"
 
 #define EXTENSION_NAME "lua-lambda-shutdown"
 
@@ -90,11 +89,12 @@ static void shut_down (const char *why, int status) {
                 "functions skipped", why);
     _exit(status);
   }
-  /* The loop may refill the last invocation while it waits on /next. */
-  log_record_set_invocation(NULL, NULL);
   log_runtime("%s: running on_shutdown functions", why);
-  if (watch.guard->host != NULL)
+  if (watch.guard->host != NULL) {
+    /* The loop may refill the last invocation while it waits on /next. */
+    lua_host_forget_invocation(watch.guard->host);
     lua_host_shutdown(watch.guard->host, deadline);
+  }
   _exit(status);
 }
 
