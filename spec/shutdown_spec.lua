@@ -11,6 +11,7 @@ local function shutdown_run(mode, extra)
     env = { SHUTDOWN_FILE = file, SHUTDOWN_MODE = mode } }
   for k, v in pairs(extra or {}) do opts[k] = v end
   local run = helper.run(opts)
+  assert.is_nil(run.stderr:find("ThreadSanitizer", 1, true), run.stderr)
   local f = io.open(file, "rb")
   run.notes = f and f:read("a") or ""
   if f then f:close() end
@@ -76,6 +77,15 @@ describe("lambda.on_shutdown", function()
     local run = shutdown_run("stuck")
     assert.equal(0, run.exit_code)  -- nil: still there after kill's 5 s wait
     assert.truthy(run.stderr:find("the shutdown phase is over; exiting", 1, true))
+  end)
+
+  it("exits on SIGTERM during an invocation without touching its Lua state", function()
+    local run = shutdown_run("ok", { handler = "shutdown.term_self" })
+    assert.equal("exited", run.why)  -- by itself, within the shutdown phase
+    assert.equal(0, run.exit_code)
+    assert.equal(0, #run.posts)      -- the invocation was cut off, not answered
+    assert.equal("", run.notes)      -- the functions were skipped: state in use
+    assert.truthy(run.stderr:find("an invocation is still running", 1, true))
   end)
 
   it("does not register when there is no on_shutdown function", function()

@@ -20,7 +20,7 @@ end
 
 -- Variables a test run passes on to the child as they are.
 local PASS_THROUGH = {
-  "PATH", "HOME", "ASAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTIONS",
+  "PATH", "HOME", "ASAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTIONS", "TSAN_OPTIONS",
   "LD_LIBRARY_PATH", "LD_PRELOAD",
 }
 
