@@ -28,6 +28,8 @@ struct host_outcome {
 
 struct lua_host;
 
+/* --- lua_host.c: the state --------------------------------------------- */
+
 /*
 ** A Lua state with the limits, codec depth and log settings of cfg
 ** (which need not outlive the call). Returns NULL with a message in err
@@ -36,6 +38,17 @@ struct lua_host;
 struct lua_host *lua_host_new (const struct host_config *cfg, char *err,
                                size_t errlen);
 void lua_host_free (struct lua_host *host);
+
+/* Logs a failed invocation's error once, with its whole document, as an
+   ERROR record ("Invoke Error" in Text mode). */
+void lua_host_log_failure (struct lua_host *host,
+                           const struct host_outcome *out);
+
+/* Forgets the invocation the host last served (its request id in log
+   records), whose memory the caller is about to reuse. */
+void lua_host_forget_invocation (struct lua_host *host);
+
+/* --- host_load.c: the function, at init -------------------------------- */
 
 /*
 ** Resolves cfg->handler: sets the module paths, runs the module's
@@ -46,18 +59,13 @@ void lua_host_free (struct lua_host *host);
 int lua_host_load (struct lua_host *host, const struct host_config *cfg,
                    struct host_outcome *out);
 
+/* --- host_invoke.c: an invocation ------------------------------------- */
+
 /* Calls the handler with the decoded event and a context for inv. */
 void lua_host_invoke (struct lua_host *host, const struct invocation *inv,
                       struct host_outcome *out);
 
-/* Logs a failed invocation's error once, with its whole document, as an
-   ERROR record ("Invoke Error" in Text mode). */
-void lua_host_log_failure (struct lua_host *host,
-                           const struct host_outcome *out);
-
-/* Forgets the invocation the host last served (its request id in log
-   records), whose memory the caller is about to reuse. */
-void lua_host_forget_invocation (struct lua_host *host);
+/* --- host_hooks.c: functions run later --------------------------------- */
 
 /* Runs what the handler queued with context:after_response(fn). */
 void lua_host_after_response (struct lua_host *host);
@@ -71,6 +79,8 @@ int lua_host_has_shutdown_hooks (struct lua_host *host);
 ** one is stopped the rest are skipped.
 */
 void lua_host_shutdown (struct lua_host *host, int64_t deadline_ms);
+
+/* --- host_stream.c: streamed responses -------------------------------- */
 
 /*
 ** Streaming handlers (lambda.streaming): lua_host_is_streaming says

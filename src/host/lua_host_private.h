@@ -1,7 +1,7 @@
 /*
-** What lua_host.c shares with the files that extend it (lua_hooks.c,
-** lua_stream.c): the host's state and its error reporting. Not for the
-** rest of the runtime, which sees lua_host.h only.
+** What the host's files share: the host's state, and each file's
+** functions for the others, under its name. Not for the rest of the
+** runtime, which sees lua_host.h only.
 */
 #ifndef LUA_LAMBDA_LUA_HOST_PRIVATE_H
 #define LUA_LAMBDA_LUA_HOST_PRIVATE_H
@@ -17,7 +17,7 @@
 /* Once loaded, slot 1 of the host's stack holds the invoke closure. */
 #define INVOKE_SLOT 1
 
-/* The Lua heap's size and cap (lua_limits.c). */
+/* The Lua heap's size and cap (host_limits.c). */
 struct host_heap {
   size_t used;
   size_t limit;                     /* 0: no cap */
@@ -37,7 +37,7 @@ struct lua_host {
   struct buffer error_body;
   char error_type[128];
   int streaming;                    /* the handler is lambda.streaming's */
-  /* A streamed response under way (lua_stream.c). */
+  /* A streamed response under way (host_stream.c). */
   const char *chunk;                /* the chunk being sent */
   size_t chunk_len, chunk_pos;
   int stream_ended;                 /* the handler returned or raised */
@@ -49,6 +49,8 @@ struct lua_host {
 static inline struct lua_host *host_of (lua_State *L) {
   return *(struct lua_host **)lua_getextraspace(L);
 }
+
+/* --- host_errors.c --- */
 
 /* Registry key of the traceback of the last error in user code. */
 extern const char host_traceback_key;
@@ -68,6 +70,25 @@ void host_report_error (struct lua_host *h, int status,
 void host_runtime_failure (struct lua_host *h, const char *type,
                            const char *fmt);
 
+/*
+** Records a failure as the outcome: header_type goes in
+** Lambda-Runtime-Function-Error-Type, body_type in the document's
+** errorType; extra (JSON members) is added to the document.
+*/
+void host_set_failure (struct lua_host *h, const char *header_type,
+                       const char *body_type, const char *message,
+                       size_t len, const char *traceback);
+void host_set_failure_extra (struct lua_host *h, const char *header_type,
+                             const char *body_type, const char *message,
+                             size_t len, const char *traceback,
+                             const char *extra, size_t extra_len);
+
+/* --- host_invoke.c --- */
+
+/* The invoke closure kept in INVOKE_SLOT (upvalues: the handler and the
+   shared context fields; argument: the host). */
+int host_invoke (lua_State *L);
+
 /* Starts an invocation: the stack cleared, the outcome reset, the log
    records carrying its request id. */
 void host_begin_invocation (struct lua_host *h,
@@ -81,15 +102,20 @@ void host_begin_invocation (struct lua_host *h,
 */
 int host_push_call (lua_State *L, struct lua_host *h);
 
-/* --- lua_stream.c --- */
+/* --- host_stream.c --- */
 
 /* The field lambda.streaming sets on the table it returns. */
 #define STREAMING_MARK "__lambda_streaming"
 
-/* The closure that starts a streaming handler (see lua_stream.c). */
+/* The closure that starts a streaming handler (host_stream.c). */
 int host_stream_start (lua_State *L);
 
-/* --- lua_limits.c --- */
+/* A streaming handler run to its end, its body gathered whole in out
+   (for lua-lambda invoke and lambda.testing). */
+void host_stream_collect (struct lua_host *h, const struct invocation *inv,
+                          struct host_outcome *out);
+
+/* --- host_limits.c --- */
 
 /* The allocator of the host's state (ud: the host's heap). */
 void *host_alloc (void *ud, void *ptr, size_t osize, size_t nsize);
@@ -98,7 +124,7 @@ void *host_alloc (void *ud, void *ptr, size_t osize, size_t nsize);
 void host_deadline_arm (struct lua_host *h, lua_State *co);
 void host_deadline_disarm (lua_State *co);
 
-/* --- lua_hooks.c --- */
+/* --- host_hooks.c --- */
 
 /* Creates the hook lists in the registry. */
 void host_hooks_open (lua_State *L);

@@ -187,3 +187,24 @@ long lua_host_stream_pull (struct lua_host *h, char *buf, size_t cap) {
   h->chunk_pos += n;
   return (long)n;
 }
+
+/* A streaming handler called to completion: its body gathered whole. */
+void host_stream_collect (struct lua_host *h, const struct invocation *inv,
+                          struct host_outcome *out) {
+  const char *content_type;
+  char piece[16384];
+  long n;
+  if (lua_host_stream_begin(h, inv, out, &content_type) != 0)
+    return;
+  buffer_clear(&h->collected);
+  while ((n = lua_host_stream_pull(h, piece, sizeof(piece))) > 0) {
+    if (buffer_append(&h->collected, piece, (size_t)n) != 0) {
+      host_report_error(h, LUA_ERRMEM, NULL, NULL);
+      return;
+    }
+  }
+  if (n < 0)
+    return;  /* the failure is in out */
+  out->body = h->collected.data != NULL ? h->collected.data : "";
+  out->len = h->collected.len;
+}

@@ -1,0 +1,100 @@
+/*
+** Calling the handler: the event decoded, the context built, the result
+** encoded; after_invoke functions run whatever happened.
+*/
+#include "lua_host.h"
+#include "lua_host_private.h"
+
+#include <string.h>
+
+#include <lauxlib.h>
+
+#include "context.h"
+#include "json_codec.h"
+
+/*
+** The invoke closure: upvalue 1 is the handler, upvalue 2 the shared
+** context fields; argument 1 is the host. Records the JSON text of the
+** result (kept in the codec's buffer) or the failure in the outcome.
+*/
+int host_push_call (lua_State *L, struct lua_host *h) {
+  const struct invocation *inv = h->inv;
+  lua_settop(L, 0);
+  lua_pushcfunction(L, host_msghandler);             /* [msgh] */
+  lua_pushvalue(L, lua_upvalueindex(1));             /* [msgh, handler] */
+  if (json_codec_decode(L, inv->payload.data, inv->payload.len) != LUA_OK) {
+    host_runtime_failure(h, "Runtime.UnmarshalError",
+                         "could not decode the event as JSON: %s");
+    return -1;
+  }                                           /* [msgh, handler, event] */
+  if (context_push(L, lua_upvalueindex(2), inv) != LUA_OK) {
+    host_runtime_failure(h, "Runtime.UnmarshalError", "%s");
+    return -1;
+  }                                      /* [msgh, handler, event, ctx] */
+  return 0;
+}
+
+int host_invoke (lua_State *L) {
+  struct lua_host *h = lua_touserdata(L, 1);
+  int status;
+  if (host_push_call(L, h) != 0)
+    return 0;
+  host_deadline_arm(h, L);
+  status = lua_pcall(L, 2, 1, 1);               /* [msgh, result | err] */
+  host_deadline_disarm(L);
+  host_run_after_invoke(L, 1);
+  if (status != LUA_OK) {
+    host_report_error(h, status, h->timed_out ? "Runtime.Timeout" : NULL,
+                      NULL);
+    return 0;
+  }
+  if (json_codec_encode(L, -1, &h->out->body, &h->out->len) != LUA_OK) {
+    host_runtime_failure(h, "Runtime.MarshalError",
+                    "could not encode the handler's result as JSON: %s");
+    return 0;
+  }
+  h->out->failed = 0;
+  h->out->error_type = NULL;
+  return 0;
+}
+
+void host_begin_invocation (struct lua_host *h,
+                            const struct invocation *inv,
+                            struct host_outcome *out) {
+  lua_settop(h->L, INVOKE_SLOT);  /* drops what the last one left */
+  h->inv = inv;
+  h->out = out;
+  h->deadline_ms = inv->deadline_ms;
+  log_sink_set_invocation(&h->log, inv->request_id.data,
+                          inv->tenant_id.data);
+  out->failed = 0;
+  out->state_lost = 0;
+  out->error_type = NULL;
+  out->body = NULL;
+  out->len = 0;
+}
+
+void lua_host_invoke (struct lua_host *h, const struct invocation *inv,
+                      struct host_outcome *out) {
+  lua_State *L = h->L;
+  int status;
+  if (h->streaming) {
+    host_stream_collect(h, inv, out);
+    return;
+  }
+  host_begin_invocation(h, inv, out);
+  lua_pushvalue(L, INVOKE_SLOT);
+  lua_pushlightuserdata(L, h);
+  status = lua_pcall(L, 1, 1, 0);
+  if (status == LUA_ERRMEM) {
+    lua_settop(L, INVOKE_SLOT);
+    host_report_error(h, status, NULL, NULL);
+  } else if (status != LUA_OK) {
+    /* A fault of the runtime's own; nothing here may raise again. */
+    const char *msg = lua_tostring(L, -1);
+    if (msg == NULL)
+      msg = "(error object is not a string)";
+    host_set_failure(h, "Runtime.Unknown", "Runtime.Unknown", msg, strlen(msg),
+                NULL);
+  }
+}
