@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "cli_files.h"
 #include "clock.h"
 #include "lua_host.h"
 #include "request_id.h"

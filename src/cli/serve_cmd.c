@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "cli_files.h"
 #include "emulator.h"
 #include "emulator_http.h"
 

@@ -9,7 +9,6 @@
 
 #include <lauxlib.h>
 
-#include "context.h"
 #include "json_codec.h"
 
 /*
@@ -17,23 +16,6 @@
 ** context fields; argument 1 is the host. Records the JSON text of the
 ** result (kept in the codec's buffer) or the failure in the outcome.
 */
-int host_push_call (lua_State *L, struct lua_host *h) {
-  const struct invocation *inv = h->inv;
-  lua_settop(L, 0);
-  lua_pushcfunction(L, host_msghandler);             /* [msgh] */
-  lua_pushvalue(L, lua_upvalueindex(1));             /* [msgh, handler] */
-  if (json_codec_decode(L, inv->payload.data, inv->payload.len) != LUA_OK) {
-    host_runtime_failure(h, "Runtime.UnmarshalError",
-                         "could not decode the event as JSON: %s");
-    return -1;
-  }                                           /* [msgh, handler, event] */
-  if (context_push(L, lua_upvalueindex(2), inv) != LUA_OK) {
-    host_runtime_failure(h, "Runtime.UnmarshalError", "%s");
-    return -1;
-  }                                      /* [msgh, handler, event, ctx] */
-  return 0;
-}
-
 int host_invoke (lua_State *L) {
   struct lua_host *h = lua_touserdata(L, 1);
   int status;
@@ -58,22 +40,6 @@ int host_invoke (lua_State *L) {
   return 0;
 }
 
-void host_begin_invocation (struct lua_host *h,
-                            const struct invocation *inv,
-                            struct host_outcome *out) {
-  lua_settop(h->L, INVOKE_SLOT);  /* drops what the last one left */
-  h->inv = inv;
-  h->out = out;
-  h->deadline_ms = inv->deadline_ms;
-  log_sink_set_invocation(&h->log, inv->request_id.data,
-                          inv->tenant_id.data);
-  out->failed = 0;
-  out->state_lost = 0;
-  out->error_type = NULL;
-  out->body = NULL;
-  out->len = 0;
-}
-
 void lua_host_invoke (struct lua_host *h, const struct invocation *inv,
                       struct host_outcome *out) {
   lua_State *L = h->L;
@@ -94,7 +60,7 @@ void lua_host_invoke (struct lua_host *h, const struct invocation *inv,
     const char *msg = lua_tostring(L, -1);
     if (msg == NULL)
       msg = "(error object is not a string)";
-    host_set_failure(h, "Runtime.Unknown", "Runtime.Unknown", msg, strlen(msg),
-                NULL);
+    host_set_failure(h, "Runtime.Unknown", "Runtime.Unknown", msg,
+                     strlen(msg), NULL);
   }
 }

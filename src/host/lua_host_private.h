@@ -89,6 +89,8 @@ void host_set_failure_extra (struct lua_host *h, const char *header_type,
    shared context fields; argument: the host). */
 int host_invoke (lua_State *L);
 
+/* --- host_call.c --- */
+
 /* Starts an invocation: the stack cleared, the outcome reset, the log
    records carrying its request id. */
 void host_begin_invocation (struct lua_host *h,

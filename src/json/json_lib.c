@@ -10,11 +10,6 @@
 
 #define MAX_DEPTH_LIMIT 10000  /* deeper would risk the C stack */
 
-/* The encode buffer, kept between calls: a userdata freed by its __gc. */
-static int buffer_gc (lua_State *L) {
-  buffer_free(lua_touserdata(L, 1));
-  return 0;
-}
 
 static int max_depth_option (lua_State *L, int arg) {
   lua_Integer depth;
@@ -96,28 +91,6 @@ static const luaL_Reg json_lib_funcs[] = {
   {"object", json_lib_object},
   {NULL, NULL}
 };
-
-void json_open_marks (lua_State *L) {
-  if (luaL_newmetatable(L, JSON_ARRAY_MT)) {
-    lua_pushliteral(L, "array");
-    lua_setfield(L, -2, "__jsontype");
-  }
-  if (luaL_newmetatable(L, JSON_OBJECT_MT)) {
-    lua_pushliteral(L, "object");
-    lua_setfield(L, -2, "__jsontype");
-  }
-  lua_pop(L, 2);
-}
-
-struct buffer *json_push_buffer (lua_State *L) {
-  struct buffer *b = lua_newuserdatauv(L, sizeof(*b), 0);
-  buffer_init(b);
-  lua_createtable(L, 0, 1);
-  lua_pushcfunction(L, buffer_gc);
-  lua_setfield(L, -2, "__gc");
-  lua_setmetatable(L, -2);
-  return b;
-}
 
 int luaopen_lambda_json (lua_State *L) {
   json_open_marks(L);
