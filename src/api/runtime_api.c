@@ -197,12 +197,12 @@ static void describe_status (struct runtime_api *api, const char *what,
            shown > 0 ? body->data : "");
 }
 
-enum rapi_status runtime_api_next (struct runtime_api *api,
+enum runtime_api_status runtime_api_next (struct runtime_api *api,
                                    struct invocation *inv) {
   long status;
   if (set_url(api, "/invocation/next", NULL, NULL) != 0) {
     snprintf(api->error, sizeof(api->error), "/next: out of memory");
-    return RAPI_FATAL;
+    return RUNTIME_API_FATAL;
   }
   curl_easy_setopt(api->curl, CURLOPT_HTTPGET, 1L);
   curl_easy_setopt(api->curl, CURLOPT_HTTPHEADER, NULL);
@@ -211,17 +211,17 @@ enum rapi_status runtime_api_next (struct runtime_api *api,
   status = perform(api, "/next");
   api->target = NULL;
   if (status == 0)
-    return RAPI_FATAL;
+    return RUNTIME_API_FATAL;
   if (status != 200) {
     describe_status(api, "/next", status, &inv->payload);
-    return RAPI_FATAL;
+    return RUNTIME_API_FATAL;
   }
   if (inv->request_id.len == 0) {
     snprintf(api->error, sizeof(api->error),
              "/next: reply has no Lambda-Runtime-Aws-Request-Id");
-    return RAPI_FATAL;
+    return RUNTIME_API_FATAL;
   }
-  return RAPI_OK;
+  return RUNTIME_API_OK;
 }
 
 static struct curl_slist *add_header (struct curl_slist *list,
@@ -243,23 +243,23 @@ static struct curl_slist *add_header (struct curl_slist *list,
 }
 
 /* What the status of a post means for the loop. */
-static enum rapi_status classify_post (struct runtime_api *api,
+static enum runtime_api_status classify_post (struct runtime_api *api,
                                        const char *what, long status) {
   if (status == 0)
-    return RAPI_FATAL;
+    return RUNTIME_API_FATAL;
   if (status >= 200 && status < 300)
-    return RAPI_OK;
+    return RUNTIME_API_OK;
   describe_status(api, what, status, &api->reply);
   if (status == 410)
-    return RAPI_GONE;
+    return RUNTIME_API_GONE;
   if (status == 413)
-    return RAPI_TOO_LARGE;
+    return RUNTIME_API_TOO_LARGE;
   if (status >= 400 && status < 500)
-    return RAPI_REJECTED;
-  return RAPI_FATAL;
+    return RUNTIME_API_REJECTED;
+  return RUNTIME_API_FATAL;
 }
 
-static enum rapi_status post (struct runtime_api *api, const char *what,
+static enum runtime_api_status post (struct runtime_api *api, const char *what,
                               const char *error_type,
                               const char *invocation_id,
                               const char *body, size_t len) {
@@ -279,7 +279,7 @@ static enum rapi_status post (struct runtime_api *api, const char *what,
     curl_slist_free_all(headers);
     snprintf(api->error, sizeof(api->error), "%s: cannot build headers",
              what);
-    return RAPI_FATAL;
+    return RUNTIME_API_FATAL;
   }
   curl_easy_setopt(api->curl, CURLOPT_HTTPHEADER, headers);
   curl_easy_setopt(api->curl, CURLOPT_POSTFIELDS, body);
@@ -292,36 +292,36 @@ static enum rapi_status post (struct runtime_api *api, const char *what,
   return classify_post(api, what, status);
 }
 
-enum rapi_status runtime_api_respond (struct runtime_api *api,
+enum runtime_api_status runtime_api_respond (struct runtime_api *api,
                                       const struct invocation *inv,
                                       const char *body, size_t len) {
   if (set_url(api, "/invocation/", inv->request_id.data, "/response") != 0)
-    return RAPI_FATAL;
+    return RUNTIME_API_FATAL;
   return post(api, "/response", NULL, inv->invocation_id.data, body, len);
 }
 
-enum rapi_status runtime_api_fail (struct runtime_api *api,
+enum runtime_api_status runtime_api_fail (struct runtime_api *api,
                                    const struct invocation *inv,
                                    const char *error_type,
                                    const char *body, size_t len) {
   if (set_url(api, "/invocation/", inv->request_id.data, "/error") != 0)
-    return RAPI_FATAL;
+    return RUNTIME_API_FATAL;
   return post(api, "/error", error_type, inv->invocation_id.data, body,
               len);
 }
 
-enum rapi_status runtime_api_init_error (struct runtime_api *api,
+enum runtime_api_status runtime_api_init_error (struct runtime_api *api,
                                          const char *error_type,
                                          const char *body, size_t len) {
   if (set_url(api, "/init/error", NULL, NULL) != 0)
-    return RAPI_FATAL;
+    return RUNTIME_API_FATAL;
   return post(api, "/init/error", error_type, NULL, body, len);
 }
 
-/* --- streamed responses ---------------------------------------------------- */
+/* --- streamed responses -------------------------------------------------- */
 
 struct stream_call {
-  const struct rapi_stream *stream;
+  const struct runtime_api_stream *stream;
   struct buffer encoded;  /* the error body in base64, for its trailer */
 };
 
@@ -363,9 +363,9 @@ static int on_trailers (struct curl_slist **list, void *ud) {
   return CURL_TRAILERFUNC_OK;
 }
 
-enum rapi_status runtime_api_stream (struct runtime_api *api,
+enum runtime_api_status runtime_api_stream (struct runtime_api *api,
                                      const struct invocation *inv,
-                                     const struct rapi_stream *stream) {
+                                     const struct runtime_api_stream *stream) {
   struct curl_slist *headers = NULL;
   struct stream_call call;
   CURL *curl;
@@ -376,7 +376,7 @@ enum rapi_status runtime_api_stream (struct runtime_api *api,
       buffer_append(&api->url, inv->request_id.data,
                     inv->request_id.len) != 0 ||
       buffer_append(&api->url, "/response", 9) != 0)
-    return RAPI_FATAL;
+    return RUNTIME_API_FATAL;
   call.stream = stream;
   buffer_init(&call.encoded);
   headers = add_header(headers, "Content-Type", stream->content_type,
@@ -395,7 +395,7 @@ enum rapi_status runtime_api_stream (struct runtime_api *api,
   if (failed) {
     curl_slist_free_all(headers);
     snprintf(api->error, sizeof(api->error), "stream: cannot build headers");
-    return RAPI_FATAL;
+    return RUNTIME_API_FATAL;
   }
   /*
   ** A handle of its own, made for this stream and dropped after it: the
@@ -407,7 +407,7 @@ enum rapi_status runtime_api_stream (struct runtime_api *api,
   if (curl == NULL) {
     curl_slist_free_all(headers);
     snprintf(api->error, sizeof(api->error), "stream: out of memory");
-    return RAPI_FATAL;
+    return RUNTIME_API_FATAL;
   }
   configure(api, curl);
   curl_easy_setopt(curl, CURLOPT_URL, api->url.data);

@@ -12,12 +12,12 @@
 
 #include "invocation.h"
 
-enum rapi_status {
-  RAPI_OK,         /* 2xx */
-  RAPI_GONE,       /* 410: the invocation already timed out; go on */
-  RAPI_TOO_LARGE,  /* 413: the response is over Lambda's limit */
-  RAPI_REJECTED,   /* any other 4xx to a post: logged, the loop goes on */
-  RAPI_FATAL       /* 5xx, a bad /next, or no connection: exit */
+enum runtime_api_status {
+  RUNTIME_API_OK,         /* 2xx */
+  RUNTIME_API_GONE,       /* 410: the invocation already timed out; go on */
+  RUNTIME_API_TOO_LARGE,  /* 413: the response is over Lambda's limit */
+  RUNTIME_API_REJECTED,   /* other 4xx to a post: logged, the loop goes on */
+  RUNTIME_API_FATAL       /* 5xx, a bad /next, or no connection: exit */
 };
 
 struct runtime_api;
@@ -31,20 +31,20 @@ struct runtime_api *runtime_api_new (const char *host_port, char *err,
 void runtime_api_free (struct runtime_api *api);
 
 /* Blocks (with no timeout) until Lambda hands out the next invocation. */
-enum rapi_status runtime_api_next (struct runtime_api *api,
+enum runtime_api_status runtime_api_next (struct runtime_api *api,
                                    struct invocation *inv);
 
-enum rapi_status runtime_api_respond (struct runtime_api *api,
+enum runtime_api_status runtime_api_respond (struct runtime_api *api,
                                       const struct invocation *inv,
                                       const char *body, size_t len);
 
 /* error_type goes in Lambda-Runtime-Function-Error-Type. */
-enum rapi_status runtime_api_fail (struct runtime_api *api,
+enum runtime_api_status runtime_api_fail (struct runtime_api *api,
                                    const struct invocation *inv,
                                    const char *error_type,
                                    const char *body, size_t len);
 
-enum rapi_status runtime_api_init_error (struct runtime_api *api,
+enum runtime_api_status runtime_api_init_error (struct runtime_api *api,
                                          const char *error_type,
                                          const char *body, size_t len);
 
@@ -54,7 +54,7 @@ enum rapi_status runtime_api_init_error (struct runtime_api *api,
 ** body short (a mid-stream error). trailers then supplies the error type
 ** and body (or NULL for a body that ended well).
 */
-struct rapi_stream {
+struct runtime_api_stream {
   const char *content_type;
   long (*pull) (void *ud, char *buf, size_t cap);
   /* After the body: the function error type and its JSON document for
@@ -70,14 +70,14 @@ struct rapi_stream {
 ** that carry a mid-stream error. Never retried: a stream cannot be
 ** replayed.
 */
-enum rapi_status runtime_api_stream (struct runtime_api *api,
+enum runtime_api_status runtime_api_stream (struct runtime_api *api,
                                      const struct invocation *inv,
-                                     const struct rapi_stream *stream);
+                                     const struct runtime_api_stream *stream);
 
 /* AWS_LAMBDA_RUNTIME_API as given: "host:port". */
 const char *runtime_api_endpoint (const struct runtime_api *api);
 
-/* What went wrong with the last request that did not return RAPI_OK. */
+/* What went wrong with the last request that did not return RUNTIME_API_OK. */
 const char *runtime_api_last_error (const struct runtime_api *api);
 
 #endif

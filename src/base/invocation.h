@@ -12,7 +12,8 @@
 
 struct invocation {
   struct buffer request_id;       /* Lambda-Runtime-Aws-Request-Id */
-  int64_t deadline_ms;            /* Lambda-Runtime-Deadline-Ms, epoch ms; 0 if absent */
+  int64_t deadline_ms;            /* Lambda-Runtime-Deadline-Ms, epoch ms;
+                                     0 if absent */
   struct buffer function_arn;     /* Lambda-Runtime-Invoked-Function-Arn */
   struct buffer trace_id;         /* Lambda-Runtime-Trace-Id */
   struct buffer client_context;   /* Lambda-Runtime-Client-Context (JSON) */

@@ -812,7 +812,7 @@ static void retire_locked (struct emulator *emu, int w) {
   pthread_cond_broadcast(&emu->changed);
 }
 
-/* --- the Extensions API ------------------------------------------------------ */
+/* --- the Extensions API -------------------------------------------------- */
 
 int emu_ext_register (struct emulator *emu, int w, const char *body,
                       char id[40]) {

@@ -103,7 +103,7 @@ int emu_init (struct emulator *emu, const struct emu_config *cfg);
 */
 void emu_destroy (struct emulator *emu);
 
-/* --- the Extensions API, for worker w's runtime --------------------------- */
+/* --- the Extensions API, for worker w's runtime -------------------------- */
 
 /*
 ** register: body is its JSON ({"events": [...]}). Returns 0 with the

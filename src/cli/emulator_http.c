@@ -356,7 +356,7 @@ static enum MHD_Result api_handler (void *cls, struct MHD_Connection *c,
   return api_finish(srv, c, req);
 }
 
-/* --- the invoke endpoint --------------------------------------------------- */
+/* --- the invoke endpoint ------------------------------------------------- */
 
 static ssize_t read_stream (void *cls, uint64_t pos, char *buf, size_t max) {
   struct stream_reader *s = cls;

@@ -21,21 +21,21 @@ static void set_trace_env (const struct invocation *inv) {
 }
 
 /* Says what a post's status means for the loop: 0 go on, 1 exit. */
-static int after_post (struct runtime_api *api, enum rapi_status st,
+static int after_post (struct runtime_api *api, enum runtime_api_status st,
                        const struct invocation *inv) {
   switch (st) {
-    case RAPI_OK:
+    case RUNTIME_API_OK:
       return 0;
-    case RAPI_GONE:
+    case RUNTIME_API_GONE:
       log_runtime("invocation %s had already timed out (%s); going on",
                   inv->request_id.data, runtime_api_last_error(api));
       return 0;
-    case RAPI_TOO_LARGE:
-    case RAPI_REJECTED:
+    case RUNTIME_API_TOO_LARGE:
+    case RUNTIME_API_REJECTED:
       log_runtime("invocation %s: the Runtime API refused the post (%s)",
                   inv->request_id.data, runtime_api_last_error(api));
       return 0;
-    case RAPI_FATAL:
+    case RUNTIME_API_FATAL:
       break;
   }
   log_runtime("%s; exiting", runtime_api_last_error(api));
@@ -43,7 +43,7 @@ static int after_post (struct runtime_api *api, enum rapi_status st,
 }
 
 /* 413: the result was over the limit; say so as the invocation's error. */
-static enum rapi_status report_too_large (struct runtime_api *api,
+static enum runtime_api_status report_too_large (struct runtime_api *api,
                                           const struct invocation *inv,
                                           size_t len,
                                           struct buffer *scratch) {
@@ -54,7 +54,7 @@ static enum rapi_status report_too_large (struct runtime_api *api,
                    "allowed payload size (%d bytes).", len, RESPONSE_LIMIT);
   if (error_body_build(scratch, type, msg, (size_t)n, NULL) != 0) {
     log_runtime("out of memory reporting an oversized response");
-    return RAPI_FATAL;
+    return RUNTIME_API_FATAL;
   }
   return runtime_api_fail(api, inv, type, scratch->data, scratch->len);
 }
@@ -83,13 +83,13 @@ static const char *stream_error_body (void *ud, size_t *len) {
 
 /* One invocation of a streaming handler: the response goes out as the
    handler writes it; an error before the first byte goes to /error. */
-static enum rapi_status stream_invocation (struct runtime_api *api,
+static enum runtime_api_status stream_invocation (struct runtime_api *api,
                                            struct lua_host *host,
                                            const struct invocation *inv,
                                            struct host_outcome *out) {
   struct stream_source src;
-  struct rapi_stream stream;
-  enum rapi_status st;
+  struct runtime_api_stream stream;
+  enum runtime_api_status st;
   const char *content_type;
   if (lua_host_stream_begin(host, inv, out, &content_type) != 0) {
     lua_host_log_failure(host, out);
@@ -150,8 +150,8 @@ static int serve (struct runtime_api *api, struct lua_host *host,
   invocation_init(&inv);
   buffer_init(&scratch);
   for (;;) {
-    enum rapi_status st = runtime_api_next(api, &inv);
-    if (st != RAPI_OK) {
+    enum runtime_api_status st = runtime_api_next(api, &inv);
+    if (st != RUNTIME_API_OK) {
       log_runtime("%s; exiting", runtime_api_last_error(api));
       status = 1;
       break;
@@ -167,7 +167,7 @@ static int serve (struct runtime_api *api, struct lua_host *host,
         st = runtime_api_fail(api, &inv, out.error_type, out.body, out.len);
       } else {
         st = runtime_api_respond(api, &inv, out.body, out.len);
-        if (st == RAPI_TOO_LARGE)
+        if (st == RUNTIME_API_TOO_LARGE)
           st = report_too_large(api, &inv, out.len, &scratch);
       }
     }
@@ -203,11 +203,11 @@ int runtime_loop_run (struct runtime_api *api, struct lua_host *host,
                       const struct host_config *cfg) {
   struct host_outcome out;
   if (lua_host_load(host, cfg, &out) != 0) {
-    enum rapi_status st;
+    enum runtime_api_status st;
     log_runtime("init failed: %s: %.*s", out.error_type, (int)out.len,
                 out.body);
     st = runtime_api_init_error(api, out.error_type, out.body, out.len);
-    if (st != RAPI_OK)
+    if (st != RUNTIME_API_OK)
       log_runtime("%s", runtime_api_last_error(api));
     lua_host_free(host);
     return 1;
