@@ -233,4 +233,41 @@ function http.json(req, status, value, headers)
     headers = headers })
 end
 
+local PRELUDE_TYPE = "application/vnd.awslambda.http-integration-response"
+
+local function refuse_nul(what, value)
+  if type(value) == "string" and value:find("\0", 1, true) then
+    error("the HTTP response prelude may not hold NUL bytes (in " .. what .. ")", 3)
+  end
+end
+
+--- Starts a function URL's streamed HTTP response (in a handler made with
+--- lambda.streaming): writes the prelude
+--- (status, headers, cookies as JSON, then 8 NUL bytes) with the content
+--- type Lambda expects; write the body to stream after it.
+---@param stream table the handler's stream
+---@param response table|nil {statusCode = 200, headers = {}, cookies = {}}
+---@return table stream
+function http.stream(stream, response)
+  response = response or {}
+  local headers, cookies = {}, json.array()
+  for k, v in pairs(response.headers or {}) do
+    refuse_nul("header " .. tostring(k), k)
+    refuse_nul("header " .. tostring(k), v)
+    headers[k] = v
+  end
+  for i, c in ipairs(response.cookies or {}) do
+    refuse_nul("cookie " .. i, c)
+    cookies[i] = c
+  end
+  local prelude = json.encode({
+    statusCode = response.statusCode or 200,
+    headers = json.object(headers),
+    cookies = cookies,
+  })
+  stream:set_content_type(PRELUDE_TYPE)
+  stream:write(prelude .. string.rep("\0", 8))
+  return stream
+end
+
 return http
