@@ -1,6 +1,5 @@
 -- lambda.batch over SQS, Kinesis and DynamoDB stream events.
 local helper = require "helper"
-package.cpath = helper.build .. "/lua/?.so;" .. package.cpath
 local batch = require "lambda.batch"
 local json = require "lambda.json"
 
@@ -8,7 +7,7 @@ local function event(name)
   return assert(json.decode(helper.read(helper.events .. "/" .. name)))
 end
 
-describe("lambda.batch.process", function()
+describe("lambda.batch.process #unit", function()
   it("reports the SQS records whose handler raised", function()
     local e = event("sqs-event.json")
     local second = json.decode(json.encode(e.Records[1]))

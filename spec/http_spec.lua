@@ -1,6 +1,5 @@
 -- lambda.http against every HTTP sample event, and the responses it builds.
 local helper = require "helper"
-package.cpath = helper.build .. "/lua/?.so;" .. package.cpath
 local http = require "lambda.http"
 local json = require "lambda.json"
 local base64 = require "lambda.base64"
@@ -24,7 +23,7 @@ local HTTP_SAMPLES = {
   { "lambda-urls-request.json", "url", "POST", "/my/path" },
 }
 
-describe("lambda.http.request", function()
+describe("lambda.http.request #unit", function()
   it("normalises every HTTP sample event", function()
     for _, s in ipairs(HTTP_SAMPLES) do
       local req, err = http.request(event(s[1]))
@@ -107,7 +106,7 @@ describe("lambda.http.request", function()
   end)
 end)
 
-describe("lambda.http.response", function()
+describe("lambda.http.response #unit", function()
   it("builds HTTP API and function URL responses with cookies", function()
     for _, kind in ipairs { "http", "url" } do
       local res = http.response(kind, { status = 201, json = { ok = true },

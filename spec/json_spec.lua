@@ -1,7 +1,6 @@
 -- lambda.json, the runtime's codec, loaded into lua5.4 as a module
 -- (build/lua/lambda/json.so), next to lua-cjson.
 local helper = require "helper"
-package.cpath = helper.build .. "/lua/?.so;" .. package.cpath
 local json = require "lambda.json"
 local cjson = require "cjson"
 
@@ -43,7 +42,7 @@ local function same(a, b, path)
 end
 helper.same_json = same
 
-describe("lambda.json decode", function()
+describe("lambda.json decode #unit", function()
   it("keeps 64-bit integers exact and other numbers as floats", function()
     local v = decode_ok("[9007199254740993, -9223372036854775808, "
       .. "9223372036854775807, 9223372036854775808, 0, -0, 1.0, 1e2, 2.5, -1.5e-3]")
@@ -138,7 +137,7 @@ describe("lambda.json decode", function()
   end)
 end)
 
-describe("lambda.json encode", function()
+describe("lambda.json encode #unit", function()
   it("writes integers exactly and floats as the shortest text that reads back", function()
     assert.equal("9007199254740993", json.encode(9007199254740993))
     assert.equal("-9223372036854775808", json.encode(math.mininteger))
@@ -250,7 +249,7 @@ describe("lambda.json encode", function()
   end)
 end)
 
-describe("lambda.json on AWS's sample events", function()
+describe("lambda.json on AWS's sample events #unit", function()
   it("round-trips every valid event: decode -> encode -> decode gives an equal value", function()
     local count, malformed = 0, 0
     for _, name in ipairs(helper.event_names()) do

@@ -1,7 +1,6 @@
 -- Streamed responses and background work, read off the
 -- wire by the fake Runtime API: the raw chunked request and its trailers.
 local helper = require "helper"
-package.cpath = helper.build .. "/lua/?.so;" .. package.cpath
 local base64 = require "lambda.base64"
 
 describe("streaming", function()

@@ -1,6 +1,5 @@
 -- lambda.testing, the helpers users call from their own specs.
 local helper = require "helper"
-package.cpath = helper.build .. "/lua/?.so;" .. package.cpath
 local testing = require "lambda.testing"
 
 local opts = { task_root = helper.handlers, cli = helper.cli }

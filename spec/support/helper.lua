@@ -13,6 +13,8 @@ helper.fixtures = "spec/fixtures"
 helper.handlers = helper.fixtures .. "/handlers"
 helper.events = os.getenv("LUA_LAMBDA_EVENTS") or "spec/fixtures/events"
 helper.build = os.getenv("LUA_LAMBDA_BUILD") or "build"
+-- The build's C modules (lambda.json, lambda.base64) for every spec.
+package.cpath = helper.build .. "/lua/?.so;" .. package.cpath
 
 local absolute = Process.absolute
 
