@@ -50,7 +50,22 @@ describe("lambda.testing", function()
     assert.truthy(ctx.aws_request_id)
     local left = ctx:get_remaining_time_in_millis()
     assert.is_true(left > 0 and left <= 3000)
-    assert.equal(left, ctx.get_remaining_time_in_millis())
+    -- called without the context too; time only runs down
+    local again = ctx.get_remaining_time_in_millis()
+    assert.is_true(again > 0 and again <= left)
+  end)
+
+  it("counts a context's time in milliseconds, on the runtime's clock", function()
+    local socket = require "socket"
+    local clock = require "lambda.clock"
+    local before = math.floor(socket.gettime() * 1000)
+    local ctx = testing.context()
+    local now = clock.now_ms()
+    local after = math.floor(socket.gettime() * 1000)
+    assert.is_true(now >= before and now <= after)  -- the wall clock, in ms
+    -- 3 s from when it was made, to the millisecond (not os.time's second)
+    assert.is_true(ctx.deadline_ms - 3000 >= before and ctx.deadline_ms - 3000 <= after,
+      ("%d not in [%d, %d]"):format(ctx.deadline_ms - 3000, before, after))
   end)
 
   it("loads events from files and from LUA_LAMBDA_EVENTS", function()

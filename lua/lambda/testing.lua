@@ -28,11 +28,19 @@ local function read_file(path)
   return s
 end
 
+-- The runtime's clock in ms (lambda.clock, installed beside lambda.json),
+-- or, without it, os.time's seconds.
+local has_clock, clock = pcall(require, "lambda.clock")
+local function now_ms()
+  if has_clock then return clock.now_ms() end
+  return math.floor(os.time() * 1000)
+end
+
 --- A context like the one the runtime passes, with `overrides` applied.
 ---@param overrides table|nil
 ---@return table
 function testing.context(overrides)
-  local deadline = math.floor(os.time() * 1000) + 3000
+  local deadline = now_ms() + 3000
   local ctx = {
     aws_request_id = "00000000-0000-4000-8000-000000000000",
     invoked_function_arn = "arn:aws:lambda:us-east-1:000000000000:function:test",
@@ -46,7 +54,7 @@ function testing.context(overrides)
   for k, v in pairs(overrides or {}) do ctx[k] = v end
   function ctx.get_remaining_time_in_millis(self)
     local d = type(self) == "table" and self.deadline_ms or ctx.deadline_ms
-    local left = d - math.floor(os.time() * 1000)
+    local left = d - now_ms()
     return left > 0 and left or 0
   end
   return ctx

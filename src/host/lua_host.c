@@ -16,6 +16,7 @@
 #include <lualib.h>
 
 #include "base64_lib.h"
+#include "clock_lib.h"
 #include "buffer.h"
 #include "embedded_lua.h"
 #include "json.h"
@@ -32,6 +33,7 @@ static const luaL_Reg c_modules[] = {
   {"lambda.json",   luaopen_lambda_json},
   {"lambda.log",    luaopen_lambda_log},
   {"lambda.base64", luaopen_lambda_base64},
+  {"lambda.clock",  luaopen_lambda_clock},
   {"lambda.host",   luaopen_lambda_host},
   {"cjson",         luaopen_cjson},
   {"cjson.safe",    luaopen_cjson_safe},
