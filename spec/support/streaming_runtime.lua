@@ -2,25 +2,17 @@
 --- A scripted runtime for the emulator's streaming specs: answers every
 --- invocation with a streamed (chunked) response, "first" then, after
 --- 0.6 s, "second", the way a streaming handler would.
-local here = arg[0]:match("^(.*)/[^/]+$") or "."
-package.path = here .. "/?.lua;" .. package.path
+package.path = (arg[0]:match("^(.*)/[^/]+$") or ".") .. "/?.lua;" .. package.path
 local socket = require "socket"
 local wire = require "http_wire"
+local scripted = require "scripted_runtime"
 
-local host, port = os.getenv("AWS_LAMBDA_RUNTIME_API"):match("^(.+):(%d+)$")
 local prefix = "/2018-06-01/runtime/invocation/"
 
-local function request(conn, head)
-  assert(conn:send(head .. "\r\n"))
-  local status = assert(conn:receive("*l"))
-  local headers = wire.read_headers(conn)
-  return status, headers, (wire.read_body(conn, headers))
-end
-
-local conn = assert(socket.connect(host, tonumber(port)))
+local conn = scripted.connect()
 while true do
-  local _, headers = request(conn, "GET " .. prefix .. "next HTTP/1.1\r\n"
-    .. "Host: x\r\n")
+  local _, headers = scripted.request(conn,
+    "GET " .. prefix .. "next HTTP/1.1\r\n")
   local id = headers["lambda-runtime-aws-request-id"]
   assert(conn:send("POST " .. prefix .. id .. "/response HTTP/1.1\r\n"
     .. "Host: x\r\nLambda-Runtime-Function-Response-Mode: streaming\r\n"

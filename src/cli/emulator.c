@@ -80,18 +80,24 @@ static void *read_stderr (void *arg) {
 }
 
 /*
-** Appends the last lines the worker wrote to out, once its stderr is
-** closed (at most a second: a child of its own may hold it open).
+** Waits until all the worker wrote has been passed on: its stderr closed
+** (at most a second: a child of its own may hold it open). Called with
+** e->lock held.
 */
-static void stderr_tail (struct emu_stderr *e, char *out, size_t cap) {
-  struct timespec until;
-  const char *start;
-  size_t n, lines = 0;
-  until = clock_timespec(clock_now_ms() + 1000);
-  pthread_mutex_lock(&e->lock);
+static void stderr_wait_closed (struct emu_stderr *e) {
+  struct timespec until = clock_timespec(clock_now_ms() + 1000);
   while (!e->eof &&
          pthread_cond_timedwait(&e->closed, &e->lock, &until) == 0)
     ;
+}
+
+/* Appends the last lines the worker wrote to out, once its stderr is
+   closed. */
+static void stderr_tail (struct emu_stderr *e, char *out, size_t cap) {
+  const char *start;
+  size_t n, lines = 0;
+  pthread_mutex_lock(&e->lock);
+  stderr_wait_closed(e);
   n = e->len;
   while (n > 0 && e->tail[n - 1] == '\n')
     n--;
@@ -736,6 +742,14 @@ void emu_worker_exited (struct emulator *emu, pid_t pid, int status) {
     int i;
     if (worker->pid != pid)
       continue;
+    if (emu->shutting_down && err != NULL) {
+      /* Its last words (on_shutdown's logs) out before serve ends. */
+      pthread_mutex_unlock(&emu->lock);
+      pthread_mutex_lock(&err->lock);
+      stderr_wait_closed(err);
+      pthread_mutex_unlock(&err->lock);
+      pthread_mutex_lock(&emu->lock);
+    }
     worker->pid = 0;
     worker->generation++;  /* a /next still waiting must not take work */
     worker->err = NULL;
