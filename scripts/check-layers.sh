@@ -26,7 +26,7 @@ refuse 'curl/' base json host cli
 refuse 'lua\.h|lauxlib\.h|lualib\.h' base api
 refuse 'runtime_api\.h|extension_api\.h' base json host cli
 refuse 'runtime_loop\.h|shutdown\.h' base json api host cli
-refuse 'lua_host\.h|lua_host_private\.h|context\.h|log_record\.h' base json api
+refuse 'lua_host\.h|lua_host_private\.h|context\.h|log_stdout\.h' base json api
 refuse 'json\.h|json_codec\.h' base api
 [ "$status" -eq 0 ] && echo "check-layers: every part of $src keeps to its own"
 exit "$status"

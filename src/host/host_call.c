@@ -16,8 +16,8 @@ void host_begin_invocation (struct lua_host *h,
   h->inv = inv;
   h->out = out;
   h->deadline_ms = inv->deadline_ms;
-  log_sink_set_invocation(&h->log, inv->request_id.data,
-                          inv->tenant_id.data);
+  log_stdout_set_invocation(&h->log, inv->request_id.data,
+                            inv->tenant_id.data);
   out->failed = 0;
   out->state_lost = 0;
   out->error_type = NULL;

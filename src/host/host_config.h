@@ -9,7 +9,7 @@
 #include <stddef.h>
 
 #include "context.h"
-#include "log_record.h"
+#include "log_stdout.h"
 
 struct host_config {
   const char *handler;     /* "module.function"; modules may be nested */

@@ -12,7 +12,7 @@
 #include <lauxlib.h>
 
 #include "error_body.h"
-#include "log_record.h"
+#include "log_stdout.h"
 #include "lua_host_private.h"
 
 /* Registry keys of the three lists; the addresses are unique. */
@@ -73,10 +73,10 @@ static void log_failure (lua_State *L, const char *label) {
   n = snprintf(line, sizeof(line), "%s function failed", label);
   buffer_init(&doc);
   if (error_body_build(&doc, "Error", msg, strlen(msg), tb) == 0)
-    log_sink_write(&host_of(L)->log, LOG_ERROR, line, (size_t)n,
-                   doc.data + 1, doc.len - 2);
+    log_stdout_write(&host_of(L)->log, LOG_ERROR, line, (size_t)n,
+                     doc.data + 1, doc.len - 2);
   else
-    log_sink_write(&host_of(L)->log, LOG_ERROR, line, (size_t)n, NULL, 0);
+    log_stdout_write(&host_of(L)->log, LOG_ERROR, line, (size_t)n, NULL, 0);
   buffer_free(&doc);
   host_forget_traceback(L);
   lua_pop(L, 2);
@@ -136,8 +136,8 @@ static void run_outside_invoke (struct lua_host *h, const char *key,
   lua_pushstring(L, label);
   if (lua_pcall(L, 2, 0, 0) != LUA_OK) {
     const char *msg = lua_tostring(L, -1);
-    log_sink_write(&h->log, LOG_ERROR, msg ? msg : label,
-                   strlen(msg ? msg : label), NULL, 0);
+    log_stdout_write(&h->log, LOG_ERROR, msg ? msg : label,
+                     strlen(msg ? msg : label), NULL, 0);
   }
   lua_settop(L, top);
 }

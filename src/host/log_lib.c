@@ -11,18 +11,18 @@
 #include "json.h"
 #include "json_quote.h"
 #include "log_lib.h"
-#include "log_record.h"
+#include "log_stdout.h"
 
 /* Registry key of the host's log sink (a light userdata). */
 static const char sink_key = 's';
 
-void log_lib_open (lua_State *L, struct log_sink *sink) {
+void log_lib_open (lua_State *L, struct log_stdout *sink) {
   lua_pushlightuserdata(L, sink);
   lua_rawsetp(L, LUA_REGISTRYINDEX, &sink_key);
 }
 
-static struct log_sink *sink_of (lua_State *L) {
-  struct log_sink *sink;
+static struct log_stdout *sink_of (lua_State *L) {
+  struct log_stdout *sink;
   lua_rawgetp(L, LUA_REGISTRYINDEX, &sink_key);
   sink = lua_touserdata(L, -1);
   lua_pop(L, 1);
@@ -57,11 +57,11 @@ static void push_members (lua_State *L, int idx) {
 }
 
 static int log_at (lua_State *L, enum log_level level) {
-  struct log_sink *sink = sink_of(L);
+  struct log_stdout *sink = sink_of(L);
   size_t len, members_len = 0;
   const char *msg, *members = NULL;
   int has_fields;
-  if (!log_sink_enabled(sink, level))
+  if (!log_stdout_enabled(sink, level))
     return 0;
   has_fields = !lua_isnoneornil(L, 2);
   if (has_fields)
@@ -72,7 +72,7 @@ static int log_at (lua_State *L, enum log_level level) {
     push_members(L, 2);
     members = lua_tolstring(L, -1, &members_len);
   }
-  log_sink_write(sink, level, msg, len, members, members_len);
+  log_stdout_write(sink, level, msg, len, members, members_len);
   return 0;
 }
 
@@ -102,10 +102,10 @@ static int log_lib_format (lua_State *L) {
 }
 
 int log_lib_print (lua_State *L) {
-  struct log_sink *sink = sink_of(L);
+  struct log_stdout *sink = sink_of(L);
   int n = lua_gettop(L), i;
   luaL_Buffer b;
-  if (!log_sink_enabled(sink, LOG_INFO))
+  if (!log_stdout_enabled(sink, LOG_INFO))
     return 0;
   luaL_buffinit(L, &b);
   for (i = 1; i <= n; i++) {
@@ -118,7 +118,7 @@ int log_lib_print (lua_State *L) {
   {
     size_t len;
     const char *msg = lua_tolstring(L, -1, &len);
-    log_sink_write(sink, LOG_INFO, msg, len, NULL, 0);
+    log_stdout_write(sink, LOG_INFO, msg, len, NULL, 0);
   }
   return 0;
 }

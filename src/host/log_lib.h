@@ -1,13 +1,13 @@
-/* The Lua face of log_record.c. */
+/* The Lua face of log_stdout.c: require "lambda.log" and print. */
 #ifndef LUA_LAMBDA_LOG_LIB_H
 #define LUA_LAMBDA_LOG_LIB_H
 
 #include <lua.h>
 
-#include "log_record.h"
+#include "log_stdout.h"
 
 /* Makes sink the one lambda.log and print write to in L. */
-void log_lib_open (lua_State *L, struct log_sink *sink);
+void log_lib_open (lua_State *L, struct log_stdout *sink);
 
 /* require "lambda.log" */
 int luaopen_lambda_log (lua_State *L);

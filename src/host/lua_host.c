@@ -22,7 +22,7 @@
 #include "json.h"
 #include "json_codec.h"
 #include "log_lib.h"
-#include "log_record.h"
+#include "log_stdout.h"
 
 /* lua-cjson's entry points (its distributions differ on headers). */
 extern int luaopen_cjson (lua_State *L);
@@ -77,7 +77,7 @@ struct lua_host *lua_host_new (const struct host_config *cfg, char *err,
   }
   buffer_init(&h->error_body);
   buffer_init(&h->collected);
-  log_sink_init(&h->log, cfg->log_json, cfg->log_level);
+  log_stdout_init(&h->log, cfg->log_json, cfg->log_level);
   h->margin_ms = cfg->timeout_margin_ms;
   h->heap.limit = cfg->heap_limit;
   h->json_max_depth = cfg->json_max_depth;
@@ -109,17 +109,17 @@ void lua_host_free (struct lua_host *h) {
     lua_close(h->L);
   buffer_free(&h->error_body);
   buffer_free(&h->collected);
-  log_sink_free(&h->log);
+  log_stdout_free(&h->log);
   free(h);
 }
 
 void lua_host_log_failure (struct lua_host *h,
                            const struct host_outcome *out) {
   if (out->len >= 2)  /* the document's members, without its braces */
-    log_sink_write(&h->log, LOG_ERROR, "Invoke Error", 12, out->body + 1,
-                   out->len - 2);
+    log_stdout_write(&h->log, LOG_ERROR, "Invoke Error", 12, out->body + 1,
+                     out->len - 2);
 }
 
 void lua_host_forget_invocation (struct lua_host *h) {
-  log_sink_set_invocation(&h->log, NULL, NULL);
+  log_stdout_set_invocation(&h->log, NULL, NULL);
 }

@@ -11,7 +11,7 @@
 #include <lua.h>
 
 #include "buffer.h"
-#include "log_record.h"
+#include "log_stdout.h"
 #include "lua_host.h"
 
 /* Once loaded, slot 1 of the host's stack holds the invoke closure. */
@@ -28,7 +28,7 @@ struct lua_host {
   struct host_heap heap;
   long margin_ms;                   /* stop this long before the deadline */
   int json_max_depth;               /* of events and results */
-  struct log_sink log;              /* lambda.log, print, hook failures */
+  struct log_stdout log;              /* lambda.log, print, hook failures */
   int timed_out;                    /* the deadline hook fired */
   int64_t deadline_ms;              /* of the invocation under way */
   const struct host_config *cfg;    /* during lua_host_load */

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "log.h"
+#include "log_stderr.h"
 #include "lua_host.h"
 #include "runtime_api.h"
 #include "runtime_loop.h"
@@ -34,8 +34,8 @@ int main (int argc, char **argv) {
   }
   endpoint = getenv("AWS_LAMBDA_RUNTIME_API");
   if (endpoint == NULL || endpoint[0] == '\0') {
-    log_runtime("AWS_LAMBDA_RUNTIME_API is not set: bootstrap runs under "
-                "AWS Lambda or a local Runtime API (see README.md)");
+    log_stderr("AWS_LAMBDA_RUNTIME_API is not set: bootstrap runs under "
+               "AWS Lambda or a local Runtime API (see README.md)");
     return 1;
   }
 
@@ -47,12 +47,12 @@ int main (int argc, char **argv) {
 
   api = runtime_api_new(endpoint, err, sizeof(err));
   if (api == NULL) {
-    log_runtime("%s", err);
+    log_stderr("%s", err);
     return 1;
   }
   host = lua_host_new(&cfg, err, sizeof(err));
   if (host == NULL) {
-    log_runtime("%s", err);
+    log_stderr("%s", err);
     runtime_api_free(api);
     return 1;
   }

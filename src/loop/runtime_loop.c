@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "error_body.h"
-#include "log.h"
+#include "log_stderr.h"
 #include "shutdown.h"
 
 /* Lambda's limit for a buffered response, in bytes. */
@@ -27,18 +27,18 @@ static int after_post (struct runtime_api *api, enum runtime_api_status st,
     case RUNTIME_API_OK:
       return 0;
     case RUNTIME_API_GONE:
-      log_runtime("invocation %s had already timed out (%s); going on",
-                  inv->request_id.data, runtime_api_last_error(api));
+      log_stderr("invocation %s had already timed out (%s); going on",
+                 inv->request_id.data, runtime_api_last_error(api));
       return 0;
     case RUNTIME_API_TOO_LARGE:
     case RUNTIME_API_REJECTED:
-      log_runtime("invocation %s: the Runtime API refused the post (%s)",
-                  inv->request_id.data, runtime_api_last_error(api));
+      log_stderr("invocation %s: the Runtime API refused the post (%s)",
+                 inv->request_id.data, runtime_api_last_error(api));
       return 0;
     case RUNTIME_API_FATAL:
       break;
   }
-  log_runtime("%s; exiting", runtime_api_last_error(api));
+  log_stderr("%s; exiting", runtime_api_last_error(api));
   return 1;
 }
 
@@ -53,7 +53,7 @@ static enum runtime_api_status report_too_large (struct runtime_api *api,
                    "Response payload size (%zu bytes) exceeded maximum "
                    "allowed payload size (%d bytes).", len, RESPONSE_LIMIT);
   if (error_body_build(scratch, type, msg, (size_t)n, NULL) != 0) {
-    log_runtime("out of memory reporting an oversized response");
+    log_stderr("out of memory reporting an oversized response");
     return RUNTIME_API_FATAL;
   }
   return runtime_api_fail(api, inv, type, scratch->data, scratch->len);
@@ -125,16 +125,16 @@ static struct lua_host *rebuild (struct lua_host *old,
   struct host_outcome out;
   struct lua_host *fresh;
   char err[256];
-  log_runtime("the Lua heap ran out of memory: starting a fresh state");
+  log_stderr("the Lua heap ran out of memory: starting a fresh state");
   lua_host_free(old);
   fresh = lua_host_new(cfg, err, sizeof(err));
   if (fresh == NULL) {
-    log_runtime("%s; exiting", err);
+    log_stderr("%s; exiting", err);
     return NULL;
   }
   if (lua_host_load(fresh, cfg, &out) != 0) {
-    log_runtime("init failed again: %s: %.*s; exiting", out.error_type,
-                (int)out.len, out.body);
+    log_stderr("init failed again: %s: %.*s; exiting", out.error_type,
+               (int)out.len, out.body);
     lua_host_free(fresh);
     return NULL;
   }
@@ -152,7 +152,7 @@ static int serve (struct runtime_api *api, struct lua_host *host,
   for (;;) {
     enum runtime_api_status st = runtime_api_next(api, &inv);
     if (st != RUNTIME_API_OK) {
-      log_runtime("%s; exiting", runtime_api_last_error(api));
+      log_stderr("%s; exiting", runtime_api_last_error(api));
       status = 1;
       break;
     }
@@ -204,11 +204,11 @@ int runtime_loop_run (struct runtime_api *api, struct lua_host *host,
   struct host_outcome out;
   if (lua_host_load(host, cfg, &out) != 0) {
     enum runtime_api_status st;
-    log_runtime("init failed: %s: %.*s", out.error_type, (int)out.len,
-                out.body);
+    log_stderr("init failed: %s: %.*s", out.error_type, (int)out.len,
+               out.body);
     st = runtime_api_init_error(api, out.error_type, out.body, out.len);
     if (st != RUNTIME_API_OK)
-      log_runtime("%s", runtime_api_last_error(api));
+      log_stderr("%s", runtime_api_last_error(api));
     lua_host_free(host);
     return 1;
   }

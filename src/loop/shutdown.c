@@ -9,7 +9,7 @@
 
 #include "clock.h"
 #include "extension_api.h"
-#include "log.h"
+#include "log_stderr.h"
 
 #define EXTENSION_NAME "lua-lambda-shutdown"
 
@@ -52,7 +52,7 @@ static void *watchdog (void *arg) {
     ts.tv_nsec = (long)(left % 1000) * 1000000L;
     nanosleep(&ts, NULL);
   }
-  log_runtime("the shutdown phase is over; exiting");
+  log_stderr("the shutdown phase is over; exiting");
   _exit(w->status);
   return NULL;
 }
@@ -77,7 +77,7 @@ static void shut_down (const char *why, int status) {
   dog.deadline_ms = deadline;
   dog.status = status;
   if (pthread_create(&thread, NULL, watchdog, &dog) != 0)
-    log_runtime("cannot start the shutdown watchdog");
+    log_stderr("cannot start the shutdown watchdog");
   else
     pthread_detach(thread);
   until = clock_timespec(clock_now_ms() + LOCK_WAIT_MS);
@@ -85,11 +85,11 @@ static void shut_down (const char *why, int status) {
     rc = pthread_mutex_timedlock(&watch.guard->lock, &until);
   while (rc == EINTR);
   if (rc != 0) {
-    log_runtime("%s: an invocation is still running; on_shutdown "
-                "functions skipped", why);
+    log_stderr("%s: an invocation is still running; on_shutdown "
+               "functions skipped", why);
     _exit(status);
   }
-  log_runtime("%s: running on_shutdown functions", why);
+  log_stderr("%s: running on_shutdown functions", why);
   if (watch.guard->host != NULL) {
     /* The loop may refill the last invocation while it waits on /next. */
     lua_host_forget_invocation(watch.guard->host);
@@ -135,7 +135,7 @@ static void *poll_events (void *arg) {
   buffer_init(&event);
   for (;;) {
     if (extension_api_next(watch.ext, &event) != 0) {
-      log_runtime("%s; exiting", extension_api_last_error(watch.ext));
+      log_stderr("%s; exiting", extension_api_last_error(watch.ext));
       shut_down("the extension lost its Extensions API", 1);
     }
     if (is_shutdown_event(&event))
@@ -147,7 +147,7 @@ static void *poll_events (void *arg) {
 static int start_thread (void *(*fn) (void *), const char *what) {
   pthread_t thread;
   if (pthread_create(&thread, NULL, fn, NULL) != 0) {
-    log_runtime("cannot start the %s thread", what);
+    log_stderr("cannot start the %s thread", what);
     return -1;
   }
   pthread_detach(thread);
@@ -165,12 +165,12 @@ int shutdown_watch_start (struct lua_guard *guard, const char *host_port) {
   watch.guard = guard;
   watch.ext = extension_api_new(host_port, err, sizeof(err));
   if (watch.ext == NULL) {
-    log_runtime("%s", err);
+    log_stderr("%s", err);
     return -1;
   }
   if (extension_api_register(watch.ext, EXTENSION_NAME,
                              EXTENSION_EVENTS) != 0) {
-    log_runtime("%s; exiting", extension_api_last_error(watch.ext));
+    log_stderr("%s; exiting", extension_api_last_error(watch.ext));
     return -1;
   }
   if (start_thread(await_signal, "SIGTERM") != 0 ||

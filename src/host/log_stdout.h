@@ -5,8 +5,8 @@
 ** (one object a line); AWS_LAMBDA_LOG_LEVEL filters. Each record is one
 ** write(2) to stdout, so nothing is held back when Lambda freezes us.
 */
-#ifndef LUA_LAMBDA_LOG_RECORD_H
-#define LUA_LAMBDA_LOG_RECORD_H
+#ifndef LUA_LAMBDA_LOG_STDOUT_H
+#define LUA_LAMBDA_LOG_STDOUT_H
 
 #include <stddef.h>
 
@@ -19,7 +19,7 @@ enum log_level { LOG_TRACE, LOG_DEBUG, LOG_INFO, LOG_WARN, LOG_ERROR,
 ** Where one Lua host's records go, and how: no process-wide state, so two
 ** hosts (Managed Instances: one per worker thread) log apart.
 */
-struct log_sink {
+struct log_stdout {
   int json;                   /* JSON records, else Text */
   enum log_level min_level;   /* records below it are dropped */
   const char *request_id;     /* the invocation under way, or NULL */
@@ -27,23 +27,24 @@ struct log_sink {
   struct buffer line;         /* reused: one record at a time */
 };
 
-void log_sink_init (struct log_sink *sink, int json, enum log_level min);
-void log_sink_free (struct log_sink *sink);
-int log_sink_enabled (const struct log_sink *sink, enum log_level level);
+void log_stdout_init (struct log_stdout *sink, int json, enum log_level min);
+void log_stdout_free (struct log_stdout *sink);
+int log_stdout_enabled (const struct log_stdout *sink, enum log_level level);
 
 /* The invocation under way; both may be NULL or "" (init phase). They
    must stay valid until the next call. */
-void log_sink_set_invocation (struct log_sink *sink, const char *request_id,
-                              const char *tenant_id);
+void log_stdout_set_invocation (struct log_stdout *sink,
+                                const char *request_id,
+                                const char *tenant_id);
 
 /*
 ** Writes one record if level is enabled. members, if not NULL, are JSON
 ** object members ("\"k\":1,\"j\":2") added to the record: in JSON mode as
 ** fields, in Text mode as an object after the message.
 */
-void log_sink_write (struct log_sink *sink, enum log_level level,
-                     const char *message, size_t len, const char *members,
-                     size_t members_len);
+void log_stdout_write (struct log_stdout *sink, enum log_level level,
+                       const char *message, size_t len, const char *members,
+                       size_t members_len);
 
 const char *log_level_name (enum log_level level);
 /* Case-insensitive; WARNING is WARN. Returns 0, or -1 if unknown. */

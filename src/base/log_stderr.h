@@ -2,8 +2,8 @@
 ** The runtime's own messages, one line each on stderr (which is
 ** unbuffered, so nothing is lost when Lambda freezes or kills us).
 */
-#ifndef LUA_LAMBDA_LOG_H
-#define LUA_LAMBDA_LOG_H
+#ifndef LUA_LAMBDA_LOG_STDERR_H
+#define LUA_LAMBDA_LOG_STDERR_H
 
 #if defined(__GNUC__)
 #define LOG_PRINTF(f, a) __attribute__((format(printf, f, a)))
@@ -11,6 +11,6 @@
 #define LOG_PRINTF(f, a)
 #endif
 
-void log_runtime (const char *fmt, ...) LOG_PRINTF(1, 2);
+void log_stderr (const char *fmt, ...) LOG_PRINTF(1, 2);
 
 #endif

@@ -1,4 +1,4 @@
-#include "log_record.h"
+#include "log_stdout.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -34,7 +34,7 @@ int log_level_parse (const char *name, enum log_level *out) {
   return -1;
 }
 
-void log_sink_init (struct log_sink *sink, int json, enum log_level min) {
+void log_stdout_init (struct log_stdout *sink, int json, enum log_level min) {
   sink->json = json;
   sink->min_level = min;
   sink->request_id = NULL;
@@ -42,16 +42,16 @@ void log_sink_init (struct log_sink *sink, int json, enum log_level min) {
   buffer_init(&sink->line);
 }
 
-void log_sink_free (struct log_sink *sink) {
+void log_stdout_free (struct log_stdout *sink) {
   buffer_free(&sink->line);
 }
 
-int log_sink_enabled (const struct log_sink *sink, enum log_level level) {
+int log_stdout_enabled (const struct log_stdout *sink, enum log_level level) {
   return level >= sink->min_level;
 }
 
-void log_sink_set_invocation (struct log_sink *sink, const char *id,
-                              const char *tenant) {
+void log_stdout_set_invocation (struct log_stdout *sink, const char *id,
+                                const char *tenant) {
   sink->request_id = id;
   sink->tenant_id = tenant;
 }
@@ -73,15 +73,15 @@ static size_t timestamp (char out[32]) {
   return n;
 }
 
-static int append (struct log_sink *sink, const char *s, size_t len) {
+static int append (struct log_stdout *sink, const char *s, size_t len) {
   return buffer_append(&sink->line, s, len);
 }
 
-static int append_str (struct log_sink *sink, const char *s) {
+static int append_str (struct log_stdout *sink, const char *s) {
   return append(sink, s, strlen(s));
 }
 
-static int text_record (struct log_sink *sink, enum log_level level,
+static int text_record (struct log_stdout *sink, enum log_level level,
                         const char *msg, size_t len, const char *members,
                         size_t members_len) {
   const char *id = sink->request_id;
@@ -112,7 +112,7 @@ static int text_record (struct log_sink *sink, enum log_level level,
   return append(sink, "\n", 1);
 }
 
-static int json_record (struct log_sink *sink, enum log_level level,
+static int json_record (struct log_stdout *sink, enum log_level level,
                         const char *msg, size_t len, const char *members,
                         size_t members_len) {
   struct buffer *line = &sink->line;
@@ -142,14 +142,14 @@ static int json_record (struct log_sink *sink, enum log_level level,
   return append(sink, "}\n", 2);
 }
 
-void log_sink_write (struct log_sink *sink, enum log_level level,
-                     const char *msg, size_t len, const char *members,
-                     size_t members_len) {
+void log_stdout_write (struct log_stdout *sink, enum log_level level,
+                       const char *msg, size_t len, const char *members,
+                       size_t members_len) {
   struct buffer *line = &sink->line;
   const char *p;
   size_t left;
   int rc;
-  if (!log_sink_enabled(sink, level))
+  if (!log_stdout_enabled(sink, level))
     return;
   buffer_clear(line);
   rc = sink->json

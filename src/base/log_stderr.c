@@ -1,9 +1,9 @@
-#include "log.h"
+#include "log_stderr.h"
 
 #include <stdarg.h>
 #include <stdio.h>
 
-void log_runtime (const char *fmt, ...) {
+void log_stderr (const char *fmt, ...) {
   char line[1024];
   va_list ap;
   int n;
