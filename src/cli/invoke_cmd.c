@@ -14,6 +14,8 @@
 #include "cli.h"
 #include "cli_files.h"
 #include "clock.h"
+#include "host_invoke.h"
+#include "host_load.h"
 #include "lua_host.h"
 #include "request_id.h"
 

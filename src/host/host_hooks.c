@@ -4,9 +4,12 @@
 **                                 raised): lambda.metrics flushes so
 **   context:after_response(fn)    after this invocation's response is
 **                                 posted, before the next /next
-**   lambda.host.on_shutdown(fn)   on SIGTERM, before the process exits
+**   lambda.on_shutdown(fn)        on SIGTERM, before the process exits
 ** An error in one is logged with its traceback, never lost, never fatal.
+** lambda.host is the runtime's internal module behind them (metrics.lua
+** and lambda/init.lua use it); users call lambda.on_shutdown.
 */
+#include "host_hooks.h"
 #include <string.h>
 
 #include <lauxlib.h>

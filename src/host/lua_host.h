@@ -2,7 +2,10 @@
 ** The Lua side of the runtime: one lua_State, the user's handler module
 ** loaded once at init, and protected handler calls whose results and
 ** errors come back as JSON bodies for the Runtime API. Knows Lua; knows
-** nothing of HTTP.
+** nothing of HTTP. This header is the state (lua_host.c); each of the
+** host's other files has its own: host_load.h (the function, at init),
+** host_invoke.h, host_hooks.h (after_response, on_shutdown),
+** host_stream.h (streamed responses).
 */
 #ifndef LUA_LAMBDA_LUA_HOST_H
 #define LUA_LAMBDA_LUA_HOST_H
@@ -28,8 +31,6 @@ struct host_outcome {
 
 struct lua_host;
 
-/* --- lua_host.c: the state --------------------------------------------- */
-
 /*
 ** A Lua state with the limits, codec depth and log settings of cfg
 ** (which need not outlive the call). Returns NULL with a message in err
@@ -47,55 +48,5 @@ void lua_host_log_failure (struct lua_host *host,
 /* Forgets the invocation the host last served (its request id in log
    records), whose memory the caller is about to reuse. */
 void lua_host_forget_invocation (struct lua_host *host);
-
-/* --- host_load.c: the function, at init -------------------------------- */
-
-/*
-** Resolves cfg->handler: sets the module paths, runs the module's
-** top-level code and finds the function. Returns 0, or -1 with the
-** init error (Runtime.ImportModuleError, Runtime.UserCodeSyntaxError,
-** Runtime.HandlerNotFound, Runtime.MalformedHandlerName) in out.
-*/
-int lua_host_load (struct lua_host *host, const struct host_config *cfg,
-                   struct host_outcome *out);
-
-/* --- host_invoke.c: an invocation ------------------------------------- */
-
-/* Calls the handler with the decoded event and a context for inv. */
-void lua_host_invoke (struct lua_host *host, const struct invocation *inv,
-                      struct host_outcome *out);
-
-/* --- host_hooks.c: functions run later --------------------------------- */
-
-/* Runs what the handler queued with context:after_response(fn). */
-void lua_host_after_response (struct lua_host *host);
-
-/* Whether lambda.host.on_shutdown registered a function (at init). */
-int lua_host_has_shutdown_hooks (struct lua_host *host);
-
-/*
-** Runs the on_shutdown functions (on SIGTERM), each stopped by the
-** deadline hook at deadline_ms (epoch ms) less the timeout margin; once
-** one is stopped the rest are skipped.
-*/
-void lua_host_shutdown (struct lua_host *host, int64_t deadline_ms);
-
-/* --- host_stream.c: streamed responses -------------------------------- */
-
-/*
-** Streaming handlers (lambda.streaming): lua_host_is_streaming says
-** whether the handler is one. lua_host_stream_begin runs it until it
-** writes its first bytes, returns, or raises; it returns -1 with the
-** failure in out if it raised before any byte (report it with /error),
-** else 0 with the content type set. lua_host_stream_pull then gives the
-** body: up to cap bytes, 0 at the end, -1 when the handler raised after
-** bytes went out, with the failure in out (for the trailers).
-*/
-int lua_host_is_streaming (const struct lua_host *host);
-int lua_host_stream_begin (struct lua_host *host,
-                           const struct invocation *inv,
-                           struct host_outcome *out,
-                           const char **content_type);
-long lua_host_stream_pull (struct lua_host *host, char *buf, size_t cap);
 
 #endif

@@ -6,6 +6,10 @@
 #include <string.h>
 
 #include "error_body.h"
+#include "host_hooks.h"
+#include "host_invoke.h"
+#include "host_load.h"
+#include "host_stream.h"
 #include "log_stderr.h"
 #include "shutdown.h"
 
