@@ -4,10 +4,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <time.h>
 
 #include <curl/curl.h>
 
+#include "clock.h"
 #include "version.h"
 
 #define EXTENSION_PREFIX "/2020-01-01/extension"
@@ -127,13 +127,6 @@ const char *extension_api_last_error (const struct extension_api *ext) {
   return ext->error;
 }
 
-static void pause_ms (long ms) {
-  struct timespec ts;
-  ts.tv_sec = ms / 1000;
-  ts.tv_nsec = (ms % 1000) * 1000000L;
-  nanosleep(&ts, NULL);
-}
-
 /*
 ** Runs the prepared request; a refused or dropped connection is tried
 ** again on a new one. Returns 0 on a 2xx answer, else -1 with ext->error
@@ -147,7 +140,7 @@ static int perform (struct extension_api *ext, const char *what,
   ext->sink = body;
   for (attempt = 0; attempt <= TRANSPORT_RETRIES; attempt++) {
     if (attempt > 0)
-      pause_ms(attempt * 50L);
+      clock_sleep_ms(attempt * 50L);
     buffer_clear(body);
     rc = curl_easy_perform(ext->curl);
     if (rc == CURLE_OK || rc == CURLE_WRITE_ERROR ||

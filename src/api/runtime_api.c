@@ -3,11 +3,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include <curl/curl.h>
 
 #include "base64.h"
+#include "clock.h"
 #include "version.h"
 
 #define API_PREFIX "/2018-06-01/runtime"
@@ -137,13 +137,6 @@ static int set_url (struct runtime_api *api, const char *a, const char *b,
   return 0;
 }
 
-static void pause_ms (long ms) {
-  struct timespec ts;
-  ts.tv_sec = ms / 1000;
-  ts.tv_nsec = (ms % 1000) * 1000000L;
-  nanosleep(&ts, NULL);
-}
-
 /*
 ** Runs the prepared request, retrying when the connection is refused or
 ** dropped before a reply: the API may close an idle keep-alive connection,
@@ -164,7 +157,7 @@ static long perform_tries (struct runtime_api *api, CURL *curl,
   for (attempt = 0; attempt <= retries; attempt++) {
     long status = 0;
     if (attempt > 0)
-      pause_ms(attempt * 50L);
+      clock_sleep_ms(attempt * 50L);
     buffer_clear(api->sink);
     if (api->target != NULL)
       invocation_reset(api->target);

@@ -10,6 +10,15 @@ int64_t clock_now_ms (void) {
   return clock_now_us() / 1000;
 }
 
+void clock_sleep_ms (int64_t ms) {
+  struct timespec ts;
+  if (ms <= 0)
+    return;
+  ts.tv_sec = (time_t)(ms / 1000);
+  ts.tv_nsec = (long)(ms % 1000) * 1000000L;
+  nanosleep(&ts, NULL);
+}
+
 struct timespec clock_timespec (int64_t epoch_ms) {
   struct timespec ts;
   ts.tv_sec = (time_t)(epoch_ms / 1000);

@@ -12,6 +12,9 @@
 int64_t clock_now_ms (void);
 int64_t clock_now_us (void);
 
+/* Sleeps ms milliseconds (a signal may end it early). */
+void clock_sleep_ms (int64_t ms);
+
 /* An epoch time in ms as a timespec, for pthread's timed waits. */
 struct timespec clock_timespec (int64_t epoch_ms);
 

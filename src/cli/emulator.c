@@ -416,12 +416,7 @@ struct emu_job *emu_submit (struct emulator *emu, const char *event,
   pthread_mutex_lock(&emu->lock);
   wait_us = backoff_left_us(emu);
   pthread_mutex_unlock(&emu->lock);
-  if (wait_us > 0) {
-    struct timespec ts;
-    ts.tv_sec = (time_t)(wait_us / 1000000);
-    ts.tv_nsec = (long)(wait_us % 1000000) * 1000L;
-    nanosleep(&ts, NULL);
-  }
+  clock_sleep_ms((wait_us + 999) / 1000);
   job->started_us = clock_now_us();
   job->deadline_ms = job->started_us / 1000 + emu->cfg.timeout_s * 1000LL;
   pthread_mutex_lock(&emu->lock);

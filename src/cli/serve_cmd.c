@@ -16,11 +16,11 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "cli.h"
 #include "cli_files.h"
+#include "clock.h"
 #include "emulator.h"
 #include "emulator_http.h"
 
@@ -32,13 +32,6 @@ static void usage (void) {
           "[--] HANDLER\n");
 }
 
-static void pause_ms (long ms) {
-  struct timespec ts;
-  ts.tv_sec = ms / 1000;
-  ts.tv_nsec = (ms % 1000) * 1000000L;
-  nanosleep(&ts, NULL);
-}
-
 /* Reaps workers as they exit and tells the emulator. */
 static void *reaper (void *arg) {
   struct emulator *emu = arg;
@@ -48,7 +41,7 @@ static void *reaper (void *arg) {
     if (pid > 0)
       emu_worker_exited(emu, pid, status);
     else if (errno == ECHILD)
-      pause_ms(50);  /* no worker yet */
+      clock_sleep_ms(50);  /* no worker yet */
   }
   return NULL;
 }
@@ -90,7 +83,7 @@ static void *watcher (void *arg) {
   uint64_t last = fingerprint(emu->cfg.task_root, 0);
   for (;;) {
     uint64_t now;
-    pause_ms(250);
+    clock_sleep_ms(250);
     now = fingerprint(emu->cfg.task_root, 0);
     if (now != last) {
       last = now;

@@ -47,12 +47,8 @@ struct watchdog {
 static void *watchdog (void *arg) {
   const struct watchdog *w = arg;
   int64_t left;
-  while ((left = w->deadline_ms - clock_now_ms()) > 0) {
-    struct timespec ts;
-    ts.tv_sec = (time_t)(left / 1000);
-    ts.tv_nsec = (long)(left % 1000) * 1000000L;
-    nanosleep(&ts, NULL);
-  }
+  while ((left = w->deadline_ms - clock_now_ms()) > 0)
+    clock_sleep_ms(left);
   log_stderr("the shutdown phase is over; exiting");
   _exit(w->status);
   return NULL;
