@@ -114,6 +114,16 @@ describe("Runtime API faults", function()
     assert.equal("2", run.posts[3].body)
   end)
 
+  it("echoes an invocation id of any length (no fixed header buffer)", function()
+    local long = string.rep("i", 2000)
+    local run = helper.run { handler = "app.hello",
+      invocations = { { headers = { ["Lambda-Runtime-Invocation-Id"] = long } }, {} } }
+    assert.equal("parked", run.why)
+    assert.equal(2, #run.posts)
+    assert.equal("response", run.posts[1].kind)
+    assert.equal(long, run.posts[1].headers["lambda-runtime-invocation-id"])
+  end)
+
   it("a /next dropped twice in a row is retried twice, and then served", function()
     local run = helper.run {
       handler = "app.count",

@@ -74,6 +74,23 @@ describe("lambda.log", function()
     assert.equal('"INFO"', r.posts[1].body)
   end)
 
+  it("writes valid JSON records whatever bytes a message holds: U+FFFD for bad UTF-8", function()
+    package.cpath = helper.build .. "/lua/?.so;" .. package.cpath
+    local json = require "lambda.json"
+    local r = run("app.print_bad_utf8", { AWS_LAMBDA_LOG_FORMAT = "JSON" })
+    local out = lines(r.stdout)
+    assert.equal(2, #out)
+    for _, line in ipairs(out) do
+      assert.truthy(json.decode(line), line)  -- strict: valid UTF-8 and JSON
+    end
+    local printed = json.decode(out[1]).message
+    assert.equal("bad\u{FFFD}\u{FFFD} end\tnul\0 bell\7", printed)
+    local rec = json.decode(out[2])
+    assert.equal("fields too", rec.message)
+    -- fields that are not UTF-8 are not guessed at: the record says why
+    assert.truthy(rec.logFieldsError:find("UTF-8", 1, true), rec.logFieldsError)
+  end)
+
   it("filters by AWS_LAMBDA_LOG_LEVEL", function()
     local r = run("app.logs", { AWS_LAMBDA_LOG_FORMAT = "JSON",
       AWS_LAMBDA_LOG_LEVEL = "WARN" })

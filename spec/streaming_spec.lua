@@ -4,6 +4,14 @@ local helper = require "helper"
 local base64 = require "lambda.base64"
 
 describe("streaming", function()
+  it("refuses content types with CR, LF or NUL, or too long, with an error the handler sees", function()
+    local post = helper.invoke("app.stream_inject")
+    assert.equal("response", post.kind)
+    assert.equal("refused,refused,refused,refused", post.body)
+    assert.equal("text/plain", post.headers["content-type"])
+    assert.is_nil(post.headers["x-injected"])
+  end)
+
   it("sends chunks as a streamed, chunked /response with declared trailers", function()
     local post = helper.invoke("app.stream_hello")
     assert.equal("response", post.kind)

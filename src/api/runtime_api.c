@@ -217,19 +217,32 @@ enum runtime_api_status runtime_api_next (struct runtime_api *api,
   return RUNTIME_API_OK;
 }
 
+/*
+** Appends "name: value" to list, of any length. A value with CR, LF or
+** NUL is refused (it would end the header and start another): *failed.
+*/
 static struct curl_slist *add_header (struct curl_slist *list,
                                       const char *name, const char *value,
                                       int *failed) {
-  char line[512];
+  size_t name_len = strlen(name), value_len = strlen(value);
   struct curl_slist *next;
+  char *line;
   if (*failed)
     return list;
-  if ((size_t)snprintf(line, sizeof(line), "%s: %s", name, value) >=
-      sizeof(line)) {
+  if (strpbrk(value, "\r\n") != NULL) {
     *failed = 1;
     return list;
   }
-  next = curl_slist_append(list, line);
+  line = malloc(name_len + value_len + 3);
+  if (line == NULL) {
+    *failed = 1;
+    return list;
+  }
+  memcpy(line, name, name_len);
+  memcpy(line + name_len, ": ", 2);
+  memcpy(line + name_len + 2, value, value_len + 1);
+  next = curl_slist_append(list, line);  /* copies it */
+  free(line);
   if (next == NULL)
     *failed = 1;
   return next != NULL ? next : list;

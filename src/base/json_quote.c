@@ -2,8 +2,14 @@
 
 #include <string.h>
 
+#include "utf8.h"
+
+/* U+FFFD REPLACEMENT CHARACTER, for bytes that are not UTF-8. */
+static const char replacement[] = "\xEF\xBF\xBD";
+
 int json_quote (struct buffer *out, const char *s, size_t len) {
   static const char hex[] = "0123456789abcdef";
+  const unsigned char *u = (const unsigned char *)s;
   size_t i, start = 0;
   if (buffer_append(out, "\"", 1) != 0)
     return -1;
@@ -11,6 +17,19 @@ int json_quote (struct buffer *out, const char *s, size_t len) {
     unsigned char c = (unsigned char)s[i];
     char esc[7];
     size_t esc_len = 2;
+    if (c >= 0x80) {
+      size_t n = utf8_sequence(u + i, u + len);
+      if (n > 0) {
+        i += n - 1;  /* a whole character: kept as it is */
+        continue;
+      }
+      /* Not UTF-8: the byte becomes U+FFFD, so the text stays JSON. */
+      if (buffer_append(out, s + start, i - start) != 0 ||
+          buffer_append(out, replacement, 3) != 0)
+        return -1;
+      start = i + 1;
+      continue;
+    }
     if (c >= 0x20 && c != '"' && c != '\\')
       continue;
     if (buffer_append(out, s + start, i - start) != 0)

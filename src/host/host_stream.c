@@ -31,10 +31,23 @@ static int stream_write (lua_State *L) {
   return lua_yield(L, 1);
 }
 
-/* stream:set_content_type(type), before the first write. */
+/*
+** stream:set_content_type(type), before the first write. The type goes
+** into a header of the Runtime API request as it is: CR, LF or NUL would
+** let it add headers of its own, and a type the host cannot hold whole is
+** refused rather than cut.
+*/
 static int stream_set_content_type (lua_State *L) {
+  size_t len, i;
+  const char *type;
   luaL_checktype(L, 1, LUA_TTABLE);
-  luaL_checkstring(L, 2);
+  type = luaL_checklstring(L, 2, &len);
+  for (i = 0; i < len; i++) {
+    if (type[i] == '\r' || type[i] == '\n' || type[i] == '\0')
+      return luaL_argerror(L, 2, "a content type may not hold CR, LF or NUL");
+  }
+  if (len >= sizeof(((struct lua_host *)0)->content_type))
+    return luaL_argerror(L, 2, "content type too long (127 bytes at most)");
   if (lua_getfield(L, 1, "started") == LUA_TBOOLEAN && lua_toboolean(L, -1))
     return luaL_error(L, "set_content_type must come before the first write");
   lua_settop(L, 2);
