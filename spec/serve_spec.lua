@@ -91,6 +91,22 @@ describe("lua-lambda serve", function()
     os.remove(file)
   end)
 
+  it("answers DryRun with 204 and runs nothing", function()
+    server = helper.serve({ "--task-root", handlers, "app.hello" })
+    local r = server:invoke("{}", { ["X-Amz-Invocation-Type"] = "DryRun" })
+    assert.equal(204, r.status)
+    assert.equal("", r.body)
+    assert.is_nil(server:output():find("START", 1, true))
+  end)
+
+  it("passes on a client context that holds newlines, compacted", function()
+    server = helper.serve({ "--task-root", handlers, "app.context" })
+    local mime = require "mime"
+    local cc = '{"custom":\n  {"a": 1},\r\n "env": {}}'
+    local r = server:invoke("{}", { ["X-Amz-Client-Context"] = (mime.b64(cc)) })
+    assert.same({ custom = { a = 1 }, env = {} }, r.json.client_context)
+  end)
+
   it("bills the duration rounded up to the next ms, with the Init Duration once", function()
     server = helper.serve({ "--task-root", handlers, "app.hello" })
     for _ = 1, 3 do server:invoke("{}") end
@@ -400,6 +416,23 @@ describe("lua-lambda invoke", function()
       env = { AWS_LAMBDA_FUNCTION_MEMORY_SIZE = "64" },
       invocations = { { event = '{"mb":60}' } } }
     assert.equal("Runtime.OutOfMemory", run.posts[1].headers["lambda-runtime-function-error-type"])
+  end)
+
+  it("parses numbers strictly and says when the event cannot be read", function()
+    for _, t in ipairs { "10abc", "9223372036854775807", "0", "-5", "" } do
+      local code, out, err = invoke({ "app.hello", "--timeout", t })
+      assert.equal(2, code, t)
+      assert.equal("", out)
+      assert.truthy(err:find("--timeout", 1, true), err)
+    end
+    local code, _, err = invoke({ "app.hello", "--memory", "12x" })
+    assert.equal(2, code)
+    assert.truthy(err:find("--memory", 1, true), err)
+    -- a directory as the event: unreadable, not "bad JSON"
+    code, _, err = invoke({ "app.hello", "." })
+    assert.equal(2, code)
+    assert.truthy(err:find("cannot read", 1, true), err)
+    assert.is_nil(err:find("UnmarshalError", 1, true))
   end)
 
   it("gives the context a deadline from --timeout and a function name", function()

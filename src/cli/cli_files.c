@@ -28,6 +28,11 @@ char *cli_read_file (const char *path, size_t *len) {
     if (got == 0)
       break;
   }
+  /* A read that failed (a directory, say) is not an empty file. */
+  if (data != NULL && ferror(f)) {
+    free(data);
+    data = NULL;
+  }
   if (f != stdin)
     fclose(f);
   if (data != NULL) {

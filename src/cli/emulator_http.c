@@ -414,15 +414,30 @@ static enum MHD_Result invoke_finish (struct emulator *emu,
                                                  "X-Amz-Invocation-Type");
   struct buffer cc;
   const char *extra[5];
+  size_t i;
   struct emu_job *job;
   char made_trace[96];
   buffer_init(&cc);
+  if (type != NULL && strcmp(type, "DryRun") == 0) {
+    /* Lambda checks the call and runs nothing. */
+    buffer_free(&cc);
+    return reply(c, MHD_HTTP_NO_CONTENT, "", 0, "application/json");
+  }
   if (cc64 != NULL && base64_decode(cc64, strlen(cc64), &cc) != 0) {
     buffer_free(&cc);
     return reply_json(c, MHD_HTTP_BAD_REQUEST,
                       "{\"errorType\":\"InvalidRequestContentException\","
                       "\"errorMessage\":\"X-Amz-Client-Context must be "
                       "base64\"}");
+  }
+  /*
+  ** The context goes on in a header: a line break would end it (and MHD
+  ** refuses the value). In JSON a raw CR or LF can only be whitespace
+  ** between tokens, so a space keeps the value the same.
+  */
+  for (i = 0; i < cc.len; i++) {
+    if (cc.data[i] == '\r' || cc.data[i] == '\n')
+      cc.data[i] = ' ';
   }
   if (trace == NULL) {
     snprintf(made_trace, sizeof(made_trace),

@@ -6,6 +6,7 @@
 ** with exit status 1; the handler's own output goes to stderr, so stdout
 ** holds only the result.
 */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,6 +37,22 @@ static int write_all (int fd, const char *s, size_t len) {
   return 0;
 }
 
+/* A whole number from lo to hi, all of s; else -1 after saying so. */
+static int parse_number (const char *flag, const char *s, long lo, long hi,
+                         long *out) {
+  char *end;
+  long v;
+  errno = 0;
+  v = strtol(s, &end, 10);
+  if (end == s || *end != '\0' || errno == ERANGE || v < lo || v > hi) {
+    fprintf(stderr, "lua-lambda: %s must be a whole number from %ld to %ld,"
+            " not \"%s\"\n", flag, lo, hi, s);
+    return -1;
+  }
+  *out = v;
+  return 0;
+}
+
 int invoke_main (int argc, char **argv) {
   const char *handler = NULL, *event_path = NULL, *root = ".";
   const char *name = "function", *memory = "128";
@@ -45,17 +62,22 @@ int invoke_main (int argc, char **argv) {
   struct lua_host *host;
   char err[256], id[40], *event, *task_root;
   size_t event_len = 2;
-  long timeout = 3;
+  long timeout = 3, memory_mb;
   int i, result_fd, status;
   for (i = 1; i < argc; i++) {
-    if (strcmp(argv[i], "--timeout") == 0 && i + 1 < argc)
-      timeout = strtol(argv[++i], NULL, 10);
-    else if (strcmp(argv[i], "--task-root") == 0 && i + 1 < argc)
+    /* Lambda's ranges: a timeout of 1 to 900 s; memory up to 10240 MB
+       (Lambda's least is 128; smaller lets a spec test a tight cap). */
+    if (strcmp(argv[i], "--timeout") == 0 && i + 1 < argc) {
+      if (parse_number("--timeout", argv[++i], 1, 900, &timeout) != 0)
+        return 2;
+    } else if (strcmp(argv[i], "--memory") == 0 && i + 1 < argc) {
+      memory = argv[++i];
+      if (parse_number("--memory", memory, 1, 10240, &memory_mb) != 0)
+        return 2;
+    } else if (strcmp(argv[i], "--task-root") == 0 && i + 1 < argc)
       root = argv[++i];
     else if (strcmp(argv[i], "--function-name") == 0 && i + 1 < argc)
       name = argv[++i];
-    else if (strcmp(argv[i], "--memory") == 0 && i + 1 < argc)
-      memory = argv[++i];
     else if (argv[i][0] == '-' && argv[i][1] == '-') {
       usage();
       return 2;
@@ -68,7 +90,7 @@ int invoke_main (int argc, char **argv) {
       return 2;
     }
   }
-  if (handler == NULL || timeout <= 0) {
+  if (handler == NULL) {
     usage();
     return 2;
   }
