@@ -40,6 +40,23 @@ describe("faults", function()
     assert.equal("parked", run.why)
   end)
 
+  it("a coroutine cannot outrun the deadline: top level, wrap, or from an earlier invocation", function()
+    for _, handler in ipairs { "coroutines.top_level", "coroutines.wrapped" } do
+      local run = helper.run { handler = handler,
+        invocations = { { deadline_ms = deadline_in(1500) },
+          { deadline_ms = deadline_in(3000) } } }
+      assert.equal("Runtime.Timeout",
+        run.posts[1].headers["lambda-runtime-function-error-type"], handler)
+      assert.equal(2, #run.posts)      -- and it serves on
+      assert.equal("parked", run.why)
+    end
+    -- a coroutine made in one invocation runs in the next, no stale timeout
+    local run = helper.run { handler = "coroutines.keep",
+      invocations = { {}, {} } }
+    assert.same({ ok = true, n = 1 }, helper.decode(run.posts[1].body))
+    assert.same({ ok = true, n = 2 }, helper.decode(run.posts[2].body))
+  end)
+
   it("pcall cannot swallow the timeout", function()
     local run = helper.run { handler = "app.runaway_pcall",
       env = { LUA_LAMBDA_TIMEOUT_MARGIN_MS = "300" },

@@ -161,5 +161,5 @@ void lua_host_shutdown (struct lua_host *h, int64_t deadline_ms) {
   h->deadline_ms = deadline_ms;
   host_deadline_arm(h, h->L);
   run_outside_invoke(h, &shutdown_key, "on_shutdown");
-  host_deadline_disarm(h->L);
+  host_deadline_disarm(h, h->L);
 }

@@ -24,7 +24,7 @@ int host_invoke (lua_State *L) {
     return 0;
   host_deadline_arm(h, L);
   status = lua_pcall(L, 2, 1, 1);               /* [msgh, result | err] */
-  host_deadline_disarm(L);
+  host_deadline_disarm(h, L);
   host_run_after_invoke(L, 1);
   if (status != LUA_OK) {
     host_report_error(h, status, h->timed_out ? "Runtime.Timeout" : NULL,

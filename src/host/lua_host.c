@@ -44,6 +44,7 @@ static const luaL_Reg c_modules[] = {
 static int open_libraries (lua_State *L) {
   const luaL_Reg *m;
   luaL_openlibs(L);
+  host_limits_open(L);
   embedded_lua_preload(L);
   json_codec_open(L, host_of(L)->json_max_depth);
   log_lib_open(L, &host_of(L)->log);

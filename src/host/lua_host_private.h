@@ -30,6 +30,7 @@ struct lua_host {
   int json_max_depth;               /* of events and results */
   struct log_stdout log;              /* lambda.log, print, hook failures */
   int timed_out;                    /* the deadline hook fired */
+  int deadline_armed;               /* user code runs under a deadline */
   int64_t deadline_ms;              /* of the invocation under way */
   const struct host_config *cfg;    /* during lua_host_load */
   const struct invocation *inv;     /* during lua_host_invoke */
@@ -124,7 +125,11 @@ void *host_alloc (void *ud, void *ptr, size_t osize, size_t nsize);
 
 /* Sets and clears the deadline hook on a thread running user code. */
 void host_deadline_arm (struct lua_host *h, lua_State *co);
-void host_deadline_disarm (lua_State *co);
+void host_deadline_disarm (struct lua_host *h, lua_State *co);
+
+/* Makes coroutine.resume and coroutine.wrap put the deadline of the
+   invocation under way on every coroutine they run. */
+void host_limits_open (lua_State *L);
 
 /* --- host_hooks.c --- */
 
