@@ -57,6 +57,18 @@ describe("faults", function()
     assert.same({ ok = true, n = 2 }, helper.decode(run.posts[2].body))
   end)
 
+  it("after_invoke and after_response functions that never end are cut off and logged", function()
+    local run = helper.run { handler = "app.runaway_after",
+      invocations = { { deadline_ms = deadline_in(1500) },
+        { deadline_ms = deadline_in(3000) } } }
+    assert.equal(2, #run.posts)  -- the first answered, and the next one served
+    assert.equal('"answered"', run.posts[1].body)
+    assert.equal("parked", run.why)
+    assert.truthy(run.stdout:find("after_invoke function failed", 1, true))
+    assert.truthy(run.stdout:find("after_response function failed", 1, true))
+    assert.truthy(run.stdout:find("Task timed out", 1, true))
+  end)
+
   it("pcall cannot swallow the timeout", function()
     local run = helper.run { handler = "app.runaway_pcall",
       env = { LUA_LAMBDA_TIMEOUT_MARGIN_MS = "300" },

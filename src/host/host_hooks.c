@@ -14,6 +14,7 @@
 
 #include <lauxlib.h>
 
+#include "clock.h"
 #include "error_body.h"
 #include "log_stdout.h"
 #include "lua_host_private.h"
@@ -100,8 +101,8 @@ static void run_list (lua_State *L, const char *key, int msgh, int clear,
     lua_rawsetp(L, LUA_REGISTRYINDEX, key);
   }
   for (i = 1; i <= n; i++) {
-    /* Past the shutdown deadline every call would only raise again. */
-    if (key == &shutdown_key && host_of(L)->timed_out)
+    /* Past the deadline every call would only raise again. */
+    if (host_of(L)->timed_out)
       break;
     lua_rawgeti(L, -1, i);                           /* [..., list, fn] */
     if (lua_pcall(L, 0, 0, msgh) != LUA_OK)
@@ -110,8 +111,28 @@ static void run_list (lua_State *L, const char *key, int msgh, int clear,
   lua_pop(L, 1);
 }
 
+/* Work queued after the handler gets no less than this, past a handler
+   that used up its time, so lambda.metrics still flushes. */
+#define HOOK_LEAST_MS 50
+
+/*
+** Arms the deadline hook for queued functions: what is left of the
+** invocation (Lambda's timeout covers them too: the invocation ends at
+** the next /next), but at least HOOK_LEAST_MS. One that runs over is
+** stopped and logged like a handler; the rest of its list is skipped.
+*/
+static void arm_for_queued (struct lua_host *h) {
+  int64_t least = clock_now_ms() + h->margin_ms + HOOK_LEAST_MS;
+  if (h->deadline_ms > 0 && h->deadline_ms < least)
+    h->deadline_ms = least;
+  host_deadline_arm(h, h->L);
+}
+
 void host_run_after_invoke (lua_State *L, int msgh) {
+  struct lua_host *h = host_of(L);
+  arm_for_queued(h);
   run_list(L, &after_invoke_key, msgh, 0, "after_invoke");
+  host_deadline_disarm(h, L);
 }
 
 /* Protected: runs a list with a message handler of its own. */
@@ -146,7 +167,9 @@ static void run_outside_invoke (struct lua_host *h, const char *key,
 }
 
 void lua_host_after_response (struct lua_host *h) {
+  arm_for_queued(h);
   run_outside_invoke(h, &after_response_key, "after_response");
+  host_deadline_disarm(h, h->L);
 }
 
 int lua_host_has_shutdown_hooks (struct lua_host *h) {

@@ -19,15 +19,16 @@
 */
 int host_invoke (lua_State *L) {
   struct lua_host *h = lua_touserdata(L, 1);
-  int status;
+  int status, timed_out;
   if (host_push_call(L, h) != 0)
     return 0;
   host_deadline_arm(h, L);
   status = lua_pcall(L, 2, 1, 1);               /* [msgh, result | err] */
+  timed_out = h->timed_out;  /* the after_invoke functions re-arm */
   host_deadline_disarm(h, L);
   host_run_after_invoke(L, 1);
   if (status != LUA_OK) {
-    host_report_error(h, status, h->timed_out ? "Runtime.Timeout" : NULL,
+    host_report_error(h, status, timed_out ? "Runtime.Timeout" : NULL,
                       NULL);
     return 0;
   }
