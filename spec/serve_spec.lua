@@ -91,6 +91,60 @@ describe("lua-lambda serve", function()
     os.remove(file)
   end)
 
+  it("kills an Event invocation at its timeout though no one waits for it", function()
+    server = helper.serve({ "--task-root", handlers, "--timeout", "1", "app.sleep_c" })
+    local r = server:invoke('{"seconds":8}', { ["X-Amz-Invocation-Type"] = "Event" })
+    assert.equal(202, r.status)
+    helper.wait_for(function()
+      return server:output():find("Status: timeout", 1, true)
+    end, "the Event invocation was never stopped", 15)
+  end)
+
+  it("kills a worker stuck in its init, and serves the next invocation", function()
+    local marker = os.tmpname()
+    os.remove(marker)
+    local Process = require "process"
+    local proc = Process.start { argv = { helper.cli, "serve", "--port", "0",
+      "--invoke-port", "0", "--timeout", "5", "--init-timeout", "1",
+      "--task-root", handlers, "init_hang_once.handler" },
+      env = { HANG_MARKER = marker } }
+    local port = tonumber(helper.wait_for(function()
+      assert(not proc:exited(), proc:stderr())
+      return proc:stdout():match("http://127%.0%.0%.1:(%d+)/2015%-03%-31/")
+    end, "serve did not start", 10))
+    local path = "/2015-03-31/functions/function/invocations"
+    local first = helper.http_post(port, path, "{}")
+    local second = helper.http_post(port, path, "{}")
+    proc:kill()
+    local out = proc:stdout() .. proc:stderr()
+    proc:cleanup()
+    os.remove(marker)
+    -- the stuck worker was killed at --init-timeout and a fresh one,
+    -- whose init finished, served both (before, both timed out)
+    assert.truthy(out:find("stuck in its init", 1, true), out)
+    assert.equal('"loaded"', first.body, out)
+    assert.equal('"loaded"', second.body, out)
+  end)
+
+  it("fails the invocations in flight with a clear error when it is stopped", function()
+    server = helper.serve({ "--task-root", handlers, "--timeout", "30", "app.sleep_c" })
+    local conn = assert(socket.connect("127.0.0.1", server.port))
+    conn:settimeout(30)
+    local body = '{"seconds":8}'
+    assert(conn:send("POST /2015-03-31/functions/function/invocations HTTP/1.1\r\n"
+      .. "Host: x\r\nConnection: close\r\nContent-Length: " .. #body .. "\r\n\r\n" .. body))
+    helper.wait_for(function() return server:output():find("START", 1, true) end,
+      "the invocation never started")
+    server.proc:kill("INT")
+    local reply = conn:receive("*a") or ""
+    conn:close()
+    local out = server:stop()
+    server = nil
+    assert.truthy(reply:find("X-Amz-Function-Error: Unhandled", 1, true), reply)
+    assert.truthy(reply:find("shut down", 1, true), reply)
+    assert.is_nil(out:find("Status: timeout", 1, true))
+  end)
+
   it("answers DryRun with 204 and runs nothing", function()
     server = helper.serve({ "--task-root", handlers, "app.hello" })
     local r = server:invoke("{}", { ["X-Amz-Invocation-Type"] = "DryRun" })

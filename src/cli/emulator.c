@@ -116,6 +116,10 @@ static void ext_broadcast (struct emulator *emu, struct emu_worker *worker,
                            int invoke, const char *json);
 static int extensions_ready (const struct emu_worker *worker);
 static void retire_locked (struct emulator *emu, int w);
+static void fail_queue_exit_locked (struct emulator *emu,
+                                    const char *message);
+static void fail_shut_down_locked (struct emulator *emu,
+                                   struct emu_job *job);
 
 int emu_init (struct emulator *emu, const struct emu_config *cfg) {
   memset(emu, 0, sizeof(*emu));
@@ -134,6 +138,9 @@ void emu_destroy (struct emulator *emu) {
   char event[128];
   pthread_mutex_lock(&emu->lock);
   emu->shutting_down = 1;
+  /* What no worker took yet will not run: say so to whoever waits. */
+  fail_queue_exit_locked(emu, "lua-lambda serve is stopping: the "
+                         "invocation was shut down before it started");
   snprintf(event, sizeof(event),
            "{\"eventType\":\"SHUTDOWN\",\"shutdownReason\":\"spindown\","
            "\"deadlineMs\":%lld}", (long long)(now / 1000 + 2000));
@@ -158,11 +165,14 @@ void emu_destroy (struct emulator *emu) {
       break;
   }
   for (w = 0; w < emu->cfg.concurrency; w++) {
+    struct emu_job *job = emu->workers[w].job;
     if (emu->workers[w].pid > 0) {
       printf("lua-lambda: worker %d outlived the shutdown phase: SIGKILL\n",
              w);
       kill(emu->workers[w].pid, SIGKILL);
     }
+    if (job != NULL && job->state == JOB_RUNNING)
+      fail_shut_down_locked(emu, job);
   }
   emu->stopping = 1;
   pthread_cond_broadcast(&emu->changed);
@@ -347,6 +357,8 @@ static int spawn_worker (struct emulator *emu, int w) {
   worker->retiring = 0;
   worker->init_ms = 0;
   worker->spawned_us = clock_now_us();
+  worker->idle_since_us = worker->spawned_us;
+  worker->in_next = 0;
   return 0;
 }
 
@@ -465,6 +477,8 @@ struct emu_job *emu_take (struct emulator *emu, int w, int generation) {
   struct emu_job *job = NULL;
   struct emu_worker *worker = &emu->workers[w];
   pthread_mutex_lock(&emu->lock);
+  if (worker->generation == generation)
+    worker->in_next = 1;
   for (;;) {
     if (emu->stopping || worker->generation != generation)
       break;
@@ -480,6 +494,8 @@ struct emu_job *emu_take (struct emulator *emu, int w, int generation) {
       break;
     pthread_cond_wait(&emu->changed, &emu->lock);
   }
+  if (worker->generation == generation)
+    worker->in_next = 0;
   if (!emu->stopping && worker->generation == generation) {
     char event[512];
     job = emu->queue_head;
@@ -527,6 +543,7 @@ struct emu_job *emu_find (struct emulator *emu, const char *request_id) {
 static void detach_locked (struct emulator *emu, struct emu_job *job) {
   if (job->worker >= 0 && emu->workers[job->worker].job == job) {
     emu->workers[job->worker].job = NULL;
+    emu->workers[job->worker].idle_since_us = clock_now_us();
     job->refs--;
   }
 }
@@ -592,6 +609,119 @@ void emu_init_error (struct emulator *emu, int w, const char *type,
   pthread_mutex_unlock(&emu->lock);
 }
 
+/*
+** A job past its deadline: stopped as Lambda's timeout stops it. A
+** running one has its worker killed; a streamed one is cut where it is
+** (its reader ends the response); a queued one never started.
+*/
+static void time_out_locked (struct emulator *emu, struct emu_job *job) {
+  char message[256];
+  int w = job->worker;
+  snprintf(message, sizeof(message),
+           "RequestId: %s Error: Task timed out after %d.00 seconds",
+           job->request_id, emu->cfg.timeout_s);
+  if (job->state == JOB_RUNNING && job->streaming) {
+    report(emu, job, "timeout");
+    detach_locked(emu, job);
+    if (w >= 0)
+      retire_locked(emu, w);
+    job->failed = 1;
+    job->state = JOB_DONE;
+    pthread_cond_broadcast(&emu->changed);
+    return;
+  }
+  if (job->state == JOB_RUNNING) {
+    report(emu, job, "timeout");
+    detach_locked(emu, job);
+    if (w >= 0)
+      retire_locked(emu, w);  /* restarted on next invoke */
+  } else {
+    /* Never taken: no worker became ready in time. */
+    struct emu_job **p = &emu->queue_head;
+    int i;
+    for (i = 0; i < emu->cfg.concurrency; i++) {
+      const struct emu_worker *worker = &emu->workers[i];
+      if (worker->pid > 0 && !worker->init_done && worker->n_ext > 0 &&
+          !extensions_ready(worker)) {
+        snprintf(message, sizeof(message),
+                 "RequestId: %s Error: Init did not finish: an extension "
+                 "registered and is not waiting in "
+                 "/2020-01-01/extension/event/next", job->request_id);
+        break;
+      }
+    }
+    while (*p != NULL && *p != job)
+      p = &(*p)->next;
+    if (*p == job) {
+      *p = job->next;
+      emu->queue_tail = NULL;
+      for (p = &emu->queue_head; *p != NULL; p = &(*p)->next)
+        emu->queue_tail = *p;
+      job->refs--;
+    }
+  }
+  fail_job(emu, job, "Sandbox.Timedout", message);
+}
+
+/* A running job whose runtime serve shut down: it fails, saying so. */
+static void fail_shut_down_locked (struct emulator *emu,
+                                   struct emu_job *job) {
+  char message[160];
+  snprintf(message, sizeof(message), "RequestId: %s Error: the runtime "
+           "was shut down (lua-lambda serve is stopping)", job->request_id);
+  report(emu, job, "error");
+  detach_locked(emu, job);
+  fail_job(emu, job, "Runtime.ExitError", message);
+}
+
+/* One pass of the watchdog (emulator.h), with the lock held. */
+static void watch_locked (struct emulator *emu) {
+  int64_t now = clock_now_us();
+  struct emu_job *job, *next;
+  int w;
+  for (w = 0; w < emu->cfg.concurrency; w++) {
+    struct emu_worker *worker = &emu->workers[w];
+    int64_t limit_s;
+    if (worker->pid <= 0 || worker->retiring)
+      continue;
+    job = worker->job;
+    if (job != NULL) {
+      if (job->state == JOB_RUNNING && now / 1000 >= job->deadline_ms)
+        time_out_locked(emu, job);
+      continue;
+    }
+    if (worker->in_next)
+      continue;
+    /* Busy with no job: in its init, or in work after its response. */
+    limit_s = worker->init_done ? emu->cfg.timeout_s
+                                : emu->cfg.init_timeout_s;
+    if (now - worker->idle_since_us > limit_s * 1000000LL) {
+      printf("lua-lambda: worker %d %s for over %lld s: killing it\n", w,
+             worker->init_done ? "kept busy after its invocation"
+                               : "stuck in its init",
+             (long long)limit_s);
+      retire_locked(emu, w);
+    }
+  }
+  for (job = emu->queue_head; job != NULL; job = next) {
+    next = job->next;
+    if (now / 1000 >= job->deadline_ms)
+      time_out_locked(emu, job);
+  }
+}
+
+void *emu_watchdog (void *arg) {
+  struct emulator *emu = arg;
+  pthread_mutex_lock(&emu->lock);
+  while (!emu->stopping) {
+    struct timespec until = clock_timespec(clock_now_ms() + 50);
+    watch_locked(emu);
+    pthread_cond_timedwait(&emu->changed, &emu->lock, &until);
+  }
+  pthread_mutex_unlock(&emu->lock);
+  return NULL;
+}
+
 enum job_state emu_wait (struct emulator *emu, struct emu_job *job,
                          int whole) {
   struct timespec until;
@@ -606,42 +736,10 @@ enum job_state emu_wait (struct emulator *emu, struct emu_job *job,
       break;
   }
   if (job->state != JOB_DONE && (whole || !job->streaming)) {
-    char message[256];
-    int w = job->worker;
-    snprintf(message, sizeof(message),
-             "RequestId: %s Error: Task timed out after %d.00 seconds",
-             job->request_id, emu->cfg.timeout_s);
-    if (job->state == JOB_RUNNING) {
-      report(emu, job, "timeout");
-      detach_locked(emu, job);
-      if (w >= 0)
-        retire_locked(emu, w);  /* restarted on next invoke */
-    } else {
-      /* Never taken: no worker became ready in time. */
-      struct emu_job **p = &emu->queue_head;
-      int i;
-      for (i = 0; i < emu->cfg.concurrency; i++) {
-        const struct emu_worker *worker = &emu->workers[i];
-        if (worker->pid > 0 && !worker->init_done && worker->n_ext > 0 &&
-            !extensions_ready(worker)) {
-          snprintf(message, sizeof(message),
-                   "RequestId: %s Error: Init did not finish: an extension "
-                   "registered and is not waiting in "
-                   "/2020-01-01/extension/event/next", job->request_id);
-          break;
-        }
-      }
-      while (*p != NULL && *p != job)
-        p = &(*p)->next;
-      if (*p == job) {
-        *p = job->next;
-        emu->queue_tail = NULL;
-        for (p = &emu->queue_head; *p != NULL; p = &(*p)->next)
-          emu->queue_tail = *p;
-        job->refs--;
-      }
-    }
-    fail_job(emu, job, "Sandbox.Timedout", message);
+    if (emu->stopping && job->state == JOB_RUNNING)
+      fail_shut_down_locked(emu, job);
+    else
+      time_out_locked(emu, job);
   }
   state = job->state;
   pthread_mutex_unlock(&emu->lock);
@@ -752,7 +850,9 @@ void emu_worker_exited (struct emulator *emu, pid_t pid, int status) {
       buffer_free(&worker->ext[i].events);
     worker->n_ext = 0;
     if (emu->stopping || emu->shutting_down) {
-      /* an ordinary end */
+      /* Stopped with serve: what it was running fails, and says why. */
+      if (worker->job != NULL && worker->job->state == JOB_RUNNING)
+        fail_shut_down_locked(emu, worker->job);
     } else if (worker->job != NULL) {
       struct emu_job *job = worker->job;
       job->refs++;  /* kept while the lock is let go */

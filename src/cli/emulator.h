@@ -28,6 +28,7 @@ struct emu_config {
   int invoke_port;             /* 0: any free port */
   int concurrency;
   int timeout_s;
+  int init_timeout_s;          /* Lambda's limit on an init: 10 s */
   int memory_mb;
   int watch;
 };
@@ -72,6 +73,8 @@ struct emu_worker {
   int init_done;                 /* passed the Init barrier */
   int init_failed;               /* posted /init/error: on its way out */
   int retiring;                  /* killed; the reaper has not seen it */
+  int in_next;                   /* its runtime waits in /next */
+  int64_t idle_since_us;         /* started, or last job finished */
   int64_t spawned_us;            /* for the Init Duration */
   double init_ms;                /* to report with its first invocation */
   int failures;                  /* exits in a row before init finished */
@@ -164,6 +167,15 @@ void emu_release (struct emulator *emu, struct emu_job *job);
 
 /* A worker process ended (from the reaper). */
 void emu_worker_exited (struct emulator *emu, pid_t pid, int status);
+
+/*
+** The timeouts no one waits for, every 50 ms until the emulator stops:
+** a job past its deadline (an Event invocation, say) is stopped and its
+** worker killed; a worker that holds up the queue with no job (an init
+** past --init-timeout, or work after its response past --timeout) is
+** killed. A thread's body; arg is the emulator.
+*/
+void *emu_watchdog (void *arg);
 
 /* Stops every worker (SIGKILL) so they restart on the next invocation. */
 void emu_restart_workers (struct emulator *emu, const char *why);

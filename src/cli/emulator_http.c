@@ -538,6 +538,10 @@ static struct MHD_Daemon *start (int port, MHD_AccessHandlerCallback fn,
     MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD |
     MHD_USE_ERROR_LOG, (uint16_t)port, NULL, NULL, fn, cls,
     MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
+    /* A bound on connections, and idle ones (half-sent requests) closed,
+       so a flood of them cannot wedge the server. */
+    MHD_OPTION_CONNECTION_LIMIT, (unsigned int)512,
+    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)60,
     MHD_OPTION_NOTIFY_COMPLETED, on_completed, emu,
     MHD_OPTION_END);
 }
@@ -583,12 +587,27 @@ struct emu_http *emu_http_start (struct emulator *emu) {
   return http;
 }
 
+/* Waits (2 s at most) until the invoke endpoint has no connection left:
+   replies already made (a shut-down invocation's error) go out whole. */
+static void drain (struct MHD_Daemon *d) {
+  int64_t until = clock_now_ms() + 2000;
+  while (clock_now_ms() < until) {
+    const union MHD_DaemonInfo *info =
+      MHD_get_daemon_info(d, MHD_DAEMON_INFO_CURRENT_CONNECTIONS);
+    if (info == NULL || info->num_connections == 0)
+      break;
+    clock_sleep_ms(10);
+  }
+}
+
 void emu_http_stop (struct emu_http *http) {
   int w;
   if (http == NULL)
     return;
-  if (http->invoke != NULL)
+  if (http->invoke != NULL) {
+    drain(http->invoke);
     MHD_stop_daemon(http->invoke);
+  }
   for (w = 0; w < EMU_MAX_WORKERS; w++) {
     if (http->api[w].daemon != NULL)
       MHD_stop_daemon(http->api[w].daemon);

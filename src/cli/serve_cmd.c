@@ -1,5 +1,6 @@
 /*
 ** lua-lambda serve [--port 9001] [--invoke-port 8080] [--timeout S]
+**                  [--init-timeout S]
 **                  [--concurrency N] [--memory MB] [--watch]
 **                  [--task-root DIR] [--bootstrap PATH]
 **                  [--function-name NAME] [--] HANDLER
@@ -27,7 +28,8 @@
 static void usage (void) {
   fprintf(stderr,
           "usage: lua-lambda serve [--port 9001] [--invoke-port 8080] "
-          "[--timeout S] [--concurrency N] [--memory MB] [--watch] "
+          "[--timeout S] [--init-timeout S] [--concurrency N] "
+          "[--memory MB] [--watch] "
           "[--task-root DIR] [--bootstrap PATH] [--function-name NAME] "
           "[--] HANDLER\n");
 }
@@ -122,7 +124,7 @@ int serve_main (int argc, char **argv) {
   struct emu_config cfg;
   struct emulator emu;
   struct emu_http *http;
-  pthread_t reaper_thread, watch_thread;
+  pthread_t reaper_thread, watch_thread, watchdog_thread;
   const char *root = ".", *bootstrap = NULL;
   char *task_root, *bootstrap_path;
   sigset_t stop;
@@ -132,6 +134,7 @@ int serve_main (int argc, char **argv) {
   cfg.invoke_port = 8080;
   cfg.concurrency = 1;
   cfg.timeout_s = 3;
+  cfg.init_timeout_s = 10;
   cfg.memory_mb = 128;
   cfg.function_name = "function";
   for (i = 1; i < argc && !bad; i++) {
@@ -149,6 +152,8 @@ int serve_main (int argc, char **argv) {
       bad = parse_int(v, 0, 65535, &cfg.invoke_port) != 0, i++;
     } else if (strcmp(a, "--timeout") == 0) {
       bad = parse_int(v, 1, 900, &cfg.timeout_s) != 0, i++;
+    } else if (strcmp(a, "--init-timeout") == 0) {
+      bad = parse_int(v, 1, 900, &cfg.init_timeout_s) != 0, i++;
     } else if (strcmp(a, "--concurrency") == 0) {
       bad = parse_int(v, 1, EMU_MAX_WORKERS, &cfg.concurrency) != 0, i++;
     } else if (strcmp(a, "--memory") == 0) {
@@ -197,6 +202,8 @@ int serve_main (int argc, char **argv) {
     return 1;  /* it said why */
   pthread_create(&reaper_thread, NULL, reaper, &emu);
   pthread_detach(reaper_thread);
+  pthread_create(&watchdog_thread, NULL, emu_watchdog, &emu);
+  pthread_detach(watchdog_thread);
   if (cfg.watch) {
     pthread_create(&watch_thread, NULL, watcher, &emu);
     pthread_detach(watch_thread);
