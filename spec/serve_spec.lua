@@ -145,6 +145,37 @@ describe("lua-lambda serve", function()
     assert.is_nil(out:find("Status: timeout", 1, true))
   end)
 
+  it("throttles with 429 when the queue is full, as Lambda does", function()
+    server = helper.serve({ "--task-root", handlers, "--timeout", "3", "app.sleep_c" })
+    -- one worker: one running, ten waiting (EMU_QUEUE_PER_WORKER); the rest
+    -- are refused at once. The 20 are sent in far less than the 1.5 s one
+    -- takes, so at most one more starts (and frees a place) meanwhile.
+    local body = '{"seconds":1.5}'
+    local conns = {}
+    for i = 1, 20 do
+      local c = assert(socket.connect("127.0.0.1", server.port))
+      c:settimeout(30)
+      assert(c:send("POST /2015-03-31/functions/function/invocations HTTP/1.1\r\n"
+        .. "Host: x\r\nConnection: close\r\nContent-Length: " .. #body
+        .. "\r\n\r\n" .. body))
+      conns[i] = c
+    end
+    local throttled, answered = 0, 0
+    for _, c in ipairs(conns) do
+      local reply = c:receive("*a") or ""
+      c:close()
+      if reply:find("^HTTP/1%.1 429") then
+        throttled = throttled + 1
+        assert.truthy(reply:find("TooManyRequestsException", 1, true))
+      elseif reply:find("^HTTP/1%.1 200") then
+        answered = answered + 1
+      end
+    end
+    assert.equal(20, throttled + answered)
+    assert.is_true(answered <= 12, tostring(answered))
+    assert.is_true(throttled >= 8, tostring(throttled))
+  end)
+
   it("answers DryRun with 204 and runs nothing", function()
     server = helper.serve({ "--task-root", handlers, "app.hello" })
     local r = server:invoke("{}", { ["X-Amz-Invocation-Type"] = "DryRun" })

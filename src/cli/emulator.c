@@ -404,11 +404,23 @@ static int64_t backoff_left_us (struct emulator *emu) {
   return left;
 }
 
+/* Whether as many invocations wait as serve lets wait. */
+static int queue_full_locked (struct emulator *emu) {
+  const struct emu_job *j;
+  int n = 0;
+  for (j = emu->queue_head; j != NULL; j = j->next)
+    n++;
+  return n >= EMU_QUEUE_PER_WORKER * emu->cfg.concurrency;
+}
+
 struct emu_job *emu_submit (struct emulator *emu, const char *event,
                             size_t len, const char *client_context,
-                            size_t cc_len, const char *trace_id) {
-  struct emu_job *job = calloc(1, sizeof(*job));
+                            size_t cc_len, const char *trace_id,
+                            int *throttled) {
+  struct emu_job *job;
   int64_t wait_us;
+  *throttled = 0;
+  job = calloc(1, sizeof(*job));
   if (job == NULL)
     return NULL;
   request_id_make(job->request_id);
@@ -432,6 +444,13 @@ struct emu_job *emu_submit (struct emulator *emu, const char *event,
   job->started_us = clock_now_us();
   job->deadline_ms = job->started_us / 1000 + emu->cfg.timeout_s * 1000LL;
   pthread_mutex_lock(&emu->lock);
+  /* Checked where it is queued, so callers at once cannot overfill it. */
+  if (queue_full_locked(emu)) {
+    pthread_mutex_unlock(&emu->lock);
+    *throttled = 1;
+    emu_release(emu, job);  /* refs 1 -> 0: frees it */
+    return NULL;
+  }
   if (emu->init_error.len > 0) {
     /* The code may have been fixed: try a fresh init. */
     buffer_clear(&emu->init_error);

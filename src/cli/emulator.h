@@ -16,6 +16,10 @@
 #define EMU_MAX_WORKERS 64
 #define EMU_MAX_EXTENSIONS 8
 
+/* Invocations waiting for a worker, per worker, before serve throttles
+   (429) as Lambda does when a function's concurrency is used up. */
+#define EMU_QUEUE_PER_WORKER 10
+
 /* Lambda's limits for a synchronous invocation's request and response. */
 #define EMU_PAYLOAD_LIMIT 6291456
 
@@ -125,10 +129,14 @@ int emu_ext_next (struct emulator *emu, int w, const char *id,
 /* Whether id names an extension of worker w. */
 int emu_ext_known (struct emulator *emu, int w, const char *id);
 
-/* Queues an invocation; the caller holds one reference. */
+/*
+** Queues an invocation; the caller holds one reference. NULL when memory
+** runs out, or with *throttled set when the queue is full.
+*/
 struct emu_job *emu_submit (struct emulator *emu, const char *event,
                             size_t len, const char *client_context,
-                            size_t cc_len, const char *trace_id);
+                            size_t cc_len, const char *trace_id,
+                            int *throttled);
 
 /*
 ** For worker w's /next: waits until there is work. Returns a running job

@@ -415,6 +415,7 @@ static enum MHD_Result invoke_finish (struct emulator *emu,
   struct buffer cc;
   const char *extra[5];
   size_t i;
+  int throttled;
   struct emu_job *job;
   char made_trace[96];
   buffer_init(&cc);
@@ -448,8 +449,16 @@ static enum MHD_Result invoke_finish (struct emulator *emu,
   if (req->body.len == 0)
     buffer_set(&req->body, "{}", 2);
   job = emu_submit(emu, req->body.data, req->body.len,
-                   cc.data ? cc.data : "", cc.len, trace);
+                   cc.data ? cc.data : "", cc.len, trace, &throttled);
   buffer_free(&cc);
+  if (job == NULL && throttled) {
+    static const char body[] = "{\"errorType\":\"TooManyRequestsException\","
+                               "\"errorMessage\":\"Rate Exceeded.\"}";
+    const char *error_type[] = { "X-Amzn-ErrorType",
+                                 "TooManyRequestsException", NULL };
+    return reply_with(c, MHD_HTTP_TOO_MANY_REQUESTS, body, sizeof(body) - 1,
+                      "application/json", error_type);
+  }
   if (job == NULL)
     return reply_json(c, MHD_HTTP_INTERNAL_SERVER_ERROR,
                       "{\"errorType\":\"ServiceException\"}");
