@@ -103,21 +103,13 @@ describe("lua-lambda serve", function()
   it("kills a worker stuck in its init, and serves the next invocation", function()
     local marker = os.tmpname()
     os.remove(marker)
-    local Process = require "process"
-    local proc = Process.start { argv = { helper.cli, "serve", "--port", "0",
-      "--invoke-port", "0", "--timeout", "5", "--init-timeout", "1",
+    server = helper.serve({ "--timeout", "5", "--init-timeout", "1",
       "--task-root", handlers, "init_hang_once.handler" },
-      env = { HANG_MARKER = marker } }
-    local port = tonumber(helper.wait_for(function()
-      assert(not proc:exited(), proc:stderr())
-      return proc:stdout():match("http://127%.0%.0%.1:(%d+)/2015%-03%-31/")
-    end, "serve did not start", 10))
-    local path = "/2015-03-31/functions/function/invocations"
-    local first = helper.http_post(port, path, "{}")
-    local second = helper.http_post(port, path, "{}")
-    proc:kill()
-    local out = proc:stdout() .. proc:stderr()
-    proc:cleanup()
+      { env = { HANG_MARKER = marker } })
+    local first = server:invoke("{}")
+    local second = server:invoke("{}")
+    local out = server:stop()
+    server = nil
     os.remove(marker)
     -- the stuck worker was killed at --init-timeout and a fresh one,
     -- whose init finished, served both (before, both timed out)
@@ -253,15 +245,11 @@ describe("lua-lambda serve", function()
   it("passes the Init barrier with on_shutdown, and shuts the worker down with SIGTERM", function()
     local file = os.tmpname()
     os.remove(file)
-    local Process = require "process"
-    local proc = Process.start { argv = { helper.cli, "serve", "--port", "0",
-      "--invoke-port", "0", "--task-root", handlers, "shutdown.handler" },
-      env = { SHUTDOWN_FILE = file } }
-    local port = tonumber(helper.wait_for(function()
-      return proc:stdout():match("http://127%.0%.0%.1:(%d+)/2015%-03%-31/")
-    end, "serve did not start", 10))
-    local r = helper.http_post(port, "/2015-03-31/functions/function/invocations", "{}")
-    assert.equal('"up"', r.body)
+    server = helper.serve({ "--task-root", handlers, "shutdown.handler" },
+      { env = { SHUTDOWN_FILE = file } })
+    assert.equal('"up"', server:invoke("{}").body)
+    local proc = server.proc
+    server = nil
     assert.equal(0, proc:kill("INT"))
     local out = proc:stdout() .. proc:stderr()
     proc:cleanup()

@@ -163,13 +163,14 @@ helper.cli = Process.absolute(os.getenv("LUA_LAMBDA_CLI")
 --- Starts `lua-lambda serve` with args (a list) on ports the kernel
 --- picks (port 0) and waits until it says where it listens. Returns an
 --- object with :invoke(body, headers), :invoke_stream(body, headers),
---- :output() and :stop().
+--- :output() and :stop(). opts: cwd, env (extra variables for serve).
 function helper.serve(args, opts)
   opts = opts or {}
   local argv = { helper.cli, "serve", "--port", "0", "--invoke-port", "0" }
   for _, a in ipairs(args) do argv[#argv + 1] = a end
-  local proc = Process.start { argv = argv, cwd = opts.cwd,
-    env = { LUA_LAMBDA_SPEC = "1" } }
+  local env = { LUA_LAMBDA_SPEC = "1" }
+  for name, value in pairs(opts.env or {}) do env[name] = value end
+  local proc = Process.start { argv = argv, cwd = opts.cwd, env = env }
   local invoke_port = tonumber(helper.wait_for(function()
     assert(not proc:exited(), "serve exited: " .. proc:stderr())
     return proc:stdout():match("http://127%.0%.0%.1:(%d+)/2015%-03%-31/")
