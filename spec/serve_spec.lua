@@ -2,8 +2,17 @@
 -- endpoint, with the real bootstrap as its runtime.
 local helper = require "helper"
 local socket = require "socket"
+local Process = require "process"
 
 local handlers = helper.handlers
+
+-- The hard limit on open files here (the most serve may raise itself to).
+local function hard_files_limit()
+  local p = assert(io.popen("sh -c 'ulimit -Hn'"))
+  local n = p:read("l")
+  p:close()
+  return tonumber(n) or math.huge
+end
 
 describe("lua-lambda serve", function()
   local server
@@ -166,6 +175,51 @@ describe("lua-lambda serve", function()
     assert.equal(20, throttled + answered)
     assert.is_true(answered <= 12, tostring(answered))
     assert.is_true(throttled >= 8, tostring(throttled))
+  end)
+
+  it("answers 503 when a flood of half-sent requests fills it, and recovers", function()
+    server = helper.serve({ "--task-root", handlers, "app.hello" })
+    -- Room for 1,020 sockets: the default limit of 1,024 is too tight.
+    local flood = Process.start { argv = { "sh", "-c",
+      'ulimit -n 4096 2>/dev/null; exec lua5.4 "$0" "$1" "$2"',
+      "spec/support/half_sent_flood.lua", tostring(server.port), "1020" } }
+    local ok, err = pcall(function()
+      local open = tonumber(helper.wait_for(function()
+        assert(not flood:exited(), flood:stderr())
+        return flood:stdout():match("open (%d+)")
+      end, "the flood did not connect"))
+      assert.is_true(open > 600, tostring(open))
+      -- Connections past the bound are closed unanswered while the spares
+      -- are taken; once a spare's short idle timeout frees it, a real
+      -- request gets an answer: 503, not a reset.
+      local r = helper.wait_for(function()
+        local answered, reply = pcall(server.invoke, server, "{}")
+        return answered and reply
+      end, "no answer while full")
+      assert.equal(503, r.status)
+      assert.equal("ServiceUnavailable", r.json.errorType)
+    end)
+    flood:kill()
+    flood:cleanup()
+    assert(ok, err)
+    local r = helper.wait_for(function()
+      local answered, reply = pcall(server.invoke, server, "{}")
+      return answered and reply.status == 200 and reply
+    end, "serve did not recover")
+    assert.equal("hello world", r.json.body)
+  end)
+
+  it("raises its own open-file limit for its connections, not its runtimes'", function()
+    server = helper.serve({ "--task-root", handlers, "app.open_files_limit" },
+      { open_files = 1024 })
+    local r = server:invoke("{}")
+    local limits = assert(io.open("/proc/" .. server.proc.pid .. "/limits"))
+    local serve_limit = tonumber(limits:read("a"):match("Max open files%s+(%d+)"))
+    limits:close()
+    -- 512 invoke connections and as many spares, the worker's, and files
+    assert.is_true(serve_limit >= 1024 + 32 + 256 or serve_limit == hard_files_limit(),
+      tostring(serve_limit))
+    assert.equal(1024, r.json)  -- as on Lambda
   end)
 
   it("answers DryRun with 204 and runs nothing", function()

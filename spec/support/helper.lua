@@ -163,10 +163,17 @@ helper.cli = Process.absolute(os.getenv("LUA_LAMBDA_CLI")
 --- Starts `lua-lambda serve` with args (a list) on ports the kernel
 --- picks (port 0) and waits until it says where it listens. Returns an
 --- object with :invoke(body, headers), :invoke_stream(body, headers),
---- :output() and :stop(). opts: cwd, env (extra variables for serve).
+--- :output() and :stop(). opts: cwd, env (extra variables for serve),
+--- open_files (the soft limit on open files serve starts with).
 function helper.serve(args, opts)
   opts = opts or {}
   local argv = { helper.cli, "serve", "--port", "0", "--invoke-port", "0" }
+  if opts.open_files then
+    table.insert(argv, 1, "sh")
+    table.insert(argv, 2, "-c")
+    table.insert(argv, 3, 'ulimit -Sn "$0" && exec "$@"')
+    table.insert(argv, 4, tostring(opts.open_files))
+  end
   for _, a in ipairs(args) do argv[#argv + 1] = a end
   local env = { LUA_LAMBDA_SPEC = "1" }
   for name, value in pairs(opts.env or {}) do env[name] = value end

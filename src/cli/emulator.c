@@ -14,6 +14,9 @@
 #include "json_quote.h"
 #include "request_id.h"
 
+/* File descriptors a function has on Lambda (its quotas page). */
+#define LAMBDA_FILES 1024
+
 extern char **environ;
 
 /*
@@ -125,6 +128,11 @@ int emu_init (struct emulator *emu, const struct emu_config *cfg) {
   memset(emu, 0, sizeof(*emu));
   emu->cfg = *cfg;
   buffer_init(&emu->init_error);
+  /* Lambda gives a function 1,024 file descriptors; serve itself may
+     raise its own limit for its connections, its runtimes keep this. */
+  if (getrlimit(RLIMIT_NOFILE, &emu->runtime_files) == 0 &&
+      emu->runtime_files.rlim_cur > LAMBDA_FILES)
+    emu->runtime_files.rlim_cur = LAMBDA_FILES;
   if (pthread_mutex_init(&emu->lock, NULL) != 0 ||
       pthread_cond_init(&emu->changed, NULL) != 0)
     return -1;
@@ -319,6 +327,8 @@ static int spawn_worker (struct emulator *emu, int w) {
        inherit that: Lambda's SIGTERM has to reach it. */
     sigemptyset(&none);
     sigprocmask(SIG_SETMASK, &none, NULL);
+    if (emu->runtime_files.rlim_max > 0)
+      setrlimit(RLIMIT_NOFILE, &emu->runtime_files);
     if (dup2(pipefd[1], STDERR_FILENO) < 0 || chdir(cfg->task_root) != 0)
       _exit(126);
     execve(cfg->bootstrap, argv, env);

@@ -9,6 +9,7 @@
 
 #include <pthread.h>
 #include <stdint.h>
+#include <sys/resource.h>
 #include <sys/types.h>
 
 #include "buffer.h"
@@ -95,6 +96,7 @@ struct emulator {
   struct buffer init_error;      /* the last /init/error, until a restart */
   char init_error_type[128];
   int api_ports[EMU_MAX_WORKERS];  /* as bound: worker i's Runtime API */
+  struct rlimit runtime_files;   /* a runtime's RLIMIT_NOFILE (Lambda's) */
   int shutting_down;             /* no new workers, no new work */
   int stopping;
 };

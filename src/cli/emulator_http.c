@@ -2,9 +2,11 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 
 #include <microhttpd.h>
 
@@ -23,17 +25,40 @@
 /* The Runtime API refuses a buffered response over this (DESIGN.md). */
 #define RESPONSE_LIMIT 6291556
 
+/*
+** Connections a server serves at once: the invoke endpoint's clients, a
+** runtime's few (its own, its extensions'). Past that, as many spare ones
+** answer 503, with a short idle timeout so a flood cannot hold them; only
+** past the spares is a connection closed unanswered. Idle connections (a
+** request sent halfway, say) are closed after a while.
+*/
+#define INVOKE_CONNECTIONS 512
+#define API_CONNECTIONS 16
+#define CONNECTION_IDLE_S 60
+#define SPARE_IDLE_S 1
+
+/* One server and the connections it has open (counted as MHD opens
+   and closes them). */
+struct listener {
+  struct MHD_Daemon *daemon;
+  int served;                   /* past this many, 503 */
+  atomic_int open;
+};
+
 struct api_server {
   struct emulator *emu;
   int worker;
-  struct MHD_Daemon *daemon;
+  struct listener listener;
 };
 
 struct emu_http {
   struct emulator *emu;
   struct api_server api[EMU_MAX_WORKERS];
-  struct MHD_Daemon *invoke;
+  struct listener invoke;
 };
+
+/* The socket context of a connection past its listener's served. */
+static char over_limit;
 
 enum request_kind { REQ_OTHER, REQ_NEXT, REQ_RESPONSE, REQ_ERROR,
                     REQ_INIT_ERROR, REQ_INVOKE, REQ_INVOKE_STREAM,
@@ -86,6 +111,36 @@ static enum MHD_Result reply (struct MHD_Connection *c, unsigned status,
 static enum MHD_Result reply_json (struct MHD_Connection *c, unsigned status,
                                    const char *json) {
   return reply(c, status, json, strlen(json), "application/json");
+}
+
+static void on_connection (void *cls, struct MHD_Connection *c,
+                           void **socket_context,
+                           enum MHD_ConnectionNotificationCode code) {
+  struct listener *l = cls;
+  if (code == MHD_CONNECTION_NOTIFY_CLOSED) {
+    atomic_fetch_sub(&l->open, 1);
+    return;
+  }
+  if (atomic_fetch_add(&l->open, 1) >= l->served) {
+    *socket_context = &over_limit;
+    MHD_set_connection_option(c, MHD_CONNECTION_OPTION_TIMEOUT,
+                              (unsigned int)SPARE_IDLE_S);
+  }
+}
+
+/* A connection over the limit gets 503 for its first request, and is
+   closed (MHD closes it: the request was not read whole). */
+static int refused_as_full (struct MHD_Connection *c, enum MHD_Result *rc) {
+  const union MHD_ConnectionInfo *info =
+    MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+  static const char body[] = "{\"errorType\":\"ServiceUnavailable\","
+    "\"errorMessage\":\"lua-lambda serve has too many connections open\"}";
+  static const char *const close_it[] = { "Connection", "close", NULL };
+  if (info == NULL || info->socket_context != &over_limit)
+    return 0;
+  *rc = reply_with(c, MHD_HTTP_SERVICE_UNAVAILABLE, body, sizeof(body) - 1,
+                   "application/json", close_it);
+  return 1;
 }
 
 static void on_completed (void *cls, struct MHD_Connection *c,
@@ -303,9 +358,12 @@ static enum MHD_Result api_handler (void *cls, struct MHD_Connection *c,
                                     void **con_cls) {
   struct api_server *srv = cls;
   struct request *req = *con_cls;
+  enum MHD_Result rc;
   (void)version;
   if (req == NULL) {
     const char *mode;
+    if (refused_as_full(c, &rc))
+      return rc;
     req = calloc(1, sizeof(*req));
     if (req == NULL)
       return MHD_NO;
@@ -498,8 +556,11 @@ static enum MHD_Result invoke_handler (void *cls, struct MHD_Connection *c,
                                        size_t *upload_size, void **con_cls) {
   struct emulator *emu = cls;
   struct request *req = *con_cls;
+  enum MHD_Result rc;
   (void)version;
   if (req == NULL) {
+    if (refused_as_full(c, &rc))
+      return rc;
     req = calloc(1, sizeof(*req));
     if (req == NULL)
       return MHD_NO;
@@ -536,23 +597,29 @@ static enum MHD_Result invoke_handler (void *cls, struct MHD_Connection *c,
   return invoke_finish(emu, c, req);
 }
 
-static struct MHD_Daemon *start (int port, MHD_AccessHandlerCallback fn,
-                                 void *cls, struct emulator *emu) {
+/* Starts l's daemon on 127.0.0.1:port, serving served connections at
+   once; 0 when it could not listen. */
+static int start (struct listener *l, int port, int served,
+                  MHD_AccessHandlerCallback fn, void *cls,
+                  struct emulator *emu) {
   struct sockaddr_in addr;
   memset(&addr, 0, sizeof(addr));
   addr.sin_family = AF_INET;
   addr.sin_port = htons((uint16_t)port);
   addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);  /* never beyond this host */
-  return MHD_start_daemon(
+  l->served = served;
+  atomic_init(&l->open, 0);
+  l->daemon = MHD_start_daemon(
     MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD |
     MHD_USE_ERROR_LOG, (uint16_t)port, NULL, NULL, fn, cls,
     MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
-    /* A bound on connections, and idle ones (half-sent requests) closed,
-       so a flood of them cannot wedge the server. */
-    MHD_OPTION_CONNECTION_LIMIT, (unsigned int)512,
-    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)60,
+    MHD_OPTION_CONNECTION_LIMIT,
+    (unsigned int)(2 * served),  /* the spares: as many */
+    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)CONNECTION_IDLE_S,
+    MHD_OPTION_NOTIFY_CONNECTION, on_connection, l,
     MHD_OPTION_NOTIFY_COMPLETED, on_completed, emu,
     MHD_OPTION_END);
+  return l->daemon != NULL;
 }
 
 /* The port a daemon listens on (the one the kernel chose for port 0). */
@@ -563,7 +630,21 @@ static int bound_port (struct MHD_Daemon *d) {
 }
 
 int emu_http_invoke_port (const struct emu_http *http) {
-  return bound_port(http->invoke);
+  return bound_port(http->invoke.daemon);
+}
+
+/*
+** Raises this process's soft RLIMIT_NOFILE, as far as the hard limit
+** lets it, to hold every connection the servers may take, and then some
+** (pipes, files). A default of 1,024 would not.
+*/
+static void have_files_for (int connections) {
+  struct rlimit rl;
+  rlim_t want = (rlim_t)connections + 256;
+  if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur >= want)
+    return;
+  rl.rlim_cur = rl.rlim_max < want ? rl.rlim_max : want;
+  setrlimit(RLIMIT_NOFILE, &rl);
 }
 
 struct emu_http *emu_http_start (struct emulator *emu) {
@@ -572,21 +653,23 @@ struct emu_http *emu_http_start (struct emulator *emu) {
   if (http == NULL)
     return NULL;
   http->emu = emu;
+  have_files_for(2 * (INVOKE_CONNECTIONS +
+                      emu->cfg.concurrency * API_CONNECTIONS));
   for (w = 0; w < emu->cfg.concurrency; w++) {
     http->api[w].emu = emu;
     http->api[w].worker = w;
     int port = emu->cfg.api_port > 0 ? emu->cfg.api_port + w : 0;
-    http->api[w].daemon = start(port, api_handler, &http->api[w], emu);
-    if (http->api[w].daemon == NULL) {
+    if (!start(&http->api[w].listener, port, API_CONNECTIONS, api_handler,
+               &http->api[w], emu)) {
       fprintf(stderr, "lua-lambda: cannot listen on 127.0.0.1:%d (in use? "
               "--port picks another; 0 takes any free one)\n", port);
       emu_http_stop(http);
       return NULL;
     }
-    emu->api_ports[w] = bound_port(http->api[w].daemon);
+    emu->api_ports[w] = bound_port(http->api[w].listener.daemon);
   }
-  http->invoke = start(emu->cfg.invoke_port, invoke_handler, emu, emu);
-  if (http->invoke == NULL) {
+  if (!start(&http->invoke, emu->cfg.invoke_port, INVOKE_CONNECTIONS,
+             invoke_handler, emu, emu)) {
     fprintf(stderr, "lua-lambda: cannot listen on 127.0.0.1:%d (in use? "
             "--invoke-port picks another; 0 takes any free one)\n",
             emu->cfg.invoke_port);
@@ -613,13 +696,13 @@ void emu_http_stop (struct emu_http *http) {
   int w;
   if (http == NULL)
     return;
-  if (http->invoke != NULL) {
-    drain(http->invoke);
-    MHD_stop_daemon(http->invoke);
+  if (http->invoke.daemon != NULL) {
+    drain(http->invoke.daemon);
+    MHD_stop_daemon(http->invoke.daemon);
   }
   for (w = 0; w < EMU_MAX_WORKERS; w++) {
-    if (http->api[w].daemon != NULL)
-      MHD_stop_daemon(http->api[w].daemon);
+    if (http->api[w].listener.daemon != NULL)
+      MHD_stop_daemon(http->api[w].listener.daemon);
   }
   free(http);
 }
