@@ -19,9 +19,10 @@ ARG FUNCTION_DIR=examples/hello
 
 FROM public.ecr.aws/amazonlinux/amazonlinux:2023 AS build
 # libcurl-devel replaces the image's curl-minimal libraries; bootstrap
-# links libcurl.so.4, which provided.al2023's libcurl-minimal provides.
+# links libcurl.so.4, which provided.al2023's libcurl-minimal provides,
+# and libcrypto.so.3 (SigV4), which its openssl-libs provides.
 RUN dnf install -y --allowerasing \
-      gcc make cmake pkgconf-pkg-config libcurl-devel curl \
+      gcc make cmake pkgconf-pkg-config libcurl-devel openssl-devel curl \
       tar gzip binutils findutils \
  && dnf clean all
 WORKDIR /src

@@ -18,6 +18,7 @@
 #include "host_invoke.h"
 #include "host_load.h"
 #include "lua_host.h"
+#include "outbound.h"
 #include "request_id.h"
 
 static void usage (void) {
@@ -111,6 +112,7 @@ int invoke_main (int argc, char **argv) {
   cfg.function.function_name = name;
   cfg.function.function_version = "$LATEST";
   host_config_set_memory(&cfg, memory);
+  cfg.c_modules = outbound_modules;
 
   /* The handler's prints go to stderr; stdout is for the result alone. */
   fflush(stdout);

@@ -8,6 +8,8 @@
 
 #include <stddef.h>
 
+#include <lauxlib.h>
+
 #include "context.h"
 #include "log_stdout.h"
 
@@ -23,6 +25,8 @@ struct host_config {
   int json_max_depth;      /* LUA_LAMBDA_JSON_MAX_DEPTH (1000) */
   int log_json;            /* AWS_LAMBDA_LOG_FORMAT is JSON */
   enum log_level log_level;  /* AWS_LAMBDA_LOG_LEVEL, or the default */
+  const luaL_Reg *c_modules; /* more C modules user code may require,
+                                from the program (lambda.fetch); or NULL */
 };
 
 /*

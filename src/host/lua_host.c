@@ -53,6 +53,10 @@ static int open_libraries (lua_State *L) {
     lua_pushcfunction(L, m->func);
     lua_setfield(L, -2, m->name);
   }
+  for (m = host_of(L)->c_modules; m != NULL && m->name != NULL; m++) {
+    lua_pushcfunction(L, m->func);
+    lua_setfield(L, -2, m->name);
+  }
   lua_pop(L, 1);
   host_hooks_open(L);
   /* print writes log records (INFO), one write each, in the log format. */
@@ -82,6 +86,7 @@ struct lua_host *lua_host_new (const struct host_config *cfg, char *err,
   h->margin_ms = cfg->timeout_margin_ms;
   h->heap.limit = cfg->heap_limit;
   h->json_max_depth = cfg->json_max_depth;
+  h->c_modules = cfg->c_modules;
   h->L = lua_newstate(host_alloc, &h->heap);
   if (h->L != NULL) {
     /* The deadline hook finds the host here, from any thread. */

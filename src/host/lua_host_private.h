@@ -8,6 +8,7 @@
 
 #include <stdint.h>
 
+#include <lauxlib.h>
 #include <lua.h>
 
 #include "buffer.h"
@@ -28,6 +29,7 @@ struct lua_host {
   struct host_heap heap;
   long margin_ms;                   /* stop this long before the deadline */
   int json_max_depth;               /* of events and results */
+  const luaL_Reg *c_modules;         /* the program's, or NULL */
   struct log_stdout log;              /* lambda.log, print, hook failures */
   int timed_out;                    /* the deadline hook fired */
   int deadline_armed;               /* user code runs under a deadline */

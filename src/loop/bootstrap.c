@@ -10,6 +10,7 @@
 
 #include "log_stderr.h"
 #include "lua_host.h"
+#include "outbound.h"
 #include "runtime_api.h"
 #include "runtime_loop.h"
 #include "version.h"
@@ -41,6 +42,7 @@ int main (int argc, char **argv) {
 
   /* Everything the host needs, read from the environment once. */
   host_config_from_env(&cfg);
+  cfg.c_modules = outbound_modules;  /* lambda.fetch, lambda.aws's */
   /* Container images pass the handler as CMD; zips set _HANDLER. */
   if (argc > 1)
     cfg.handler = argv[1];

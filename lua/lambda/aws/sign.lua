@@ -1,0 +1,243 @@
+--- AWS Signature Version 4 for any request: `aws.sign` (headers to add)
+--- and `aws.presign` (a URL). What to sign is decided here; the
+--- canonical request, hashing and HMAC are C (lambda.sigv4, libcrypto).
+---
+--- S3 (service "s3") follows its own rules: the path is signed as sent
+--- (no normalisation, no second encoding) and `x-amz-content-sha256` is
+--- always sent; every other service gets a normalised path encoded once
+--- more. A body given as a function (streamed) is signed as
+--- `UNSIGNED-PAYLOAD`.
+local sigv4 = require "lambda.sigv4"
+
+local M = {}
+
+local ALGORITHM = "AWS4-HMAC-SHA256"
+local UNSIGNED = "UNSIGNED-PAYLOAD"
+local EMPTY_SHA256 =
+  "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+
+-- Headers never signed, as the AWS SDKs skip them: proxies and the HTTP
+-- stack may change them on the way.
+local UNSIGNED_HEADERS = {
+  expect = true, ["transfer-encoding"] = true, ["user-agent"] = true,
+  ["x-amzn-trace-id"] = true,
+}
+
+--- Splits "https://host:port/path?query" into scheme, host (with the port
+--- when it is not the scheme's default), path and query ("" when none).
+function M.split_url(url)
+  local scheme, rest = tostring(url):match("^(%a[%w+.-]*)://(.*)$")
+  if not scheme then
+    return nil, "not an absolute URL: " .. tostring(url)
+  end
+  scheme = scheme:lower()
+  local authority, path = rest:match("^([^/?#]*)(.*)$")
+  path = path:gsub("#.*$", "")
+  local query = ""
+  local q = path:find("?", 1, true)
+  if q then
+    path, query = path:sub(1, q - 1), path:sub(q + 1)
+  end
+  if path == "" then path = "/" end
+  authority = authority:gsub("^.*@", "")  -- no userinfo in Host
+  local host, port = authority:match("^(.*):(%d+)$")
+  if host and ((scheme == "https" and port == "443")
+      or (scheme == "http" and port == "80")) then
+    authority = host
+  end
+  if authority == "" then
+    return nil, "no host in URL: " .. tostring(url)
+  end
+  return scheme, authority:lower(), path, query
+end
+
+--- The headers as a list of { name, value } pairs: from a map (a value
+--- may be a list: repeated headers) or a list of pairs, kept in order.
+local function header_pairs(headers)
+  local list = {}
+  if headers == nil then return list end
+  if headers[1] ~= nil then
+    for _, pair in ipairs(headers) do
+      list[#list + 1] = { tostring(pair[1]), tostring(pair[2]) }
+    end
+    return list
+  end
+  local names = {}
+  for name in pairs(headers) do names[#names + 1] = name end
+  table.sort(names)
+  for _, name in ipairs(names) do
+    local value = headers[name]
+    if type(value) == "table" then
+      for _, v in ipairs(value) do list[#list + 1] = { name, tostring(v) } end
+    else
+      list[#list + 1] = { name, tostring(value) }
+    end
+  end
+  return list
+end
+
+local function has_header(list, wanted)
+  for _, pair in ipairs(list) do
+    if pair[1]:lower() == wanted then return true end
+  end
+  return false
+end
+
+local function amz_date(time)
+  local t = time or os.time()
+  if type(t) ~= "number" then
+    error("time must be unix seconds (a number)", 3)
+  end
+  return os.date("!%Y%m%dT%H%M%SZ", math.floor(t))
+end
+
+local function check_credentials(c)
+  if type(c) ~= "table" or type(c.access_key_id) ~= "string"
+      or type(c.secret_access_key) ~= "string" then
+    error("credentials must have access_key_id and secret_access_key", 3)
+  end
+  return c
+end
+
+local function credentials_of(req)
+  if req.credentials then return check_credentials(req.credentials) end
+  local creds, err = require("lambda.aws.credentials").get()
+  if not creds then error(err, 3) end
+  return creds
+end
+
+local function payload_hash(req, s3)
+  if req.payload_hash then return req.payload_hash end
+  local body = req.body
+  if type(body) == "function" then return UNSIGNED end
+  if s3 and req.unsigned_payload then return UNSIGNED end
+  if body == nil or body == "" then return EMPTY_SHA256 end
+  return sigv4.sha256_hex(tostring(body))
+end
+
+local function check_request(req)
+  if type(req) ~= "table" then error("expected a table", 3) end
+  for _, field in ipairs { "service", "region" } do
+    if type(req[field]) ~= "string" or req[field] == "" then
+      error(field .. " is required", 3)
+    end
+  end
+  local scheme, host, path, query = M.split_url(req.url)
+  if not scheme then error(host, 3) end
+  return host, path, query
+end
+
+-- The list, the canonical request and what the signature covers: the
+-- shared half of sign and presign.
+local function signed(req, list, path, query, hash, date, creds)
+  local s3 = req.service == "s3"
+  local normalize, encode = not s3, not s3
+  if req.normalize_path ~= nil then normalize = req.normalize_path end
+  if req.encode_path ~= nil then encode = req.encode_path end
+  local to_sign = {}
+  for _, pair in ipairs(list) do
+    if not UNSIGNED_HEADERS[pair[1]:lower()] then to_sign[#to_sign + 1] = pair end
+  end
+  local canonical, signed_headers = sigv4.canonical_request {
+    method = (req.method or "GET"):upper(), path = path, query = query,
+    headers = to_sign, payload_hash = hash,
+    normalize = normalize, encode_path = encode,
+  }
+  local scope = ("%s/%s/%s/aws4_request"):format(date:sub(1, 8), req.region,
+    req.service)
+  local string_to_sign = table.concat({ ALGORITHM, date, scope,
+    sigv4.sha256_hex(canonical) }, "\n")
+  local signature = sigv4.signature(creds.secret_access_key, date:sub(1, 8),
+    req.region, req.service, string_to_sign)
+  return {
+    canonical_request = canonical, string_to_sign = string_to_sign,
+    signature = signature, signed_headers = signed_headers, scope = scope,
+  }
+end
+
+--- aws.sign{ method, url, headers, body, service, region, credentials,
+--- time } -> the headers to add (lower-case names: authorization,
+--- x-amz-date, x-amz-security-token, x-amz-content-sha256), and the
+--- details (canonical_request, string_to_sign, signature).
+--- `credentials` defaults to aws.credentials(); `time` (unix seconds) to
+--- now. `sign_payload = true` sends x-amz-content-sha256 for any service;
+--- `omit_session_token = true` leaves the token out of the signature.
+function M.sign(req)
+  local host, path, query = check_request(req)
+  local creds = credentials_of(req)
+  local s3 = req.service == "s3"
+  local date = amz_date(req.time)
+  local hash = payload_hash(req, s3)
+  local list = header_pairs(req.headers)
+  local add = { ["x-amz-date"] = date }
+  if not has_header(list, "host") then list[#list + 1] = { "host", host } end
+  list[#list + 1] = { "x-amz-date", date }
+  if s3 or req.sign_payload then
+    add["x-amz-content-sha256"] = hash
+    list[#list + 1] = { "x-amz-content-sha256", hash }
+  end
+  local token = creds.session_token
+  if token and token ~= "" then
+    add["x-amz-security-token"] = token
+    if not req.omit_session_token then
+      list[#list + 1] = { "x-amz-security-token", token }
+    end
+  end
+  local d = signed(req, list, path, query, hash, date, creds)
+  add.authorization = ("%s Credential=%s/%s, SignedHeaders=%s, Signature=%s")
+    :format(ALGORITHM, creds.access_key_id, d.scope, d.signed_headers, d.signature)
+  return add, d
+end
+
+--- aws.presign{ method, url, headers, service, region, credentials, time,
+--- expires } -> the URL with the signature in its query (X-Amz-*), good
+--- for `expires` seconds (default 900, at most 7 days), and the details.
+function M.presign(req)
+  local host, path, query = check_request(req)
+  local creds = credentials_of(req)
+  local s3 = req.service == "s3"
+  local expires = req.expires or 900
+  if type(expires) ~= "number" or expires < 1 or expires > 604800
+      or expires % 1 ~= 0 then
+    error("expires must be whole seconds from 1 to 604800", 2)
+  end
+  local date = amz_date(req.time)
+  local hash = s3 and (req.payload_hash or UNSIGNED) or payload_hash(req, s3)
+  local list = header_pairs(req.headers)
+  if not has_header(list, "host") then list[#list + 1] = { "host", host } end
+  local names = {}
+  for _, pair in ipairs(list) do
+    local name = pair[1]:lower()
+    if not UNSIGNED_HEADERS[name] then names[name] = true end
+  end
+  local sorted = {}
+  for name in pairs(names) do sorted[#sorted + 1] = name end
+  table.sort(sorted)
+  local scope = ("%s/%s/%s/aws4_request"):format(date:sub(1, 8), req.region,
+    req.service)
+  local params = {
+    "X-Amz-Algorithm=" .. ALGORITHM,
+    "X-Amz-Credential=" .. sigv4.uri_encode(creds.access_key_id .. "/" .. scope),
+    "X-Amz-Date=" .. date,
+    "X-Amz-Expires=" .. math.floor(expires),
+    "X-Amz-SignedHeaders=" .. sigv4.uri_encode(table.concat(sorted, ";")),
+  }
+  local token = creds.session_token
+  local token_param = token and token ~= ""
+    and "X-Amz-Security-Token=" .. sigv4.uri_encode(token)
+  if token_param and not req.omit_session_token then
+    params[#params + 1] = token_param
+  end
+  local signed_query = table.concat(params, "&")
+  if query ~= "" then signed_query = query .. "&" .. signed_query end
+  local d = signed(req, list, path, signed_query, hash, date, creds)
+  local final = signed_query
+  if token_param and req.omit_session_token then
+    final = final .. "&" .. token_param
+  end
+  final = final .. "&X-Amz-Signature=" .. d.signature
+  local base = tostring(req.url):gsub("#.*$", ""):gsub("%?.*$", "")
+  return base .. "?" .. final, d
+end
+
+return M
