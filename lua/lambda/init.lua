@@ -6,6 +6,8 @@
 ---   lambda.metrics  CloudWatch embedded metric format
 ---   lambda.json     the runtime's lossless JSON codec
 ---   lambda.base64   standard base64
+---   lambda.fetch    HTTP and HTTPS requests (a function)
+---   lambda.aws      AWS calls: SigV4, credentials, retries, services
 ---@class lambda
 ---@field log lambda.log
 ---@field http lambda.http
@@ -13,12 +15,24 @@
 ---@field metrics lambda.metrics
 ---@field json table
 ---@field base64 table
+---@field aws table
 local lambda = {}
 
 local parts = {
   log = true, http = true, batch = true, metrics = true, json = true,
-  base64 = true,
+  base64 = true, aws = true,
 }
+
+--- An HTTP or HTTPS request: `lambda.fetch(url, { method, headers, body,
+--- timeout, max_body, redirect })` returns `res` (status, headers,
+--- header_list, body, url) or `nil, err` (err.kind, err.message). The
+--- timeout (ms, default 30 s) never runs past the invocation's deadline.
+---@param url string
+---@param opts? table
+---@return table|nil res, table? err
+function lambda.fetch(url, opts)
+  return require("lambda.fetch").request(url, opts)
+end
 
 setmetatable(lambda, {
   __index = function(self, name)

@@ -11,6 +11,7 @@
 
 #include "clock.h"
 #include "lua_host_private.h"
+#include "time_left.h"
 
 /* Instructions between two looks at the clock. */
 #define HOOK_COUNT 10000
@@ -128,7 +129,18 @@ static int covered_wrap (lua_State *L) {
   return 1;
 }
 
+/* registry[TIME_LEFT_REGISTRY_KEY]() -> ms left, or nothing (time_left.h) */
+static int time_left_ms (lua_State *L) {
+  struct lua_host *h = host_of(L);
+  if (!h->deadline_armed)
+    return 0;
+  lua_pushinteger(L, (lua_Integer)clock_left_ms(h->deadline_ms, h->margin_ms));
+  return 1;
+}
+
 void host_limits_open (lua_State *L) {
+  lua_pushcfunction(L, time_left_ms);
+  lua_setfield(L, LUA_REGISTRYINDEX, TIME_LEFT_REGISTRY_KEY);
   lua_getglobal(L, "coroutine");                     /* [co] */
   lua_getfield(L, -1, "resume");                     /* [co, resume] */
   lua_pushvalue(L, -1);

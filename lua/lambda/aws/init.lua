@@ -1,0 +1,81 @@
+--- Calling AWS from Lua: `local aws = require "lambda.aws"` (or
+--- `require("lambda").aws`). Loads only when required.
+---   aws.sign{...} / aws.presign{...}   Signature Version 4 (sign.lua)
+---   aws.credentials()                  the resolved credentials (credentials.lua)
+---   aws.request{...}                   one signed call, with retries (request.lua)
+---   aws.dynamodb:call("GetItem", p)    JSON-protocol services; also sqs,
+---     secretsmanager, ssm, eventbridge, kinesis, stepfunctions, logs
+---   aws.dynamodb.marshal / unmarshal   attribute values (dynamodb.lua)
+---   aws.lambda:invoke(name, payload)   Lambda's Invoke
+---   aws.s3:get/put/head/delete, aws.s3:presign_get/presign_put
+---   aws.client(name, region)           any of these in another region
+---   aws.warm(name, ...)                open their TLS connections now (init)
+local sign = require "lambda.aws.sign"
+local credentials = require "lambda.aws.credentials"
+local request = require "lambda.aws.request"
+
+local aws = {
+  sign = sign.sign,
+  presign = sign.presign,
+  request = request.request,
+  endpoint = request.endpoint,
+}
+
+--- The credentials in use (see credentials.lua for the order), or nil
+--- and an error. tostring() of them hides the secret.
+function aws.credentials()
+  return credentials.get()
+end
+
+local function make_client(name, region)
+  local services = require "lambda.aws.services"
+  if name == "lambda" then return services.lambda_client(region) end
+  if name == "s3" then return services.s3_client(region) end
+  local client = services.json_client(name, region)
+  if client and name == "dynamodb" then
+    -- aws.dynamodb.marshal and friends, next to :call
+    local dynamodb = require "lambda.aws.dynamodb"
+    for k, v in pairs(dynamodb) do
+      if client[k] == nil then client[k] = v end
+    end
+  end
+  return client
+end
+
+--- A client for service name in region (default: the function's).
+function aws.client(name, region)
+  local client = make_client(name, region)
+  if not client then error("lambda.aws has no service " .. tostring(name), 2) end
+  return client
+end
+
+--- Opens (and keeps, in lambda.fetch's connection cache) a TLS connection
+--- to each service's endpoint, so the first call of the first invocation
+--- does not pay the handshake. Call it at the module's top level.
+--- Returns true, or nil and the first error.
+function aws.warm(...)
+  local fetch = require "lambda.fetch"
+  local services = require "lambda.aws.services"
+  local region = os.getenv("AWS_REGION") or os.getenv("AWS_DEFAULT_REGION") or "us-east-1"
+  for _, name in ipairs { ... } do
+    local def = services.JSON_SERVICES[name]
+    local prefix = def and def.prefix or name
+    local id = def and def.id or name
+    local base = request.endpoint(id, prefix, region)
+    -- Any answer will do: the connection is what is kept.
+    local res, err = fetch.request(base .. "/", { method = "HEAD", timeout = 3000,
+      redirect = false })
+    if not res then return nil, err end
+  end
+  return true
+end
+
+setmetatable(aws, {
+  __index = function(self, name)
+    local client = make_client(name)
+    if client then rawset(self, name, client) end
+    return client
+  end,
+})
+
+return aws

@@ -1,0 +1,213 @@
+--- aws.request: one AWS API call, signed, sent with lambda.fetch, retried
+--- as the SDKs' "standard" mode does: up to 3 attempts, exponential
+--- backoff with full jitter, on throttling, 500/502/503/504 and broken
+--- connections, and never past the invocation's deadline.
+---
+--- Endpoints: https://{prefix}.{region}.amazonaws.com, or AWS_ENDPOINT_URL
+--- and AWS_ENDPOINT_URL_<SERVICE> as the SDKs read them (LocalStack).
+local clock = require "lambda.clock"
+local fetch = require "lambda.fetch"
+local json = require "lambda.json"
+local sign = require "lambda.aws.sign"
+local sigv4 = require "lambda.sigv4"
+
+local M = {}
+
+M.MAX_ATTEMPTS = 3
+local BASE_DELAY_MS = 50      -- the SDKs' base for throttling is 500 ms,
+local THROTTLE_BASE_MS = 500  -- for other transient errors 50 ms
+local MAX_DELAY_MS = 20000
+
+local THROTTLING = {
+  Throttling = true, ThrottlingException = true, ThrottledException = true,
+  RequestThrottledException = true, TooManyRequestsException = true,
+  ProvisionedThroughputExceededException = true,
+  TransactionInProgressException = true, RequestLimitExceeded = true,
+  BandwidthLimitExceeded = true, LimitExceededException = true,
+  RequestThrottled = true, SlowDown = true, PriorRequestNotComplete = true,
+  EC2ThrottledException = true,
+}
+local TRANSIENT_CODES = {
+  RequestTimeout = true, RequestTimeoutException = true,
+  InternalError = true, InternalServerError = true, ServiceUnavailable = true,
+}
+local TRANSIENT_STATUS = { [500] = true, [502] = true, [503] = true, [504] = true }
+local TRANSIENT_KINDS = { connect = true, connection = true, dns = true }
+
+local function region_of(req)
+  local r = req.region or os.getenv("AWS_REGION") or os.getenv("AWS_DEFAULT_REGION")
+  if not r or r == "" then r = "us-east-1" end
+  return r
+end
+
+--- The endpoint (scheme://host[:port], no trailing slash) for a service:
+--- AWS_ENDPOINT_URL_<ID> (the service id upper-cased, '-' and ' ' as
+--- '_'), then AWS_ENDPOINT_URL, then AWS's own; and whether it is custom.
+function M.endpoint(service_id, prefix, region)
+  local env = "AWS_ENDPOINT_URL_" .. service_id:upper():gsub("[%- ]", "_")
+  local custom = os.getenv(env)
+  if not custom or custom == "" then custom = os.getenv("AWS_ENDPOINT_URL") end
+  if custom and custom ~= "" then
+    return (custom:gsub("/+$", "")), true
+  end
+  local suffix = region:match("^cn%-") and "amazonaws.com.cn" or "amazonaws.com"
+  return ("https://%s.%s.%s"):format(prefix, region, suffix), false
+end
+
+--- Encodes a query table ({name = value or {values}}) as SigV4 wants
+--- it on the wire, sorted; or passes a string through.
+function M.encode_query(query)
+  if query == nil then return "" end
+  if type(query) == "string" then return query end
+  local parts = {}
+  for name, value in pairs(query) do
+    local values = type(value) == "table" and value or { value }
+    for _, v in ipairs(values) do
+      parts[#parts + 1] = sigv4.uri_encode(tostring(name)) .. "="
+        .. sigv4.uri_encode(tostring(v))
+    end
+  end
+  table.sort(parts)
+  return table.concat(parts, "&")
+end
+
+local function header_of(res, name)
+  return res.headers and res.headers[name]
+end
+
+-- The error code, message and request id of a failed response: JSON
+-- (__type / code / message), the x-amzn-ErrorType header, or XML (S3).
+local function parse_error(res)
+  local code = header_of(res, "x-amzn-errortype")
+  local message
+  local body = res.body or ""
+  local doc = body:match("^%s*{") and json.decode(body)
+  if type(doc) == "table" then
+    code = doc.__type or doc.code or doc.Code or code
+    message = doc.message or doc.Message or doc.errorMessage
+  elseif body:match("^%s*<") then
+    code = body:match("<Code>(.-)</Code>") or code
+    message = body:match("<Message>(.-)</Message>")
+  end
+  if type(code) == "string" then
+    code = code:gsub(":.*$", ""):gsub("^.*#", "")  -- "ns#Code:http://..."
+  end
+  if not code or code == "" then code = "HTTP" .. tostring(res.status) end
+  local request_id = header_of(res, "x-amzn-requestid")
+    or header_of(res, "x-amz-request-id")
+    or body:match("<RequestId>(.-)</RequestId>")
+  return code, message and tostring(message) or ("HTTP " .. res.status), request_id
+end
+
+local error_meta = {
+  __tostring = function(e)
+    return ("%s: %s%s"):format(e.code, e.message,
+      e.request_id and (" (request id " .. e.request_id .. ")") or "")
+  end,
+}
+
+local function aws_error(fields)
+  return setmetatable(fields, error_meta)
+end
+
+-- An error from lambda.fetch (no response) as an aws error.
+local function transport_error(err)
+  return aws_error {
+    code = "Transport." .. tostring(err.kind), message = tostring(err.message),
+    kind = err.kind, retryable = TRANSIENT_KINDS[err.kind] or false,
+  }
+end
+
+local function response_error(res)
+  local code, message, request_id = parse_error(res)
+  return aws_error {
+    code = code, message = message, status = res.status,
+    request_id = request_id, throttling = THROTTLING[code] or false,
+    retryable = THROTTLING[code] or TRANSIENT_CODES[code]
+      or TRANSIENT_STATUS[res.status] or false,
+    body = res.body, headers = res.headers,
+  }
+end
+
+-- Full jitter: a random pause up to base * 2^(attempt - 1), capped.
+local function backoff_ms(err, attempt)
+  local base = err.throttling and THROTTLE_BASE_MS or BASE_DELAY_MS
+  local ceiling = math.min(MAX_DELAY_MS, base * 2 ^ (attempt - 1))
+  return math.floor(math.random() * ceiling)
+end
+
+--- aws.request{ service, region, method, path, query, headers, body,
+--- target, json_version, signing_name, endpoint_prefix, timeout, raw }
+--- -> the decoded response (or, with raw, the fetch response), or nil
+--- and err { code, message, status, request_id, retryable, attempts }.
+--- body: a string, a function (streamed, S3 only), or a table (JSON).
+--- target sets X-Amz-Target (JSON protocol services).
+function M.request(req)
+  assert(type(req) == "table", "aws.request expects a table")
+  local service = assert(req.service, "aws.request: service is required")
+  local region = region_of(req)
+  local prefix = req.endpoint_prefix or service
+  local signing_name = req.signing_name or service
+  local base = req.endpoint or M.endpoint(req.service_id or service, prefix, region)
+  local path = req.path or "/"
+  local query = M.encode_query(req.query)
+  local url = base .. path .. (query ~= "" and ("?" .. query) or "")
+  local method = (req.method or "POST"):upper()
+  local body = req.body
+  local headers = {}
+  for name, value in pairs(req.headers or {}) do headers[name:lower()] = value end
+  if type(body) == "table" then
+    body = json.encode(body)
+  end
+  if req.target then
+    headers["x-amz-target"] = req.target
+    headers["content-type"] = headers["content-type"]
+      or ("application/x-amz-json-" .. (req.json_version or "1.0"))
+    body = body or "{}"
+  end
+  local last_err, attempts = nil, 0
+  for attempt = 1, M.MAX_ATTEMPTS do
+    attempts = attempt
+    local creds, cerr = require("lambda.aws.credentials").get()
+    if not creds then
+      return nil, aws_error { code = "CredentialsError",
+        message = tostring(cerr.message), retryable = false }
+    end
+    local all = {}
+    for name, value in pairs(headers) do all[name] = value end
+    local added = sign.sign {
+      method = method, url = url, headers = all, body = body,
+      service = signing_name, region = region, credentials = creds,
+    }
+    for name, value in pairs(added) do all[name] = value end
+    local res, err = fetch.request(url, { method = method, headers = all,
+      body = body, timeout = req.timeout, redirect = false,
+      max_body = req.max_body })
+    if res and res.status < 300 then
+      if req.raw then return res end
+      local text = res.body
+      local ctype = header_of(res, "content-type") or ""
+      if text ~= "" and (ctype:find("json", 1, true) or req.target) then
+        local value, derr = json.decode(text)
+        if derr then
+          return nil, aws_error { code = "DecodeError", message = derr,
+            status = res.status, retryable = false }
+        end
+        return value, nil, res
+      end
+      return text, nil, res
+    end
+    last_err = res and response_error(res) or transport_error(err)
+    if not last_err.retryable or attempt == M.MAX_ATTEMPTS then break end
+    local pause = backoff_ms(last_err, attempt)
+    local left = clock.time_left_ms()
+    -- No retry that could not finish in time: the caller gets the error
+    -- while it can still answer.
+    if left and left <= pause + 100 then break end
+    clock.sleep_ms(pause)
+  end
+  last_err.attempts = attempts
+  return nil, last_err
+end
+
+return M

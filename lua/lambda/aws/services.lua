@@ -1,0 +1,187 @@
+--- Thin, data-driven service helpers over aws.request:
+---   JSON-protocol services: aws.dynamodb:call("GetItem", params), and
+---     sqs, secretsmanager, ssm, eventbridge, kinesis, stepfunctions, logs
+---   aws.lambda:invoke(name, payload, opts)
+---   aws.s3:get / put / head / delete, s3:presign_get / presign_put
+local request = require "lambda.aws.request"
+local sign = require "lambda.aws.sign"
+local sigv4 = require "lambda.sigv4"
+local json = require "lambda.json"
+
+local M = {}
+
+-- prefix: the endpoint's first label; signing: the SigV4 service name;
+-- target: X-Amz-Target's prefix; version: application/x-amz-json-<v>.
+local JSON_SERVICES = {
+  dynamodb = { prefix = "dynamodb", signing = "dynamodb",
+    target = "DynamoDB_20120810", version = "1.0", id = "DynamoDB" },
+  sqs = { prefix = "sqs", signing = "sqs", target = "AmazonSQS",
+    version = "1.0", id = "SQS" },
+  secretsmanager = { prefix = "secretsmanager", signing = "secretsmanager",
+    target = "secretsmanager", version = "1.1", id = "Secrets Manager" },
+  ssm = { prefix = "ssm", signing = "ssm", target = "AmazonSSM",
+    version = "1.1", id = "SSM" },
+  eventbridge = { prefix = "events", signing = "events", target = "AWSEvents",
+    version = "1.1", id = "EventBridge" },
+  kinesis = { prefix = "kinesis", signing = "kinesis",
+    target = "Kinesis_20131202", version = "1.1", id = "Kinesis" },
+  stepfunctions = { prefix = "states", signing = "states",
+    target = "AWSStepFunctions", version = "1.0", id = "SFN" },
+  logs = { prefix = "logs", signing = "logs", target = "Logs_20140328",
+    version = "1.1", id = "CloudWatch Logs" },
+}
+
+local JsonService = {}
+JsonService.__index = JsonService
+
+--- service:call(operation, params, opts) -> decoded response | nil, err.
+--- opts: region, timeout.
+function JsonService:call(operation, params, opts)
+  opts = opts or {}
+  local d = self.def
+  return request.request {
+    service = d.signing, endpoint_prefix = d.prefix, service_id = d.id,
+    region = opts.region or self.region, method = "POST", path = "/",
+    target = d.target .. "." .. operation, json_version = d.version,
+    body = json.encode(params or {}),
+    timeout = opts.timeout,
+  }
+end
+
+--- A client for a JSON-protocol service in a region (default: the
+--- function's): aws.client("dynamodb", "eu-west-1").
+function M.json_client(name, region)
+  local def = JSON_SERVICES[name]
+  if not def then return nil end
+  return setmetatable({ def = def, region = region, name = name }, JsonService)
+end
+
+M.JSON_SERVICES = JSON_SERVICES
+
+-- --- Lambda ----------------------------------------------------------------
+
+local Lambda = {}
+Lambda.__index = Lambda
+
+--- lambda:invoke(name, payload, { qualifier, invocation_type, log_type,
+--- region }) -> { status, payload (decoded JSON when it is), function_error,
+--- log_result, executed_version } | nil, err.
+function Lambda:invoke(name, payload, opts)
+  opts = opts or {}
+  local body = payload
+  if type(body) ~= "string" then body = json.encode(payload == nil and json.null or payload) end
+  local headers = {}
+  if opts.invocation_type then headers["x-amz-invocation-type"] = opts.invocation_type end
+  if opts.log_type then headers["x-amz-log-type"] = opts.log_type end
+  local res, err = request.request {
+    service = "lambda", service_id = "Lambda", region = opts.region or self.region,
+    method = "POST",
+    path = "/2015-03-31/functions/" .. sigv4.uri_encode(name) .. "/invocations",
+    query = opts.qualifier and { Qualifier = opts.qualifier } or nil,
+    headers = headers, body = body, raw = true, timeout = opts.timeout,
+  }
+  if not res then return nil, err end
+  local decoded = res.body
+  if decoded ~= "" then
+    local v = json.decode(decoded)
+    if v ~= nil then decoded = v end
+  end
+  return {
+    status = res.status, payload = decoded,
+    function_error = res.headers["x-amz-function-error"],
+    log_result = res.headers["x-amz-log-result"],
+    executed_version = res.headers["x-amz-executed-version"],
+  }
+end
+
+function M.lambda_client(region)
+  return setmetatable({ region = region }, Lambda)
+end
+
+-- --- S3 --------------------------------------------------------------------
+
+local S3 = {}
+S3.__index = S3
+
+-- A key encoded for the path: every byte but unreserved ones and '/'.
+local function key_path(key)
+  return sigv4.uri_encode(tostring(key), true)
+end
+
+-- Where an object is: virtual-hosted on AWS for DNS-safe bucket names,
+-- path-style on a custom endpoint (LocalStack) or for other names.
+function S3:locate(bucket, key, region)
+  region = region or self.region or os.getenv("AWS_REGION") or "us-east-1"
+  local base, custom = request.endpoint("S3", "s3", region)
+  local path = "/" .. key_path(key or "")
+  if not custom and bucket:match("^[a-z0-9][a-z0-9%-]*[a-z0-9]$") then
+    base = base:gsub("^https://", "https://" .. bucket .. ".")
+    return base, path, region
+  end
+  return base, "/" .. sigv4.uri_encode(bucket) .. path, region
+end
+
+local function s3_call(self, method, bucket, key, opts, body)
+  opts = opts or {}
+  local base, path, region = self:locate(bucket, key, opts.region)
+  local headers = {}
+  for name, value in pairs(opts.headers or {}) do headers[name] = value end
+  if opts.content_type then headers["content-type"] = opts.content_type end
+  return request.request {
+    service = "s3", region = region, endpoint = base, method = method,
+    path = path, headers = headers, body = body, raw = true,
+    timeout = opts.timeout, max_body = opts.max_body,
+  }
+end
+
+--- s3:get(bucket, key, opts) -> body, res | nil, err (NoSuchKey: err.code)
+function S3:get(bucket, key, opts)
+  local res, err = s3_call(self, "GET", bucket, key, opts)
+  if not res then return nil, err end
+  return res.body, res
+end
+
+--- s3:put(bucket, key, body, { content_type, headers }) -> res | nil, err
+--- body: a string (signed), or a function returning chunks (sent
+--- chunked as UNSIGNED-PAYLOAD).
+function S3:put(bucket, key, body, opts)
+  return s3_call(self, "PUT", bucket, key, opts, body or "")
+end
+
+--- s3:head(bucket, key) -> headers, res | nil, err
+function S3:head(bucket, key, opts)
+  local res, err = s3_call(self, "HEAD", bucket, key, opts)
+  if not res then return nil, err end
+  return res.headers, res
+end
+
+--- s3:delete(bucket, key) -> res | nil, err
+function S3:delete(bucket, key, opts)
+  return s3_call(self, "DELETE", bucket, key, opts)
+end
+
+local function presign(self, method, bucket, key, opts)
+  opts = opts or {}
+  local base, path, region = self:locate(bucket, key, opts.region)
+  return (sign.presign {
+    method = method, url = base .. path, service = "s3", region = region,
+    expires = opts.expires or 900, credentials = opts.credentials,
+    time = opts.time,
+  })
+end
+
+--- s3:presign_get(bucket, key, { expires }) -> URL
+function S3:presign_get(bucket, key, opts)
+  return presign(self, "GET", bucket, key, opts)
+end
+
+--- s3:presign_put(bucket, key, { expires }) -> URL
+function S3:presign_put(bucket, key, opts)
+  return presign(self, "PUT", bucket, key, opts)
+end
+
+function M.s3_client(region)
+  return setmetatable({ region = region }, S3)
+end
+
+return M
