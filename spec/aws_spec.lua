@@ -181,6 +181,25 @@ describe("lambda.fetch and lambda.aws", function()
       assert.same({ "a", "b" }, r.tags)
     end)
 
+    it("takes a service's own endpoint variable over AWS_ENDPOINT_URL", function()
+      local r = invoke("dynamodb_get", { table = "t" }, {
+        AWS_ENDPOINT_URL = "https://127.0.0.1:1",
+        AWS_ENDPOINT_URL_DYNAMODB = fake.base })
+      assert.is_nil(r.err)
+      local other = invoke("sqs_send", { queue = "q", body = "b" }, {
+        AWS_ENDPOINT_URL = "https://127.0.0.1:1",
+        AWS_ENDPOINT_URL_DYNAMODB = fake.base })
+      assert.equal("Transport.connect", other.err.code)
+    end)
+
+    it("warms a service's connection, so the first call makes none", function()
+      local cold = invoke("warm_then_fetch", {})
+      assert.equal(1, cold.connections)
+      local warm = invoke("warm_then_fetch", { warm = true })
+      assert.is_true(warm.warmed, warm.err)
+      assert.equal(0, warm.connections)
+    end)
+
     it("sends an SQS message", function()
       local r = invoke("sqs_send", { queue = "https://sqs/q", body = "hello" })
       assert.is_nil(r.err)

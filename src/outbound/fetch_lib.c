@@ -5,7 +5,8 @@
 **   (a string, or a function returning chunks then nil), timeout (ms),
 **   max_body (bytes), redirect (false: do not follow)
 **   res:  status, headers (lower-case names; repeats joined by ", "),
-**         header_list ({{name, value}, ...} in order), body, url
+**         header_list ({{name, value}, ...} in order), body, url,
+**         connections (new connections it made: 0 when a warm one served)
 **   err:  { kind = "timeout" | "dns" | "connect" | "tls" | "too_large" |
 **           "connection" | "invalid" | "body" | "http", message = ...,
 **           curl_code = n }, with __tostring
@@ -552,8 +553,8 @@ static int lib_request (lua_State *L) {
   c = client_of(L);
   buffer_init(&t.body);
   buffer_init(&t.head);
+  long fresh = 0;
   for (attempt = 1; attempt <= 2; attempt++) {
-    long fresh = 0;
     buffer_clear(&t.body);
     buffer_clear(&t.head);
     t.too_large = 0;
@@ -592,7 +593,9 @@ static int lib_request (lua_State *L) {
     return n;
   }
   curl_easy_getinfo(c->curl, CURLINFO_RESPONSE_CODE, &status);
-  lua_createtable(L, 0, 5);
+  lua_createtable(L, 0, 6);
+  lua_pushinteger(L, fresh);
+  lua_setfield(L, -2, "connections");
   lua_pushinteger(L, status);
   lua_setfield(L, -2, "status");
   lua_pushlstring(L, t.body.data != NULL ? t.body.data : "", t.body.len);

@@ -117,7 +117,10 @@ local function number_value(text)
   local i = math.tointeger(tonumber(text))
   if i and tostring(i) == text then return i end
   local f = tonumber(text)
-  if f and math.type(f) == "float" and float_text(f) == text then return f end
+  if f and math.type(f) == "float" and f == f and f ~= math.huge
+      and f ~= -math.huge and float_text(f) == text then
+    return f
+  end
   return M.number(text)
 end
 
