@@ -10,21 +10,34 @@
 ---   aws.s3:get/put/head/delete, aws.s3:presign_get/presign_put
 ---   aws.client(name, region)           any of these in another region
 ---   aws.warm(name, ...)                open their TLS connections now (init)
-local sign = require "lambda.aws.sign"
-local credentials = require "lambda.aws.credentials"
-local request = require "lambda.aws.request"
+-- The parts load on first use: requiring lambda.aws at init costs
+-- almost nothing until a call needs them.
+local aws = {}
 
-local aws = {
-  sign = sign.sign,
-  presign = sign.presign,
-  request = request.request,
-  endpoint = request.endpoint,
-}
+--- aws.sign{...}: see lambda/aws/sign.lua.
+function aws.sign(req)
+  return require("lambda.aws.sign").sign(req)
+end
+
+--- aws.presign{...}: see lambda/aws/sign.lua.
+function aws.presign(req)
+  return require("lambda.aws.sign").presign(req)
+end
+
+--- aws.request{...}: see lambda/aws/request.lua.
+function aws.request(req)
+  return require("lambda.aws.request").request(req)
+end
+
+--- The endpoint a service's calls go to (request.lua).
+function aws.endpoint(service_id, prefix, region)
+  return require("lambda.aws.request").endpoint(service_id, prefix, region)
+end
 
 --- The credentials in use (see credentials.lua for the order), or nil
 --- and an error. tostring() of them hides the secret.
 function aws.credentials()
-  return credentials.get()
+  return require("lambda.aws.credentials").get()
 end
 
 local function make_client(name, region)
@@ -61,7 +74,7 @@ function aws.warm(...)
     local def = services.JSON_SERVICES[name]
     local prefix = def and def.prefix or name
     local id = def and def.id or name
-    local base = request.endpoint(id, prefix, region)
+    local base = aws.endpoint(id, prefix, region)
     -- Any answer will do: the connection is what is kept.
     local res, err = fetch.request(base .. "/", { method = "HEAD", timeout = 3000,
       redirect = false })

@@ -1,0 +1,88 @@
+#!/bin/sh
+# lambda.aws and lambda.fetch, against baselines measured in the same run:
+#   - signing: aws.sign vs botocore's SigV4Auth (Debian's python3-botocore)
+#   - a warm HTTPS round trip: lambda.fetch vs the curl CLI (one process,
+#     one kept connection), both to spec/support/fake_aws.py on 127.0.0.1
+#   - the first call of an init, with and without aws.warm
+#   - cold start and RSS of bootstrap with require "lambda.aws" at init
+#     (bench/aws/app.lua) vs without (bench/echo/app.lua)
+#   bench/aws.sh [BUILD_DIR] [N] [COLD_RUNS]
+# Needs python3-botocore, openssl and curl, and the build's bench_fake_api.
+set -eu
+cd "$(dirname "$0")/.."
+build=${1:-build}
+n=${2:-20000}
+cold_runs=${3:-21}
+work=$(mktemp -d)
+fake_pid=""
+cleanup () {
+  [ -n "$fake_pid" ] && kill "$fake_pid" 2>/dev/null
+  rm -rf "$work"
+}
+trap cleanup EXIT
+export LUA_CPATH_5_4="$build/lua/?.so;;"
+field () { sed -n "s/^$1=//p" "$2"; }
+ratio () { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
+median () { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+
+lua5.4 bench/aws_sign.lua "$n" > "$work/sign-ours"
+/usr/bin/python3 bench/botocore_sign.py $((n / 4 + 1)) > "$work/sign-boto"
+o=$(field us_per_sign "$work/sign-ours")
+b=$(field us_per_sign "$work/sign-boto")
+echo "signing a DynamoDB request: aws.sign $o us, botocore $b us" \
+  "(botocore takes $(ratio "$b" "$o")x as long)"
+
+# An HTTPS server with a certificate from a CA made here.
+ec="-newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes"
+(
+  cd "$work"
+  printf 'subjectAltName=IP:127.0.0.1\n' > san.cnf
+  openssl req -x509 $ec -keyout ca.key -out ca.crt -days 1 -subj /CN=bench-CA \
+    -addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign
+  openssl req $ec -keyout server.key -out server.csr -subj /CN=localhost
+  openssl x509 -req -in server.csr -CA ca.crt -CAkey ca.key -CAcreateserial \
+    -out server.crt -days 1 -extfile san.cnf
+) >/dev/null 2>&1
+/usr/bin/python3 spec/support/fake_aws.py "$work/server.crt" "$work/server.key" \
+  > "$work/fake.out" 2>/dev/null &
+fake_pid=$!
+# the readiness signal: the server prints its port once it listens
+while ! grep -q '^port ' "$work/fake.out"; do
+  kill -0 "$fake_pid" || { echo "fake_aws.py did not start" >&2; exit 1; }
+  sleep 0.05
+done
+base="https://127.0.0.1:$(sed -n 's/^port //p' "$work/fake.out")"
+url="$base/fetch/status/200"
+export SSL_CERT_FILE="$work/ca.crt" AWS_ENDPOINT_URL="$base" AWS_REGION=eu-west-1
+rtt_n=$((n / 40 + 10))
+lua5.4 bench/fetch_rtt.lua "$url" "$rtt_n" > "$work/rtt-ours"
+start=$(date +%s%N)
+curl -s -o /dev/null --cacert "$work/ca.crt" "$url?[1-$rtt_n]"
+end=$(date +%s%N)
+c=$(awk -v s="$start" -v e="$end" -v n="$rtt_n" 'BEGIN { printf "%.1f", (e - s) / 1000 / n }')
+f=$(field us_per_request "$work/rtt-ours")
+echo "warm HTTPS GET, $rtt_n on one connection: lambda.fetch $f us, curl CLI $c us" \
+  "(fetch takes $(ratio "$f" "$c")x curl's time; the Python server dominates both)"
+
+for i in 1 2 3 4 5; do
+  lua5.4 bench/fetch_rtt.lua "$url" first | sed -n 's/^first_ms=//p' >> "$work/first-cold"
+  lua5.4 bench/fetch_rtt.lua "$url" first warm | sed -n 's/^first_ms=//p' >> "$work/first-warm"
+done
+fc=$(median < "$work/first-cold")
+fw=$(median < "$work/first-warm")
+echo "first call of an init, median of 5: ${fc} ms cold, ${fw} ms after aws.warm"
+
+export _HANDLER=app.handler
+for app in echo aws; do
+  LAMBDA_TASK_ROOT="$PWD/bench/$app" "$build/bench_fake_api" --cold "$cold_runs" \
+    -- "$build/bootstrap" > "$work/cold-$app"
+  LAMBDA_TASK_ROOT="$PWD/bench/$app" "$build/bench_fake_api" -n 2000 \
+    -e bench/events/small.json -- "$build/bootstrap" > "$work/rss-$app"
+done
+ce=$(field cold_start_median_ms "$work/cold-echo")
+ca=$(field cold_start_median_ms "$work/cold-aws")
+echo "cold start, exec to first /next, median of $cold_runs: $ce ms without," \
+  "$ca ms with require \"lambda.aws\" ($(ratio "$ca" "$ce")x)"
+re=$(field max_rss_kb "$work/rss-echo")
+ra=$(field max_rss_kb "$work/rss-aws")
+echo "peak RSS after 2000 invocations: $re kB without, $ra kB with (+$((ra - re)) kB)"
