@@ -5,6 +5,12 @@ local testing = require "lambda.testing"
 local opts = { task_root = helper.handlers, cli = helper.cli }
 
 describe("lambda.testing", function()
+  it("sets the variables opts.env gives for the function", function()
+    local result = testing.invoke("app.env", {}, { task_root = helper.handlers,
+      cli = helper.cli, env = { AWS_ENDPOINT_URL = "http://127.0.0.1:4566/it's" } })
+    assert.equal("http://127.0.0.1:4566/it's", result.endpoint)
+  end)
+
   it("invokes a handler as the runtime would and returns its result", function()
     local result, err = testing.invoke("app.hello", { name = "spec" }, opts)
     assert.is_nil(err)

@@ -81,7 +81,8 @@ end
 --- text) as Lambda would. Returns the decoded result, or nil and the
 --- decoded error document ({errorType, errorMessage, stackTrace}).
 --- opts: task_root (default "."), timeout (seconds, default 3),
---- function_name, cli (default LUA_LAMBDA_CLI or "lua-lambda").
+--- function_name, cli (default LUA_LAMBDA_CLI or "lua-lambda"), env
+--- (variables to set for the function: { AWS_ENDPOINT_URL = "..." }).
 ---@param handler string
 ---@param event table|string|nil
 ---@param opts table|nil
@@ -96,8 +97,19 @@ function testing.invoke(handler, event, opts)
   f:write(text)
   f:close()
   local cli = opts.cli or os.getenv("LUA_LAMBDA_CLI") or "lua-lambda"
+  local assignments = {}
+  for name, value in pairs(opts.env or {}) do
+    assert(tostring(name):match("^[%a_][%w_]*$"), "bad variable name: " .. tostring(name))
+    assignments[#assignments + 1] = shell_quote(name .. "=" .. tostring(value))
+  end
+  table.sort(assignments)
+  if #assignments > 0 then
+    cli = "env " .. table.concat(assignments, " ") .. " " .. shell_quote(cli)
+  else
+    cli = shell_quote(cli)
+  end
   local command = ("%s invoke %s %s --task-root %s --timeout %d"
-    .. " --function-name %s >%s 2>%s"):format(shell_quote(cli),
+    .. " --function-name %s >%s 2>%s"):format(cli,
     shell_quote(handler), shell_quote(event_file),
     shell_quote(opts.task_root or "."), opts.timeout or 3,
     shell_quote(opts.function_name or "test"), shell_quote(out_file),
