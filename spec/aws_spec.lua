@@ -252,6 +252,15 @@ describe("lambda.fetch and lambda.aws", function()
       assert.equal(3, u.err.attempts)
     end)
 
+    it("stops retrying before the invocation's deadline, and answers", function()
+      -- 1 s: each attempt takes 400 ms, so the third cannot finish in time
+      local r, out = invoke("dynamodb_get", { table = "slow-503-d" }, nil, 1)
+      assert.is_false(r.ok)
+      assert.is_true(r.err.attempts <= 3, tostring(r.err.attempts))
+      assert.is_nil(out:find("Task timed out", 1, true))
+      assert.is_true(stats("dynamodb:slow-503-d") <= 2)
+    end)
+
     it("refreshes container credentials that expire within 5 minutes", function()
       local no_keys = { AWS_ACCESS_KEY_ID = false, AWS_SECRET_ACCESS_KEY = false,
         AWS_CONTAINER_CREDENTIALS_FULL_URI = fake.base .. "/creds?ttl=200",

@@ -13,7 +13,7 @@ Serves, all on one endpoint (AWS_ENDPOINT_URL):
   /fetch/slow?ms=N, /fetch/drop-reused (closes a reused connection
   without an answer), /fetch/half-reused (half an answer, then closes). Scripted faults: a DynamoDB table named
   "throttle-N-..." is throttled N times, then served; "status-503-..."
-  always answers 503. GET /__stats?name=X (unsigned) tells how many
+  always answers 503, "slow-503-..." after 400 ms. GET /__stats?name=X (unsigned) tells how many
   requests X got.
 Run with Debian's python3: fake_aws.py CERT KEY [--token T]
 """
@@ -219,6 +219,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if m and n <= int(m.group(1)):
             return self.aws_error(400, "ThrottlingException", "Rate exceeded")
         if table.startswith("status-503-"):
+            return self.aws_error(503, "ServiceUnavailable", "try later")
+        if table.startswith("slow-503-"):
+            time.sleep(0.4)
             return self.aws_error(503, "ServiceUnavailable", "try later")
         items = TABLES.setdefault(table, {})
         key_of = lambda item: json.dumps(item, sort_keys=True)
