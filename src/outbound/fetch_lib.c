@@ -33,7 +33,8 @@
 #include "buffer.h"
 #include "time_left.h"
 
-#define CLIENT_KEY "lambda.fetch.client"
+#define CLIENT_KEY "lambda.fetch.client"       /* the registry's client */
+#define CLIENT_META "lambda.fetch.client_meta"  /* and its metatable */
 #define ERROR_META "lambda.fetch.error"
 #define DEFAULT_TIMEOUT_MS 30000      /* with no deadline armed (init) */
 #define DEFAULT_MAX_BODY (10L << 20)  /* 10 MiB */
@@ -64,7 +65,7 @@ struct transfer {
 /* --- the client ---------------------------------------------------------- */
 
 static int client_gc (lua_State *L) {
-  struct client *c = luaL_checkudata(L, 1, CLIENT_KEY);
+  struct client *c = luaL_checkudata(L, 1, CLIENT_META);
   if (c->curl != NULL) {
     curl_easy_cleanup(c->curl);
     c->curl = NULL;
@@ -83,7 +84,7 @@ static struct client *client_of (lua_State *L) {
   lua_pop(L, 1);
   c = lua_newuserdatauv(L, sizeof(*c), 0);
   c->curl = NULL;
-  if (luaL_newmetatable(L, CLIENT_KEY)) {
+  if (luaL_newmetatable(L, CLIENT_META)) {
     lua_pushcfunction(L, client_gc);
     lua_setfield(L, -2, "__gc");
   }
