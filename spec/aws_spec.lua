@@ -90,6 +90,21 @@ describe("lambda.fetch and lambda.aws", function()
       assert.is_nil(seen["expect"])
     end)
 
+    it("keeps its connection warm from one invocation to the next (bootstrap)", function()
+      local server = helper.serve({ "--task-root", helper.handlers, "aws_app.fetch" },
+        { env = env() })
+      local ok, err = pcall(function()
+        local event = cjson.encode { base = fake.base, path = "/fetch/echo" }
+        local first = server:invoke(event).json
+        local second = server:invoke(event).json
+        assert.equal(200, first.status)
+        assert.equal(1, first.connections)
+        assert.equal(0, second.connections)  -- the same TLS connection
+      end)
+      server:stop()
+      assert(ok, err)
+    end)
+
     it("keeps repeated response headers", function()
       local r = invoke("fetch", { path = "/fetch/cookies" })
       assert.equal("a=1, b=2", r.headers["set-cookie"])

@@ -391,6 +391,15 @@ describe("lua-lambda serve", function()
     assert.is_nil(r.json.max_concurrency)
   end)
 
+  it("gives its runtimes the developer's AWS_REGION, us-east-1 when unset", function()
+    server = helper.serve({ "--task-root", handlers, "app.env" },
+      { env = { AWS_REGION = "eu-west-3" } })
+    assert.equal("eu-west-3", server:invoke("{}").json.region)
+    server:stop()
+    server = helper.serve({ "--task-root", handlers, "app.env" })
+    assert.equal("us-east-1", server:invoke("{}").json.region)
+  end)
+
   it("starts a worker only when an invocation needs it, as Lambda inits lazily", function()
     server = helper.serve({ "--task-root", handlers, "--concurrency", "3", "app.pid" })
     assert.is_nil(server:output():find("START", 1, true))

@@ -262,6 +262,7 @@ static void fail_job (struct emulator *emu, struct emu_job *job,
 static int spawn_worker (struct emulator *emu, int w) {
   const struct emu_config *cfg = &emu->cfg;
   char api[64], memory[16], group[256], stream[64];
+  const char *region = getenv("AWS_REGION");  /* the developer's, if set */
   const char *set[][2] = {
     {"AWS_LAMBDA_RUNTIME_API", api},
     {"_HANDLER", cfg->handler},
@@ -271,7 +272,7 @@ static int spawn_worker (struct emulator *emu, int w) {
     {"AWS_LAMBDA_FUNCTION_MEMORY_SIZE", memory},
     {"AWS_LAMBDA_LOG_GROUP_NAME", group},
     {"AWS_LAMBDA_LOG_STREAM_NAME", stream},
-    {"AWS_REGION", "us-east-1"},
+    {"AWS_REGION", region != NULL && region[0] != '\0' ? region : "us-east-1"},
   };
   size_t n_set = sizeof(set) / sizeof(set[0]), n_env = 0, i, k;
   char **env, *argv[3];
