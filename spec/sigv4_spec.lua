@@ -4,6 +4,7 @@
 local cjson = require "cjson"
 local helper = require "helper"
 local sign = require "lambda.aws.sign"
+local epoch = require("lambda.aws.credentials").parse_time
 
 local ROOT = helper.fixtures .. "/sigv4/v4"
 
@@ -13,19 +14,6 @@ local function cases()
   for name in p:lines() do names[#names + 1] = name end
   p:close()
   return names
-end
-
--- Unix seconds of "2015-08-30T12:36:00Z" (days from the civil date).
-local function epoch(stamp)
-  local y, m, d, H, M, S = stamp:match("^(%d+)-(%d+)-(%d+)T(%d+):(%d+):(%d+)Z$")
-  y, m, d = tonumber(y), tonumber(m), tonumber(d)
-  if m <= 2 then y = y - 1 end
-  local era = y // 400
-  local yoe = y - era * 400
-  local doy = (153 * ((m + 9) % 12) + 2) // 5 + d - 1
-  local doe = yoe * 365 + yoe // 4 - yoe // 100 + doy
-  local days = era * 146097 + doe - 719468
-  return days * 86400 + tonumber(H) * 3600 + tonumber(M) * 60 + tonumber(S)
 end
 
 -- request.txt: the request line, headers (a line that starts with white
