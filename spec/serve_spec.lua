@@ -147,7 +147,8 @@ describe("lua-lambda serve", function()
   end)
 
   it("throttles with 429 when the queue is full, as Lambda does", function()
-    server = helper.serve({ "--task-root", handlers, "--timeout", "3", "app.sleep_c" })
+    server = helper.serve({ "--task-root", handlers, "--timeout", "3",
+      "--init-timeout", "1", "app.sleep_c" })
     -- one worker: one running, ten waiting (EMU_QUEUE_PER_WORKER); the rest
     -- are refused at once. The 20 are sent in far less than the 1.5 s one
     -- takes, so at most one more starts (and frees a place) meanwhile.
@@ -316,7 +317,7 @@ describe("lua-lambda serve", function()
   it("holds the Init barrier: a runtime whose extension never polls gets no invocation", function()
     local runtime = helper.fixtures .. "/../support/register_only_runtime.lua"
     server = helper.serve({ "--task-root", handlers, "--bootstrap", runtime,
-      "--timeout", "1", "anything.handler" })
+      "--timeout", "1", "--init-timeout", "2", "anything.handler" })
     local r = server:invoke("{}")
     assert.equal("Sandbox.Timedout", r.json.errorType)
     assert.truthy(r.json.errorMessage:find("Init did not finish", 1, true))

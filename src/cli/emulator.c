@@ -453,7 +453,13 @@ struct emu_job *emu_submit (struct emulator *emu, const char *event,
   pthread_mutex_unlock(&emu->lock);
   clock_sleep_ms((wait_us + 999) / 1000);
   job->started_us = clock_now_us();
-  job->deadline_ms = job->started_us / 1000 + emu->cfg.timeout_s * 1000LL;
+  /*
+  ** In the queue, a job may wait for a worker's init, which has a limit
+  ** of its own (--init-timeout) and is not the invocation's time, and for
+  ** the invocation ahead of it; taking the job restarts the clock.
+  */
+  job->deadline_ms = job->started_us / 1000 +
+                     (emu->cfg.init_timeout_s + emu->cfg.timeout_s) * 1000LL;
   pthread_mutex_lock(&emu->lock);
   /* Checked where it is queued, so callers at once cannot overfill it. */
   if (queue_full_locked(emu)) {
