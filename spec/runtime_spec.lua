@@ -57,15 +57,65 @@ describe("bootstrap", function()
     assert.equal('"from init.lua"', post.body)
   end)
 
-  it("searches the task root and then layers under /opt", function()
+  it("searches the task root, its lua_modules, then the layers', in order", function()
     local post = helper.invoke("app.runtime_module_source")
     local root = post.json.path:match("^([^;]+)/%?%.lua;")
     assert.truthy(root:match("spec/fixtures/handlers$"))
-    assert.truthy(post.json.path:find(root .. "/?/init.lua;", 1, true))
-    assert.truthy(post.json.path:find("/opt/lua/?.lua;", 1, true))
-    assert.truthy(post.json.path:find("/opt/lua/?/init.lua;", 1, true))
-    assert.truthy(post.json.cpath:find(root .. "/?.so;", 1, true))
-    assert.truthy(post.json.cpath:find("/opt/lua/?.so;", 1, true))
+    local function order(path, entries)
+      local at = 0
+      for _, entry in ipairs(entries) do
+        local i = path:find(entry .. ";", 1, true) or path:find(entry, 1, true)
+        assert.truthy(i, entry .. " missing from " .. path)
+        assert.is_true(i > at, entry .. " out of order in " .. path)
+        at = i
+      end
+    end
+    order(post.json.path, { root .. "/?.lua", root .. "/?/init.lua",
+      root .. "/lua_modules/share/lua/5.4/?.lua",
+      root .. "/lua_modules/share/lua/5.4/?/init.lua",
+      "/opt/lua_modules/share/lua/5.4/?.lua",
+      "/opt/lua_modules/share/lua/5.4/?/init.lua",
+      "/opt/lua/?.lua", "/opt/lua/?/init.lua", "/opt/share/lua/5.4/?.lua" })
+    order(post.json.cpath, { root .. "/?.so",
+      root .. "/lua_modules/lib/lua/5.4/?.so",
+      "/opt/lua_modules/lib/lua/5.4/?.so", "/opt/lua/?.so",
+      "/opt/lib/lua/5.4/?.so" })
+  end)
+
+  it("loads a LuaRocks tree's Lua and C modules from lua_modules/; LUA_PATH wins", function()
+    local so = os.getenv("LUA_LAMBDA_TEST_CMODULE")
+    assert.truthy(so, "LUA_LAMBDA_TEST_CMODULE is set by ctest")
+    local dir = os.tmpname()
+    os.remove(dir)
+    local share, lib = dir .. "/lua_modules/share/lua/5.4", dir .. "/lua_modules/lib/lua/5.4"
+    assert(os.execute(("mkdir -p %s/greet %s %s/elsewhere"):format(share, lib, dir)))
+    assert(os.execute(("cp %s %s/hello_c.so"):format(so, lib)))
+    local function write(path, text)
+      local f = assert(io.open(path, "w"))
+      f:write(text)
+      f:close()
+    end
+    write(share .. "/greet/init.lua", 'return { where = "lua_modules" }\n')
+    write(dir .. "/elsewhere/greet.lua", 'return { where = "LUA_PATH" }\n')
+    write(dir .. "/fn.lua", [[
+      return { handler = function(event)
+        return require("greet").where .. " " .. require("hello_c").greet(event.name)
+      end }
+    ]])
+    local post = helper.invoke("fn.handler", '{"name":"rock"}', { task_root = dir })
+    assert.equal('"lua_modules hello from C, rock"', post.body)
+    post = helper.invoke("fn.handler", '{"name":"rock"}', { task_root = dir,
+      env = { LUA_PATH = dir .. "/elsewhere/?.lua;;" } })
+    assert.equal('"LUA_PATH hello from C, rock"', post.body)
+    -- lua-lambda invoke searches the same way
+    local event = dir .. "/event.json"
+    write(event, '{"name":"cli"}')
+    local p = assert(io.popen(("cd %s && %s invoke fn.handler %s --task-root %s 2>&1")
+      :format(dir, helper.cli, event, dir)))
+    local out = p:read("a")
+    p:close()
+    assert(os.execute("rm -rf " .. dir))
+    assert.equal([["lua_modules hello from C, cli"]], out:match("([^\n]+)\n*$"), out)
   end)
 
   it("loads user C modules (.so) against the embedded Lua", function()

@@ -32,6 +32,9 @@ void host_config_from_env (struct host_config *cfg) {
   if (cfg->task_root == NULL)
     cfg->task_root = ".";
   cfg->layer_root = "/opt";
+  /* Lua reads these itself; the host only needs to know they are set. */
+  cfg->lua_path_set = env("LUA_PATH_5_4") != NULL || env("LUA_PATH") != NULL;
+  cfg->lua_cpath_set = env("LUA_CPATH_5_4") != NULL || env("LUA_CPATH") != NULL;
   cfg->function.function_name = env("AWS_LAMBDA_FUNCTION_NAME");
   cfg->function.function_version = env("AWS_LAMBDA_FUNCTION_VERSION");
   cfg->function.log_group_name = env("AWS_LAMBDA_LOG_GROUP_NAME");

@@ -17,6 +17,8 @@ struct host_config {
   const char *handler;     /* "module.function"; modules may be nested */
   const char *task_root;   /* LAMBDA_TASK_ROOT: the function's code */
   const char *layer_root;  /* "/opt": where Lambda unpacks layers */
+  int lua_path_set;        /* LUA_PATH(_5_4) set: it comes first */
+  int lua_cpath_set;       /* LUA_CPATH(_5_4) set: it comes first */
   struct function_info function;
   long timeout_margin_ms;  /* LUA_LAMBDA_TIMEOUT_MARGIN_MS (100) */
   size_t heap_limit;       /* the Lua heap's cap in bytes; 0: none */
