@@ -5,5 +5,6 @@
 /* argv[0] is the subcommand's name. Each returns the exit status. */
 int invoke_main (int argc, char **argv);
 int serve_main (int argc, char **argv);
+int build_main (int argc, char **argv);
 
 #endif

@@ -2,6 +2,7 @@
 ** lua-lambda: the developer CLI. Never deployed.
 **   lua-lambda invoke HANDLER [EVENT_FILE|-] ...   run once, in process
 **   lua-lambda serve [...] -- HANDLER              a local Lambda
+**   lua-lambda build [DIR] [...]                   dependencies and zips
 */
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,6 +19,10 @@ static void usage (FILE *to) {
           "[--timeout S]\n"
           "                        [--concurrency N] [--watch] [--task-root "
           "DIR] [--] HANDLER\n"
+          "       lua-lambda build [DIR] [--layer] [--pin] [--server URL|DIR] "
+          "[--out DIR]\n"
+          "                        [--arch x86_64|arm64] [--rockspec FILE] "
+          "[--docker]\n"
           "       lua-lambda --version\n");
 }
 
@@ -30,6 +35,8 @@ int main (int argc, char **argv) {
     return invoke_main(argc - 1, argv + 1);
   if (strcmp(argv[1], "serve") == 0)
     return serve_main(argc - 1, argv + 1);
+  if (strcmp(argv[1], "build") == 0)
+    return build_main(argc - 1, argv + 1);
   if (strcmp(argv[1], "--version") == 0) {
     printf("%s\n", LUA_LAMBDA_USER_AGENT);
     return 0;

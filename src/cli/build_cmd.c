@@ -1,0 +1,425 @@
+/*
+** lua-lambda build [DIR] [--layer] [--pin] [--server URL|DIR] [--out DIR]
+**                  [--arch x86_64|arm64] [--rockspec FILE] [--docker]
+** Installs the function's LuaRocks dependencies (its rockspec, pinned by
+** luarocks.lock when there is one) into DIR/lua_modules with the Lua
+** headers bootstrap embeds, checks every C module can load on Lambda,
+** and writes function.zip (and with --layer, layer.zip holding
+** lua_modules/ for /opt) that the same inputs give byte for byte.
+*/
+#include <dirent.h>
+#include <errno.h>
+#include <ftw.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/utsname.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "cli_files.h"
+#include "so_check.h"
+#include "zip_writer.h"
+
+#define GLIBC_MINOR_MAX 34   /* provided.al2023's glibc is 2.34 */
+#define BUILDER_IMAGE "lua-lambda-builder"
+#define BUILDER_LUA_INCDIR "/deps/lua/src"  /* the Dockerfile's builder */
+
+struct build_opts {
+  const char *dir, *out, *server, *arch, *rockspec;
+  int layer, pin, docker;
+};
+
+/* The files to pack: every entry's strings are malloc'd. */
+struct file_list {
+  struct zip_entry *items;
+  size_t n, cap;
+};
+
+static void usage (void) {
+  fprintf(stderr, "usage: lua-lambda build [DIR] [--layer] [--pin] "
+          "[--server URL|DIR] [--out DIR] [--arch x86_64|arm64] "
+          "[--rockspec FILE] [--docker]\n");
+}
+
+static const char *machine_arch (void) {
+  struct utsname u;
+  if (uname(&u) == 0 && strcmp(u.machine, "aarch64") == 0)
+    return "arm64";
+  return "x86_64";
+}
+
+/* Runs argv (in cwd when not NULL); the exit status, or -1. */
+static int run (char *const argv[], const char *cwd) {
+  pid_t pid;
+  int status, i;
+  fprintf(stderr, "lua-lambda:");
+  for (i = 0; argv[i] != NULL; i++)
+    fprintf(stderr, " %s", argv[i]);
+  fprintf(stderr, "\n");
+  pid = fork();
+  if (pid < 0)
+    return -1;
+  if (pid == 0) {
+    if (cwd != NULL && chdir(cwd) != 0)
+      _exit(126);
+    execvp(argv[0], argv);
+    fprintf(stderr, "lua-lambda: cannot run %s: %s\n", argv[0],
+            strerror(errno));
+    _exit(127);
+  }
+  while (waitpid(pid, &status, 0) < 0) {
+    if (errno != EINTR)
+      return -1;
+  }
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+/* The one *.rockspec in dir (malloc'd name), NULL when none; -1 in *many
+   when there are several. */
+static char *find_rockspec (const char *dir, int *many) {
+  DIR *d = opendir(dir);
+  struct dirent *e;
+  char *found = NULL;
+  *many = 0;
+  if (d == NULL)
+    return NULL;
+  while ((e = readdir(d)) != NULL) {
+    size_t len = strlen(e->d_name);
+    if (len > 9 && strcmp(e->d_name + len - 9, ".rockspec") == 0) {
+      if (found != NULL) {
+        *many = 1;
+        free(found);
+        found = NULL;
+        break;
+      }
+      found = strdup(e->d_name);
+    }
+  }
+  closedir(d);
+  return found;
+}
+
+/* --- dependencies -------------------------------------------------------- */
+
+static int install_rocks (const struct build_opts *o, const char *root,
+                          const char *rockspec) {
+  char tree[4096], server[4096], incdir[4096];
+  char *argv[32];  /* docker's 13, luarocks' 10 at most */
+  int n = 0, rc;
+  const char *luarocks = getenv("LUAROCKS");
+  const char *lua_incdir = getenv("LUA_LAMBDA_LUA_INCDIR");
+  if (lua_incdir == NULL || lua_incdir[0] == '\0')
+    lua_incdir = LUA_LAMBDA_LUA_INCDIR;  /* the headers bootstrap embeds */
+  if (o->docker) {
+    /* AL2023, in the Dockerfile's builder stage (README: Dependencies). */
+    static char volume[4200], platform[32], user[32];
+    const char *image = getenv("LUA_LAMBDA_BUILDER_IMAGE");
+    snprintf(volume, sizeof(volume), "%s:/var/task", root);
+    snprintf(platform, sizeof(platform), "linux/%s",
+             strcmp(o->arch, "arm64") == 0 ? "arm64" : "amd64");
+    snprintf(user, sizeof(user), "%d:%d", (int)getuid(), (int)getgid());
+    argv[n++] = "docker";
+    argv[n++] = "run";
+    argv[n++] = "--rm";
+    argv[n++] = "--platform";
+    argv[n++] = platform;
+    argv[n++] = "--user";
+    argv[n++] = user;
+    argv[n++] = "-e";
+    argv[n++] = "HOME=/tmp";  /* luarocks' cache, writable as that user */
+    argv[n++] = "-v";
+    argv[n++] = volume;
+    argv[n++] = "-w";
+    argv[n++] = "/var/task";
+    argv[n++] = (char *)(image != NULL && image[0] != '\0' ? image
+                                                           : BUILDER_IMAGE);
+    root = "/var/task";
+    lua_incdir = BUILDER_LUA_INCDIR;
+    luarocks = "luarocks";
+  } else if (luarocks == NULL || luarocks[0] == '\0') {
+    luarocks = "luarocks";
+  }
+  argv[n++] = (char *)luarocks;
+  argv[n++] = "--lua-version=5.4";
+  snprintf(tree, sizeof(tree), "--tree=%s/lua_modules", root);
+  argv[n++] = tree;
+  if (o->server != NULL) {
+    snprintf(server, sizeof(server), "--only-server=%s", o->server);
+    argv[n++] = server;
+  }
+  argv[n++] = "make";
+  argv[n++] = "--only-deps";
+  argv[n++] = "--deps-mode=one";
+  if (o->pin)
+    argv[n++] = "--pin";  /* writes luarocks.lock beside the rockspec */
+  argv[n++] = (char *)rockspec;
+  snprintf(incdir, sizeof(incdir), "LUA_INCDIR=%s", lua_incdir);
+  argv[n++] = incdir;
+  argv[n] = NULL;
+  rc = run(argv, o->docker ? NULL : root);
+  if (rc != 0) {
+    fprintf(stderr, "lua-lambda: %s failed (exit status %d)%s\n", argv[0], rc,
+            o->docker ? ": is the builder image there? docker build "
+                        "--target builder -t lua-lambda-builder ." : "");
+    return -1;
+  }
+  return 0;
+}
+
+/* --- what goes in the zips ----------------------------------------------- */
+
+/* Files and folders at the top of the function's folder that are not the
+   function: its tests, its deployment's own files, the build's outputs. */
+static int left_out_at_top (const char *name) {
+  static const char *const names[] = {
+    "spec", "specs", "test", "tests", "events", "dist", "node_modules",
+    "function.zip", "layer.zip", "template.yaml", "template.yml",
+    "samconfig.toml", "Makefile", "Dockerfile", "luarocks.lock",
+    "event.json", NULL
+  };
+  size_t len = strlen(name), i;
+  for (i = 0; names[i] != NULL; i++) {
+    if (strcmp(name, names[i]) == 0)
+      return 1;
+  }
+  return strncmp(name, "README", 6) == 0 ||
+         (len > 9 && strcmp(name + len - 9, ".rockspec") == 0);
+}
+
+/* Of a LuaRocks tree, only the modules go: share/lua and lib/lua. */
+static int module_of_tree (const char *rest) {
+  return strncmp(rest, "share/lua/", 10) == 0 ||
+         strncmp(rest, "lib/lua/", 8) == 0;
+}
+
+/* Whether rel's first part (a file, or the folder it is in) is left out. */
+static int top_left_out (const char *rel) {
+  char top[256];
+  size_t len = strcspn(rel, "/");
+  if (len >= sizeof(top))
+    return 0;
+  memcpy(top, rel, len);
+  top[len] = '\0';
+  return left_out_at_top(top);
+}
+
+static int has_hidden_part (const char *rel) {
+  const char *p = rel;
+  while (p != NULL) {
+    if (p[0] == '.')
+      return 1;
+    p = strchr(p, '/');
+    if (p != NULL)
+      p++;
+  }
+  return 0;
+}
+
+static int add_file (struct file_list *l, const char *name, const char *file,
+                     unsigned mode) {
+  if (l->n == l->cap) {
+    size_t cap = l->cap ? 2 * l->cap : 64;
+    struct zip_entry *grown = realloc(l->items, cap * sizeof(*grown));
+    if (grown == NULL)
+      return -1;
+    l->items = grown;
+    l->cap = cap;
+  }
+  l->items[l->n].name = strdup(name);
+  l->items[l->n].file = strdup(file);
+  l->items[l->n].mode = mode;
+  if (l->items[l->n].name == NULL || l->items[l->n].file == NULL)
+    return -1;
+  l->n++;
+  return 0;
+}
+
+static void free_list (struct file_list *l) {
+  size_t i;
+  for (i = 0; i < l->n; i++) {
+    free((char *)l->items[i].name);
+    free((char *)l->items[i].file);
+  }
+  free(l->items);
+}
+
+static int by_name (const void *a, const void *b) {
+  return strcmp(((const struct zip_entry *)a)->name,
+                ((const struct zip_entry *)b)->name);
+}
+
+/* nftw has no user pointer: the walk's state, for one walk at a time. */
+static struct {
+  const char *root, *out;
+  size_t root_len;
+  int layer;
+  struct file_list *function, *modules;
+  int failed;
+} walk;
+
+static int visit (const char *path, const struct stat *st, int type,
+                  struct FTW *ftw) {
+  const char *rel = path + walk.root_len;
+  unsigned mode;
+  (void)ftw;
+  while (*rel == '/')
+    rel++;
+  if (*rel == '\0')
+    return 0;
+  if (type != FTW_F || !S_ISREG(st->st_mode))
+    return 0;
+  if (has_hidden_part(rel))
+    return 0;
+  if (top_left_out(rel))
+    return 0;
+  if (walk.out != NULL && strncmp(path, walk.out, strlen(walk.out)) == 0 &&
+      path[strlen(walk.out)] == '/')
+    return 0;
+  mode = (st->st_mode & S_IXUSR) ? 0755 : 0644;
+  if (strncmp(rel, "lua_modules/", 12) == 0) {
+    if (!module_of_tree(rel + 12))
+      return 0;
+    if (add_file(walk.layer ? walk.modules : walk.function, rel, path,
+                 mode) != 0)
+      walk.failed = 1;
+    return 0;
+  }
+  if (add_file(walk.function, rel, path, mode) != 0)
+    walk.failed = 1;
+  return 0;
+}
+
+/* Every .so to be packed loads on Lambda; 0, or -1 having said why. */
+static int check_modules (const struct file_list *l, const char *arch) {
+  size_t i;
+  int bad = 0;
+  for (i = 0; i < l->n; i++) {
+    const char *name = l->items[i].name;
+    size_t len = strlen(name);
+    char why[8400];
+    if (len < 3 || strcmp(name + len - 3, ".so") != 0)
+      continue;
+    if (so_check(l->items[i].file, arch, GLIBC_MINOR_MAX, why,
+                 sizeof(why)) != 0) {
+      fprintf(stderr, "lua-lambda: %s\n", why);
+      bad = 1;
+    }
+  }
+  return bad ? -1 : 0;
+}
+
+static int pack (const char *out_dir, const char *zip_name,
+                 struct file_list *l) {
+  char path[4096], err[512];
+  qsort(l->items, l->n, sizeof(*l->items), by_name);
+  snprintf(path, sizeof(path), "%s/%s", out_dir, zip_name);
+  if (zip_write(path, l->items, l->n, err, sizeof(err)) != 0) {
+    fprintf(stderr, "lua-lambda: %s\n", err);
+    return -1;
+  }
+  printf("lua-lambda: wrote %s (%zu file%s)\n", path, l->n,
+         l->n == 1 ? "" : "s");
+  return 0;
+}
+
+static int parse (int argc, char **argv, struct build_opts *o) {
+  int i;
+  memset(o, 0, sizeof(*o));
+  o->arch = machine_arch();
+  for (i = 1; i < argc; i++) {
+    const char *a = argv[i];
+    int more = i + 1 < argc;
+    if (strcmp(a, "--layer") == 0) {
+      o->layer = 1;
+    } else if (strcmp(a, "--pin") == 0) {
+      o->pin = 1;
+    } else if (strcmp(a, "--docker") == 0) {
+      o->docker = 1;
+    } else if (strcmp(a, "--server") == 0 && more) {
+      o->server = argv[++i];
+    } else if (strcmp(a, "--out") == 0 && more) {
+      o->out = argv[++i];
+    } else if (strcmp(a, "--rockspec") == 0 && more) {
+      o->rockspec = argv[++i];
+    } else if (strcmp(a, "--arch") == 0 && more) {
+      o->arch = argv[++i];
+      if (strcmp(o->arch, "x86_64") != 0 && strcmp(o->arch, "arm64") != 0) {
+        fprintf(stderr, "lua-lambda: --arch is x86_64 or arm64\n");
+        return -1;
+      }
+    } else if (a[0] != '-' && o->dir == NULL) {
+      o->dir = a;
+    } else {
+      usage();
+      return -1;
+    }
+  }
+  if (o->dir == NULL)
+    o->dir = ".";
+  return 0;
+}
+
+int build_main (int argc, char **argv) {
+  struct build_opts o;
+  struct file_list function = { NULL, 0, 0 }, modules = { NULL, 0, 0 };
+  char *root = NULL, *out = NULL, *found = NULL;
+  const char *rockspec;
+  int status = 1, many;
+  if (parse(argc, argv, &o) != 0)
+    return 2;
+  root = cli_absolute(o.dir);
+  if (root == NULL) {
+    fprintf(stderr, "lua-lambda: no folder %s\n", o.dir);
+    return 1;
+  }
+  if (o.out != NULL) {
+    mkdir(o.out, 0755);
+    out = cli_absolute(o.out);
+    if (out == NULL) {
+      fprintf(stderr, "lua-lambda: cannot make %s\n", o.out);
+      goto done;
+    }
+  }
+  rockspec = o.rockspec;
+  if (rockspec == NULL) {
+    rockspec = found = find_rockspec(root, &many);
+    if (many) {
+      fprintf(stderr, "lua-lambda: %s holds several rockspecs: name one "
+              "with --rockspec\n", root);
+      goto done;
+    }
+  }
+  if (rockspec != NULL && install_rocks(&o, root, rockspec) != 0)
+    goto done;
+  if (rockspec == NULL)
+    printf("lua-lambda: no rockspec in %s: packing the function alone\n",
+           root);
+  walk.root = root;
+  walk.root_len = strlen(root);
+  walk.out = out;
+  walk.layer = o.layer;
+  walk.function = &function;
+  walk.modules = &modules;
+  walk.failed = 0;
+  if (nftw(root, visit, 32, FTW_PHYS) != 0 || walk.failed) {
+    fprintf(stderr, "lua-lambda: cannot read %s\n", root);
+    goto done;
+  }
+  if (check_modules(&function, o.arch) != 0 ||
+      check_modules(&modules, o.arch) != 0)
+    goto done;
+  if (pack(out != NULL ? out : root, "function.zip", &function) != 0 ||
+      (o.layer && pack(out != NULL ? out : root, "layer.zip", &modules) != 0))
+    goto done;
+  status = 0;
+done:
+  free_list(&function);
+  free_list(&modules);
+  free(found);
+  free(root);
+  free(out);
+  return status;
+}
