@@ -9,6 +9,8 @@
 #   docker build --target runtime -t lua-lambda-runtime .      # base for your own image
 #   docker build --target artifacts --output type=local,dest=dist .
 #                                    # dist/bootstrap, function.zip, layer.zip
+#   docker build --target builder -t lua-lambda-builder .
+#                                    # LuaRocks for `lua-lambda build --docker`
 #   docker buildx build --platform linux/arm64 -t hello-arm64 .
 #
 # The final image keeps the base image's entrypoint, so AWS's runtime
@@ -44,6 +46,23 @@ RUN cmake -S . -B /build -DCMAKE_BUILD_TYPE=Release -DBUILD_TESTING=OFF \
  && cmake --build /build --target bootstrap artifacts -j "$(nproc)" \
  && strip /build/bootstrap \
  && sh scripts/check-glibc.sh /build/bootstrap 2.34
+
+# lua-lambda build --docker runs LuaRocks here: Amazon Linux 2023's glibc
+# (2.34, as on provided.al2023) and the very Lua headers bootstrap embeds,
+# so the C rocks it builds load on Lambda. LuaRocks is the pinned release
+# (vendor/sources); the Lua interpreter it runs on is built from the same
+# pinned Lua source.
+#   docker build --target builder -t lua-lambda-builder .
+#   docker buildx build --platform linux/arm64 --target builder -t lua-lambda-builder .
+FROM build AS builder
+RUN dnf install -y unzip which && dnf clean all \
+ && make -C /deps/lua/src linux \
+ && cd /deps/luarocks \
+ && ./configure --prefix=/usr/local --lua-version=5.4 \
+      --with-lua-bin=/deps/lua/src --with-lua-include=/deps/lua/src \
+ && make && make install \
+ && luarocks --version
+WORKDIR /var/task
 
 # docker build --target artifacts --output type=local,dest=dist .
 FROM scratch AS artifacts
