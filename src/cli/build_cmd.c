@@ -1,11 +1,14 @@
 /*
 ** lua-lambda build [DIR] [--layer] [--pin] [--server URL|DIR] [--out DIR]
-**                  [--arch x86_64|arm64] [--rockspec FILE] [--docker]
+**                  [--stage DIR] [--arch x86_64|arm64] [--rockspec FILE]
+**                  [--docker]
 ** Installs the function's LuaRocks dependencies (its rockspec, pinned by
 ** luarocks.lock when there is one) into DIR/lua_modules with the Lua
 ** headers bootstrap embeds, checks every C module can load on Lambda,
 ** and writes function.zip (and with --layer, layer.zip holding
-** lua_modules/ for /opt) that the same inputs give byte for byte.
+** lua_modules/ for /opt) that the same inputs give byte for byte; with
+** --stage, copies the same files into a folder instead (sam build's
+** ARTIFACTS_DIR, a Dockerfile's COPY).
 */
 #include <dirent.h>
 #include <errno.h>
@@ -28,7 +31,7 @@
 #define BUILDER_LUA_INCDIR "/deps/lua/src"  /* the Dockerfile's builder */
 
 struct build_opts {
-  const char *dir, *out, *server, *arch, *rockspec;
+  const char *dir, *out, *stage, *server, *arch, *rockspec;
   int layer, pin, docker;
 };
 
@@ -40,8 +43,8 @@ struct file_list {
 
 static void usage (void) {
   fprintf(stderr, "usage: lua-lambda build [DIR] [--layer] [--pin] "
-          "[--server URL|DIR] [--out DIR] [--arch x86_64|arm64] "
-          "[--rockspec FILE] [--docker]\n");
+          "[--server URL|DIR] [--out DIR] [--stage DIR] "
+          "[--arch x86_64|arm64] [--rockspec FILE] [--docker]\n");
 }
 
 static const char *machine_arch (void) {
@@ -325,6 +328,67 @@ static int pack (const char *out_dir, const char *zip_name,
   return 0;
 }
 
+/* Makes every folder on the way to path's last part. */
+static int make_parents (char *path) {
+  char *slash;
+  for (slash = strchr(path + 1, '/'); slash != NULL;
+       slash = strchr(slash + 1, '/')) {
+    *slash = '\0';
+    if (mkdir(path, 0755) != 0 && errno != EEXIST) {
+      *slash = '/';
+      return -1;
+    }
+    *slash = '/';
+  }
+  return 0;
+}
+
+static int copy_file (const char *from, const char *to, unsigned mode) {
+  char chunk[65536];
+  size_t n;
+  int rc = 0;
+  FILE *in = fopen(from, "rb"), *out;
+  if (in == NULL)
+    return -1;
+  out = fopen(to, "wb");
+  if (out == NULL) {
+    fclose(in);
+    return -1;
+  }
+  while ((n = fread(chunk, 1, sizeof(chunk), in)) > 0) {
+    if (fwrite(chunk, 1, n, out) != n) {
+      rc = -1;
+      break;
+    }
+  }
+  if (ferror(in))
+    rc = -1;
+  fclose(in);
+  if (fclose(out) != 0)
+    rc = -1;
+  if (rc == 0 && chmod(to, mode) != 0)
+    rc = -1;
+  return rc;
+}
+
+/* --stage: the files that would go in the zips, copied into dir. */
+static int stage (const char *dir, const struct file_list *l) {
+  char path[8192];
+  size_t i;
+  for (i = 0; i < l->n; i++) {
+    snprintf(path, sizeof(path), "%s/%s", dir, l->items[i].name);
+    if (make_parents(path) != 0 ||
+        copy_file(l->items[i].file, path, l->items[i].mode) != 0) {
+      fprintf(stderr, "lua-lambda: cannot write %s: %s\n", path,
+              strerror(errno));
+      return -1;
+    }
+  }
+  printf("lua-lambda: staged %zu file%s in %s\n", l->n, l->n == 1 ? "" : "s",
+         dir);
+  return 0;
+}
+
 static int parse (int argc, char **argv, struct build_opts *o) {
   int i;
   memset(o, 0, sizeof(*o));
@@ -342,6 +406,8 @@ static int parse (int argc, char **argv, struct build_opts *o) {
       o->server = argv[++i];
     } else if (strcmp(a, "--out") == 0 && more) {
       o->out = argv[++i];
+    } else if (strcmp(a, "--stage") == 0 && more) {
+      o->stage = argv[++i];
     } else if (strcmp(a, "--rockspec") == 0 && more) {
       o->rockspec = argv[++i];
     } else if (strcmp(a, "--arch") == 0 && more) {
@@ -375,11 +441,13 @@ int build_main (int argc, char **argv) {
     fprintf(stderr, "lua-lambda: no folder %s\n", o.dir);
     return 1;
   }
-  if (o.out != NULL) {
-    mkdir(o.out, 0755);
-    out = cli_absolute(o.out);
+  if (o.out != NULL || o.stage != NULL) {
+    /* made now, so that it is left out of what is packed if it is in DIR */
+    const char *where = o.stage != NULL ? o.stage : o.out;
+    mkdir(where, 0755);
+    out = cli_absolute(where);
     if (out == NULL) {
-      fprintf(stderr, "lua-lambda: cannot make %s\n", o.out);
+      fprintf(stderr, "lua-lambda: cannot make %s\n", where);
       goto done;
     }
   }
@@ -411,9 +479,14 @@ int build_main (int argc, char **argv) {
   if (check_modules(&function, o.arch) != 0 ||
       check_modules(&modules, o.arch) != 0)
     goto done;
-  if (pack(out != NULL ? out : root, "function.zip", &function) != 0 ||
-      (o.layer && pack(out != NULL ? out : root, "layer.zip", &modules) != 0))
+  if (o.stage != NULL) {
+    if (stage(out, &function) != 0 || (o.layer && stage(out, &modules) != 0))
+      goto done;
+  } else if (pack(out != NULL ? out : root, "function.zip", &function) != 0 ||
+             (o.layer &&
+              pack(out != NULL ? out : root, "layer.zip", &modules) != 0)) {
     goto done;
+  }
   status = 0;
 done:
   free_list(&function);
