@@ -12,7 +12,6 @@
 */
 #include <dirent.h>
 #include <errno.h>
-#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -110,6 +109,7 @@ static char *find_rockspec (const char *dir, int *many) {
 static int install_rocks (const struct build_opts *o, const char *root,
                           const char *rockspec) {
   char tree[4096], server[4096], incdir[4096];
+  char volume[4200], platform[32], user[32];
   char *argv[32];  /* docker's 13, luarocks' 10 at most */
   int n = 0, rc;
   const char *luarocks = getenv("LUAROCKS");
@@ -118,7 +118,6 @@ static int install_rocks (const struct build_opts *o, const char *root,
     lua_incdir = LUA_LAMBDA_LUA_INCDIR;  /* the headers bootstrap embeds */
   if (o->docker) {
     /* AL2023, in the Dockerfile's builder stage (README: Dependencies). */
-    static char volume[4200], platform[32], user[32];
     const char *image = getenv("LUA_LAMBDA_BUILDER_IMAGE");
     snprintf(volume, sizeof(volume), "%s:/var/task", root);
     snprintf(platform, sizeof(platform), "linux/%s",
@@ -254,45 +253,54 @@ static int by_name (const void *a, const void *b) {
                 ((const struct zip_entry *)b)->name);
 }
 
-/* nftw has no user pointer: the walk's state, for one walk at a time. */
-static struct {
+/* What a walk of the function's folder collects, and where. */
+struct walk {
   const char *root, *out;
   size_t root_len;
   int layer;
   struct file_list *function, *modules;
-  int failed;
-} walk;
+};
 
-static int visit (const char *path, const struct stat *st, int type,
-                  struct FTW *ftw) {
-  const char *rel = path + walk.root_len;
-  unsigned mode;
-  (void)ftw;
-  while (*rel == '/')
-    rel++;
-  if (*rel == '\0')
+/* Takes the regular file at path (rel: its path below the root), or
+   leaves it out. 0, or -1 when memory runs out. */
+static int take (const struct walk *w, const char *path, const char *rel,
+                 const struct stat *st) {
+  unsigned mode = (st->st_mode & S_IXUSR) ? 0755 : 0644;
+  if (has_hidden_part(rel) || top_left_out(rel))
     return 0;
-  if (type != FTW_F || !S_ISREG(st->st_mode))
-    return 0;
-  if (has_hidden_part(rel))
-    return 0;
-  if (top_left_out(rel))
-    return 0;
-  if (walk.out != NULL && strncmp(path, walk.out, strlen(walk.out)) == 0 &&
-      path[strlen(walk.out)] == '/')
-    return 0;
-  mode = (st->st_mode & S_IXUSR) ? 0755 : 0644;
   if (strncmp(rel, "lua_modules/", 12) == 0) {
     if (!module_of_tree(rel + 12))
       return 0;
-    if (add_file(walk.layer ? walk.modules : walk.function, rel, path,
-                 mode) != 0)
-      walk.failed = 1;
-    return 0;
+    return add_file(w->layer ? w->modules : w->function, rel, path, mode);
   }
-  if (add_file(walk.function, rel, path, mode) != 0)
-    walk.failed = 1;
-  return 0;
+  return add_file(w->function, rel, path, mode);
+}
+
+/* Walks dir (symbolic links are not followed); 0, or -1. */
+static int walk_dir (const struct walk *w, const char *dir) {
+  DIR *d = opendir(dir);
+  struct dirent *e;
+  int rc = 0;
+  if (d == NULL)
+    return -1;
+  while (rc == 0 && (e = readdir(d)) != NULL) {
+    char path[4096];
+    struct stat st;
+    if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+      continue;
+    if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir, e->d_name) >=
+        sizeof(path) || lstat(path, &st) != 0) {
+      rc = -1;
+    } else if (w->out != NULL && strcmp(path, w->out) == 0) {
+      continue;  /* the zips' (or the stage's) own folder */
+    } else if (S_ISDIR(st.st_mode)) {
+      rc = walk_dir(w, path);
+    } else if (S_ISREG(st.st_mode)) {
+      rc = take(w, path, path + w->root_len + 1, &st);
+    }
+  }
+  closedir(d);
+  return rc;
 }
 
 /* Every .so to be packed loads on Lambda; 0, or -1 having said why. */
@@ -431,6 +439,7 @@ static int parse (int argc, char **argv, struct build_opts *o) {
 int build_main (int argc, char **argv) {
   struct build_opts o;
   struct file_list function = { NULL, 0, 0 }, modules = { NULL, 0, 0 };
+  struct walk w;
   char *root = NULL, *out = NULL, *found = NULL;
   const char *rockspec;
   int status = 1, many;
@@ -465,15 +474,15 @@ int build_main (int argc, char **argv) {
   if (rockspec == NULL)
     printf("lua-lambda: no rockspec in %s: packing the function alone\n",
            root);
-  walk.root = root;
-  walk.root_len = strlen(root);
-  walk.out = out;
-  walk.layer = o.layer;
-  walk.function = &function;
-  walk.modules = &modules;
-  walk.failed = 0;
-  if (nftw(root, visit, 32, FTW_PHYS) != 0 || walk.failed) {
-    fprintf(stderr, "lua-lambda: cannot read %s\n", root);
+  w.root = root;
+  w.root_len = strlen(root);
+  w.out = out;
+  w.layer = o.layer;
+  w.function = &function;
+  w.modules = &modules;
+  if (walk_dir(&w, root) != 0) {
+    fprintf(stderr, "lua-lambda: cannot read %s: %s\n", root,
+            strerror(errno));
     goto done;
   }
   if (check_modules(&function, o.arch) != 0 ||
