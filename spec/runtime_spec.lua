@@ -107,15 +107,9 @@ describe("bootstrap", function()
     post = helper.invoke("fn.handler", '{"name":"rock"}', { task_root = dir,
       env = { LUA_PATH = dir .. "/elsewhere/?.lua;;" } })
     assert.equal('"LUA_PATH hello from C, rock"', post.body)
-    -- lua-lambda invoke searches the same way
-    local event = dir .. "/event.json"
-    write(event, '{"name":"cli"}')
-    local p = assert(io.popen(("cd %s && %s invoke fn.handler %s --task-root %s 2>&1")
-      :format(dir, helper.cli, event, dir)))
-    local out = p:read("a")
-    p:close()
+    -- (lua-lambda invoke searches the same way: spec/build_spec.lua; this
+    -- spec also runs with an arm64 bootstrap under qemu, the CLI does not)
     assert(os.execute("rm -rf " .. dir))
-    assert.equal([["lua_modules hello from C, cli"]], out:match("([^\n]+)\n*$"), out)
   end)
 
   it("loads user C modules (.so) against the embedded Lua", function()
