@@ -6,6 +6,11 @@
 ---                          -- runtime waits on /next, or it exits
 --- api.posts, api.init_errors, api.requests, api.connections
 ---
+--- opts.concurrency (default 1): how many /next calls the runtime keeps
+--- outstanding (Managed Instances' AWS_LAMBDA_MAX_CONCURRENCY); serve ends
+--- "parked" once that many wait after the script is used up, and
+--- invocations go out to whichever /next waits.
+---
 --- Like Lambda and AWS's emulator it holds the Init barrier: no invocation
 --- is handed out until the runtime has called /next AND every extension
 --- registered with /2020-01-01/extension/register waits in
@@ -65,9 +70,10 @@ function FakeApi.new(opts)
     ext_events = {},     -- identifier -> events not yet taken
     init_done = false,   -- the Init barrier was passed
     init_timeout = opts.init_timeout or 10,
-    barrier = nil,       -- { client, since }: /next held at the barrier
+    barrier = nil,       -- { clients, since }: /next calls held at the barrier
     on_post = opts.on_post,  -- called with each /response and /error
-    parked = nil,        -- the client waiting on /next after the script
+    parked = {},         -- clients waiting on /next after the script
+    concurrency = opts.concurrency or 1,
     delayed = {},        -- held-back /next replies: { client, due, n }
     by_id = {},          -- request id -> script entry
   }, FakeApi)
@@ -104,8 +110,15 @@ local function close(self, client)
   for i, c in ipairs(self.clients) do
     if c == client then table.remove(self.clients, i) break end
   end
-  if self.parked == client then self.parked = nil end
-  if self.barrier and self.barrier.client == client then self.barrier = nil end
+  for i, c in ipairs(self.parked) do
+    if c == client then table.remove(self.parked, i) break end
+  end
+  if self.barrier then
+    for i, c in ipairs(self.barrier.clients) do
+      if c == client then table.remove(self.barrier.clients, i) break end
+    end
+    if #self.barrier.clients == 0 then self.barrier = nil end
+  end
   for id, c in pairs(self.ext_waiting) do
     if c == client then self.ext_waiting[id] = nil end
   end
@@ -239,22 +252,24 @@ local hand_out
 -- Init ends when the runtime waits on /next and so does every extension.
 local function check_barrier(self)
   if self.barrier and extensions_ready(self) then
-    local client = self.barrier.client
+    local clients = self.barrier.clients
     self.barrier = nil
     self.init_done = true
-    hand_out(self, client)
+    for _, client in ipairs(clients) do hand_out(self, client) end
   end
 end
 
 function hand_out(self, client)
   if not self.init_done then
-    self.barrier = { client = client, since = socket.gettime() }
+    self.barrier = self.barrier or { clients = {}, since = socket.gettime() }
+    table.insert(self.barrier.clients, client)
     return check_barrier(self)
   end
   local n = self.next_index + 1
   local inv = self.script[n]
   if not inv then
-    self.parked = client  -- the runtime now waits, as Lambda freezes it
+    -- the runtime now waits, as Lambda freezes it
+    self.parked[#self.parked + 1] = client
     return
   end
   self.next_index = n
@@ -319,7 +334,7 @@ end
 function FakeApi:serve(process, seconds)
   local deadline = socket.gettime() + (seconds or 10)
   while true do
-    if self.parked then return "parked" end
+    if #self.parked >= self.concurrency then return "parked" end
     if socket.gettime() > deadline then return "timeout" end
     if self.barrier and
         socket.gettime() - self.barrier.since > self.init_timeout then

@@ -63,6 +63,7 @@ function helper.run(opts)
     init_error_status = opts.init_error_status,
     on_post = opts.on_post,
     init_timeout = opts.init_timeout,
+    concurrency = opts.concurrency,
   }
   local env = {
     AWS_LAMBDA_RUNTIME_API = api.address,

@@ -424,6 +424,9 @@ enum runtime_api_status runtime_api_stream (struct runtime_api *api,
   curl_easy_setopt(curl, CURLOPT_READDATA, &call);
   curl_easy_setopt(curl, CURLOPT_TRAILERFUNCTION, on_trailers);
   curl_easy_setopt(curl, CURLOPT_TRAILERDATA, &call);
+  /* Managed Instances ask for a fresh connection after a stream. */
+  if (stream->close_after)
+    curl_easy_setopt(curl, CURLOPT_FORBID_REUSE, 1L);
   api->sink = &api->reply;
   status = perform_tries(api, curl, "/response (streamed)", 0);
   curl_easy_cleanup(curl);

@@ -62,6 +62,7 @@ struct runtime_api_stream {
   const char *(*error_type) (void *ud);
   const char *(*error_body) (void *ud, size_t *len);
   void *ud;
+  int close_after;  /* close the connection after it (Managed Instances) */
 };
 
 /*

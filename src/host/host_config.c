@@ -46,7 +46,13 @@ void host_config_from_env (struct host_config *cfg) {
   cfg->heap_limit_mb = env_long("LUA_LAMBDA_MEMORY_LIMIT_MB", 0, 10240, -1);
   cfg->json_max_depth = (int)env_long("LUA_LAMBDA_JSON_MAX_DEPTH", 1, 10000,
                                       JSON_DEFAULT_MAX_DEPTH);
-  cfg->log_json = format != NULL && strcasecmp(format, "JSON") == 0;
+  /* Managed Instances: up to this many invocations at once, one Lua state
+     each (runtime_loop.c). */
+  cfg->max_concurrency = (int)env_long("AWS_LAMBDA_MAX_CONCURRENCY", 1,
+                                       HOST_MAX_CONCURRENCY, 1);
+  /* JSON is what Managed Instances accept, and their default. */
+  cfg->log_json = format != NULL ? strcasecmp(format, "JSON") == 0
+                                 : cfg->max_concurrency > 1;
   /* Lambda's default application level is INFO in JSON mode; Text mode
      has no level unless one is set. */
   cfg->log_level = cfg->log_json ? LOG_INFO : LOG_TRACE;
@@ -63,8 +69,12 @@ void host_config_set_memory (struct host_config *cfg, const char *mb) {
       memory = 0;
   }
   cfg->function.memory_size = mb;
-  if (limit < 0)
+  if (limit < 0) {
     limit = memory > cfg->heap_headroom_mb ? memory - cfg->heap_headroom_mb
                                            : 0;
+    /* Each of the states running at once gets its share. */
+    if (cfg->max_concurrency > 1)
+      limit /= cfg->max_concurrency;
+  }
   cfg->heap_limit = (size_t)limit * 1024 * 1024;
 }

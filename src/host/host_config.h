@@ -13,6 +13,9 @@
 #include "context.h"
 #include "log_stdout.h"
 
+/* The most Lua states AWS_LAMBDA_MAX_CONCURRENCY may ask for. */
+#define HOST_MAX_CONCURRENCY 64
+
 struct host_config {
   const char *handler;     /* "module.function"; modules may be nested */
   const char *task_root;   /* LAMBDA_TASK_ROOT: the function's code */
@@ -25,7 +28,9 @@ struct host_config {
   long heap_headroom_mb;   /* LUA_LAMBDA_MEMORY_HEADROOM_MB (16) */
   long heap_limit_mb;      /* LUA_LAMBDA_MEMORY_LIMIT_MB, or -1 */
   int json_max_depth;      /* LUA_LAMBDA_JSON_MAX_DEPTH (1000) */
-  int log_json;            /* AWS_LAMBDA_LOG_FORMAT is JSON */
+  int max_concurrency;     /* AWS_LAMBDA_MAX_CONCURRENCY (1: on-demand) */
+  int log_json;            /* AWS_LAMBDA_LOG_FORMAT is JSON (the default
+                              with max_concurrency > 1) */
   enum log_level log_level;  /* AWS_LAMBDA_LOG_LEVEL, or the default */
   const luaL_Reg *c_modules; /* more C modules user code may require,
                                 from the program (lambda.fetch); or NULL */
@@ -42,7 +47,8 @@ void host_config_from_env (struct host_config *cfg);
 /*
 ** Sets the function's memory ("128", in MB, as the context reports it)
 ** and the Lua heap's cap that follows from it: the memory less the
-** headroom, unless LUA_LAMBDA_MEMORY_LIMIT_MB set the cap itself.
+** headroom (shared out among max_concurrency states), unless
+** LUA_LAMBDA_MEMORY_LIMIT_MB set the cap itself.
 */
 void host_config_set_memory (struct host_config *cfg, const char *mb);
 

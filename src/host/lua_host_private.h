@@ -30,6 +30,9 @@ struct lua_host {
   long margin_ms;                   /* stop this long before the deadline */
   int json_max_depth;               /* of events and results */
   const luaL_Reg *c_modules;         /* the program's, or NULL */
+  int trace_in_context;             /* many states in one process: the
+                                       trace id is never in the process
+                                       environment (os.getenv answers it) */
   struct log_stdout log;              /* lambda.log, print, hook failures */
   int timed_out;                    /* the deadline hook fired */
   int deadline_armed;               /* user code runs under a deadline */

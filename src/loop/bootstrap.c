@@ -47,6 +47,9 @@ int main (int argc, char **argv) {
   if (argc > 1)
     cfg.handler = argv[1];
 
+  /* Managed Instances: many invocations at once, a worker each. */
+  if (cfg.max_concurrency > 1)
+    return runtime_loop_run_many(endpoint, &cfg);
   api = runtime_api_new(endpoint, err, sizeof(err));
   if (api == NULL) {
     log_stderr("%s", err);

@@ -11,6 +11,7 @@
 #include "host_load.h"
 #include "host_stream.h"
 #include "log_stderr.h"
+#include "lua_host.h"
 #include "shutdown.h"
 
 /* Lambda's limit for a buffered response, in bytes. */
@@ -90,7 +91,8 @@ static const char *stream_error_body (void *ud, size_t *len) {
 static enum runtime_api_status stream_invocation (struct runtime_api *api,
                                            struct lua_host *host,
                                            const struct invocation *inv,
-                                           struct host_outcome *out) {
+                                           struct host_outcome *out,
+                                           int close_after) {
   struct stream_source src;
   struct runtime_api_stream stream;
   enum runtime_api_status st;
@@ -106,18 +108,13 @@ static enum runtime_api_status stream_invocation (struct runtime_api *api,
   stream.error_type = stream_error_type;
   stream.error_body = stream_error_body;
   stream.ud = &src;
+  stream.close_after = close_after;
   st = runtime_api_stream(api, inv, &stream);
   if (out->failed)
     lua_host_log_failure(host, out);
   return st;
 }
 
-/*
-** The Lua state, shared with the shutdown threads: the loop holds the lock
-** for an invocation, its posts and its after_response work, and lets go
-** only while it waits on /next.
-*/
-static struct lua_guard guard = { PTHREAD_MUTEX_INITIALIZER, NULL };
 
 /*
 ** After the Lua heap ran out, a fresh state with the module loaded again
@@ -145,8 +142,16 @@ static struct lua_host *rebuild (struct lua_host *old,
   return fresh;
 }
 
-static int serve (struct runtime_api *api, struct lua_host *host,
-                  const struct host_config *cfg) {
+/*
+** Serves invocations until the Runtime API says stop. guard is the Lua
+** state shared with the shutdown threads: the loop holds its lock for an
+** invocation, its posts and its after_response work, and lets go only
+** while it waits on /next. many: other states serve at the same time in
+** this process (Managed Instances).
+*/
+static int serve (struct runtime_api *api, struct lua_guard *guard,
+                  const struct host_config *cfg, int many) {
+  struct lua_host *host = guard->host;
   struct invocation inv;
   struct host_outcome out;
   struct buffer scratch;
@@ -160,10 +165,13 @@ static int serve (struct runtime_api *api, struct lua_host *host,
       status = 1;
       break;
     }
-    pthread_mutex_lock(&guard.lock);
-    set_trace_env(&inv);
+    pthread_mutex_lock(&guard->lock);
+    /* One invocation at a time in the process: the environment may say
+       which (many: each state answers it from its own, lua_host.c). */
+    if (!many)
+      set_trace_env(&inv);
     if (lua_host_is_streaming(host)) {
-      st = stream_invocation(api, host, &inv, &out);
+      st = stream_invocation(api, host, &inv, &out, many);
     } else {
       lua_host_invoke(host, &inv, &out);
       if (out.failed) {
@@ -176,51 +184,212 @@ static int serve (struct runtime_api *api, struct lua_host *host,
       }
     }
     if (after_post(api, st, &inv) != 0) {
-      pthread_mutex_unlock(&guard.lock);
+      pthread_mutex_unlock(&guard->lock);
       status = 1;
       break;
     }
     /* Background work queued with context:after_response(fn). */
     lua_host_after_response(host);
     if (out.state_lost) {
-      host = guard.host = rebuild(host, cfg);
+      host = guard->host = rebuild(host, cfg);
       if (host == NULL) {
-        pthread_mutex_unlock(&guard.lock);
+        pthread_mutex_unlock(&guard->lock);
         status = 1;
         break;
       }
     }
-    pthread_mutex_unlock(&guard.lock);
+    pthread_mutex_unlock(&guard->lock);
   }
   buffer_free(&scratch);
   /* Under the lock: a SIGTERM now must not find a freed state. */
-  pthread_mutex_lock(&guard.lock);
-  guard.host = NULL;
+  pthread_mutex_lock(&guard->lock);
+  guard->host = NULL;
   if (host != NULL)
     lua_host_free(host);
-  pthread_mutex_unlock(&guard.lock);
+  pthread_mutex_unlock(&guard->lock);
   invocation_free(&inv);
   return status;
 }
 
+/* Reports a failed init (the one report of the process). */
+static void report_init_error (struct runtime_api *api,
+                               const struct host_outcome *out) {
+  enum runtime_api_status st;
+  log_stderr("init failed: %s: %.*s", out->error_type, (int)out->len,
+             out->body);
+  st = runtime_api_init_error(api, out->error_type, out->body, out->len);
+  if (st != RUNTIME_API_OK)
+    log_stderr("%s", runtime_api_last_error(api));
+}
+
 int runtime_loop_run (struct runtime_api *api, struct lua_host *host,
                       const struct host_config *cfg) {
+  static struct lua_guard guard = { PTHREAD_MUTEX_INITIALIZER, NULL };
   struct host_outcome out;
   if (lua_host_load(host, cfg, &out) != 0) {
-    enum runtime_api_status st;
-    log_stderr("init failed: %s: %.*s", out.error_type, (int)out.len,
-               out.body);
-    st = runtime_api_init_error(api, out.error_type, out.body, out.len);
-    if (st != RUNTIME_API_OK)
-      log_stderr("%s", runtime_api_last_error(api));
+    report_init_error(api, &out);
     lua_host_free(host);
     return 1;
   }
   guard.host = host;
   if (lua_host_has_shutdown_hooks(host) &&
-      shutdown_watch_start(&guard, runtime_api_endpoint(api)) != 0) {
+      shutdown_watch_start(&guard, 1, runtime_api_endpoint(api)) != 0) {
     lua_host_free(host);
     return 1;
   }
-  return serve(api, host, cfg);
+  return serve(api, &guard, cfg, 0);
+}
+
+/* --- Managed Instances: many invocations at once -------------------------- */
+
+/*
+** The workers' common state. Every worker inits its own Lua state; none
+** takes an invocation until all have (the start gate), and after a failed
+** init none does: the first failure is reported, the process ends.
+*/
+struct many {
+  const char *endpoint;
+  const struct host_config *cfg;
+  int n;
+  pthread_mutex_t lock;
+  pthread_cond_t changed;
+  int inits_done;          /* workers past their init, well or not */
+  int init_failed;         /* one init failed: nobody serves */
+  int init_reported;       /* its /init/error went out (or failed) */
+  int open;                /* the gate: all inits done, none failed */
+  int ended;               /* a worker stopped serving: the process ends */
+  int status;              /* of the first worker to stop */
+  struct lua_guard *guards;
+};
+
+struct worker {
+  struct many *many;
+  int index;
+  struct runtime_api *api;  /* its own client and connection */
+};
+
+static void finish (struct many *m, int failed_init, int status) {
+  pthread_mutex_lock(&m->lock);
+  if (failed_init < 0) {           /* a worker stopped serving */
+    if (!m->ended) {
+      m->ended = 1;
+      m->status = status;
+    }
+  } else {
+    m->inits_done++;
+    if (failed_init)
+      m->init_failed = 1;
+  }
+  pthread_cond_broadcast(&m->changed);
+  pthread_mutex_unlock(&m->lock);
+}
+
+static void *work (void *arg) {
+  struct worker *w = arg;
+  struct many *m = w->many;
+  struct lua_guard *guard = &m->guards[w->index];
+  struct host_outcome out;
+  struct runtime_api *api = w->api;
+  struct lua_host *host;
+  char err[256];
+  int go;
+  host = lua_host_new(m->cfg, err, sizeof(err));
+  if (host == NULL) {
+    log_stderr("worker %d: %s", w->index, err);
+    runtime_api_free(api);
+    finish(m, 1, 1);
+    return NULL;
+  }
+  if (lua_host_load(host, m->cfg, &out) != 0) {
+    int first;
+    pthread_mutex_lock(&m->lock);
+    first = !m->init_reported;
+    m->init_reported = 1;
+    pthread_mutex_unlock(&m->lock);
+    /* Once for the environment: another worker's would get a 403. */
+    if (first)
+      report_init_error(api, &out);
+    lua_host_free(host);
+    runtime_api_free(api);
+    finish(m, 1, 1);
+    return NULL;
+  }
+  pthread_mutex_lock(&guard->lock);
+  guard->host = host;
+  pthread_mutex_unlock(&guard->lock);
+  finish(m, 0, 0);
+  pthread_mutex_lock(&m->lock);
+  while (!m->open && !m->init_failed)  /* the main thread opens it */
+    pthread_cond_wait(&m->changed, &m->lock);
+  go = m->open;
+  pthread_mutex_unlock(&m->lock);
+  if (go)
+    finish(m, -1, serve(api, guard, m->cfg, 1));
+  runtime_api_free(api);
+  return NULL;
+}
+
+int runtime_loop_run_many (const char *endpoint,
+                           const struct host_config *cfg) {
+  struct many m;
+  struct worker *workers;
+  int i;
+  memset(&m, 0, sizeof(m));
+  m.endpoint = endpoint;
+  m.cfg = cfg;
+  m.n = cfg->max_concurrency;
+  pthread_mutex_init(&m.lock, NULL);
+  pthread_cond_init(&m.changed, NULL);
+  m.guards = calloc((size_t)m.n, sizeof(*m.guards));
+  workers = calloc((size_t)m.n, sizeof(*workers));
+  if (m.guards == NULL || workers == NULL) {
+    log_stderr("out of memory starting %d workers", m.n);
+    return 1;
+  }
+  /* Before any worker starts, so none ever takes SIGTERM (shutdown.h). */
+  shutdown_block_sigterm();
+  /* The clients first, here: curl's global init is not for threads. */
+  for (i = 0; i < m.n; i++) {
+    char err[256];
+    workers[i].api = runtime_api_new(endpoint, err, sizeof(err));
+    if (workers[i].api == NULL) {
+      log_stderr("%s", err);
+      return 1;
+    }
+  }
+  for (i = 0; i < m.n; i++) {
+    pthread_t thread;
+    pthread_mutex_init(&m.guards[i].lock, NULL);
+    workers[i].many = &m;
+    workers[i].index = i;
+    if (pthread_create(&thread, NULL, work, &workers[i]) != 0) {
+      log_stderr("cannot start worker %d", i);
+      finish(&m, 1, 1);
+      continue;
+    }
+    pthread_detach(thread);
+  }
+  pthread_mutex_lock(&m.lock);
+  while (m.inits_done < m.n)
+    pthread_cond_wait(&m.changed, &m.lock);
+  if (m.init_failed) {
+    pthread_mutex_unlock(&m.lock);
+    return 1;  /* reported (if it could be) by the worker that failed */
+  }
+  pthread_mutex_unlock(&m.lock);
+  /* Every state loaded the same module: one has hooks, all have. */
+  if (lua_host_has_shutdown_hooks(m.guards[0].host)) {
+    if (shutdown_watch_start(m.guards, m.n, endpoint) != 0)
+      return 1;
+  } else if (shutdown_default_start() != 0) {
+    return 1;
+  }
+  pthread_mutex_lock(&m.lock);
+  m.open = 1;
+  pthread_cond_broadcast(&m.changed);
+  while (!m.ended)
+    pthread_cond_wait(&m.changed, &m.lock);
+  pthread_mutex_unlock(&m.lock);
+  /* The others are waiting on /next or running: the process ends here. */
+  return m.status;
 }

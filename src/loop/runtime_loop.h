@@ -17,4 +17,14 @@
 int runtime_loop_run (struct runtime_api *api, struct lua_host *host,
                       const struct host_config *cfg);
 
+/*
+** Managed Instances (cfg->max_concurrency > 1): that many workers, each a
+** thread with its own Lua state, Runtime API client (endpoint) and
+** invocation, each looping on /next. Every state runs the module's init;
+** an init failure is reported once and ends the process. Returns when the
+** process must exit, with its status.
+*/
+int runtime_loop_run_many (const char *endpoint,
+                           const struct host_config *cfg);
+
 #endif

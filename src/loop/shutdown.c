@@ -27,7 +27,8 @@
 #define LOCK_WAIT_MS 300
 
 struct watch {
-  struct lua_guard *guard;
+  struct lua_guard *guards;  /* one per Lua state (Managed Instances: many) */
+  int n_guards;
   struct extension_api *ext;
 };
 
@@ -66,7 +67,7 @@ static void shut_down (const char *why, int status) {
   struct timespec until;
   int64_t deadline = clock_now_ms() + SHUTDOWN_PHASE_MS;
   pthread_t thread;
-  int rc;
+  int rc, i;
   if (atomic_exchange(&shutting_down, 1)) {
     for (;;)
       pause();  /* the other thread is ending the process */
@@ -77,20 +78,25 @@ static void shut_down (const char *why, int status) {
     log_stderr("cannot start the shutdown watchdog");
   else
     pthread_detach(thread);
+  /* Invocations in flight get until then to end, all of them together. */
   until = clock_timespec(clock_now_ms() + LOCK_WAIT_MS);
-  do
-    rc = pthread_mutex_timedlock(&watch.guard->lock, &until);
-  while (rc == EINTR);
-  if (rc != 0) {
-    log_stderr("%s: an invocation is still running; on_shutdown "
-               "functions skipped", why);
-    _exit(status);
-  }
   log_stderr("%s: running on_shutdown functions", why);
-  if (watch.guard->host != NULL) {
-    /* The loop may refill the last invocation while it waits on /next. */
-    lua_host_forget_invocation(watch.guard->host);
-    lua_host_shutdown(watch.guard->host, deadline);
+  for (i = 0; i < watch.n_guards; i++) {
+    struct lua_guard *g = &watch.guards[i];
+    do
+      rc = pthread_mutex_timedlock(&g->lock, &until);
+    while (rc == EINTR);
+    if (rc != 0) {
+      log_stderr("%s: an invocation is still running; its state's "
+                 "on_shutdown functions skipped", why);
+      continue;
+    }
+    if (g->host != NULL) {
+      /* The loop may refill the last invocation while it waits on /next. */
+      lua_host_forget_invocation(g->host);
+      lua_host_shutdown(g->host, deadline);
+    }
+    /* kept: no worker may run Lua again before the process ends */
   }
   _exit(status);
 }
@@ -151,15 +157,43 @@ static int start_thread (void *(*fn) (void *), const char *what) {
   return 0;
 }
 
-int shutdown_watch_start (struct lua_guard *guard, const char *host_port) {
+void shutdown_block_sigterm (void) {
   sigset_t term;
-  char err[256];
-  /* Blocked here, before any thread starts, so every thread inherits it
-     and SIGTERM is only ever taken by sigwait. */
   sigemptyset(&term);
   sigaddset(&term, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &term, NULL);
-  watch.guard = guard;
+}
+
+/* With no on_shutdown functions, SIGTERM does what it does by default:
+   it ends the process (the workers, started with it blocked, never take
+   it). */
+static void *default_sigterm (void *arg) {
+  sigset_t term;
+  int sig;
+  (void)arg;
+  sigemptyset(&term);
+  sigaddset(&term, SIGTERM);
+  while (sigwait(&term, &sig) != 0)
+    ;
+  signal(SIGTERM, SIG_DFL);
+  pthread_sigmask(SIG_UNBLOCK, &term, NULL);
+  raise(SIGTERM);
+  return NULL;
+}
+
+int shutdown_default_start (void) {
+  return start_thread(default_sigterm, "SIGTERM");
+}
+
+int shutdown_watch_start (struct lua_guard *guards, int n,
+                          const char *host_port) {
+  char err[256];
+  /* Blocked here, before any thread of its own starts (and, with many
+     states, before the workers: see shutdown.h), so SIGTERM is only ever
+     taken by sigwait. */
+  shutdown_block_sigterm();
+  watch.guards = guards;
+  watch.n_guards = n;
   watch.ext = extension_api_new(host_port, err, sizeof(err));
   if (watch.ext == NULL) {
     log_stderr("%s", err);

@@ -29,9 +29,22 @@ struct lua_guard {
 /*
 ** Registers the internal extension at host_port (AWS_LAMBDA_RUNTIME_API)
 ** and starts both threads. Call before the first /next, after the module
-** is loaded, and only when it registered on_shutdown functions. Returns
-** 0, or -1 after logging why.
+** is loaded, and only when it registered on_shutdown functions. guards:
+** one per Lua state (n of them; Managed Instances run many), whose
+** on_shutdown functions all run at SIGTERM, each once the invocation it
+** runs has ended (waited for together, a bounded time). Returns 0, or -1
+** after logging why.
 */
-int shutdown_watch_start (struct lua_guard *guard, const char *host_port);
+int shutdown_watch_start (struct lua_guard *guards, int n,
+                          const char *host_port);
+
+/*
+** Blocks SIGTERM in the calling thread, and so in the threads it starts
+** after: with many workers, the process blocks it before starting them,
+** and then either shutdown_watch_start or shutdown_default_start (which
+** lets SIGTERM end the process as by default) takes it.
+*/
+void shutdown_block_sigterm (void);
+int shutdown_default_start (void);
 
 #endif

@@ -1,0 +1,171 @@
+-- Managed Instances: with AWS_LAMBDA_MAX_CONCURRENCY=N, bootstrap keeps N
+-- /next calls outstanding and runs N invocations at once, a Lua state
+-- each, against a fake Runtime API that hands invocations to whichever
+-- /next waits.
+local cjson = require "cjson"
+local helper = require "helper"
+
+local function tmpdir()
+  local dir = os.tmpname()
+  os.remove(dir)
+  assert(os.execute("mkdir -p " .. dir))
+  return dir
+end
+
+local function count_files(dir, prefix)
+  local p = assert(io.popen("ls " .. dir))
+  local n = 0
+  for name in p:lines() do
+    if name:sub(1, #prefix) == prefix then n = n + 1 end
+  end
+  p:close()
+  return n
+end
+
+-- The run's stdout as decoded JSON log records (others left out).
+local function records(run)
+  local list = {}
+  for line in run.stdout:gmatch("[^\n]+") do
+    local ok, rec = pcall(cjson.decode, line)
+    if ok and type(rec) == "table" then list[#list + 1] = rec end
+  end
+  return list
+end
+
+-- helper.run, and no sanitizer report in what the runtime wrote (CI runs
+-- this spec with a ThreadSanitizer build of bootstrap).
+local function run(opts)
+  local r = helper.run(opts)
+  assert.is_nil(r.stderr:find("ThreadSanitizer", 1, true), r.stderr)
+  assert.is_nil(r.stderr:find("AddressSanitizer", 1, true), r.stderr)
+  return r
+end
+
+describe("bootstrap on Managed Instances", function()
+  it("answers 8 concurrent invocations with 4 workers, each with its own ids and logs", function()
+    local meet, states = tmpdir(), tmpdir()
+    local invocations = {}
+    for i = 1, 8 do
+      invocations[i] = {
+        event = cjson.encode { dir = meet .. "/" .. ((i - 1) // 4), count = 4 },
+        headers = { ["Lambda-Runtime-Trace-Id"] = "Root=1-00000000-00000000000000000000000" .. i },
+      }
+    end
+    assert(os.execute(("mkdir -p %s/0 %s/1"):format(meet, meet)))
+    local run = run { handler = "mi_app.meet", invocations = invocations,
+      concurrency = 4, seconds = 30,
+      env = { AWS_LAMBDA_MAX_CONCURRENCY = "4", MI_DIR = states } }
+    assert.equal("parked", run.why, run.stderr)
+    assert.equal(8, #run.posts)
+    local seen = {}
+    for _, post in ipairs(run.posts) do
+      assert.equal("response", post.kind, post.body)
+      local r = cjson.decode(post.body)
+      local n = tonumber(r.request_id:match("^req%-(%d+)$"))
+      assert.equal(post.request_id, r.request_id)
+      assert.equal("Root=1-00000000-00000000000000000000000" .. n, r.trace_id)
+      assert.equal(r.trace_id, r.getenv_trace)   -- os.getenv answers its own
+      assert.equal("", r.process_env_trace)       -- never the process's
+      seen[r.request_id] = true
+    end
+    local n = 0
+    for _ in pairs(seen) do n = n + 1 end
+    assert.equal(8, n)
+    -- four Lua states, each loaded the module once
+    assert.equal(4, count_files(states, "init-"))
+    -- JSON records (Managed Instances' format) with each one's request id
+    local met = {}
+    for _, rec in ipairs(records(run)) do
+      if rec.message == "met" then
+        assert.equal(rec.request, rec.requestId)
+        met[rec.requestId] = true
+      end
+    end
+    n = 0
+    for _ in pairs(met) do n = n + 1 end
+    assert.equal(8, n)
+    assert(os.execute(("rm -rf %s %s"):format(meet, states)))
+  end)
+
+  it("reports a failed init once, though every state fails it", function()
+    local run = run { handler = "mi_init_error.handler",
+      invocations = { {} }, concurrency = 4,
+      env = { AWS_LAMBDA_MAX_CONCURRENCY = "4" } }
+    assert.equal("exited", run.why)
+    assert.equal(1, #run.init_errors)
+    assert.equal("Runtime.ImportModuleError",
+      cjson.decode(run.init_errors[1].body).errorType)
+    assert.are_not.equal(0, run.exit_code)
+    assert.equal(0, #run.posts)
+  end)
+
+  it("rebuilds a state that ran out of memory without losing the others' invocations", function()
+    local dir = tmpdir()
+    local run = run { handler = "mi_app.maybe_oom", concurrency = 2,
+      invocations = {
+        { event = cjson.encode { wait_for = dir .. "/go" } },
+        { event = '{"oom":true}' },
+        { event = "{}" }, { event = "{}" },
+      },
+      on_post = function(post)
+        if post.request_id == "req-2" then
+          assert(io.open(dir .. "/go", "w")):close()
+        end
+      end,
+      env = { AWS_LAMBDA_MAX_CONCURRENCY = "2", LUA_LAMBDA_MEMORY_LIMIT_MB = "16" } }
+    assert.equal("parked", run.why, run.stderr)
+    assert.equal(4, #run.posts)
+    local by_id = {}
+    for _, post in ipairs(run.posts) do by_id[post.request_id] = post end
+    assert.equal("error", by_id["req-2"].kind)
+    assert.equal("Runtime.OutOfMemory", cjson.decode(by_id["req-2"].body).errorType)
+    for _, id in ipairs { "req-1", "req-3", "req-4" } do
+      assert.equal("response", by_id[id].kind, id)
+    end
+    assert.truthy(run.stderr:find("starting a fresh state", 1, true))
+    os.execute("rm -rf " .. dir)
+  end)
+
+  it("runs on_shutdown once in every state at SIGTERM", function()
+    local states = tmpdir()
+    local run = run { handler = "mi_app.maybe_oom", concurrency = 3,
+      invocations = { { event = "{}" } },
+      env = { AWS_LAMBDA_MAX_CONCURRENCY = "3", MI_DIR = states } }
+    assert.equal("parked", run.why, run.stderr)
+    assert.equal(3, count_files(states, "init-"))
+    assert.equal(3, count_files(states, "shutdown-"))
+    os.execute("rm -rf " .. states)
+  end)
+
+  it("closes the connection after each streamed response", function()
+    local invocations = {}
+    for i = 1, 4 do invocations[i] = { event = "{}" } end
+    local run = run { handler = "mi_app.stream", concurrency = 2,
+      invocations = invocations, env = { AWS_LAMBDA_MAX_CONCURRENCY = "2" } }
+    assert.equal("parked", run.why, run.stderr)
+    assert.equal(4, #run.posts)
+    for _, post in ipairs(run.posts) do
+      assert.equal("part 1 part 2", post.body)
+    end
+    -- each worker's first connection, and a new one after each stream
+    local runtime_connections = {}
+    for _, req in ipairs(run.requests) do
+      if req.path:find("^/2018%-06%-01/") then runtime_connections[req.connection] = true end
+    end
+    local n = 0
+    for _ in pairs(runtime_connections) do n = n + 1 end
+    assert.equal(2 + 4, n)
+  end)
+
+  it("changes nothing without the variable: one state, the trace id in the environment", function()
+    local meet = tmpdir()
+    local run = run { handler = "mi_app.meet", invocations = {
+        { event = cjson.encode { dir = meet, count = 1 },
+          headers = { ["Lambda-Runtime-Trace-Id"] = "Root=1-abc" } } } }
+    assert.equal("parked", run.why, run.stderr)
+    local r = cjson.decode(run.posts[1].body)
+    assert.equal("Root=1-abc", r.process_env_trace)
+    assert.is_nil(run.stdout:find('"requestId"', 1, true))  -- Text logs
+    os.execute("rm -rf " .. meet)
+  end)
+end)
