@@ -6,25 +6,31 @@
 ** runtime's peak RSS; or, with --cold, the time from exec to the first
 ** /next, over several starts.
 **
-**   bench_fake_api [-n N] [-e EVENT] [--max-growth-kb K] [--end-with-500]
-**                  -- RUNTIME [ARGS...]
+**   bench_fake_api [-n N] [-e EVENT] [-c CONNS] [--max-growth-kb K]
+**                  [--end-with-500] -- RUNTIME [ARGS...]
 **   bench_fake_api --cold RUNS -- RUNTIME [ARGS...]
 ** Results are printed as name=value lines. --max-growth-kb fails the run
 ** if the runtime's RSS grew more than K kB from the first 1% of the
 ** invocations to the end (a soak). --end-with-500 answers a last /next
 ** with 500, waits for the runtime to exit and fails unless it exits 1
-** (under valgrind --error-exitcode=99, errors make that 99).
+** (under valgrind --error-exitcode=99, errors make that 99). -c CONNS
+** serves a runtime that keeps CONNS connections with a /next each
+** (Managed Instances: set AWS_LAMBDA_MAX_CONCURRENCY for it), a thread per
+** connection, handing the N invocations to whichever asks.
 */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -313,6 +319,116 @@ static int throughput (char **argv, long n, const char *event, size_t elen) {
   return rc;
 }
 
+/* -c: the invocations all connections share out. */
+struct shared {
+  atomic_long next;        /* the next invocation's number */
+  long n;
+  const char *event;
+  size_t elen;
+};
+
+struct server_thread {
+  struct shared *shared;
+  int fd;
+  long served;
+  int failed;
+};
+
+/* Serves one connection until the invocations run out; its last /next is
+   left waiting, as Lambda leaves a frozen runtime's. */
+static void *serve_conn (void *arg) {
+  struct server_thread *t = arg;
+  struct conn c;
+  char head[512];
+  long req;
+  c.fd = t->fd;
+  c.cap = 1 << 16;
+  c.buf = malloc(c.cap);
+  c.len = 0;
+  for (;;) {
+    long i;
+    int hl;
+    if ((req = read_request(&c)) < 0) {
+      t->failed = 1;
+      break;
+    }
+    consume(&c, (size_t)req);                       /* GET /next */
+    i = atomic_fetch_add(&t->shared->next, 1);
+    if (i >= t->shared->n)
+      break;
+    hl = snprintf(head, sizeof(head),
+                  "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+                  "Lambda-Runtime-Aws-Request-Id: req-%ld\r\n"
+                  "Lambda-Runtime-Deadline-Ms: 4102444800000\r\n"
+                  "Lambda-Runtime-Invoked-Function-Arn: "
+                  "arn:aws:lambda:us-east-1:000000000000:function:bench\r\n"
+                  "Content-Length: %zu\r\n\r\n", i, t->shared->elen);
+    write_all(c.fd, head, (size_t)hl);
+    write_all(c.fd, t->shared->event, t->shared->elen);
+    if ((req = read_request(&c)) < 0) {
+      t->failed = 1;
+      break;
+    }
+    consume(&c, (size_t)req);                       /* POST /response */
+    write_all(c.fd, "HTTP/1.1 202 Accepted\r\nContent-Length: 2\r\n\r\n{}",
+              46);
+    t->served++;
+  }
+  free(c.buf);
+  return NULL;
+}
+
+static int many_throughput (char **argv, long n, const char *event,
+                            size_t elen, int conns) {
+  struct shared shared;
+  struct server_thread *threads = calloc((size_t)conns, sizeof(*threads));
+  pthread_t *ids = calloc((size_t)conns, sizeof(*ids));
+  int port, lfd = listen_loopback(&port), k, rc = 0;
+  pid_t pid = start_runtime(argv, port);
+  double started;
+  long served = 0;
+  atomic_init(&shared.next, 0);
+  shared.n = n;
+  shared.event = event;
+  shared.elen = elen;
+  for (k = 0; k < conns; k++)
+    threads[k].fd = accept_one(lfd);   /* each worker's first /next */
+  started = now_us();
+  for (k = 0; k < conns; k++) {
+    threads[k].shared = &shared;
+    pthread_create(&ids[k], NULL, serve_conn, &threads[k]);
+  }
+  for (k = 0; k < conns; k++) {
+    pthread_join(ids[k], NULL);
+    served += threads[k].served;
+    if (threads[k].failed)
+      rc = 1;
+  }
+  {
+    double total = now_us() - started;
+    printf("invocations=%ld\n", served);
+    struct rusage self;
+    printf("connections=%d\n", conns);
+    printf("invocations_per_second=%.0f\n", (double)served / (total / 1e6));
+    /* What serving cost this fake, as a share of one CPU over the run. */
+    getrusage(RUSAGE_SELF, &self);
+    printf("fake_cpu_share=%.2f\n",
+           ((double)self.ru_utime.tv_sec + self.ru_utime.tv_usec / 1e6 +
+            (double)self.ru_stime.tv_sec + self.ru_stime.tv_usec / 1e6) /
+           (total / 1e6));
+    printf("max_rss_kb=%ld\n", status_kb(pid, "VmHWM"));
+  }
+  stop_runtime(pid);
+  for (k = 0; k < conns; k++)
+    close(threads[k].fd);
+  close(lfd);
+  free(threads);
+  free(ids);
+  if (served != n)
+    rc = 1;
+  return rc;
+}
+
 static int cold (char **argv, int runs) {
   double *t = malloc(sizeof(double) * (size_t)runs);
   int r;
@@ -344,7 +460,7 @@ static int cold (char **argv, int runs) {
 
 int main (int argc, char **argv) {
   long n = 10000;
-  int runs = 0, i;
+  int runs = 0, conns = 0, i;
   const char *event_path = NULL;
   char *event;
   size_t elen;
@@ -359,6 +475,8 @@ int main (int argc, char **argv) {
       max_growth_kb = atol(argv[++i]);
     else if (strcmp(argv[i], "--end-with-500") == 0)
       end_with_500 = 1;
+    else if (strcmp(argv[i], "-c") == 0 && i + 1 < argc)
+      conns = atoi(argv[++i]);
   }
   if (i + 1 >= argc || n <= 0) {
     fprintf(stderr, "usage: bench_fake_api [-n N] [-e EVENT] [--cold RUNS]"
@@ -374,7 +492,8 @@ int main (int argc, char **argv) {
     event = strdup("{}");
     elen = 2;
   }
-  i = throughput(argv + i + 1, n, event, elen);
+  i = conns > 0 ? many_throughput(argv + i + 1, n, event, elen, conns)
+                : throughput(argv + i + 1, n, event, elen);
   free(event);
   return i;
 }
