@@ -5,6 +5,32 @@ local testing = require "lambda.testing"
 local opts = { task_root = helper.handlers, cli = helper.cli }
 
 describe("lambda.testing", function()
+  it("runs a handler at once in several Lua states, none sharing module state", function()
+    local dir = os.tmpname()
+    os.remove(dir)
+    assert(os.execute(("mkdir -p %s/a %s/b"):format(dir, dir)))
+    local events = {}
+    for i = 1, 8 do
+      -- each waits until 4 run at once: 4 states, a batch of 4 each time
+      events[i] = { dir = dir .. (i <= 4 and "/a" or "/b"), count = 4 }
+    end
+    local outcomes, out = testing.invoke_concurrently("mi_app.meet", events,
+      { task_root = helper.handlers, cli = helper.cli, states = 4, timeout = 10 })
+    os.execute("rm -rf " .. dir)
+    assert.truthy(outcomes, out)
+    assert.equal(8, #outcomes)
+    for i, o in ipairs(outcomes) do
+      assert.is_nil(o.error)
+      -- each state counts only what it served: the first batch 1, then 2
+      assert.equal(i <= 4 and 1 or 2, o.result.served)
+    end
+    local failed = testing.invoke_concurrently("app.fail_string", { {}, {} },
+      { task_root = helper.handlers, cli = helper.cli })
+    assert.equal("Error", failed[1].error.errorType)
+    assert.is_nil(testing.invoke_concurrently("syntax_error.handler", { {} },
+      { task_root = helper.handlers, cli = helper.cli }))
+  end)
+
   it("sets the variables opts.env gives for the function", function()
     local result = testing.invoke("app.env", {}, { task_root = helper.handlers,
       cli = helper.cli, env = { AWS_ENDPOINT_URL = "http://127.0.0.1:4566/it's" } })

@@ -77,6 +77,21 @@ function testing.event(name)
   return value
 end
 
+-- The CLI to run, with opts.env's variables set for it (shell words).
+local function cli_command(opts)
+  local cli = opts.cli or os.getenv("LUA_LAMBDA_CLI") or "lua-lambda"
+  local assignments = {}
+  for name, value in pairs(opts.env or {}) do
+    assert(tostring(name):match("^[%a_][%w_]*$"), "bad variable name: " .. tostring(name))
+    assignments[#assignments + 1] = shell_quote(name .. "=" .. tostring(value))
+  end
+  table.sort(assignments)
+  if #assignments > 0 then
+    return "env " .. table.concat(assignments, " ") .. " " .. shell_quote(cli)
+  end
+  return shell_quote(cli)
+end
+
 --- Invokes handler ("module.function") with event (a table, or JSON
 --- text) as Lambda would. Returns the decoded result, or nil and the
 --- decoded error document ({errorType, errorMessage, stackTrace}).
@@ -96,18 +111,7 @@ function testing.invoke(handler, event, opts)
   local f = assert(io.open(event_file, "wb"))
   f:write(text)
   f:close()
-  local cli = opts.cli or os.getenv("LUA_LAMBDA_CLI") or "lua-lambda"
-  local assignments = {}
-  for name, value in pairs(opts.env or {}) do
-    assert(tostring(name):match("^[%a_][%w_]*$"), "bad variable name: " .. tostring(name))
-    assignments[#assignments + 1] = shell_quote(name .. "=" .. tostring(value))
-  end
-  table.sort(assignments)
-  if #assignments > 0 then
-    cli = "env " .. table.concat(assignments, " ") .. " " .. shell_quote(cli)
-  else
-    cli = shell_quote(cli)
-  end
+  local cli = cli_command(opts)
   local command = ("%s invoke %s %s --task-root %s --timeout %d"
     .. " --function-name %s >%s 2>%s"):format(cli,
     shell_quote(handler), shell_quote(event_file),
@@ -132,6 +136,47 @@ function testing.invoke(handler, event, opts)
   end
   decoded.output = err:sub(1, #err - #last - 1)
   return nil, decoded
+end
+
+--- Runs handler on every event at once in opts.states Lua states (default
+--- 2, a thread each), as Lambda Managed Instances run a function: module
+--- state is per state, never shared, and this shows what your module
+--- keeps. Returns a list, in the events' order, of { result = ... } or
+--- { error = { errorType, errorMessage, ... } }; or nil and the output
+--- when a state could not load the module. opts as for testing.invoke.
+---@param handler string
+---@param events table
+---@param opts table|nil
+---@return table|nil outcomes
+---@return string|nil output
+function testing.invoke_concurrently(handler, events, opts)
+  opts = opts or {}
+  local json = find_json()
+  local events_file, out_file, err_file = os.tmpname(), os.tmpname(), os.tmpname()
+  local f = assert(io.open(events_file, "wb"))
+  for _, event in ipairs(events) do
+    -- one line each: a JSON text is re-encoded compact
+    if type(event) == "string" then event = assert(json.decode(event)) end
+    f:write(json.encode(event), "\n")
+  end
+  f:close()
+  local command = ("%s invoke %s %s --task-root %s --timeout %d"
+    .. " --function-name %s --concurrency %d >%s 2>%s"):format(cli_command(opts),
+    shell_quote(handler), shell_quote(events_file),
+    shell_quote(opts.task_root or "."), opts.timeout or 3,
+    shell_quote(opts.function_name or "test"), opts.states or 2,
+    shell_quote(out_file), shell_quote(err_file))
+  local ok = os.execute(command)
+  local out, err = read_file(out_file) or "", read_file(err_file) or ""
+  os.remove(events_file)
+  os.remove(out_file)
+  os.remove(err_file)
+  if not ok then return nil, err end
+  local outcomes = {}
+  for line in out:gmatch("[^\n]+") do
+    outcomes[#outcomes + 1] = json.decode(line)
+  end
+  return outcomes
 end
 
 return testing

@@ -1,10 +1,11 @@
 /*
 ** lua-lambda invoke HANDLER [EVENT_FILE|-] [--timeout S] [--task-root DIR]
-**                   [--function-name NAME] [--memory MB]
+**                   [--function-name NAME] [--memory MB] [--concurrency N]
 ** Runs the handler once in this process through the same host as
 ** bootstrap. The result goes to stdout, the error document to stderr
 ** with exit status 1; the handler's own output goes to stderr, so stdout
-** holds only the result.
+** holds only the result. With --concurrency N the file holds one event a
+** line, run at once in N Lua states (invoke_concurrent.h).
 */
 #include <errno.h>
 #include <stdio.h>
@@ -17,6 +18,7 @@
 #include "clock.h"
 #include "host_invoke.h"
 #include "host_load.h"
+#include "invoke_concurrent.h"
 #include "lua_host.h"
 #include "outbound.h"
 #include "request_id.h"
@@ -24,7 +26,7 @@
 static void usage (void) {
   fprintf(stderr, "usage: lua-lambda invoke HANDLER [EVENT_FILE|-] "
           "[--timeout S] [--task-root DIR] [--function-name NAME] "
-          "[--memory MB]\n");
+          "[--memory MB] [--concurrency N]\n");
 }
 
 static int write_all (int fd, const char *s, size_t len) {
@@ -63,7 +65,7 @@ int invoke_main (int argc, char **argv) {
   struct lua_host *host;
   char err[256], id[40], *event, *task_root;
   size_t event_len = 2;
-  long timeout = 3, memory_mb;
+  long timeout = 3, memory_mb, states = 0;
   int i, result_fd, status;
   for (i = 1; i < argc; i++) {
     /* Lambda's ranges: a timeout of 1 to 900 s; memory up to 10240 MB
@@ -74,6 +76,10 @@ int invoke_main (int argc, char **argv) {
     } else if (strcmp(argv[i], "--memory") == 0 && i + 1 < argc) {
       memory = argv[++i];
       if (parse_number("--memory", memory, 1, 10240, &memory_mb) != 0)
+        return 2;
+    } else if (strcmp(argv[i], "--concurrency") == 0 && i + 1 < argc) {
+      if (parse_number("--concurrency", argv[++i], 1, HOST_MAX_CONCURRENCY,
+                       &states) != 0)
         return 2;
     } else if (strcmp(argv[i], "--task-root") == 0 && i + 1 < argc)
       root = argv[++i];
@@ -111,6 +117,8 @@ int invoke_main (int argc, char **argv) {
   cfg.task_root = task_root;
   cfg.function.function_name = name;
   cfg.function.function_version = "$LATEST";
+  if (states > 0)
+    cfg.max_concurrency = (int)states;  /* as Managed Instances run it */
   host_config_set_memory(&cfg, memory);
   cfg.c_modules = outbound_modules;
 
@@ -120,6 +128,13 @@ int invoke_main (int argc, char **argv) {
   dup2(STDERR_FILENO, STDOUT_FILENO);
   setvbuf(stdout, NULL, _IONBF, 0);
 
+  if (states > 0) {
+    status = invoke_concurrently(&cfg, event, event_len, timeout, result_fd);
+    close(result_fd);
+    free(event);
+    free(task_root);
+    return status;
+  }
   status = 1;
   host = lua_host_new(&cfg, err, sizeof(err));
   if (host == NULL) {
