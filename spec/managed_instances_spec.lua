@@ -99,6 +99,17 @@ describe("bootstrap on Managed Instances", function()
     assert.equal(0, #run.posts)
   end)
 
+  it("serves nothing when one state fails its init and the others do not", function()
+    local dir = tmpdir()
+    local run = run { handler = "mi_init_error_some.handler",
+      invocations = { {} }, concurrency = 2,
+      env = { AWS_LAMBDA_MAX_CONCURRENCY = "2", MI_DIR = dir } }
+    os.execute("rm -rf " .. dir)
+    assert.equal("exited", run.why)
+    assert.equal(1, #run.init_errors)
+    assert.equal(0, #run.posts)
+  end)
+
   it("rebuilds a state that ran out of memory without losing the others' invocations", function()
     local dir = tmpdir()
     local run = run { handler = "mi_app.maybe_oom", concurrency = 2,

@@ -323,8 +323,14 @@ static void *work (void *arg) {
     pthread_cond_wait(&m->changed, &m->lock);
   go = m->open;
   pthread_mutex_unlock(&m->lock);
-  if (go)
-    finish(m, -1, serve(api, guard, m->cfg, 1));
+  if (go) {
+    finish(m, -1, serve(api, guard, m->cfg, 1));  /* serve frees host */
+  } else {
+    pthread_mutex_lock(&guard->lock);
+    guard->host = NULL;
+    pthread_mutex_unlock(&guard->lock);
+    lua_host_free(host);
+  }
   runtime_api_free(api);
   return NULL;
 }
@@ -333,7 +339,8 @@ int runtime_loop_run_many (const char *endpoint,
                            const struct host_config *cfg) {
   struct many m;
   struct worker *workers;
-  int i;
+  pthread_t *threads;
+  int i, started = 0;
   memset(&m, 0, sizeof(m));
   m.endpoint = endpoint;
   m.cfg = cfg;
@@ -342,7 +349,8 @@ int runtime_loop_run_many (const char *endpoint,
   pthread_cond_init(&m.changed, NULL);
   m.guards = calloc((size_t)m.n, sizeof(*m.guards));
   workers = calloc((size_t)m.n, sizeof(*workers));
-  if (m.guards == NULL || workers == NULL) {
+  threads = calloc((size_t)m.n, sizeof(*threads));
+  if (m.guards == NULL || workers == NULL || threads == NULL) {
     log_stderr("out of memory starting %d workers", m.n);
     return 1;
   }
@@ -358,23 +366,30 @@ int runtime_loop_run_many (const char *endpoint,
     }
   }
   for (i = 0; i < m.n; i++) {
-    pthread_t thread;
     pthread_mutex_init(&m.guards[i].lock, NULL);
     workers[i].many = &m;
     workers[i].index = i;
-    if (pthread_create(&thread, NULL, work, &workers[i]) != 0) {
+    if (pthread_create(&threads[started], NULL, work, &workers[i]) != 0) {
       log_stderr("cannot start worker %d", i);
+      runtime_api_free(workers[i].api);
       finish(&m, 1, 1);
       continue;
     }
-    pthread_detach(thread);
+    started++;
   }
   pthread_mutex_lock(&m.lock);
   while (m.inits_done < m.n)
     pthread_cond_wait(&m.changed, &m.lock);
   if (m.init_failed) {
     pthread_mutex_unlock(&m.lock);
-    return 1;  /* reported (if it could be) by the worker that failed */
+    /* Reported (if it could be) by the worker that failed; the others
+       stop at the gate. Nothing of theirs is left behind. */
+    for (i = 0; i < started; i++)
+      pthread_join(threads[i], NULL);
+    free(threads);
+    free(workers);
+    free(m.guards);
+    return 1;
   }
   pthread_mutex_unlock(&m.lock);
   /* Every state loaded the same module: one has hooks, all have. */
@@ -390,6 +405,7 @@ int runtime_loop_run_many (const char *endpoint,
   while (!m.ended)
     pthread_cond_wait(&m.changed, &m.lock);
   pthread_mutex_unlock(&m.lock);
-  /* The others are waiting on /next or running: the process ends here. */
+  /* The others are waiting on /next or running: the process ends here,
+     with their threads (and what they use) as they are. */
   return m.status;
 }
