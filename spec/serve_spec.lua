@@ -1,5 +1,6 @@
 -- lua-lambda serve: the local Lambda, end to end through the invoke
 -- endpoint, with the real bootstrap as its runtime.
+local cjson = require "cjson"
 local helper = require "helper"
 local socket = require "socket"
 local Process = require "process"
@@ -383,6 +384,67 @@ describe("lua-lambda serve", function()
     server = nil
     local _, starts = out:gsub("START RequestId", "")
     assert.equal(4, starts)
+  end)
+
+  it("runs one runtime taking N at once with --managed-instances N", function()
+    local states = os.tmpname()
+    os.remove(states)
+    assert(os.execute(("mkdir -p %s/a %s/b %s/s"):format(states, states, states)))
+    server = helper.serve({ "--task-root", handlers, "--managed-instances", "4",
+      "--timeout", "20", "mi_app.meet" }, { env = { MI_DIR = states .. "/s" } })
+    local pids, ids, traces = {}, {}, {}
+    -- two batches of four: each returns only once all four run at once
+    for _, batch in ipairs { "/a", "/b" } do
+      local body = cjson.encode { dir = states .. batch, count = 4 }
+      for _, reply in ipairs(invoke_together(server.port, { body, body, body, body })) do
+        local r = cjson.decode((assert(reply:match("\r\n\r\n(.*)$"), reply)))
+        assert.truthy(r.request_id, reply)
+        assert.equal(r.trace_id, r.getenv_trace)  -- its own, in its state
+        assert.equal("", r.process_env_trace)
+        pids[r.pid] = true
+        ids[r.request_id] = true
+        traces[r.trace_id] = true
+      end
+    end
+    local n_pids, n_ids = 0, 0
+    for _ in pairs(pids) do n_pids = n_pids + 1 end
+    for _ in pairs(ids) do n_ids = n_ids + 1 end
+    assert.equal(1, n_pids)  -- one process ...
+    assert.equal(8, n_ids)
+    local n_traces = 0
+    for _ in pairs(traces) do n_traces = n_traces + 1 end
+    assert.equal(8, n_traces)
+    local p = assert(io.popen("ls " .. states .. "/s"))
+    local inits = 0
+    for _ in p:lines() do inits = inits + 1 end
+    p:close()
+    assert.equal(4, inits)   -- ... with four Lua states
+    assert(os.execute("rm -rf " .. states))
+  end)
+
+  it("loses no job to a runtime that keeps more /next calls than slots", function()
+    local runtime = helper.fixtures .. "/../support/greedy_runtime.lua"
+    server = helper.serve({ "--task-root", handlers, "--bootstrap", runtime,
+      "--managed-instances", "2", "anything.handler" })
+    local bodies = {}
+    for i = 1, 12 do bodies[i] = "{}" end
+    local answered = 0
+    for _, reply in ipairs(invoke_together(server.port, bodies)) do
+      local body = reply:match("\r\n\r\n(.*)$")
+      if reply:find("^HTTP/1%.1 200") and body and body:match('^"[%x%-]+"$') then
+        answered = answered + 1
+      end
+    end
+    assert.equal(12, answered, server:output())
+  end)
+
+  it("refuses --managed-instances with --concurrency", function()
+    local p = assert(io.popen(helper.cli .. " serve --managed-instances 2 "
+      .. "--concurrency 2 app.hello 2>&1; echo \"exit=$?\""))
+    local out = p:read("a")
+    p:close()
+    assert.truthy(out:find("pick one", 1, true), out)
+    assert.truthy(out:find("exit=2", 1, true), out)
   end)
 
   it("leaves AWS_LAMBDA_MAX_CONCURRENCY unset: --concurrency is on-demand scaling", function()

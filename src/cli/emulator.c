@@ -123,6 +123,8 @@ static void fail_queue_exit_locked (struct emulator *emu,
                                     const char *message);
 static void fail_shut_down_locked (struct emulator *emu,
                                    struct emu_job *job);
+static void fail_running_shut_down_locked (struct emulator *emu,
+                                           struct emu_worker *worker);
 
 int emu_init (struct emulator *emu, const struct emu_config *cfg) {
   memset(emu, 0, sizeof(*emu));
@@ -173,14 +175,13 @@ void emu_destroy (struct emulator *emu) {
       break;
   }
   for (w = 0; w < emu->cfg.concurrency; w++) {
-    struct emu_job *job = emu->workers[w].job;
-    if (emu->workers[w].pid > 0) {
+    struct emu_worker *worker = &emu->workers[w];
+    if (worker->pid > 0) {
       printf("lua-lambda: worker %d outlived the shutdown phase: SIGKILL\n",
              w);
-      kill(emu->workers[w].pid, SIGKILL);
+      kill(worker->pid, SIGKILL);
     }
-    if (job != NULL && job->state == JOB_RUNNING)
-      fail_shut_down_locked(emu, job);
+    fail_running_shut_down_locked(emu, worker);
   }
   emu->stopping = 1;
   pthread_cond_broadcast(&emu->changed);
@@ -261,7 +262,7 @@ static void fail_job (struct emulator *emu, struct emu_job *job,
 
 static int spawn_worker (struct emulator *emu, int w) {
   const struct emu_config *cfg = &emu->cfg;
-  char api[64], memory[16], group[256], stream[64];
+  char api[64], memory[16], group[256], stream[64], slots[16];
   const char *region = getenv("AWS_REGION");  /* the developer's, if set */
   const char *set[][2] = {
     {"AWS_LAMBDA_RUNTIME_API", api},
@@ -273,6 +274,8 @@ static int spawn_worker (struct emulator *emu, int w) {
     {"AWS_LAMBDA_LOG_GROUP_NAME", group},
     {"AWS_LAMBDA_LOG_STREAM_NAME", stream},
     {"AWS_REGION", region != NULL && region[0] != '\0' ? region : "us-east-1"},
+    /* Managed Instances only: its absence is on-demand (README). */
+    {"AWS_LAMBDA_MAX_CONCURRENCY", slots},
   };
   size_t n_set = sizeof(set) / sizeof(set[0]), n_env = 0, i, k;
   char **env, *argv[3];
@@ -283,6 +286,9 @@ static int spawn_worker (struct emulator *emu, int w) {
   pid_t pid;
   snprintf(api, sizeof(api), "127.0.0.1:%d", emu->api_ports[w]);
   snprintf(memory, sizeof(memory), "%d", cfg->memory_mb);
+  snprintf(slots, sizeof(slots), "%d", cfg->managed_instances);
+  if (cfg->managed_instances <= 0)
+    n_set--;  /* the last entry: AWS_LAMBDA_MAX_CONCURRENCY, left out */
   snprintf(group, sizeof(group), "/aws/lambda/%s", cfg->function_name);
   snprintf(stream, sizeof(stream), "local/[$LATEST]worker-%d", w);
   while (environ[n_env] != NULL)
@@ -359,7 +365,8 @@ static int spawn_worker (struct emulator *emu, int w) {
   worker->err = err;
   worker->pid = pid;
   worker->generation++;
-  worker->job = NULL;
+  worker->n_jobs = 0;
+  worker->slots = cfg->managed_instances > 0 ? cfg->managed_instances : 1;
   for (i = 0; i < (size_t)worker->n_ext; i++)
     buffer_free(&worker->ext[i].events);
   worker->n_ext = 0;
@@ -369,7 +376,7 @@ static int spawn_worker (struct emulator *emu, int w) {
   worker->init_ms = 0;
   worker->spawned_us = clock_now_us();
   worker->idle_since_us = worker->spawned_us;
-  worker->in_next = 0;
+  worker->n_next = 0;
   return 0;
 }
 
@@ -383,9 +390,9 @@ static void start_needed_locked (struct emulator *emu) {
   for (j = emu->queue_head; j != NULL; j = j->next)
     queued++;
   for (w = 0; w < emu->cfg.concurrency; w++) {
-    if (emu->workers[w].pid > 0 && emu->workers[w].job == NULL &&
-        !emu->workers[w].init_failed && !emu->workers[w].retiring)
-      free_workers++;
+    const struct emu_worker *worker = &emu->workers[w];
+    if (worker->pid > 0 && !worker->init_failed && !worker->retiring)
+      free_workers += worker->slots - worker->n_jobs;  /* free slots */
   }
   for (w = 0; w < emu->cfg.concurrency && queued > free_workers; w++) {
     if (emu->workers[w].pid != 0)
@@ -395,7 +402,7 @@ static void start_needed_locked (struct emulator *emu) {
               emu->cfg.bootstrap, strerror(errno));
       break;
     }
-    free_workers++;
+    free_workers += emu->workers[w].slots;
   }
 }
 
@@ -421,7 +428,9 @@ static int queue_full_locked (struct emulator *emu) {
   int n = 0;
   for (j = emu->queue_head; j != NULL; j = j->next)
     n++;
-  return n >= EMU_QUEUE_PER_WORKER * emu->cfg.concurrency;
+  return n >= EMU_QUEUE_PER_WORKER * emu->cfg.concurrency *
+              (emu->cfg.managed_instances > 0 ? emu->cfg.managed_instances
+                                              : 1);
 }
 
 struct emu_job *emu_submit (struct emulator *emu, const char *event,
@@ -514,7 +523,7 @@ struct emu_job *emu_take (struct emulator *emu, int w, int generation) {
   struct emu_worker *worker = &emu->workers[w];
   pthread_mutex_lock(&emu->lock);
   if (worker->generation == generation)
-    worker->in_next = 1;
+    worker->n_next++;
   for (;;) {
     if (emu->stopping || worker->generation != generation)
       break;
@@ -525,13 +534,15 @@ struct emu_job *emu_take (struct emulator *emu, int w, int generation) {
       worker->failures = 0;
       worker->init_ms = (double)(clock_now_us() - worker->spawned_us) / 1000.0;
     }
+    /* A runtime may keep more /next calls waiting than it has slots:
+       those wait here until one frees, and no job is lost. */
     if (worker->init_done && emu->queue_head != NULL &&
-        !emu->shutting_down)
+        worker->n_jobs < worker->slots && !emu->shutting_down)
       break;
     pthread_cond_wait(&emu->changed, &emu->lock);
   }
   if (worker->generation == generation)
-    worker->in_next = 0;
+    worker->n_next--;
   if (!emu->stopping && worker->generation == generation) {
     char event[512];
     job = emu->queue_head;
@@ -544,7 +555,7 @@ struct emu_job *emu_take (struct emulator *emu, int w, int generation) {
     job->started_us = clock_now_us();
     /* The timeout runs from here: Lambda's init has a limit of its own. */
     job->deadline_ms = job->started_us / 1000 + emu->cfg.timeout_s * 1000LL;
-    worker->job = job;           /* the queue's reference moves here */
+    worker->jobs[worker->n_jobs++] = job;  /* the queue's reference moves */
     job->refs++;                 /* and one for the caller */
     printf("START RequestId: %s Version: $LATEST\n", job->request_id);
     snprintf(event, sizeof(event),
@@ -563,12 +574,15 @@ struct emu_job *emu_find (struct emulator *emu, const char *request_id) {
   struct emu_job *found = NULL;
   int w;
   pthread_mutex_lock(&emu->lock);
-  for (w = 0; w < emu->cfg.concurrency; w++) {
-    struct emu_job *job = emu->workers[w].job;
-    if (job != NULL && strcmp(job->request_id, request_id) == 0) {
-      found = job;
-      found->refs++;
-      break;
+  for (w = 0; w < emu->cfg.concurrency && found == NULL; w++) {
+    const struct emu_worker *worker = &emu->workers[w];
+    int i;
+    for (i = 0; i < worker->n_jobs; i++) {
+      if (strcmp(worker->jobs[i]->request_id, request_id) == 0) {
+        found = worker->jobs[i];
+        found->refs++;
+        break;
+      }
     }
   }
   pthread_mutex_unlock(&emu->lock);
@@ -577,10 +591,19 @@ struct emu_job *emu_find (struct emulator *emu, const char *request_id) {
 
 /* Detaches the job from its worker; the worker's reference is dropped. */
 static void detach_locked (struct emulator *emu, struct emu_job *job) {
-  if (job->worker >= 0 && emu->workers[job->worker].job == job) {
-    emu->workers[job->worker].job = NULL;
-    emu->workers[job->worker].idle_since_us = clock_now_us();
-    job->refs--;
+  struct emu_worker *worker;
+  int i;
+  if (job->worker < 0)
+    return;
+  worker = &emu->workers[job->worker];
+  for (i = 0; i < worker->n_jobs; i++) {
+    if (worker->jobs[i] == job) {
+      worker->jobs[i] = worker->jobs[--worker->n_jobs];
+      worker->idle_since_us = clock_now_us();
+      job->refs--;
+      pthread_cond_broadcast(&emu->changed);  /* a slot is free */
+      return;
+    }
   }
 }
 
@@ -710,6 +733,16 @@ static void fail_shut_down_locked (struct emulator *emu,
   fail_job(emu, job, "Runtime.ExitError", message);
 }
 
+/* Every running job of a worker serve shut down fails, saying so. */
+static void fail_running_shut_down_locked (struct emulator *emu,
+                                           struct emu_worker *worker) {
+  int i;
+  for (i = worker->n_jobs - 1; i >= 0 && i < worker->n_jobs; i--) {
+    if (worker->jobs[i]->state == JOB_RUNNING)
+      fail_shut_down_locked(emu, worker->jobs[i]);
+  }
+}
+
 /* One pass of the watchdog (emulator.h), with the lock held. */
 static void watch_locked (struct emulator *emu) {
   int64_t now = clock_now_us();
@@ -720,13 +753,17 @@ static void watch_locked (struct emulator *emu) {
     int64_t limit_s;
     if (worker->pid <= 0 || worker->retiring)
       continue;
-    job = worker->job;
-    if (job != NULL) {
-      if (job->state == JOB_RUNNING && now / 1000 >= job->deadline_ms)
-        time_out_locked(emu, job);
+    if (worker->n_jobs > 0) {
+      int i;
+      /* from the end: a timeout takes the job out of the array */
+      for (i = worker->n_jobs - 1; i >= 0 && i < worker->n_jobs; i--) {
+        job = worker->jobs[i];
+        if (job->state == JOB_RUNNING && now / 1000 >= job->deadline_ms)
+          time_out_locked(emu, job);
+      }
       continue;
     }
-    if (worker->in_next)
+    if (worker->n_next > 0)
       continue;
     /* Busy with no job: in its init, or in work after its response. */
     limit_s = worker->init_done ? emu->cfg.timeout_s
@@ -887,22 +924,25 @@ void emu_worker_exited (struct emulator *emu, pid_t pid, int status) {
     worker->n_ext = 0;
     if (emu->stopping || emu->shutting_down) {
       /* Stopped with serve: what it was running fails, and says why. */
-      if (worker->job != NULL && worker->job->state == JOB_RUNNING)
-        fail_shut_down_locked(emu, worker->job);
-    } else if (worker->job != NULL) {
-      struct emu_job *job = worker->job;
-      job->refs++;  /* kept while the lock is let go */
-      pthread_mutex_unlock(&emu->lock);
-      describe_exit(message, sizeof(message), job->request_id, status, err);
-      pthread_mutex_lock(&emu->lock);
-      if (job->state == JOB_RUNNING) {
-        report(emu, job, "error");
-        detach_locked(emu, job);
-        fail_job(emu, job, "Runtime.ExitError", message);
+      fail_running_shut_down_locked(emu, worker);
+    } else if (worker->n_jobs > 0) {
+      /* Each invocation it was running fails with its exit. */
+      while (worker->n_jobs > 0) {
+        struct emu_job *job = worker->jobs[worker->n_jobs - 1];
+        job->refs++;  /* kept while the lock is let go */
+        pthread_mutex_unlock(&emu->lock);
+        describe_exit(message, sizeof(message), job->request_id, status,
+                      err);
+        pthread_mutex_lock(&emu->lock);
+        if (job->state == JOB_RUNNING)
+          report(emu, job, "error");
+        detach_locked(emu, job);  /* whatever its state: off the worker */
+        if (job->state == JOB_RUNNING)
+          fail_job(emu, job, "Runtime.ExitError", message);
+        pthread_mutex_unlock(&emu->lock);
+        emu_release(emu, job);
+        pthread_mutex_lock(&emu->lock);
       }
-      pthread_mutex_unlock(&emu->lock);
-      emu_release(emu, job);
-      pthread_mutex_lock(&emu->lock);
     } else if (emu->init_error.len > 0) {
       fail_queue_locked(emu);
     } else if (!worker->init_done && !worker->init_failed &&

@@ -31,7 +31,9 @@ struct emu_config {
   const char *function_name;
   int api_port;                /* worker i listens on api_port + i; 0: any */
   int invoke_port;             /* 0: any free port */
-  int concurrency;
+  int concurrency;             /* runtime processes */
+  int managed_instances;       /* > 0: each takes this many invocations at
+                                  once (AWS_LAMBDA_MAX_CONCURRENCY) */
   int timeout_s;
   int init_timeout_s;          /* Lambda's limit on an init: 10 s */
   int memory_mb;
@@ -69,16 +71,22 @@ struct emu_extension {
 
 struct emu_stderr;               /* the last lines a worker wrote */
 
+/* The most invocations one runtime takes at once (--managed-instances). */
+#define EMU_MAX_SLOTS 64
+
 struct emu_worker {
   pid_t pid;                     /* 0 when not running */
   int generation;                /* bumped at every start */
-  struct emu_job *job;           /* the invocation under way */
+  struct emu_job *jobs[EMU_MAX_SLOTS];  /* the invocations under way */
+  int n_jobs;
+  int slots;                     /* at most this many at once: 1, or N with
+                                    --managed-instances N */
   int n_ext;
   struct emu_extension ext[EMU_MAX_EXTENSIONS];
   int init_done;                 /* passed the Init barrier */
   int init_failed;               /* posted /init/error: on its way out */
   int retiring;                  /* killed; the reaper has not seen it */
-  int in_next;                   /* its runtime waits in /next */
+  int n_next;                    /* /next calls of its runtime waiting */
   int64_t idle_since_us;         /* started, or last job finished */
   int64_t spawned_us;            /* for the Init Duration */
   double init_ms;                /* to report with its first invocation */

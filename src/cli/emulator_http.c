@@ -33,7 +33,7 @@
 ** request sent halfway, say) are closed after a while.
 */
 #define INVOKE_CONNECTIONS 512
-#define API_CONNECTIONS 16
+#define API_CONNECTIONS 16  /* and two a slot with --managed-instances */
 #define CONNECTION_IDLE_S 60
 #define SPARE_IDLE_S 1
 
@@ -499,9 +499,15 @@ static enum MHD_Result invoke_finish (struct emulator *emu,
       cc.data[i] = ' ';
   }
   if (trace == NULL) {
+    /* X-Ray's form: the time, then 96 bits that tell invocations apart
+       (a count, so two in the same second differ). */
+    static atomic_ullong made;
+    int64_t now = clock_now_us();
     snprintf(made_trace, sizeof(made_trace),
-             "Root=1-%08llx-000000000000000000000000;Sampled=0",
-             (unsigned long long)(clock_now_us() / 1000000));
+             "Root=1-%08llx-%08llx%016llx;Sampled=0",
+             (unsigned long long)(now / 1000000),
+             (unsigned long long)(now % 1000000),
+             (unsigned long long)atomic_fetch_add(&made, 1) + 1);
     trace = made_trace;
   }
   if (req->body.len == 0)
@@ -649,17 +655,19 @@ static void have_files_for (int connections) {
 
 struct emu_http *emu_http_start (struct emulator *emu) {
   struct emu_http *http = calloc(1, sizeof(*http));
-  int w;
+  int w, api_served = API_CONNECTIONS;
   if (http == NULL)
     return NULL;
   http->emu = emu;
+  if (2 * emu->cfg.managed_instances > api_served)
+    api_served = 2 * emu->cfg.managed_instances;
   have_files_for(2 * (INVOKE_CONNECTIONS +
-                      emu->cfg.concurrency * API_CONNECTIONS));
+                      emu->cfg.concurrency * api_served));
   for (w = 0; w < emu->cfg.concurrency; w++) {
     http->api[w].emu = emu;
     http->api[w].worker = w;
     int port = emu->cfg.api_port > 0 ? emu->cfg.api_port + w : 0;
-    if (!start(&http->api[w].listener, port, API_CONNECTIONS, api_handler,
+    if (!start(&http->api[w].listener, port, api_served, api_handler,
                &http->api[w], emu)) {
       fprintf(stderr, "lua-lambda: cannot listen on 127.0.0.1:%d (in use? "
               "--port picks another; 0 takes any free one)\n", port);

@@ -1,7 +1,8 @@
 /*
 ** lua-lambda serve [--port 9001] [--invoke-port 8080] [--timeout S]
 **                  [--init-timeout S]
-**                  [--concurrency N] [--memory MB] [--watch]
+**                  [--concurrency N | --managed-instances N] [--memory MB]
+**                  [--watch]
 **                  [--task-root DIR] [--bootstrap PATH]
 **                  [--function-name NAME] [--] HANDLER
 ** A local Lambda: N bootstrap workers behind the Runtime API, and the
@@ -28,7 +29,8 @@
 static void usage (void) {
   fprintf(stderr,
           "usage: lua-lambda serve [--port 9001] [--invoke-port 8080] "
-          "[--timeout S] [--init-timeout S] [--concurrency N] "
+          "[--timeout S] [--init-timeout S] [--concurrency N | "
+          "--managed-instances N] "
           "[--memory MB] [--watch] "
           "[--task-root DIR] [--bootstrap PATH] [--function-name NAME] "
           "[--] HANDLER\n");
@@ -156,6 +158,9 @@ int serve_main (int argc, char **argv) {
       bad = parse_int(v, 1, 900, &cfg.init_timeout_s) != 0, i++;
     } else if (strcmp(a, "--concurrency") == 0) {
       bad = parse_int(v, 1, EMU_MAX_WORKERS, &cfg.concurrency) != 0, i++;
+    } else if (strcmp(a, "--managed-instances") == 0) {
+      /* One runtime taking N at once, as a Managed Instances environment */
+      bad = parse_int(v, 1, EMU_MAX_SLOTS, &cfg.managed_instances) != 0, i++;
     } else if (strcmp(a, "--memory") == 0) {
       bad = parse_int(v, 128, 10240, &cfg.memory_mb) != 0, i++;
     } else if (strcmp(a, "--task-root") == 0) {
@@ -169,6 +174,11 @@ int serve_main (int argc, char **argv) {
     } else {
       bad = 1;
     }
+  }
+  if (!bad && cfg.managed_instances > 0 && cfg.concurrency > 1) {
+    fprintf(stderr, "lua-lambda: --managed-instances runs one runtime; "
+            "--concurrency starts several: pick one\n");
+    return 2;
   }
   if (bad || cfg.handler == NULL) {
     usage();
