@@ -137,6 +137,28 @@ describe("bootstrap on Managed Instances", function()
     os.execute("rm -rf " .. dir)
   end)
 
+  it("starts again only the state a handler was stopped in at its deadline", function()
+    local states = tmpdir()
+    local socket = require "socket"
+    local run = run { handler = "mi_app.maybe_oom", concurrency = 2,
+      invocations = {
+        { event = '{"spin":true}', deadline_ms = math.floor(socket.gettime() * 1000) + 1500 },
+        { event = "{}" }, { event = "{}" }, { event = "{}" },
+      },
+      env = { AWS_LAMBDA_MAX_CONCURRENCY = "2", MI_DIR = states } }
+    assert.equal("parked", run.why, run.stderr)
+    local by_id = {}
+    for _, post in ipairs(run.posts) do by_id[post.request_id] = post end
+    assert.equal("Runtime.Timeout", cjson.decode(by_id["req-1"].body).errorType)
+    for _, id in ipairs { "req-2", "req-3", "req-4" } do
+      assert.equal("response", by_id[id].kind, id)
+    end
+    assert.truthy(run.stderr:find("a handler was stopped at its deadline: "
+      .. "starting a fresh state", 1, true), run.stderr)
+    assert.equal(3, count_files(states, "init-"))  -- two, and the fresh one
+    os.execute("rm -rf " .. states)
+  end)
+
   it("runs on_shutdown once in every state at SIGTERM", function()
     local states = tmpdir()
     local run = run { handler = "mi_app.maybe_oom", concurrency = 3,

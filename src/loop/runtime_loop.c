@@ -117,16 +117,18 @@ static enum runtime_api_status stream_invocation (struct runtime_api *api,
 
 
 /*
-** After the Lua heap ran out, a fresh state with the module loaded again
-** (its init code run again) serves the next invocation: the old one may
-** hold user state half-updated. Returns the new host, or NULL (exit).
+** After the Lua heap ran out (or, with many states, a handler was stopped
+** at its deadline), a fresh state with the module loaded again (its init
+** code run again) serves the next invocation: the old one may hold user
+** state half-updated. Returns the new host, or NULL (exit).
 */
 static struct lua_host *rebuild (struct lua_host *old,
-                                 const struct host_config *cfg) {
+                                 const struct host_config *cfg,
+                                 const char *why) {
   struct host_outcome out;
   struct lua_host *fresh;
   char err[256];
-  log_stderr("the Lua heap ran out of memory: starting a fresh state");
+  log_stderr("%s: starting a fresh state", why);
   lua_host_free(old);
   fresh = lua_host_new(cfg, err, sizeof(err));
   if (fresh == NULL) {
@@ -190,8 +192,16 @@ static int serve (struct runtime_api *api, struct lua_guard *guard,
     }
     /* Background work queued with context:after_response(fn). */
     lua_host_after_response(host);
-    if (out.state_lost) {
-      host = guard->host = rebuild(host, cfg);
+    /*
+    ** On demand, Lambda ends an environment whose invocation timed out;
+    ** with many states that would take the others' invocations with it,
+    ** so only the state that was stopped starts again.
+    */
+    if (out.state_lost || (many && out.failed && out.error_type != NULL &&
+                           strcmp(out.error_type, "Runtime.Timeout") == 0)) {
+      host = guard->host = rebuild(host, cfg, out.state_lost
+        ? "the Lua heap ran out of memory"
+        : "a handler was stopped at its deadline");
       if (host == NULL) {
         pthread_mutex_unlock(&guard->lock);
         status = 1;
