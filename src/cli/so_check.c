@@ -40,11 +40,12 @@ int so_check (const char *path, const char *arch, int glibc_minor_max,
   char cmd[8192] = "objdump -f -T ", line[4096], found_arch[64] = "";
   int newest = 0, rc;
   FILE *p;
-  if (append_quoted(cmd, sizeof(cmd), path) != 0) {
+  static const char quiet[] = " 2>/dev/null";
+  if (append_quoted(cmd, sizeof(cmd) - sizeof(quiet), path) != 0) {
     snprintf(why, whylen, "%s: path too long", path);
     return -1;
   }
-  strcat(cmd, " 2>/dev/null");
+  strcat(cmd, quiet);  /* room kept for it above */
   p = popen(cmd, "r");
   if (p == NULL) {
     snprintf(why, whylen, "cannot run objdump (binutils) on %s", path);
