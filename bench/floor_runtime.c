@@ -1,8 +1,8 @@
 /*
 ** bench_floor: the physical floor of the Runtime API loop. A runtime in a
 ** few lines of raw sockets that echoes each event: no Lua, no JSON, no
-** libcurl. bench_floor_curl is the same program merely linked with
-** libcurl, to show what loading it costs at exec.
+** libcurl. bench_floor_curl (floor_curl.c) does the same HTTP through
+** libcurl.
 */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -14,9 +14,6 @@
 #include <strings.h>
 #include <sys/socket.h>
 #include <unistd.h>
-#ifdef FLOOR_WITH_CURL
-#include <curl/curl.h>
-#endif
 
 static char buf[8 << 20];
 static size_t have;
@@ -66,10 +63,6 @@ int main (void) {
   struct sockaddr_in addr;
   char host[64], head[256], id[64];
   int port, fd, one = 1;
-#ifdef FLOOR_WITH_CURL
-  if (curl_version() == NULL)
-    return 1;
-#endif
   if (api == NULL || sscanf(api, "%63[^:]:%d", host, &port) != 2)
     return 2;
   memset(&addr, 0, sizeof(addr));

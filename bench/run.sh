@@ -2,8 +2,9 @@
 # The benchmarks of bench/README.md, side by side in one run, on one CPU
 # (the fake API and the runtime share it, as Lambda's loop does).
 #   bench/run.sh [BUILD_DIR] [INVOCATIONS] [COLD_RUNS]
-# Needs the build's bench_fake_api, bench_floor, bench_floor_curl and
-# bootstrap, and the sample events in spec/fixtures/events.
+# Needs the build's bench_fake_api, bench_floor (raw sockets),
+# bench_floor_curl (the same HTTP through libcurl) and bootstrap, and the
+# sample events in spec/fixtures/events.
 set -eu
 cd "$(dirname "$0")/.."
 build=${1:-build}
@@ -37,7 +38,8 @@ command -v taskset >/dev/null || pin=""
 field () { sed -n "s/^$1=//p" "$2"; }
 ratio () { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
 
-printf '%-22s %12s %12s %10s %10s\n' event "floor inv/s" "bootstrap" "ratio" "p50 us"
+printf '%-22s %10s %10s %10s %9s %9s %8s\n' event "raw inv/s" "curl inv/s" \
+  "bootstrap" "vs raw" "vs curl" "p50 us"
 for spec in "100B:bench/events/small.json" \
             "apigw-v2-2KB:$events/apigw-v2-request-jwt-authorizer.json" \
             "1MB:$work/big.json"; do
@@ -45,14 +47,20 @@ for spec in "100B:bench/events/small.json" \
   file=${spec#*:}
   count=$n
   [ "$name" = 1MB ] && count=$((n / 50 + 1))
+  # the three in turn, so the machine's drift hits each alike
   $pin "$fake" -n "$count" -e "$file" -- "$build/bench_floor" > "$work/floor"
+  $pin "$fake" -n "$count" -e "$file" -- "$build/bench_floor_curl" > "$work/floor-curl"
   $pin "$fake" -n "$count" -e "$file" -- "$build/bootstrap" > "$work/ours"
   f=$(field invocations_per_second "$work/floor")
+  fc=$(field invocations_per_second "$work/floor-curl")
   o=$(field invocations_per_second "$work/ours")
-  printf '%-22s %12s %12s %10s %10s\n' "$name ($(wc -c < "$file") B)" "$f" "$o" \
-    "$(ratio "$f" "$o")x" "$(field p50_us "$work/ours")"
+  printf '%-22s %10s %10s %10s %9s %9s %8s\n' "$name ($(wc -c < "$file") B)" \
+    "$f" "$fc" "$o" "$(ratio "$f" "$o")x" "$(ratio "$fc" "$o")x" \
+    "$(field p50_us "$work/ours")"
 done
-echo "(ratio: the floor's throughput over bootstrap's = bootstrap's time per invocation in floors)"
+echo "(vs raw / vs curl: a floor's throughput over bootstrap's = bootstrap's" \
+  "time per invocation in that floor's: the raw-socket echo, and the same" \
+  "echo through one libcurl easy handle, bench/floor_curl.c)"
 
 for runtime in bench_floor bench_floor_curl bootstrap; do
   $pin "$fake" --cold "$cold_runs" -- "$build/$runtime" > "$work/cold-$runtime"
