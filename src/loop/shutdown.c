@@ -101,14 +101,25 @@ static void shut_down (const char *why, int status) {
   _exit(status);
 }
 
-static void *await_signal (void *arg) {
+/* The set holding SIGTERM alone. */
+static sigset_t sigterm_set (void) {
   sigset_t term;
-  int sig;
-  (void)arg;
   sigemptyset(&term);
   sigaddset(&term, SIGTERM);
+  return term;
+}
+
+/* Returns once SIGTERM (blocked in every thread) has arrived. */
+static void wait_for_sigterm (void) {
+  sigset_t term = sigterm_set();
+  int sig;
   while (sigwait(&term, &sig) != 0)
     ;
+}
+
+static void *await_signal (void *arg) {
+  (void)arg;
+  wait_for_sigterm();
   shut_down("SIGTERM", 0);
   return NULL;
 }
@@ -158,9 +169,7 @@ static int start_thread (void *(*fn) (void *), const char *what) {
 }
 
 void shutdown_block_sigterm (void) {
-  sigset_t term;
-  sigemptyset(&term);
-  sigaddset(&term, SIGTERM);
+  sigset_t term = sigterm_set();
   pthread_sigmask(SIG_BLOCK, &term, NULL);
 }
 
@@ -168,13 +177,9 @@ void shutdown_block_sigterm (void) {
    it ends the process (the workers, started with it blocked, never take
    it). */
 static void *default_sigterm (void *arg) {
-  sigset_t term;
-  int sig;
+  sigset_t term = sigterm_set();
   (void)arg;
-  sigemptyset(&term);
-  sigaddset(&term, SIGTERM);
-  while (sigwait(&term, &sig) != 0)
-    ;
+  wait_for_sigterm();
   signal(SIGTERM, SIG_DFL);
   pthread_sigmask(SIG_UNBLOCK, &term, NULL);
   raise(SIGTERM);
