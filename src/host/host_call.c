@@ -20,6 +20,7 @@ void host_begin_invocation (struct lua_host *h,
                             inv->tenant_id.data);
   out->failed = 0;
   out->state_lost = 0;
+  out->timed_out = 0;
   out->error_type = NULL;
   out->body = NULL;
   out->len = 0;

@@ -30,6 +30,7 @@ int host_invoke (lua_State *L) {
   if (status != LUA_OK) {
     host_report_error(h, status, timed_out ? "Runtime.Timeout" : NULL,
                       NULL);
+    h->out->timed_out = timed_out;
     return 0;
   }
   if (json_codec_encode(L, -1, &h->out->body, &h->out->len) != LUA_OK) {

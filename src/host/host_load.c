@@ -230,6 +230,7 @@ int lua_host_load (struct lua_host *h, const struct host_config *cfg,
   h->out = out;
   out->failed = 0;
   out->state_lost = 0;
+  out->timed_out = 0;
   out->error_type = NULL;
   out->body = NULL;
   out->len = 0;

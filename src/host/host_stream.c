@@ -125,6 +125,7 @@ static int stream_step (lua_State *L) {
   lua_xmove(co, L, 1);                  /* the error object */
   host_report_error(h, status, h->timed_out ? "Runtime.Timeout" : NULL,
                     NULL);
+  h->out->timed_out = h->timed_out;
   lua_pushnil(L);
   return 1;
 }

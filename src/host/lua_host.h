@@ -27,6 +27,8 @@ struct host_outcome {
   size_t len;
   int state_lost;          /* memory ran out: the Lua state may hold
                               half-updated user state; start a fresh one */
+  int timed_out;           /* the deadline guard stopped the handler
+                              (Runtime.Timeout), mid-way through its work */
 };
 
 struct lua_host;

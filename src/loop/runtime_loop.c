@@ -197,8 +197,7 @@ static int serve (struct runtime_api *api, struct lua_guard *guard,
     ** with many states that would take the others' invocations with it,
     ** so only the state that was stopped starts again.
     */
-    if (out.state_lost || (many && out.failed && out.error_type != NULL &&
-                           strcmp(out.error_type, "Runtime.Timeout") == 0)) {
+    if (out.state_lost || (many && out.timed_out)) {
       host = guard->host = rebuild(host, cfg, out.state_lost
         ? "the Lua heap ran out of memory"
         : "a handler was stopped at its deadline");
