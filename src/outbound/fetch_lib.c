@@ -41,10 +41,19 @@
 #define MAX_IDLE_S 20                 /* then a pooled connection is closed */
 #define MAX_REDIRECTS 5
 
-/* The state's client: one easy handle, reused request after request. */
+/* The state's client: one easy handle, reused request after request, and
+   the trusted CAs the environment names (read once, when it is made). */
 struct client {
   CURL *curl;
+  char *ca_file;   /* SSL_CERT_FILE, or NULL */
+  char *ca_dir;    /* SSL_CERT_DIR, or NULL */
 };
+
+/* A copy of the variable's value, or NULL when unset or empty. */
+static char *env_copy (const char *name) {
+  const char *v = getenv(name);
+  return v != NULL && v[0] != '\0' ? strdup(v) : NULL;
+}
 
 /* One request under way: what curl's callbacks read and write. */
 struct transfer {
@@ -70,6 +79,9 @@ static int client_gc (lua_State *L) {
     curl_easy_cleanup(c->curl);
     c->curl = NULL;
   }
+  free(c->ca_file);
+  free(c->ca_dir);
+  c->ca_file = c->ca_dir = NULL;
   return 0;
 }
 
@@ -84,11 +96,14 @@ static struct client *client_of (lua_State *L) {
   lua_pop(L, 1);
   c = lua_newuserdatauv(L, sizeof(*c), 0);
   c->curl = NULL;
+  c->ca_file = c->ca_dir = NULL;
   if (luaL_newmetatable(L, CLIENT_META)) {
     lua_pushcfunction(L, client_gc);
     lua_setfield(L, -2, "__gc");
   }
   lua_setmetatable(L, -2);
+  c->ca_file = env_copy("SSL_CERT_FILE");
+  c->ca_dir = env_copy("SSL_CERT_DIR");
   c->curl = curl_easy_init();
   if (c->curl == NULL)
     luaL_error(L, "lambda.fetch: cannot make a curl handle");
@@ -400,8 +415,6 @@ static void set_options (struct client *c, struct transfer *t,
                          const char *body, size_t body_len, int streamed,
                          int fresh) {
   CURL *h = c->curl;
-  const char *ca_file = getenv("SSL_CERT_FILE");
-  const char *ca_dir = getenv("SSL_CERT_DIR");
   curl_easy_reset(h);
   curl_easy_setopt(h, CURLOPT_URL, url);
   curl_easy_setopt(h, CURLOPT_FRESH_CONNECT, fresh ? 1L : 0L);
@@ -420,10 +433,10 @@ static void set_options (struct client *c, struct transfer *t,
   curl_easy_setopt(h, CURLOPT_ACCEPT_ENCODING, "");
   curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 1L);
   curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 2L);
-  if (ca_file != NULL && ca_file[0] != '\0')
-    curl_easy_setopt(h, CURLOPT_CAINFO, ca_file);
-  if (ca_dir != NULL && ca_dir[0] != '\0')
-    curl_easy_setopt(h, CURLOPT_CAPATH, ca_dir);
+  if (c->ca_file != NULL)
+    curl_easy_setopt(h, CURLOPT_CAINFO, c->ca_file);
+  if (c->ca_dir != NULL)
+    curl_easy_setopt(h, CURLOPT_CAPATH, c->ca_dir);
   curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, follow ? 1L : 0L);
   curl_easy_setopt(h, CURLOPT_MAXREDIRS, (long)MAX_REDIRECTS);
   curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers);
