@@ -52,8 +52,11 @@ local function number_text(n)
   return float_text(n)
 end
 
+-- lambda.json's mark on arrays (decoded, or made with json.array)
+local ARRAY = getmetatable(json.array())
+
 local function is_list(t)
-  if getmetatable(t) == getmetatable(json.array()) then return true end
+  if getmetatable(t) == ARRAY then return true end
   local n = #t
   if n == 0 then return false end
   for k in pairs(t) do
