@@ -21,9 +21,7 @@ cleanup () {
 }
 trap cleanup EXIT
 export LUA_CPATH_5_4="$build/lua/?.so;;"
-field () { sed -n "s/^$1=//p" "$2"; }
-ratio () { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
-median () { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+. bench/lib.sh
 
 lua5.4 bench/aws_sign.lua "$n" > "$work/sign-ours"
 /usr/bin/python3 bench/botocore_sign.py $((n / 4 + 1)) > "$work/sign-boto"

@@ -12,8 +12,7 @@ cold_runs=${2:-21}
 libdir=$(dirname "$(find /usr/lib -path '*lua/5.4/lpeg.so' | head -1)")
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-median () { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
-ratio () { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
+. bench/lib.sh
 
 for m in none lpeg lfs; do
   mkdir -p "$work/$m/lua_modules/lib/lua/5.4"

@@ -234,6 +234,23 @@ static char *read_file (const char *path, size_t *len) {
   return data;
 }
 
+/* Answers a /next with invocation i (request id req-i) of event. */
+static void send_invocation (int fd, long i, const char *event,
+                             size_t elen) {
+  char head[512];
+  int hl = snprintf(head, sizeof(head),
+                    "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+                    "Lambda-Runtime-Aws-Request-Id: req-%ld\r\n"
+                    "Lambda-Runtime-Deadline-Ms: 4102444800000\r\n"
+                    "Lambda-Runtime-Invoked-Function-Arn: "
+                    "arn:aws:lambda:us-east-1:000000000000:function:bench\r\n"
+                    "Lambda-Runtime-Trace-Id: "
+                    "Root=1-00000000-000000000000000000000000\r\n"
+                    "Content-Length: %zu\r\n\r\n", i, elen);
+  write_all(fd, head, (size_t)hl);
+  write_all(fd, event, elen);
+}
+
 static long max_growth_kb = -1;
 static int end_with_500;
 
@@ -242,7 +259,6 @@ static int throughput (char **argv, long n, const char *event, size_t elen) {
   int port, lfd = listen_loopback(&port);
   pid_t pid = start_runtime(argv, port);
   double *lat = malloc(sizeof(double) * (size_t)n), started, t0;
-  char head[512];
   long i, req, rss_start = 0;
   int rc = 0;
   c.fd = accept_one(lfd);
@@ -251,24 +267,14 @@ static int throughput (char **argv, long n, const char *event, size_t elen) {
   c.len = 0;
   started = now_us();
   for (i = 0; i < n; i++) {
-    int hl;
     if ((req = read_request(&c)) < 0) {
       fprintf(stderr, "runtime closed the connection at invocation %ld\n", i);
       stop_runtime(pid);
       return 1;
     }
     consume(&c, (size_t)req);                       /* GET /next */
-    hl = snprintf(head, sizeof(head),
-                  "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
-                  "Lambda-Runtime-Aws-Request-Id: req-%ld\r\n"
-                  "Lambda-Runtime-Deadline-Ms: 4102444800000\r\n"
-                  "Lambda-Runtime-Invoked-Function-Arn: "
-                  "arn:aws:lambda:us-east-1:000000000000:function:bench\r\n"
-                  "Lambda-Runtime-Trace-Id: Root=1-00000000-000000000000000000000000\r\n"
-                  "Content-Length: %zu\r\n\r\n", i, elen);
     t0 = now_us();
-    write_all(c.fd, head, (size_t)hl);
-    write_all(c.fd, event, elen);
+    send_invocation(c.fd, i, event, elen);
     if ((req = read_request(&c)) < 0) {
       fprintf(stderr, "runtime closed the connection at invocation %ld\n", i);
       stop_runtime(pid);
@@ -339,7 +345,6 @@ struct server_thread {
 static void *serve_conn (void *arg) {
   struct server_thread *t = arg;
   struct conn c;
-  char head[512];
   long req;
   c.fd = t->fd;
   c.cap = 1 << 16;
@@ -347,7 +352,6 @@ static void *serve_conn (void *arg) {
   c.len = 0;
   for (;;) {
     long i;
-    int hl;
     if ((req = read_request(&c)) < 0) {
       t->failed = 1;
       break;
@@ -356,15 +360,7 @@ static void *serve_conn (void *arg) {
     i = atomic_fetch_add(&t->shared->next, 1);
     if (i >= t->shared->n)
       break;
-    hl = snprintf(head, sizeof(head),
-                  "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
-                  "Lambda-Runtime-Aws-Request-Id: req-%ld\r\n"
-                  "Lambda-Runtime-Deadline-Ms: 4102444800000\r\n"
-                  "Lambda-Runtime-Invoked-Function-Arn: "
-                  "arn:aws:lambda:us-east-1:000000000000:function:bench\r\n"
-                  "Content-Length: %zu\r\n\r\n", i, t->shared->elen);
-    write_all(c.fd, head, (size_t)hl);
-    write_all(c.fd, t->shared->event, t->shared->elen);
+    send_invocation(c.fd, i, t->shared->event, t->shared->elen);
     if ((req = read_request(&c)) < 0) {
       t->failed = 1;
       break;

@@ -11,9 +11,7 @@ n=${2:-600}
 rounds=${3:-5}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-field () { sed -n "s/^$1=//p" "$2"; }
-median () { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
-ratio () { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
+. bench/lib.sh
 echo '{"n":200000}' > "$work/event.json"
 export _HANDLER=app.handler
 r=1

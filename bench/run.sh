@@ -35,8 +35,7 @@ export LAMBDA_TASK_ROOT="$PWD/bench/echo" _HANDLER=app.handler
 pin="taskset -c 0"
 command -v taskset >/dev/null || pin=""
 
-field () { sed -n "s/^$1=//p" "$2"; }
-ratio () { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
+. bench/lib.sh
 
 printf '%-22s %10s %10s %10s %9s %9s %8s\n' event "raw inv/s" "curl inv/s" \
   "bootstrap" "vs raw" "vs curl" "p50 us"
