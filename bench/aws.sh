@@ -30,17 +30,10 @@ b=$(field us_per_sign "$work/sign-boto")
 echo "signing a DynamoDB request: aws.sign $o us, botocore $b us" \
   "(botocore takes $(ratio "$b" "$o")x as long)"
 
-# An HTTPS server with a certificate from a CA made here.
-ec="-newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes"
-(
-  cd "$work"
-  printf 'subjectAltName=IP:127.0.0.1\n' > san.cnf
-  openssl req -x509 $ec -keyout ca.key -out ca.crt -days 1 -subj /CN=bench-CA \
-    -addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign
-  openssl req $ec -keyout server.key -out server.csr -subj /CN=localhost
-  openssl x509 -req -in server.csr -CA ca.crt -CAkey ca.key -CAcreateserial \
-    -out server.crt -days 1 -extfile san.cnf
-) >/dev/null 2>&1
+# An HTTPS server with a certificate from a CA made here (the specs' own
+# recipe, spec/support/test_ca.lua).
+CA_DIR="$work" lua5.4 -e 'package.path = "spec/support/?.lua;" .. package.path
+  require("test_ca").make(os.getenv("CA_DIR"))'
 /usr/bin/python3 spec/support/fake_aws.py "$work/server.crt" "$work/server.key" \
   > "$work/fake.out" 2>/dev/null &
 fake_pid=$!

@@ -7,11 +7,14 @@ local function run(cmd)
   assert(os.execute(cmd .. " >/dev/null 2>&1"), "failed: " .. cmd)
 end
 
---- Makes the files in a new temporary folder; returns its paths:
---- dir, ca (ca.crt), cert and key (signed), bad_cert and bad_key.
-function M.make()
-  local dir = os.tmpname()
-  os.remove(dir)
+--- Makes the files in dir (default: a new temporary folder); returns their
+--- paths: dir, ca (ca.crt), cert and key (signed), bad_cert and bad_key.
+--- (bench/aws.sh makes its CA here too.)
+function M.make(dir)
+  if not dir then
+    dir = os.tmpname()
+    os.remove(dir)
+  end
   run("mkdir -p " .. dir)
   local ec = "-newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes"
   local f = assert(io.open(dir .. "/san.cnf", "w"))
