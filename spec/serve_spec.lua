@@ -2,6 +2,8 @@
 -- endpoint, with the real bootstrap as its runtime.
 local cjson = require "cjson"
 local helper = require "helper"
+local event_stream = require "event_stream"
+local b64 = require "lambda.base64"
 local socket = require "socket"
 local Process = require "process"
 
@@ -485,10 +487,18 @@ describe("lua-lambda serve", function()
     local r = server:invoke_stream("{}")
     assert.equal(200, r.status)
     assert.equal("chunked", r.headers["transfer-encoding"])
-    assert.equal("text/plain", r.headers["content-type"])
-    assert.equal("firstsecond", r.body)
-    assert.is_true(#r.chunks >= 2)
-    assert.equal("first", r.chunks[1].data)
+    assert.equal("application/vnd.amazon.eventstream", r.headers["content-type"])
+    assert.equal("$LATEST", r.headers["x-amz-executed-version"])
+    assert.equal("firstsecond", r.payload)
+    assert.same({}, r.complete)
+    -- one PayloadChunk event a piece, each in its own HTTP chunk, then
+    -- InvokeComplete
+    assert.equal("first", r.events[1].payload)
+    assert.equal("PayloadChunk", r.events[1].headers[":event-type"])
+    assert.equal("event", r.events[1].headers[":message-type"])
+    assert.equal("InvokeComplete", r.events[#r.events].headers[":event-type"])
+    assert.is_true(#r.chunks >= 3)
+    assert.equal("first", event_stream.decode(r.chunks[1].data)[1].payload)
     -- the first bytes arrived well before the last
     assert.is_true(r.chunks[#r.chunks].at - r.chunks[1].at > 0.4)
   end)
@@ -498,9 +508,126 @@ describe("lua-lambda serve", function()
     local r = server:invoke_stream("{}")
     assert.equal(200, r.status)
     assert.equal("chunked", r.headers["transfer-encoding"])
-    assert.equal("application/vnd.awslambda.http-integration-response",
-      r.headers["content-type"])
-    assert.truthy(r.body:find("\0\0\0\0\0\0\0\0body$"))
+    assert.truthy(r.payload:find('"statusCode":201', 1, true))
+    assert.truthy(r.payload:find("\0\0\0\0\0\0\0\0body$"))
+  end)
+
+  it("frames the stream so botocore's event-stream parser reads it", function()
+    server = helper.serve({ "--task-root", handlers, "app.stream_fail_mid" })
+    local r = server:invoke_stream("{}", { ["X-Amz-Log-Type"] = "Tail" })
+    local input = os.tmpname()
+    local f = assert(io.open(input, "wb"))
+    f:write(r.body)
+    f:close()
+    local p = assert(io.popen("/usr/bin/python3 " .. helper.fixtures
+      .. "/../support/event_stream_check.py < " .. input))
+    local messages = cjson.decode(p:read("a"))
+    assert.is_true(p:close())
+    os.remove(input)
+    assert.equal(#r.events, #messages)
+    for i, m in ipairs(messages) do
+      assert.same(r.events[i].headers, m.headers)
+      assert.equal(r.events[i].payload, m.payload)
+    end
+    assert.equal("PayloadChunk", messages[1].headers[":event-type"])
+    assert.equal("partial", messages[1].payload)
+    assert.equal("InvokeComplete", messages[#messages].headers[":event-type"])
+    assert.truthy(cjson.decode(messages[#messages].payload).LogResult)
+  end)
+
+  it("ends a stream that breaks midway with the error in InvokeComplete", function()
+    server = helper.serve({ "--task-root", handlers, "app.stream_fail_mid" })
+    local r = server:invoke_stream("{}")
+    assert.equal(200, r.status)
+    assert.equal("partial", r.payload)
+    -- the type the runtime reported in its trailers
+    assert.equal("Function.Broken", r.complete.ErrorCode)
+    assert.equal("mid-stream", cjson.decode(r.complete.ErrorDetails).errorMessage)
+  end)
+
+  it("answers a function that fails before it streams with InvokeComplete alone", function()
+    server = helper.serve({ "--task-root", handlers, "app.stream_fail_early" })
+    local r = server:invoke_stream("{}")
+    assert.equal(200, r.status)
+    assert.equal("Unhandled", r.headers["x-amz-function-error"])
+    assert.equal(1, #r.events)
+    assert.equal("", r.payload)
+    assert.truthy(r.complete.ErrorDetails:find("before any byte", 1, true))
+  end)
+
+  it("streams a buffered function's result as one PayloadChunk", function()
+    server = helper.serve({ "--task-root", handlers, "app.echo" })
+    local r = server:invoke_stream('{"a":1}')
+    assert.equal(200, r.status)
+    assert.equal('{"a":1}', r.payload)
+    assert.same({}, r.complete)
+  end)
+
+  it("gives the invocation's log tail with X-Amz-Log-Type: Tail", function()
+    server = helper.serve({ "--task-root", handlers, "app.print_and_return" })
+    local plain = server:invoke("{}")
+    assert.is_nil(plain.headers["x-amz-log-result"])
+    local r = server:invoke("{}", { ["X-Amz-Log-Type"] = "Tail" })
+    assert.equal(200, r.status)
+    local id = r.headers["x-amzn-requestid"]
+    local log = assert(b64.decode(r.headers["x-amz-log-result"]))
+    assert.equal("START RequestId: " .. id .. " Version: $LATEST\n",
+      log:match("^START[^\n]*\n"))
+    -- stdout and stderr both, and only this invocation's
+    assert.truthy(log:find("to stdout\n", 1, true))
+    assert.truthy(log:find("to stderr\n", 1, true))
+    assert.equal(1, select(2, log:gsub("\tINFO\tto stdout\n", "")))
+    assert.truthy(log:find("\nEND RequestId: " .. id .. "\nREPORT RequestId: "
+      .. id .. "\t", 1, true))
+    assert.equal("\n", log:sub(-1))
+  end)
+
+  it("keeps the log tail to its last 4 KB, as Lambda does", function()
+    server = helper.serve({ "--task-root", handlers, "app.huge_log" })
+    local r = server:invoke('{"mb":1}', { ["X-Amz-Log-Type"] = "Tail" })
+    local log = assert(b64.decode(r.headers["x-amz-log-result"]))
+    assert.equal(4096, #log)
+    assert.truthy(log:find("^y+\nEND RequestId: "))
+    assert.truthy(log:find("\nREPORT RequestId: [^\n]+\n$"))
+  end)
+
+  it("gives the log tail of a stream in InvokeComplete", function()
+    server = helper.serve({ "--task-root", handlers, "app.stream_hello" })
+    local r = server:invoke_stream("{}", { ["X-Amz-Log-Type"] = "Tail" })
+    local log = assert(b64.decode(r.complete.LogResult))
+    assert.truthy(log:find("^START RequestId: "))
+    assert.truthy(log:find("\nREPORT RequestId: [^\n]+\n$"))
+  end)
+
+  it("takes the function by name, alias-free ARN or $LATEST, and 404s the rest", function()
+    server = helper.serve({ "--task-root", handlers, "--function-name", "shop",
+      "app.echo" })
+    local function post(path)
+      return helper.http_post(server.port, path, '{"a":1}')
+    end
+    for _, path in ipairs {
+      "/2015-03-31/functions/function/invocations",
+      "/2015-03-31/functions/shop/invocations",
+      "/2015-03-31/functions/shop:$LATEST/invocations",
+      "/2015-03-31/functions/shop/invocations?Qualifier=$LATEST",
+      "/2015-03-31/functions/arn:aws:lambda:us-east-1:000000000000:function:shop/invocations",
+    } do
+      local r = post(path)
+      assert.equal(200, r.status, path)
+      assert.equal('{"a":1}', r.body, path)
+      assert.equal("$LATEST", r.headers["x-amz-executed-version"])
+    end
+    for _, path in ipairs {
+      "/2015-03-31/functions/other/invocations",
+      "/2015-03-31/functions/shop:live/invocations",
+      "/2015-03-31/functions/shop/invocations?Qualifier=3",
+      "/2015-03-31/functions/arn:aws:lambda:us-east-1:000000000000:function:other/invocations",
+    } do
+      local r = post(path)
+      assert.equal(404, r.status, path)
+      assert.equal("ResourceNotFoundException", r.headers["x-amzn-errortype"], path)
+      assert.equal("User", cjson.decode(r.body).Type)
+    end
   end)
 
   it("gives a plain Invoke of a stream that breaks midway the error, not half a body", function()

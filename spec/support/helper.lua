@@ -2,6 +2,7 @@
 --- API and hands back what crossed the wire.
 local cjson = require "cjson"
 local FakeApi = require "fake_runtime_api"
+local event_stream = require "event_stream"
 local Process = require "process"
 local socket = require "socket"
 local wire = require "http_wire"
@@ -193,10 +194,20 @@ function helper.serve(args, opts)
     return decoded(helper.http_post(invoke_port,
       "/2015-03-31/functions/function/invocations", body or "{}", headers))
   end
+  -- InvokeWithResponseStream: r.body is the event stream as it came;
+  -- r.payload the PayloadChunks joined, r.complete InvokeComplete's JSON
+  -- decoded, r.events the messages.
   function server:invoke_stream(body, headers)
-    return decoded(helper.http_post(invoke_port,
+    local r = helper.http_post(invoke_port,
       "/2021-11-15/functions/function/response-streaming-invocations",
-      body or "{}", headers))
+      body or "{}", headers)
+    if r.status == 200 then
+      r.events = event_stream.decode(r.body)
+      local complete
+      r.payload, complete = event_stream.split(r.events)
+      r.complete = complete and cjson.decode(complete)
+    end
+    return r
   end
   function server:output() return proc:stdout() .. proc:stderr() end
   function server:stop()

@@ -13,107 +13,12 @@
 #include "clock.h"
 #include "json_quote.h"
 #include "request_id.h"
+#include "worker_output.h"
 
 /* File descriptors a function has on Lambda (its quotas page). */
 #define LAMBDA_FILES 1024
 
 extern char **environ;
-
-/*
-** A worker's stderr comes through a pipe: passed on to ours as it
-** arrives, its last bytes kept so that a runtime that dies can be reported
-** with what it said. Shared by the reader thread and the worker record.
-*/
-#define STDERR_TAIL 2048
-#define STDERR_LINES 5
-
-struct emu_stderr {
-  pthread_mutex_t lock;
-  pthread_cond_t closed;
-  int fd, eof, refs;
-  char tail[STDERR_TAIL];
-  size_t len;
-};
-
-static void stderr_release (struct emu_stderr *e) {
-  int last;
-  pthread_mutex_lock(&e->lock);
-  last = --e->refs == 0;
-  pthread_mutex_unlock(&e->lock);
-  if (last) {
-    close(e->fd);
-    pthread_mutex_destroy(&e->lock);
-    pthread_cond_destroy(&e->closed);
-    free(e);
-  }
-}
-
-static void *read_stderr (void *arg) {
-  struct emu_stderr *e = arg;
-  char buf[4096];
-  ssize_t n;
-  while ((n = read(e->fd, buf, sizeof(buf))) != 0) {
-    if (n < 0) {
-      if (errno == EINTR)
-        continue;
-      break;
-    }
-    if (write(STDERR_FILENO, buf, (size_t)n) < 0) {
-      /* ours is gone; keep the tail all the same */
-    }
-    pthread_mutex_lock(&e->lock);
-    if ((size_t)n >= STDERR_TAIL) {
-      memcpy(e->tail, buf + n - STDERR_TAIL, STDERR_TAIL);
-      e->len = STDERR_TAIL;
-    } else {
-      size_t keep = e->len + (size_t)n > STDERR_TAIL
-                    ? STDERR_TAIL - (size_t)n : e->len;
-      memmove(e->tail, e->tail + e->len - keep, keep);
-      memcpy(e->tail + keep, buf, (size_t)n);
-      e->len = keep + (size_t)n;
-    }
-    pthread_mutex_unlock(&e->lock);
-  }
-  pthread_mutex_lock(&e->lock);
-  e->eof = 1;
-  pthread_cond_broadcast(&e->closed);
-  pthread_mutex_unlock(&e->lock);
-  stderr_release(e);
-  return NULL;
-}
-
-/*
-** Waits until all the worker wrote has been passed on: its stderr closed
-** (at most a second: a child of its own may hold it open). Called with
-** e->lock held.
-*/
-static void stderr_wait_closed (struct emu_stderr *e) {
-  struct timespec until = clock_timespec(clock_now_ms() + 1000);
-  while (!e->eof &&
-         pthread_cond_timedwait(&e->closed, &e->lock, &until) == 0)
-    ;
-}
-
-/* Appends the last lines the worker wrote to out, once its stderr is
-   closed. */
-static void stderr_tail (struct emu_stderr *e, char *out, size_t cap) {
-  const char *start;
-  size_t n, lines = 0;
-  pthread_mutex_lock(&e->lock);
-  stderr_wait_closed(e);
-  n = e->len;
-  while (n > 0 && e->tail[n - 1] == '\n')
-    n--;
-  start = e->tail + n;
-  while (start > e->tail) {
-    if (start[-1] == '\n' && ++lines == STDERR_LINES)
-      break;
-    start--;
-  }
-  if (n > 0)
-    snprintf(out, cap, "\n%.*s", (int)(e->tail + n - start), start);
-  pthread_mutex_unlock(&e->lock);
-}
 
 static void ext_broadcast (struct emulator *emu, struct emu_worker *worker,
                            int invoke, const char *json);
@@ -216,7 +121,8 @@ static void report (struct emulator *emu, struct emu_job *job,
                     const char *status) {
   double ms = (double)(clock_now_us() - job->started_us) / 1000.0;
   long billed = (long)ceil(ms), cap = emu->cfg.timeout_s * 1000L;
-  char init[64] = "";
+  char init[64] = "", lines[512];
+  int n;
   struct emu_worker *worker = job->worker >= 0
                               ? &emu->workers[job->worker] : NULL;
   if (billed > cap)
@@ -226,12 +132,24 @@ static void report (struct emulator *emu, struct emu_job *job,
     snprintf(init, sizeof(init), "\tInit Duration: %.2f ms", worker->init_ms);
     worker->init_ms = 0;  /* once per worker */
   }
-  printf("END RequestId: %s\n", job->request_id);
-  printf("REPORT RequestId: %s\tDuration: %.2f ms\tBilled Duration: %ld ms"
-         "\tMemory Size: %d MB\tMax Memory Used: %ld MB%s%s%s\n",
-         job->request_id, ms, billed, emu->cfg.memory_mb,
-         emu_worker_max_rss_mb(emu, job->worker), init,
-         status ? "\tStatus: " : "", status ? status : "");
+  /* What the function wrote before it finished goes out before END, and
+     into the invocation's log (one invocation at a time: with several,
+     no line can be told apart). */
+  if (worker != NULL && worker->out != NULL && worker->slots == 1) {
+    worker_output_drain(worker->out);
+    worker_output_take(worker->out, &job->log);
+  }
+  n = snprintf(lines, sizeof(lines), "END RequestId: %s\n"
+               "REPORT RequestId: %s\tDuration: %.2f ms\tBilled Duration: "
+               "%ld ms\tMemory Size: %d MB\tMax Memory Used: %ld MB%s%s%s\n",
+               job->request_id, job->request_id, ms, billed,
+               emu->cfg.memory_mb, emu_worker_max_rss_mb(emu, job->worker),
+               init, status ? "\tStatus: " : "", status ? status : "");
+  if (n > 0) {
+    fputs(lines, stdout);
+    buffer_append(&job->log, lines, (size_t)n < sizeof(lines)
+                  ? (size_t)n : sizeof(lines) - 1);
+  }
 }
 
 /* {"errorType": type, "errorMessage": message}: Lambda's own errors
@@ -280,9 +198,8 @@ static int spawn_worker (struct emulator *emu, int w) {
   size_t n_set = sizeof(set) / sizeof(set[0]), n_env = 0, i, k;
   char **env, *argv[3];
   struct emu_worker *worker = &emu->workers[w];
-  struct emu_stderr *err;
-  pthread_t reader;
-  int pipefd[2];
+  struct worker_output *out;
+  int pipes[2][2] = { { -1, -1 }, { -1, -1 } };  /* stdout's, stderr's */
   pid_t pid;
   snprintf(api, sizeof(api), "127.0.0.1:%d", emu->api_ports[w]);
   snprintf(memory, sizeof(memory), "%d", cfg->memory_mb);
@@ -316,17 +233,19 @@ static int spawn_worker (struct emulator *emu, int w) {
   argv[0] = (char *)cfg->bootstrap;
   argv[1] = (char *)cfg->handler;
   argv[2] = NULL;
-  err = calloc(1, sizeof(*err));
-  if (err == NULL || pipe(pipefd) != 0) {
-    free(err);
+  if (pipe(pipes[0]) != 0 || pipe(pipes[1]) != 0) {
+    if (pipes[0][0] >= 0 && pipes[0][1] >= 0) {
+      close(pipes[0][0]);
+      close(pipes[0][1]);
+    }
     for (i = k - n_set; i < k; i++)
       free(env[i]);
     free(env);
     return -1;
   }
-  /* Other workers started later must not hold this pipe open. */
-  fcntl(pipefd[0], F_SETFD, FD_CLOEXEC);
-  fcntl(pipefd[1], F_SETFD, FD_CLOEXEC);
+  /* Other workers started later must not hold these pipes open. */
+  for (i = 0; i < 4; i++)
+    fcntl(pipes[i / 2][i % 2], F_SETFD, FD_CLOEXEC);
   pid = fork();
   if (pid == 0) {
     sigset_t none;
@@ -336,33 +255,26 @@ static int spawn_worker (struct emulator *emu, int w) {
     sigprocmask(SIG_SETMASK, &none, NULL);
     if (emu->runtime_files.rlim_max > 0)
       setrlimit(RLIMIT_NOFILE, &emu->runtime_files);
-    if (dup2(pipefd[1], STDERR_FILENO) < 0 || chdir(cfg->task_root) != 0)
+    if (dup2(pipes[0][1], STDOUT_FILENO) < 0 ||
+        dup2(pipes[1][1], STDERR_FILENO) < 0 || chdir(cfg->task_root) != 0)
       _exit(126);
     execve(cfg->bootstrap, argv, env);
     _exit(127);
   }
-  close(pipefd[1]);
+  close(pipes[0][1]);
+  close(pipes[1][1]);
   for (i = k - n_set; i < k; i++)
     free(env[i]);
   free(env);
   if (pid < 0) {
-    close(pipefd[0]);
-    free(err);
+    close(pipes[0][0]);
+    close(pipes[1][0]);
     return -1;
   }
-  pthread_mutex_init(&err->lock, NULL);
-  pthread_cond_init(&err->closed, NULL);
-  err->fd = pipefd[0];
-  err->refs = 2;  /* the reader's and the worker's */
-  if (pthread_create(&reader, NULL, read_stderr, err) != 0) {
-    err->refs = 1;
-    err->eof = 1;
-  } else {
-    pthread_detach(reader);
-  }
-  if (worker->err != NULL)
-    stderr_release(worker->err);
-  worker->err = err;
+  out = worker_output_start(pipes[0][0], pipes[1][0]);
+  if (worker->out != NULL)
+    worker_output_release(worker->out);
+  worker->out = out;
   worker->pid = pid;
   worker->generation++;
   worker->n_jobs = 0;
@@ -449,6 +361,7 @@ struct emu_job *emu_submit (struct emulator *emu, const char *event,
   buffer_init(&job->trace_id);
   buffer_init(&job->body);
   buffer_init(&job->error_doc);
+  buffer_init(&job->log);
   if (buffer_set(&job->event, event, len) != 0 ||
       buffer_set(&job->client_context, client_context, cc_len) != 0 ||
       buffer_set(&job->trace_id, trace_id, strlen(trace_id)) != 0) {
@@ -557,7 +470,12 @@ struct emu_job *emu_take (struct emulator *emu, int w, int generation) {
     job->deadline_ms = job->started_us / 1000 + emu->cfg.timeout_s * 1000LL;
     worker->jobs[worker->n_jobs++] = job;  /* the queue's reference moves */
     job->refs++;                 /* and one for the caller */
-    printf("START RequestId: %s Version: $LATEST\n", job->request_id);
+    snprintf(event, sizeof(event), "START RequestId: %s Version: $LATEST\n",
+             job->request_id);
+    fputs(event, stdout);
+    buffer_set(&job->log, event, strlen(event));
+    if (worker->out != NULL && worker->slots == 1)
+      worker_output_capture(worker->out);
     snprintf(event, sizeof(event),
              "{\"eventType\":\"INVOKE\",\"deadlineMs\":%lld,"
              "\"requestId\":\"%s\",\"invokedFunctionArn\":"
@@ -862,17 +780,18 @@ void emu_release (struct emulator *emu, struct emu_job *job) {
     buffer_free(&job->trace_id);
     buffer_free(&job->body);
     buffer_free(&job->error_doc);
+    buffer_free(&job->log);
     free(job);
   }
 }
 
 /* "Runtime exited with error: exit status 1" or "... signal 9". */
 static void describe_exit (char *out, size_t cap, const char *request_id,
-                           int status, struct emu_stderr *err) {
-  char tail[STDERR_TAIL + 2] = "";
+                           int status, struct worker_output *output) {
+  char tail[WORKER_STDERR_TAIL + 2] = "";
   int n;
-  if (err != NULL)
-    stderr_tail(err, tail, sizeof(tail));
+  if (output != NULL)
+    worker_output_stderr_tail(output, tail, sizeof(tail));
   if (WIFSIGNALED(status))
     n = snprintf(out, cap, "%s%s%sRuntime exited with signal: %d",
                  request_id ? "RequestId: " : "", request_id ? request_id : "",
@@ -899,26 +818,24 @@ static void fail_queue_exit_locked (struct emulator *emu,
 }
 
 void emu_worker_exited (struct emulator *emu, pid_t pid, int status) {
-  char message[STDERR_TAIL + 256];
+  char message[WORKER_STDERR_TAIL + 256];
   int w;
   pthread_mutex_lock(&emu->lock);
   for (w = 0; w < emu->cfg.concurrency; w++) {
     struct emu_worker *worker = &emu->workers[w];
-    struct emu_stderr *err = worker->err;
+    struct worker_output *out = worker->out;
     int i;
     if (worker->pid != pid)
       continue;
-    if (emu->shutting_down && err != NULL) {
+    if (emu->shutting_down && out != NULL) {
       /* Its last words (on_shutdown's logs) out before serve ends. */
       pthread_mutex_unlock(&emu->lock);
-      pthread_mutex_lock(&err->lock);
-      stderr_wait_closed(err);
-      pthread_mutex_unlock(&err->lock);
+      worker_output_wait_closed(out);
       pthread_mutex_lock(&emu->lock);
     }
     worker->pid = 0;
     worker->generation++;  /* a /next still waiting must not take work */
-    worker->err = NULL;
+    worker->out = NULL;
     for (i = 0; i < worker->n_ext; i++)
       buffer_free(&worker->ext[i].events);
     worker->n_ext = 0;
@@ -932,7 +849,7 @@ void emu_worker_exited (struct emulator *emu, pid_t pid, int status) {
         job->refs++;  /* kept while the lock is let go */
         pthread_mutex_unlock(&emu->lock);
         describe_exit(message, sizeof(message), job->request_id, status,
-                      err);
+                      out);
         pthread_mutex_lock(&emu->lock);
         if (job->state == JOB_RUNNING)
           report(emu, job, "error");
@@ -956,7 +873,7 @@ void emu_worker_exited (struct emulator *emu, pid_t pid, int status) {
       worker->failures++;
       worker->not_before_us = clock_now_us() + delay;
       pthread_mutex_unlock(&emu->lock);
-      describe_exit(message, sizeof(message), NULL, status, err);
+      describe_exit(message, sizeof(message), NULL, status, out);
       pthread_mutex_lock(&emu->lock);
       printf("lua-lambda: the runtime exited during its init (%s)\n",
              strchr(message, '\n') ? "see above" : message);
@@ -970,9 +887,9 @@ void emu_worker_exited (struct emulator *emu, pid_t pid, int status) {
         emu->init_error.len == 0 && worker->pid == 0 &&
         worker->not_before_us <= clock_now_us())
       start_needed_locked(emu);
-    if (err != NULL) {
+    if (out != NULL) {
       pthread_mutex_unlock(&emu->lock);
-      stderr_release(err);
+      worker_output_release(out);
       pthread_mutex_lock(&emu->lock);
     }
     break;

@@ -21,6 +21,9 @@
    (429) as Lambda does when a function's concurrency is used up. */
 #define EMU_QUEUE_PER_WORKER 10
 
+/* X-Amz-Log-Type: Tail gives the last 4 KB of an invocation's log. */
+#define EMU_LOG_TAIL 4096
+
 /* Lambda's limits for a synchronous invocation's request and response. */
 #define EMU_PAYLOAD_LIMIT 6291456
 
@@ -57,6 +60,8 @@ struct emu_job {
   int streaming;                 /* the worker streams the body */
   struct buffer body;            /* result, or streamed bytes so far */
   struct buffer error_doc;       /* a stream's late error, from trailers */
+  struct buffer log;             /* START, what the function wrote, END,
+                                    REPORT: for X-Amz-Log-Type: Tail */
   int refs;
   struct emu_job *next;          /* in the queue */
 };
@@ -69,7 +74,7 @@ struct emu_extension {
   struct buffer events;          /* queued events, one JSON a line */
 };
 
-struct emu_stderr;               /* the last lines a worker wrote */
+struct worker_output;             /* what a worker writes (worker_output.h) */
 
 /* The most invocations one runtime takes at once (--managed-instances). */
 #define EMU_MAX_SLOTS 64
@@ -92,7 +97,7 @@ struct emu_worker {
   double init_ms;                /* to report with its first invocation */
   int failures;                  /* exits in a row before init finished */
   int64_t not_before_us;         /* backoff: no new start before this */
-  struct emu_stderr *err;        /* its stderr, passed through */
+  struct worker_output *out;     /* its stdout and stderr, passed through */
 };
 
 struct emulator {

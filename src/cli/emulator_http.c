@@ -12,11 +12,13 @@
 
 #include "base64.h"
 #include "clock.h"
+#include "event_stream.h"
+#include "json_quote.h"
 
 #define API_PREFIX "/2018-06-01/runtime/"
 #define EXT_PREFIX "/2020-01-01/extension/"
 #define INVOKE_PREFIX "/2015-03-31/functions/"
-#define STREAM_PREFIX "/2021-11-15/functions/"
+#define STREAM_PREFIX "/2021-11-15/functions/"  /* as long as INVOKE_PREFIX */
 
 /* A streamed response cut off with no error document in its trailers. */
 #define STREAM_BROKE "{\"errorType\":\"Runtime.StreamError\"," \
@@ -72,6 +74,9 @@ struct request {
   struct emu_job *job;
   int streaming;
   int too_large;       /* the body went over its limit */
+  int log_tail;        /* X-Amz-Log-Type: Tail */
+  int not_found;       /* names another function, or a qualifier serve
+                          does not have */
 };
 
 /* A streamed invoke response reads the job from here. */
@@ -79,6 +84,9 @@ struct stream_reader {
   struct emulator *emu;
   struct emu_job *job;
   size_t pos;
+  int log_tail;          /* LogResult in InvokeComplete */
+  int completed;         /* InvokeComplete sent */
+  struct buffer frame;   /* a message being framed */
 };
 
 /*
@@ -416,27 +424,100 @@ static enum MHD_Result api_handler (void *cls, struct MHD_Connection *c,
 
 /* --- the invoke endpoint ------------------------------------------------- */
 
+/* The last EMU_LOG_TAIL bytes of the job's log, base64, into out. */
+static void log_result (const struct emu_job *job, struct buffer *out) {
+  size_t n = job->log.len < EMU_LOG_TAIL ? job->log.len : EMU_LOG_TAIL;
+  if (base64_encode(job->log.data + job->log.len - n, n, out) != 0)
+    buffer_clear(out);
+}
+
+/*
+** InvokeComplete's payload: {"ErrorCode", "ErrorDetails", "LogResult"},
+** each only when there is one. The job is done (read under the lock).
+*/
+static int invoke_complete (struct emulator *emu, struct emu_job *job,
+                            int log_tail, struct buffer *out) {
+  struct buffer json, tail;
+  const char *sep = "";
+  int rc = 0;
+  buffer_init(&json);
+  buffer_init(&tail);
+  pthread_mutex_lock(&emu->lock);
+  buffer_append(&json, "{", 1);
+  if (job->failed || job->state != JOB_DONE) {
+    static const char timed_out[] = "Task timed out";
+    const char *type = job->failed && job->error_type[0] ? job->error_type
+                       : "Sandbox.Timedout";
+    const struct buffer *doc = job->streaming ? &job->error_doc : &job->body;
+    buffer_append(&json, "\"ErrorCode\":", 12);
+    json_quote(&json, type, strlen(type));
+    buffer_append(&json, ",\"ErrorDetails\":", 16);
+    if (job->failed && doc->len > 0)
+      json_quote(&json, doc->data, doc->len);
+    else if (job->failed)
+      json_quote(&json, STREAM_BROKE, sizeof(STREAM_BROKE) - 1);
+    else
+      json_quote(&json, timed_out, sizeof(timed_out) - 1);
+    sep = ",";
+  }
+  if (log_tail) {
+    log_result(job, &tail);
+    buffer_append(&json, sep, strlen(sep));
+    buffer_append(&json, "\"LogResult\":", 12);
+    json_quote(&json, tail.data ? tail.data : "", tail.len);
+  }
+  pthread_mutex_unlock(&emu->lock);
+  if (buffer_append(&json, "}", 1) != 0 ||
+      event_stream_append(out, "InvokeComplete", "application/json",
+                          json.data, json.len) != 0)
+    rc = -1;
+  buffer_free(&json);
+  buffer_free(&tail);
+  return rc;
+}
+
+/*
+** InvokeWithResponseStream's body: each piece the function streams as a
+** PayloadChunk event, then InvokeComplete (with the error, if it broke).
+*/
 static ssize_t read_stream (void *cls, uint64_t pos, char *buf, size_t max) {
   struct stream_reader *s = cls;
+  char chunk[32 * 1024];
+  size_t cap = max - EVENT_STREAM_OVERHEAD;
   ssize_t n;
   (void)pos;
-  n = emu_read_stream(s->emu, s->job, &s->pos, buf, max);
-  if (n == -1)
+  if (s->completed)
     return MHD_CONTENT_READER_END_OF_STREAM;
-  if (n < 0)
-    return MHD_CONTENT_READER_END_WITH_ERROR;
-  return n;
+  if (max <= EVENT_STREAM_OVERHEAD + 1)
+    return 0;  /* MHD asks again with more room */
+  n = emu_read_stream(s->emu, s->job, &s->pos, chunk,
+                      cap < sizeof(chunk) ? cap : sizeof(chunk));
+  buffer_clear(&s->frame);
+  if (n >= 0) {
+    if (event_stream_append(&s->frame, "PayloadChunk",
+                            "application/octet-stream", chunk,
+                            (size_t)n) != 0)
+      return MHD_CONTENT_READER_END_WITH_ERROR;
+  } else {
+    if (invoke_complete(s->emu, s->job, s->log_tail, &s->frame) != 0 ||
+        s->frame.len > max)
+      return MHD_CONTENT_READER_END_WITH_ERROR;
+    s->completed = 1;
+  }
+  memcpy(buf, s->frame.data, s->frame.len);
+  return (ssize_t)s->frame.len;
 }
 
 static void free_stream (void *cls) {
   struct stream_reader *s = cls;
   emu_release(s->emu, s->job);
+  buffer_free(&s->frame);
   free(s);
 }
 
 static enum MHD_Result reply_streamed (struct emulator *emu,
                                        struct MHD_Connection *c,
-                                       struct emu_job *job) {
+                                       struct emu_job *job, int log_tail) {
   struct stream_reader *s = calloc(1, sizeof(*s));
   struct MHD_Response *r;
   enum MHD_Result rc;
@@ -444,6 +525,8 @@ static enum MHD_Result reply_streamed (struct emulator *emu,
     return MHD_NO;
   s->emu = emu;
   s->job = job;
+  s->log_tail = log_tail;
+  buffer_init(&s->frame);
   pthread_mutex_lock(&emu->lock);
   job->refs++;  /* the reader's */
   pthread_mutex_unlock(&emu->lock);
@@ -453,11 +536,56 @@ static enum MHD_Result reply_streamed (struct emulator *emu,
     free_stream(s);
     return MHD_NO;
   }
-  MHD_add_response_header(r, "Content-Type", job->content_type[0]
-                          ? job->content_type : "application/octet-stream");
+  MHD_add_response_header(r, "Content-Type", EVENT_STREAM_TYPE);
   MHD_add_response_header(r, "X-Amzn-RequestId", job->request_id);
+  MHD_add_response_header(r, "X-Amz-Executed-Version", "$LATEST");
   rc = MHD_queue_response(c, MHD_HTTP_OK, r);
   MHD_destroy_response(r);
+  return rc;
+}
+
+/* A done job's answer: its body or error document, and the log's tail. */
+static enum MHD_Result reply_done (struct emulator *emu,
+                                   struct MHD_Connection *c,
+                                   const struct request *req,
+                                   struct emu_job *job) {
+  struct buffer body, tail;
+  const char *extra[9];
+  enum MHD_Result rc;
+  int n = 0;
+  buffer_init(&body);
+  buffer_init(&tail);
+  extra[n++] = "X-Amzn-RequestId";
+  extra[n++] = job->request_id;
+  extra[n++] = "X-Amz-Executed-Version";
+  extra[n++] = "$LATEST";
+  if (job->failed) {
+    extra[n++] = "X-Amz-Function-Error";
+    extra[n++] = "Unhandled";
+  }
+  if (req->log_tail) {
+    log_result(job, &tail);
+    extra[n++] = "X-Amz-Log-Result";
+    extra[n++] = tail.data ? tail.data : "";
+  }
+  extra[n] = NULL;
+  if (req->kind == REQ_INVOKE_STREAM) {
+    if (invoke_complete(emu, job, req->log_tail, &body) != 0)
+      buffer_clear(&body);
+    rc = reply_with(c, MHD_HTTP_OK, body.data ? body.data : "", body.len,
+                    EVENT_STREAM_TYPE, extra);
+  } else if (job->failed && job->streaming) {
+    /* It broke midway: the caller gets the error, not half a body. */
+    if (job->error_doc.len == 0)
+      buffer_set(&job->error_doc, STREAM_BROKE, sizeof(STREAM_BROKE) - 1);
+    rc = reply_with(c, MHD_HTTP_OK, job->error_doc.data, job->error_doc.len,
+                    "application/json", extra);
+  } else {
+    rc = reply_with(c, MHD_HTTP_OK, job->body.data, job->body.len,
+                    "application/json", extra);
+  }
+  buffer_free(&body);
+  buffer_free(&tail);
   return rc;
 }
 
@@ -471,7 +599,6 @@ static enum MHD_Result invoke_finish (struct emulator *emu,
   const char *type = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
                                                  "X-Amz-Invocation-Type");
   struct buffer cc;
-  const char *extra[5];
   size_t i;
   int throttled;
   struct emu_job *job;
@@ -531,28 +658,80 @@ static enum MHD_Result invoke_finish (struct emulator *emu,
     return reply(c, MHD_HTTP_ACCEPTED, "", 0, "application/json");
   /*
   ** Only InvokeWithResponseStream streams; a plain Invoke of a streaming
-  ** function gets the whole body at the end, as on Lambda.
+  ** function gets the whole body at the end, as on Lambda. A function
+  ** that failed before it wrote a byte gets InvokeComplete alone.
   */
   if (req->kind == REQ_INVOKE_STREAM &&
-      (emu_wait(emu, job, 0) != JOB_DONE ||
-       (job->streaming && !job->failed)))
-    return reply_streamed(emu, c, job);
+      (emu_wait(emu, job, 0) != JOB_DONE || !job->failed ||
+       job->streaming))
+    return reply_streamed(emu, c, job, req->log_tail);
   if (req->kind != REQ_INVOKE_STREAM)
     emu_wait(emu, job, 1);
-  extra[0] = "X-Amzn-RequestId";
-  extra[1] = job->request_id;
-  extra[2] = job->failed ? "X-Amz-Function-Error" : NULL;
-  extra[3] = "Unhandled";
-  extra[4] = NULL;
-  if (job->failed && job->streaming) {
-    /* It broke midway: the caller gets the error, not half a body. */
-    if (job->error_doc.len == 0)
-      buffer_set(&job->error_doc, STREAM_BROKE, sizeof(STREAM_BROKE) - 1);
-    return reply_with(c, MHD_HTTP_OK, job->error_doc.data,
-                      job->error_doc.len, "application/json", extra);
+  return reply_done(emu, c, req, job);
+}
+
+static int ends_with (const char *s, const char *end) {
+  size_t n = strlen(s), m = strlen(end);
+  return n >= m && strcmp(s + n - m, end) == 0;
+}
+
+/*
+** The {name} in /2015-03-31/functions/{name}/invocations: "function" (as
+** AWS's emulator takes), --function-name, either as "name:qualifier" or
+** as an ARN; the qualifier (there or in ?Qualifier=) must be $LATEST,
+** the one version serve has.
+*/
+static int names_this_function (struct emulator *emu, struct MHD_Connection *c,
+                                const char *url) {
+  const char *start = url + strlen(INVOKE_PREFIX), *end = strchr(start, '/');
+  const char *query = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND,
+                                                  "Qualifier");
+  const char *arn_part = NULL, *colon;
+  size_t len;
+  if (end == NULL)
+    return 0;
+  if (strncmp(start, "arn:", 4) == 0) {
+    arn_part = strstr(start, ":function:");
+    if (arn_part == NULL || arn_part > end)
+      return 0;
+    start = arn_part + strlen(":function:");
   }
-  return reply_with(c, MHD_HTTP_OK, job->body.data, job->body.len,
-                    "application/json", extra);
+  colon = memchr(start, ':', (size_t)(end - start));
+  len = (size_t)((colon != NULL ? colon : end) - start);
+  if (!((len == 8 && strncmp(start, "function", 8) == 0) ||
+        (len == strlen(emu->cfg.function_name) &&
+         strncmp(start, emu->cfg.function_name, len) == 0)))
+    return 0;
+  if (colon != NULL && ((size_t)(end - colon - 1) != 7 ||
+                        strncmp(colon + 1, "$LATEST", 7) != 0))
+    return 0;
+  return query == NULL || strcmp(query, "$LATEST") == 0;
+}
+
+/* Lambda's 404 for a function or version it does not have. */
+static enum MHD_Result function_not_found (struct emulator *emu,
+                                           struct MHD_Connection *c,
+                                           const char *url) {
+  static const char *const error_type[] = {
+    "X-Amzn-ErrorType", "ResourceNotFoundException", NULL };
+  static const char head[] = "{\"Type\":\"User\",\"message\":";
+  const char *qualifier = MHD_lookup_connection_value(
+    c, MHD_GET_ARGUMENT_KIND, "Qualifier");
+  struct buffer body;
+  enum MHD_Result rc;
+  char text[512];
+  buffer_init(&body);
+  snprintf(text, sizeof(text), "Function not found: %s (serve has "
+           "arn:aws:lambda:us-east-1:000000000000:function:%s, $LATEST)%s%s",
+           url, emu->cfg.function_name, qualifier ? ", Qualifier " : "",
+           qualifier ? qualifier : "");
+  buffer_append(&body, head, sizeof(head) - 1);
+  json_quote(&body, text, strlen(text));
+  buffer_append(&body, "}", 1);
+  rc = reply_with(c, MHD_HTTP_NOT_FOUND, body.data, body.len,
+                  "application/json", error_type);
+  buffer_free(&body);
+  return rc;
 }
 
 static enum MHD_Result invoke_handler (void *cls, struct MHD_Connection *c,
@@ -563,6 +742,7 @@ static enum MHD_Result invoke_handler (void *cls, struct MHD_Connection *c,
   struct emulator *emu = cls;
   struct request *req = *con_cls;
   enum MHD_Result rc;
+  const char *type;
   (void)version;
   if (req == NULL) {
     if (refused_as_full(c, &rc))
@@ -574,12 +754,18 @@ static enum MHD_Result invoke_handler (void *cls, struct MHD_Connection *c,
     *con_cls = req;
     if (strcmp(method, "POST") == 0 &&
         strncmp(url, INVOKE_PREFIX, strlen(INVOKE_PREFIX)) == 0 &&
-        strstr(url, "/invocations") != NULL)
+        ends_with(url, "/invocations"))
       req->kind = REQ_INVOKE;
     else if (strcmp(method, "POST") == 0 &&
              strncmp(url, STREAM_PREFIX, strlen(STREAM_PREFIX)) == 0 &&
-             strstr(url, "/response-streaming-invocations") != NULL)
+             ends_with(url, "/response-streaming-invocations"))
       req->kind = REQ_INVOKE_STREAM;
+    if (req->kind != REQ_OTHER && !names_this_function(emu, c, url)) {
+      req->kind = REQ_OTHER;
+      req->not_found = 1;
+    }
+    type = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-Amz-Log-Type");
+    req->log_tail = type != NULL && strcmp(type, "Tail") == 0;
     return MHD_YES;
   }
   if (*upload_size > 0) {
@@ -591,6 +777,8 @@ static enum MHD_Result invoke_handler (void *cls, struct MHD_Connection *c,
     *upload_size = 0;
     return MHD_YES;
   }
+  if (req->not_found)
+    return function_not_found(emu, c, url);
   if (req->kind != REQ_INVOKE && req->kind != REQ_INVOKE_STREAM)
     return reply_json(c, MHD_HTTP_NOT_FOUND,
                       "{\"errorType\":\"NotFound\",\"errorMessage\":"
