@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <math.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -351,6 +352,7 @@ struct emu_job *emu_submit (struct emulator *emu, const char *event,
                             int *throttled) {
   struct emu_job *job;
   int64_t wait_us;
+  char made_trace[96];
   *throttled = 0;
   job = calloc(1, sizeof(*job));
   if (job == NULL)
@@ -362,6 +364,18 @@ struct emu_job *emu_submit (struct emulator *emu, const char *event,
   buffer_init(&job->body);
   buffer_init(&job->error_doc);
   buffer_init(&job->log);
+  if (trace_id == NULL) {
+    /* X-Ray's form: the time, then 96 bits that tell invocations apart
+       (a count, so two in the same second differ). */
+    static atomic_ullong made;
+    int64_t now = clock_now_us();
+    snprintf(made_trace, sizeof(made_trace),
+             "Root=1-%08llx-%08llx%016llx;Sampled=0",
+             (unsigned long long)(now / 1000000),
+             (unsigned long long)(now % 1000000),
+             (unsigned long long)atomic_fetch_add(&made, 1) + 1);
+    trace_id = made_trace;
+  }
   if (buffer_set(&job->event, event, len) != 0 ||
       buffer_set(&job->client_context, client_context, cc_len) != 0 ||
       buffer_set(&job->trace_id, trace_id, strlen(trace_id)) != 0) {

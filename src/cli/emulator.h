@@ -146,7 +146,8 @@ int emu_ext_known (struct emulator *emu, int w, const char *id);
 
 /*
 ** Queues an invocation; the caller holds one reference. NULL when memory
-** runs out, or with *throttled set when the queue is full.
+** runs out, or with *throttled set when the queue is full. A NULL
+** trace_id gets one made, as Lambda makes one for a caller that sent none.
 */
 struct emu_job *emu_submit (struct emulator *emu, const char *event,
                             size_t len, const char *client_context,

@@ -602,7 +602,6 @@ static enum MHD_Result invoke_finish (struct emulator *emu,
   size_t i;
   int throttled;
   struct emu_job *job;
-  char made_trace[96];
   buffer_init(&cc);
   if (type != NULL && strcmp(type, "DryRun") == 0) {
     /* Lambda checks the call and runs nothing. */
@@ -624,18 +623,6 @@ static enum MHD_Result invoke_finish (struct emulator *emu,
   for (i = 0; i < cc.len; i++) {
     if (cc.data[i] == '\r' || cc.data[i] == '\n')
       cc.data[i] = ' ';
-  }
-  if (trace == NULL) {
-    /* X-Ray's form: the time, then 96 bits that tell invocations apart
-       (a count, so two in the same second differ). */
-    static atomic_ullong made;
-    int64_t now = clock_now_us();
-    snprintf(made_trace, sizeof(made_trace),
-             "Root=1-%08llx-%08llx%016llx;Sampled=0",
-             (unsigned long long)(now / 1000000),
-             (unsigned long long)(now % 1000000),
-             (unsigned long long)atomic_fetch_add(&made, 1) + 1);
-    trace = made_trace;
   }
   if (req->body.len == 0)
     buffer_set(&req->body, "{}", 2);

@@ -2,11 +2,12 @@
 ** lua-lambda serve [--port 9001] [--invoke-port 8080] [--timeout S]
 **                  [--init-timeout S]
 **                  [--concurrency N | --managed-instances N] [--memory MB]
-**                  [--watch]
+**                  [--watch] [--http [PORT]] [--http-format FORMAT]
 **                  [--task-root DIR] [--bootstrap PATH]
-**                  [--function-name NAME] [--] HANDLER
-** A local Lambda: N bootstrap workers behind the Runtime API, and the
-** invoke endpoint on 127.0.0.1. Runs until SIGINT or SIGTERM.
+**                  [--function-name NAME] [--] [HANDLER]
+** A local Lambda: N bootstrap workers behind the Runtime API, the invoke
+** endpoint, and with --http a function URL, all on 127.0.0.1. Runs until
+** SIGINT or SIGTERM. HANDLER defaults to app.handler.
 */
 #include <dirent.h>
 #include <errno.h>
@@ -25,15 +26,19 @@
 #include "clock.h"
 #include "emulator.h"
 #include "emulator_http.h"
+#include "web_front.h"
+
+#define HTTP_PORT 3000
 
 static void usage (void) {
   fprintf(stderr,
           "usage: lua-lambda serve [--port 9001] [--invoke-port 8080] "
           "[--timeout S] [--init-timeout S] [--concurrency N | "
           "--managed-instances N] "
-          "[--memory MB] [--watch] "
+          "[--memory MB] [--watch] [--http [PORT]] "
+          "[--http-format url|apigw-v2|apigw-v1|alb] "
           "[--task-root DIR] [--bootstrap PATH] [--function-name NAME] "
-          "[--] HANDLER\n");
+          "[--] [HANDLER (app.handler)]\n");
 }
 
 /* Reaps workers as they exit and tells the emulator. */
@@ -50,7 +55,14 @@ static void *reaper (void *arg) {
   return NULL;
 }
 
-/* A fingerprint of the .lua files under dir: names, sizes, mtimes. */
+/* Whether a change to the file may change what the function runs: its
+   Lua and its C modules, wherever under the task root (lua_modules/ too). */
+static int watched (const char *name, size_t n) {
+  return (n > 4 && strcmp(name + n - 4, ".lua") == 0) ||
+         (n > 3 && strcmp(name + n - 3, ".so") == 0);
+}
+
+/* A fingerprint of the watched files under dir: names, sizes, mtimes. */
 static uint64_t fingerprint (const char *dir, int depth) {
   uint64_t h = 1469598103934665603ULL;
   struct dirent *e;
@@ -69,7 +81,7 @@ static uint64_t fingerprint (const char *dir, int depth) {
       continue;
     if (S_ISDIR(st.st_mode)) {
       h = (h ^ fingerprint(path, depth + 1)) * 1099511628211ULL;
-    } else if (n > 4 && strcmp(e->d_name + n - 4, ".lua") == 0) {
+    } else if (watched(e->d_name, n)) {
       for (c = path; *c != '\0'; c++)
         h = (h ^ (unsigned char)*c) * 1099511628211ULL;
       h = (h ^ (uint64_t)st.st_size) * 1099511628211ULL;
@@ -81,17 +93,26 @@ static uint64_t fingerprint (const char *dir, int depth) {
   return h;
 }
 
-/* --watch: restarts the runtime when a .lua file under the root changes. */
+/*
+** --watch: restarts the runtime when a .lua or .so file under the root
+** changes (new files too: the tree is walked each time). A burst of saves
+** (an editor's, a git checkout) restarts it once: only when the tree has
+** stayed the same for a whole period after a change.
+*/
+#define WATCH_PERIOD_MS 200
+
 static void *watcher (void *arg) {
   struct emulator *emu = arg;
-  uint64_t last = fingerprint(emu->cfg.task_root, 0);
+  uint64_t last = fingerprint(emu->cfg.task_root, 0), seen = last;
   for (;;) {
     uint64_t now;
-    clock_sleep_ms(250);
+    clock_sleep_ms(WATCH_PERIOD_MS);
     now = fingerprint(emu->cfg.task_root, 0);
-    if (now != last) {
+    if (now != seen) {
+      seen = now;  /* still changing: wait for it to settle */
+    } else if (now != last) {
       last = now;
-      emu_restart_workers(emu, "a .lua file changed");
+      emu_restart_workers(emu, "a file changed");
     }
   }
   return NULL;
@@ -126,6 +147,9 @@ int serve_main (int argc, char **argv) {
   struct emu_config cfg;
   struct emulator emu;
   struct emu_http *http;
+  struct web_front *web = NULL;
+  const char *http_format = "url";
+  int http_port = -1;
   pthread_t reaper_thread, watch_thread, watchdog_thread;
   const char *root = ".", *bootstrap = NULL;
   char *task_root, *bootstrap_path;
@@ -146,6 +170,11 @@ int serve_main (int argc, char **argv) {
         cfg.handler = argv[++i];
     } else if (strcmp(a, "--watch") == 0) {
       cfg.watch = 1;
+    } else if (strcmp(a, "--http") == 0) {
+      /* The port is optional: a number next, or the default. */
+      http_port = HTTP_PORT;
+      if (v != NULL && parse_int(v, 0, 65535, &http_port) == 0)
+        i++;
     } else if (v == NULL && a[0] == '-') {
       bad = 1;
     } else if (strcmp(a, "--port") == 0) {
@@ -167,6 +196,8 @@ int serve_main (int argc, char **argv) {
       root = v, i++;
     } else if (strcmp(a, "--bootstrap") == 0) {
       bootstrap = v, i++;
+    } else if (strcmp(a, "--http-format") == 0) {
+      http_format = v, i++;
     } else if (strcmp(a, "--function-name") == 0) {
       cfg.function_name = v, i++;
     } else if (a[0] != '-' && cfg.handler == NULL) {
@@ -180,10 +211,12 @@ int serve_main (int argc, char **argv) {
             "--concurrency starts several: pick one\n");
     return 2;
   }
-  if (bad || cfg.handler == NULL) {
+  if (bad) {
     usage();
     return 2;
   }
+  if (cfg.handler == NULL)
+    cfg.handler = "app.handler";  /* what lua-lambda new writes */
   task_root = cli_absolute(root);
   bootstrap_path = bootstrap ? cli_absolute(bootstrap) : default_bootstrap();
   if (task_root == NULL || bootstrap_path == NULL ||
@@ -210,6 +243,13 @@ int serve_main (int argc, char **argv) {
   http = emu_http_start(&emu);
   if (http == NULL)
     return 1;  /* it said why */
+  if (http_port >= 0) {
+    web = web_front_start(&emu, http_port, http_format);
+    if (web == NULL) {
+      emu_http_stop(http);
+      return 1;
+    }
+  }
   pthread_create(&reaper_thread, NULL, reaper, &emu);
   pthread_detach(reaper_thread);
   pthread_create(&watchdog_thread, NULL, emu_watchdog, &emu);
@@ -222,10 +262,15 @@ int serve_main (int argc, char **argv) {
   printf("lua-lambda: invoke with: curl -d '{}' http://127.0.0.1:%d"
          "/2015-03-31/functions/function/invocations\n",
          emu_http_invoke_port(http));
+  if (web != NULL)
+    printf("lua-lambda: open http://127.0.0.1:%d/ (a %s)\n",
+           web_front_port(web), strcmp(http_format, "url") == 0
+           ? "function URL" : http_format);
 
   sigwait(&stop, &sig);
   printf("lua-lambda: stopping\n");
   emu_destroy(&emu);
+  web_front_stop(web);
   emu_http_stop(http);
   free(task_root);
   free(bootstrap_path);
