@@ -662,9 +662,52 @@ describe("lua-lambda serve", function()
     write("v2-longer")  -- another size: seen even where mtimes are coarse
     -- the readiness signal: serve says it restarted the runtime
     helper.wait_for(function()
-      return server:output():find("a .lua file changed", 1, true)
+      return server:output():find("a file changed", 1, true)
     end, "serve did not notice the change")
     assert.equal('"v2-longer"', server:invoke("{}").body)
+    assert(os.execute("rm -rf " .. dir))
+  end)
+
+  it("restarts once for a burst of saves, new files and lua_modules/ too", function()
+    local dir = os.tmpname()
+    os.remove(dir)
+    local modules = dir .. "/lua_modules/share/lua/5.4"
+    assert(os.execute("mkdir -p " .. modules))
+    local function write(path, text)
+      local f = assert(io.open(path, "w"))
+      f:write(text)
+      f:close()
+    end
+    -- answers "<dep>/<other>", each module's value or "none", as its
+    -- init found them: only a restart changes the answer
+    write(dir .. "/live.lua", [[
+local function value(name)
+  local ok, v = pcall(require, name)
+  return ok and v or "none"
+end
+local answer = value("dep") .. "/" .. value("other")
+return { handler = function() return answer end }
+]])
+    server = helper.serve({ "--task-root", dir, "--watch", "live.handler" })
+    assert.equal('"none/none"', server:invoke("{}").body)
+    local function restarts()
+      return select(2, server:output():gsub("a file changed: restarting", ""))
+    end
+    local function answers(body)
+      return function() return server:invoke("{}").body == body end
+    end
+    -- a module that was not there at start, saved twelve times in a
+    -- burst longer than serve's 200 ms look, with no gap as long
+    for i = 1, 12 do
+      write(modules .. "/dep.lua", ("return %q\n"):format("v" .. i))
+      socket.sleep(0.04)  -- the burst's pace, not a readiness wait
+    end
+    helper.wait_for(answers('"v12/none"'), "serve did not restart for the burst")
+    -- then one more change: its restart is seen in the answer, and by
+    -- then every restart there was has said so
+    write(dir .. "/other.lua", 'return "o"\n')
+    helper.wait_for(answers('"v12/o"'), "serve did not restart for the change")
+    assert.equal(2, restarts())
     assert(os.execute("rm -rf " .. dir))
   end)
 end)
