@@ -6,5 +6,6 @@
 int invoke_main (int argc, char **argv);
 int serve_main (int argc, char **argv);
 int build_main (int argc, char **argv);
+int new_main (int argc, char **argv);
 
 #endif

@@ -3,6 +3,7 @@
 **   lua-lambda invoke HANDLER [EVENT_FILE|-] ...   run once, in process
 **   lua-lambda serve [...] -- HANDLER              a local Lambda
 **   lua-lambda build [DIR] [...]                   dependencies and zips
+**   lua-lambda new NAME [--template T]             a function folder
 */
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,12 +18,13 @@ static void usage (FILE *to) {
           "[--task-root DIR]\n"
           "       lua-lambda serve [--port 9001] [--invoke-port 8080] "
           "[--timeout S]\n"
-          "                        [--concurrency N] [--watch] [--task-root "
-          "DIR] [--] HANDLER\n"
+          "                        [--concurrency N] [--watch] [--http [PORT]] "
+          "[--task-root DIR] [--] [HANDLER]\n"
           "       lua-lambda build [DIR] [--layer] [--pin] [--server URL|DIR] "
           "[--out DIR]\n"
           "                        [--arch x86_64|arm64] [--rockspec FILE] "
           "[--docker]\n"
+          "       lua-lambda new NAME [--template http|sqs|stream|schedule]\n"
           "       lua-lambda --version\n");
 }
 
@@ -37,6 +39,8 @@ int main (int argc, char **argv) {
     return serve_main(argc - 1, argv + 1);
   if (strcmp(argv[1], "build") == 0)
     return build_main(argc - 1, argv + 1);
+  if (strcmp(argv[1], "new") == 0)
+    return new_main(argc - 1, argv + 1);
   if (strcmp(argv[1], "--version") == 0) {
     printf("%s\n", LUA_LAMBDA_USER_AGENT);
     return 0;

@@ -1,0 +1,108 @@
+---@meta
+--- Types for editors (lua-language-server) of what the runtime gives a
+--- handler: the context, logging, streaming, and its C modules. The Lua
+--- modules (lambda, lambda.http, ...) carry their own annotations, and
+--- events.lua describes the events. A function's .luarc.json lists this
+--- folder and the modules' (lua-lambda new writes it):
+---
+---   "workspace.library": ["/usr/local/share/lua-lambda/luals",
+---                         "/usr/local/share/lua/5.4"]
+---
+--- ---@param event lambda.events.SQSEvent
+--- ---@param context lambda.context
+--- function M.handler(event, context) ... end
+---
+--- This file is never required; it only describes.
+
+---@class lambda.context
+---@field aws_request_id string this invocation's id
+---@field invoked_function_arn string the ARN the caller used
+---@field function_name string
+---@field function_version string
+---@field memory_limit_in_mb integer
+---@field log_group_name string
+---@field log_stream_name string
+---@field deadline_ms integer epoch milliseconds
+---@field trace_id string|nil X-Ray trace header
+---@field tenant_id string|nil
+---@field identity table|nil Cognito identity
+---@field client_context table|nil mobile SDK client context
+local context = {}
+
+--- Milliseconds left before Lambda stops this invocation (never negative).
+---@return integer
+function context:get_remaining_time_in_millis() end
+
+---@class lambda.log
+local log = {}
+---@param message any
+---@param fields table<string, any>|nil
+function log.trace(message, fields) end
+---@param message any
+---@param fields table<string, any>|nil
+function log.debug(message, fields) end
+---@param message any
+---@param fields table<string, any>|nil
+function log.info(message, fields) end
+---@param message any
+---@param fields table<string, any>|nil
+function log.warn(message, fields) end
+---@param message any
+---@param fields table<string, any>|nil
+function log.error(message, fields) end
+---@param message any
+---@param fields table<string, any>|nil
+function log.fatal(message, fields) end
+---@return string level the lowest level written
+function log.level() end
+---@param level string TRACE, DEBUG, INFO, WARN, ERROR or FATAL
+function log.set_level(level) end
+---@return string format "Text" or "JSON"
+function log.format() end
+
+---@class lambda.stream
+local stream = {}
+--- Sends chunk now (a streaming handler's body, piece by piece).
+---@param chunk string
+function stream:write(chunk) end
+--- The response's content type; before the first write.
+---@param content_type string
+function stream:set_content_type(content_type) end
+
+---@class lambda.json
+---@field null lightuserdata JSON null
+local json = {}
+---@param value any
+---@return string
+function json.encode(value) end
+---@param text string
+---@return any
+function json.decode(text) end
+--- A table that encodes as a JSON array, even when empty.
+---@param t? table
+---@return table
+function json.array(t) end
+--- A table that encodes as a JSON object, even when empty.
+---@param t? table
+---@return table
+function json.object(t) end
+
+---@class lambda.base64
+local base64 = {}
+---@param data string
+---@return string
+function base64.encode(data) end
+---@param text string
+---@return string|nil data, string? err
+function base64.decode(text) end
+
+---@class lambda.clock
+local clock = {}
+--- Epoch milliseconds, the clock Lambda's deadlines are in.
+---@return integer
+function clock.now_ms() end
+--- Milliseconds this invocation has left.
+---@return integer
+function clock.time_left_ms() end
+---@param ms integer
+function clock.sleep_ms(ms) end

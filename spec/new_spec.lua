@@ -1,0 +1,103 @@
+-- lua-lambda new: a function folder that passes its own spec at once, and
+-- the first minutes of a new user: new, serve --http --watch, a browser's
+-- GET, an edit, a reload.
+local cjson = require "cjson"
+local helper = require "helper"
+local Process = require "process"
+
+local REPO = Process.absolute(".")
+local BUILD = Process.absolute(helper.build)
+
+local function sh(cmd)
+  local p = assert(io.popen(cmd .. " 2>&1"))
+  local out = p:read("a")
+  local ok = p:close()
+  return ok, out
+end
+
+local function q(s) return "'" .. s:gsub("'", "'\\''") .. "'" end
+
+local function tmpdir()
+  local dir = os.tmpname()
+  os.remove(dir)
+  assert(os.execute("mkdir -p " .. dir))
+  return dir
+end
+
+-- busted in dir, finding lambda.testing and the CLI the way an installed
+-- lua-lambda lets it (here: the tree's lua/ and the build's modules).
+local function busted_in(dir)
+  return sh(("cd %s && env LUA_PATH=%s LUA_CPATH=%s LUA_LAMBDA_CLI=%s lua5.4 /usr/bin/busted")
+    :format(q(dir), q(REPO .. "/lua/?.lua;" .. REPO .. "/lua/?/init.lua;;"),
+      q(BUILD .. "/lua/?.so;;"), q(helper.cli)))
+end
+
+describe("lua-lambda new", function()
+  for _, template in ipairs { "http", "sqs", "stream", "schedule" } do
+    it("makes a " .. template .. " function that passes its own spec", function()
+      local dir = tmpdir()
+      local ok, out = sh(("cd %s && %s new fn --template %s"):format(q(dir),
+        q(helper.cli), template))
+      assert.truthy(ok, out)
+      for _, file in ipairs { "app.lua", "spec/app_spec.lua", "events/event.json",
+        "template.yaml", "README.md", ".busted", ".luarc.json" } do
+        assert.truthy(io.open(dir .. "/fn/" .. file), file)
+      end
+      local template_yaml = assert(io.open(dir .. "/fn/template.yaml")):read("a")
+      assert.truthy(template_yaml:find("Architectures: [arm64]", 1, true))
+      assert.truthy(template_yaml:find("Runtime: provided.al2023", 1, true))
+      assert.is_nil(template_yaml:find("{{", 1, true))
+      local luarc = cjson.decode(assert(io.open(dir .. "/fn/.luarc.json")):read("a"))
+      for _, lib in ipairs(luarc["workspace.library"]) do
+        assert.truthy(io.open(lib .. "/lambda.lua") or io.open(lib .. "/lambda/init.lua"), lib)
+      end
+      local passed, report = busted_in(dir .. "/fn")
+      assert.truthy(passed, report)
+      assert.truthy(report:find(" 0 failures / 0 errors", 1, true), report)
+      assert(os.execute("rm -rf " .. dir))
+    end)
+  end
+
+  it("refuses a folder that is there, a template it lacks, a bad name", function()
+    local dir = tmpdir()
+    assert(os.execute("mkdir " .. dir .. "/taken"))
+    local ok, out = sh(("cd %s && %s new taken"):format(q(dir), q(helper.cli)))
+    assert.is_falsy(ok)
+    assert.truthy(out:find("taken is already there", 1, true))
+    ok, out = sh(("cd %s && %s new x --template graphql"):format(q(dir), q(helper.cli)))
+    assert.is_falsy(ok)
+    assert.truthy(out:find("no template graphql", 1, true))
+    ok, out = sh(("cd %s && %s new ../escape"):format(q(dir), q(helper.cli)))
+    assert.is_falsy(ok)
+    assert.truthy(out:find("a name is letters", 1, true))
+    assert(os.execute("rm -rf " .. dir))
+  end)
+
+  it("new api, serve --http --watch, open /hello, edit, reload: the change shows", function()
+    local dir = tmpdir()
+    assert.truthy(sh(("cd %s && %s new api"):format(q(dir), q(helper.cli))))
+    -- no handler given: app.handler, as new writes it
+    local server = helper.serve({ "--http", "0", "--watch" }, { cwd = dir .. "/api" })
+    finally(function()
+      server:stop()
+      os.execute("rm -rf " .. dir)
+    end)
+    local port = helper.wait_for(function()
+      return server:output():match("open http://127%.0%.0%.1:(%d+)/")
+    end, "no --http port")
+    local function get()
+      local ok, out = sh(("curl -s http://127.0.0.1:%s/hello?name=x"):format(port))
+      assert.truthy(ok, out)
+      return out
+    end
+    assert.equal("hello x", cjson.decode(get()).message)
+    local path = dir .. "/api/app.lua"
+    local source = assert(io.open(path)):read("a")
+    local f = assert(io.open(path, "w"))
+    f:write((source:gsub('"hello "', '"hi there, "')))
+    f:close()
+    helper.wait_for(function()
+      return cjson.decode(get()).message == "hi there, x"
+    end, "the edit did not show")
+  end)
+end)

@@ -1,0 +1,14 @@
+local testing = require "lambda.testing"
+local here = debug.getinfo(1, "S").source:match("^@(.*)/spec/[^/]+$") or "."
+
+describe("{{name}}", function()
+  it("streams n lines after its HTTP prelude", function()
+    local r, err = testing.invoke("app.handler",
+      testing.event(here .. "/events/event.json"), { task_root = here })
+    assert.is_nil(err)
+    -- a plain invoke gets the whole stream: the prelude, 8 NULs, the body
+    local prelude, body = r:match("^(.-)%z%z%z%z%z%z%z%z(.*)$")
+    assert.truthy(prelude:find('"statusCode":200', 1, true))
+    assert.equal("line 1 of 2\nline 2 of 2\n", body)
+  end)
+end)
