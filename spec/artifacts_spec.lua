@@ -2,13 +2,7 @@
 -- hold, the executable bit, and that the zipped bootstrap serves the
 -- zipped function.
 local helper = require "helper"
-
-local function sh(command)
-  local p = assert(io.popen(command .. " 2>&1"))
-  local out = p:read("a")
-  local ok = p:close()
-  return ok, out
-end
+local sh = helper.sh
 
 describe("artifacts", function()
   local dist = helper.build .. "/dist"

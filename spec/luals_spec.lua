@@ -5,17 +5,13 @@
 -- the C modules' functions against what luals/lambda.lua declares.
 -- lua-language-server itself is packaged by neither Debian nor npm.
 local json = require "lambda.json"
+local helper = require "helper"
 
 local ROOT = "."
 local EVENTS = ROOT .. "/spec/fixtures/events/"
 local TEMPLATES = ROOT .. "/src/cli/files/templates/"
 
-local function read(path)
-  local f = assert(io.open(path, "rb"))
-  local s = f:read("a")
-  f:close()
-  return s
-end
+local read = helper.read
 
 -- Splits s at sep where not inside <...>.
 local function split_top(s, sep)

@@ -4,13 +4,7 @@
 -- /next waits.
 local cjson = require "cjson"
 local helper = require "helper"
-
-local function tmpdir()
-  local dir = os.tmpname()
-  os.remove(dir)
-  assert(os.execute("mkdir -p " .. dir))
-  return dir
-end
+local tmpdir = helper.tmpdir
 
 -- How many lines mi_app.lua noted in dir/name (0 without the file).
 local function count_lines(dir, name)

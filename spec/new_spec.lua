@@ -4,25 +4,10 @@
 local cjson = require "cjson"
 local helper = require "helper"
 local Process = require "process"
+local sh, q, tmpdir = helper.sh, helper.quote, helper.tmpdir
 
 local REPO = Process.absolute(".")
 local BUILD = Process.absolute(helper.build)
-
-local function sh(cmd)
-  local p = assert(io.popen(cmd .. " 2>&1"))
-  local out = p:read("a")
-  local ok = p:close()
-  return ok, out
-end
-
-local function q(s) return "'" .. s:gsub("'", "'\\''") .. "'" end
-
-local function tmpdir()
-  local dir = os.tmpname()
-  os.remove(dir)
-  assert(os.execute("mkdir -p " .. dir))
-  return dir
-end
 
 -- busted in dir, finding lambda.testing and the CLI the way an installed
 -- lua-lambda lets it (here: the tree's lua/ and the build's modules).

@@ -6,18 +6,10 @@ local cjson = require "cjson"
 local helper = require "helper"
 local socket = require "socket"
 local base64 = require "lambda.base64"
+local sh, shell_quote = helper.sh, helper.quote
 
 local WEB = helper.fixtures .. "/web"
 local CLIENT = helper.fixtures .. "/../support/http_client.py"
-
-local function sh(cmd)
-  local p = assert(io.popen(cmd .. " 2>&1"))
-  local out = p:read("a")
-  local ok = p:close()
-  return ok, out
-end
-
-local function shell_quote(s) return "'" .. s:gsub("'", "'\\''") .. "'" end
 
 -- Starts serve --http on a free port; server.http_port is it.
 local function serve_http(handler, extra)

@@ -26,6 +26,28 @@ function helper.read(path)
   return s
 end
 
+--- Runs a shell command; returns whether it succeeded and its output
+--- (stdout and stderr).
+function helper.sh(command)
+  local p = assert(io.popen(command .. " 2>&1"))
+  local out = p:read("a")
+  local ok = p:close()
+  return ok, out
+end
+
+--- s quoted for sh.
+function helper.quote(s)
+  return "'" .. tostring(s):gsub("'", "'\\''") .. "'"
+end
+
+--- A new empty folder under /tmp.
+function helper.tmpdir()
+  local dir = os.tmpname()
+  os.remove(dir)
+  assert(os.execute("mkdir -p " .. dir))
+  return dir
+end
+
 --- The names of the sample events, sorted.
 function helper.event_names()
   local names = {}
