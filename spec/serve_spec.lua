@@ -698,16 +698,25 @@ return { handler = function() return answer end }
     end
     -- a module that was not there at start, saved twelve times in a
     -- burst longer than serve's 200 ms look, with no gap as long
+    local stalls, last = 0, socket.gettime()
     for i = 1, 12 do
       write(modules .. "/dep.lua", ("return %q\n"):format("v" .. i))
       socket.sleep(0.04)  -- the burst's pace, not a readiness wait
+      -- a machine that held this process back past serve's 200 ms look
+      -- made two bursts of it: each such stall may add a restart
+      if socket.gettime() - last > 0.15 then stalls = stalls + 1 end
+      last = socket.gettime()
     end
     helper.wait_for(answers('"v12/none"'), "serve did not restart for the burst")
     -- then one more change: its restart is seen in the answer, and by
     -- then every restart there was has said so
     write(dir .. "/other.lua", 'return "o"\n')
     helper.wait_for(answers('"v12/o"'), "serve did not restart for the change")
-    assert.equal(2, restarts())
+    if stalls == 0 then
+      assert.equal(2, restarts())
+    else
+      assert.is_true(restarts() >= 2 and restarts() <= 2 + stalls)
+    end
     assert(os.execute("rm -rf " .. dir))
   end)
 end)

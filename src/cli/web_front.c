@@ -281,7 +281,7 @@ static enum MHD_Result web_finish (struct web_front *web,
   enum MHD_Result rc;
   char ip[64], request_id[40], *query;
   unsigned status = 0;
-  int throttled, failed;
+  int throttled, failed, streaming, done;
   query = strchr(st->uri, '?');
   if (query != NULL)
     *query++ = '\0';
@@ -330,12 +330,14 @@ static enum MHD_Result web_finish (struct web_front *web,
                       throttled ? "{\"Message\":\"Rate Exceeded.\"}"
                                 : "{\"Message\":\"Service Exception\"}");
   web_answer_init(&a);
-  if (emu_wait(emu, job, 0) != JOB_DONE || (job->streaming && !job->failed)) {
+  done = emu_wait(emu, job, 0) == JOB_DONE;
+  pthread_mutex_lock(&emu->lock);  /* the worker's threads write these */
+  failed = job->failed;
+  streaming = job->streaming;
+  pthread_mutex_unlock(&emu->lock);
+  if (!done || (streaming && !failed)) {
     rc = send_stream(web, c, job, &status);
   } else {
-    pthread_mutex_lock(&emu->lock);
-    failed = job->failed;
-    pthread_mutex_unlock(&emu->lock);
     if (failed)
       web_lua_failed(web->lua, web->format, &a);
     else
