@@ -43,6 +43,15 @@ describe("bootstrap", function()
     assert.equal(51, #run.requests)
   end)
 
+  it("says who it is on the first /next only, not on every request", function()
+    local run = helper.invoke_all("app.echo", { "{}", "{}" })
+    local ua = run.requests[1].headers["user-agent"]
+    assert.truthy(ua and ua:find("^lua%-lambda/"), ua)
+    for i = 2, #run.requests do
+      assert.is_nil(run.requests[i].headers["user-agent"], run.requests[i].path)
+    end
+  end)
+
   it("takes the handler from the first argument before _HANDLER", function()
     local post = helper.invoke("app.count", "{}", {
       args = { "app.hello" },

@@ -18,8 +18,11 @@
 struct runtime_api {
   CURL *curl;
   CURLSH *share;              /* the connection pool, shared with streams */
-  struct buffer url;
+  struct buffer url;          /* a post's URL, made in place */
   size_t base_len;            /* length of "http://host:port" + API_PREFIX */
+  char *next_url;             /* /invocation/next's, made once */
+  int introduced;             /* the first /next said who we are */
+  struct curl_slist *post_headers;  /* every post's, made once */
   char *endpoint;             /* "host:port", AWS_LAMBDA_RUNTIME_API */
   struct buffer reply;        /* body of the last reply to a post */
   struct buffer *sink;        /* where the write callback puts bytes */
@@ -45,6 +48,10 @@ static size_t on_header (char *line, size_t size, size_t n, void *ud) {
   return len;
 }
 
+static struct curl_slist *add_header (struct curl_slist *list,
+                                      const char *name, const char *value,
+                                      int *failed);
+
 /* Options every handle of ours carries. */
 static void configure (struct runtime_api *api, CURL *curl) {
   /* A user's HTTP_PROXY/http_proxy must never capture Runtime API traffic. */
@@ -58,7 +65,6 @@ static void configure (struct runtime_api *api, CURL *curl) {
   /* Plain HTTP/1.1 with keep-alive; no upgrade attempts. */
   curl_easy_setopt(curl, CURLOPT_HTTP_VERSION,
                    (long)CURL_HTTP_VERSION_1_1);
-  curl_easy_setopt(curl, CURLOPT_USERAGENT, LUA_LAMBDA_USER_AGENT);
   curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_body);
   curl_easy_setopt(curl, CURLOPT_WRITEDATA, api);
   curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, on_header);
@@ -96,6 +102,32 @@ struct runtime_api *runtime_api_new (const char *host_port, char *err,
     return NULL;
   }
   api->base_len = api->url.len;
+  /*
+  ** What every request of the loop's sends the same each time is made
+  ** here, once: the /next URL and the posts' headers (libcurl copies
+  ** neither; they live as long as the handle).
+  */
+  api->next_url = malloc(api->base_len + sizeof("/invocation/next"));
+  if (api->next_url == NULL) {
+    snprintf(err, errlen, "out of memory");
+    runtime_api_free(api);
+    return NULL;
+  }
+  memcpy(api->next_url, api->url.data, api->base_len);
+  memcpy(api->next_url + api->base_len, "/invocation/next",
+         sizeof("/invocation/next"));
+  {
+    int failed = 0;
+    api->post_headers = add_header(NULL, "Content-Type", "application/json",
+                                   &failed);
+    /* Without this libcurl waits for "100 Continue" before large bodies. */
+    api->post_headers = add_header(api->post_headers, "Expect", "", &failed);
+    if (failed) {
+      snprintf(err, errlen, "out of memory");
+      runtime_api_free(api);
+      return NULL;
+    }
+  }
 
   configure(api, api->curl);
   /* /next blocks while Lambda freezes us: no total timeout, ever. */
@@ -112,6 +144,8 @@ void runtime_api_free (struct runtime_api *api) {
     curl_share_cleanup(api->share);
   buffer_free(&api->url);
   buffer_free(&api->reply);
+  curl_slist_free_all(api->post_headers);
+  free(api->next_url);
   free(api->endpoint);
   free(api);
   curl_global_cleanup();
@@ -176,8 +210,8 @@ static long perform_tries (struct runtime_api *api, CURL *curl,
       break;  /* our side failed; trying again will not help */
   }
   snprintf(api->error, sizeof(api->error),
-           "%s: Runtime API at %s unreachable: %s", what,
-           api->url.data + strlen("http://"), curl_easy_strerror(rc));
+           "%s: Runtime API at %s unreachable: %s", what, api->endpoint,
+           curl_easy_strerror(rc));
   return 0;
 }
 
@@ -193,16 +227,24 @@ static void describe_status (struct runtime_api *api, const char *what,
 enum runtime_api_status runtime_api_next (struct runtime_api *api,
                                    struct invocation *inv) {
   long status;
-  if (set_url(api, "/invocation/next", NULL, NULL) != 0) {
-    snprintf(api->error, sizeof(api->error), "/next: out of memory");
-    return RUNTIME_API_FATAL;
-  }
+  curl_easy_setopt(api->curl, CURLOPT_URL, api->next_url);
   curl_easy_setopt(api->curl, CURLOPT_HTTPGET, 1L);
   curl_easy_setopt(api->curl, CURLOPT_HTTPHEADER, NULL);
+  /*
+  ** The User-Agent goes with the first /next only (the one that ends
+  ** Init): libcurl formats it anew for every request it is set on, about
+  ** a tenth of an invocation's instructions (bench/per_invoke.sh).
+  */
+  if (!api->introduced)
+    curl_easy_setopt(api->curl, CURLOPT_USERAGENT, LUA_LAMBDA_USER_AGENT);
   api->sink = &inv->payload;
   api->target = inv;
   status = perform(api, "/next");
   api->target = NULL;
+  if (!api->introduced) {
+    curl_easy_setopt(api->curl, CURLOPT_USERAGENT, NULL);
+    api->introduced = 1;
+  }
   if (status == 0)
     return RUNTIME_API_FATAL;
   if (status != 200) {
@@ -269,32 +311,40 @@ static enum runtime_api_status post (struct runtime_api *api, const char *what,
                               const char *error_type,
                               const char *invocation_id,
                               const char *body, size_t len) {
-  struct curl_slist *headers = NULL;
+  struct curl_slist *extra = NULL, *last = NULL;
   int failed = 0;
   long status;
-  headers = add_header(headers, "Content-Type", "application/json", &failed);
-  /* Without this libcurl waits for "100 Continue" before large bodies. */
-  headers = add_header(headers, "Expect", "", &failed);
+  /*
+  ** The common post (a response, no invocation id) sends the headers made
+  ** once; an error type or an invocation id goes on a list of its own,
+  ** hung off those for this post only.
+  */
   if (error_type != NULL)
-    headers = add_header(headers, "Lambda-Runtime-Function-Error-Type",
-                         error_type, &failed);
+    extra = add_header(extra, "Lambda-Runtime-Function-Error-Type",
+                       error_type, &failed);
   if (invocation_id != NULL && invocation_id[0] != '\0')
-    headers = add_header(headers, "Lambda-Runtime-Invocation-Id",
-                         invocation_id, &failed);
+    extra = add_header(extra, "Lambda-Runtime-Invocation-Id",
+                       invocation_id, &failed);
   if (failed) {
-    curl_slist_free_all(headers);
+    curl_slist_free_all(extra);
     snprintf(api->error, sizeof(api->error), "%s: cannot build headers",
              what);
     return RUNTIME_API_FATAL;
   }
-  curl_easy_setopt(api->curl, CURLOPT_HTTPHEADER, headers);
+  if (extra != NULL) {
+    for (last = api->post_headers; last->next != NULL; last = last->next)
+      ;
+    last->next = extra;
+  }
+  curl_easy_setopt(api->curl, CURLOPT_HTTPHEADER, api->post_headers);
   curl_easy_setopt(api->curl, CURLOPT_POSTFIELDS, body);
   /* An explicit Content-Length; never chunked for a buffered body. */
   curl_easy_setopt(api->curl, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
   api->sink = &api->reply;
   status = perform(api, what);
-  curl_easy_setopt(api->curl, CURLOPT_HTTPHEADER, NULL);
-  curl_slist_free_all(headers);
+  if (last != NULL)
+    last->next = NULL;  /* the made-once list, as it was */
+  curl_slist_free_all(extra);
   return classify_post(api, what, status);
 }
 
