@@ -66,6 +66,9 @@ static pid_t start_runtime (char **argv, int port) {
   snprintf(api, sizeof(api), "127.0.0.1:%d", port);
   pid = fork();
   if (pid == 0) {
+    /* A group of its own: stop_runtime signals a wrapper (strace, say)
+       and what it runs alike. */
+    setpgid(0, 0);
     setenv("AWS_LAMBDA_RUNTIME_API", api, 1);
     execvp(argv[0], argv);
     perror(argv[0]);
@@ -81,14 +84,14 @@ static pid_t start_runtime (char **argv, int port) {
 */
 static void stop_runtime (pid_t pid) {
   int tries;
-  kill(pid, SIGTERM);
+  kill(-pid, SIGTERM);
   for (tries = 0; tries < 500; tries++) {
     struct timespec pause = { 0, 10 * 1000 * 1000 };
     if (waitpid(pid, NULL, WNOHANG) == pid)
       return;
     nanosleep(&pause, NULL);
   }
-  kill(pid, SIGKILL);
+  kill(-pid, SIGKILL);
   waitpid(pid, NULL, 0);
 }
 

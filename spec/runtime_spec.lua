@@ -241,6 +241,34 @@ describe("context", function()
     assert.equal("Root=1-ccc", helper.decode(run.posts[3].body).trace_env)
   end)
 
+  it("gives the trace id to the processes and C modules a handler uses, and to Lua", function()
+    local so = os.getenv("LUA_LAMBDA_TEST_CMODULE")
+    assert.truthy(so, "LUA_LAMBDA_TEST_CMODULE is set by ctest")
+    local dir = helper.tmpdir()
+    assert(os.execute(("cp %s %s/hello_c.so && cp %s/app.lua %s/"):format(
+      so, dir, helper.handlers, dir)))
+    local function trace(id)
+      return id and { ["Lambda-Runtime-Trace-Id"] = id } or nil
+    end
+    local run = helper.run {
+      handler = "app.trace_readers", task_root = dir,
+      env = { _X_AMZN_TRACE_ID = "stale-from-the-environment" },
+      invocations = {
+        { headers = trace("Root=1-aaa") },             -- Lua and a child
+        { headers = trace("Root=1-bbb"), event = '{"c":true}' },  -- C too
+        {},                                            -- none: unset
+        { headers = trace("Root=1-ddd"), event = '{"c":true}' },
+      },
+    }
+    assert(os.execute("rm -rf " .. dir))
+    local r = {}
+    for i, post in ipairs(run.posts) do r[i] = helper.decode(post.body) end
+    assert.same({ child = "Root=1-aaa", lua = "Root=1-aaa" }, r[1])
+    assert.same({ child = "Root=1-bbb", lua = "Root=1-bbb", c = "Root=1-bbb" }, r[2])
+    assert.same({ child = "unset", lua = "unset" }, r[3])
+    assert.same({ child = "Root=1-ddd", lua = "Root=1-ddd", c = "Root=1-ddd" }, r[4])
+  end)
+
   it("reports a client context that is not JSON and goes on", function()
     local run = helper.run {
       handler = "app.echo",

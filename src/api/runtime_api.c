@@ -54,8 +54,11 @@ static struct curl_slist *add_header (struct curl_slist *list,
 
 /* Options every handle of ours carries. */
 static void configure (struct runtime_api *api, CURL *curl) {
-  /* A user's HTTP_PROXY/http_proxy must never capture Runtime API traffic. */
+  /* A user's HTTP_PROXY/http_proxy must never capture Runtime API traffic;
+     and with no proxy there is no NO_PROXY to read from the environment
+     (libcurl would getenv it at every request). */
   curl_easy_setopt(curl, CURLOPT_PROXY, "");
+  curl_easy_setopt(curl, CURLOPT_NOPROXY, "*");
   /* Nagle would hold back small posts waiting for an ACK. */
   curl_easy_setopt(curl, CURLOPT_TCP_NODELAY, 1L);
   /* No signals: libcurl must not install SIGALRM/SIGPIPE handlers. */

@@ -7,6 +7,7 @@
 #include "lua_host_private.h"
 
 #include "context.h"
+#include "host_trace_env.h"
 #include "json_codec.h"
 
 void host_begin_invocation (struct lua_host *h,
@@ -18,6 +19,7 @@ void host_begin_invocation (struct lua_host *h,
   h->deadline_ms = inv->deadline_ms;
   log_stdout_set_invocation(&h->log, inv->request_id.data,
                             inv->tenant_id.data);
+  host_trace_env_begin(h);
   out->failed = 0;
   out->state_lost = 0;
   out->timed_out = 0;

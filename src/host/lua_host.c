@@ -7,6 +7,7 @@
 */
 #include "lua_host.h"
 #include "lua_host_private.h"
+#include "host_trace_env.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -40,28 +41,6 @@ static const luaL_Reg c_modules[] = {
   {NULL, NULL}
 };
 
-/*
-** os.getenv with many invocations at once in one process: the trace
-** header is each invocation's own, so _X_AMZN_TRACE_ID is answered from
-** the invocation this state runs (nil when none), never from the process
-** environment. Upvalue 1: Lua's os.getenv.
-*/
-static int getenv_with_trace (lua_State *L) {
-  const char *name = luaL_checkstring(L, 1);
-  if (strcmp(name, "_X_AMZN_TRACE_ID") == 0) {
-    const struct invocation *inv = host_of(L)->inv;
-    if (inv != NULL && inv->trace_id.len > 0)
-      lua_pushlstring(L, inv->trace_id.data, inv->trace_id.len);
-    else
-      lua_pushnil(L);
-    return 1;
-  }
-  lua_pushvalue(L, lua_upvalueindex(1));
-  lua_insert(L, 1);
-  lua_call(L, lua_gettop(L) - 1, 1);
-  return 1;
-}
-
 /* Opens the standard libraries, the runtime's modules and the codec. */
 static int open_libraries (lua_State *L) {
   const luaL_Reg *m;
@@ -81,13 +60,7 @@ static int open_libraries (lua_State *L) {
   }
   lua_pop(L, 1);
   host_hooks_open(L);
-  if (host_of(L)->trace_in_context) {
-    lua_getglobal(L, "os");                          /* [os] */
-    lua_getfield(L, -1, "getenv");                   /* [os, getenv] */
-    lua_pushcclosure(L, getenv_with_trace, 1);       /* [os, wrapped] */
-    lua_setfield(L, -2, "getenv");
-    lua_pop(L, 1);
-  }
+  host_trace_env_open(L);
   /* print writes log records (INFO), one write each, in the log format. */
   lua_pushcfunction(L, log_lib_print);
   lua_setglobal(L, "print");

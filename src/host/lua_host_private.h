@@ -32,7 +32,9 @@ struct lua_host {
   const luaL_Reg *c_modules;         /* the program's, or NULL */
   int trace_in_context;             /* many states in one process: the
                                        trace id is never in the process
-                                       environment (os.getenv answers it) */
+                                       environment (host_trace_env.h) */
+  int env_readers;                  /* a C module of the user's is in: the
+                                       environment says the trace id */
   struct log_stdout log;              /* lambda.log, print, hook failures */
   int timed_out;                    /* the deadline hook fired */
   int deadline_armed;               /* user code runs under a deadline */

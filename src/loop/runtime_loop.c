@@ -17,14 +17,6 @@
 /* Lambda's limit for a buffered response, in bytes. */
 #define RESPONSE_LIMIT 6291556
 
-/* X-Ray reads the trace header of the invocation under way from here. */
-static void set_trace_env (const struct invocation *inv) {
-  if (inv->trace_id.len > 0)
-    setenv("_X_AMZN_TRACE_ID", inv->trace_id.data, 1);
-  else
-    unsetenv("_X_AMZN_TRACE_ID");
-}
-
 /* Says what a post's status means for the loop: 0 go on, 1 exit. */
 static int after_post (struct runtime_api *api, enum runtime_api_status st,
                        const struct invocation *inv) {
@@ -168,10 +160,6 @@ static int serve (struct runtime_api *api, struct lua_guard *guard,
       break;
     }
     pthread_mutex_lock(&guard->lock);
-    /* One invocation at a time in the process: the environment may say
-       which (many: each state answers it from its own, lua_host.c). */
-    if (!many)
-      set_trace_env(&inv);
     if (lua_host_is_streaming(host)) {
       st = stream_invocation(api, host, &inv, &out, many);
     } else {
