@@ -67,3 +67,7 @@ void lua_host_invoke (struct lua_host *h, const struct invocation *inv,
                      strlen(msg), NULL);
   }
 }
+
+void lua_host_end_invocation (struct lua_host *h) {
+  h->inv = NULL;
+}

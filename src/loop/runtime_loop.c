@@ -174,12 +174,16 @@ static int serve (struct runtime_api *api, struct lua_guard *guard,
       }
     }
     if (after_post(api, st, &inv) != 0) {
+      lua_host_end_invocation(host);
       pthread_mutex_unlock(&guard->lock);
       status = 1;
       break;
     }
     /* Background work queued with context:after_response(fn). */
     lua_host_after_response(host);
+    /* inv's buffers are refilled by the next /next, outside the lock,
+       while on_shutdown may run Lua: the host must not look at it. */
+    lua_host_end_invocation(host);
     /*
     ** On demand, Lambda ends an environment whose invocation timed out;
     ** with many states that would take the others' invocations with it,
