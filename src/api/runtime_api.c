@@ -48,9 +48,36 @@ static size_t on_header (char *line, size_t size, size_t n, void *ud) {
   return len;
 }
 
+/*
+** Appends "name: value" to list, of any length. A value with CR, LF or
+** NUL is refused (it would end the header and start another): *failed.
+*/
 static struct curl_slist *add_header (struct curl_slist *list,
                                       const char *name, const char *value,
-                                      int *failed);
+                                      int *failed) {
+  size_t name_len = strlen(name), value_len = strlen(value);
+  struct curl_slist *next;
+  char *line;
+  if (*failed)
+    return list;
+  if (strpbrk(value, "\r\n") != NULL) {
+    *failed = 1;
+    return list;
+  }
+  line = malloc(name_len + value_len + 3);
+  if (line == NULL) {
+    *failed = 1;
+    return list;
+  }
+  memcpy(line, name, name_len);
+  memcpy(line + name_len, ": ", 2);
+  memcpy(line + name_len + 2, value, value_len + 1);
+  next = curl_slist_append(list, line);  /* copies it */
+  free(line);
+  if (next == NULL)
+    *failed = 1;
+  return next != NULL ? next : list;
+}
 
 /* Options every handle of ours carries. */
 static void configure (struct runtime_api *api, CURL *curl) {
@@ -260,37 +287,6 @@ enum runtime_api_status runtime_api_next (struct runtime_api *api,
     return RUNTIME_API_FATAL;
   }
   return RUNTIME_API_OK;
-}
-
-/*
-** Appends "name: value" to list, of any length. A value with CR, LF or
-** NUL is refused (it would end the header and start another): *failed.
-*/
-static struct curl_slist *add_header (struct curl_slist *list,
-                                      const char *name, const char *value,
-                                      int *failed) {
-  size_t name_len = strlen(name), value_len = strlen(value);
-  struct curl_slist *next;
-  char *line;
-  if (*failed)
-    return list;
-  if (strpbrk(value, "\r\n") != NULL) {
-    *failed = 1;
-    return list;
-  }
-  line = malloc(name_len + value_len + 3);
-  if (line == NULL) {
-    *failed = 1;
-    return list;
-  }
-  memcpy(line, name, name_len);
-  memcpy(line + name_len, ": ", 2);
-  memcpy(line + name_len + 2, value, value_len + 1);
-  next = curl_slist_append(list, line);  /* copies it */
-  free(line);
-  if (next == NULL)
-    *failed = 1;
-  return next != NULL ? next : list;
 }
 
 /* What the status of a post means for the loop. */

@@ -124,7 +124,8 @@ static int valid_name (const char *name) {
 int new_main (int argc, char **argv) {
   const char *name = NULL, *template = "http", *const *t;
   const struct embedded_file *f;
-  char luals[PATH_MAX], lua[PATH_MAX], common[64], own[64];
+  static const char common[] = "templates/common/";
+  char luals[PATH_MAX], lua[PATH_MAX], own[64];
   const char *vars[11];
   struct buffer text;
   int i, made = 0;
@@ -161,7 +162,6 @@ int new_main (int argc, char **argv) {
   vars[6] = "luals", vars[7] = luals;
   vars[8] = "lua", vars[9] = lua;
   vars[10] = NULL;
-  snprintf(common, sizeof(common), "templates/common/");
   snprintf(own, sizeof(own), "templates/%s/", template);
   buffer_init(&text);
   for (f = cli_files; f->path != NULL; f++) {

@@ -20,6 +20,10 @@
    then the body (lambda.http.stream). */
 #define PRELUDE_TYPE "application/vnd.awslambda.http-integration-response"
 #define PRELUDE_END_LEN 8
+/* Lambda's answer to a request over its payload limit. */
+#define TOO_LARGE "{\"Message\":\"Request must be smaller than 6291456 " \
+  "bytes for the InvokeFunction operation\"}"
+
 /* A prelude longer than this is not one. */
 #define PRELUDE_MAX (64 * 1024)
 
@@ -287,8 +291,7 @@ static enum MHD_Result web_finish (struct web_front *web,
     *query++ = '\0';
   if (st->too_large)
     return send_plain(c, MHD_HTTP_CONTENT_TOO_LARGE,
-                      "{\"Message\":\"Request must be smaller than 6291456 "
-                      "bytes for the InvokeFunction operation\"}");
+                      TOO_LARGE);
   MHD_get_connection_values(c, MHD_HEADER_KIND, collect_header, &headers);
   client_ip(c, ip, sizeof(ip));
   request_id_make(request_id);
@@ -319,8 +322,7 @@ static enum MHD_Result web_finish (struct web_front *web,
     /* A body under the limit can grow past it as base64. */
     buffer_free(&event);
     return send_plain(c, MHD_HTTP_CONTENT_TOO_LARGE,
-                      "{\"Message\":\"Request must be smaller than 6291456 "
-                      "bytes for the InvokeFunction operation\"}");
+                      TOO_LARGE);
   }
   job = emu_submit(emu, event.data, event.len, "", 0, NULL, &throttled);
   buffer_free(&event);
