@@ -168,6 +168,53 @@ describe("lambda.json encode #unit", function()
     end
   end)
 
+  -- The codec's own float paths (json_float.c) against the C library's:
+  -- snprintf writes, strtod (Lua's tonumber) reads.
+  it("writes and reads short decimals as the C library does, bit for bit", function()
+    local function libc_text(x)
+      local s
+      -- subnormals carry fewer digits: searched from 1
+      local first = (x ~= 0 and math.abs(x) < 2.2250738585072014e-308) and 1 or 15
+      for precision = first, 17 do
+        s = string.format("%." .. precision .. "g", x)
+        if tonumber(s) == x then break end
+      end
+      if not s:find("[.e]") then s = s .. ".0" end
+      return s
+    end
+    local seed = 20261202
+    local function random(n)
+      seed = (seed * 1103515245 + 12345) % 2147483648
+      return (seed >> 8) % n
+    end
+    local texts = { "1.50", "0.000123e5", "123e-22", "-0.0", "1E2", "0.001",
+                    "0.00099999999999999", "999999999999999.0", "1e15",
+                    "123456789012345e-22", "1234567890123456e-22",
+                    "0.1e23", "9e22", "-7.25", "5e-324", "1.7976931348623157e308" }
+    for _ = 1, 20000 do
+      local digits = tostring(1 + random(9))
+      for _ = 1, random(17) do digits = digits .. random(10) end
+      local scale = random(45) - 22
+      texts[#texts + 1] = (random(2) == 0 and "-" or "") ..
+        (random(2) == 0 and digits .. "e" .. scale
+         or (scale < 0 and #digits > -scale and
+             digits:sub(1, #digits + scale) .. "." .. digits:sub(#digits + scale + 1)
+             or digits .. ".0"))
+    end
+    for i = 1, 4000 do
+      texts[#texts + 1] = tostring(i / 4)
+      texts[#texts + 1] = string.format("%.3f", i / 1000)
+      texts[#texts + 1] = tostring(i * 0.01)
+    end
+    for _, text in ipairs(texts) do
+      local want = tonumber(text)
+      local got = decode_ok(text)
+      assert(math.type(got) == "float" and (got == want and 1 / got == 1 / want),
+        text .. " read as " .. string.format("%.17g", got))
+      assert.equal(libc_text(want), json.encode(want))
+    end
+  end)
+
   it("refuses NaN and infinities", function()
     assert.has_error(function() json.encode(0 / 0) end, "cannot encode NaN")
     assert.has_error(function() json.encode({ x = { math.huge } }) end,

@@ -10,6 +10,8 @@
 #include <lauxlib.h>
 
 #include "json.h"
+#include "json_float.h"
+#include "json_scan.h"
 #include "utf8.h"
 
 struct decoder {
@@ -137,17 +139,14 @@ static void parse_string (struct decoder *d) {
   const unsigned char *run = p;
   luaL_Buffer b;
   /* Fast path: no escapes, pushed straight from the input. */
-  while (p < end) {
-    unsigned c = *p;
-    if (c == '"') {
+  for (;;) {
+    p = json_skip_plain(p, end);
+    if (p >= end || *p == '\\' || *p < 0x20)
+      break;
+    if (*p == '"') {
       lua_pushlstring(d->L, (const char *)run, (size_t)(p - run));
       d->p = (const char *)p + 1;
       return;
-    }
-    if (c == '\\' || c < 0x20)
-      break;
-    if (c < 0x80) {
-      p++;
     } else {
       size_t n = utf8_sequence(p, end);
       if (n == 0) {
@@ -191,8 +190,13 @@ static void parse_string (struct decoder *d) {
 /* Converts a number token that is not a 64-bit integer with strtod. */
 static void push_float (struct decoder *d, const char *s, size_t len) {
   char small[64], *buf = small, *dot, *endp;
-  char point = localeconv()->decimal_point[0];
+  char point;
   double v;
+  if (json_float_parse(s, len, &v)) {
+    lua_pushnumber(d->L, (lua_Number)v);
+    return;
+  }
+  point = localeconv()->decimal_point[0];
   if (len >= sizeof(small)) {
     buf = lua_newuserdatauv(d->L, len + 1, 0);  /* freed by the GC */
   }
@@ -278,36 +282,73 @@ static void parse_number (struct decoder *d) {
 
 static void parse_value (struct decoder *d);
 
+/*
+** Members are parsed onto the stack and put into a table made at their
+** final size, so no table is grown and rehashed on the way: up to CHUNK
+** at a time, so a long array does not need a stack as long as itself.
+*/
+#define CHUNK 32
+
 static void enter (struct decoder *d) {
   if (++d->depth > d->max_depth) {
     lua_pushfstring(d->L, "nesting deeper than %d levels", d->max_depth);
     fail(d, lua_tostring(d->L, -1));
   }
-  luaL_checkstack(d->L, 4, "JSON nesting");
   d->p++;  /* past '[' or '{' */
 }
 
+/* Room for a chunk of members (2 slots each) and a nested value. */
+static void reserve_chunk (struct decoder *d) {
+  luaL_checkstack(d->L, 2 * CHUNK + 8, "JSON nesting");
+}
+
+/*
+** The array's table at *table (made at base + 1 on the first flush, as
+** large as the values pending then), takes the n values above it as
+** elements last + 1 .. last + n.
+*/
+static void flush_array (struct decoder *d, int base, int *table,
+                         lua_Integer last, int n) {
+  lua_State *L = d->L;
+  if (*table == 0) {
+    lua_createtable(L, n, 0);
+    lua_pushvalue(L, d->array_mt);
+    lua_setmetatable(L, -2);
+    lua_insert(L, base + 1);
+    *table = base + 1;
+  }
+  for (; n > 0; n--)
+    lua_rawseti(L, *table, last + n);  /* pops the top value */
+}
+
 static void parse_array (struct decoder *d) {
+  lua_State *L = d->L;
+  int base = lua_gettop(L), table = 0, pending = 0;
   lua_Integer n = 0;
   enter(d);
-  lua_newtable(d->L);
-  lua_pushvalue(d->L, d->array_mt);
-  lua_setmetatable(d->L, -2);
+  reserve_chunk(d);
   skip_space(d);
   if (d->p < d->end && *d->p == ']') {
     d->p++;
     d->depth--;
+    flush_array(d, base, &table, 0, 0);
     return;
   }
   for (;;) {
     parse_value(d);
-    lua_rawseti(d->L, -2, ++n);
+    if (++pending == CHUNK) {
+      flush_array(d, base, &table, n, pending);
+      n += pending;
+      pending = 0;
+      reserve_chunk(d);
+    }
     skip_space(d);
     if (d->p < d->end && *d->p == ',') {
       d->p++;
     } else if (d->p < d->end && *d->p == ']') {
       d->p++;
       d->depth--;
+      flush_array(d, base, &table, n, pending);
       return;
     } else {
       fail(d, "expected ',' or ']' in array");
@@ -315,13 +356,37 @@ static void parse_array (struct decoder *d) {
   }
 }
 
+/*
+** As flush_array for an object's n pending key/value pairs, set in the
+** order they came so that of a repeated key the last one stands.
+*/
+static void flush_object (struct decoder *d, int base, int *table, int n) {
+  lua_State *L = d->L;
+  int first, i;
+  if (*table == 0) {
+    lua_createtable(L, 0, n);
+    lua_insert(L, base + 1);
+    *table = base + 1;
+  }
+  first = lua_gettop(L) - 2 * n + 1;
+  for (i = 0; i < n; i++) {
+    lua_pushvalue(L, first + 2 * i);
+    lua_pushvalue(L, first + 2 * i + 1);
+    lua_rawset(L, *table);
+  }
+  lua_settop(L, *table);
+}
+
 static void parse_object (struct decoder *d) {
+  lua_State *L = d->L;
+  int base = lua_gettop(L), table = 0, pending = 0;
   enter(d);
-  lua_newtable(d->L);
+  reserve_chunk(d);
   skip_space(d);
   if (d->p < d->end && *d->p == '}') {
     d->p++;
     d->depth--;
+    flush_object(d, base, &table, 0);
     return;
   }
   for (;;) {
@@ -334,13 +399,18 @@ static void parse_object (struct decoder *d) {
       fail(d, "expected ':' after object key");
     d->p++;
     parse_value(d);
-    lua_rawset(d->L, -3);
+    if (++pending == CHUNK) {
+      flush_object(d, base, &table, pending);
+      pending = 0;
+      reserve_chunk(d);
+    }
     skip_space(d);
     if (d->p < d->end && *d->p == ',') {
       d->p++;
     } else if (d->p < d->end && *d->p == '}') {
       d->p++;
       d->depth--;
+      flush_object(d, base, &table, pending);
       return;
     } else {
       fail(d, "expected ',' or '}' in object");

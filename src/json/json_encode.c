@@ -13,6 +13,8 @@
 #include <lauxlib.h>
 
 #include "json.h"
+#include "json_float.h"
+#include "json_scan.h"
 #include "utf8.h"
 
 /* Tables on the path from the root, for finding cycles; this many inline. */
@@ -24,6 +26,7 @@ struct encoder {
   int depth;
   int max_depth;
   const void **path;     /* the tables being encoded, outermost first */
+  const void *inline_path[INLINE_PATH];  /* path, until it grows longer */
   int array_mt;          /* stack indices of the marks */
   int object_mt;
   char *err;
@@ -148,8 +151,7 @@ static int put_string (struct encoder *e, int idx) {
   e->out->data[e->out->len++] = '"';
   for (;;) {
     char esc[6];
-    while (p < end && string_class[*p] == 0)
-      p++;
+    p = json_skip_plain(p, end);
     if (p == end)
       break;
     if (string_class[*p] == 2) {
@@ -195,9 +197,12 @@ static int put_integer (struct encoder *e, lua_Integer v) {
 */
 static int put_float (struct encoder *e, double v) {
   char tmp[40];
-  char point = localeconv()->decimal_point[0];
+  char point;
   int n = 0, precision;
-  size_t i;
+  size_t i = json_float_format(v, tmp);
+  if (i > 0)
+    return put(e, tmp, i);
+  point = localeconv()->decimal_point[0];
   if (isnan(v))
     return fault(e, "cannot encode NaN%s", "");
   if (isinf(v))
@@ -304,6 +309,15 @@ static int put_table (struct encoder *e, int idx) {
   }
   if (!lua_checkstack(L, 6))
     return oom(e);
+  /* Most values are shallow: the path goes to the heap only when deep. */
+  if (e->depth == INLINE_PATH && e->path == e->inline_path) {
+    e->path = malloc(sizeof(*e->path) * (size_t)e->max_depth);
+    if (e->path == NULL) {
+      e->path = e->inline_path;
+      return oom(e);
+    }
+    memcpy(e->path, e->inline_path, sizeof(e->inline_path));
+  }
   if (lua_getmetatable(L, idx)) {
     if (lua_rawequal(L, -1, e->array_mt))
       mark = 'a';
@@ -350,7 +364,6 @@ static int put_value (struct encoder *e, int idx) {
 
 int json_encode (lua_State *L, int idx, struct buffer *out, int max_depth,
                  char *err, size_t errlen) {
-  const void *inline_path[INLINE_PATH];
   struct encoder e;
   int top = lua_gettop(L), rc;
   idx = lua_absindex(L, idx);
@@ -362,12 +375,7 @@ int json_encode (lua_State *L, int idx, struct buffer *out, int max_depth,
   e.errlen = errlen;
   e.where[0] = '\0';
   e.where_cut = 0;
-  e.path = inline_path;
-  if (e.max_depth > INLINE_PATH) {
-    e.path = malloc(sizeof(*e.path) * (size_t)e.max_depth);
-    if (e.path == NULL)
-      return oom(&e);
-  }
+  e.path = e.inline_path;
   luaL_checkstack(L, 4, "JSON encode");
   luaL_getmetatable(L, JSON_ARRAY_MT);
   e.array_mt = lua_gettop(L);
@@ -380,7 +388,7 @@ int json_encode (lua_State *L, int idx, struct buffer *out, int max_depth,
     size_t n = strlen(err);
     snprintf(err + n, errlen > n ? errlen - n : 0, " at $%s", e.where);
   }
-  if (e.path != inline_path)
+  if (e.path != e.inline_path)
     free(e.path);
   lua_settop(L, top);
   return rc;
