@@ -22,6 +22,24 @@ describe("bootstrap", function()
     assert.same({ called = true, event = { a = 1 } }, post.json)
   end)
 
+  it("gives a lambda.raw_event handler the event's text as it came, undecoded", function()
+    -- not JSON at all, and JSON with its own spacing: both reach it byte for byte
+    local text = '{ "a" : [1, 2.50, "\\u00e9"] ,"b":{}}'
+    local post = helper.invoke("app.raw_echo", text)
+    assert.equal("response", post.kind)
+    assert.same({ type = "string", text = text, request_id = "req-1" }, post.json)
+    post = helper.invoke("app.raw_echo", "not json")
+    assert.equal("response", post.kind)
+    assert.equal("not json", post.json.text)
+    post = helper.invoke("app.raw_stream", '{"x": 1}')
+    assert.equal("streaming", post.headers["lambda-runtime-function-response-mode"])
+    assert.equal('string:{"x": 1}', post.body)
+    assert.equal('"got {}"', helper.invoke("app.raw_direct", "{}").body)
+    local bad = helper.invoke("app.raw_bad").json
+    assert.is_false(bad.ok)
+    assert.truthy(bad.err:find("bad argument #1 to 'raw_event'", 1, true))
+  end)
+
   it("loads the module once and keeps its state across invocations", function()
     local run = helper.invoke_all("app.count", { "{}", "{}", "{}" })
     assert.equal(3, #run.posts)

@@ -94,6 +94,26 @@ function lambda.streaming(fn)
   })
 end
 
+--- Makes a handler that is given the event as the JSON text that came,
+--- not decoded: `M.handler = lambda.raw_event(function(text, context) ...
+--- end)`. For a handler that passes a large event on unread, or decodes
+--- only when it must (`lambda.json.decode(text)`): the runtime's decode,
+--- the larger part of an invocation's cost with a large event, is not
+--- done. Its result is encoded as any handler's. fn may be
+--- lambda.streaming's handler.
+---@param fn fun(text: string, context: lambda.context): any
+---@return table handler
+function lambda.raw_event(fn)
+  local streaming = type(fn) == "table" and rawget(fn, "__lambda_streaming")
+  if type(fn) ~= "function" and not streaming then
+    error("bad argument #1 to 'raw_event' (function or lambda.streaming "
+      .. "handler expected, got " .. type(fn) .. ")", 2)
+  end
+  return setmetatable({ __lambda_raw_event = fn }, {
+    __call = function(_, ...) return fn(...) end,
+  })
+end
+
 --- Runs fn when Lambda shuts the environment down (SIGTERM). Call it at
 --- the top level of your module: the runtime then registers itself as an
 --- internal extension, which is what makes Lambda send SIGTERM.

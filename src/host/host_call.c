@@ -33,7 +33,10 @@ int host_push_call (lua_State *L, struct lua_host *h) {
   lua_settop(L, 0);
   lua_pushcfunction(L, host_msghandler);             /* [msgh] */
   lua_pushvalue(L, lua_upvalueindex(1));             /* [msgh, handler] */
-  if (json_codec_decode(L, inv->payload.data, inv->payload.len) != LUA_OK) {
+  if (h->raw_event) {
+    lua_pushlstring(L, inv->payload.data, inv->payload.len);
+  } else if (json_codec_decode(L, inv->payload.data, inv->payload.len)
+             != LUA_OK) {
     host_runtime_failure(h, "Runtime.UnmarshalError",
                          "could not decode the event as JSON: %s");
     return -1;

@@ -204,6 +204,18 @@ static int load_handler (lua_State *L) {
     init_failure(h, "Runtime.HandlerNotFound");
     return 0;
   }
+  /* lambda.raw_event(fn) returns a table marked with fn, which may be
+     lambda.streaming's. */
+  h->raw_event = 0;
+  if (lua_type(L, -1) == LUA_TTABLE) {
+    lua_getfield(L, -1, RAW_EVENT_MARK);
+    if (is_callable(L, -1)) {
+      h->raw_event = 1;
+      lua_remove(L, -2);                      /* [..., mod, fn] */
+    } else {
+      lua_pop(L, 1);
+    }
+  }
   /* lambda.streaming(fn) returns a table marked with fn. */
   h->streaming = 0;
   if (lua_type(L, -1) == LUA_TTABLE) {

@@ -45,6 +45,7 @@ struct lua_host {
   struct buffer error_body;
   char error_type[128];
   int streaming;                    /* the handler is lambda.streaming's */
+  int raw_event;                    /* it takes the event's JSON text */
   /* A streamed response under way (host_stream.c). */
   const char *chunk;                /* the chunk being sent */
   size_t chunk_len, chunk_pos;
@@ -116,6 +117,9 @@ int host_push_call (lua_State *L, struct lua_host *h);
 
 /* The field lambda.streaming sets on the table it returns. */
 #define STREAMING_MARK "__lambda_streaming"
+
+/* The field lambda.raw_event sets on the table it returns. */
+#define RAW_EVENT_MARK "__lambda_raw_event"
 
 /* The closure that starts a streaming handler (host_stream.c). */
 int host_stream_start (lua_State *L);
