@@ -9,3 +9,22 @@ ratio () { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
 
 # median < numbers, one a line
 median () { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+
+# big_event FILE: writes a 1 MB event, records of strings, integers,
+# floats and booleans
+big_event () {
+  lua5.4 -e '
+    local parts = {}
+    local i = 0
+    local size = 0
+    while size < 1024 * 1024 - 200 do
+      i = i + 1
+      local r = string.format(
+        "{\"id\":%d,\"name\":\"user-%d\",\"active\":%s,\"score\":%d.25}",
+        i, i, i % 2 == 0 and "true" or "false", i)
+      parts[#parts + 1] = r
+      size = size + #r + 1
+    end
+    io.write("{\"records\":[", table.concat(parts, ","), "]}")
+  ' > "$1"
+}

@@ -3,7 +3,9 @@
 # same on a busy machine): instructions per invocation by valgrind's
 # callgrind, split into libcurl, Lua and the rest, and system calls per
 # invocation by strace -c; for bootstrap and for the libcurl floor
-# (bench/floor_curl.c), with the 100 B and the API Gateway event.
+# (bench/floor_curl.c), with the 100 B, the API Gateway and a 1 MB event;
+# and, on the 1 MB event, a handler that reads one field, as any handler
+# and with lambda.raw_event (bench/pick).
 #   bench/per_invoke.sh [BUILD_DIR] [N]
 # Each count is (a run of 2N invocations) - (a run of N), over N: what
 # start-up costs cancels out.
@@ -17,6 +19,7 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 export LAMBDA_TASK_ROOT="$PWD/bench/echo" _HANDLER=app.handler
 . bench/lib.sh
+big_event "$work/big.json"
 
 # instructions RUNTIME EVENT COUNT: callgrind's counts over COUNT
 # invocations: "all libcurl Lua"
@@ -43,22 +46,34 @@ syscalls () {
   grep -vc -e '^[0-9]* *+++' -e '^[0-9]* *---' -e 'resumed>' "$work/st"
 }
 
-per () { awk -v a="$1" -v b="$2" -v n="$n" 'BEGIN { printf "%d", (b - a) / n }'; }
-
 printf '%-18s %-10s %12s %10s %10s %10s\n' runtime event "instr/inv" \
   "libcurl" "Lua" "syscalls"
-for spec in "100B:bench/events/small.json" \
-            "apigw-v2:$events/apigw-v2-request-jwt-authorizer.json"; do
+# row RUNTIME NAME EVENT COUNT
+row () {
+  a=$(instructions "$1" "$3" "$4")
+  b=$(instructions "$1" "$3" "$(($4 * 2))")
+  cells=$(echo "$a $b" | awk -v n="$4" '{ printf "%d %d %d", ($4 - $1) / n, ($5 - $2) / n, ($6 - $3) / n }')
+  s1=$(syscalls "$1" "$3" "$4")
+  s2=$(syscalls "$1" "$3" "$(($4 * 2))")
+  # shellcheck disable=SC2086
+  printf '%-18s %-10s %12s %10s %10s %10s\n' "${label:-$1}" "$2" $cells \
+    "$(awk -v a="$s1" -v b="$s2" -v n="$4" 'BEGIN { printf "%d", (b - a) / n }')"
+}
+
+for spec in "100B:bench/events/small.json:$n" \
+            "apigw-v2:$events/apigw-v2-request-jwt-authorizer.json:$n" \
+            "1MB:$work/big.json:$((n / 100 + 1))"; do
   name=${spec%%:*}
-  file=${spec#*:}
+  rest=${spec#*:}
+  file=${rest%:*}
+  count=${rest##*:}
   for runtime in bench_floor_curl bootstrap; do
-    a=$(instructions "$runtime" "$file" "$n")
-    b=$(instructions "$runtime" "$file" "$((2 * n))")
-    row=$(echo "$a $b" | awk -v n="$n" '{ printf "%d %d %d", ($4 - $1) / n, ($5 - $2) / n, ($6 - $3) / n }')
-    s1=$(syscalls "$runtime" "$file" "$n")
-    s2=$(syscalls "$runtime" "$file" "$((2 * n))")
-    # shellcheck disable=SC2086
-    printf '%-18s %-10s %12s %10s %10s %10s\n' "$runtime" "$name" $row \
-      "$(per "$s1" "$s2")"
+    row "$runtime" "$name" "$file" "$count"
   done
+done
+export LAMBDA_TASK_ROOT="$PWD/bench/pick"
+for handler in eager raw; do
+  export _HANDLER="app.$handler"
+  label="bootstrap ($handler)"
+  row bootstrap "1MB pick" "$work/big.json" "$((n / 100 + 1))"
 done

@@ -15,27 +15,13 @@ fake=$build/bench_fake_api
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
-# A 1 MB event: records of strings, integers, floats and booleans.
-lua5.4 -e '
-  local parts = {}
-  local i = 0
-  local size = 0
-  while size < 1024 * 1024 - 200 do
-    i = i + 1
-    local r = string.format(
-      "{\"id\":%d,\"name\":\"user-%d\",\"active\":%s,\"score\":%d.25}",
-      i, i, i % 2 == 0 and "true" or "false", i)
-    parts[#parts + 1] = r
-    size = size + #r + 1
-  end
-  io.write("{\"records\":[", table.concat(parts, ","), "]}")
-' > "$work/big.json"
 
 export LAMBDA_TASK_ROOT="$PWD/bench/echo" _HANDLER=app.handler
 pin="taskset -c 0"
 command -v taskset >/dev/null || pin=""
 
 . bench/lib.sh
+big_event "$work/big.json"
 
 printf '%-22s %10s %10s %10s %9s %9s %8s\n' event "raw inv/s" "curl inv/s" \
   "bootstrap" "vs raw" "vs curl" "p50 us"
