@@ -5,7 +5,8 @@
 # invocation by strace -c; for bootstrap and for the libcurl floor
 # (bench/floor_curl.c), with the 100 B, the API Gateway and a 1 MB event;
 # and, on the 1 MB event, a handler that reads one field, as any handler
-# and with lambda.raw_event (bench/pick).
+# and with lambda.raw_event (bench/pick); and start-up, exec to the first
+# invocation answered.
 #   bench/per_invoke.sh [BUILD_DIR] [N]
 # Each count is (a run of 2N invocations) - (a run of N), over N: what
 # start-up costs cancels out.
@@ -77,3 +78,11 @@ for handler in eager raw; do
   label="bootstrap ($handler)"
   row bootstrap "1MB pick" "$work/big.json" "$((n / 100 + 1))"
 done
+
+# Start-up: instructions from exec to the first /next answered and its
+# echo posted (one invocation), the dynamic loader's relocations included.
+export LAMBDA_TASK_ROOT="$PWD/bench/echo" _HANDLER=app.handler
+floor=$(instructions bench_floor_curl bench/events/small.json 1 | cut -d' ' -f1)
+ours=$(instructions bootstrap bench/events/small.json 1 | cut -d' ' -f1)
+echo "start-up and one invocation: libcurl floor $floor instructions," \
+  "bootstrap $ours ($(ratio "$ours" "$floor")x)"
