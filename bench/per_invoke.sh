@@ -5,8 +5,9 @@
 # invocation by strace -c; for bootstrap and for the libcurl floor
 # (bench/floor_curl.c), with the 100 B, the API Gateway and a 1 MB event;
 # and, on the 1 MB event, a handler that reads one field, as any handler
-# and with lambda.raw_event (bench/pick); and start-up, exec to the first
-# invocation answered.
+# and with lambda.raw_event (bench/pick); the 100 B echo by a handler that
+# declares a context (bench/echo's with_context); and start-up, exec to
+# the first invocation answered.
 #   bench/per_invoke.sh [BUILD_DIR] [N]
 # Each count is (a run of 2N invocations) - (a run of N), over N: what
 # start-up costs cancels out.
@@ -72,6 +73,9 @@ for spec in "100B:bench/events/small.json:$n" \
     row "$runtime" "$name" "$file" "$count"
   done
 done
+label="bootstrap (context)" _HANDLER=app.with_context
+export _HANDLER
+row bootstrap 100B bench/events/small.json "$n"
 export LAMBDA_TASK_ROOT="$PWD/bench/pick"
 for handler in eager raw; do
   export _HANDLER="app.$handler"

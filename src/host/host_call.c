@@ -41,7 +41,12 @@ int host_push_call (lua_State *L, struct lua_host *h) {
                          "could not decode the event as JSON: %s");
     return -1;
   }                                           /* [msgh, handler, event] */
-  if (context_push(L, lua_upvalueindex(2), inv) != LUA_OK) {
+  /* A handler that cannot see a context gets none, unless a header it
+     carries must be checked (a malformed one is still reported). */
+  if (h->no_context && inv->client_context.len == 0 &&
+      inv->cognito_identity.len == 0) {
+    lua_pushnil(L);
+  } else if (context_push(L, lua_upvalueindex(2), inv) != LUA_OK) {
     host_runtime_failure(h, "Runtime.UnmarshalError", "%s");
     return -1;
   }                                      /* [msgh, handler, event, ctx] */

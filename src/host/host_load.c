@@ -147,6 +147,21 @@ static int is_callable (lua_State *L, int idx) {
   return 1;
 }
 
+/*
+** Can the function at the top see argument n? A Lua function with fewer
+** parameters and no "..." cannot: what is passed beyond them is dropped
+** before it runs (function(event) never sees a context). Anything else
+** (a C function, a callable table) may.
+*/
+static int sees_argument (lua_State *L, int n) {
+  lua_Debug ar;
+  if (lua_type(L, -1) != LUA_TFUNCTION || lua_iscfunction(L, -1))
+    return 1;
+  lua_pushvalue(L, -1);
+  lua_getinfo(L, ">u", &ar);
+  return ar.isvararg || ar.nparams >= n;
+}
+
 /* "a.b.c" is module "a.b" and function "c"; both must be non-empty. */
 static int split_handler (const char *handler, size_t *module_len) {
   const char *dot, *p;
@@ -226,6 +241,8 @@ static int load_handler (lua_State *L) {
       lua_pop(L, 1);
     }
   }
+  /* handler(event, context) or handler(event, stream, context) */
+  h->no_context = !sees_argument(L, h->streaming ? 3 : 2);
   context_push_shared(L, &cfg->function, &h->deadline_ms, h->margin_ms);
   lua_pushcfunction(L, host_context_after_response);
   lua_setfield(L, -2, "after_response");

@@ -46,6 +46,8 @@ struct lua_host {
   char error_type[128];
   int streaming;                    /* the handler is lambda.streaming's */
   int raw_event;                    /* it takes the event's JSON text */
+  int no_context;                   /* it cannot see a context: none is
+                                       built (host_load.c) */
   /* A streamed response under way (host_stream.c). */
   const char *chunk;                /* the chunk being sent */
   size_t chunk_len, chunk_pos;
