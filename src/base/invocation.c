@@ -6,21 +6,26 @@
 #include <strings.h>
 
 /* The string headers of /next and where each one is kept. */
+#define HEADER(name, member) {name, sizeof(name) - 1, \
+                              offsetof(struct invocation, member)}
 static const struct {
   const char *name;
+  size_t len;
   size_t offset;
 } string_headers[] = {
-  {"Lambda-Runtime-Aws-Request-Id", offsetof(struct invocation, request_id)},
-  {"Lambda-Runtime-Invoked-Function-Arn",
-   offsetof(struct invocation, function_arn)},
-  {"Lambda-Runtime-Trace-Id", offsetof(struct invocation, trace_id)},
-  {"Lambda-Runtime-Client-Context",
-   offsetof(struct invocation, client_context)},
-  {"Lambda-Runtime-Cognito-Identity",
-   offsetof(struct invocation, cognito_identity)},
-  {"Lambda-Runtime-Aws-Tenant-Id", offsetof(struct invocation, tenant_id)},
-  {"Lambda-Runtime-Invocation-Id", offsetof(struct invocation, invocation_id)},
+  HEADER("Lambda-Runtime-Aws-Request-Id", request_id),
+  HEADER("Lambda-Runtime-Invoked-Function-Arn", function_arn),
+  HEADER("Lambda-Runtime-Trace-Id", trace_id),
+  HEADER("Lambda-Runtime-Client-Context", client_context),
+  HEADER("Lambda-Runtime-Cognito-Identity", cognito_identity),
+  HEADER("Lambda-Runtime-Aws-Tenant-Id", tenant_id),
+  HEADER("Lambda-Runtime-Invocation-Id", invocation_id),
 };
+#undef HEADER
+
+/* What the names of all of them begin with. */
+#define PREFIX "Lambda-Runtime-"
+#define PREFIX_LEN (sizeof(PREFIX) - 1)
 
 #define N_STRING_HEADERS (sizeof(string_headers) / sizeof(string_headers[0]))
 
@@ -78,6 +83,9 @@ int invocation_parse_header (struct invocation *inv, const char *line,
   if (colon == NULL)
     return 0;  /* status line or the blank line that ends the headers */
   name_len = (size_t)(colon - line);
+  /* Date, Content-Length and the like: not looked at further. */
+  if (name_len <= PREFIX_LEN || strncasecmp(line, PREFIX, PREFIX_LEN) != 0)
+    return 0;
   value = colon + 1;
   end = line + len;
   while (value < end && is_space(*value))
@@ -90,8 +98,9 @@ int invocation_parse_header (struct invocation *inv, const char *line,
     return 0;
   }
   for (i = 0; i < N_STRING_HEADERS; i++) {
-    const char *name = string_headers[i].name;
-    if (name_len == strlen(name) && strncasecmp(line, name, name_len) == 0)
+    if (name_len == string_headers[i].len &&
+        strncasecmp(line + PREFIX_LEN, string_headers[i].name + PREFIX_LEN,
+                    name_len - PREFIX_LEN) == 0)
       return buffer_set(field(inv, i), value, (size_t)(end - value));
   }
   return 0;
