@@ -48,7 +48,7 @@ syscalls () {
   grep -vc -e '^[0-9]* *+++' -e '^[0-9]* *---' -e 'resumed>' "$work/st"
 }
 
-printf '%-18s %-10s %12s %10s %10s %10s\n' runtime event "instr/inv" \
+printf '%-20s %-10s %12s %10s %10s %10s\n' runtime event "instr/inv" \
   "libcurl" "Lua" "syscalls"
 # row RUNTIME NAME EVENT COUNT
 row () {
@@ -58,7 +58,7 @@ row () {
   s1=$(syscalls "$1" "$3" "$4")
   s2=$(syscalls "$1" "$3" "$(($4 * 2))")
   # shellcheck disable=SC2086
-  printf '%-18s %-10s %12s %10s %10s %10s\n' "${label:-$1}" "$2" $cells \
+  printf '%-20s %-10s %12s %10s %10s %10s\n' "${label:-$1}" "$2" $cells \
     "$(awk -v a="$s1" -v b="$s2" -v n="$4" 'BEGIN { printf "%d", (b - a) / n }')"
 }
 
