@@ -73,6 +73,65 @@ describe("lambda.json decode #unit", function()
     assert.equal(getmetatable(json.array()), getmetatable(v.list))
   end)
 
+  -- Members are gathered on the stack and set 32 at a time: long
+  -- containers cross that boundary, in order, the last of a repeated key
+  -- standing (as lua-cjson has it).
+  it("decodes long arrays and objects whole and in order, the last repeated key winning", function()
+    local items, members = {}, {}
+    for i = 1, 100 do
+      items[i] = i % 3 == 0 and ('{"n":%d,"inner":[%d,{"k":"v%d"}]}'):format(i, i, i)
+        or tostring(i)
+      members[i] = ('"k%d":%d'):format(i, i)
+    end
+    local list = decode_ok("[" .. table.concat(items, ",") .. "]")
+    assert.equal(100, #list)
+    for i = 1, 100 do
+      if i % 3 == 0 then
+        assert.equal(i, list[i].n)
+        assert.equal(i, list[i].inner[1])
+        assert.equal("v" .. i, list[i].inner[2].k)
+      else
+        assert.equal(i, list[i])
+      end
+    end
+    members[40] = '"k1":"again"'   -- k1 repeated past the first 32
+    members[41] = '"k2":"first"'
+    members[42] = '"k2":"second"'  -- and twice within one 32
+    local object = decode_ok("{" .. table.concat(members, ",") .. "}")
+    local count = 0
+    for _ in pairs(object) do count = count + 1 end
+    assert.equal(97, count)  -- k40, k41, k42 replaced
+    assert.equal("again", object.k1)
+    assert.equal("second", object.k2)
+    assert.equal(100, object.k100)
+    assert.same({ a = 2 }, decode_ok('{"a":1,"a":2}'))
+    assert.same({}, decode_ok("{}"))
+    assert.equal("[]", json.encode(decode_ok("[]")))
+  end)
+
+  -- Plain bytes are skipped eight at a time (json_scan.h): every byte
+  -- that needs a look must be seen at any offset into the string.
+  it("sees escapes, control bytes and UTF-8 at every offset of a string", function()
+    for k = 0, 24 do
+      local run = ("a"):rep(k)
+      assert.equal(run .. '"\\b', decode_ok('"' .. run .. '\\"\\\\b"'))
+      assert.equal(run .. "\u{e9}\u{10348}b", decode_ok('"' .. run .. "\u{e9}\u{10348}b\""))
+      for _, bad in ipairs { "\0", "\x1f", "\n", "\x7f\xff", "\xc0\xaf", "\xed\xa0\x80" } do
+        local value, err = json.decode('"' .. run .. bad .. 'b"')
+        if bad == "\x7f\xff" then bad = "\xff" end
+        assert(value == nil and err, ("%q accepted at offset %d"):format(bad, k))
+      end
+      for byte = 0, 0x1f do
+        local want = ({ [8] = "\\b", [9] = "\\t", [10] = "\\n", [12] = "\\f",
+                        [13] = "\\r" })[byte] or ("\\u%04x"):format(byte)
+        assert.equal('"' .. run .. want .. 'b"', json.encode(run .. string.char(byte) .. "b"))
+      end
+      assert.equal('"' .. run .. '\\"\\\\\x7f b"', json.encode(run .. '"\\\x7f b'))
+      assert.equal('"' .. run .. '\u{e9}b"', json.encode(run .. "\u{e9}b"))
+      assert.is_false((pcall(json.encode, run .. "\xffb")))
+    end
+  end)
+
   it("decodes null as a sentinel that keeps arrays whole", function()
     local v = decode_ok("[1,null,3,null]")
     assert.equal(4, #v)
