@@ -668,6 +668,42 @@ describe("lua-lambda serve", function()
     assert(os.execute("rm -rf " .. dir))
   end)
 
+  it("lets an invocation under way end on its code when --watch restarts", function()
+    local dir = os.tmpname()
+    os.remove(dir)
+    assert(os.execute("mkdir -p " .. dir))
+    local function write(body)
+      local f = assert(io.open(dir .. "/live.lua", "w"))
+      f:write(("local dir = %q\n"):format(dir), body)
+      f:close()
+    end
+    -- v1 says it started, then waits for the spec's go
+    write([[
+local clock = require "lambda.clock"
+return { handler = function()
+  assert(io.open(dir .. "/started", "w")):close()
+  while not io.open(dir .. "/go") do clock.sleep_ms(5) end
+  return "v1"
+end }
+]])
+    server = helper.serve({ "--task-root", dir, "--watch", "--timeout", "120",
+                            "live.handler" })
+    local curl = Process.start { argv = { "curl", "-s", "-d", "{}",
+      ("http://127.0.0.1:%d/2015-03-31/functions/function/invocations"):format(server.port) } }
+    finally(function() curl:cleanup() end)
+    helper.wait_for(function() return io.open(dir .. "/started") end,
+      "the invocation did not start")
+    write('return { handler = function() return "v2-longer" end }\n')
+    helper.wait_for(function()
+      return server:output():find("a file changed", 1, true)
+    end, "serve did not notice the change")
+    assert(io.open(dir .. "/go", "w")):close()
+    assert.equal(0, curl:wait(60))
+    assert.equal('"v1"', curl:stdout())  -- not killed mid-way
+    assert.equal('"v2-longer"', server:invoke("{}").body)
+    assert(os.execute("rm -rf " .. dir))
+  end)
+
   it("restarts once for a burst of saves, new files and lua_modules/ too", function()
     local dir = os.tmpname()
     os.remove(dir)

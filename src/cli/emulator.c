@@ -286,6 +286,7 @@ static int spawn_worker (struct emulator *emu, int w) {
   worker->init_done = 0;
   worker->init_failed = 0;
   worker->retiring = 0;
+  worker->stale = 0;
   worker->init_ms = 0;
   worker->spawned_us = clock_now_us();
   worker->idle_since_us = worker->spawned_us;
@@ -304,7 +305,8 @@ static void start_needed_locked (struct emulator *emu) {
     queued++;
   for (w = 0; w < emu->cfg.concurrency; w++) {
     const struct emu_worker *worker = &emu->workers[w];
-    if (worker->pid > 0 && !worker->init_failed && !worker->retiring)
+    if (worker->pid > 0 && !worker->init_failed && !worker->retiring &&
+        !worker->stale)
       free_workers += worker->slots - worker->n_jobs;  /* free slots */
   }
   for (w = 0; w < emu->cfg.concurrency && queued > free_workers; w++) {
@@ -464,7 +466,8 @@ struct emu_job *emu_take (struct emulator *emu, int w, int generation) {
     /* A runtime may keep more /next calls waiting than it has slots:
        those wait here until one frees, and no job is lost. */
     if (worker->init_done && emu->queue_head != NULL &&
-        worker->n_jobs < worker->slots && !emu->shutting_down)
+        worker->n_jobs < worker->slots && !worker->stale &&
+        !emu->shutting_down)
       break;
     pthread_cond_wait(&emu->changed, &emu->lock);
   }
@@ -533,6 +536,8 @@ static void detach_locked (struct emulator *emu, struct emu_job *job) {
       worker->jobs[i] = worker->jobs[--worker->n_jobs];
       worker->idle_since_us = clock_now_us();
       job->refs--;
+      if (worker->stale && worker->n_jobs == 0)
+        retire_locked(emu, job->worker);
       pthread_cond_broadcast(&emu->changed);  /* a slot is free */
       return;
     }
@@ -1010,8 +1015,14 @@ void emu_restart_workers (struct emulator *emu, const char *why) {
   int w;
   pthread_mutex_lock(&emu->lock);
   printf("lua-lambda: %s: restarting the runtime\n", why);
-  for (w = 0; w < emu->cfg.concurrency; w++)
-    retire_locked(emu, w);
+  /* An invocation under way finishes on the code it started with; the
+     next one waits for the new runtime. */
+  for (w = 0; w < emu->cfg.concurrency; w++) {
+    if (emu->workers[w].n_jobs > 0)
+      emu->workers[w].stale = 1;
+    else
+      retire_locked(emu, w);
+  }
   buffer_clear(&emu->init_error);
   pthread_mutex_unlock(&emu->lock);
 }

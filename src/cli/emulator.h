@@ -91,6 +91,9 @@ struct emu_worker {
   int init_done;                 /* passed the Init barrier */
   int init_failed;               /* posted /init/error: on its way out */
   int retiring;                  /* killed; the reaper has not seen it */
+  int stale;                     /* a restart was asked for: it takes no
+                                    new job and is retired when its
+                                    invocations under way end */
   int n_next;                    /* /next calls of its runtime waiting */
   int64_t idle_since_us;         /* started, or last job finished */
   int64_t spawned_us;            /* for the Init Duration */
@@ -201,7 +204,11 @@ void emu_worker_exited (struct emulator *emu, pid_t pid, int status);
 */
 void *emu_watchdog (void *arg);
 
-/* Stops every worker (SIGKILL) so they restart on the next invocation. */
+/*
+** Restarts the workers: an idle one is stopped (SIGKILL) now, a busy one
+** takes no new invocation and is stopped when those under way end; they
+** start again with the next invocation.
+*/
 void emu_restart_workers (struct emulator *emu, const char *why);
 
 /* Peak RSS of worker w in MB, from /proc; 0 if unknown. */
