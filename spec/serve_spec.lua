@@ -373,9 +373,7 @@ describe("lua-lambda serve", function()
   it("runs N invocations at once with --concurrency N, one worker each", function()
     server = helper.serve({ "--task-root", handlers, "--concurrency", "4",
       "--timeout", "20", "app.rendezvous" })
-    local dir = os.tmpname()
-    os.remove(dir)
-    assert(os.execute("mkdir " .. dir))
+    local dir = helper.tmpdir()
     local body = ('{"dir":"%s","count":4}'):format(dir)
     -- each handler returns only once all four are running at the same time
     for _, reply in ipairs(invoke_together(server.port, { body, body, body, body })) do
@@ -648,9 +646,7 @@ describe("lua-lambda serve", function()
   end)
 
   it("restarts the runtime with --watch when a .lua file changes", function()
-    local dir = os.tmpname()
-    os.remove(dir)
-    assert(os.execute("mkdir -p " .. dir))
+    local dir = helper.tmpdir()
     local function write(version)
       local f = assert(io.open(dir .. "/live.lua", "w"))
       f:write(("return { handler = function() return %q end }\n"):format(version))
@@ -669,9 +665,7 @@ describe("lua-lambda serve", function()
   end)
 
   it("lets an invocation under way end on its code when --watch restarts", function()
-    local dir = os.tmpname()
-    os.remove(dir)
-    assert(os.execute("mkdir -p " .. dir))
+    local dir = helper.tmpdir()
     local function write(body)
       local f = assert(io.open(dir .. "/live.lua", "w"))
       f:write(("local dir = %q\n"):format(dir), body)
@@ -705,8 +699,7 @@ end }
   end)
 
   it("restarts once for a burst of saves, new files and lua_modules/ too", function()
-    local dir = os.tmpname()
-    os.remove(dir)
+    local dir = helper.tmpdir()
     local modules = dir .. "/lua_modules/share/lua/5.4"
     assert(os.execute("mkdir -p " .. modules))
     local function write(path, text)

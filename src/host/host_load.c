@@ -148,6 +148,23 @@ static int is_callable (lua_State *L, int idx) {
 }
 
 /*
+** lambda.streaming(fn) and lambda.raw_event(fn) return a table holding fn
+** under their mark: if the value at the top is one with this mark, it is
+** replaced by what it holds. Returns whether it was.
+*/
+static int unwrap (lua_State *L, const char *mark) {
+  if (lua_type(L, -1) != LUA_TTABLE)
+    return 0;
+  lua_getfield(L, -1, mark);
+  if (!is_callable(L, -1)) {
+    lua_pop(L, 1);
+    return 0;
+  }
+  lua_remove(L, -2);
+  return 1;
+}
+
+/*
 ** Can the function at the top see argument n? A Lua function with fewer
 ** parameters and no "..." cannot: what is passed beyond them is dropped
 ** before it runs (function(event) never sees a context). Anything else
@@ -219,28 +236,9 @@ static int load_handler (lua_State *L) {
     init_failure(h, "Runtime.HandlerNotFound");
     return 0;
   }
-  /* lambda.raw_event(fn) returns a table marked with fn, which may be
-     lambda.streaming's. */
-  h->raw_event = 0;
-  if (lua_type(L, -1) == LUA_TTABLE) {
-    lua_getfield(L, -1, RAW_EVENT_MARK);
-    if (is_callable(L, -1)) {
-      h->raw_event = 1;
-      lua_remove(L, -2);                      /* [..., mod, fn] */
-    } else {
-      lua_pop(L, 1);
-    }
-  }
-  /* lambda.streaming(fn) returns a table marked with fn. */
-  h->streaming = 0;
-  if (lua_type(L, -1) == LUA_TTABLE) {
-    if (lua_getfield(L, -1, STREAMING_MARK) == LUA_TFUNCTION) {
-      h->streaming = 1;
-      lua_remove(L, -2);                      /* [..., mod, fn] */
-    } else {
-      lua_pop(L, 1);
-    }
-  }
+  /* lambda.raw_event(fn) marks fn, which may be lambda.streaming's */
+  h->raw_event = unwrap(L, RAW_EVENT_MARK);
+  h->streaming = unwrap(L, STREAMING_MARK);
   /* handler(event, context) or handler(event, stream, context) */
   h->no_context = !sees_argument(L, h->streaming ? 3 : 2);
   context_push_shared(L, &cfg->function, &h->deadline_ms, h->margin_ms);

@@ -187,7 +187,10 @@ static void parse_string (struct decoder *d) {
   fail(d, "unterminated string");
 }
 
-/* Converts a number token that is not a 64-bit integer with strtod. */
+/*
+** Converts a number token that is not a 64-bit integer: exactly in
+** json_float.c when it is short, else with strtod.
+*/
 static void push_float (struct decoder *d, const char *s, size_t len) {
   char small[64], *buf = small, *dot, *endp;
   char point;
