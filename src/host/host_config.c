@@ -2,7 +2,6 @@
 
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include "json.h"
 
@@ -25,7 +24,6 @@ static long env_long (const char *name, long lo, long hi, long fallback) {
 }
 
 void host_config_from_env (struct host_config *cfg) {
-  const char *format = env("AWS_LAMBDA_LOG_FORMAT");
   memset(cfg, 0, sizeof(*cfg));
   cfg->handler = env("_HANDLER");
   cfg->task_root = env("LAMBDA_TASK_ROOT");
@@ -50,13 +48,9 @@ void host_config_from_env (struct host_config *cfg) {
      each (runtime_loop.c). */
   cfg->max_concurrency = (int)env_long("AWS_LAMBDA_MAX_CONCURRENCY", 1,
                                        HOST_MAX_CONCURRENCY, 1);
-  /* JSON is what Managed Instances accept, and their default. */
-  cfg->log_json = format != NULL ? strcasecmp(format, "JSON") == 0
-                                 : cfg->max_concurrency > 1;
-  /* Lambda's default application level is INFO in JSON mode; Text mode
-     has no level unless one is set. */
-  cfg->log_level = cfg->log_json ? LOG_INFO : LOG_TRACE;
-  log_level_parse(env("AWS_LAMBDA_LOG_LEVEL"), &cfg->log_level);
+  log_stdout_settings(env("AWS_LAMBDA_LOG_FORMAT"),
+                      env("AWS_LAMBDA_LOG_LEVEL"), cfg->max_concurrency > 1,
+                      &cfg->log_json, &cfg->log_level);
   host_config_set_memory(cfg, env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE"));
 }
 

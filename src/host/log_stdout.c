@@ -34,6 +34,17 @@ int log_level_parse (const char *name, enum log_level *out) {
   return -1;
 }
 
+void log_stdout_settings (const char *format, const char *level,
+                          int concurrent, int *json, enum log_level *min) {
+  /* JSON is what Managed Instances accept, and their default. */
+  *json = format != NULL && *format != '\0' ? strcasecmp(format, "JSON") == 0
+                                            : concurrent;
+  /* Lambda's default application level is INFO in JSON mode; Text mode
+     has no level unless one is set. */
+  *min = *json ? LOG_INFO : LOG_TRACE;
+  log_level_parse(level, min);
+}
+
 void log_stdout_init (struct log_stdout *sink, int json, enum log_level min) {
   sink->json = json;
   sink->min_level = min;

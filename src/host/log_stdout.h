@@ -27,6 +27,15 @@ struct log_stdout {
   struct buffer line;         /* reused: one record at a time */
 };
 
+/*
+** Lambda's rules for the format and level (the values of
+** AWS_LAMBDA_LOG_FORMAT and AWS_LAMBDA_LOG_LEVEL, NULL or "" when unset):
+** JSON by default with many invocations at once (Managed Instances),
+** else Text; INFO by default in JSON mode, no level in Text mode.
+*/
+void log_stdout_settings (const char *format, const char *level,
+                          int concurrent, int *json, enum log_level *min);
+
 void log_stdout_init (struct log_stdout *sink, int json, enum log_level min);
 void log_stdout_free (struct log_stdout *sink);
 int log_stdout_enabled (const struct log_stdout *sink, enum log_level level);
