@@ -137,6 +137,26 @@ static void test_init_errors (void) {
   }
 }
 
+/* lambda.log writes to the host's sink, set when the host was made: the
+   environment is not read again (log.so reads it in a stock lua5.4). */
+static void test_log_is_the_hosts (void) {
+  struct host_outcome out;
+  struct lua_host *host;
+  int rc;
+  unsetenv("AWS_LAMBDA_LOG_FORMAT");
+  unsetenv("AWS_LAMBDA_LOG_LEVEL");
+  host = load("app.log_settings", &out, &rc);
+  CHECK(rc == 0);
+  setenv("AWS_LAMBDA_LOG_FORMAT", "JSON", 1);
+  setenv("AWS_LAMBDA_LOG_LEVEL", "FATAL", 1);
+  invoke(host, "{}", &out);
+  CHECK(!out.failed);
+  CHECK(contains(&out, "\"Text TRACE\""));
+  unsetenv("AWS_LAMBDA_LOG_FORMAT");
+  unsetenv("AWS_LAMBDA_LOG_LEVEL");
+  lua_host_free(host);
+}
+
 int main (void) {
   const char *fixtures = getenv("FIXTURES");
   if (fixtures == NULL) {
@@ -148,5 +168,6 @@ int main (void) {
   test_state_persists_and_init_runs_once();
   test_errors();
   test_init_errors();
+  test_log_is_the_hosts();
   return check_report();
 }

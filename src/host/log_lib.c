@@ -1,9 +1,12 @@
 /*
 ** require "lambda.log": lambda.log.trace/debug/info/warn/error/fatal
 ** (message, fields), level(), set_level(name), format(); and the global
-** print, which writes an INFO record.
+** print, which writes an INFO record. Built into the host, and as
+** lambda/log.so for a stock lua5.4 (a user's specs calling a handler
+** directly), which has a sink of its own and keeps its print.
 */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <lauxlib.h>
@@ -136,7 +139,35 @@ static const luaL_Reg log_lib_funcs[] = {
   {NULL, NULL}
 };
 
+static int own_sink_gc (lua_State *L) {
+  log_stdout_free(lua_touserdata(L, 1));
+  return 0;
+}
+
+/*
+** Loaded by a stock lua5.4, with no host to hand it a sink: one of its
+** own, kept by the registry, set from the environment by bootstrap's
+** rules (one invocation at a time). No invocation is ever under way, so
+** records carry no request id, as in the runtime's init.
+*/
+static void open_own_sink (lua_State *L) {
+  struct log_stdout *sink = lua_newuserdatauv(L, sizeof(*sink), 0);
+  enum log_level min;
+  int json;
+  log_stdout_settings(getenv("AWS_LAMBDA_LOG_FORMAT"),
+                      getenv("AWS_LAMBDA_LOG_LEVEL"), 0, &json, &min);
+  log_stdout_init(sink, json, min);
+  sink->flush_stdio = 1;  /* a stock lua5.4's stdout is buffered */
+  lua_createtable(L, 0, 1);
+  lua_pushcfunction(L, own_sink_gc);
+  lua_setfield(L, -2, "__gc");
+  lua_setmetatable(L, -2);
+  lua_rawsetp(L, LUA_REGISTRYINDEX, &sink_key);
+}
+
 int luaopen_lambda_log (lua_State *L) {
+  if (sink_of(L) == NULL)
+    open_own_sink(L);
   luaL_newlib(L, log_lib_funcs);
   return 1;
 }

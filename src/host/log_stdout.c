@@ -1,5 +1,6 @@
 #include "log_stdout.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -50,6 +51,7 @@ void log_stdout_init (struct log_stdout *sink, int json, enum log_level min) {
   sink->min_level = min;
   sink->request_id = NULL;
   sink->tenant_id = NULL;
+  sink->flush_stdio = 0;
   buffer_init(&sink->line);
 }
 
@@ -168,6 +170,8 @@ void log_stdout_write (struct log_stdout *sink, enum log_level level,
        : text_record(sink, level, msg, len, members, members_len);
   if (rc != 0)
     return;  /* out of memory: the record is lost, the function is not */
+  if (sink->flush_stdio)
+    fflush(stdout);
   for (p = line->data, left = line->len; left > 0;) {
     ssize_t n = write(STDOUT_FILENO, p, left);
     if (n <= 0)

@@ -24,6 +24,8 @@ struct log_stdout {
   enum log_level min_level;   /* records below it are dropped */
   const char *request_id;     /* the invocation under way, or NULL */
   const char *tenant_id;
+  int flush_stdio;            /* stdout is buffered (a stock lua5.4): flush
+                                 it first, to keep io.write's order */
   struct buffer line;         /* reused: one record at a time */
 };
 
