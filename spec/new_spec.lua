@@ -9,10 +9,12 @@ local sh, q, tmpdir = helper.sh, helper.quote, helper.tmpdir
 local REPO = Process.absolute(".")
 local BUILD = Process.absolute(helper.build)
 
--- busted in dir, finding lambda.testing and the CLI the way an installed
--- lua-lambda lets it (here: the tree's lua/ and the build's modules).
+-- The plain busted in dir (its .busted moves it to lua5.4), finding
+-- lambda.testing and the CLI the way an installed lua-lambda lets it
+-- (here: the tree's lua/ and the build's modules; install_spec runs it
+-- on an install).
 local function busted_in(dir)
-  return sh(("cd %s && env LUA_PATH=%s LUA_CPATH=%s LUA_LAMBDA_CLI=%s lua5.4 /usr/bin/busted")
+  return sh(("cd %s && env LUA_PATH=%s LUA_CPATH=%s LUA_LAMBDA_CLI=%s /usr/bin/busted")
     :format(q(dir), q(REPO .. "/lua/?.lua;" .. REPO .. "/lua/?/init.lua;;"),
       q(BUILD .. "/lua/?.so;;"), q(helper.cli)))
 end

@@ -3,7 +3,8 @@
 ** A function folder from the templates built into lua-lambda
 ** (src/cli/files/templates/): handler, spec, sample event, SAM template
 ** (arm64), README, and the .busted and .luarc.json that make busted and
-** lua-language-server work in it at once.
+** lua-language-server work in it at once (.busted moves busted to
+** lua5.4: Debian's starts under Lua 5.1).
 */
 #include <errno.h>
 #include <limits.h>
@@ -186,7 +187,9 @@ int new_main (int argc, char **argv) {
   }
   buffer_free(&text);
   printf("lua-lambda: made %s/ (%s, %d files). Next:\n"
-         "    cd %s\n    busted\n%s", name, template, made, name,
-         try_line(template));
+         "    cd %s\n"
+         "    busted                             "
+         "# its spec, under lua5.4 (see .busted)\n%s",
+         name, template, made, name, try_line(template));
   return 0;
 }

@@ -2,6 +2,7 @@
 -- messages that fail go back to the queue (ReportBatchItemFailures).
 local batch = require "lambda.batch"
 local json = require "lambda.json"
+local log = require "lambda.log"
 
 local M = {}
 
@@ -10,7 +11,7 @@ local function process(message)
   if type(message) ~= "table" or message.id == nil then
     error("message without an id")
   end
-  print(("processed order %s"):format(message.id))
+  log.info("processed order", { id = message.id })
 end
 
 ---@param event lambda.events.SQSEvent

@@ -17,4 +17,12 @@ describe("{{name}}", function()
     local r = testing.invoke("app.handler", event, { task_root = here })
     assert.equal(404, r.statusCode)
   end)
+
+  it("can be called directly, in this Lua", function()
+    local app = require "app"
+    local ctx = testing.context({ aws_request_id = "direct" })
+    local r = app.handler(testing.event(here .. "/events/event.json"), ctx)
+    assert.equal(200, r.statusCode)
+    assert.same({ message = "hello you", request_id = "direct" }, json.decode(r.body))
+  end)
 end)

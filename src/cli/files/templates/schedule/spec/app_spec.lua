@@ -8,4 +8,11 @@ describe("{{name}}", function()
     assert.is_nil(err)
     assert.same({ ok = true, ran_for = "2026-12-02T10:00:00Z" }, r)
   end)
+
+  it("can be called directly, in this Lua", function()
+    local app = require "app"
+    local r = app.handler(testing.event(here .. "/events/event.json"),
+      testing.context())
+    assert.same({ ok = true, ran_for = "2026-12-02T10:00:00Z" }, r)
+  end)
 end)

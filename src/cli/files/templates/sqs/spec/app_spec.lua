@@ -8,4 +8,11 @@ describe("{{name}}", function()
     assert.is_nil(err)
     assert.same({ { itemIdentifier = "m-2" } }, r.batchItemFailures)
   end)
+
+  it("can be called directly, in this Lua", function()
+    local app = require "app"
+    local r = app.handler(testing.event(here .. "/events/event.json"),
+      testing.context())
+    assert.same({ { itemIdentifier = "m-2" } }, r.batchItemFailures)
+  end)
 end)
