@@ -111,6 +111,7 @@ describe("sam_template #unit", function()
       assert.is_true(seen["src/cli/files/templates/http/template.yaml"])
       assert.is_true(#repository >= 10)
       assert.is_true(#good >= 10)
+      assert.is_truthy(helper.read(FIXTURES .. "crlf.yaml"):find("\r\n", 1, true))
       for _, path in ipairs(bad) do
         assert(REFUSALS[path:match("[^/]+$")], path .. " has no expected refusal")
       end
