@@ -115,17 +115,21 @@ local function stand_in(arch)
     :format(arch, quote(out))))
   local log = p:read("a")
   local _, _, code = p:close()
-  if code == 2 then return nil, "no curl source to build the stand-in libcurl:\n" .. log end
+  if code == 2 then
+    return nil, "no curl source for the stand-in libcurl:\n" .. log
+  end
   assert(code == 0, log)
   return out .. "/libcurl.so.4"
 end
 
 -- Runs bootstrap (for arch) once in a fresh provided.al2023-like root
--- against the fake Runtime API; returns the run.
+-- against the fake Runtime API; returns the run (the root is removed when
+-- the test ends), or nil and why it cannot.
 local function run_in_root(arch, bootstrap)
   local libcurl, why = stand_in(arch)
   if not libcurl then return nil, why end
   local root = helper.tmpdir()
+  finally(function() os.execute("rm -rf " .. quote(root)) end)
   local ok, out = sh(("sh scripts/al2023-root.sh %s %s %s %s"):format(arch,
     quote(root), quote(bootstrap), quote(libcurl)))
   assert(ok, out)
@@ -139,7 +143,6 @@ local function run_in_root(arch, bootstrap)
     invocations = { { event = '{"name":"al2023"}', request_id = "req-al2023" } },
     seconds = 60,
   }
-  assert(os.execute("rm -rf " .. quote(root)))
   return run
 end
 
