@@ -24,10 +24,10 @@ FROM public.ecr.aws/amazonlinux/amazonlinux:2023 AS build
 # libraries) and openssl-devel: bootstrap links libcurl.so.4 through a stub
 # (cmake/libcurl_stub.c), as on any machine, so it binds at run time to
 # provided.al2023's libcurl-minimal, and libcrypto.so.3 (SigV4), which its
-# openssl-libs provides.
+# openssl-libs provides. binutils and gawk: scripts/check-portable.sh.
 RUN dnf install -y --allowerasing \
       gcc make cmake pkgconf-pkg-config libcurl-devel openssl-devel curl \
-      tar gzip binutils findutils \
+      tar gzip binutils findutils gawk \
  && dnf clean all
 WORKDIR /src
 COPY vendor/ vendor/

@@ -80,4 +80,5 @@ if [ "$arch" = arm64 ]; then
     { say "qemu-aarch64-static is needed (qemu-user-static)"; exit 1; }
   cp "$qemu" "$root/qemu-aarch64-static"
 fi
-say "made $root:" $(cd "$root" && find . -type f | sed 's/^\.//' | sort)
+say "made $root: $(cd "$root" && find . -type f | sed 's/^\.//' | sort |
+  tr '\n' ' ')"

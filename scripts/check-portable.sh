@@ -110,4 +110,5 @@ glibc=$(echo "$versions" | sed -n 's/.* GLIBC_\([0-9]\)/\1/p' | sort -uV |
 other=$(echo "$versions" | awk '$2 !~ /^GLIBC_/ { print $2 }' | sort -u |
   tr '\n' ' ' | sed 's/ $//')
 echo "check-portable: $bin fits provided.al2023 ($arch): needs" \
-  $needed "| GLIBC_${glibc:-none} at most | ${other:-no other versions}"
+  "$(echo "$needed" | tr '\n' ' ')| GLIBC_${glibc:-none} at most |" \
+  "${other:-no other versions}"

@@ -39,7 +39,8 @@ verify() {
     awk '$7 != "UND" && $8 ~ /^curl_/ { print $8 }')
   versioned=$(echo "$defined" | grep @ || true)
   [ -z "$versioned" ] ||
-    { say "$1 exports versioned symbols:" $versioned; return 1; }
+    { say "$1 exports versioned symbols: $(echo "$versioned" | tr '\n' ' ')"
+      return 1; }
   echo "$defined" | grep -qx curl_easy_init ||
     { say "$1 does not export curl_easy_init"; return 1; }
 }
@@ -104,7 +105,8 @@ if ! apt-get "$@" update > "$log" 2>&1 ||
    ! (cd "$work/src" && apt-get "$@" source curl) >> "$log" 2>&1; then
   die "could not fetch the curl source package (no network?)" 2
 fi
-version=$(cd "$work/src" && ls ./*.dsc | sed 's/^\.\/curl_//; s/\.dsc$//')
+dsc=$(find "$work/src" -maxdepth 1 -name 'curl_*.dsc' | head -n 1)
+version=$(basename "$dsc" .dsc | sed 's/^curl_//')
 src=$(find "$work/src" -mindepth 1 -maxdepth 1 -type d -name 'curl-*')
 
 # The release's own configure and Makefile.in are used (maintainer mode is
@@ -141,7 +143,7 @@ needs=$("$readelf" -d "$work/libcurl.so.4" |
   echo "$stamp"
   echo "curl $version (Debian's source package), built with $cc"
   echo "needs: $needs"
-  echo "configure $host" $options
+  echo "configure${host:+ $host} $(echo "$options" | tr -s ' \n' '  ')"
 } > "$work/libcurl.info"
 mv -f "$work/libcurl.so.4" "$outdir/libcurl.so.4"
 mv -f "$work/libcurl.info" "$outdir/libcurl.info"
