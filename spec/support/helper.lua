@@ -74,6 +74,8 @@ end
 ---   args         argv after bootstrap
 ---   task_root    default spec/fixtures/handlers
 ---   bootstrap    default helper.bootstrap
+---   wrapper      words before bootstrap instead of LUA_LAMBDA_TEST_WRAPPER
+---                (e.g. { "chroot", root }; see Process.start)
 ---   seconds      how long to serve at most (default 10)
 ---   init_timeout seconds the fake waits at the Init barrier (default 10)
 ---   stop_signal  how the runtime is stopped when it is still running
@@ -103,7 +105,7 @@ function helper.run(opts)
   end
   local argv = { opts.bootstrap or helper.bootstrap }
   for _, a in ipairs(opts.args or {}) do argv[#argv + 1] = a end
-  local proc = Process.start { argv = argv, env = env }
+  local proc = Process.start { argv = argv, env = env, wrapper = opts.wrapper }
   local why = api:serve(proc, opts.seconds or 10)
   if opts.measure_rss then proc.max_rss_kb = proc:max_rss_kb() end
   if opts.after_serve then opts.after_serve(proc, api) end

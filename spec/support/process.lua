@@ -24,9 +24,11 @@ local PASS_THROUGH = {
   "LD_LIBRARY_PATH", "LD_PRELOAD",
 }
 
---- Process.start { argv = {...}, env = { NAME = value }, cwd = dir }
+--- Process.start { argv = {...}, env = { NAME = value }, cwd = dir,
+---   wrapper = {...} }
 --- The environment is exactly env plus PASS_THROUGH: nothing else leaks in.
---- LUA_LAMBDA_TEST_WRAPPER (e.g. "valgrind -q") is put before argv.
+--- LUA_LAMBDA_TEST_WRAPPER (e.g. "valgrind -q") is put before argv, unless
+--- wrapper (words, e.g. { "chroot", root }) is given to go there instead.
 function Process.start(opts)
   local base = os.tmpname()
   local self = setmetatable({
@@ -44,8 +46,12 @@ function Process.start(opts)
   for _, name in ipairs(names) do
     words[#words + 1] = quote(name .. "=" .. opts.env[name])
   end
-  local wrapper = os.getenv("LUA_LAMBDA_TEST_WRAPPER")
-  if wrapper and wrapper ~= "" then words[#words + 1] = wrapper end
+  if opts.wrapper then
+    for _, w in ipairs(opts.wrapper) do words[#words + 1] = quote(w) end
+  else
+    local wrapper = os.getenv("LUA_LAMBDA_TEST_WRAPPER")
+    if wrapper and wrapper ~= "" then words[#words + 1] = wrapper end
+  end
   for _, a in ipairs(opts.argv) do words[#words + 1] = quote(a) end
   local script = ("%s%s >%s 2>%s & p=$!; echo $p >%s; wait $p; echo $? >%s")
     :format(opts.cwd and ("cd " .. quote(opts.cwd) .. " && ") or "",
