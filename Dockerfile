@@ -24,7 +24,7 @@ FROM public.ecr.aws/amazonlinux/amazonlinux:2023 AS build
 # libraries) and openssl-devel: bootstrap links libcurl.so.4 through a stub
 # (cmake/libcurl_stub.c), as on any machine, so it binds at run time to
 # provided.al2023's libcurl-minimal, and libcrypto.so.3 (SigV4), which its
-# openssl-libs provides. binutils and gawk: scripts/check-portable.sh.
+# openssl-libs provides. binutils and gawk: src/cli/files/check-portable.sh.
 RUN dnf install -y --allowerasing \
       gcc make cmake pkgconf-pkg-config libcurl-devel openssl-devel curl \
       tar gzip binutils findutils gawk \
@@ -36,7 +36,6 @@ COPY CMakeLists.txt ./
 COPY cmake/ cmake/
 COPY src/ src/
 COPY lua/ lua/
-COPY scripts/check-portable.sh scripts/
 ARG FUNCTION_DIR
 COPY ${FUNCTION_DIR}/ /function/
 # Warnings stay warnings here: a newer compiler must not break a release.
@@ -47,7 +46,7 @@ RUN cmake -S . -B /build -DCMAKE_BUILD_TYPE=Release -DBUILD_TESTING=OFF \
       -DLUA_LAMBDA_FUNCTION_DIR=/function \
  && cmake --build /build --target bootstrap artifacts -j "$(nproc)" \
  && strip /build/bootstrap \
- && sh scripts/check-portable.sh /build/bootstrap
+ && sh src/cli/files/check-portable.sh /build/bootstrap
 
 # lua-lambda build --docker runs LuaRocks here: Amazon Linux 2023's glibc
 # (2.34, as on provided.al2023) and the very Lua headers bootstrap embeds,

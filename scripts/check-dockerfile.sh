@@ -29,6 +29,6 @@ cmake -S . -B "$work/build" -DCMAKE_BUILD_TYPE=Release -DBUILD_TESTING=OFF \
   -DLUA_LAMBDA_WERROR=OFF -DLUA_LAMBDA_FUNCTION_DIR="$work/function" >/dev/null
 cmake --build "$work/build" --target bootstrap artifacts -j "$(nproc)" >/dev/null
 strip "$work/build/bootstrap"
-sh scripts/check-portable.sh "$work/build/bootstrap"
-test -f "$work/build/dist/function.zip" && test -f "$work/build/dist/layer.zip"
+sh src/cli/files/check-portable.sh "$work/build/bootstrap"
+test -f "$work/build/dist/function.zip" && test -f "$work/build/dist/runtime-layer.zip"
 echo "check-dockerfile: the build stage's files and steps build bootstrap and the zips"

@@ -26,6 +26,7 @@ local r = server:invoke(event)
 local logs = server:stop()
 -- serve's own banner lines are noise here; the function's logs are not
 logs = logs:gsub("lua%-lambda: serving[^\n]*\n", "")
+  :gsub("lua%-lambda: runtime [^\n]*\n", "")
   :gsub("lua%-lambda: invoke with[^\n]*\n", ""):gsub("lua%-lambda: stopping\n", "")
 io.stderr:write(logs)
 io.write(r.body, "\n")

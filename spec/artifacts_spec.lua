@@ -1,6 +1,6 @@
--- The deployable zips (cmake --build build --target artifacts): what they
--- hold, the executable bit, and that the zipped bootstrap serves the
--- zipped function.
+-- The deployable zips (cmake --build build --target artifacts, which runs
+-- lua-lambda build): what they hold, the executable bit, and that the
+-- zipped bootstrap serves the zipped function.
 local helper = require "helper"
 local sh = helper.sh
 
@@ -21,11 +21,23 @@ describe("artifacts", function()
     assert.is_nil(listing:find("template.yaml", 1, true))
   end)
 
-  it("layer.zip holds bootstrap for /opt and the runtime's modules under lua/", function()
-    local ok, listing = sh("cmake -E tar tvf " .. dist .. "/layer.zip")
+  it("runtime-layer.zip holds bootstrap alone, for /opt/bootstrap", function()
+    local ok, listing = sh("cmake -E tar tvf " .. dist .. "/runtime-layer.zip")
     assert(ok, listing)
-    assert.truthy(listing:match("%-rwxr%-xr%-x[^\n]* bootstrap\n"), listing)
-    assert.truthy(listing:find(" lua/lambda/init.lua\n", 1, true), listing)
+    assert.truthy(listing:match("^%-rwxr%-xr%-x[^\n]* bootstrap\n$"), listing)
+  end)
+
+  it("packs with lua-lambda build: the same file list, times fixed, bootstrap stripped", function()
+    local ok, listing = sh("cmake -E tar tvf " .. dist .. "/function.zip")
+    assert(ok, listing)
+    -- the packager's rules: no events, no spec; 1980-01-01 times
+    assert.is_nil(listing:find("event.json", 1, true))
+    assert.is_nil(listing:find("spec/", 1, true))
+    for line in listing:gmatch("[^\n]+") do
+      assert.truthy(line:find(" 1 Jan  1980 ", 1, true), line)
+    end
+    local _, syms = sh("readelf -S " .. dist .. "/bootstrap")
+    assert.is_nil(syms:find(".symtab", 1, true))
   end)
 
   it("the zipped bootstrap runs the zipped function", function()

@@ -57,9 +57,19 @@ describe("lambda.fetch and lambda.aws", function()
     local f = assert(io.open(file, "w"))
     f:write(cjson.encode(event))
     f:close()
-    local p = Process.start { argv = { helper.cli, "invoke", "aws_app." .. fn, file,
-      "--task-root", helper.handlers, "--timeout", tostring(timeout or 10) },
-      env = env(extra_env) }
+    -- the function's environment is what --env gives (and what Lambda
+    -- sets), as it would be deployed
+    local argv = { helper.cli, "invoke", "aws_app." .. fn, file,
+      "--task-root", helper.handlers, "--timeout", tostring(timeout or 10) }
+    local vars = env(extra_env)
+    local names = {}
+    for k in pairs(vars) do names[#names + 1] = k end
+    table.sort(names)
+    for _, k in ipairs(names) do
+      argv[#argv + 1] = "--env"
+      argv[#argv + 1] = k .. "=" .. vars[k]
+    end
+    local p = Process.start { argv = argv }
     local code = p:wait(60)
     local out, err = p:stdout(), p:stderr()
     p:cleanup()

@@ -1,5 +1,5 @@
 -- bootstrap as Lambda's provided.al2023 finds it, checked on a Debian
--- build: scripts/check-portable.sh passes the build's bootstrap and
+-- build: src/cli/files/check-portable.sh passes the build's bootstrap and
 -- refuses what would not start there; then bootstrap runs in a chroot
 -- that holds only provided.al2023's libraries, with a stand-in of
 -- Amazon's libcurl (no symbol versions) built from Debian's curl source
@@ -17,7 +17,7 @@ local host = select(2, sh("uname -m")):match("aarch64") and "arm64" or "x86_64"
 local other = host == "x86_64" and "arm64" or "x86_64"
 
 local function check(binary, arch)
-  return sh(("sh scripts/check-portable.sh %s %s"):format(quote(binary),
+  return sh(("sh src/cli/files/check-portable.sh %s %s"):format(quote(binary),
     arch or ""))
 end
 

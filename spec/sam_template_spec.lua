@@ -56,7 +56,7 @@ local function oracle(paths)
   if not oracle_cache then
     local quoted = {}
     for i, path in ipairs(paths) do quoted[i] = helper.quote(path) end
-    local ok, out = helper.sh("python3 spec/support/sam_yaml.py "
+    local ok, out = helper.sh("/usr/bin/python3 spec/support/sam_yaml.py "
       .. table.concat(quoted, " "))
     assert(ok, "the oracle (python3 with PyYAML) failed: " .. out)
     oracle_cache = cjson.decode(out)

@@ -454,7 +454,7 @@ describe("lua-lambda serve", function()
 
   it("gives its runtimes the developer's AWS_REGION, us-east-1 when unset", function()
     server = helper.serve({ "--task-root", handlers, "app.env" },
-      { env = { AWS_REGION = "eu-west-3" } })
+      { shell = { AWS_REGION = "eu-west-3" } })
     assert.equal("eu-west-3", server:invoke("{}").json.region)
     server:stop()
     server = helper.serve({ "--task-root", handlers, "app.env" })

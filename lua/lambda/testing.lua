@@ -77,27 +77,42 @@ function testing.event(name)
   return value
 end
 
--- The CLI to run, with opts.env's variables set for it (shell words).
+-- The CLI to run, quoted for the shell.
 local function cli_command(opts)
-  local cli = opts.cli or os.getenv("LUA_LAMBDA_CLI") or "lua-lambda"
-  local assignments = {}
+  return shell_quote(opts.cli or os.getenv("LUA_LAMBDA_CLI") or "lua-lambda")
+end
+
+-- The function's flags: opts.env as --env (the function sees those and
+-- what Lambda sets, never this process's environment), opts.layers as
+-- --layer (folders standing in for /opt, the last on top).
+local function function_flags(opts)
+  local flags = {}
   for name, value in pairs(opts.env or {}) do
     assert(tostring(name):match("^[%a_][%w_]*$"), "bad variable name: " .. tostring(name))
-    assignments[#assignments + 1] = shell_quote(name .. "=" .. tostring(value))
+    flags[#flags + 1] = "--env " .. shell_quote(name .. "=" .. tostring(value))
   end
-  table.sort(assignments)
-  if #assignments > 0 then
-    return "env " .. table.concat(assignments, " ") .. " " .. shell_quote(cli)
+  table.sort(flags)
+  for _, dir in ipairs(opts.layers or {}) do
+    flags[#flags + 1] = "--layer " .. shell_quote(dir)
   end
-  return shell_quote(cli)
+  return table.concat(flags, " ")
+end
+
+-- --timeout when opts gives one; else the template's Timeout, or 3 s.
+local function timeout_flag(opts)
+  return opts.timeout and (" --timeout %d"):format(opts.timeout) or ""
 end
 
 --- Invokes handler ("module.function") with event (a table, or JSON
 --- text) as Lambda would. Returns the decoded result, or nil and the
 --- decoded error document ({errorType, errorMessage, stackTrace}).
---- opts: task_root (default "."), timeout (seconds, default 3),
+--- opts: task_root (default "."), timeout (seconds; default the
+--- template's Timeout, else 3),
 --- function_name, cli (default LUA_LAMBDA_CLI or "lua-lambda"), env
---- (variables to set for the function: { AWS_ENDPOINT_URL = "..." }).
+--- (the function's variables: { AWS_ENDPOINT_URL = "..." }; the rest of
+--- its environment is what Lambda sets, the template's
+--- Environment.Variables and this shell's AWS variables, as under
+--- `lua-lambda invoke`), layers (folders standing in for /opt).
 ---@param handler string
 ---@param event table|string|nil
 ---@param opts table|nil
@@ -111,11 +126,10 @@ function testing.invoke(handler, event, opts)
   local f = assert(io.open(event_file, "wb"))
   f:write(text)
   f:close()
-  local cli = cli_command(opts)
-  local command = ("%s invoke %s %s --task-root %s --timeout %d"
-    .. " --function-name %s >%s 2>%s"):format(cli,
-    shell_quote(handler), shell_quote(event_file),
-    shell_quote(opts.task_root or "."), opts.timeout or 3,
+  local command = ("%s invoke %s %s %s --task-root %s%s"
+    .. " --function-name %s >%s 2>%s"):format(cli_command(opts),
+    shell_quote(handler), shell_quote(event_file), function_flags(opts),
+    shell_quote(opts.task_root or "."), timeout_flag(opts),
     shell_quote(opts.function_name or "test"), shell_quote(out_file),
     shell_quote(err_file))
   local ok = os.execute(command)
@@ -164,10 +178,10 @@ function testing.invoke_concurrently(handler, events, opts)
     f:write(json.encode(event), "\n")
   end
   f:close()
-  local command = ("%s invoke %s %s --task-root %s --timeout %d"
+  local command = ("%s invoke %s %s %s --task-root %s%s"
     .. " --function-name %s --concurrency %d >%s 2>%s"):format(cli_command(opts),
-    shell_quote(handler), shell_quote(events_file),
-    shell_quote(opts.task_root or "."), opts.timeout or 3,
+    shell_quote(handler), shell_quote(events_file), function_flags(opts),
+    shell_quote(opts.task_root or "."), timeout_flag(opts),
     shell_quote(opts.function_name or "test"), opts.states or 2,
     shell_quote(out_file), shell_quote(err_file))
   local ok = os.execute(command)

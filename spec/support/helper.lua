@@ -48,6 +48,34 @@ function helper.tmpdir()
   return dir
 end
 
+--- Where a stock lua5.4 finds module name on this machine (Debian's
+--- system paths; inspect, plain Lua, is packaged for 5.1-5.3 only), or
+--- nil.
+function helper.system_module(name)
+  local p = assert(io.popen(("lua5.4 -e 'package.path = package.path .. "
+    .. "\";/usr/share/lua/5.3/?.lua\" print(package.searchpath(%q, package.path) "
+    .. "or package.searchpath(%q, package.cpath))'"):format(name, name)))
+  local path = p:read("l")
+  p:close()
+  return path ~= "nil" and path or nil
+end
+
+--- A new layer folder (a stand-in for /opt, for --layer or
+--- lambda.testing's layers) holding this machine's system-wide
+--- installed modules names, laid out as `lua-lambda build --layer` lays
+--- out rocks: Debian's packages stand in for the rocks a function names.
+function helper.system_modules_layer(names)
+  local dir = helper.tmpdir()
+  for _, name in ipairs(names) do
+    local path = assert(helper.system_module(name), name .. " is not installed")
+    local into = path:match("%.so$") and "/lua_modules/lib/lua/5.4"
+      or "/lua_modules/share/lua/5.4"
+    assert(os.execute(("mkdir -p %s%s && cp %s %s%s/"):format(dir, into,
+      helper.quote(path), dir, into)))
+  end
+  return dir
+end
+
 --- The names of the sample events, sorted.
 function helper.event_names()
   local names = {}
@@ -189,8 +217,10 @@ helper.cli = Process.absolute(os.getenv("LUA_LAMBDA_CLI")
 --- Starts `lua-lambda serve` with args (a list) on ports the kernel
 --- picks (port 0) and waits until it says where it listens. Returns an
 --- object with :invoke(body, headers), :invoke_stream(body, headers),
---- :output() and :stop(). opts: cwd, env (extra variables for serve),
---- open_files (the soft limit on open files serve starts with).
+--- :output() and :stop(). opts: cwd, env (the function's variables,
+--- given as --env), shell (variables of serve's own environment, the
+--- developer's shell: only the AWS ones reach the function), open_files
+--- (the soft limit on open files serve starts with).
 function helper.serve(args, opts)
   opts = opts or {}
   local argv = { helper.cli, "serve", "--port", "0", "--invoke-port", "0" }
@@ -200,9 +230,16 @@ function helper.serve(args, opts)
     table.insert(argv, 3, 'ulimit -Sn "$0" && exec "$@"')
     table.insert(argv, 4, tostring(opts.open_files))
   end
+  local names = {}
+  for name in pairs(opts.env or {}) do names[#names + 1] = name end
+  table.sort(names)
+  for _, name in ipairs(names) do
+    argv[#argv + 1] = "--env"
+    argv[#argv + 1] = name .. "=" .. opts.env[name]
+  end
   for _, a in ipairs(args) do argv[#argv + 1] = a end
-  local env = { LUA_LAMBDA_SPEC = "1" }
-  for name, value in pairs(opts.env or {}) do env[name] = value end
+  local env = {}
+  for name, value in pairs(opts.shell or {}) do env[name] = value end
   local proc = Process.start { argv = argv, cwd = opts.cwd, env = env }
   local invoke_port = tonumber(helper.wait_for(function()
     assert(not proc:exited(), "serve exited: " .. proc:stderr())

@@ -1,85 +1,112 @@
 #include "so_check.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
-/* objdump's name of the architecture Lambda calls arch. */
-static const char *objdump_arch (const char *arch) {
-  return strcmp(arch, "arm64") == 0 ? "aarch64" : "i386:x86-64";
+#include "embedded_files.h"
+
+#define SCRIPT "check-portable.sh"
+
+/*
+** Runs the embedded script on path ("sh -c SCRIPT check-portable [--module]
+** PATH ARCH"), its stderr gathered into why. The script's exit status, or
+** -1.
+*/
+static int run_check (const char *path, const char *arch, int module,
+                      char *why, size_t whylen) {
+  const struct embedded_file *f = embedded_file_find(SCRIPT);
+  char *script, *argv[8];
+  int pipe_fd[2], status, n = 0;
+  size_t got = 0;
+  pid_t pid;
+  if (f == NULL || (script = malloc(f->len + 1)) == NULL) {
+    snprintf(why, whylen, "%s is not built in", SCRIPT);
+    return -1;
+  }
+  memcpy(script, f->data, f->len);
+  script[f->len] = '\0';
+  if (pipe(pipe_fd) != 0) {
+    snprintf(why, whylen, "cannot check %s: %s", path, strerror(errno));
+    free(script);
+    return -1;
+  }
+  argv[n++] = "sh";
+  argv[n++] = "-c";
+  argv[n++] = script;
+  argv[n++] = SCRIPT;                   /* $0 */
+  if (module)
+    argv[n++] = "--module";
+  argv[n++] = (char *)path;
+  argv[n++] = (char *)arch;
+  argv[n] = NULL;
+  pid = fork();
+  if (pid == 0) {
+    int null = open("/dev/null", O_WRONLY);
+    dup2(null, STDOUT_FILENO);
+    dup2(pipe_fd[1], STDERR_FILENO);
+    close(pipe_fd[0]);
+    execvp("sh", argv);
+    _exit(127);
+  }
+  close(pipe_fd[1]);
+  free(script);
+  if (pid < 0) {
+    close(pipe_fd[0]);
+    snprintf(why, whylen, "cannot check %s: %s", path, strerror(errno));
+    return -1;
+  }
+  for (;;) {
+    ssize_t r = read(pipe_fd[0], why + got, got + 1 < whylen
+                                             ? whylen - got - 1 : 0);
+    if (r < 0 && errno == EINTR)
+      continue;
+    if (r <= 0)
+      break;
+    got += (size_t)r;
+  }
+  why[got] = '\0';
+  close(pipe_fd[0]);
+  while (waitpid(pid, &status, 0) < 0) {
+    if (errno != EINTR)
+      return -1;
+  }
+  /* one message, without the script's name on each line */
+  while (got > 0 && why[got - 1] == '\n')
+    why[--got] = '\0';
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
-/* Appends path to cmd in single quotes, for sh. 0, or -1 if too long. */
-static int append_quoted (char *cmd, size_t cap, const char *path) {
-  size_t len = strlen(cmd);
-  const char *p;
-  if (len + 2 >= cap)
+static int check (const char *path, const char *arch, int module,
+                  const char *remedy, char *why, size_t whylen) {
+  int rc = run_check(path, arch, module, why, whylen);
+  size_t len = strlen(why);
+  if (rc == 0)
+    return 0;
+  if (rc == 127) {
+    snprintf(why, whylen, "cannot check %s: no sh", path);
     return -1;
-  cmd[len++] = '\'';
-  for (p = path; *p != '\0'; p++) {
-    if (*p == '\'') {
-      if (len + 4 >= cap)
-        return -1;
-      memcpy(cmd + len, "'\\''", 4);
-      len += 4;
-    } else {
-      if (len + 1 >= cap)
-        return -1;
-      cmd[len++] = *p;
-    }
   }
-  if (len + 2 >= cap)
-    return -1;
-  cmd[len++] = '\'';
-  cmd[len] = '\0';
-  return 0;
+  if (len + strlen(remedy) + 3 < whylen)
+    snprintf(why + len, whylen - len, "\n  %s", remedy);
+  return rc == 1 ? 1 : -1;
 }
 
-int so_check (const char *path, const char *arch, int glibc_minor_max,
-              char *why, size_t whylen) {
-  char cmd[8192] = "objdump -f -T ", line[4096], found_arch[64] = "";
-  int newest = 0, rc;
-  FILE *p;
-  static const char quiet[] = " 2>/dev/null";
-  if (append_quoted(cmd, sizeof(cmd) - sizeof(quiet), path) != 0) {
-    snprintf(why, whylen, "%s: path too long", path);
-    return -1;
-  }
-  strcat(cmd, quiet);  /* room kept for it above */
-  p = popen(cmd, "r");
-  if (p == NULL) {
-    snprintf(why, whylen, "cannot run objdump (binutils) on %s", path);
-    return -1;
-  }
-  while (fgets(line, sizeof(line), p) != NULL) {
-    const char *g = line, *a = strstr(line, "architecture: ");
-    if (a != NULL)
-      sscanf(a + 14, "%63[^, \n]", found_arch);
-    while ((g = strstr(g, "GLIBC_2.")) != NULL) {
-      int minor = atoi(g + 8);
-      if (minor > newest)
-        newest = minor;
-      g += 8;
-    }
-  }
-  rc = pclose(p);
-  if (rc != 0 || found_arch[0] == '\0') {
-    snprintf(why, whylen, "%s: objdump (binutils) could not read it as a "
-             "shared object", path);
-    return -1;
-  }
-  if (strcmp(found_arch, objdump_arch(arch)) != 0) {
-    snprintf(why, whylen, "%s is built for %s, not for the function's %s: "
-             "build it for Lambda with `lua-lambda build --docker --arch "
-             "%s`", path, found_arch, arch, arch);
-    return 1;
-  }
-  if (newest > glibc_minor_max) {
-    snprintf(why, whylen, "%s needs GLIBC_2.%d, newer than provided.al2023's "
-             "glibc 2.%d, so it would not load on Lambda: build it there "
-             "with `lua-lambda build --docker` (Amazon Linux 2023)",
-             path, newest, glibc_minor_max);
-    return 1;
-  }
-  return 0;
+int so_check (const char *path, const char *arch, char *why,
+              size_t whylen) {
+  char remedy[160];
+  snprintf(remedy, sizeof(remedy), "build it for Lambda with `lua-lambda "
+           "build --docker --arch %s` (Amazon Linux 2023)", arch);
+  return check(path, arch, 1, remedy, why, whylen);
+}
+
+int bootstrap_check (const char *path, const char *arch, char *why,
+                     size_t whylen) {
+  return check(path, arch, 0, "use a bootstrap built by lua-lambda's CMake "
+               "build (any Linux, README: Deploy) or its release", why,
+               whylen);
 }

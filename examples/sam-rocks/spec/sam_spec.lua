@@ -16,10 +16,14 @@ describe("examples/sam-rocks", function()
       .. " && cp spec/fixtures/rocks/fn/app.lua %s/fn/app.lua")
       :format(work, here, work, work, work, work)))
     local cli_dir = helper.cli:match("^(.*)/[^/]+$")
-    local ok = os.execute(("cd %s/fn && PATH=%s:$PATH make -s build-RocksFunction "
-      .. "ARTIFACTS_DIR=%s/artifacts DOCKER= ROCKS_SERVER=%s >/dev/null 2>&1")
-      :format(work, cli_dir, work, server))
-    assert.truthy(ok, "make build-RocksFunction failed")
+    -- this machine's architecture: without Docker its C rock is built here
+    local arch = io.popen("uname -m"):read("l") == "aarch64" and "arm64" or "x86_64"
+    local ok, out = helper.sh(("cd %s/fn && PATH=%s:$PATH make -s build-RocksFunction "
+      .. "ARTIFACTS_DIR=%s/artifacts DOCKER= ROCKS_SERVER=%s ARCH=%s")
+      :format(work, cli_dir, work, server, arch))
+    assert.truthy(ok, "make build-RocksFunction failed: " .. out)
+    -- the runtime is staged with the function: no layer needed
+    assert.truthy(io.open(work .. "/artifacts/bootstrap"), out)
     local post = helper.invoke("app.handler", '{"name":"sam","a":2,"b":3}',
       { task_root = work .. "/artifacts" })
     rocks_server.remove(server)
@@ -28,15 +32,21 @@ describe("examples/sam-rocks", function()
   end)
 
   it("parses key=value pairs with lpeg and shows them with inspect", function()
-    -- Debian's lua-lpeg and lua-inspect stand in for the rocks here
-    -- (Debian ships inspect.lua for Lua 5.1-5.3; it is plain Lua)
+    -- Debian's lua-lpeg and lua-inspect stand in for the rocks, in a layer
+    -- folder as `lua-lambda build --layer` lays it out (Debian ships
+    -- inspect.lua for Lua 5.1-5.3; it is plain Lua). Installed system-wide
+    -- they are out of the function's reach, as on Lambda.
     local testing = require "lambda.testing"
+    local layer = helper.system_modules_layer { "lpeg", "inspect" }
     local r, err = testing.invoke("app.handler", { query = "a=1,b=two" },
-      { task_root = here, cli = helper.cli,
-        env = { LUA_PATH = "/usr/share/lua/5.3/?.lua;;" } })
+      { task_root = here, cli = helper.cli, layers = { layer } })
+    local _, missing = testing.invoke("app.handler", { query = "a=1" },
+      { task_root = here, cli = helper.cli })
+    os.execute("rm -rf " .. layer)
     assert.is_nil(err)
     assert.same({ a = "1", b = "two" }, r.parsed)
     assert.equal('{\n  a = "1",\n  b = "two"\n}', r.shown)
+    assert.equal("Runtime.ImportModuleError", missing.errorType)
   end)
 
   it("declares the makefile build method and the target it runs", function()

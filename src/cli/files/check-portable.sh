@@ -9,10 +9,20 @@
 #   - a NEEDED library other than libc.so.6, libm.so.6, libcrypto.so.3,
 #     libcurl.so.4 and the dynamic loader, or an RPATH/RUNPATH (a folder
 #     of the build machine).
-#   scripts/check-portable.sh BINARY [x86_64|arm64]
+# With --module, BINARY is a C module going into a zip (lua-lambda build):
+# only the machine and glibc are checked (a module may need libraries the
+# zip brings, and needs no interpreter).
+#   sh src/cli/files/check-portable.sh [--module] BINARY [x86_64|arm64]
+# Compiled into lua-lambda, whose build runs it on every bootstrap and
+# .so it packs: the one place these rules are written.
 # readelf reads any architecture's ELF; READELF names another one.
 set -eu
-usage="usage: scripts/check-portable.sh BINARY [x86_64|arm64]"
+usage="usage: check-portable.sh [--module] BINARY [x86_64|arm64]"
+module=false
+if [ "${1:-}" = --module ]; then
+  module=true
+  shift
+fi
 bin=${1:?$usage}
 arch=${2:-$(uname -m)}
 readelf=${READELF:-readelf}
@@ -46,12 +56,13 @@ fi
 
 interp=$("$readelf" -lW "$bin" |
   sed -n 's/.*Requesting program interpreter: \(.*\)\]$/\1/p')
-if [ "$interp" != "$loader" ]; then
+if ! $module && [ "$interp" != "$loader" ]; then
   fail "program interpreter is '${interp:-none}', not $loader"
 fi
 
 dynamic=$("$readelf" -dW "$bin")
 needed=$(echo "$dynamic" | sed -n 's/.*(NEEDED).*\[\(.*\)\]$/\1/p')
+$module && needed=
 for lib in $needed; do
   case " $allowed " in
     *" $lib "*) ;;
@@ -61,7 +72,7 @@ for lib in $needed; do
 done
 rpath=$(echo "$dynamic" | sed -n -e 's/.*(RPATH).*\[\(.*\)\]$/RPATH \1/p' \
   -e 's/.*(RUNPATH).*\[\(.*\)\]$/RUNPATH \1/p')
-[ -z "$rpath" ] || fail "$rpath: folders of the build machine"
+$module || [ -z "$rpath" ] || fail "$rpath: folders of the build machine"
 
 # The versions the binary needs, "FILE VERSION" a line, from the version
 # needs section only (not its definitions or the symbol table).
@@ -94,8 +105,8 @@ while read -r file version; do
         fail "$version (from $file) is newer than GLIBC_$max:" \
           "$(symbols "$version")"
       fi ;;
-    *) fail "$version (from $file), a version provided.al2023's $file" \
-         "does not define: $(symbols "$version")" ;;
+    *) $module || fail "$version (from $file), a version provided.al2023's" \
+         "$file does not define: $(symbols "$version")" ;;
   esac
 done <<END
 $versions
