@@ -26,7 +26,7 @@ static struct lua_host *load (const char *handler, struct host_outcome *out,
   CHECK(host != NULL);
   cfg.handler = handler;
   cfg.task_root = task_root;
-  cfg.layer_root = "/nonexistent-layer-root";
+  cfg.layer_dirs = "/nonexistent-layer-root";
   cfg.function.function_name = "test-fn";
   cfg.function.memory_size = "128";
   *rc = lua_host_load(host, &cfg, out);

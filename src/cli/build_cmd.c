@@ -1,14 +1,19 @@
 /*
 ** lua-lambda build [DIR] [--layer] [--pin] [--server URL|DIR] [--out DIR]
 **                  [--stage DIR] [--arch x86_64|arm64] [--rockspec FILE]
-**                  [--docker]
+**                  [--docker] [--bootstrap FILE | --no-bootstrap]
+**                  [--runtime-layer] [--template FILE | --no-template]
 ** Installs the function's LuaRocks dependencies (its rockspec, pinned by
 ** luarocks.lock when there is one) into DIR/lua_modules with the Lua
 ** headers bootstrap embeds, checks every C module can load on Lambda,
-** and writes function.zip (and with --layer, layer.zip holding
-** lua_modules/ for /opt) that the same inputs give byte for byte; with
-** --stage, copies the same files into a folder instead (sam build's
-** ARTIFACTS_DIR, a Dockerfile's COPY).
+** and writes function.zip: bootstrap, for the function's architecture
+** (its template's Architectures), and the function (and with --layer,
+** layer.zip holding lua_modules/ for /opt), byte for byte the same for
+** the same inputs; with --stage, copies the same files into a folder
+** instead (sam build's ARTIFACTS_DIR, a Dockerfile's COPY). With
+** --runtime-layer, writes runtime-layer.zip: bootstrap alone, a layer
+** that any function's zip can run on. The one packager: CMake's
+** artifacts target and the Dockerfile call it.
 */
 #include <dirent.h>
 #include <errno.h>
@@ -16,22 +21,23 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/utsname.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "cli.h"
 #include "cli_files.h"
+#include "elf_arch.h"
+#include "local_function.h"
 #include "so_check.h"
 #include "zip_writer.h"
 
-#define GLIBC_MINOR_MAX 34   /* provided.al2023's glibc is 2.34 */
 #define BUILDER_IMAGE "lua-lambda-builder"
 #define BUILDER_LUA_INCDIR "/deps/lua/src"  /* the Dockerfile's builder */
 
 struct build_opts {
   const char *dir, *out, *stage, *server, *arch, *rockspec;
-  int layer, pin, docker;
+  const char *bootstrap, *template_file;
+  int layer, pin, docker, no_bootstrap, runtime_layer, no_template;
 };
 
 /* The files to pack: every entry's strings are malloc'd. */
@@ -43,14 +49,9 @@ struct file_list {
 static void usage (void) {
   fprintf(stderr, "usage: lua-lambda build [DIR] [--layer] [--pin] "
           "[--server URL|DIR] [--out DIR] [--stage DIR] "
-          "[--arch x86_64|arm64] [--rockspec FILE] [--docker]\n");
-}
-
-static const char *machine_arch (void) {
-  struct utsname u;
-  if (uname(&u) == 0 && strcmp(u.machine, "aarch64") == 0)
-    return "arm64";
-  return "x86_64";
+          "[--arch x86_64|arm64] [--rockspec FILE] [--docker] "
+          "[--bootstrap FILE | --no-bootstrap] [--runtime-layer] "
+          "[--template FILE | --no-template]\n");
 }
 
 /* Runs argv (in cwd when not NULL); the exit status, or -1. */
@@ -106,8 +107,8 @@ static char *find_rockspec (const char *dir, int *many) {
 
 /* --- dependencies -------------------------------------------------------- */
 
-static int install_rocks (const struct build_opts *o, const char *root,
-                          const char *rockspec) {
+static int install_rocks (const struct build_opts *o, const char *arch,
+                          const char *root, const char *rockspec) {
   char tree[4096], server[4096], incdir[4096];
   char volume[4200], platform[32], user[32];
   char *argv[32];  /* docker's 13, luarocks' 10 at most */
@@ -121,7 +122,7 @@ static int install_rocks (const struct build_opts *o, const char *root,
     const char *image = getenv("LUA_LAMBDA_BUILDER_IMAGE");
     snprintf(volume, sizeof(volume), "%s:/var/task", root);
     snprintf(platform, sizeof(platform), "linux/%s",
-             strcmp(o->arch, "arm64") == 0 ? "arm64" : "amd64");
+             strcmp(arch, "arm64") == 0 ? "arm64" : "amd64");
     snprintf(user, sizeof(user), "%d:%d", (int)getuid(), (int)getgid());
     argv[n++] = "docker";
     argv[n++] = "run";
@@ -178,7 +179,8 @@ static int install_rocks (const struct build_opts *o, const char *root,
 static int left_out_at_top (const char *name) {
   static const char *const names[] = {
     "spec", "specs", "test", "tests", "events", "dist", "node_modules",
-    "function.zip", "layer.zip", "template.yaml", "template.yml",
+    "function.zip", "layer.zip", "runtime-layer.zip", "template.yaml",
+    "template.yml",
     "samconfig.toml", "Makefile", "Dockerfile", "luarocks.lock",
     "event.json", NULL
   };
@@ -258,6 +260,7 @@ struct walk {
   const char *root, *out;
   size_t root_len;
   int layer;
+  int own_bootstrap;    /* ours goes in: the folder's is left out */
   struct file_list *function, *modules;
 };
 
@@ -266,7 +269,8 @@ struct walk {
 static int take (const struct walk *w, const char *path, const char *rel,
                  const struct stat *st) {
   unsigned mode = (st->st_mode & S_IXUSR) ? 0755 : 0644;
-  if (has_hidden_part(rel) || top_left_out(rel))
+  if (has_hidden_part(rel) || top_left_out(rel) ||
+      (w->own_bootstrap && strcmp(rel, "bootstrap") == 0))
     return 0;
   if (strncmp(rel, "lua_modules/", 12) == 0) {
     if (!module_of_tree(rel + 12))
@@ -313,8 +317,7 @@ static int check_modules (const struct file_list *l, const char *arch) {
     char why[8400];
     if (len < 3 || strcmp(name + len - 3, ".so") != 0)
       continue;
-    if (so_check(l->items[i].file, arch, GLIBC_MINOR_MAX, why,
-                 sizeof(why)) != 0) {
+    if (so_check(l->items[i].file, arch, why, sizeof(why)) != 0) {
       fprintf(stderr, "lua-lambda: %s\n", why);
       bad = 1;
     }
@@ -400,7 +403,6 @@ static int stage (const char *dir, const struct file_list *l) {
 static int parse (int argc, char **argv, struct build_opts *o) {
   int i;
   memset(o, 0, sizeof(*o));
-  o->arch = machine_arch();
   for (i = 1; i < argc; i++) {
     const char *a = argv[i];
     int more = i + 1 < argc;
@@ -410,6 +412,12 @@ static int parse (int argc, char **argv, struct build_opts *o) {
       o->pin = 1;
     } else if (strcmp(a, "--docker") == 0) {
       o->docker = 1;
+    } else if (strcmp(a, "--no-bootstrap") == 0) {
+      o->no_bootstrap = 1;
+    } else if (strcmp(a, "--runtime-layer") == 0) {
+      o->runtime_layer = 1;
+    } else if (strcmp(a, "--no-template") == 0) {
+      o->no_template = 1;
     } else if (strcmp(a, "--server") == 0 && more) {
       o->server = argv[++i];
     } else if (strcmp(a, "--out") == 0 && more) {
@@ -418,6 +426,10 @@ static int parse (int argc, char **argv, struct build_opts *o) {
       o->stage = argv[++i];
     } else if (strcmp(a, "--rockspec") == 0 && more) {
       o->rockspec = argv[++i];
+    } else if (strcmp(a, "--bootstrap") == 0 && more) {
+      o->bootstrap = argv[++i];
+    } else if (strcmp(a, "--template") == 0 && more) {
+      o->template_file = argv[++i];
     } else if (strcmp(a, "--arch") == 0 && more) {
       o->arch = argv[++i];
       if (strcmp(o->arch, "x86_64") != 0 && strcmp(o->arch, "arm64") != 0) {
@@ -433,14 +445,118 @@ static int parse (int argc, char **argv, struct build_opts *o) {
   }
   if (o->dir == NULL)
     o->dir = ".";
+  if (o->no_bootstrap && (o->bootstrap != NULL || o->runtime_layer)) {
+    fprintf(stderr, "lua-lambda: --no-bootstrap goes with neither "
+            "--bootstrap nor --runtime-layer\n");
+    return -1;
+  }
   return 0;
+}
+
+/*
+** The architecture to build for: --arch, else the one the function's
+** template deploys (its Architectures, then Globals'), else, with a
+** template that says none, Lambda's default (x86_64); with no template
+** at all, this machine's. Malloc'd, or NULL having said why.
+*/
+static char *function_arch (const struct build_opts *o, const char *root) {
+  struct local_function_opts fo;
+  struct local_function f;
+  char *arch;
+  if (o->arch != NULL)
+    return strdup(o->arch);
+  local_function_opts_init(&fo);
+  fo.task_root = root;
+  fo.template_file = o->template_file;
+  fo.no_template = o->no_template;
+  if (local_function_resolve(&fo, root, &f) != 0)
+    return NULL;
+  if (f.architecture != NULL) {
+    arch = strdup(f.architecture);
+    printf("lua-lambda: building for %s, the Architectures of %s in %s "
+           "(--arch overrides)\n", arch, f.logical_id, f.template_file);
+  } else if (f.template_file != NULL) {
+    arch = strdup("x86_64");
+    printf("lua-lambda: building for x86_64: %s gives %s no Architectures, "
+           "so Lambda deploys it on x86_64 (--arch overrides)\n",
+           f.template_file, f.logical_id);
+  } else {
+    arch = strdup(host_arch());
+    printf("lua-lambda: building for %s, this machine's architecture: "
+           "there is no template.yaml to say (--arch x86_64|arm64)\n",
+           arch);
+  }
+  local_function_free(&f);
+  return arch;
+}
+
+/* path, malloc'd, when it is a file of that architecture; else NULL. */
+static char *runtime_of_arch (const char *path, const char *arch) {
+  const char *found = elf_arch(path);
+  return found != NULL && strcmp(found, arch) == 0 ? strdup(path) : NULL;
+}
+
+/*
+** The bootstrap for arch: --bootstrap, else the one built or installed
+** with this lua-lambda (beside it, or for another architecture under
+** lib/lua-lambda/<arch>/ of its prefix). Checked for Lambda. Malloc'd, or
+** NULL having said why.
+*/
+static char *find_bootstrap (const struct build_opts *o, const char *arch) {
+  char *own = cli_own_folder(), *path = NULL, why[8400], candidate[4200];
+  if (o->bootstrap != NULL) {
+    path = strdup(o->bootstrap);
+  } else if (own != NULL) {
+    snprintf(candidate, sizeof(candidate), "%s/bootstrap", own);
+    path = runtime_of_arch(candidate, arch);
+    if (path == NULL) {
+      /* where cmake --install puts each architecture's */
+      snprintf(candidate, sizeof(candidate), "%s/%s/bootstrap",
+               LUA_LAMBDA_RUNTIMES_INSTALLED, arch);
+      path = runtime_of_arch(candidate, arch);
+    }
+    if (path == NULL) {
+      /* the same, for a prefix moved elsewhere since */
+      snprintf(candidate, sizeof(candidate),
+               "%s/../lib/lua-lambda/%s/bootstrap", own, arch);
+      path = runtime_of_arch(candidate, arch);
+    }
+  }
+  if (path == NULL) {
+    fprintf(stderr, "lua-lambda: no %s bootstrap beside %s nor in %s/%s: "
+            "build one with lua-lambda's CMake (README: Deploy; arm64 by "
+            "cross-compiling) and install it, or give one (the release's) "
+            "with --bootstrap FILE\n", arch,
+            own != NULL ? own : "lua-lambda", LUA_LAMBDA_RUNTIMES_INSTALLED,
+            arch);
+    free(own);
+    return NULL;
+  }
+  free(own);
+  if (bootstrap_check(path, arch, why, sizeof(why)) != 0) {
+    fprintf(stderr, "lua-lambda: %s\n", why);
+    free(path);
+    return NULL;
+  }
+  return path;
+}
+
+/* --runtime-layer: runtime-layer.zip, bootstrap at its root (/opt). */
+static int pack_runtime_layer (const char *out_dir, const char *bootstrap) {
+  struct file_list l = { NULL, 0, 0 };
+  int rc = add_file(&l, "bootstrap", bootstrap, 0755);
+  if (rc == 0)
+    rc = pack(out_dir, "runtime-layer.zip", &l);
+  free_list(&l);
+  return rc;
 }
 
 int build_main (int argc, char **argv) {
   struct build_opts o;
   struct file_list function = { NULL, 0, 0 }, modules = { NULL, 0, 0 };
   struct walk w;
-  char *root = NULL, *out = NULL, *found = NULL;
+  char *root = NULL, *out = NULL, *found = NULL, *arch = NULL;
+  char *bootstrap = NULL;
   const char *rockspec;
   int status = 1, many;
   if (parse(argc, argv, &o) != 0)
@@ -460,6 +576,16 @@ int build_main (int argc, char **argv) {
       goto done;
     }
   }
+  arch = function_arch(&o, root);
+  if (arch == NULL)
+    goto done;
+  if (!o.no_bootstrap && (bootstrap = find_bootstrap(&o, arch)) == NULL)
+    goto done;
+  if (o.runtime_layer) {
+    status = pack_runtime_layer(out != NULL ? out : root, bootstrap) == 0
+             ? 0 : 1;
+    goto done;
+  }
   rockspec = o.rockspec;
   if (rockspec == NULL) {
     rockspec = found = find_rockspec(root, &many);
@@ -469,15 +595,16 @@ int build_main (int argc, char **argv) {
       goto done;
     }
   }
-  if (rockspec != NULL && install_rocks(&o, root, rockspec) != 0)
+  if (rockspec != NULL && install_rocks(&o, arch, root, rockspec) != 0)
     goto done;
   if (rockspec == NULL)
-    printf("lua-lambda: no rockspec in %s: packing the function alone\n",
+    printf("lua-lambda: no rockspec in %s: no dependencies to install\n",
            root);
   w.root = root;
   w.root_len = strlen(root);
   w.out = out;
   w.layer = o.layer;
+  w.own_bootstrap = bootstrap != NULL;
   w.function = &function;
   w.modules = &modules;
   if (walk_dir(&w, root) != 0) {
@@ -485,8 +612,11 @@ int build_main (int argc, char **argv) {
             strerror(errno));
     goto done;
   }
-  if (check_modules(&function, o.arch) != 0 ||
-      check_modules(&modules, o.arch) != 0)
+  if (bootstrap != NULL && add_file(&function, "bootstrap", bootstrap,
+                                    0755) != 0)
+    goto done;
+  if (check_modules(&function, arch) != 0 ||
+      check_modules(&modules, arch) != 0)
     goto done;
   if (o.stage != NULL) {
     if (stage(out, &function) != 0 || (o.layer && stage(out, &modules) != 0))
@@ -503,5 +633,7 @@ done:
   free(found);
   free(root);
   free(out);
+  free(arch);
+  free(bootstrap);
   return status;
 }

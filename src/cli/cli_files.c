@@ -46,3 +46,13 @@ char *cli_absolute (const char *path) {
   char *resolved = realpath(path, NULL);
   return resolved;
 }
+
+char *cli_own_folder (void) {
+  char *self = realpath("/proc/self/exe", NULL), *slash;
+  if (self == NULL)
+    return NULL;
+  slash = strrchr(self, '/');
+  if (slash != NULL)
+    *(slash == self ? slash + 1 : slash) = '\0';
+  return self;
+}

@@ -10,4 +10,7 @@ char *cli_read_file (const char *path, size_t *len);
 /* An absolute path for path (which must exist), malloc'd; NULL on error. */
 char *cli_absolute (const char *path);
 
+/* The folder the running lua-lambda is in, malloc'd; NULL on error. */
+char *cli_own_folder (void);
+
 #endif

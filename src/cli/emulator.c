@@ -181,35 +181,27 @@ static void fail_job (struct emulator *emu, struct emu_job *job,
 
 static int spawn_worker (struct emulator *emu, int w) {
   const struct emu_config *cfg = &emu->cfg;
-  char api[64], memory[16], group[256], stream[64], slots[16];
-  const char *region = getenv("AWS_REGION");  /* the developer's, if set */
+  char api[64], stream[64], slots[16];
+  /* What differs from one runtime process to the next; the rest of the
+     environment is the function's (local_function.h). */
   const char *set[][2] = {
     {"AWS_LAMBDA_RUNTIME_API", api},
-    {"_HANDLER", cfg->handler},
-    {"LAMBDA_TASK_ROOT", cfg->task_root},
-    {"AWS_LAMBDA_FUNCTION_NAME", cfg->function_name},
-    {"AWS_LAMBDA_FUNCTION_VERSION", "$LATEST"},
-    {"AWS_LAMBDA_FUNCTION_MEMORY_SIZE", memory},
-    {"AWS_LAMBDA_LOG_GROUP_NAME", group},
     {"AWS_LAMBDA_LOG_STREAM_NAME", stream},
-    {"AWS_REGION", region != NULL && region[0] != '\0' ? region : "us-east-1"},
     /* Managed Instances only: its absence is on-demand (README). */
     {"AWS_LAMBDA_MAX_CONCURRENCY", slots},
   };
   size_t n_set = sizeof(set) / sizeof(set[0]), n_env = 0, i, k;
-  char **env, *argv[3];
+  char **env, *argv[4];
   struct emu_worker *worker = &emu->workers[w];
   struct worker_output *out;
   int pipes[2][2] = { { -1, -1 }, { -1, -1 } };  /* stdout's, stderr's */
   pid_t pid;
   snprintf(api, sizeof(api), "127.0.0.1:%d", emu->api_ports[w]);
-  snprintf(memory, sizeof(memory), "%d", cfg->memory_mb);
   snprintf(slots, sizeof(slots), "%d", cfg->managed_instances);
   if (cfg->managed_instances <= 0)
     n_set--;  /* the last entry: AWS_LAMBDA_MAX_CONCURRENCY, left out */
-  snprintf(group, sizeof(group), "/aws/lambda/%s", cfg->function_name);
   snprintf(stream, sizeof(stream), "local/[$LATEST]worker-%d", w);
-  while (environ[n_env] != NULL)
+  while (cfg->env[n_env] != NULL)
     n_env++;
   env = calloc(n_env + n_set + 1, sizeof(*env));
   if (env == NULL)
@@ -218,11 +210,12 @@ static int spawn_worker (struct emulator *emu, int w) {
     size_t j, keep = 1;
     for (j = 0; j < n_set; j++) {
       size_t len = strlen(set[j][0]);
-      if (strncmp(environ[i], set[j][0], len) == 0 && environ[i][len] == '=')
+      if (strncmp(cfg->env[i], set[j][0], len) == 0 &&
+          cfg->env[i][len] == '=')
         keep = 0;
     }
     if (keep)
-      env[k++] = environ[i];
+      env[k++] = cfg->env[i];
   }
   for (i = 0; i < n_set; i++) {
     size_t len = strlen(set[i][0]) + strlen(set[i][1]) + 2;
@@ -231,9 +224,13 @@ static int spawn_worker (struct emulator *emu, int w) {
       break;
     snprintf(env[k++], len, "%s=%s", set[i][0], set[i][1]);
   }
-  argv[0] = (char *)cfg->bootstrap;
-  argv[1] = (char *)cfg->handler;
-  argv[2] = NULL;
+  /* A runtime of the other architecture runs under qemu-user. */
+  i = 0;
+  if (cfg->emulator != NULL)
+    argv[i++] = (char *)cfg->emulator;
+  argv[i++] = (char *)cfg->bootstrap;
+  argv[i++] = (char *)cfg->handler;
+  argv[i] = NULL;
   if (pipe(pipes[0]) != 0 || pipe(pipes[1]) != 0) {
     if (pipes[0][0] >= 0 && pipes[0][1] >= 0) {
       close(pipes[0][0]);
@@ -259,7 +256,7 @@ static int spawn_worker (struct emulator *emu, int w) {
     if (dup2(pipes[0][1], STDOUT_FILENO) < 0 ||
         dup2(pipes[1][1], STDERR_FILENO) < 0 || chdir(cfg->task_root) != 0)
       _exit(126);
-    execve(cfg->bootstrap, argv, env);
+    execve(argv[0], argv, env);
     _exit(127);
   }
   close(pipes[0][1]);

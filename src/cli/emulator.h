@@ -31,6 +31,10 @@ struct emu_config {
   const char *handler;
   const char *task_root;
   const char *bootstrap;       /* the runtime executable to start */
+  const char *emulator;        /* qemu-user for a bootstrap of the other
+                                  architecture, or NULL */
+  char *const *env;            /* the function's environment (NAME=VALUE,
+                                  NULL-terminated; local_function.h) */
   const char *function_name;
   int api_port;                /* worker i listens on api_port + i; 0: any */
   int invoke_port;             /* 0: any free port */

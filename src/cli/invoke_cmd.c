@@ -1,13 +1,15 @@
 /*
-** lua-lambda invoke HANDLER [EVENT_FILE|-] [--timeout S] [--task-root DIR]
-**                   [--function-name NAME] [--memory MB] [--concurrency N]
+** lua-lambda invoke HANDLER [EVENT_FILE|-] [--concurrency N]
+**                   [function flags]
 ** Runs the handler once in this process through the same host as
-** bootstrap. The result goes to stdout, the error document to stderr
-** with exit status 1; the handler's own output goes to stderr, so stdout
-** holds only the result. With --concurrency N the file holds one event a
-** line, run at once in N Lua states (invoke_concurrent.h).
+** bootstrap, with the environment Lambda would give the function
+** (local_function.h: the flags, the folder's template.yaml, Lambda's
+** own variables; nothing else of the shell). The result goes to stdout,
+** the error document to stderr with exit status 1; the handler's own
+** output goes to stderr, so stdout holds only the result. With
+** --concurrency N the file holds one event a line, run at once in N Lua
+** states (invoke_concurrent.h).
 */
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,15 +21,20 @@
 #include "host_invoke.h"
 #include "host_load.h"
 #include "invoke_concurrent.h"
+#include "local_function.h"
 #include "lua_host.h"
 #include "outbound.h"
 #include "request_id.h"
 
 static void usage (void) {
   fprintf(stderr, "usage: lua-lambda invoke HANDLER [EVENT_FILE|-] "
-          "[--timeout S] [--task-root DIR] [--function-name NAME] "
-          "[--memory MB] [--concurrency N]\n");
+          "[--concurrency N] " LOCAL_FUNCTION_USAGE "\n");
 }
+
+extern char **environ;
+
+/* Lambda's limit on a synchronous invocation's payload. */
+#define PAYLOAD_LIMIT 6291456
 
 static int write_all (int fd, const char *s, size_t len) {
   while (len > 0) {
@@ -40,56 +47,36 @@ static int write_all (int fd, const char *s, size_t len) {
   return 0;
 }
 
-/* A whole number from lo to hi, all of s; else -1 after saying so. */
-static int parse_number (const char *flag, const char *s, long lo, long hi,
-                         long *out) {
-  char *end;
-  long v;
-  errno = 0;
-  v = strtol(s, &end, 10);
-  if (end == s || *end != '\0' || errno == ERANGE || v < lo || v > hi) {
-    fprintf(stderr, "lua-lambda: %s must be a whole number from %ld to %ld,"
-            " not \"%s\"\n", flag, lo, hi, s);
-    return -1;
-  }
-  *out = v;
-  return 0;
-}
-
 int invoke_main (int argc, char **argv) {
-  const char *handler = NULL, *event_path = NULL, *root = ".";
-  const char *name = "function", *memory = "128";
+  const char *event_path = NULL;
+  struct local_function_opts fo;
+  struct local_function f;
   struct host_config cfg;
   struct host_outcome out;
   struct invocation inv;
   struct lua_host *host;
-  char err[256], id[40], *event, *task_root;
+  char err[256], id[40], *event, *runtime_dir;
   size_t event_len = 2;
-  long timeout = 3, memory_mb, states = 0;
-  int i, result_fd, status;
+  long states = 0;
+  int i, result_fd, status, taken;
+  local_function_opts_init(&fo);
   for (i = 1; i < argc; i++) {
-    /* Lambda's ranges: a timeout of 1 to 900 s; memory up to 10240 MB
-       (Lambda's least is 128; smaller lets a spec test a tight cap). */
-    if (strcmp(argv[i], "--timeout") == 0 && i + 1 < argc) {
-      if (parse_number("--timeout", argv[++i], 1, 900, &timeout) != 0)
-        return 2;
-    } else if (strcmp(argv[i], "--memory") == 0 && i + 1 < argc) {
-      memory = argv[++i];
-      if (parse_number("--memory", memory, 1, 10240, &memory_mb) != 0)
+    if ((taken = local_function_flag(&fo, argc, argv, &i)) != 0) {
+      if (taken < 0)
         return 2;
     } else if (strcmp(argv[i], "--concurrency") == 0 && i + 1 < argc) {
-      if (parse_number("--concurrency", argv[++i], 1, HOST_MAX_CONCURRENCY,
-                       &states) != 0)
+      char *end;
+      states = strtol(argv[++i], &end, 10);
+      if (*end != '\0' || states < 1 || states > HOST_MAX_CONCURRENCY) {
+        fprintf(stderr, "lua-lambda: --concurrency must be a whole number "
+                "from 1 to %d\n", HOST_MAX_CONCURRENCY);
         return 2;
-    } else if (strcmp(argv[i], "--task-root") == 0 && i + 1 < argc)
-      root = argv[++i];
-    else if (strcmp(argv[i], "--function-name") == 0 && i + 1 < argc)
-      name = argv[++i];
-    else if (argv[i][0] == '-' && argv[i][1] == '-') {
+      }
+    } else if (argv[i][0] == '-' && argv[i][1] == '-') {
       usage();
       return 2;
-    } else if (handler == NULL)
-      handler = argv[i];
+    } else if (fo.handler == NULL)
+      fo.handler = argv[i];
     else if (event_path == NULL)
       event_path = argv[i];
     else {
@@ -97,29 +84,40 @@ int invoke_main (int argc, char **argv) {
       return 2;
     }
   }
-  if (handler == NULL) {
+  if (fo.handler == NULL) {
     usage();
     return 2;
   }
   event = event_path ? cli_read_file(event_path, &event_len) : strdup("{}");
-  task_root = cli_absolute(root);
-  if (event == NULL || task_root == NULL) {
-    fprintf(stderr, "lua-lambda: cannot read %s\n",
-            event == NULL ? event_path : root);
-    free(event);
-    free(task_root);
+  if (event == NULL) {
+    fprintf(stderr, "lua-lambda: cannot read %s\n", event_path);
     return 2;
   }
-  /* As bootstrap would read it, then what the flags say: --memory sets
-     the heap's cap as well as the context's memory_limit_in_mb. */
+  /* As serve answers a request over Lambda's limit, before any work. */
+  if (states == 0 && event_len > PAYLOAD_LIMIT) {
+    fprintf(stderr, "lua-lambda: RequestEntityTooLarge: the event is %zu "
+            "bytes; Lambda takes at most %d for a synchronous invocation\n",
+            event_len, PAYLOAD_LIMIT);
+    free(event);
+    return 2;
+  }
+  runtime_dir = cli_own_folder();
+  status = local_function_resolve(&fo, runtime_dir != NULL ? runtime_dir
+                                                           : ".", &f);
+  free(runtime_dir);
+  if (status != 0) {
+    free(event);
+    return 2;
+  }
+  /* The function's environment is the process's own from here on, so the
+     host reads it as bootstrap does on Lambda, and os.getenv answers as
+     there. */
+  environ = f.env.vars;
   host_config_from_env(&cfg);
-  cfg.handler = handler;
-  cfg.task_root = task_root;
-  cfg.function.function_name = name;
-  cfg.function.function_version = "$LATEST";
+  cfg.handler = f.handler;
+  cfg.task_root = f.task_root;
   if (states > 0)
     cfg.max_concurrency = (int)states;  /* as Managed Instances run it */
-  host_config_set_memory(&cfg, memory);
   cfg.c_modules = outbound_modules;
 
   /* The handler's prints go to stderr; stdout is for the result alone. */
@@ -129,10 +127,10 @@ int invoke_main (int argc, char **argv) {
   setvbuf(stdout, NULL, _IONBF, 0);
 
   if (states > 0) {
-    status = invoke_concurrently(&cfg, event, event_len, timeout, result_fd);
+    status = invoke_concurrently(&cfg, event, event_len, f.timeout_s,
+                                 result_fd);
     close(result_fd);
     free(event);
-    free(task_root);
     return status;
   }
   status = 1;
@@ -146,7 +144,7 @@ int invoke_main (int argc, char **argv) {
     request_id_make(id);
     buffer_set(&inv.request_id, id, strlen(id));
     buffer_set(&inv.payload, event, event_len);
-    inv.deadline_ms = clock_now_ms() + timeout * 1000;
+    inv.deadline_ms = clock_now_ms() + (int64_t)f.timeout_s * 1000;
     lua_host_invoke(host, &inv, &out);
     if (out.failed) {
       fprintf(stderr, "%.*s\n", (int)out.len, out.body);
@@ -159,6 +157,6 @@ int invoke_main (int argc, char **argv) {
   lua_host_free(host);
   close(result_fd);
   free(event);
-  free(task_root);
+  /* f's strings back cfg and the environment until the process ends */
   return status;
 }

@@ -35,8 +35,15 @@ int main (int argc, char **argv) {
   }
   if (strcmp(argv[1], "invoke") == 0)
     return invoke_main(argc - 1, argv + 1);
-  if (strcmp(argv[1], "serve") == 0)
+  if (strcmp(argv[1], "serve") == 0) {
+#ifdef LUA_LAMBDA_HAVE_SERVE
     return serve_main(argc - 1, argv + 1);
+#else
+    fprintf(stderr, "lua-lambda: this lua-lambda was built without "
+            "libmicrohttpd, so without serve\n");
+    return 2;
+#endif
+  }
   if (strcmp(argv[1], "build") == 0)
     return build_main(argc - 1, argv + 1);
   if (strcmp(argv[1], "new") == 0)

@@ -1,13 +1,13 @@
 /*
-** lua-lambda serve [--port 9001] [--invoke-port 8080] [--timeout S]
-**                  [--init-timeout S]
-**                  [--concurrency N | --managed-instances N] [--memory MB]
+** lua-lambda serve [--port 9001] [--invoke-port 8080] [--init-timeout S]
+**                  [--concurrency N | --managed-instances N]
 **                  [--watch] [--http [PORT]] [--http-format FORMAT]
-**                  [--task-root DIR] [--bootstrap PATH]
-**                  [--function-name NAME] [--] [HANDLER]
+**                  [--bootstrap PATH] [function flags] [--] [HANDLER]
 ** A local Lambda: N bootstrap workers behind the Runtime API, the invoke
 ** endpoint, and with --http a function URL, all on 127.0.0.1. Runs until
-** SIGINT or SIGTERM. HANDLER defaults to app.handler.
+** SIGINT or SIGTERM. The function (its handler, memory, timeout,
+** environment, layers) is read as local_function.h says: the flags,
+** then the folder's template.yaml, then Lambda's defaults.
 */
 #include <dirent.h>
 #include <errno.h>
@@ -25,7 +25,9 @@
 #include "cli_files.h"
 #include "clock.h"
 #include "emulator.h"
+#include "elf_arch.h"
 #include "emulator_http.h"
+#include "local_function.h"
 #include "web_front.h"
 
 #define HTTP_PORT 3000
@@ -33,12 +35,10 @@
 static void usage (void) {
   fprintf(stderr,
           "usage: lua-lambda serve [--port 9001] [--invoke-port 8080] "
-          "[--timeout S] [--init-timeout S] [--concurrency N | "
-          "--managed-instances N] "
-          "[--memory MB] [--watch] [--http [PORT]] "
-          "[--http-format url|apigw-v2|apigw-v1|alb] "
-          "[--task-root DIR] [--bootstrap PATH] [--function-name NAME] "
-          "[--] [HANDLER (app.handler)]\n");
+          "[--init-timeout S] [--concurrency N | --managed-instances N] "
+          "[--watch] [--http [PORT]] "
+          "[--http-format url|apigw-v2|apigw-v1|alb] [--bootstrap PATH] "
+          LOCAL_FUNCTION_USAGE " [--] [HANDLER]\n");
 }
 
 /* Reaps workers as they exit and tells the emulator. */
@@ -118,22 +118,6 @@ static void *watcher (void *arg) {
   return NULL;
 }
 
-static char *default_bootstrap (void) {
-  char self[PATH_MAX], *slash, *path;
-  ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-  if (n <= 0)
-    return NULL;
-  self[n] = '\0';
-  slash = strrchr(self, '/');
-  if (slash == NULL)
-    return NULL;
-  *slash = '\0';
-  path = malloc(strlen(self) + sizeof("/bootstrap"));
-  if (path != NULL)
-    sprintf(path, "%s/bootstrap", self);
-  return path;
-}
-
 static int parse_int (const char *s, int lo, int hi, int *out) {
   char *end;
   long v = strtol(s, &end, 10);
@@ -143,31 +127,85 @@ static int parse_int (const char *s, int lo, int hi, int *out) {
   return 0;
 }
 
+/* dir/bootstrap, malloc'd, when it is an executable file; else NULL. */
+static char *bootstrap_in (const char *dir, size_t len) {
+  struct stat st;
+  char *path = malloc(len + sizeof("/bootstrap"));
+  if (path == NULL)
+    return NULL;
+  memcpy(path, dir, len);
+  strcpy(path + len, "/bootstrap");
+  if (stat(path, &st) == 0 && S_ISREG(st.st_mode) &&
+      access(path, X_OK) == 0)
+    return path;
+  free(path);
+  return NULL;
+}
+
+/*
+** The runtime Lambda would start: the function's own bootstrap (a zip
+** that carries one), else a layer's (/opt/bootstrap, the last layer on
+** top), else the one built with this lua-lambda. *whose says which.
+*/
+static char *choose_bootstrap (const struct local_function *f,
+                               const char **whose) {
+  char *path = bootstrap_in(f->task_root, strlen(f->task_root)), *own;
+  const char *dirs = f->layer_dirs;
+  if (path != NULL) {
+    *whose = "the function's own";
+    return path;
+  }
+  if (dirs != NULL) {
+    const char *end = dirs + strlen(dirs);
+    while (end > dirs) {
+      const char *start = end;
+      while (start > dirs && start[-1] != ':')
+        start--;
+      path = bootstrap_in(start, (size_t)(end - start));
+      if (path != NULL) {
+        *whose = "a layer's";
+        return path;
+      }
+      end = start > dirs ? start - 1 : dirs;
+    }
+  }
+  own = cli_own_folder();
+  if (own == NULL)
+    return NULL;
+  path = bootstrap_in(own, strlen(own));
+  free(own);
+  *whose = "lua-lambda's";
+  return path;
+}
+
 int serve_main (int argc, char **argv) {
   struct emu_config cfg;
   struct emulator emu;
   struct emu_http *http;
   struct web_front *web = NULL;
-  const char *http_format = "url";
+  struct local_function_opts fo;
+  struct local_function f;
+  const char *http_format = "url", *bootstrap = NULL, *whose = "yours";
+  const char *arch;
   int http_port = -1;
   pthread_t reaper_thread, watch_thread, watchdog_thread;
-  const char *root = ".", *bootstrap = NULL;
-  char *task_root, *bootstrap_path;
+  char *bootstrap_path, *emulator = NULL, *runtime_dir;
   sigset_t stop;
-  int i, sig, bad = 0;
+  int i, sig, bad = 0, taken;
   memset(&cfg, 0, sizeof(cfg));
+  local_function_opts_init(&fo);
   cfg.api_port = 9001;
   cfg.invoke_port = 8080;
   cfg.concurrency = 1;
-  cfg.timeout_s = 3;
   cfg.init_timeout_s = 10;
-  cfg.memory_mb = 128;
-  cfg.function_name = "function";
   for (i = 1; i < argc && !bad; i++) {
     const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
     if (strcmp(a, "--") == 0) {
       if (i + 1 < argc)
-        cfg.handler = argv[++i];
+        fo.handler = argv[++i];
+    } else if ((taken = local_function_flag(&fo, argc, argv, &i)) != 0) {
+      if (taken < 0)
+        return 2;
     } else if (strcmp(a, "--watch") == 0) {
       cfg.watch = 1;
     } else if (strcmp(a, "--http") == 0) {
@@ -181,8 +219,6 @@ int serve_main (int argc, char **argv) {
       bad = parse_int(v, 0, 65535, &cfg.api_port) != 0, i++;
     } else if (strcmp(a, "--invoke-port") == 0) {
       bad = parse_int(v, 0, 65535, &cfg.invoke_port) != 0, i++;
-    } else if (strcmp(a, "--timeout") == 0) {
-      bad = parse_int(v, 1, 900, &cfg.timeout_s) != 0, i++;
     } else if (strcmp(a, "--init-timeout") == 0) {
       bad = parse_int(v, 1, 900, &cfg.init_timeout_s) != 0, i++;
     } else if (strcmp(a, "--concurrency") == 0) {
@@ -190,18 +226,12 @@ int serve_main (int argc, char **argv) {
     } else if (strcmp(a, "--managed-instances") == 0) {
       /* One runtime taking N at once, as a Managed Instances environment */
       bad = parse_int(v, 1, EMU_MAX_SLOTS, &cfg.managed_instances) != 0, i++;
-    } else if (strcmp(a, "--memory") == 0) {
-      bad = parse_int(v, 128, 10240, &cfg.memory_mb) != 0, i++;
-    } else if (strcmp(a, "--task-root") == 0) {
-      root = v, i++;
     } else if (strcmp(a, "--bootstrap") == 0) {
       bootstrap = v, i++;
     } else if (strcmp(a, "--http-format") == 0) {
       http_format = v, i++;
-    } else if (strcmp(a, "--function-name") == 0) {
-      cfg.function_name = v, i++;
-    } else if (a[0] != '-' && cfg.handler == NULL) {
-      cfg.handler = a;
+    } else if (a[0] != '-' && fo.handler == NULL) {
+      fo.handler = a;
     } else {
       bad = 1;
     }
@@ -211,24 +241,55 @@ int serve_main (int argc, char **argv) {
             "--concurrency starts several: pick one\n");
     return 2;
   }
+  if (!bad && fo.memory_mb > 0 && fo.memory_mb < 128) {
+    fprintf(stderr, "lua-lambda: --memory must be from 128 to 10240\n");
+    return 2;
+  }
   if (bad) {
     usage();
     return 2;
   }
-  if (cfg.handler == NULL)
-    cfg.handler = "app.handler";  /* what lua-lambda new writes */
-  task_root = cli_absolute(root);
-  bootstrap_path = bootstrap ? cli_absolute(bootstrap) : default_bootstrap();
-  if (task_root == NULL || bootstrap_path == NULL ||
-      access(bootstrap_path, X_OK) != 0) {
-    fprintf(stderr, "lua-lambda: %s not found\n",
-            task_root == NULL ? root : bootstrap ? bootstrap : "bootstrap");
-    free(task_root);
-    free(bootstrap_path);
+  /* Lambda starts the function's bootstrap, else a layer's */
+  runtime_dir = cli_own_folder();
+  if (local_function_resolve(&fo, runtime_dir != NULL ? runtime_dir : ".",
+                             &f) != 0) {
+    free(runtime_dir);
     return 2;
   }
-  cfg.task_root = task_root;
+  free(runtime_dir);
+  bootstrap_path = bootstrap != NULL ? cli_absolute(bootstrap)
+                                     : choose_bootstrap(&f, &whose);
+  if (bootstrap_path == NULL || access(bootstrap_path, X_OK) != 0) {
+    fprintf(stderr, "lua-lambda: %s not found\n",
+            bootstrap != NULL ? bootstrap : "bootstrap");
+    free(bootstrap_path);
+    local_function_free(&f);
+    return 2;
+  }
+  arch = elf_arch(bootstrap_path);
+  if (arch != NULL && strcmp(arch, host_arch()) != 0) {
+    emulator = qemu_for(arch);
+    if (emulator == NULL) {
+      fprintf(stderr, "lua-lambda: %s is for %s and this machine is %s: "
+              "install qemu-user-static to run it here\n", bootstrap_path,
+              arch, host_arch());
+      free(bootstrap_path);
+      local_function_free(&f);
+      return 2;
+    }
+  }
+  cfg.handler = f.handler;
+  cfg.task_root = f.task_root;
+  cfg.function_name = f.function_name;
+  cfg.memory_mb = f.memory_mb;
+  cfg.timeout_s = f.timeout_s;
+  cfg.env = f.env.vars;
   cfg.bootstrap = bootstrap_path;
+  cfg.emulator = emulator;
+  if (f.architecture != NULL && arch != NULL &&
+      strcmp(f.architecture, arch) != 0)
+    fprintf(stderr, "lua-lambda: %s deploys for %s, and %s is for %s\n",
+            f.template_file, f.architecture, bootstrap_path, arch);
 
   /* Only the main thread takes SIGINT/SIGTERM; the threads inherit this. */
   sigemptyset(&stop);
@@ -258,7 +319,9 @@ int serve_main (int argc, char **argv) {
     pthread_create(&watch_thread, NULL, watcher, &emu);
     pthread_detach(watch_thread);
   }
-  printf("lua-lambda: serving %s from %s\n", cfg.handler, task_root);
+  printf("lua-lambda: serving %s from %s\n", cfg.handler, f.task_root);
+  printf("lua-lambda: runtime %s (%s)%s%s\n", bootstrap_path, whose,
+         emulator != NULL ? " under " : "", emulator != NULL ? emulator : "");
   printf("lua-lambda: invoke with: curl -d '{}' http://127.0.0.1:%d"
          "/2015-03-31/functions/function/invocations\n",
          emu_http_invoke_port(http));
@@ -272,8 +335,7 @@ int serve_main (int argc, char **argv) {
   emu_destroy(&emu);
   web_front_stop(web);
   emu_http_stop(http);
-  free(task_root);
-  free(bootstrap_path);
-  /* Threads still blocked in waits end with the process. */
+  /* Threads still blocked in waits end with the process: f and the
+     paths stay theirs. */
   return 0;
 }

@@ -31,10 +31,17 @@ void host_config_from_env (struct host_config *cfg) {
   cfg->task_root = env("LAMBDA_TASK_ROOT");
   if (cfg->task_root == NULL)
     cfg->task_root = ".";
-  cfg->layer_root = "/opt";
-  /* Lua reads these itself; the host only needs to know they are set. */
-  cfg->lua_path_set = env("LUA_PATH_5_4") != NULL || env("LUA_PATH") != NULL;
-  cfg->lua_cpath_set = env("LUA_CPATH_5_4") != NULL || env("LUA_CPATH") != NULL;
+  /* serve and invoke's --layer folders stand in for /opt */
+  cfg->layer_dirs = env("LUA_LAMBDA_LAYER_DIRS");
+  if (cfg->layer_dirs == NULL)
+    cfg->layer_dirs = "/opt";
+  /* As Lua reads them: the versioned name first (host_paths.c) */
+  cfg->lua_path = env("LUA_PATH_5_4");
+  if (cfg->lua_path == NULL)
+    cfg->lua_path = env("LUA_PATH");
+  cfg->lua_cpath = env("LUA_CPATH_5_4");
+  if (cfg->lua_cpath == NULL)
+    cfg->lua_cpath = env("LUA_CPATH");
   cfg->function.function_name = env("AWS_LAMBDA_FUNCTION_NAME");
   cfg->function.function_version = env("AWS_LAMBDA_FUNCTION_VERSION");
   cfg->function.log_group_name = env("AWS_LAMBDA_LOG_GROUP_NAME");

@@ -19,9 +19,11 @@
 struct host_config {
   const char *handler;     /* "module.function"; modules may be nested */
   const char *task_root;   /* LAMBDA_TASK_ROOT: the function's code */
-  const char *layer_root;  /* "/opt": where Lambda unpacks layers */
-  int lua_path_set;        /* LUA_PATH(_5_4) set: it comes first */
-  int lua_cpath_set;       /* LUA_CPATH(_5_4) set: it comes first */
+  const char *layer_dirs;  /* where Lambda unpacks layers: "/opt"; or
+                              LUA_LAMBDA_LAYER_DIRS, folders standing in
+                              for it, ':'-separated, the last on top */
+  const char *lua_path;    /* LUA_PATH_5_4 or LUA_PATH, or NULL: first */
+  const char *lua_cpath;   /* LUA_CPATH_5_4 or LUA_CPATH, or NULL */
   struct function_info function;
   long timeout_margin_ms;  /* LUA_LAMBDA_TIMEOUT_MARGIN_MS (100) */
   size_t heap_limit;       /* the Lua heap's cap in bytes; 0: none */

@@ -16,51 +16,6 @@
 #include "context.h"
 
 /*
-** package.path (or cpath, as field) := ours, then what Lua set from the
-** environment or its defaults; or, when LUA_PATH/LUA_CPATH was set, that
-** first and then ours.
-*/
-static void set_path (lua_State *L, const char *field, int env_set) {
-  /* [package, ours] */
-  lua_getfield(L, -2, field);                          /* [p, ours, lua's] */
-  if (env_set)
-    lua_insert(L, -2);                                 /* [p, lua's, ours] */
-  lua_pushliteral(L, ";");
-  lua_insert(L, -2);                                   /* [p, a, ";", b] */
-  lua_concat(L, 3);
-  lua_setfield(L, -2, field);
-}
-
-/*
-** Module paths (README: Writing a function): the task root, its
-** LuaRocks tree (lua_modules/), then the layers' (/opt/lua_modules/),
-** /opt/lua, and a LuaRocks tree at /opt itself; then Lua's defaults.
-*/
-static void set_search_paths (lua_State *L, const struct host_config *cfg) {
-  const char *task = cfg->task_root, *opt = cfg->layer_root;
-  lua_getglobal(L, "package");                         /* [package] */
-  lua_pushfstring(L,
-                  "%s/?.lua;%s/?/init.lua;"
-                  "%s/lua_modules/share/lua/5.4/?.lua;"
-                  "%s/lua_modules/share/lua/5.4/?/init.lua;"
-                  "%s/lua_modules/share/lua/5.4/?.lua;"
-                  "%s/lua_modules/share/lua/5.4/?/init.lua;",
-                  task, task, task, task, opt, opt);
-  lua_pushfstring(L,
-                  "%s/lua/?.lua;%s/lua/?/init.lua;"
-                  "%s/share/lua/5.4/?.lua;%s/share/lua/5.4/?/init.lua",
-                  opt, opt, opt, opt);
-  lua_concat(L, 2);
-  set_path(L, "path", cfg->lua_path_set);
-  lua_pushfstring(L, "%s/?.so;%s/lua_modules/lib/lua/5.4/?.so;"
-                  "%s/lua_modules/lib/lua/5.4/?.so;%s/lua/?.so;"
-                  "%s/lib/lua/5.4/?.so",
-                  task, task, opt, opt, opt);
-  set_path(L, "cpath", cfg->lua_cpath_set);
-  lua_pop(L, 1);
-}
-
-/*
 ** Pushes the file that would provide module name on package.path, or
 ** nil when none does.
 */
@@ -215,7 +170,7 @@ static int load_handler (lua_State *L) {
     init_failure(h, "Runtime.MalformedHandlerName");
     return 0;
   }
-  set_search_paths(L, cfg);
+  host_paths_set(L, cfg);
   module = lua_pushlstring(L, cfg->handler, module_len);
   function = cfg->handler + module_len + 1;
   if (!load_module(h, module))

@@ -144,6 +144,12 @@ void host_deadline_disarm (struct lua_host *h, lua_State *co);
    invocation under way on every coroutine they run. */
 void host_limits_open (lua_State *L);
 
+/* --- host_paths.c --- */
+
+/* package.path, cpath and a last searcher, as on Lambda (README:
+   Module search). */
+void host_paths_set (lua_State *L, const struct host_config *cfg);
+
 /* --- host_hooks.c --- */
 
 /* Creates the hook lists in the registry. */

@@ -1,0 +1,369 @@
+#include "local_function.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "buffer.h"
+#include "cli_files.h"
+#include "sam_function.h"
+
+#define DEFAULT_HANDLER "app.handler"  /* what lua-lambda new writes */
+#define DEFAULT_MEMORY_MB 128          /* Lambda's defaults */
+#define DEFAULT_TIMEOUT_S 3
+
+void local_function_opts_init (struct local_function_opts *o) {
+  memset(o, 0, sizeof(*o));
+  o->task_root = ".";
+}
+
+/* A whole number from lo to hi, all of s; else -1 after saying so. */
+static int parse_number (const char *flag, const char *s, int lo, int hi,
+                         int *out) {
+  char *end;
+  long v;
+  errno = 0;
+  v = strtol(s, &end, 10);
+  if (end == s || *end != '\0' || errno == ERANGE || v < lo || v > hi) {
+    fprintf(stderr, "lua-lambda: %s must be a whole number from %d to %d,"
+            " not \"%s\"\n", flag, lo, hi, s);
+    return -1;
+  }
+  *out = (int)v;
+  return 0;
+}
+
+static int add_arg (const char **list, int *n, const char *flag,
+                    const char *value) {
+  if (*n >= LOCAL_MAX_ENV_ARGS) {
+    fprintf(stderr, "lua-lambda: too many %s\n", flag);
+    return -1;
+  }
+  list[(*n)++] = value;
+  return 1;
+}
+
+int local_function_flag (struct local_function_opts *o, int argc,
+                         char **argv, int *i) {
+  const char *a = argv[*i], *v = *i + 1 < argc ? argv[*i + 1] : NULL;
+  if (strcmp(a, "--no-template") == 0) {
+    o->no_template = 1;
+    return 1;
+  }
+  if (strcmp(a, "--task-root") != 0 && strcmp(a, "--template") != 0 &&
+      strcmp(a, "--layer") != 0 && strcmp(a, "--env-file") != 0 &&
+      strcmp(a, "--env") != 0 && strcmp(a, "--function-name") != 0 &&
+      strcmp(a, "--memory") != 0 && strcmp(a, "--timeout") != 0)
+    return 0;
+  if (v == NULL) {
+    fprintf(stderr, "lua-lambda: %s needs a value\n", a);
+    return -1;
+  }
+  (*i)++;
+  if (strcmp(a, "--task-root") == 0) {
+    o->task_root = v;
+  } else if (strcmp(a, "--template") == 0) {
+    o->template_file = v;
+  } else if (strcmp(a, "--function-name") == 0) {
+    o->function_name = v;
+  } else if (strcmp(a, "--layer") == 0) {
+    if (o->n_layers >= LOCAL_MAX_LAYERS) {
+      fprintf(stderr, "lua-lambda: Lambda takes at most %d layers\n",
+              LOCAL_MAX_LAYERS);
+      return -1;
+    }
+    o->layers[o->n_layers++] = v;
+  } else if (strcmp(a, "--env-file") == 0) {
+    return add_arg(o->env_files, &o->n_env_files, a, v);
+  } else if (strcmp(a, "--env") == 0) {
+    return add_arg(o->env_sets, &o->n_env_sets, a, v);
+  } else if (strcmp(a, "--memory") == 0) {
+    /* Lambda's least is 128; smaller lets a spec test a tight cap */
+    return parse_number(a, v, 1, 10240, &o->memory_mb) == 0 ? 1 : -1;
+  } else {
+    return parse_number(a, v, 1, 900, &o->timeout_s) == 0 ? 1 : -1;
+  }
+  return 1;
+}
+
+/* The task root's template.yaml (or .yml), malloc'd, or NULL. */
+static char *find_template (const char *task_root) {
+  static const char *const names[] = { "template.yaml", "template.yml",
+                                       NULL };
+  size_t i;
+  for (i = 0; names[i] != NULL; i++) {
+    struct stat st;
+    char *path = malloc(strlen(task_root) + strlen(names[i]) + 2);
+    if (path == NULL)
+      return NULL;
+    sprintf(path, "%s/%s", task_root, names[i]);
+    if (stat(path, &st) == 0 && S_ISREG(st.st_mode))
+      return path;
+    free(path);
+  }
+  return NULL;
+}
+
+/* The folder of file, malloc'd ("." when it has none). */
+static char *folder_of (const char *file) {
+  const char *slash = strrchr(file, '/');
+  size_t len = slash != NULL ? (size_t)(slash - file) : 0;
+  char *dir = malloc(len + 2);
+  if (dir == NULL)
+    return NULL;
+  if (slash == NULL) {
+    strcpy(dir, ".");
+  } else {
+    memcpy(dir, file, len);
+    dir[len] = '\0';
+    if (len == 0)
+      strcpy(dir, "/");
+  }
+  return dir;
+}
+
+/*
+** The task root relative to the template's folder ("." when the same),
+** for telling which of several functions is this one; NULL when it is
+** not below it.
+*/
+static const char *code_dir (const char *task_root, const char *tdir) {
+  size_t len = strlen(tdir);
+  if (strcmp(task_root, tdir) == 0)
+    return ".";
+  if (strncmp(task_root, tdir, len) == 0 && task_root[len] == '/')
+    return task_root + len + 1;
+  return NULL;
+}
+
+static int read_template (const struct local_function_opts *o,
+                          struct local_function *f,
+                          struct sam_function *sam) {
+  char err[1024], *tdir, *file = NULL;
+  struct sam_want want;
+  int rc;
+  if (o->template_file != NULL) {
+    file = cli_absolute(o->template_file);
+    if (file == NULL) {
+      fprintf(stderr, "lua-lambda: no template %s\n", o->template_file);
+      return -1;
+    }
+  } else {
+    file = find_template(f->task_root);
+    if (file == NULL)
+      return 0;  /* no template: the flags and the defaults alone */
+  }
+  tdir = folder_of(file);
+  want.name = o->function_name;
+  want.handler = o->handler;
+  want.code_dir = tdir != NULL ? code_dir(f->task_root, tdir) : NULL;
+  rc = sam_function_read(file, &want, sam, err, sizeof(err));
+  free(tdir);
+  if (rc != 0) {
+    fprintf(stderr, "lua-lambda: %s (--no-template runs the folder "
+            "without it)\n", err);
+    free(file);
+    return -1;
+  }
+  f->template_file = file;
+  return 1;
+}
+
+/* Appends ":" and each layer's path + suffix (/opt's by default). */
+static int join_layers (struct buffer *b, const struct local_function *f,
+                        const char *suffix) {
+  const char *dirs = f->layer_dirs != NULL ? f->layer_dirs : "/opt";
+  while (*dirs != '\0') {
+    size_t len = strcspn(dirs, ":");
+    if (buffer_append(b, ":", 1) != 0 || buffer_append(b, dirs, len) != 0 ||
+        buffer_append(b, suffix, strlen(suffix)) != 0)
+      return -1;
+    dirs += len;
+    if (*dirs == ':')
+      dirs++;
+  }
+  return 0;
+}
+
+/*
+** What Lambda sets in every function's environment (provided.al2023),
+** with this machine's folders for /var/task, /var/runtime and /opt.
+*/
+static int lambda_env (struct local_function *f, const char *runtime_dir) {
+  struct function_env *e = &f->env;
+  char memory[16], group[512];
+  struct buffer b;
+  int rc = 0;
+  const char *region = getenv("AWS_REGION");
+  if (region == NULL || region[0] == '\0')
+    region = getenv("AWS_DEFAULT_REGION");
+  if (region == NULL || region[0] == '\0')
+    region = "us-east-1";
+  snprintf(memory, sizeof(memory), "%d", f->memory_mb);
+  snprintf(group, sizeof(group), "/aws/lambda/%s", f->function_name);
+  buffer_init(&b);
+  rc |= function_env_set(e, "_HANDLER", f->handler);
+  rc |= function_env_set(e, "LAMBDA_TASK_ROOT", f->task_root);
+  rc |= function_env_set(e, "LAMBDA_RUNTIME_DIR", runtime_dir);
+  rc |= function_env_set(e, "AWS_LAMBDA_FUNCTION_NAME", f->function_name);
+  rc |= function_env_set(e, "AWS_LAMBDA_FUNCTION_VERSION", "$LATEST");
+  rc |= function_env_set(e, "AWS_LAMBDA_FUNCTION_MEMORY_SIZE", memory);
+  rc |= function_env_set(e, "AWS_LAMBDA_LOG_GROUP_NAME", group);
+  rc |= function_env_set(e, "AWS_LAMBDA_INITIALIZATION_TYPE", "on-demand");
+  rc |= function_env_set(e, "AWS_REGION", region);
+  rc |= function_env_set(e, "AWS_DEFAULT_REGION", region);
+  rc |= function_env_set(e, "LANG", "en_US.UTF-8");
+  rc |= function_env_set(e, "TZ", ":UTC");
+  rc |= buffer_set(&b, "/usr/local/bin:/usr/bin/:/bin", 28);
+  rc |= join_layers(&b, f, "/bin");
+  rc |= function_env_set(e, "PATH", b.data);
+  b.len = 0;
+  rc |= buffer_append(&b, "/lib64:/usr/lib64:", 18);
+  rc |= buffer_append(&b, runtime_dir, strlen(runtime_dir));
+  rc |= buffer_append(&b, ":", 1);
+  rc |= buffer_append(&b, runtime_dir, strlen(runtime_dir));
+  rc |= buffer_append(&b, "/lib:", 5);
+  rc |= buffer_append(&b, f->task_root, strlen(f->task_root));
+  rc |= buffer_append(&b, ":", 1);
+  rc |= buffer_append(&b, f->task_root, strlen(f->task_root));
+  rc |= buffer_append(&b, "/lib", 4);
+  rc |= join_layers(&b, f, "/lib");
+  rc |= function_env_set(e, "LD_LIBRARY_PATH", b.data);
+  if (f->layer_dirs != NULL)
+    rc |= function_env_set(e, "LUA_LAMBDA_LAYER_DIRS", f->layer_dirs);
+  buffer_free(&b);
+  return rc != 0 ? -1 : 0;
+}
+
+static int resolve_layers (const struct local_function_opts *o,
+                           struct local_function *f) {
+  struct buffer b;
+  int i;
+  if (o->n_layers == 0)
+    return 0;
+  buffer_init(&b);
+  for (i = 0; i < o->n_layers; i++) {
+    char *dir = cli_absolute(o->layers[i]);
+    struct stat st;
+    if (dir == NULL || stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
+      fprintf(stderr, "lua-lambda: --layer %s: no such folder\n",
+              o->layers[i]);
+      free(dir);
+      buffer_free(&b);
+      return -1;
+    }
+    if (strchr(dir, ':') != NULL) {
+      fprintf(stderr, "lua-lambda: --layer %s: a ':' in its path cannot "
+              "be told apart from the next layer\n", dir);
+      free(dir);
+      buffer_free(&b);
+      return -1;
+    }
+    if ((i > 0 && buffer_append(&b, ":", 1) != 0) ||
+        buffer_append(&b, dir, strlen(dir)) != 0) {
+      free(dir);
+      buffer_free(&b);
+      return -1;
+    }
+    free(dir);
+  }
+  f->layer_dirs = b.data;  /* NUL-terminated: the function's now */
+  return 0;
+}
+
+/* The template's variables a deployed function would get. */
+static int template_env (struct local_function *f,
+                         const struct sam_function *sam) {
+  size_t i;
+  for (i = 0; i < sam->env.n; i++) {
+    const char *entry = sam->env.vars[i], *eq = strchr(entry, '=');
+    char name[256];
+    size_t len = (size_t)(eq - entry);
+    if (len >= sizeof(name))
+      len = sizeof(name) - 1;
+    memcpy(name, entry, len);
+    name[len] = '\0';
+    if (!function_env_name_ok(name)) {
+      fprintf(stderr, "lua-lambda: %s: Environment.Variables.%s is "
+              "refused by Lambda (a reserved or malformed name): left "
+              "out\n", f->template_file, name);
+    } else if (function_env_set(&f->env, name, eq + 1) != 0) {
+      return -1;
+    }
+  }
+  return 0;
+}
+
+int local_function_resolve (const struct local_function_opts *o,
+                            const char *runtime_dir,
+                            struct local_function *f) {
+  struct sam_function sam;
+  char err[1024];
+  int i, have_sam;
+  memset(f, 0, sizeof(*f));
+  memset(&sam, 0, sizeof(sam));
+  function_env_init(&f->env);
+  function_env_init(&sam.env);
+  f->task_root = cli_absolute(o->task_root);
+  if (f->task_root == NULL) {
+    fprintf(stderr, "lua-lambda: no folder %s\n", o->task_root);
+    return -1;
+  }
+  have_sam = o->no_template ? 0 : read_template(o, f, &sam);
+  if (have_sam < 0)
+    goto fail;
+  if (have_sam) {
+    f->logical_id = sam.logical_id;
+    f->architecture = sam.architecture;
+    sam.logical_id = sam.architecture = NULL;
+  }
+  f->handler = strdup(o->handler != NULL ? o->handler
+                      : have_sam && sam.handler != NULL ? sam.handler
+                      : DEFAULT_HANDLER);
+  f->function_name = strdup(o->function_name != NULL ? o->function_name
+                                                     : "function");
+  f->memory_mb = o->memory_mb > 0 ? o->memory_mb
+                 : have_sam && sam.memory_mb > 0 ? sam.memory_mb
+                 : DEFAULT_MEMORY_MB;
+  f->timeout_s = o->timeout_s > 0 ? o->timeout_s
+                 : have_sam && sam.timeout_s > 0 ? sam.timeout_s
+                 : DEFAULT_TIMEOUT_S;
+  if (f->handler == NULL || f->function_name == NULL ||
+      resolve_layers(o, f) != 0 || lambda_env(f, runtime_dir) != 0 ||
+      (have_sam && template_env(f, &sam) != 0) ||
+      function_env_from_shell(&f->env) != 0)
+    goto fail;
+  for (i = 0; i < o->n_env_files; i++) {
+    if (function_env_read_file(&f->env, o->env_files[i], err,
+                               sizeof(err)) != 0) {
+      fprintf(stderr, "lua-lambda: %s\n", err);
+      goto fail;
+    }
+  }
+  for (i = 0; i < o->n_env_sets; i++) {
+    if (function_env_put(&f->env, o->env_sets[i], err, sizeof(err)) != 0) {
+      fprintf(stderr, "lua-lambda: %s\n", err);
+      goto fail;
+    }
+  }
+  sam_function_free(&sam);
+  return 0;
+fail:
+  sam_function_free(&sam);
+  local_function_free(f);
+  return -1;
+}
+
+void local_function_free (struct local_function *f) {
+  free(f->task_root);
+  free(f->handler);
+  free(f->function_name);
+  free(f->template_file);
+  free(f->logical_id);
+  free(f->architecture);
+  free(f->layer_dirs);
+  function_env_free(&f->env);
+  memset(f, 0, sizeof(*f));
+}
