@@ -2,6 +2,7 @@
 # The Dockerfile built for real, with podman, against stand-ins of its two
 # base images, and its images and artifacts checked:
 #   scripts/check-image.sh [BUILD_DIR]      (BUILD_DIR: default build/)
+#   scripts/check-image.sh --reset         (removes its cache, below)
 #   scripts/check-image.sh --if-enabled BUILD_DIR
 #                    (ctest's dockerfile_image: skipped, exit 77, unless
 #                    LUA_LAMBDA_IMAGE_CHECK=1)
@@ -51,8 +52,9 @@
 # 77 (skipped) without root, podman or debootstrap. The base file system,
 # stand-in sources and podman's store and layer cache are kept in
 # LUA_LAMBDA_IMAGE_CACHE (default /var/tmp/lua-lambda-image-check): the
-# first run takes minutes, later ones reuse the cache. Remove that folder
-# to start afresh; LUA_LAMBDA_IMAGE_CHECK_KEEP=1 keeps this run's logs.
+# first run takes minutes, later ones reuse the cache; --reset removes it
+# (podman keeps a mount in it). LUA_LAMBDA_IMAGE_CHECK_KEEP=1 keeps this
+# run's logs.
 set -eu
 here=$(cd "$(dirname "$0")/.." && pwd)
 
@@ -60,22 +62,21 @@ say() { echo "check-image: $*"; }
 skip() { say "skipped: $*"; exit 77; }
 fail() { say "FAILED: $*" >&2; exit 1; }
 
-if [ "${1:-}" = --if-enabled ]; then  # ctest's dockerfile_image
-  shift
-  [ "${LUA_LAMBDA_IMAGE_CHECK:-}" = 1 ] ||
-    skip "set LUA_LAMBDA_IMAGE_CHECK=1 to build the images with podman"
-fi
+reset=""
+case "${1:-}" in
+  --if-enabled)  # ctest's dockerfile_image
+    shift
+    [ "${LUA_LAMBDA_IMAGE_CHECK:-}" = 1 ] ||
+      skip "set LUA_LAMBDA_IMAGE_CHECK=1 to build the images with podman" ;;
+  --reset)
+    reset=1
+    shift ;;
+esac
 build=${1:-$here/build}
 
 [ "$(id -u)" -eq 0 ] || skip "needs root (rootful podman and debootstrap)"
 command -v podman >/dev/null || skip "no podman (apt-get install podman runc)"
 command -v debootstrap >/dev/null || skip "no debootstrap"
-[ -x "$build/lua-lambda" ] || fail "no $build/lua-lambda: build first"
-build=$(cd "$build" && pwd)
-for tool in lua5.4 luarocks luarocks-admin python3 apt-get; do
-  command -v "$tool" >/dev/null || fail "needs $tool"
-done
-
 cache=${LUA_LAMBDA_IMAGE_CACHE:-/var/tmp/lua-lambda-image-check}
 mirror=${LUA_LAMBDA_DEBIAN_MIRROR:-http://deb.debian.org/debian}
 suite=$(. /etc/os-release && echo "${VERSION_CODENAME:-bookworm}")
@@ -95,8 +96,10 @@ state=/run/lua-lambda-image-check
 
 # --- podman with a store, run state and settings of its own -----------------
 
-# runc with cgroupfs (crun refuses hybrid cgroups); without CAP_SYS_RESOURCE
-# podman's default limits cannot be set, so the current ones are given.
+# runc with cgroupfs (crun refuses hybrid cgroups). Without
+# CAP_SYS_RESOURCE podman's default limits (above the current ones) cannot
+# be set, so the current ones are given; podman lowers its own process
+# limit to 32768, which caps nproc.
 conf=$work/containers.conf
 {
   echo "[containers]"
@@ -120,6 +123,24 @@ CONTAINERS_CONF='$conf' exec podman --root '$cache/storage' \\
   --runroot '$state/run' --tmpdir '$state/tmp' "\$@"
 EOF
 chmod +x "$pm"
+
+if [ -n "$reset" ]; then
+  # podman keeps its store's overlay folder mounted on itself
+  if [ -d "$cache/storage" ]; then
+    "$pm" rm -a -f >/dev/null 2>&1 || true
+    "$pm" rmi -a -f >/dev/null 2>&1 || true
+    umount "$cache/storage/overlay" 2>/dev/null || true
+  fi
+  rm -rf "$cache" "$state"
+  say "removed $cache"
+  exit 0
+fi
+
+[ -x "$build/lua-lambda" ] || fail "no $build/lua-lambda: build first"
+build=$(cd "$build" && pwd)
+for tool in lua5.4 luarocks luarocks-admin python3 apt-get; do
+  command -v "$tool" >/dev/null || fail "needs $tool"
+done
 
 # A build whose output goes to a log (shown when it fails).
 pm_build() {
