@@ -109,14 +109,17 @@ FROM scratch AS artifacts
 COPY --from=build /build/bootstrap /build/dist/runtime-layer.zip /
 COPY --from=package /dist/function.zip /
 
-# The runtime alone: FROM this in your own Dockerfile. The base image's
-# entrypoint (/lambda-entrypoint.sh) runs /var/runtime/bootstrap with the
-# handler it is given as its one argument, the image's CMD. There is no
-# default handler: run without one, the entrypoint stops at once with
-# "entrypoint requires the handler name to be the first argument" (exit
-# 142), locally and on Lambda. Give one with CMD ["module.function"] in
-# your Dockerfile, as an argument of docker run, or as the function's
-# ImageConfig.Command.
+# The runtime alone: FROM this in your own Dockerfile, from the local
+# image store (docker's own builder) or a registry it was pushed to (a
+# docker-container builder sees only registries); or build the function
+# with this Dockerfile instead (FUNCTION_DIR or function-dir). The base
+# image's entrypoint (/lambda-entrypoint.sh) runs /var/runtime/bootstrap
+# with the handler it is given as its one argument, the image's CMD.
+# There is no default handler: run without one, the entrypoint stops at
+# once with "entrypoint requires the handler name to be the first
+# argument" (exit 142), locally and on Lambda. Give one with
+# CMD ["module.function"] in your Dockerfile, as an argument of docker
+# run, or as the function's ImageConfig.Command.
 FROM public.ecr.aws/lambda/provided:al2023 AS runtime
 COPY --from=build /build/bootstrap /var/runtime/bootstrap
 CMD []
