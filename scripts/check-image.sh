@@ -28,7 +28,8 @@
 # run with. What it proves:
 #  - every stage builds: build, builder, package, artifacts, runtime,
 #    function, and examples/container (a C rock) by FUNCTION_DIR and by
-#    --build-context function-dir=DIR from outside the context;
+#    --build-context function-dir=DIR from outside the context; the
+#    builder image serves lua-lambda build --docker (podman as docker);
 #  - the artifacts' bootstrap passes this tree's lua-lambda build check,
 #    and the zips hold what lua-lambda build packs;
 #  - the function image's /var/task is exactly lua-lambda build --stage's
@@ -86,11 +87,13 @@ cache=$(cd "$cache" && pwd)
 exec 9>"$cache/lock"
 command -v flock >/dev/null && flock 9
 work=$(mktemp -d)
-if [ -n "${LUA_LAMBDA_IMAGE_CHECK_KEEP:-}" ]; then
-  say "logs and files kept in $work"
-else
-  trap 'rm -rf "$work"' EXIT
-fi
+[ -n "${LUA_LAMBDA_IMAGE_CHECK_KEEP:-}" ] && say "logs and files kept in $work"
+cleanup() {
+  # containers left by a failed step (the store is this check's own)
+  [ -x "$work/podman" ] && "$work/podman" rm -a -f >/dev/null 2>&1
+  [ -n "${LUA_LAMBDA_IMAGE_CHECK_KEEP:-}" ] || rm -rf "$work"
+}
+trap cleanup EXIT
 # podman's run state for the store (fixed: podman keeps it with the store)
 state=/run/lua-lambda-image-check
 
@@ -386,6 +389,30 @@ answer=$(lua5.4 "$here/scripts/image-check/invoke.lua" "$pm" \
 json_has "$answer" fields '{"a":"1","b":"2"}' &&
   json_has "$answer" function_name '"image-check"' ||
   fail "examples/container's image answered $answer"
+
+# --- lua-lambda build --docker in the builder image ---------------------------------
+
+say "lua-lambda build --docker: LuaRocks in the builder image (examples/container)"
+build_target "$work/builder.log" --target builder -t lua-lambda-check/builder
+# docker is this check's podman; the stand-in rocks server is mounted
+# where lua-lambda build --server names it.
+mkdir -p "$work/bin"
+cat >"$work/bin/docker" <<EOF
+#!/bin/sh
+[ "\$1" = run ] || exec '$pm' "\$@"
+shift
+exec '$pm' run -v '$src:$src:ro' "\$@"
+EOF
+chmod +x "$work/bin/docker"
+cp -r "$here/examples/container" "$work/docker-fn"
+rm -rf "$work/docker-fn/lua_modules"
+PATH="$work/bin:$PATH" LUA_LAMBDA_BUILDER_IMAGE=lua-lambda-check/builder \
+  "$build/lua-lambda" build "$work/docker-fn" --docker --arch "$arch" \
+  --server "$src/rocks" --no-bootstrap --stage "$work/docker-stage" \
+  >"$work/docker.log" 2>&1 ||
+  { cat "$work/docker.log" >&2; fail "lua-lambda build --docker"; }
+files "$work/docker-stage" >"$work/got"
+same "lua-lambda build --docker's files" "$work/container.files" "$work/got"
 
 # --- the runtime image without a handler -------------------------------------------
 
