@@ -1,4 +1,4 @@
--- The image's dependencies (the Dockerfile's first stage installs them).
+-- The image's dependencies (lua-lambda build installs them, in the Dockerfile's package stage).
 rockspec_format = "3.0"
 package = "container"
 version = "dev-1"
