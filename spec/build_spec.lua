@@ -41,22 +41,23 @@ local function host_arch()
   return machine:match("aarch64") and "arm64" or "x86_64"
 end
 
--- The SHA-256 of one entry of a zip.
-local function sha256_in_zip(zip, name)
-  local code, out = sh(("/usr/bin/python3 -c 'import sys, zipfile, hashlib; "
-    .. "print(hashlib.sha256(zipfile.ZipFile(sys.argv[1]).read(sys.argv[2])).hexdigest())' %s %s")
-    :format(zip, name))
+-- What python expression expr (of z, the zip, and i, the entry's info)
+-- says of one entry of a zip.
+local function zip_entry(zip, name, expr)
+  local code, out = sh(("/usr/bin/python3 -c 'import sys, zipfile, hashlib\n"
+    .. "z = zipfile.ZipFile(sys.argv[1]); i = z.getinfo(sys.argv[2])\nprint(%s)' %s %s")
+    :format(expr, zip, name))
   assert(code == 0, out)
-  return out:match("^(%x+)")
+  return out:match("^(%S+)")
 end
 
--- Unix mode bits of one entry of a zip.
+local function sha256_in_zip(zip, name)
+  return zip_entry(zip, name, "hashlib.sha256(z.read(i)).hexdigest()")
+end
+
+-- Unix permission bits, in octal.
 local function mode_in_zip(zip, name)
-  local code, out = sh(("/usr/bin/python3 -c 'import sys, zipfile; "
-    .. "print(oct(zipfile.ZipFile(sys.argv[1]).getinfo(sys.argv[2]).external_attr >> 16 & 0o777))' %s %s")
-    :format(zip, name))
-  assert(code == 0, out)
-  return out:match("0o(%d+)")
+  return zip_entry(zip, name, "format(i.external_attr >> 16 & 0o777, \"o\")")
 end
 
 local function sha256(path)
