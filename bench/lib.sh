@@ -28,3 +28,22 @@ big_event () {
     io.write("{\"records\":[", table.concat(parts, ","), "]}")
   ' > "$1"
 }
+
+# callgrind_counts RUNTIME EVENT COUNT: callgrind's instructions over
+# COUNT invocations of EVENT by RUNTIME (a path) under $fake: "all
+# libcurl Lua"; $work holds its output
+callgrind_counts () {
+  out="$work/cg.$(basename "$1").$$.$3"
+  "$fake" -n "$3" -e "$2" -- valgrind -q --tool=callgrind \
+    --callgrind-out-file="$out" "$1" > /dev/null
+  callgrind_annotate --inclusive=no --threshold=100 --auto=no "$out" 2>/dev/null |
+    awk '
+    /PROGRAM TOTALS/ { gsub(",", "", $1); total = $1; next }
+    /^ *[0-9,]+ \(/ {
+      n = $1; gsub(",", "", n)
+      if ($0 ~ /libcurl/) curl += n
+      else if ($0 ~ /:lua[A-Za-z]*_/) lua += n
+    }
+    END { print total, curl + 0, lua + 0 }'
+  rm -f "$out"
+}

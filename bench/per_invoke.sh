@@ -23,22 +23,8 @@ export LAMBDA_TASK_ROOT="$PWD/bench/echo" _HANDLER=app.handler
 . bench/lib.sh
 big_event "$work/big.json"
 
-# instructions RUNTIME EVENT COUNT: callgrind's counts over COUNT
-# invocations: "all libcurl Lua"
-instructions () {
-  out="$work/cg.$(basename "$1").$3"
-  "$fake" -n "$3" -e "$2" -- valgrind -q --tool=callgrind \
-    --callgrind-out-file="$out" "$build/$1" > /dev/null
-  callgrind_annotate --inclusive=no --threshold=100 --auto=no "$out" 2>/dev/null |
-    awk '
-    /PROGRAM TOTALS/ { gsub(",", "", $1); total = $1; next }
-    /^ *[0-9,]+ \(/ {
-      n = $1; gsub(",", "", n)
-      if ($0 ~ /libcurl/) curl += n
-      else if ($0 ~ /:lua[A-Za-z]*_/) lua += n
-    }
-    END { print total, curl + 0, lua + 0 }'
-}
+# instructions RUNTIME EVENT COUNT: "all libcurl Lua" (bench/lib.sh)
+instructions () { callgrind_counts "$build/$1" "$2" "$3"; }
 
 # syscalls RUNTIME EVENT COUNT: system calls over COUNT invocations
 # (strace's log, a line a call: the fake API's SIGTERM stops strace before

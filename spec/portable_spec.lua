@@ -29,10 +29,7 @@ end
 
 -- Sanitizer builds (build-check, build-tsan) are for this machine only:
 -- their runtimes need more of the system than provided.al2023 has.
-local function sanitized(binary)
-  local _, syms = sh("readelf -W --dyn-syms " .. quote(binary))
-  return syms:match("__[at]san_init") ~= nil
-end
+local sanitized = helper.sanitized
 
 -- Skips, or in CI fails, a test that needs what this machine lacks.
 local function unavailable(why)

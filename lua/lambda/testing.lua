@@ -100,7 +100,13 @@ end
 
 -- --timeout when opts gives one; else the template's Timeout, or 3 s.
 local function timeout_flag(opts)
-  return opts.timeout and (" --timeout %d"):format(opts.timeout) or ""
+  if opts.timeout == nil then return "" end
+  local s = math.tointeger(opts.timeout)
+  if not s or s < 1 or s > 900 then
+    error("opts.timeout must be a whole number of seconds from 1 to 900 (Lambda's), not "
+      .. tostring(opts.timeout), 3)
+  end
+  return (" --timeout %d"):format(s)
 end
 
 --- Invokes handler ("module.function") with event (a table, or JSON

@@ -76,6 +76,22 @@ function helper.system_modules_layer(names)
   return dir
 end
 
+--- Whether binary carries a sanitizer's runtime (build-check,
+--- build-tsan): such a bootstrap is for this machine, never for Lambda.
+function helper.sanitized(binary)
+  local _, syms = helper.sh("readelf -W --dyn-syms " .. helper.quote(binary))
+  return syms:match("__[at]san_init") ~= nil
+end
+
+--- A bootstrap lua-lambda build may pack: the build's own, or, when that
+--- one is sanitized, the normal build's (LUA_LAMBDA_DEPLOYABLE_BOOTSTRAP,
+--- which scripts/dev test sets); nil when there is none.
+function helper.deployable_bootstrap()
+  if not helper.sanitized(helper.bootstrap) then return helper.bootstrap end
+  local other = os.getenv("LUA_LAMBDA_DEPLOYABLE_BOOTSTRAP")
+  return other and other ~= "" and other or nil
+end
+
 --- The names of the sample events, sorted.
 function helper.event_names()
   local names = {}

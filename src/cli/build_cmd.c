@@ -17,6 +17,7 @@
 */
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,7 +40,7 @@
 
 struct build_opts {
   const char *dir, *out, *stage, *server, *arch, *rockspec;
-  const char *bootstrap, *template_file;
+  const char *bootstrap, *template_file, *function_name;
   int layer, pin, docker, no_bootstrap, runtime_layer, no_template;
 };
 
@@ -54,7 +55,27 @@ static void usage (void) {
           "[--server URL|DIR] [--out DIR] [--stage DIR] "
           "[--arch x86_64|arm64] [--rockspec FILE] [--docker] "
           "[--bootstrap FILE | --no-bootstrap] [--runtime-layer] "
-          "[--template FILE | --no-template]\n");
+          "[--template FILE | --no-template] [--function-name ID]\n");
+}
+
+/* Runs argv, its output dropped; the exit status, or -1. */
+static int run_quiet (char *const argv[]) {
+  pid_t pid = fork();
+  int status;
+  if (pid < 0)
+    return -1;
+  if (pid == 0) {
+    int null = open("/dev/null", O_WRONLY);
+    dup2(null, STDOUT_FILENO);
+    dup2(null, STDERR_FILENO);
+    execvp(argv[0], argv);
+    _exit(127);
+  }
+  while (waitpid(pid, &status, 0) < 0) {
+    if (errno != EINTR)
+      return -1;
+  }
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
 /* Runs argv (in cwd when not NULL); the exit status, or -1. */
@@ -184,7 +205,8 @@ static int left_out_at_top (const char *name) {
     "spec", "specs", "test", "tests", "events", "dist", "node_modules",
     "function.zip", "layer.zip", "runtime-layer.zip", "template.yaml",
     "template.yml",
-    "samconfig.toml", "Makefile", "Dockerfile", "luarocks.lock",
+    "samconfig.toml", "samconfig.yaml", "samconfig.yml", "Makefile",
+    "Dockerfile", "luarocks.lock",
     "event.json", NULL
   };
   size_t len = strlen(name), i;
@@ -272,8 +294,12 @@ struct walk {
 static int take (const struct walk *w, const char *path, const char *rel,
                  const struct stat *st) {
   unsigned mode = (st->st_mode & S_IXUSR) ? 0755 : 0644;
+  size_t len = strlen(rel);
   if (has_hidden_part(rel) || top_left_out(rel) ||
       (w->own_bootstrap && strcmp(rel, "bootstrap") == 0))
+    return 0;
+  /* serve's and invoke's --env-file: the developer's, maybe secrets */
+  if (len > 4 && strcmp(rel + len - 4, ".env") == 0)
     return 0;
   if (strncmp(rel, "lua_modules/", 12) == 0) {
     if (!module_of_tree(rel + 12))
@@ -283,7 +309,8 @@ static int take (const struct walk *w, const char *path, const char *rel,
   return add_file(w->function, rel, path, mode);
 }
 
-/* Walks dir (symbolic links are not followed); 0, or -1. */
+/* Walks dir; a symbolic link to a file is taken as that file (as require
+   loads it), one to a folder is not followed (it may loop). 0, or -1. */
 static int walk_dir (const struct walk *w, const char *dir) {
   DIR *d = opendir(dir);
   struct dirent *e;
@@ -302,7 +329,9 @@ static int walk_dir (const struct walk *w, const char *dir) {
       continue;  /* the zips' (or the stage's) own folder */
     } else if (S_ISDIR(st.st_mode)) {
       rc = walk_dir(w, path);
-    } else if (S_ISREG(st.st_mode)) {
+    } else if (S_ISREG(st.st_mode) ||
+               (S_ISLNK(st.st_mode) && stat(path, &st) == 0 &&
+                S_ISREG(st.st_mode))) {
       rc = take(w, path, path + w->root_len + 1, &st);
     }
   }
@@ -433,6 +462,8 @@ static int parse (int argc, char **argv, struct build_opts *o) {
       o->bootstrap = argv[++i];
     } else if (strcmp(a, "--template") == 0 && more) {
       o->template_file = argv[++i];
+    } else if (strcmp(a, "--function-name") == 0 && more) {
+      o->function_name = argv[++i];  /* the template's logical id */
     } else if (strcmp(a, "--arch") == 0 && more) {
       o->arch = argv[++i];
       if (strcmp(o->arch, "x86_64") != 0 && strcmp(o->arch, "arm64") != 0) {
@@ -472,8 +503,16 @@ static char *function_arch (const struct build_opts *o, const char *root) {
   fo.task_root = root;
   fo.template_file = o->template_file;
   fo.no_template = o->no_template;
+  fo.function_name = o->function_name;
   if (local_function_resolve(&fo, root, &f) != 0)
     return NULL;
+  if (f.architecture_unknown) {
+    fprintf(stderr, "lua-lambda: %s gives %s Architectures that cannot be "
+            "known here: say which with --arch x86_64|arm64\n",
+            f.template_file, f.logical_id);
+    local_function_free(&f);
+    return NULL;
+  }
   if (f.architecture != NULL) {
     arch = strdup(f.architecture);
     printf("lua-lambda: building for %s, the Architectures of %s in %s "
@@ -591,6 +630,32 @@ static void warn_requires (const struct file_list *function,
   lua_close(L);
 }
 
+/*
+** bootstrap as it goes in a zip: without its symbols and debug
+** information (a RelWithDebInfo build's is twice the size), stripped into
+** a file under tmp by the strip of its architecture (binutils', or the
+** cross toolchain's). Malloc'd; the path as it is when no strip can do it,
+** with a notice.
+*/
+static char *stripped (const char *path, const char *arch,
+                       const char *tmp) {
+  char *out = malloc(strlen(tmp) + sizeof("/bootstrap"));
+  char tool[64];
+  char *argv[] = { tool, "-o", out, (char *)path, NULL };
+  if (out == NULL)
+    return NULL;
+  sprintf(out, "%s/bootstrap", tmp);
+  snprintf(tool, sizeof(tool), "%sstrip", strcmp(arch, host_arch()) == 0
+           ? "" : strcmp(arch, "arm64") == 0 ? "aarch64-linux-gnu-"
+                                             : "x86_64-linux-gnu-");
+  if (run_quiet(argv) == 0)
+    return out;
+  printf("lua-lambda: %s is packed with its symbols: no %s to strip them\n",
+         path, tool);
+  strcpy(out, path);
+  return out;
+}
+
 /* --runtime-layer: runtime-layer.zip, bootstrap at its root (/opt). */
 static int pack_runtime_layer (const char *out_dir, const char *bootstrap) {
   struct file_list l = { NULL, 0, 0 };
@@ -606,8 +671,9 @@ int build_main (int argc, char **argv) {
   struct file_list function = { NULL, 0, 0 }, modules = { NULL, 0, 0 };
   struct walk w;
   char *root = NULL, *out = NULL, *found = NULL, *arch = NULL;
-  char *bootstrap = NULL;
+  char *bootstrap = NULL, *as_built, tmp[] = "/tmp/lua-lambda-build-XXXXXX";
   const char *rockspec;
+  int made_tmp = 0;
   int status = 1, many;
   if (parse(argc, argv, &o) != 0)
     return 2;
@@ -629,14 +695,25 @@ int build_main (int argc, char **argv) {
   arch = function_arch(&o, root);
   if (arch == NULL)
     goto done;
-  if (!o.no_bootstrap && (bootstrap = find_bootstrap(&o, arch)) == NULL)
-    goto done;
+  if (!o.no_bootstrap) {
+    if ((as_built = find_bootstrap(&o, arch)) == NULL)
+      goto done;
+    made_tmp = mkdtemp(tmp) != NULL;
+    bootstrap = made_tmp ? stripped(as_built, arch, tmp) : strdup(as_built);
+    free(as_built);
+    if (bootstrap == NULL)
+      goto done;
+  }
   if (o.runtime_layer) {
     status = pack_runtime_layer(out != NULL ? out : root, bootstrap) == 0
              ? 0 : 1;
     goto done;
   }
-  rockspec = o.rockspec;
+  rockspec = o.rockspec != NULL ? (found = cli_absolute(o.rockspec)) : NULL;
+  if (o.rockspec != NULL && rockspec == NULL) {
+    fprintf(stderr, "lua-lambda: no rockspec %s\n", o.rockspec);
+    goto done;
+  }
   if (rockspec == NULL) {
     rockspec = found = find_rockspec(root, &many);
     if (many) {
@@ -688,6 +765,12 @@ done:
   free(root);
   free(out);
   free(arch);
+  if (made_tmp) {
+    char file[64];
+    snprintf(file, sizeof(file), "%s/bootstrap", tmp);
+    unlink(file);
+    rmdir(tmp);
+  }
   free(bootstrap);
   return status;
 }

@@ -190,7 +190,7 @@ static int spawn_worker (struct emulator *emu, int w) {
     /* Managed Instances only: its absence is on-demand (README). */
     {"AWS_LAMBDA_MAX_CONCURRENCY", slots},
   };
-  size_t n_set = sizeof(set) / sizeof(set[0]), n_env = 0, i, k;
+  size_t n_set = sizeof(set) / sizeof(set[0]), n_env = 0, i, k, kept;
   char **env, *argv[4];
   struct emu_worker *worker = &emu->workers[w];
   struct worker_output *out;
@@ -217,11 +217,16 @@ static int spawn_worker (struct emulator *emu, int w) {
     if (keep)
       env[k++] = cfg->env[i];
   }
+  kept = k;  /* borrowed from cfg->env up to here; made below */
   for (i = 0; i < n_set; i++) {
     size_t len = strlen(set[i][0]) + strlen(set[i][1]) + 2;
     env[k] = malloc(len);
-    if (env[k] == NULL)
-      break;
+    if (env[k] == NULL) {
+      while (k > kept)
+        free(env[--k]);
+      free(env);
+      return -1;
+    }
     snprintf(env[k++], len, "%s=%s", set[i][0], set[i][1]);
   }
   /* A runtime of the other architecture runs under qemu-user. */
@@ -236,7 +241,7 @@ static int spawn_worker (struct emulator *emu, int w) {
       close(pipes[0][0]);
       close(pipes[0][1]);
     }
-    for (i = k - n_set; i < k; i++)
+    for (i = kept; i < k; i++)
       free(env[i]);
     free(env);
     return -1;
@@ -261,7 +266,7 @@ static int spawn_worker (struct emulator *emu, int w) {
   }
   close(pipes[0][1]);
   close(pipes[1][1]);
-  for (i = k - n_set; i < k; i++)
+  for (i = kept; i < k; i++)
     free(env[i]);
   free(env);
   if (pid < 0) {

@@ -139,7 +139,11 @@ static int dotenv_value (const char *v, char *out) {
       }
     }
     *out = '\0';
-    return *v == quote ? 0 : -1;
+    if (*v != quote)
+      return -1;
+    /* nothing after the closing quote but blanks and a comment */
+    v += 1 + strspn(v + 1, " \t");
+    return *v == '\0' || *v == '#' ? 0 : -1;
   } else {
     /* plain: up to a " #" comment, trailing blanks dropped */
     const char *end = v;
@@ -170,13 +174,14 @@ int function_env_read_file (struct function_env *e, const char *path,
     next = strchr(line, '\n');
     if (next != NULL)
       *next++ = '\0';
-    if (next != NULL && next > line + 1 && next[-2] == '\r')
-      next[-2] = '\0';  /* CRLF */
+    if (line[0] != '\0' && line[strlen(line) - 1] == '\r')
+      line[strlen(line) - 1] = '\0';  /* CRLF, the last line's too */
     name = line + strspn(line, " \t");
     if (*name == '\0' || *name == '#')
       continue;
-    if (strncmp(name, "export ", 7) == 0)
-      name += 7 + strspn(name + 7, " \t");
+    if (strncmp(name, "export", 6) == 0 && (name[6] == ' ' ||
+                                            name[6] == '\t'))
+      name += 6 + strspn(name + 6, " \t");
     eq = strchr(name, '=');
     name_len = eq != NULL ? (size_t)(eq - name) : 0;
     while (name_len > 0 && (name[name_len - 1] == ' ' ||
@@ -190,7 +195,8 @@ int function_env_read_file (struct function_env *e, const char *path,
     value = eq + 1 + strspn(eq + 1, " \t");
     /* the value is unquoted in place: never longer than it was */
     if (dotenv_value(value, value) != 0) {
-      snprintf(err, cap, "%s:%d: a quote is not closed", path, lineno);
+      snprintf(err, cap, "%s:%d: a quote is not closed, or text follows "
+               "it", path, lineno);
       rc = -1;
     } else if (set_len(e, name, name_len, value) != 0) {
       snprintf(err, cap, "out of memory");
@@ -206,12 +212,14 @@ int function_env_read_file (struct function_env *e, const char *path,
 static int passed_from_shell (const char *entry, size_t len) {
   static const char *const names[] = {
     "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN",
-    "AWS_REGION", "AWS_DEFAULT_REGION", "AWS_PROFILE",
+    "AWS_PROFILE",
     "AWS_SHARED_CREDENTIALS_FILE", "AWS_CONFIG_FILE", "AWS_ENDPOINT_URL",
     "AWS_CONTAINER_CREDENTIALS_FULL_URI",
     "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
     "AWS_CONTAINER_AUTHORIZATION_TOKEN",
     "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE",
+    /* the developer's network: a proxy, a CA bundle, to reach AWS */
+    "HTTPS_PROXY", "https_proxy", "NO_PROXY", "no_proxy", "AWS_CA_BUNDLE",
     /* a checked (sanitizer) build of the runtime reads its options */
     "ASAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTIONS", "TSAN_OPTIONS", NULL
   };

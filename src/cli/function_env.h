@@ -40,19 +40,22 @@ int function_env_put (struct function_env *e, const char *assignment,
 /*
 ** --env-file: NAME=VALUE lines (a dotenv file): blank lines and lines
 ** starting with '#' skipped, "export " allowed before the name, a value
-** in single quotes taken as it is, in double quotes with \n, \", \\
-** read. 0, or -1 with the file, line and reason in err.
+** in single quotes taken as it is, in double quotes with \n, \t, \",
+** \\ read (a comment may follow the closing quote), a plain one up to
+** " #". 0, or -1 with the file, line and reason in err.
 */
 int function_env_read_file (struct function_env *e, const char *path,
                             char *err, size_t cap);
 
 /*
 ** The shell's AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY,
-** AWS_SESSION_TOKEN, AWS_REGION, AWS_DEFAULT_REGION, AWS_PROFILE,
-** AWS_SHARED_CREDENTIALS_FILE, AWS_CONFIG_FILE (made absolute from HOME
-** when only ~/.aws has them), AWS_ENDPOINT_URL and every
-** AWS_ENDPOINT_URL_<SERVICE>, the container credentials variables; and
-** the sanitizers' options (*SAN_OPTIONS) for a checked runtime.
+** AWS_SESSION_TOKEN, AWS_PROFILE, AWS_SHARED_CREDENTIALS_FILE,
+** AWS_CONFIG_FILE (made absolute from HOME when only ~/.aws has them),
+** AWS_ENDPOINT_URL and every AWS_ENDPOINT_URL_<SERVICE>, the container
+** credentials variables, HTTPS_PROXY, NO_PROXY and AWS_CA_BUNDLE (to
+** reach AWS from here); and the sanitizers' options (*SAN_OPTIONS) for a
+** checked runtime. (The region is the caller's: AWS_REGION and
+** AWS_DEFAULT_REGION, one value, as Lambda sets them.)
 */
 int function_env_from_shell (struct function_env *e);
 

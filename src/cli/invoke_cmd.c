@@ -55,10 +55,10 @@ int invoke_main (int argc, char **argv) {
   struct host_outcome out;
   struct invocation inv;
   struct lua_host *host;
-  char err[256], id[40], *event, *runtime_dir;
+  char err[256], id[40], *event, *runtime_dir, **shell_environ = environ;
   size_t event_len = 2;
   long states = 0;
-  int i, result_fd, status, taken;
+  int i, result_fd = -1, status, taken;
   local_function_opts_init(&fo);
   for (i = 1; i < argc; i++) {
     if ((taken = local_function_flag(&fo, argc, argv, &i)) != 0) {
@@ -111,8 +111,13 @@ int invoke_main (int argc, char **argv) {
   }
   /* The function's environment is the process's own from here on, so the
      host reads it as bootstrap does on Lambda, and os.getenv answers as
-     there. */
+     there; and its folder is the working directory, as /var/task is. */
   environ = f.env.vars;
+  if (chdir(f.task_root) != 0) {
+    fprintf(stderr, "lua-lambda: cannot enter %s\n", f.task_root);
+    status = 2;
+    goto done;
+  }
   host_config_from_env(&cfg);
   cfg.handler = f.handler;
   cfg.task_root = f.task_root;
@@ -129,9 +134,7 @@ int invoke_main (int argc, char **argv) {
   if (states > 0) {
     status = invoke_concurrently(&cfg, event, event_len, f.timeout_s,
                                  result_fd);
-    close(result_fd);
-    free(event);
-    return status;
+    goto done;
   }
   status = 1;
   host = lua_host_new(&cfg, err, sizeof(err));
@@ -148,6 +151,12 @@ int invoke_main (int argc, char **argv) {
     lua_host_invoke(host, &inv, &out);
     if (out.failed) {
       fprintf(stderr, "%.*s\n", (int)out.len, out.body);
+    } else if (out.len > PAYLOAD_LIMIT) {
+      /* what Lambda answers a result over its limit (serve does too) */
+      fprintf(stderr, "{\"errorMessage\":\"Response payload size (%zu "
+              "bytes) exceeded maximum allowed payload size (%d bytes).\","
+              "\"errorType\":\"Function.ResponseSizeTooLarge\"}\n",
+              out.len, PAYLOAD_LIMIT);
     } else if (write_all(result_fd, out.body, out.len) == 0 &&
                write_all(result_fd, "\n", 1) == 0) {
       status = 0;
@@ -155,8 +164,12 @@ int invoke_main (int argc, char **argv) {
     invocation_free(&inv);
   }
   lua_host_free(host);
-  close(result_fd);
+done:
+  if (result_fd >= 0)
+    close(result_fd);
   free(event);
-  /* f's strings back cfg and the environment until the process ends */
+  /* f's strings back cfg and the environment: given back last */
+  environ = shell_environ;
+  local_function_free(&f);
   return status;
 }

@@ -13,6 +13,8 @@
 #define DEFAULT_HANDLER "app.handler"  /* what lua-lambda new writes */
 #define DEFAULT_MEMORY_MB 128          /* Lambda's defaults */
 #define DEFAULT_TIMEOUT_S 3
+/* PATH on Lambda is this and /opt/bin (the layers' bin, here) */
+#define LAMBDA_PATH "/usr/local/bin:/usr/bin/:/bin"
 
 void local_function_opts_init (struct local_function_opts *o) {
   memset(o, 0, sizeof(*o));
@@ -88,22 +90,50 @@ int local_function_flag (struct local_function_opts *o, int argc,
   return 1;
 }
 
-/* The task root's template.yaml (or .yml), malloc'd, or NULL. */
-static char *find_template (const char *task_root) {
+/* dir's template.yaml (or .yml), malloc'd, or NULL. */
+static char *template_in (const char *dir, size_t len) {
   static const char *const names[] = { "template.yaml", "template.yml",
                                        NULL };
   size_t i;
   for (i = 0; names[i] != NULL; i++) {
     struct stat st;
-    char *path = malloc(strlen(task_root) + strlen(names[i]) + 2);
+    char *path = malloc(len + strlen(names[i]) + 2);
     if (path == NULL)
       return NULL;
-    sprintf(path, "%s/%s", task_root, names[i]);
+    sprintf(path, "%.*s/%s", (int)len, dir, names[i]);
     if (stat(path, &st) == 0 && S_ISREG(st.st_mode))
       return path;
     free(path);
   }
   return NULL;
+}
+
+/* Whether dir holds .git: a repository's root, where the search ends. */
+static int is_repository_root (const char *dir, size_t len) {
+  char path[4200];
+  struct stat st;
+  snprintf(path, sizeof(path), "%.*s/.git", (int)len, dir);
+  return stat(path, &st) == 0;
+}
+
+/*
+** The template for the task root: its own, else one in a folder above it
+** (SAM's layout: template.yaml at the top, CodeUri: src/), up to the
+** repository's root. Malloc'd, or NULL; *above says which.
+*/
+static char *find_template (const char *task_root, int *above) {
+  size_t len = strlen(task_root);
+  char *found = template_in(task_root, len);
+  *above = 0;
+  while (found == NULL && !is_repository_root(task_root, len) && len > 1) {
+    while (len > 0 && task_root[len - 1] != '/')
+      len--;
+    if (len > 1)
+      len--;                            /* the parent, without its '/' */
+    found = template_in(task_root, len);
+    *above = 1;
+  }
+  return found;
 }
 
 /* The folder of file, malloc'd ("." when it has none). */
@@ -144,6 +174,7 @@ static int read_template (const struct local_function_opts *o,
   char err[1024], *tdir, *file = NULL;
   struct sam_want want;
   int rc;
+  want.from_parent = 0;
   if (o->template_file != NULL) {
     file = cli_absolute(o->template_file);
     if (file == NULL) {
@@ -151,7 +182,7 @@ static int read_template (const struct local_function_opts *o,
       return -1;
     }
   } else {
-    file = find_template(f->task_root);
+    file = find_template(f->task_root, &want.from_parent);
     if (file == NULL)
       return 0;  /* no template: the flags and the defaults alone */
   }
@@ -161,6 +192,10 @@ static int read_template (const struct local_function_opts *o,
   want.code_dir = tdir != NULL ? code_dir(f->task_root, tdir) : NULL;
   rc = sam_function_read(file, &want, sam, err, sizeof(err));
   free(tdir);
+  if (rc == 1) {
+    free(file);
+    return 0;  /* a template above, of other functions */
+  }
   if (rc != 0) {
     fprintf(stderr, "lua-lambda: %s (--no-template runs the folder "
             "without it)\n", err);
@@ -171,10 +206,11 @@ static int read_template (const struct local_function_opts *o,
   return 1;
 }
 
-/* Appends ":" and each layer's path + suffix (/opt's by default). */
+/* Appends ":" and each layer's path + suffix (none without --layer:
+   this machine's /opt is not a layer). */
 static int join_layers (struct buffer *b, const struct local_function *f,
                         const char *suffix) {
-  const char *dirs = f->layer_dirs != NULL ? f->layer_dirs : "/opt";
+  const char *dirs = f->layer_dirs != NULL ? f->layer_dirs : "";
   while (*dirs != '\0') {
     size_t len = strcspn(dirs, ":");
     if (buffer_append(b, ":", 1) != 0 || buffer_append(b, dirs, len) != 0 ||
@@ -211,12 +247,15 @@ static int lambda_env (struct local_function *f, const char *runtime_dir) {
   rc |= function_env_set(e, "AWS_LAMBDA_FUNCTION_VERSION", "$LATEST");
   rc |= function_env_set(e, "AWS_LAMBDA_FUNCTION_MEMORY_SIZE", memory);
   rc |= function_env_set(e, "AWS_LAMBDA_LOG_GROUP_NAME", group);
+  /* serve names each runtime's stream itself */
+  rc |= function_env_set(e, "AWS_LAMBDA_LOG_STREAM_NAME",
+                         "local/[$LATEST]lua-lambda");
   rc |= function_env_set(e, "AWS_LAMBDA_INITIALIZATION_TYPE", "on-demand");
   rc |= function_env_set(e, "AWS_REGION", region);
   rc |= function_env_set(e, "AWS_DEFAULT_REGION", region);
   rc |= function_env_set(e, "LANG", "en_US.UTF-8");
   rc |= function_env_set(e, "TZ", ":UTC");
-  rc |= buffer_set(&b, "/usr/local/bin:/usr/bin/:/bin", 28);
+  rc |= buffer_set(&b, LAMBDA_PATH, sizeof(LAMBDA_PATH) - 1);
   rc |= join_layers(&b, f, "/bin");
   rc |= function_env_set(e, "PATH", b.data);
   b.len = 0;
@@ -231,8 +270,8 @@ static int lambda_env (struct local_function *f, const char *runtime_dir) {
   rc |= buffer_append(&b, "/lib", 4);
   rc |= join_layers(&b, f, "/lib");
   rc |= function_env_set(e, "LD_LIBRARY_PATH", b.data);
-  if (f->layer_dirs != NULL)
-    rc |= function_env_set(e, "LUA_LAMBDA_LAYER_DIRS", f->layer_dirs);
+  rc |= function_env_set(e, "LUA_LAMBDA_LAYER_DIRS",
+                         f->layer_dirs != NULL ? f->layer_dirs : "");
   buffer_free(&b);
   return rc != 0 ? -1 : 0;
 }
@@ -273,10 +312,18 @@ static int resolve_layers (const struct local_function_opts *o,
   return 0;
 }
 
-/* The template's variables a deployed function would get. */
+/* The template's variables a deployed function would get, and what
+   Lambda sets from its LoggingConfig. */
 static int template_env (struct local_function *f,
                          const struct sam_function *sam) {
   size_t i;
+  if ((sam->log_format != NULL &&
+       function_env_set(&f->env, "AWS_LAMBDA_LOG_FORMAT",
+                        sam->log_format) != 0) ||
+      (sam->log_level != NULL &&
+       function_env_set(&f->env, "AWS_LAMBDA_LOG_LEVEL",
+                        sam->log_level) != 0))
+    return -1;
   for (i = 0; i < sam->env.n; i++) {
     const char *entry = sam->env.vars[i], *eq = strchr(entry, '=');
     char name[256];
@@ -290,6 +337,63 @@ static int template_env (struct local_function *f,
               "refused by Lambda (a reserved or malformed name): left "
               "out\n", f->template_file, name);
     } else if (function_env_set(&f->env, name, eq + 1) != 0) {
+      return -1;
+    }
+  }
+  return 0;
+}
+
+/*
+** Whether name is one Lambda sets from the function's configuration (the
+** flags and the template here) or per process: not the developer's to
+** give. The role's credentials and the region are reserved on Lambda too,
+** but here they stand in for what Lambda would give: they may be given.
+*/
+static int set_by_lambda (const char *name) {
+  static const char *const names[] = {
+    "_HANDLER", "_X_AMZN_TRACE_ID", "AWS_EXECUTION_ENV",
+    "AWS_LAMBDA_FUNCTION_NAME", "AWS_LAMBDA_FUNCTION_MEMORY_SIZE",
+    "AWS_LAMBDA_FUNCTION_VERSION", "AWS_LAMBDA_INITIALIZATION_TYPE",
+    "AWS_LAMBDA_LOG_GROUP_NAME", "AWS_LAMBDA_LOG_STREAM_NAME",
+    "AWS_LAMBDA_RUNTIME_API", "LAMBDA_TASK_ROOT", "LAMBDA_RUNTIME_DIR",
+    "LUA_LAMBDA_LAYER_DIRS", NULL
+  };
+  size_t i;
+  for (i = 0; names[i] != NULL; i++) {
+    if (strcmp(name, names[i]) == 0)
+      return 1;
+  }
+  return 0;
+}
+
+/*
+** The variables of an --env-file or --env, into the function's: any but
+** those Lambda sets itself (the flags and the template say those).
+*/
+static int take_given (struct local_function *f,
+                       const struct function_env *given, const char *from,
+                       char *err, size_t cap) {
+  size_t i;
+  for (i = 0; i < given->n; i++) {
+    const char *entry = given->vars[i], *eq = strchr(entry, '=');
+    char name[256];
+    snprintf(name, sizeof(name), "%.*s", (int)(eq - entry), entry);
+    if (set_by_lambda(name)) {
+      snprintf(err, cap, "%s: %s is set by Lambda, not by the function "
+               "(--task-root, --memory, --function-name, --layer or the "
+               "template say it)", from, name);
+      return -1;
+    }
+    /* one region, as Lambda sets both */
+    if ((strcmp(name, "AWS_REGION") == 0 ||
+         strcmp(name, "AWS_DEFAULT_REGION") == 0) &&
+        (function_env_set(&f->env, "AWS_REGION", eq + 1) != 0 ||
+         function_env_set(&f->env, "AWS_DEFAULT_REGION", eq + 1) != 0)) {
+      snprintf(err, cap, "out of memory");
+      return -1;
+    }
+    if (function_env_set(&f->env, name, eq + 1) != 0) {
+      snprintf(err, cap, "out of memory");
       return -1;
     }
   }
@@ -317,6 +421,7 @@ int local_function_resolve (const struct local_function_opts *o,
   if (have_sam) {
     f->logical_id = sam.logical_id;
     f->architecture = sam.architecture;
+    f->architecture_unknown = sam.architecture_unknown;
     sam.logical_id = sam.architecture = NULL;
   }
   f->handler = strdup(o->handler != NULL ? o->handler
@@ -335,15 +440,20 @@ int local_function_resolve (const struct local_function_opts *o,
       (have_sam && template_env(f, &sam) != 0) ||
       function_env_from_shell(&f->env) != 0)
     goto fail;
-  for (i = 0; i < o->n_env_files; i++) {
-    if (function_env_read_file(&f->env, o->env_files[i], err,
-                               sizeof(err)) != 0) {
-      fprintf(stderr, "lua-lambda: %s\n", err);
-      goto fail;
-    }
-  }
-  for (i = 0; i < o->n_env_sets; i++) {
-    if (function_env_put(&f->env, o->env_sets[i], err, sizeof(err)) != 0) {
+  for (i = 0; i < o->n_env_files + o->n_env_sets; i++) {
+    struct function_env given;
+    int rc;
+    function_env_init(&given);
+    rc = i < o->n_env_files
+         ? function_env_read_file(&given, o->env_files[i], err, sizeof(err))
+         : function_env_put(&given, o->env_sets[i - o->n_env_files], err,
+                            sizeof(err));
+    if (rc == 0)
+      rc = take_given(f, &given, i < o->n_env_files ? o->env_files[i]
+                                                    : "--env", err,
+                      sizeof(err));
+    function_env_free(&given);
+    if (rc != 0) {
       fprintf(stderr, "lua-lambda: %s\n", err);
       goto fail;
     }

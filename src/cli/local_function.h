@@ -52,6 +52,7 @@ struct local_function {
   char *template_file;          /* the template read, or NULL */
   char *logical_id;             /* its function's name there, or NULL */
   char *architecture;           /* the template's, or NULL */
+  int architecture_unknown;     /* the template's cannot be known here */
   char *layer_dirs;             /* the layers' absolute paths, ':'-joined,
                                    or NULL: /opt */
   int memory_mb;                /* flag, template, else 128 */

@@ -51,8 +51,9 @@ int sam_function_read (const char *file, const struct sam_want *want,
   lua_pushstring(L, want->name);        /* nil when NULL */
   lua_pushstring(L, want->handler);
   lua_pushstring(L, want->code_dir);
+  lua_pushboolean(L, want->from_parent);
   free(text);
-  if (lua_pcall(L, 5, 2, 0) != LUA_OK) {
+  if (lua_pcall(L, 6, 2, 0) != LUA_OK) {
     snprintf(err, cap, "%s: %s", file, lua_tostring(L, -1));
     goto done;
   }
@@ -62,9 +63,20 @@ int sam_function_read (const char *file, const struct sam_want *want,
     goto done;
   }
   t = lua_gettop(L) - 1;
+  lua_getfield(L, t, "none");
+  if (lua_toboolean(L, -1)) {
+    rc = 1;
+    goto done;
+  }
+  lua_pop(L, 1);
   out->logical_id = field_string(L, t, "logical_id");
   out->handler = field_string(L, t, "handler");
   out->architecture = field_string(L, t, "architecture");
+  lua_getfield(L, t, "architecture_unknown");
+  out->architecture_unknown = lua_toboolean(L, -1);
+  lua_pop(L, 1);
+  out->log_format = field_string(L, t, "log_format");
+  out->log_level = field_string(L, t, "log_level");
   out->memory_mb = field_int(L, t, "memory");
   out->timeout_s = field_int(L, t, "timeout");
   /* notes: what could not be known here, said once */
@@ -95,7 +107,7 @@ int sam_function_read (const char *file, const struct sam_want *want,
   rc = 0;
 done:
   lua_close(L);
-  if (rc != 0)
+  if (rc < 0)
     sam_function_free(out);
   return rc;
 }
@@ -104,6 +116,9 @@ void sam_function_free (struct sam_function *f) {
   free(f->logical_id);
   free(f->handler);
   free(f->architecture);
+  free(f->log_format);
+  free(f->log_level);
   function_env_free(&f->env);
   f->logical_id = f->handler = f->architecture = NULL;
+  f->log_format = f->log_level = NULL;
 }

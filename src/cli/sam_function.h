@@ -14,6 +14,9 @@ struct sam_function {
   char *logical_id;      /* the resource's name in the template */
   char *handler;         /* or NULL */
   char *architecture;    /* "arm64", "x86_64", or NULL when unsaid */
+  int architecture_unknown;  /* said, with what cannot be known here */
+  char *log_format;      /* LoggingConfig's LogFormat, or NULL */
+  char *log_level;       /* LoggingConfig's ApplicationLogLevel, or NULL */
   int memory_mb;         /* 0 when unsaid */
   int timeout_s;         /* 0 when unsaid */
   struct function_env env;  /* Environment.Variables */
@@ -26,10 +29,13 @@ struct sam_want {
   const char *handler;
   const char *code_dir;  /* the function's folder, relative to the
                             template's */
+  int from_parent;       /* the template is in a folder above it: only a
+                            function whose CodeUri is code_dir is it */
 };
 
 /*
-** Reads the function want picks from the template file. 0, or -1 with
+** Reads the function want picks from the template file. 0; 1 when the
+** template (one from_parent) has no function of that folder; or -1 with
 ** the reason in err (a template it cannot read, no such function, several
 ** to choose from). What cannot be known locally (a value from !GetAtt, a
 ** parameter without a default) is left out, with a notice on stderr.

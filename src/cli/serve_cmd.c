@@ -184,12 +184,15 @@ int serve_main (int argc, char **argv) {
   struct emu_http *http;
   struct web_front *web = NULL;
   struct local_function_opts fo;
-  struct local_function f;
+  /* The function, the runtime and its emulator are read by serve's
+     threads until the process ends: kept where they stay reachable. */
+  static struct local_function f;
+  static char *bootstrap_path, *emulator;
   const char *http_format = "url", *bootstrap = NULL, *whose = "yours";
   const char *arch;
   int http_port = -1;
   pthread_t reaper_thread, watch_thread, watchdog_thread;
-  char *bootstrap_path, *emulator = NULL, *runtime_dir;
+  char *runtime_dir;
   sigset_t stop;
   int i, sig, bad = 0, taken;
   memset(&cfg, 0, sizeof(cfg));

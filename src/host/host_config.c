@@ -29,8 +29,10 @@ void host_config_from_env (struct host_config *cfg) {
   cfg->task_root = env("LAMBDA_TASK_ROOT");
   if (cfg->task_root == NULL)
     cfg->task_root = ".";
-  /* serve and invoke's --layer folders stand in for /opt */
-  cfg->layer_dirs = env("LUA_LAMBDA_LAYER_DIRS");
+  /* serve and invoke's --layer folders stand in for /opt; set empty,
+     there is none (a local run without --layer: this machine's /opt is
+     not a layer) */
+  cfg->layer_dirs = getenv("LUA_LAMBDA_LAYER_DIRS");
   if (cfg->layer_dirs == NULL)
     cfg->layer_dirs = "/opt";
   /* As Lua reads them: the versioned name first (host_paths.c) */

@@ -21,7 +21,8 @@ struct host_config {
   const char *task_root;   /* LAMBDA_TASK_ROOT: the function's code */
   const char *layer_dirs;  /* where Lambda unpacks layers: "/opt"; or
                               LUA_LAMBDA_LAYER_DIRS, folders standing in
-                              for it, ':'-separated, the last on top */
+                              for it, ':'-separated, the last on top
+                              ("": none) */
   const char *lua_path;    /* LUA_PATH_5_4 or LUA_PATH, or NULL: first */
   const char *lua_cpath;   /* LUA_CPATH_5_4 or LUA_CPATH, or NULL */
   struct function_info function;

@@ -115,10 +115,12 @@ static int machine_only_searcher (lua_State *L) {
     /* "./?.lua" is the task root under Lambda; only system paths count */
     if (lua_isstring(L, -1) && lua_tostring(L, -1)[0] == '/') {
       lua_pushfstring(L,
-                      "this machine has it at %s, a system path that "
-                      "Lambda does not have: add '%s' to your rockspec's "
-                      "dependencies and run `lua-lambda build` (it goes "
-                      "in lua_modules/)", lua_tostring(L, -1), name);
+                      "this machine has it at %s, a system folder the "
+                      "runtime does not search (Lambda has no Lua modules "
+                      "there): list the rock that provides '%s' in your "
+                      "rockspec and run `lua-lambda build` (it goes in "
+                      "lua_modules/), or name its folder in LUA_PATH or "
+                      "LUA_CPATH", lua_tostring(L, -1), name);
       return 1;
     }
     lua_pop(L, 2);

@@ -18,9 +18,13 @@ describe("examples/sam-rocks", function()
     local cli_dir = helper.cli:match("^(.*)/[^/]+$")
     -- this machine's architecture: without Docker its C rock is built here
     local arch = io.popen("uname -m"):read("l") == "aarch64" and "arm64" or "x86_64"
+    -- a sanitizer build's bootstrap is refused: the normal build's then
+    local bootstrap = assert(helper.deployable_bootstrap(),
+      "no deployable bootstrap (LUA_LAMBDA_DEPLOYABLE_BOOTSTRAP)")
     local ok, out = helper.sh(("cd %s/fn && PATH=%s:$PATH make -s build-RocksFunction "
-      .. "ARTIFACTS_DIR=%s/artifacts DOCKER= ROCKS_SERVER=%s ARCH=%s")
-      :format(work, cli_dir, work, server, arch))
+      .. "ARTIFACTS_DIR=%s/artifacts DOCKER= ROCKS_SERVER=%s ARCH=%s%s")
+      :format(work, cli_dir, work, server, arch,
+        bootstrap ~= helper.bootstrap and (" BOOTSTRAP=" .. bootstrap) or ""))
     assert.truthy(ok, "make build-RocksFunction failed: " .. out)
     -- the runtime is staged with the function: no layer needed
     assert.truthy(io.open(work .. "/artifacts/bootstrap"), out)

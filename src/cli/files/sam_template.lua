@@ -741,6 +741,7 @@ local function clean_dir(path)
   path = path:gsub("/%.$", ""):gsub("(.)/$", "%1")
   return path == "" and "." or path
 end
+M.clean_dir = clean_dir
 
 --- The function the CLI should use. want.name: its logical id (it must be
 --- there); else a template's only function; else the one whose Handler
