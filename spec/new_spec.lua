@@ -41,6 +41,24 @@ describe("lua-lambda new", function()
       local passed, report = busted_in(dir .. "/fn")
       assert.truthy(passed, report)
       assert.truthy(report:find(" 0 failures / 0 errors", 1, true), report)
+      -- it deploys as generated: nothing to give at sam deploy, and the
+      -- zip it names is what lua-lambda build writes (bootstrap with it)
+      package.path = REPO .. "/src/cli/files/?.lua;" .. package.path
+      local doc = assert(require("sam_template").parse(template_yaml))
+      for name, p in pairs(doc.Parameters or {}) do
+        assert.truthy(p.Default, "parameter " .. name .. " has no Default")
+      end
+      local fn = assert(require("sam_template").pick(doc, {}))
+      assert.equal("function.zip", fn.code)
+      local deployable = assert(helper.deployable_bootstrap())
+      ok, out = sh(("%s build %s/fn --arch %s --bootstrap %s"):format(q(helper.cli), q(dir),
+        io.popen("uname -m"):read("l") == "aarch64" and "arm64" or "x86_64", q(deployable)))
+      assert.truthy(ok, out)
+      local listing = select(2, sh("cd " .. q(dir .. "/fn") .. " && /usr/bin/python3 -m zipfile -l function.zip"))
+      assert.truthy(listing:find("bootstrap", 1, true), listing)
+      assert.truthy(listing:find("app.lua", 1, true), listing)
+      assert.is_nil(listing:find("spec/", 1, true), listing)
+      assert.is_nil(listing:find("events/", 1, true), listing)
       assert(os.execute("rm -rf " .. dir))
     end)
   end
