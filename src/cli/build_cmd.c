@@ -280,6 +280,12 @@ static int by_name (const void *a, const void *b) {
                 ((const struct zip_entry *)b)->name);
 }
 
+/* Sorts l by name (an empty list has no items to give qsort). */
+static void sort_list (struct file_list *l) {
+  if (l->n > 0)
+    qsort(l->items, l->n, sizeof(*l->items), by_name);
+}
+
 /* What a walk of the function's folder collects, and where. */
 struct walk {
   const char *root, *out;
@@ -360,7 +366,7 @@ static int check_modules (const struct file_list *l, const char *arch) {
 static int pack (const char *out_dir, const char *zip_name,
                  struct file_list *l) {
   char path[4096], err[512];
-  qsort(l->items, l->n, sizeof(*l->items), by_name);
+  sort_list(l);
   snprintf(path, sizeof(path), "%s/%s", out_dir, zip_name);
   if (zip_write(path, l->items, l->n, err, sizeof(err)) != 0) {
     fprintf(stderr, "lua-lambda: %s\n", err);
@@ -743,8 +749,8 @@ int build_main (int argc, char **argv) {
                                     0755) != 0)
     goto done;
   /* in the zips' order, so that what is said comes in that order too */
-  qsort(function.items, function.n, sizeof(*function.items), by_name);
-  qsort(modules.items, modules.n, sizeof(*modules.items), by_name);
+  sort_list(&function);
+  sort_list(&modules);
   if (check_modules(&function, arch) != 0 ||
       check_modules(&modules, arch) != 0)
     goto done;
