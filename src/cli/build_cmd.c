@@ -58,38 +58,28 @@ static void usage (void) {
           "[--template FILE | --no-template] [--function-name ID]\n");
 }
 
-/* Runs argv, its output dropped; the exit status, or -1. */
-static int run_quiet (char *const argv[]) {
-  pid_t pid = fork();
-  int status;
-  if (pid < 0)
-    return -1;
-  if (pid == 0) {
-    int null = open("/dev/null", O_WRONLY);
-    dup2(null, STDOUT_FILENO);
-    dup2(null, STDERR_FILENO);
-    execvp(argv[0], argv);
-    _exit(127);
-  }
-  while (waitpid(pid, &status, 0) < 0) {
-    if (errno != EINTR)
-      return -1;
-  }
-  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-}
-
-/* Runs argv (in cwd when not NULL); the exit status, or -1. */
-static int run (char *const argv[], const char *cwd) {
+/*
+** Runs argv (in cwd when not NULL); the exit status, or -1. Said on
+** stderr first, unless quiet: then its output is dropped too.
+*/
+static int run (char *const argv[], const char *cwd, int quiet) {
   pid_t pid;
   int status, i;
-  fprintf(stderr, "lua-lambda:");
-  for (i = 0; argv[i] != NULL; i++)
-    fprintf(stderr, " %s", argv[i]);
-  fprintf(stderr, "\n");
+  if (!quiet) {
+    fprintf(stderr, "lua-lambda:");
+    for (i = 0; argv[i] != NULL; i++)
+      fprintf(stderr, " %s", argv[i]);
+    fprintf(stderr, "\n");
+  }
   pid = fork();
   if (pid < 0)
     return -1;
   if (pid == 0) {
+    if (quiet) {
+      int null = open("/dev/null", O_WRONLY);
+      dup2(null, STDOUT_FILENO);
+      dup2(null, STDERR_FILENO);
+    }
     if (cwd != NULL && chdir(cwd) != 0)
       _exit(126);
     execvp(argv[0], argv);
@@ -186,7 +176,7 @@ static int install_rocks (const struct build_opts *o, const char *arch,
   snprintf(incdir, sizeof(incdir), "LUA_INCDIR=%s", lua_incdir);
   argv[n++] = incdir;
   argv[n] = NULL;
-  rc = run(argv, o->docker ? NULL : root);
+  rc = run(argv, o->docker ? NULL : root, 0);
   if (rc != 0) {
     fprintf(stderr, "lua-lambda: %s failed (exit status %d)%s\n", argv[0], rc,
             o->docker ? ": is the builder image there? docker build "
@@ -654,7 +644,7 @@ static char *stripped (const char *path, const char *arch,
   snprintf(tool, sizeof(tool), "%sstrip", strcmp(arch, host_arch()) == 0
            ? "" : strcmp(arch, "arm64") == 0 ? "aarch64-linux-gnu-"
                                              : "x86_64-linux-gnu-");
-  if (run_quiet(argv) == 0)
+  if (run(argv, NULL, 1) == 0)
     return out;
   printf("lua-lambda: %s is packed with its symbols: no %s to strip them\n",
          path, tool);

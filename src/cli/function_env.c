@@ -86,26 +86,47 @@ static int is_identifier (const char *name, size_t len) {
   return 1;
 }
 
+/*
+** Lambda's reserved keys (Defined runtime environment variables), and
+** whether a local run's developer may give one: the role's credentials
+** and the region stand in for what Lambda would give; the rest the flags
+** and the template say. LUA_LAMBDA_LAYER_DIRS is ours (--layer's).
+*/
+static const struct {
+  const char *name;
+  int stand_in;
+} reserved[] = {
+  {"_HANDLER", 0}, {"_X_AMZN_TRACE_ID", 0}, {"AWS_EXECUTION_ENV", 0},
+  {"AWS_LAMBDA_FUNCTION_NAME", 0}, {"AWS_LAMBDA_FUNCTION_MEMORY_SIZE", 0},
+  {"AWS_LAMBDA_FUNCTION_VERSION", 0}, {"AWS_LAMBDA_INITIALIZATION_TYPE", 0},
+  {"AWS_LAMBDA_LOG_GROUP_NAME", 0}, {"AWS_LAMBDA_LOG_STREAM_NAME", 0},
+  {"AWS_LAMBDA_RUNTIME_API", 0}, {"LAMBDA_TASK_ROOT", 0},
+  {"LAMBDA_RUNTIME_DIR", 0}, {"LUA_LAMBDA_LAYER_DIRS", 0},
+  {"AWS_DEFAULT_REGION", 1}, {"AWS_REGION", 1}, {"AWS_ACCESS_KEY", 1},
+  {"AWS_ACCESS_KEY_ID", 1}, {"AWS_SECRET_ACCESS_KEY", 1},
+  {"AWS_SESSION_TOKEN", 1}, {NULL, 0}
+};
+
+/* name's entry in reserved, or -1. */
+static int reserved_index (const char *name) {
+  int i;
+  for (i = 0; reserved[i].name != NULL; i++) {
+    if (strcmp(name, reserved[i].name) == 0)
+      return i;
+  }
+  return -1;
+}
+
 int function_env_name_ok (const char *name) {
-  /* Lambda's reserved keys (Defined runtime environment variables) */
-  static const char *const reserved[] = {
-    "_HANDLER", "_X_AMZN_TRACE_ID", "AWS_DEFAULT_REGION", "AWS_REGION",
-    "AWS_EXECUTION_ENV", "AWS_LAMBDA_FUNCTION_NAME",
-    "AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "AWS_LAMBDA_FUNCTION_VERSION",
-    "AWS_LAMBDA_INITIALIZATION_TYPE", "AWS_LAMBDA_LOG_GROUP_NAME",
-    "AWS_LAMBDA_LOG_STREAM_NAME", "AWS_ACCESS_KEY", "AWS_ACCESS_KEY_ID",
-    "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_LAMBDA_RUNTIME_API",
-    "LAMBDA_TASK_ROOT", "LAMBDA_RUNTIME_DIR", NULL
-  };
-  size_t i;
   /* Lambda's pattern: a letter, then letters, digits and _ */
   if (!isalpha((unsigned char)name[0]) || !is_identifier(name, strlen(name)))
     return 0;
-  for (i = 0; reserved[i] != NULL; i++) {
-    if (strcmp(name, reserved[i]) == 0)
-      return 0;
-  }
-  return 1;
+  return reserved_index(name) < 0;
+}
+
+int function_env_set_by_lambda (const char *name) {
+  int i = reserved_index(name);
+  return i >= 0 && !reserved[i].stand_in;
 }
 
 int function_env_put (struct function_env *e, const char *assignment,

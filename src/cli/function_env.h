@@ -33,6 +33,14 @@ const char *function_env_get (const struct function_env *e,
    that sets its reserved variables). */
 int function_env_name_ok (const char *name);
 
+/*
+** Whether name is one Lambda sets from the function's configuration or
+** per process (the flags and the template say it here): not a developer's
+** to give with --env. The credentials and region, reserved on Lambda,
+** may be: here they stand in for the role's and the deployment's.
+*/
+int function_env_set_by_lambda (const char *name);
+
 /* --env NAME=VALUE. 0, or -1 with the reason in err. */
 int function_env_put (struct function_env *e, const char *assignment,
                       char *err, size_t cap);

@@ -344,29 +344,6 @@ static int template_env (struct local_function *f,
 }
 
 /*
-** Whether name is one Lambda sets from the function's configuration (the
-** flags and the template here) or per process: not the developer's to
-** give. The role's credentials and the region are reserved on Lambda too,
-** but here they stand in for what Lambda would give: they may be given.
-*/
-static int set_by_lambda (const char *name) {
-  static const char *const names[] = {
-    "_HANDLER", "_X_AMZN_TRACE_ID", "AWS_EXECUTION_ENV",
-    "AWS_LAMBDA_FUNCTION_NAME", "AWS_LAMBDA_FUNCTION_MEMORY_SIZE",
-    "AWS_LAMBDA_FUNCTION_VERSION", "AWS_LAMBDA_INITIALIZATION_TYPE",
-    "AWS_LAMBDA_LOG_GROUP_NAME", "AWS_LAMBDA_LOG_STREAM_NAME",
-    "AWS_LAMBDA_RUNTIME_API", "LAMBDA_TASK_ROOT", "LAMBDA_RUNTIME_DIR",
-    "LUA_LAMBDA_LAYER_DIRS", NULL
-  };
-  size_t i;
-  for (i = 0; names[i] != NULL; i++) {
-    if (strcmp(name, names[i]) == 0)
-      return 1;
-  }
-  return 0;
-}
-
-/*
 ** The variables of an --env-file or --env, into the function's: any but
 ** those Lambda sets itself (the flags and the template say those).
 */
@@ -378,7 +355,7 @@ static int take_given (struct local_function *f,
     const char *entry = given->vars[i], *eq = strchr(entry, '=');
     char name[256];
     snprintf(name, sizeof(name), "%.*s", (int)(eq - entry), entry);
-    if (set_by_lambda(name)) {
+    if (function_env_set_by_lambda(name)) {
       snprintf(err, cap, "%s: %s is set by Lambda, not by the function "
                "(--task-root, --memory, --function-name, --layer or the "
                "template say it)", from, name);
