@@ -10,6 +10,7 @@
 #include <lauxlib.h>
 
 #include "error_body.h"
+#include "json.h"
 #include "json_codec.h"
 
 /* Registry key of the traceback of the last error; the address is unique. */
@@ -80,6 +81,20 @@ void host_runtime_failure (struct lua_host *h, const char *type,
   host_set_failure(h, type, type, msg, len, NULL);
 }
 
+/*
+** An error document is text the runtime makes of a user value, bounded
+** as a result is (host_encode_bounds), and well below the response limit:
+** what matters in an error fits in far less.
+*/
+#define ERROR_JSON_LIMIT (256 * 1024)
+
+static int encode_bounded (lua_State *L, int idx, const char **text,
+                           size_t *len) {
+  struct json_bounds bounds;
+  host_encode_bounds(host_of(L), ERROR_JSON_LIMIT, &bounds);
+  return json_codec_encode(L, idx, &bounds, text, len);
+}
+
 /* Pushes a message for any error object, as lua.c's msghandler would. */
 static void push_message (lua_State *L, int idx) {
   int t = lua_type(L, idx);
@@ -96,7 +111,7 @@ static void push_message (lua_State *L, int idx) {
   if (t == LUA_TTABLE) {
     const char *text;
     size_t len;
-    if (json_codec_encode(L, idx, &text, &len) == LUA_OK) {
+    if (encode_bounded(L, idx, &text, &len) == LUA_OK) {
       lua_pushlstring(L, text, len);
       return;
     }
@@ -130,7 +145,7 @@ static void push_extra_members (lua_State *L, int err) {
       lua_pop(L, 1);
     }
   }
-  if (any && json_codec_encode(L, copy, &text, &len) == LUA_OK &&
+  if (any && encode_bounded(L, copy, &text, &len) == LUA_OK &&
       len > 2) {
     lua_pushlstring(L, text + 1, len - 2);
   } else {
@@ -180,6 +195,7 @@ void host_report_error (struct lua_host *h, int status,
   const char *type, *msg, *traceback, *extra;
   size_t len, extra_len = 0;
   char header[128];
+  int armed, described;
   if (status == LUA_ERRMEM) {
     h->out->state_lost = 1;
     host_set_failure(h, "Runtime.OutOfMemory", "Runtime.OutOfMemory",
@@ -191,7 +207,24 @@ void host_report_error (struct lua_host *h, int status,
   lua_pushcfunction(L, describe_error);
   lua_pushvalue(L, err);
   lua_pushstring(L, prefix != NULL ? prefix : "");
-  if (lua_pcall(L, 2, 3, 0) != LUA_OK) {  /* [err, tb, type, msg, extra] */
+  /* An error object's metamethods are user code: under the deadline. */
+  armed = h->deadline_armed;
+  host_deadline_rearm(h, L);
+  described = lua_pcall(L, 2, 3, 0);
+  if (!armed)
+    host_deadline_disarm(h, L);
+  if (described != LUA_OK && h->timed_out) {
+    /* Its metamethods ran into the deadline: a timeout, however late. */
+    lua_pop(L, 1);
+    lua_pushliteral(L, "Runtime.Timeout");
+    host_push_timeout_message(L, h);
+    lua_pushfstring(L, "%s (reading the error object)", lua_tostring(L, -1));
+    lua_remove(L, -2);
+    lua_pushnil(L);
+    fixed_type = "Runtime.Timeout";
+    if (h->out != NULL)
+      h->out->timed_out = 1;
+  } else if (described != LUA_OK) {      /* [err, tb, type, msg, extra] */
     lua_pop(L, 1);
     lua_pushliteral(L, "Error");
     lua_pushfstring(L, "%s(error object is a %s value)",

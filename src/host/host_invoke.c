@@ -6,11 +6,54 @@
 #include "lua_host.h"
 #include "lua_host_private.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include <lauxlib.h>
 
+#include "json.h"
 #include "json_codec.h"
+#include "lambda_limits.h"
+
+/*
+** The result on top of the stack, as JSON text in the outcome: no longer
+** than Lambda takes, no larger than the heap has room for, and made
+** before the deadline, or the failure that says which it was not.
+*/
+static void encode_result (struct lua_host *h, lua_State *L) {
+  struct json_bounds bounds;
+  int by_memory = host_encode_bounds(h, LAMBDA_RESPONSE_LIMIT + 1, &bounds);
+  char msg[160];
+  int n;
+  switch (json_codec_encode(L, -1, &bounds, &h->out->body, &h->out->len)) {
+    case LUA_OK:
+      h->out->failed = 0;
+      h->out->error_type = NULL;
+      return;
+    case JSON_ENCODE_TOO_LONG:
+      if (by_memory) {
+        host_runtime_failure(h, "Runtime.OutOfMemory",
+          "the handler's result as JSON does not fit in the function's "
+          "memory: %s");
+        return;
+      }
+      n = snprintf(msg, sizeof(msg), "Response payload size exceeded "
+                   "maximum allowed payload size (%d bytes).",
+                   LAMBDA_RESPONSE_LIMIT);
+      host_set_failure(h, "Function.ResponseSizeTooLarge",
+                       "Function.ResponseSizeTooLarge", msg, (size_t)n,
+                       NULL);
+      return;
+    case JSON_ENCODE_EXPIRED:
+      h->out->timed_out = 1;
+      host_runtime_failure(h, "Runtime.Timeout",
+        "Task timed out while its result was encoded as JSON: %s");
+      return;
+    default:
+      host_runtime_failure(h, "Runtime.MarshalError",
+                      "could not encode the handler's result as JSON: %s");
+  }
+}
 
 /*
 ** The invoke closure: upvalue 1 is the handler, upvalue 2 the shared
@@ -27,19 +70,20 @@ int host_invoke (lua_State *L) {
   timed_out = h->timed_out;  /* the after_invoke functions re-arm */
   host_deadline_disarm(h, L);
   host_run_after_invoke(L, 1);
+  if (status == LUA_OK && timed_out) {
+    /* It returned what a timed-out coroutine said (return
+       coroutine.resume(co) runs no instruction after it): still late. */
+    host_push_timeout_message(L, h);
+    status = LUA_ERRRUN;
+  }
   if (status != LUA_OK) {
     host_report_error(h, status, timed_out ? "Runtime.Timeout" : NULL,
                       NULL);
-    h->out->timed_out = timed_out;
+    if (timed_out)
+      h->out->timed_out = 1;
     return 0;
   }
-  if (json_codec_encode(L, -1, &h->out->body, &h->out->len) != LUA_OK) {
-    host_runtime_failure(h, "Runtime.MarshalError",
-                    "could not encode the handler's result as JSON: %s");
-    return 0;
-  }
-  h->out->failed = 0;
-  h->out->error_type = NULL;
+  encode_result(h, L);
   return 0;
 }
 

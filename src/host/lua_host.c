@@ -129,6 +129,10 @@ void lua_host_log_failure (struct lua_host *h,
                      out->len - 2);
 }
 
+const int *lua_host_stopping (const struct lua_host *h) {
+  return &h->timed_out;
+}
+
 void lua_host_forget_invocation (struct lua_host *h) {
   log_stdout_set_invocation(&h->log, NULL, NULL);
 }

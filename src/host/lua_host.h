@@ -51,4 +51,11 @@ void lua_host_log_failure (struct lua_host *host,
    records), whose memory the caller is about to reuse. */
 void lua_host_forget_invocation (struct lua_host *host);
 
+/*
+** A flag that becomes nonzero when the deadline stopped the handler (the
+** host is then on its way to report the timeout); read atomically, from
+** any thread, by the deadline watchdog (deadline_watchdog.h).
+*/
+const int *lua_host_stopping (const struct lua_host *host);
+
 #endif

@@ -37,6 +37,7 @@ struct lua_host {
                                        environment says the trace id */
   struct log_stdout log;              /* lambda.log, print, hook failures */
   int timed_out;                    /* the deadline hook fired */
+  int user_hooks;                   /* debug.sethook was ever called */
   int deadline_armed;               /* user code runs under a deadline */
   int64_t deadline_ms;              /* of the invocation under way */
   const struct host_config *cfg;    /* during lua_host_load */
@@ -136,13 +137,49 @@ void host_stream_collect (struct lua_host *h, const struct invocation *inv,
 /* The allocator of the host's state (ud: the host's heap). */
 void *host_alloc (void *ud, void *ptr, size_t osize, size_t nsize);
 
-/* Sets and clears the deadline hook on a thread running user code. */
+/* Sets and clears the deadline hook on a thread running user code;
+   rearm keeps whether it already fired (for the runtime's own calls of
+   user code after the handler, such as an error object's metamethods). */
 void host_deadline_arm (struct lua_host *h, lua_State *co);
+void host_deadline_rearm (struct lua_host *h, lua_State *co);
 void host_deadline_disarm (struct lua_host *h, lua_State *co);
 
-/* Makes coroutine.resume and coroutine.wrap put the deadline of the
-   invocation under way on every coroutine they run. */
+/* Records whether the deadline stopped user code (read by the watchdog
+   from another thread: lua_host_stopping). */
+void host_set_timed_out (struct lua_host *h, int timed_out);
+
+/*
+** Fills b for text the host makes of user values: at most max_len bytes
+** (0: any) and what the heap has left, stopping at the deadline. Returns
+** 1 when the heap's room is the tighter bound.
+*/
+struct json_bounds;
+int host_encode_bounds (struct lua_host *h, size_t max_len,
+                        struct json_bounds *b);
+
+/* The time left for lambda.clock, and the coroutine and debug functions
+   of host_coroutine.c and host_hook.c. */
 void host_limits_open (lua_State *L);
+
+/* --- host_hook.c --- */
+
+/* Puts on thread co the hook it needs now: the deadline's, under the
+   user's own (debug.sethook). */
+void host_hook_apply (lua_State *L, lua_State *co);
+
+/* For a thread co just made by L: it inherits L's hook, as in Lua. */
+void host_hook_inherit (lua_State *L, lua_State *co);
+
+/* Pushes the message of a timeout. */
+void host_push_timeout_message (lua_State *L, struct lua_host *h);
+
+/* debug.sethook and debug.gethook, the user's hook over the deadline's. */
+void host_hook_open (lua_State *L);
+
+/* --- host_coroutine.c --- */
+
+/* coroutine.create, resume and wrap: each thread covered as it runs. */
+void host_coroutine_open (lua_State *L);
 
 /* --- host_paths.c --- */
 

@@ -33,12 +33,32 @@ void json_decode (lua_State *L, const char *text, size_t len,
                   int max_depth);
 
 /*
-** Appends the JSON text of the value at idx to out. Returns 0, or -1 with
-** a message naming where in the value the fault is written to err.
-** Runs no Lua code (no metamethods) and raises only on memory errors.
+** Bounds on one encode, for text the runtime makes of user values (a
+** result must not outgrow Lambda's limit, the function's memory or the
+** deadline while it is made): the text stops at max_len bytes (0: no
+** bound), and expired(ud), when given, is asked every few thousand
+** values whether to stop.
+*/
+struct json_bounds {
+  size_t max_len;
+  int (*expired) (void *ud);
+  void *ud;
+};
+
+/* What json_encode returns besides 0. */
+#define JSON_ENCODE_FAULT (-1)     /* the value cannot be JSON: see err */
+#define JSON_ENCODE_TOO_LONG (-2)  /* the text would pass max_len */
+#define JSON_ENCODE_EXPIRED (-3)   /* expired() said stop */
+
+/*
+** Appends the JSON text of the value at idx to out. Returns 0, or one of
+** the codes above with a message (naming where in the value the fault
+** is) written to err. bounds may be NULL. Runs no Lua code (no
+** metamethods) and raises only on memory errors.
 */
 int json_encode (lua_State *L, int idx, struct buffer *out, int max_depth,
-                 char *err, size_t errlen);
+                 const struct json_bounds *bounds, char *err,
+                 size_t errlen);
 
 /* Pushes a userdata holding an empty buffer, freed with it by the GC. */
 struct buffer *json_push_buffer (lua_State *L);

@@ -46,18 +46,21 @@ int json_codec_decode (lua_State *L, const char *text, size_t len) {
   return lua_pcall(L, 2, 1, 0);                   /* [value | message] */
 }
 
-int json_codec_encode (lua_State *L, int idx, const char **text,
+int json_codec_encode (lua_State *L, int idx,
+                       const struct json_bounds *bounds, const char **text,
                        size_t *len) {
   struct buffer *b;
   char err[512];
+  int rc;
   idx = lua_absindex(L, idx);
   lua_rawgetp(L, LUA_REGISTRYINDEX, &buffer_key);
   b = lua_touserdata(L, -1);
   lua_pop(L, 1);  /* the registry keeps it alive */
   buffer_clear(b);
-  if (json_encode(L, idx, b, max_depth(L), err, sizeof(err)) != 0) {
+  rc = json_encode(L, idx, b, max_depth(L), bounds, err, sizeof(err));
+  if (rc != 0) {
     lua_pushstring(L, err);
-    return LUA_ERRRUN;
+    return rc;
   }
   *text = b->data != NULL ? b->data : "";
   *len = b->len;

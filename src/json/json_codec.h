@@ -24,11 +24,14 @@ void json_codec_open (lua_State *L, int max_depth);
 int json_codec_decode (lua_State *L, const char *text, size_t len);
 
 /*
-** Encodes the value at idx. On success text and len give the JSON text,
-** valid until the next json_codec_encode, and nothing is pushed. On
-** failure pushes an error message and returns non-zero.
+** Encodes the value at idx within bounds (json.h; NULL for none). On
+** success returns 0 (LUA_OK), text and len give the JSON text, valid
+** until the next json_codec_encode, and nothing is pushed. On failure
+** pushes an error message and returns one of json.h's JSON_ENCODE_*.
 */
-int json_codec_encode (lua_State *L, int idx, const char **text,
+struct json_bounds;
+int json_codec_encode (lua_State *L, int idx,
+                       const struct json_bounds *bounds, const char **text,
                        size_t *len);
 
 #endif

@@ -6,6 +6,7 @@
 #include <float.h>
 #include <locale.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,7 +34,16 @@ struct encoder {
   size_t errlen;
   char where[256];       /* the path to the fault, built while unwinding */
   int where_cut;         /* the path was too long: its outer part is "..." */
+  size_t max_len;        /* of the whole text, counted from out's start */
+  size_t limit;          /* max_len, or SIZE_MAX for none */
+  int (*expired) (void *ud);
+  void *expired_ud;
+  unsigned values_left;  /* before expired() is asked again */
+  int stopped;           /* JSON_ENCODE_TOO_LONG or _EXPIRED, or 0 */
 };
+
+/* Values between two looks at expired(). */
+#define VALUES_PER_LOOK 4096
 
 static int oom (struct encoder *e) {
   snprintf(e->err, e->errlen, "not enough memory");
@@ -50,12 +60,18 @@ static int fault (struct encoder *e, const char *fmt, const char *arg) {
 ** NUL is written once, at the end, not after every piece.
 */
 static int grow (struct encoder *e, size_t n) {
+  if (e->max_len != 0 && e->out->len + n > e->max_len) {
+    e->stopped = JSON_ENCODE_TOO_LONG;
+    snprintf(e->err, e->errlen, "the JSON text is longer than %zu bytes",
+             e->max_len);
+    return -1;
+  }
   return buffer_reserve(e->out, n) == 0 ? 0 : oom(e);
 }
 
 static inline int room (struct encoder *e, size_t n) {
   struct buffer *b = e->out;
-  return b->cap - b->len > n ? 0 : grow(e, n);
+  return b->cap - b->len > n && b->len + n <= e->limit ? 0 : grow(e, n);
 }
 
 static inline int put (struct encoder *e, const char *s, size_t n) {
@@ -340,6 +356,14 @@ static int put_table (struct encoder *e, int idx) {
 static int put_value (struct encoder *e, int idx) {
   lua_State *L = e->L;
   idx = lua_absindex(L, idx);
+  if (e->expired != NULL && --e->values_left == 0) {
+    e->values_left = VALUES_PER_LOOK;
+    if (e->expired(e->expired_ud)) {
+      e->stopped = JSON_ENCODE_EXPIRED;
+      snprintf(e->err, e->errlen, "the deadline passed while encoding");
+      return -1;
+    }
+  }
   switch (lua_type(L, idx)) {
     case LUA_TNIL:
       return put(e, "null", 4);
@@ -363,7 +387,8 @@ static int put_value (struct encoder *e, int idx) {
 }
 
 int json_encode (lua_State *L, int idx, struct buffer *out, int max_depth,
-                 char *err, size_t errlen) {
+                 const struct json_bounds *bounds, char *err,
+                 size_t errlen) {
   struct encoder e;
   int top = lua_gettop(L), rc;
   idx = lua_absindex(L, idx);
@@ -376,6 +401,12 @@ int json_encode (lua_State *L, int idx, struct buffer *out, int max_depth,
   e.where[0] = '\0';
   e.where_cut = 0;
   e.path = e.inline_path;
+  e.max_len = bounds != NULL ? bounds->max_len : 0;
+  e.expired = bounds != NULL ? bounds->expired : NULL;
+  e.expired_ud = bounds != NULL ? bounds->ud : NULL;
+  e.limit = e.max_len != 0 ? e.max_len : SIZE_MAX;
+  e.values_left = VALUES_PER_LOOK;
+  e.stopped = 0;
   luaL_checkstack(L, 4, "JSON encode");
   luaL_getmetatable(L, JSON_ARRAY_MT);
   e.array_mt = lua_gettop(L);
@@ -384,7 +415,9 @@ int json_encode (lua_State *L, int idx, struct buffer *out, int max_depth,
   rc = put_value(&e, idx);
   if (rc == 0 && room(&e, 0) == 0)
     out->data[out->len] = '\0';
-  if (rc != 0 && e.where[0] != '\0') {
+  if (rc != 0 && e.stopped != 0) {
+    rc = e.stopped;
+  } else if (rc != 0 && e.where[0] != '\0') {
     size_t n = strlen(err);
     snprintf(err + n, errlen > n ? errlen - n : 0, " at $%s", e.where);
   }

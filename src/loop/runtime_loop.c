@@ -4,18 +4,20 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "deadline_watchdog.h"
 #include "error_body.h"
 #include "host_hooks.h"
 #include "host_invoke.h"
 #include "host_load.h"
 #include "host_stream.h"
+#include "lambda_limits.h"
 #include "log_stderr.h"
 #include "lua_host.h"
 #include "shutdown.h"
 
-/* Lambda's limit for a buffered response, in bytes. */
-#define RESPONSE_LIMIT 6291556
+#define RESPONSE_LIMIT LAMBDA_RESPONSE_LIMIT
 
 /* Says what a post's status means for the loop: 0 go on, 1 exit. */
 static int after_post (struct runtime_api *api, enum runtime_api_status st,
@@ -137,6 +139,55 @@ static struct lua_host *rebuild (struct lua_host *old,
 }
 
 /*
+** The watchdog's report (deadline_watchdog.h), on its own connection: the
+** loop's may be in the middle of a request of the stuck thread's.
+*/
+static int report_stuck (void *ud, const char *request_id, int answered) {
+  static const char type[] = "Runtime.Timeout";
+  static const char msg[] = "Task timed out: the function did not give "
+    "control back at its deadline (a C call, a finalizer or a hook that "
+    "runs on); the runtime ends its process";
+  struct runtime_api *api = ud;
+  struct invocation inv;
+  struct buffer body;
+  if (answered) {
+    log_stderr("invocation %s: work after its response ran past the "
+               "deadline; ending the process", request_id);
+    return 1;
+  }
+  log_stderr("invocation %s: stuck past its deadline where no hook runs; "
+             "reporting %s and ending the process", request_id, type);
+  invocation_init(&inv);
+  buffer_init(&body);
+  if (buffer_set(&inv.request_id, request_id, strlen(request_id)) == 0 &&
+      error_body_build(&body, type, msg, sizeof(msg) - 1, NULL) == 0 &&
+      runtime_api_fail(api, &inv, type, body.data, body.len)
+        != RUNTIME_API_OK)
+    log_stderr("%s", runtime_api_last_error(api));
+  return 1;
+}
+
+/* A watchdog reporting through a client of its own (NULL: none). */
+static struct deadline_watchdog *watchdog_new (struct runtime_api *api,
+                                               const struct host_config *cfg) {
+  struct deadline_watchdog *dog;
+  if (api == NULL)
+    return NULL;
+  dog = deadline_watchdog_start(report_stuck, api, cfg->timeout_margin_ms);
+  if (dog == NULL)
+    log_stderr("cannot start the deadline watchdog: only the hook "
+               "stops handlers at their deadline");
+  return dog;
+}
+
+/* Takes no invocation once a watchdog fired: the process is draining. */
+static void park_if_draining (void) {
+  if (deadline_watchdog_draining())
+    for (;;)
+      pause();
+}
+
+/*
 ** Serves invocations until the Runtime API says stop. guard is the Lua
 ** state shared with the shutdown threads: the loop holds its lock for an
 ** invocation, its posts and its after_response work, and lets go only
@@ -144,7 +195,8 @@ static struct lua_host *rebuild (struct lua_host *old,
 ** this process (Managed Instances).
 */
 static int serve (struct runtime_api *api, struct lua_guard *guard,
-                  const struct host_config *cfg, int many) {
+                  const struct host_config *cfg, int many,
+                  struct deadline_watchdog *dog) {
   struct lua_host *host = guard->host;
   struct invocation inv;
   struct host_outcome out;
@@ -153,17 +205,26 @@ static int serve (struct runtime_api *api, struct lua_guard *guard,
   invocation_init(&inv);
   buffer_init(&scratch);
   for (;;) {
-    enum runtime_api_status st = runtime_api_next(api, &inv);
+    enum runtime_api_status st;
+    park_if_draining();
+    st = runtime_api_next(api, &inv);
     if (st != RUNTIME_API_OK) {
       log_stderr("%s; exiting", runtime_api_last_error(api));
       status = 1;
       break;
     }
     pthread_mutex_lock(&guard->lock);
+    if (dog != NULL)
+      deadline_watchdog_arm(dog, inv.request_id.data, inv.deadline_ms,
+                            lua_host_stopping(host));
     if (lua_host_is_streaming(host)) {
       st = stream_invocation(api, host, &inv, &out, many);
+      if (dog != NULL)
+        deadline_watchdog_answering(dog);
     } else {
       lua_host_invoke(host, &inv, &out);
+      if (dog != NULL)
+        deadline_watchdog_answering(dog);
       if (out.failed) {
         lua_host_log_failure(host, &out);
         st = runtime_api_fail(api, &inv, out.error_type, out.body, out.len);
@@ -174,6 +235,8 @@ static int serve (struct runtime_api *api, struct lua_guard *guard,
       }
     }
     if (after_post(api, st, &inv) != 0) {
+      if (dog != NULL)
+        deadline_watchdog_disarm(dog);
       lua_host_end_invocation(host);
       pthread_mutex_unlock(&guard->lock);
       status = 1;
@@ -181,6 +244,8 @@ static int serve (struct runtime_api *api, struct lua_guard *guard,
     }
     /* Background work queued with context:after_response(fn). */
     lua_host_after_response(host);
+    if (dog != NULL)
+      deadline_watchdog_disarm(dog);
     /* inv's buffers are refilled by the next /next, outside the lock,
        while on_shutdown may run Lua: the host must not look at it. */
     lua_host_end_invocation(host);
@@ -227,6 +292,10 @@ int runtime_loop_run (struct runtime_api *api, struct lua_host *host,
                       const struct host_config *cfg) {
   static struct lua_guard guard = { PTHREAD_MUTEX_INITIALIZER, NULL };
   struct host_outcome out;
+  struct runtime_api *dog_api;
+  struct deadline_watchdog *dog;
+  char err[256];
+  int status;
   if (lua_host_load(host, cfg, &out) != 0) {
     report_init_error(api, &out);
     lua_host_free(host);
@@ -238,7 +307,14 @@ int runtime_loop_run (struct runtime_api *api, struct lua_host *host,
     lua_host_free(host);
     return 1;
   }
-  return serve(api, &guard, cfg, 0);
+  dog_api = runtime_api_new(runtime_api_endpoint(api), err, sizeof(err));
+  if (dog_api == NULL)
+    log_stderr("deadline watchdog: %s", err);
+  dog = watchdog_new(dog_api, cfg);
+  status = serve(api, &guard, cfg, 0, dog);
+  deadline_watchdog_free(dog);
+  runtime_api_free(dog_api);
+  return status;
 }
 
 /* --- Managed Instances: many invocations at once -------------------------- */
@@ -267,6 +343,7 @@ struct worker {
   struct many *many;
   int index;
   struct runtime_api *api;  /* its own client and connection */
+  struct runtime_api *dog_api;  /* its deadline watchdog's, or NULL */
 };
 
 static void finish (struct many *m, int failed_init, int status) {
@@ -298,6 +375,7 @@ static void *work (void *arg) {
   if (host == NULL) {
     log_stderr("worker %d: %s", w->index, err);
     runtime_api_free(api);
+    runtime_api_free(w->dog_api);
     finish(m, 1, 1);
     return NULL;
   }
@@ -312,6 +390,7 @@ static void *work (void *arg) {
       report_init_error(api, &out);
     lua_host_free(host);
     runtime_api_free(api);
+    runtime_api_free(w->dog_api);
     finish(m, 1, 1);
     return NULL;
   }
@@ -325,7 +404,9 @@ static void *work (void *arg) {
   go = m->open;
   pthread_mutex_unlock(&m->lock);
   if (go) {
-    finish(m, -1, serve(api, guard, m->cfg, 1));  /* serve frees host */
+    struct deadline_watchdog *dog = watchdog_new(w->dog_api, m->cfg);
+    finish(m, -1, serve(api, guard, m->cfg, 1, dog));  /* frees host */
+    deadline_watchdog_free(dog);
   } else {
     pthread_mutex_lock(&guard->lock);
     guard->host = NULL;
@@ -333,6 +414,7 @@ static void *work (void *arg) {
     lua_host_free(host);
   }
   runtime_api_free(api);
+  runtime_api_free(w->dog_api);
   return NULL;
 }
 
@@ -365,6 +447,9 @@ int runtime_loop_run_many (const char *endpoint,
       log_stderr("%s", err);
       return 1;
     }
+    workers[i].dog_api = runtime_api_new(endpoint, err, sizeof(err));
+    if (workers[i].dog_api == NULL)
+      log_stderr("deadline watchdog: %s", err);
   }
   for (i = 0; i < m.n; i++) {
     pthread_mutex_init(&m.guards[i].lock, NULL);

@@ -1,0 +1,147 @@
+-- No way out of the deadline (spec/fixtures/handlers/escapes.lua): a
+-- handler that removes the runtime's hook, loops in a finalizer, in an
+-- error object's metamethods or in a C call, or returns a result that
+-- would take for ever to encode is answered Runtime.Timeout before the
+-- deadline, under bootstrap, invoke, serve and Managed Instances.
+local helper = require "helper"
+local socket = require "socket"
+
+local function deadline_in(ms)
+  return math.floor(socket.gettime() * 1000) + ms
+end
+
+local function error_type(post)
+  return post.headers["lambda-runtime-function-error-type"]
+end
+
+-- What the hook stops: the state lives on and serves the next one.
+local HOOK_STOPS = {
+  "escapes.sethook_off", "escapes.sethook_own", "escapes.sethook_coroutine",
+  "escapes.error_index_loop", "escapes.error_tostring_loop",
+}
+-- What no hook reaches: the watchdog reports and ends the process.
+local WATCHDOG_STOPS = { "escapes.gc_loop", "escapes.c_backtrack" }
+
+local MARGIN = { LUA_LAMBDA_TIMEOUT_MARGIN_MS = "500" }
+
+describe("the deadline", function()
+  it("holds against debug.sethook and error objects that loop: Runtime.Timeout, then the next invocation", function()
+    for _, handler in ipairs(HOOK_STOPS) do
+      local first_post
+      local deadline = deadline_in(2000)
+      local run = helper.run { handler = handler, env = MARGIN,
+        on_post = function() first_post = first_post or socket.gettime() end,
+        invocations = { { deadline_ms = deadline }, { deadline_ms = deadline_in(4000) } } }
+      assert.equal(2, #run.posts, handler)
+      assert.equal("Runtime.Timeout", error_type(run.posts[1]), handler)
+      assert.is_true(first_post * 1000 < deadline, handler)
+      assert.equal("Runtime.Timeout", error_type(run.posts[2]), handler)
+      assert.equal("parked", run.why, handler)
+    end
+  end)
+
+  it("holds in a streaming handler and in after_response work that call debug.sethook()", function()
+    local run = helper.run { handler = "escapes.sethook_stream", env = MARGIN,
+      invocations = { { deadline_ms = deadline_in(2000) }, { deadline_ms = deadline_in(4000) } } }
+    assert.equal(2, #run.posts)
+    assert.equal("Runtime.Timeout",
+      run.posts[1].trailers["lambda-runtime-function-error-type"])
+    assert.equal("parked", run.why)
+
+    run = helper.run { handler = "escapes.sethook_after", env = MARGIN,
+      invocations = { { deadline_ms = deadline_in(2000) }, { deadline_ms = deadline_in(4000) } } }
+    assert.equal(2, #run.posts)      -- the first answered, and the next served
+    assert.equal('"answered"', run.posts[1].body)
+    assert.truthy(run.stdout:find("after_response function failed", 1, true))
+    assert.equal("parked", run.why)
+  end)
+
+  it("holds where no hook runs (a finalizer, a C call): the watchdog reports Runtime.Timeout in time and ends the process", function()
+    for _, handler in ipairs(WATCHDOG_STOPS) do
+      local first_post
+      local deadline = deadline_in(2000)
+      local run = helper.run { handler = handler, env = MARGIN,
+        on_post = function() first_post = first_post or socket.gettime() end,
+        invocations = { { deadline_ms = deadline }, { deadline_ms = deadline_in(4000) } } }
+      assert.equal(1, #run.posts, handler)
+      assert.equal("Runtime.Timeout", error_type(run.posts[1]), handler)
+      assert.truthy(helper.decode(run.posts[1].body).errorMessage:find("Task timed out", 1, true))
+      assert.is_true(first_post * 1000 < deadline, handler)
+      assert.equal("exited", run.why, handler)
+      assert.equal(1, run.exit_code, handler)
+      assert.truthy(run.stderr:find("stuck past its deadline", 1, true), handler)
+    end
+  end)
+
+  it("bounds the result: a shared-subtable result stops at Lambda's 6 MB as Function.ResponseSizeTooLarge", function()
+    local run = helper.run { handler = "escapes.result_dag", env = MARGIN,
+      invocations = { { deadline_ms = deadline_in(3000) }, { deadline_ms = deadline_in(6000) } } }
+    assert.equal(2, #run.posts)
+    assert.equal("Function.ResponseSizeTooLarge", error_type(run.posts[1]))
+    assert.truthy(helper.decode(run.posts[1].body).errorMessage:find("6291556 bytes", 1, true))
+    assert.equal("parked", run.why)
+  end)
+
+  it("bounds an error table's message, and counts the result against the function's memory", function()
+    local run = helper.run { handler = "escapes.error_dag", env = MARGIN,
+      invocations = { { deadline_ms = deadline_in(3000) } } }
+    assert.equal(1, #run.posts)
+    local doc = helper.decode(run.posts[1].body)
+    assert.equal("Function.Error", error_type(run.posts[1]))
+    assert.truthy(#run.posts[1].body < 300 * 1024, tostring(#run.posts[1].body))
+    assert.truthy(doc.errorMessage:find("error object is a table", 1, true), doc.errorMessage)
+
+    -- a 5 MB heap has no room for a 6 MB result
+    run = helper.run { handler = "escapes.result_dag",
+      env = { LUA_LAMBDA_MEMORY_LIMIT_MB = "5" },
+      invocations = { { deadline_ms = deadline_in(3000) }, { deadline_ms = deadline_in(6000) } } }
+    assert.equal("Runtime.OutOfMemory", error_type(run.posts[1]))
+    assert.equal("parked", run.why)
+  end)
+
+  it("holds under lua-lambda invoke", function()
+    for _, handler in ipairs { "escapes.sethook_off", "escapes.c_backtrack" } do
+      local p = io.popen(("cd %s && echo '{}' | %s invoke --timeout 2 %s 2>&1; echo \"rc=$?\"")
+        :format(helper.handlers, helper.cli, handler))
+      local out = p:read("a")
+      p:close()
+      assert.truthy(out:find('"errorType":"Runtime.Timeout"', 1, true), handler .. ": " .. out)
+      assert.truthy(out:find("rc=1", 1, true), handler .. ": " .. out)
+    end
+  end)
+
+  it("holds under serve: each answered in time, and the next invocation served", function()
+    for _, handler in ipairs { "escapes.sethook_off", "escapes.gc_loop", "escapes.c_backtrack" } do
+      local server = helper.serve({ "--task-root", helper.handlers, "--timeout", "2", handler },
+        { env = MARGIN })
+      local r = server:invoke("{}")
+      assert.equal("Unhandled", r.headers["x-amz-function-error"], handler)
+      assert.equal("Runtime.Timeout", r.json.errorType, handler)
+      r = server:invoke("{}")
+      assert.equal("Runtime.Timeout", r.json.errorType, handler .. " #2")
+      server:stop()
+    end
+  end)
+
+  it("holds under Managed Instances: the stuck worker's invocation is answered, the others' too, then the process ends", function()
+    local stuck_deadline = deadline_in(2000)
+    local run = helper.run { handler = "escapes.mixed", env = {
+        AWS_LAMBDA_MAX_CONCURRENCY = "2", LUA_LAMBDA_TIMEOUT_MARGIN_MS = "500" },
+      concurrency = 2,
+      invocations = {
+        { request_id = "stuck", event = '{"stuck":true}', deadline_ms = stuck_deadline },
+        { request_id = "fine", event = ('{"until_ms":%d}'):format(stuck_deadline + 1000),
+          deadline_ms = deadline_in(6000) },
+        { request_id = "never", deadline_ms = deadline_in(6000) } } }
+    local by_id = {}
+    for _, post in ipairs(run.posts) do by_id[post.request_id] = post end
+    assert.equal("Runtime.Timeout", error_type(by_id.stuck))
+    -- the other worker's invocation, running when the watchdog fired, is answered
+    assert.equal("response", by_id.fine.kind)
+    assert.equal('"done"', by_id.fine.body)
+    -- and no new one is taken: the process drains and ends
+    assert.is_nil(by_id.never)
+    assert.equal("exited", run.why)
+    assert.truthy(run.stderr:find("stuck past its deadline", 1, true))
+  end)
+end)
