@@ -3,22 +3,35 @@
 **   request(url, opts) -> res | nil, err
 **   opts: method, headers ({name = value} or {{name, value}, ...}), body
 **   (a string, or a function returning chunks then nil), timeout (ms),
-**   max_body (bytes), redirect (false: do not follow)
+**   max_body (bytes), redirect:
+**     "same-origin" (the default; true)  followed to the same scheme, host
+**                                        and port, else a "redirect" error
+**     "follow"   to other origins too, without the caller's headers (but
+**                those that describe a body sent again: Content-Type...)
+**     "manual" (false)  the redirect is the answer
+**     "error"    a redirect is an error
+**   at most 5, never from https to http; after 303 (and 301, 302 for a
+**   POST) a GET with no body, else the method and body again (a body
+**   given as a function cannot be). A field set to lambda.json.null is
+**   absent; one of the wrong type raises, naming it.
 **   res:  status, headers (lower-case names; repeats joined by ", "),
-**         header_list ({{name, value}, ...} in order), body, url,
-**         connections (new connections it made: 0 when a warm one served)
+**         header_list ({{name, value}, ...} in order), body, url (the
+**         last asked), connections (new connections it made: 0 when a
+**         warm one served)
 **   err:  { kind = "timeout" | "dns" | "connect" | "tls" | "too_large" |
-**           "connection" | "invalid" | "body" | "http", message = ...,
-**           curl_code = n }, with __tostring
+**           "connection" | "invalid" | "redirect" | "http", message = ...,
+**           curl_code = n; for "redirect" status and location }, with
+**           __tostring
 **
 ** One curl handle per Lua state, kept across invocations: its connection
 ** cache keeps TLS connections warm. A connection idle longer than
 ** MAX_IDLE_S is not reused (after a freeze it may be dead), and an
 ** idempotent request that fails on a reused connection is sent once more
-** on a fresh one. The timeout is never past the invocation's deadline
-** (time_left.h). The environment's proxy variables (HTTPS_PROXY,
-** NO_PROXY) apply here as libcurl reads them; SSL_CERT_FILE and
-** SSL_CERT_DIR name other trusted CAs.
+** on a fresh one; any other (a POST) is sent once only, curl's own retry
+** included. The timeout is never past the invocation's deadline
+** (time_left.h) and covers the redirects. The environment's proxy
+** variables (HTTPS_PROXY, NO_PROXY) apply here as libcurl reads them;
+** SSL_CERT_FILE and SSL_CERT_DIR name other trusted CAs.
 */
 #include "fetch_lib.h"
 
