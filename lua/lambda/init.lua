@@ -23,12 +23,26 @@ local parts = {
   base64 = true, aws = true,
 }
 
+--- The options of lambda.fetch.
+---@class lambda.fetch.options
+---@field method? string default GET, or POST with a body
+---@field headers? table<string, string>|string[][] {name = value} or {{name, value}, ...}
+---@field body? string|fun(): string? a string, or a function returning chunks then nil
+---@field timeout? integer milliseconds (default 30000), never past the deadline
+---@field max_body? integer the largest response body taken, in bytes (default 10 MiB)
+---@field redirect? "same-origin"|"follow"|"manual"|"error"|boolean true: same-origin, false: manual
+
 --- An HTTP or HTTPS request: `lambda.fetch(url, { method, headers, body,
 --- timeout, max_body, redirect })` returns `res` (status, headers,
 --- header_list, body, url) or `nil, err` (err.kind, err.message). The
 --- timeout (ms, default 30 s) never runs past the invocation's deadline.
+--- Redirects are followed to the same origin only (redirect =
+--- "same-origin", the default); "follow" follows them to other origins
+--- too, without the caller's headers; "manual" (or false) returns the
+--- redirect; "error" makes it an error (err.kind "redirect"). Never from
+--- https to http. An option set to lambda.json.null counts as absent.
 ---@param url string
----@param opts? table
+---@param opts? lambda.fetch.options
 ---@return table|nil res, table? err
 function lambda.fetch(url, opts)
   return require("lambda.fetch").request(url, opts)

@@ -3,22 +3,35 @@
 **   request(url, opts) -> res | nil, err
 **   opts: method, headers ({name = value} or {{name, value}, ...}), body
 **   (a string, or a function returning chunks then nil), timeout (ms),
-**   max_body (bytes), redirect (false: do not follow)
+**   max_body (bytes), redirect:
+**     "same-origin" (the default; true)  followed to the same scheme, host
+**                                        and port, else a "redirect" error
+**     "follow"   to other origins too, without the caller's headers (but
+**                those that describe a body sent again: Content-Type...)
+**     "manual" (false)  the redirect is the answer
+**     "error"    a redirect is an error
+**   at most 5, never from https to http; after 303 (and 301, 302 for a
+**   POST) a GET with no body, else the method and body again (a body
+**   given as a function cannot be). A field set to lambda.json.null is
+**   absent; one of the wrong type raises, naming it.
 **   res:  status, headers (lower-case names; repeats joined by ", "),
-**         header_list ({{name, value}, ...} in order), body, url,
-**         connections (new connections it made: 0 when a warm one served)
+**         header_list ({{name, value}, ...} in order), body, url (the
+**         last asked), connections (new connections it made: 0 when a
+**         warm one served)
 **   err:  { kind = "timeout" | "dns" | "connect" | "tls" | "too_large" |
-**           "connection" | "invalid" | "body" | "http", message = ...,
-**           curl_code = n }, with __tostring
+**           "connection" | "invalid" | "redirect" | "http", message = ...,
+**           curl_code = n; for "redirect" status and location }, with
+**           __tostring
 **
 ** One curl handle per Lua state, kept across invocations: its connection
 ** cache keeps TLS connections warm. A connection idle longer than
 ** MAX_IDLE_S is not reused (after a freeze it may be dead), and an
 ** idempotent request that fails on a reused connection is sent once more
-** on a fresh one. The timeout is never past the invocation's deadline
-** (time_left.h). The environment's proxy variables (HTTPS_PROXY,
-** NO_PROXY) apply here as libcurl reads them; SSL_CERT_FILE and
-** SSL_CERT_DIR name other trusted CAs.
+** on a fresh one; any other (a POST) is sent once only, curl's own retry
+** included. The timeout is never past the invocation's deadline
+** (time_left.h) and covers the redirects. The environment's proxy
+** variables (HTTPS_PROXY, NO_PROXY) apply here as libcurl reads them;
+** SSL_CERT_FILE and SSL_CERT_DIR name other trusted CAs.
 */
 #include "fetch_lib.h"
 
@@ -31,6 +44,7 @@
 #include <lauxlib.h>
 
 #include "buffer.h"
+#include "fetch_redirect.h"
 #include "time_left.h"
 
 #define CLIENT_KEY "lambda.fetch.client"       /* the registry's client */
@@ -55,11 +69,16 @@ static char *env_copy (const char *name) {
   return v != NULL && v[0] != '\0' ? strdup(v) : NULL;
 }
 
-/* One request under way: what curl's callbacks read and write. */
+/* One request under way: what curl's callbacks read and write, and what
+   C memory it holds. It lives in a to-be-closed userdata on lib_request's
+   stack, so a Lua error anywhere (out of memory, a bad option) frees it. */
 struct transfer {
   lua_State *L;
+  int self;                   /* its own stack index (chunk: user value 1) */
+  struct curl_slist *caller;  /* the caller's headers */
+  struct curl_slist *sent;    /* what the request under way sends */
   struct buffer body;
-  struct buffer head;        /* the last response's header lines */
+  struct buffer head;         /* the last response's header lines */
   size_t max_body;
   int too_large;
   /* a body given as a function: its index on the stack, and the chunk
@@ -67,8 +86,53 @@ struct transfer {
   int reader;
   const char *chunk;
   size_t chunk_len, chunk_pos;
-  int reader_failed;         /* the function raised: its error is on top */
+  int reader_failed;          /* the function raised: its error is on top */
   int reader_done;
+  /* times this request was about to go out (curl's own retries count),
+     how many it may, and whether one more was refused */
+  int sends, may_send;
+  int resend_refused;
+};
+
+#define TRANSFER_META "lambda.fetch.transfer"
+
+static int transfer_close (lua_State *L) {
+  struct transfer *t = luaL_checkudata(L, 1, TRANSFER_META);
+  curl_slist_free_all(t->caller);
+  curl_slist_free_all(t->sent);
+  t->caller = t->sent = NULL;
+  buffer_free(&t->body);
+  buffer_free(&t->head);
+  return 0;
+}
+
+/* A new transfer at the top of the stack, marked to be closed. */
+static struct transfer *transfer_new (lua_State *L) {
+  struct transfer *t = lua_newuserdatauv(L, sizeof(*t), 1);
+  memset(t, 0, sizeof(*t));
+  buffer_init(&t->body);
+  buffer_init(&t->head);
+  if (luaL_newmetatable(L, TRANSFER_META)) {
+    lua_pushcfunction(L, transfer_close);
+    lua_setfield(L, -2, "__close");
+    lua_pushcfunction(L, transfer_close);
+    lua_setfield(L, -2, "__gc");
+  }
+  lua_setmetatable(L, -2);
+  t->L = L;
+  t->self = lua_gettop(L);
+  lua_toclose(L, t->self);
+  return t;
+}
+
+/* One request of the chain a redirect makes. */
+struct hop {
+  const char *url;
+  const char *method;
+  const char *body;   /* NULL: none (or streamed) */
+  size_t body_len;
+  int streamed;
+  long ms;            /* the time left for it */
 };
 
 /* --- the client ---------------------------------------------------------- */
@@ -222,11 +286,9 @@ static int next_chunk (struct transfer *t) {
     t->reader_failed = 1;
     return -1;
   }
-  /* The chunk stays referenced from a registry slot until the next. */
-  lua_setfield(L, LUA_REGISTRYINDEX, "lambda.fetch.chunk");
-  lua_getfield(L, LUA_REGISTRYINDEX, "lambda.fetch.chunk");
+  /* The chunk stays referenced from the transfer until the next. */
   t->chunk = lua_tolstring(L, -1, &t->chunk_len);
-  lua_pop(L, 1);
+  lua_setiuservalue(L, t->self, 1);
   t->chunk_pos = 0;
   return 0;
 }
@@ -248,7 +310,34 @@ static size_t on_read (char *out, size_t size, size_t n, void *ud) {
   return k;
 }
 
+/*
+** Called as the request is about to go out, on a new connection or a
+** reused one, curl's own retries included (curl sends a request once more
+** when a reused connection gave no answer, even a POST it has already
+** sent): past what it may, the request is not sent again.
+*/
+static int on_prereq (void *ud, char *primary_ip, char *local_ip,
+                      int primary_port, int local_port) {
+  struct transfer *t = ud;
+  (void)primary_ip;
+  (void)local_ip;
+  (void)primary_port;
+  (void)local_port;
+  if (t->sends >= t->may_send) {
+    t->resend_refused = 1;
+    return CURL_PREREQFUNC_ABORT;
+  }
+  t->sends++;
+  return CURL_PREREQFUNC_OK;
+}
+
 /* --- the request --------------------------------------------------------- */
+
+/* lambda.json.null: an option or header set to it counts as absent. */
+static int is_json_null (lua_State *L, int idx) {
+  return lua_type(L, idx) == LUA_TLIGHTUSERDATA &&
+         lua_touserdata(L, idx) == NULL;
+}
 
 /* A header value or name with CR, LF or NUL would inject headers. */
 static int header_safe (const char *s, size_t len) {
@@ -262,6 +351,8 @@ static int add_header (lua_State *L, struct curl_slist **list, int name_idx,
   size_t nl, vl;
   const char *name, *value;
   struct curl_slist *grown;
+  if (is_json_null(L, value_idx))
+    return 0;  /* absent */
   if (lua_type(L, name_idx) != LUA_TSTRING ||
       (lua_type(L, value_idx) != LUA_TSTRING &&
        lua_type(L, value_idx) != LUA_TNUMBER)) {
@@ -291,12 +382,8 @@ static int add_header (lua_State *L, struct curl_slist **list, int name_idx,
 /* The headers table at idx (a map, or a list of pairs) as a curl list;
    0, or -1 with a message pushed. */
 static int build_headers (lua_State *L, int idx, struct curl_slist **list) {
-  if (lua_isnoneornil(L, idx))
+  if (lua_isnil(L, idx))
     return 0;
-  if (!lua_istable(L, idx)) {
-    lua_pushstring(L, "headers must be a table");
-    return -1;
-  }
   if (lua_rawgeti(L, idx, 1) != LUA_TNIL) {       /* a list of pairs */
     lua_Integer i, n = (lua_Integer)luaL_len(L, idx);
     lua_pop(L, 1);
@@ -369,98 +456,6 @@ static int no_defaults (lua_State *L, struct curl_slist **list) {
   return 0;
 }
 
-/* The options table's field as an integer, or dflt. */
-static lua_Integer opt_integer (lua_State *L, int opts, const char *name,
-                                lua_Integer dflt) {
-  lua_Integer v = dflt;
-  if (opts != 0 && lua_getfield(L, opts, name) != LUA_TNIL) {
-    int ok;
-    v = lua_tointegerx(L, -1, &ok);
-    if (!ok || v <= 0)
-      luaL_error(L, "lambda.fetch: %s must be a positive integer", name);
-  }
-  if (opts != 0)
-    lua_pop(L, 1);
-  return v;
-}
-
-/* Milliseconds this request may take: its own timeout, never past the
-   deadline of the work under way. */
-static long timeout_ms (lua_State *L, int opts) {
-  lua_Integer want = opt_integer(L, opts, "timeout", DEFAULT_TIMEOUT_MS);
-  if (lua_getfield(L, LUA_REGISTRYINDEX, TIME_LEFT_REGISTRY_KEY) ==
-      LUA_TFUNCTION) {
-    lua_call(L, 0, 1);
-    if (lua_isinteger(L, -1)) {
-      lua_Integer left = lua_tointeger(L, -1);
-      if (left < want)
-        want = left;
-    }
-  }
-  lua_pop(L, 1);
-  return want > 0 ? (long)want : 0;
-}
-
-static int idempotent (const char *method) {
-  return strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0 ||
-         strcmp(method, "PUT") == 0 || strcmp(method, "DELETE") == 0 ||
-         strcmp(method, "OPTIONS") == 0;
-}
-
-/* Sets the options of one request on c (reset first: the connection
-   cache survives a reset). */
-static void set_options (struct client *c, struct transfer *t,
-                         const char *url, const char *method,
-                         struct curl_slist *headers, long ms, int follow,
-                         const char *body, size_t body_len, int streamed,
-                         int fresh) {
-  CURL *h = c->curl;
-  curl_easy_reset(h);
-  curl_easy_setopt(h, CURLOPT_URL, url);
-  curl_easy_setopt(h, CURLOPT_FRESH_CONNECT, fresh ? 1L : 0L);
-  /* Only what a function calls: no file://, no gopher:// */
-  curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
-  curl_easy_setopt(h, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
-  /* Signals would interrupt the Lua host; timeouts are curl's own. */
-  curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-  curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, ms);
-  curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, ms < 5000 ? ms : 5000L);
-  /* After a freeze a pooled connection may be dead: do not trust an old
-     one. */
-  curl_easy_setopt(h, CURLOPT_MAXAGE_CONN, (long)MAX_IDLE_S);
-  curl_easy_setopt(h, CURLOPT_TCP_NODELAY, 1L);
-  curl_easy_setopt(h, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_2TLS);
-  curl_easy_setopt(h, CURLOPT_ACCEPT_ENCODING, "");
-  curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 1L);
-  curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 2L);
-  if (c->ca_file != NULL)
-    curl_easy_setopt(h, CURLOPT_CAINFO, c->ca_file);
-  if (c->ca_dir != NULL)
-    curl_easy_setopt(h, CURLOPT_CAPATH, c->ca_dir);
-  curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, follow ? 1L : 0L);
-  curl_easy_setopt(h, CURLOPT_MAXREDIRS, (long)MAX_REDIRECTS);
-  curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers);
-  curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
-  curl_easy_setopt(h, CURLOPT_WRITEDATA, t);
-  curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
-  curl_easy_setopt(h, CURLOPT_HEADERDATA, t);
-  curl_easy_setopt(h, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)t->max_body);
-  if (strcmp(method, "HEAD") == 0) {
-    curl_easy_setopt(h, CURLOPT_NOBODY, 1L);
-  } else if (streamed) {
-    curl_easy_setopt(h, CURLOPT_UPLOAD, 1L);  /* chunked, or its length */
-    curl_easy_setopt(h, CURLOPT_READFUNCTION, on_read);
-    curl_easy_setopt(h, CURLOPT_READDATA, t);
-    curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, method);
-  } else if (body != NULL) {
-    curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)body_len);
-    curl_easy_setopt(h, CURLOPT_POSTFIELDS, body);
-    curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, method);
-  } else if (strcmp(method, "GET") != 0) {
-    curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, method);
-  }
-}
-
 /* Pushes the response headers (from t->head) as res.headers and
    res.header_list into the table on top. */
 static void push_headers (lua_State *L, const struct buffer *head) {
@@ -517,113 +512,384 @@ static void push_headers (lua_State *L, const struct buffer *head) {
   lua_setfield(L, res, "headers");
 }
 
-static int lib_request (lua_State *L) {
-  const char *url = luaL_checkstring(L, 1);
-  int opts = lua_istable(L, 2) ? 2 : 0;
-  const char *method, *body = NULL;
-  size_t body_len = 0;
-  int streamed = 0, follow = 1, attempt;
-  struct curl_slist *headers = NULL;
-  struct transfer t;
-  struct client *c;
+/* --- the options -------------------------------------------------------- */
+
+/* Pushes opts[name], nil when it is absent or lambda.json.null; returns
+   its type. */
+static int push_option (lua_State *L, int opts, const char *name) {
+  if (opts == 0 || lua_getfield(L, opts, name) == LUA_TNIL ||
+      is_json_null(L, -1)) {
+    if (opts != 0)
+      lua_pop(L, 1);
+    lua_pushnil(L);
+  }
+  return lua_type(L, -1);
+}
+
+/* Raises: the option on top is not what it must be. */
+static int option_error (lua_State *L, const char *name, const char *want) {
+  return luaL_error(L, "lambda.fetch: option '%s' must be %s, got %s", name,
+                    want, luaL_typename(L, -1));
+}
+
+/* The options table's field as a positive integer, or dflt. */
+static lua_Integer opt_integer (lua_State *L, int opts, const char *name,
+                                lua_Integer dflt) {
+  lua_Integer v = dflt;
+  int type = push_option(L, opts, name);
+  if (type != LUA_TNIL) {
+    int ok;
+    v = lua_tointegerx(L, -1, &ok);
+    if (type != LUA_TNUMBER || !ok || v <= 0)
+      option_error(L, name, "a positive integer");
+  }
+  lua_pop(L, 1);
+  return v;
+}
+
+enum redirect_mode {
+  REDIRECT_SAME_ORIGIN,  /* the default, and true */
+  REDIRECT_FOLLOW,       /* to other origins too, without the headers */
+  REDIRECT_MANUAL,       /* the redirect is the answer; and false */
+  REDIRECT_ERROR         /* a redirect is an error */
+};
+
+static enum redirect_mode opt_redirect (lua_State *L, int opts) {
+  static const char *const names[] = {
+    "same-origin", "follow", "manual", "error", NULL
+  };
+  enum redirect_mode mode = REDIRECT_SAME_ORIGIN;
+  int type = push_option(L, opts, "redirect");
+  if (type == LUA_TBOOLEAN) {
+    mode = lua_toboolean(L, -1) ? REDIRECT_SAME_ORIGIN : REDIRECT_MANUAL;
+  } else if (type != LUA_TNIL) {
+    int i = -1;
+    if (type == LUA_TSTRING) {
+      const char *s = lua_tostring(L, -1);
+      for (i = 0; names[i] != NULL && strcmp(names[i], s) != 0; i++)
+        ;
+    }
+    if (i < 0 || names[i] == NULL)
+      option_error(L, "redirect", "\"same-origin\", \"follow\", \"manual\", "
+                   "\"error\" or a boolean");
+    mode = (enum redirect_mode)i;
+  }
+  lua_pop(L, 1);
+  return mode;
+}
+
+/* Milliseconds this request may take: its own timeout, never past the
+   deadline of the work under way. */
+static long timeout_ms (lua_State *L, int opts) {
+  lua_Integer want = opt_integer(L, opts, "timeout", DEFAULT_TIMEOUT_MS);
+  if (lua_getfield(L, LUA_REGISTRYINDEX, TIME_LEFT_REGISTRY_KEY) ==
+      LUA_TFUNCTION) {
+    lua_call(L, 0, 1);
+    if (lua_isinteger(L, -1)) {
+      lua_Integer left = lua_tointeger(L, -1);
+      if (left < want)
+        want = left;
+    }
+  }
+  lua_pop(L, 1);
+  return want > 0 ? (long)want : 0;
+}
+
+/* --- sending ------------------------------------------------------------ */
+
+static int idempotent (const char *method) {
+  return strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0 ||
+         strcmp(method, "PUT") == 0 || strcmp(method, "DELETE") == 0 ||
+         strcmp(method, "OPTIONS") == 0;
+}
+
+/* Sets the options of one request on c (reset first: the connection
+   cache survives a reset). */
+static void set_options (struct client *c, struct transfer *t,
+                         const struct hop *hop, int fresh) {
+  CURL *h = c->curl;
+  curl_easy_reset(h);
+  curl_easy_setopt(h, CURLOPT_URL, hop->url);
+  curl_easy_setopt(h, CURLOPT_FRESH_CONNECT, fresh ? 1L : 0L);
+  /* Only what a function calls: no file://, no gopher:// */
+  curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
+  /* Redirects are followed in lib_request, one request at a time, so
+     that each of fetch_redirect.h's rules is applied. */
+  curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
+  /* Signals would interrupt the Lua host; timeouts are curl's own. */
+  curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+  curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, hop->ms);
+  curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS,
+                   hop->ms < 5000 ? hop->ms : 5000L);
+  /* After a freeze a pooled connection may be dead: do not trust an old
+     one. */
+  curl_easy_setopt(h, CURLOPT_MAXAGE_CONN, (long)MAX_IDLE_S);
+  curl_easy_setopt(h, CURLOPT_TCP_NODELAY, 1L);
+  curl_easy_setopt(h, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_2TLS);
+  curl_easy_setopt(h, CURLOPT_ACCEPT_ENCODING, "");
+  curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 1L);
+  curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 2L);
+  if (c->ca_file != NULL)
+    curl_easy_setopt(h, CURLOPT_CAINFO, c->ca_file);
+  if (c->ca_dir != NULL)
+    curl_easy_setopt(h, CURLOPT_CAPATH, c->ca_dir);
+  curl_easy_setopt(h, CURLOPT_HTTPHEADER, t->sent);
+  curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
+  curl_easy_setopt(h, CURLOPT_WRITEDATA, t);
+  curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
+  curl_easy_setopt(h, CURLOPT_HEADERDATA, t);
+  /* Counts every time the request goes out, curl's own retries too. */
+  curl_easy_setopt(h, CURLOPT_PREREQFUNCTION, on_prereq);
+  curl_easy_setopt(h, CURLOPT_PREREQDATA, t);
+  curl_easy_setopt(h, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)t->max_body);
+  if (strcmp(hop->method, "HEAD") == 0) {
+    curl_easy_setopt(h, CURLOPT_NOBODY, 1L);
+  } else if (hop->streamed) {
+    curl_easy_setopt(h, CURLOPT_UPLOAD, 1L);  /* chunked, or its length */
+    curl_easy_setopt(h, CURLOPT_READFUNCTION, on_read);
+    curl_easy_setopt(h, CURLOPT_READDATA, t);
+    curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, hop->method);
+  } else if (hop->body != NULL) {
+    curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE,
+                     (curl_off_t)hop->body_len);
+    curl_easy_setopt(h, CURLOPT_POSTFIELDS, hop->body);
+    curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, hop->method);
+  } else if (strcmp(hop->method, "GET") != 0) {
+    curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, hop->method);
+  }
+}
+
+/* What a reused connection found dead gives. */
+static int dead_connection (CURLcode rc) {
+  return rc == CURLE_SEND_ERROR || rc == CURLE_RECV_ERROR ||
+         rc == CURLE_GOT_NOTHING || rc == CURLE_PARTIAL_FILE;
+}
+
+/*
+** Sends one request; adds the connections it made to *connections and
+** takes the time it took from hop->ms. A request that failed on a reused
+** connection goes once more on a new one when sending it again cannot do
+** harm: an idempotent method, a body that can be sent again, and not
+** sent twice already (by curl itself). A POST is never sent twice: it
+** may have reached the server.
+*/
+static CURLcode send_hop (struct client *c, struct transfer *t,
+                          struct hop *hop, char *errbuf, long *connections) {
   CURLcode rc = CURLE_OK;
-  long ms, status = 0;
-  char errbuf[CURL_ERROR_SIZE];
-  if (!lua_isnoneornil(L, 2))
-    luaL_checktype(L, 2, LUA_TTABLE);
-  lua_settop(L, 2);
-  /* 3: method, 4: headers, 5: body, 6: redirect */
-  if (opts != 0) {
-    lua_getfield(L, 2, "method");
-    lua_getfield(L, 2, "headers");
-    lua_getfield(L, 2, "body");
-    lua_getfield(L, 2, "redirect");
-  } else {
-    lua_settop(L, 6);
-  }
-  if (lua_type(L, 5) == LUA_TFUNCTION)
-    streamed = 1;
-  else if (!lua_isnil(L, 5))
-    body = luaL_checklstring(L, 5, &body_len);
-  follow = lua_isnil(L, 6) || lua_toboolean(L, 6);
-  if (!lua_isnil(L, 3)) {
-    method = luaL_checkstring(L, 3);
-  } else {
-    method = (body != NULL || streamed) ? "POST" : "GET";
-  }
-  if (!header_safe(method, strlen(method)) || strchr(method, ' ') != NULL)
-    return fail(L, "invalid", "method must be one word", 0);
-  memset(&t, 0, sizeof(t));
-  t.L = L;
-  t.reader = 5;
-  t.max_body = (size_t)opt_integer(L, opts, "max_body", DEFAULT_MAX_BODY);
-  ms = timeout_ms(L, opts);
-  if (ms <= 0)
-    return fail(L, "timeout", "no time left before the deadline", 0);
-  if (build_headers(L, 4, &headers) != 0 || no_defaults(L, &headers) != 0) {
-    curl_slist_free_all(headers);
-    return fail(L, "invalid", lua_tostring(L, -1), 0);
-  }
-  c = client_of(L);
-  buffer_init(&t.body);
-  buffer_init(&t.head);
-  long fresh = 0;
-  for (attempt = 1; attempt <= 2; attempt++) {
-    buffer_clear(&t.body);
-    buffer_clear(&t.head);
-    t.too_large = 0;
-    set_options(c, &t, url, method, headers, ms, follow, body, body_len,
-                streamed, attempt > 1);
+  int attempt;
+  t->sends = 0;
+  t->may_send = idempotent(hop->method) && !hop->streamed ? 2 : 1;
+  t->resend_refused = 0;
+  for (attempt = 1; attempt <= 2 && hop->ms > 0; attempt++) {
+    long fresh = 0;
+    curl_off_t took_us = 0;
+    buffer_clear(&t->body);
+    buffer_clear(&t->head);
+    t->too_large = 0;
+    set_options(c, t, hop, attempt > 1);
     errbuf[0] = '\0';
     curl_easy_setopt(c->curl, CURLOPT_ERRORBUFFER, errbuf);
     rc = curl_easy_perform(c->curl);
+    curl_easy_setopt(c->curl, CURLOPT_ERRORBUFFER, NULL);
     curl_easy_getinfo(c->curl, CURLINFO_NUM_CONNECTS, &fresh);
-    /* A reused connection that was dead (closed while frozen): once
-       more on a new one, when sending it again cannot do harm. */
-    if (attempt == 1 && fresh == 0 && !streamed && idempotent(method) &&
-        (rc == CURLE_SEND_ERROR || rc == CURLE_RECV_ERROR ||
-         rc == CURLE_GOT_NOTHING || rc == CURLE_PARTIAL_FILE))
-      continue;
-    break;
+    curl_easy_getinfo(c->curl, CURLINFO_TOTAL_TIME_T, &took_us);
+    *connections += fresh;
+    hop->ms -= (long)(took_us / 1000);
+    if (t->reader_failed || !(attempt == 1 && fresh == 0 &&
+                              t->sends < t->may_send && dead_connection(rc)))
+      break;
   }
-  curl_slist_free_all(headers);
-  curl_easy_setopt(c->curl, CURLOPT_ERRORBUFFER, NULL);
-  lua_pushnil(L);
-  lua_setfield(L, LUA_REGISTRYINDEX, "lambda.fetch.chunk");
-  if (t.reader_failed) {
-    buffer_free(&t.body);
-    buffer_free(&t.head);
-    return lua_error(L);  /* the body function's error, as it raised it */
+  return rc;
+}
+
+/* Pushes nil and the error of a request that failed; returns 2. */
+static int send_error (lua_State *L, struct transfer *t, CURLcode rc,
+                       const char *errbuf, const char *method) {
+  /* curl would send it again (a reused connection gave no answer): on_prereq
+     refused, or a streamed body could not be rewound */
+  if (t->resend_refused || rc == CURLE_SEND_FAIL_REWIND) {
+    lua_pushfstring(L, "the connection closed with no answer after the %s "
+                    "was sent; it is not sent again (it may have reached "
+                    "the server)", method);
+    return fail(L, "connection", lua_tostring(L, -1), rc);
   }
-  if (rc != CURLE_OK) {
-    int n;
-    if (t.too_large || rc == CURLE_FILESIZE_EXCEEDED)
-      n = fail(L, "too_large", "the response body is over max_body", rc);
-    else
-      n = fail(L, kind_of(rc), errbuf[0] != '\0' ? errbuf :
-               curl_easy_strerror(rc), rc);
-    buffer_free(&t.body);
-    buffer_free(&t.head);
-    return n;
+  if (t->too_large || rc == CURLE_FILESIZE_EXCEEDED)
+    return fail(L, "too_large", "the response body is over max_body", rc);
+  return fail(L, kind_of(rc), errbuf[0] != '\0' ? errbuf :
+              curl_easy_strerror(rc), rc);
+}
+
+/* Pushes nil and a "redirect" error (with the status and the Location);
+   returns 2. */
+static int redirect_error (lua_State *L, long status, const char *location,
+                           const char *why) {
+  lua_pushfstring(L, "%d to %s: %s", (int)status, location, why);
+  fail(L, "redirect", lua_tostring(L, -1), 0);
+  lua_pushinteger(L, status);
+  lua_setfield(L, -2, "status");
+  lua_pushstring(L, location);
+  lua_setfield(L, -2, "location");
+  return 2;
+}
+
+/*
+** After the answer status to hop, the next request as the rules say
+** (fetch_redirect.h); 0, or -1 with nil and the error pushed. The new
+** URL is kept at stack index url_slot.
+*/
+static int next_hop (lua_State *L, CURL *curl, struct hop *hop, long status,
+                     const char *location, enum redirect_mode mode,
+                     int *other_origin, int *body_dropped, int url_slot) {
+  int drops;
+  char *from = NULL;
+  enum redirect_target target;
+  /* curl's own spelling of both URLs, so that they compare */
+  curl_easy_getinfo(curl, CURLINFO_EFFECTIVE_URL, &from);
+  target = redirect_target(from != NULL ? from : hop->url, location);
+  if (target == TARGET_DOWNGRADE) {
+    redirect_error(L, status, location, "from https to http is never "
+                   "followed");
+    return -1;
   }
-  curl_easy_getinfo(c->curl, CURLINFO_RESPONSE_CODE, &status);
+  if (target == TARGET_NOT_HTTP || target == TARGET_UNREADABLE) {
+    redirect_error(L, status, location, "not an http or https URL");
+    return -1;
+  }
+  if (target == TARGET_OTHER_ORIGIN && mode != REDIRECT_FOLLOW) {
+    redirect_error(L, status, location, "another origin, not followed "
+                   "(redirect = \"follow\" follows it, without the "
+                   "caller's headers)");
+    return -1;
+  }
+  hop->method = redirect_method(status, hop->method, &drops);
+  if (drops) {
+    *body_dropped = 1;
+    hop->body = NULL;
+    hop->body_len = 0;
+    hop->streamed = 0;
+  } else if (hop->streamed) {
+    redirect_error(L, status, location, "a body given as a function cannot "
+                   "be sent again");
+    return -1;
+  }
+  if (target == TARGET_OTHER_ORIGIN)
+    *other_origin = 1;  /* and stays: the headers do not come back */
+  lua_pushstring(L, location);
+  lua_replace(L, url_slot);
+  hop->url = lua_tostring(L, url_slot);
+  return 0;
+}
+
+/* The headers the next request sends (as t->sent); 0, or -1 with a
+   message pushed. */
+static int hop_headers (lua_State *L, struct transfer *t, int other_origin,
+                        int body_dropped) {
+  curl_slist_free_all(t->sent);
+  t->sent = NULL;
+  if (redirect_headers(t->caller, other_origin, body_dropped,
+                       &t->sent) != 0) {
+    lua_pushstring(L, "not enough memory");
+    return -1;
+  }
+  return no_defaults(L, &t->sent);
+}
+
+/* Pushes the response of the request just made; returns 1. */
+static int push_response (lua_State *L, struct client *c,
+                          struct transfer *t, const struct hop *hop,
+                          long status, long connections) {
+  char *effective = NULL;
   lua_createtable(L, 0, 6);
-  lua_pushinteger(L, fresh);
+  lua_pushinteger(L, connections);
   lua_setfield(L, -2, "connections");
   lua_pushinteger(L, status);
   lua_setfield(L, -2, "status");
-  lua_pushlstring(L, t.body.data != NULL ? t.body.data : "", t.body.len);
+  lua_pushlstring(L, t->body.data != NULL ? t->body.data : "", t->body.len);
   lua_setfield(L, -2, "body");
-  {
-    char *effective = NULL;
-    curl_easy_getinfo(c->curl, CURLINFO_EFFECTIVE_URL, &effective);
-    lua_pushstring(L, effective != NULL ? effective : url);
-    lua_setfield(L, -2, "url");
-  }
-  push_headers(L, &t.head);
-  buffer_free(&t.body);
-  buffer_free(&t.head);
+  curl_easy_getinfo(c->curl, CURLINFO_EFFECTIVE_URL, &effective);
+  lua_pushstring(L, effective != NULL ? effective : hop->url);
+  lua_setfield(L, -2, "url");
+  push_headers(L, &t->head);
   return 1;
+}
+
+static int lib_request (lua_State *L) {
+  int opts = 0, type, hops, other_origin = 0, body_dropped = 0;
+  enum redirect_mode mode;
+  lua_Integer max_body;
+  struct hop hop;
+  struct transfer *t;
+  struct client *c;
+  long connections = 0;
+  char errbuf[CURL_ERROR_SIZE];
+  luaL_checkstring(L, 1);
+  if (!lua_isnoneornil(L, 2) && !is_json_null(L, 2)) {
+    luaL_checktype(L, 2, LUA_TTABLE);
+    opts = 2;
+  }
+  lua_settop(L, 2);
+  /* 3: method, 4: headers, 5: body, 6: each request's URL, 7: transfer */
+  if (push_option(L, opts, "method") != LUA_TNIL &&
+      lua_type(L, 3) != LUA_TSTRING)
+    option_error(L, "method", "a string");
+  type = push_option(L, opts, "headers");
+  if (type != LUA_TNIL && type != LUA_TTABLE)
+    option_error(L, "headers", "a table");
+  type = push_option(L, opts, "body");
+  if (type != LUA_TNIL && type != LUA_TSTRING && type != LUA_TFUNCTION)
+    option_error(L, "body", "a string or a function");
+  mode = opt_redirect(L, opts);
+  max_body = opt_integer(L, opts, "max_body", DEFAULT_MAX_BODY);
+  memset(&hop, 0, sizeof(hop));
+  hop.streamed = type == LUA_TFUNCTION;
+  if (type == LUA_TSTRING)
+    hop.body = lua_tolstring(L, 5, &hop.body_len);
+  if (!lua_isnil(L, 3))
+    hop.method = lua_tostring(L, 3);
+  else
+    hop.method = hop.body != NULL || hop.streamed ? "POST" : "GET";
+  hop.ms = timeout_ms(L, opts);
+  lua_pushvalue(L, 1);
+  hop.url = lua_tostring(L, 6);
+  /* the client before any C memory: client_of may raise */
+  c = client_of(L);
+  t = transfer_new(L);
+  t->reader = 5;
+  t->max_body = (size_t)max_body;
+  if (hop.method[0] == '\0' || !header_safe(hop.method, strlen(hop.method)) ||
+      strchr(hop.method, ' ') != NULL)
+    return fail(L, "invalid", "method must be one word", 0);
+  if (hop.ms <= 0)
+    return fail(L, "timeout", "no time left before the deadline", 0);
+  if (build_headers(L, 4, &t->caller) != 0)
+    return fail(L, "invalid", lua_tostring(L, -1), 0);
+  for (hops = 0; ; hops++) {
+    CURLcode rc;
+    long status = 0;
+    char *location = NULL;
+    if (hop.ms <= 0)
+      return fail(L, "timeout", "the redirects took the time there was",
+                  CURLE_OPERATION_TIMEDOUT);
+    if (hop_headers(L, t, other_origin, body_dropped) != 0)
+      return fail(L, "invalid", lua_tostring(L, -1), 0);
+    rc = send_hop(c, t, &hop, errbuf, &connections);
+    if (t->reader_failed)
+      return lua_error(L);  /* the body function's error, as it raised it */
+    if (rc != CURLE_OK)
+      return send_error(L, t, rc, errbuf, hop.method);
+    curl_easy_getinfo(c->curl, CURLINFO_RESPONSE_CODE, &status);
+    if (redirect_status(status) && mode != REDIRECT_MANUAL)
+      curl_easy_getinfo(c->curl, CURLINFO_REDIRECT_URL, &location);
+    if (location == NULL)  /* not a redirect, or one without a Location */
+      return push_response(L, c, t, &hop, status, connections);
+    if (mode == REDIRECT_ERROR)
+      return redirect_error(L, status, location, "redirect = \"error\"");
+    if (hops == MAX_REDIRECTS)
+      return redirect_error(L, status, location, "more than 5 redirects");
+    if (next_hop(L, c->curl, &hop, status, location, mode, &other_origin,
+                 &body_dropped, 6) != 0)
+      return 2;
+  }
 }
 
 static const luaL_Reg fetch_functions[] = {
