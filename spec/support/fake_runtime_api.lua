@@ -309,6 +309,8 @@ local function handle(self, client, req)
   local id, kind = req.path:match("^" .. PREFIX:gsub("%-", "%%-")
     .. "/invocation/([^/]+)/(%a+)$")
   if req.method == "POST" and (kind == "response" or kind == "error") then
+    -- the id as the runtime meant it: a path segment is percent-decoded
+    id = id:gsub("%%(%x%x)", function(h) return string.char(tonumber(h, 16)) end)
     req.kind, req.request_id = kind, id
     self.posts[#self.posts + 1] = req
     if self.on_post then self.on_post(req) end

@@ -189,15 +189,46 @@ const char *runtime_api_last_error (const struct runtime_api *api) {
   return api->error;
 }
 
-/* Sets the URL to the API base followed by the given parts. */
-static int set_url (struct runtime_api *api, const char *a, const char *b,
-                    const char *c) {
+/*
+** Appends id as one path segment: every byte outside RFC 3986's
+** unreserved set (A-Z a-z 0-9 - . _ ~) percent-encoded. The id comes
+** from a header; "/", "#", "?", ".." or a space in it must neither move
+** the post to another path nor make the URL one libcurl refuses, so
+** whatever it holds, the invocation gets its answer.
+*/
+static int append_segment (struct buffer *url, const char *id, size_t len) {
+  static const char hex[] = "0123456789ABCDEF";
+  size_t i;
+  for (i = 0; i < len; i++) {
+    unsigned char c = (unsigned char)id[i];
+    char escaped[3];
+    if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+        (c >= '0' && c <= '9') || c == '-' || c == '.' || c == '_' ||
+        c == '~') {
+      if (buffer_append(url, id + i, 1) != 0)
+        return -1;
+      continue;
+    }
+    escaped[0] = '%';
+    escaped[1] = hex[c >> 4];
+    escaped[2] = hex[c & 15];
+    if (buffer_append(url, escaped, 3) != 0)
+      return -1;
+  }
+  return 0;
+}
+
+/* The URL of a post about inv: the API base, /invocation/ID, then tail. */
+static int invocation_url (struct runtime_api *api,
+                           const struct invocation *inv, const char *tail) {
   api->url.len = api->base_len;
-  if (buffer_append(&api->url, a, strlen(a)) != 0 ||
-      (b != NULL && buffer_append(&api->url, b, strlen(b)) != 0) ||
-      (c != NULL && buffer_append(&api->url, c, strlen(c)) != 0))
+  if (buffer_append(&api->url, "/invocation/", 12) != 0 ||
+      append_segment(&api->url, inv->request_id.data,
+                     inv->request_id.len) != 0 ||
+      buffer_append(&api->url, tail, strlen(tail)) != 0) {
+    snprintf(api->error, sizeof(api->error), "%s: out of memory", tail);
     return -1;
-  curl_easy_setopt(api->curl, CURLOPT_URL, api->url.data);
+  }
   return 0;
 }
 
@@ -350,8 +381,9 @@ static enum runtime_api_status post (struct runtime_api *api, const char *what,
 enum runtime_api_status runtime_api_respond (struct runtime_api *api,
                                       const struct invocation *inv,
                                       const char *body, size_t len) {
-  if (set_url(api, "/invocation/", inv->request_id.data, "/response") != 0)
+  if (invocation_url(api, inv, "/response") != 0)
     return RUNTIME_API_FATAL;
+  curl_easy_setopt(api->curl, CURLOPT_URL, api->url.data);
   return post(api, "/response", NULL, inv->invocation_id.data, body, len);
 }
 
@@ -359,8 +391,9 @@ enum runtime_api_status runtime_api_fail (struct runtime_api *api,
                                    const struct invocation *inv,
                                    const char *error_type,
                                    const char *body, size_t len) {
-  if (set_url(api, "/invocation/", inv->request_id.data, "/error") != 0)
+  if (invocation_url(api, inv, "/error") != 0)
     return RUNTIME_API_FATAL;
+  curl_easy_setopt(api->curl, CURLOPT_URL, api->url.data);
   return post(api, "/error", error_type, inv->invocation_id.data, body,
               len);
 }
@@ -368,8 +401,12 @@ enum runtime_api_status runtime_api_fail (struct runtime_api *api,
 enum runtime_api_status runtime_api_init_error (struct runtime_api *api,
                                          const char *error_type,
                                          const char *body, size_t len) {
-  if (set_url(api, "/init/error", NULL, NULL) != 0)
+  api->url.len = api->base_len;
+  if (buffer_append(&api->url, "/init/error", 11) != 0) {
+    snprintf(api->error, sizeof(api->error), "/init/error: out of memory");
     return RUNTIME_API_FATAL;
+  }
+  curl_easy_setopt(api->curl, CURLOPT_URL, api->url.data);
   return post(api, "/init/error", error_type, NULL, body, len);
 }
 
@@ -426,11 +463,7 @@ enum runtime_api_status runtime_api_stream (struct runtime_api *api,
   CURL *curl;
   int failed = 0;
   long status;
-  api->url.len = api->base_len;
-  if (buffer_append(&api->url, "/invocation/", 12) != 0 ||
-      buffer_append(&api->url, inv->request_id.data,
-                    inv->request_id.len) != 0 ||
-      buffer_append(&api->url, "/response", 9) != 0)
+  if (invocation_url(api, inv, "/response") != 0)
     return RUNTIME_API_FATAL;
   call.stream = stream;
   buffer_init(&call.encoded);
