@@ -24,7 +24,8 @@
 ---   event        JSON text of the event (default "{}")
 ---   request_id   (default "req-<n>")
 ---   deadline_ms  (default now + 30 s)
----   headers      extra /next headers, { ["Name"] = "value" }
+---   headers      extra /next headers, { ["Name"] = "value" } (false:
+---                leave out one the fake sends by default)
 ---   next_reply   { status = 500, body = "..." } instead of the invocation
 ---   drop         true: close the connection instead of answering /next
 ---   delay        seconds to hold the /next reply back (a slow /next)
@@ -231,7 +232,8 @@ local function deliver(self, client, n)
       "arn:aws:lambda:us-east-1:123456789012:function:test",
     ["Content-Type"] = "application/json",
   }
-  for name, value in pairs(inv.headers or {}) do headers[name] = value end
+  -- a value of false leaves the header out
+  for name, value in pairs(inv.headers or {}) do headers[name] = value or nil end
   if inv.truncate then
     -- the connection dies mid-body, as a crashed peer would leave it
     local body = inv.event or "{}"

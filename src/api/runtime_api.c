@@ -8,12 +8,16 @@
 
 #include "base64.h"
 #include "clock.h"
+#include "log_stderr.h"
 #include "version.h"
 
 #define API_PREFIX "/2018-06-01/runtime"
 
 /* Transport failures (refused, reset, empty reply) are retried this often. */
 #define TRANSPORT_RETRIES 2
+
+/* Lambda's longest function timeout, in seconds. */
+#define MAX_TIMEOUT_S 900
 
 struct runtime_api {
   CURL *curl;
@@ -28,6 +32,7 @@ struct runtime_api {
   struct buffer *sink;        /* where the write callback puts bytes */
   struct invocation *target;  /* where the header callback puts headers */
   int header_oom;             /* the header callback ran out of memory */
+  int64_t fallback_ms;        /* an invocation's time when /next gives none */
   char error[512];
 };
 
@@ -103,6 +108,24 @@ static void configure (struct runtime_api *api, CURL *curl) {
   curl_easy_setopt(curl, CURLOPT_SHARE, api->share);
 }
 
+/*
+** How long an invocation whose /next carries no usable deadline may run:
+** the function's timeout when the environment says it
+** (AWS_LAMBDA_FUNCTION_TIMEOUT, seconds, which AWS's emulator reads;
+** Lambda does not set it), else Lambda's longest.
+*/
+static int64_t fallback_timeout_ms (void) {
+  const char *v = getenv("AWS_LAMBDA_FUNCTION_TIMEOUT");
+  char *end;
+  long s;
+  if (v == NULL || v[0] == '\0')
+    return (int64_t)MAX_TIMEOUT_S * 1000;
+  s = strtol(v, &end, 10);
+  if (*end != '\0' || s < 1 || s > MAX_TIMEOUT_S)
+    return (int64_t)MAX_TIMEOUT_S * 1000;
+  return (int64_t)s * 1000;
+}
+
 struct runtime_api *runtime_api_new (const char *host_port, char *err,
                                      size_t errlen) {
   struct runtime_api *api;
@@ -132,6 +155,7 @@ struct runtime_api *runtime_api_new (const char *host_port, char *err,
     return NULL;
   }
   api->base_len = api->url.len;
+  api->fallback_ms = fallback_timeout_ms();
   /*
   ** What every request of the loop's sends the same each time is made
   ** here, once: the /next URL and the posts' headers (libcurl copies
@@ -316,6 +340,16 @@ enum runtime_api_status runtime_api_next (struct runtime_api *api,
     snprintf(api->error, sizeof(api->error),
              "/next: reply has no Lambda-Runtime-Aws-Request-Id");
     return RUNTIME_API_FATAL;
+  }
+  /*
+  ** Lambda always sends the deadline; one missing or unreadable (parsed
+  ** as 0) must not switch the deadline guard off: fail closed.
+  */
+  if (inv->deadline_ms <= 0) {
+    inv->deadline_ms = clock_now_ms() + api->fallback_ms;
+    log_stderr("invocation %s: no usable Lambda-Runtime-Deadline-Ms; its "
+               "deadline is %lld ms from now", inv->request_id.data,
+               (long long)api->fallback_ms);
   }
   return RUNTIME_API_OK;
 }
