@@ -6,6 +6,9 @@
 ---                          -- runtime waits on /next, or it exits
 --- api.posts, api.init_errors, api.requests, api.connections
 ---
+--- opts.register_without_identifier: extension/register answers 200
+--- without a Lambda-Extension-Identifier (and registers nothing).
+---
 --- opts.concurrency (default 1): how many /next calls the runtime keeps
 --- outstanding (Managed Instances' AWS_LAMBDA_MAX_CONCURRENCY); serve ends
 --- "parked" once that many wait after the script is used up, and
@@ -57,6 +60,9 @@ function FakeApi.new(opts)
     address = "127.0.0.1:" .. port,
     script = opts.invocations or {},
     init_error_status = opts.init_error_status or 202,
+    -- a register answer without its Lambda-Extension-Identifier (nothing
+    -- is registered: the Init barrier does not wait for it)
+    register_without_identifier = opts.register_without_identifier,
     quiet = opts.quiet,
     next_index = 0,      -- invocations handed out (or dropped)
     clients = {},
@@ -182,6 +188,9 @@ local function handle_extension(self, client, req)
     local ok, body = pcall(require("cjson").decode, req.body)
     if not ok or type(body) ~= "table" or type(body.events) ~= "table" then
       return ext_error(client, 400, "InvalidRequest", "bad register body")
+    end
+    if self.register_without_identifier then
+      return send(client, 200, '{"functionName":"test"}')
     end
     local events = {}
     for _, e in ipairs(body.events) do events[e] = true end
