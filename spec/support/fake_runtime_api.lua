@@ -388,6 +388,17 @@ function FakeApi:shutdown(reason)
     deadlineMs = math.floor(socket.gettime() * 1000) + 2000 })
 end
 
+--- Sends SHUTDOWN to every registered extension, registered for it or
+--- not (an internal extension may not ask for it; a runtime may still
+--- honour one that comes).
+function FakeApi:shutdown_all(reason)
+  for id in pairs(self.registered) do
+    ext_send(self, id, ('{"eventType":"SHUTDOWN","shutdownReason":"%s",'
+      .. '"deadlineMs":%d}'):format(reason or "spindown",
+      math.floor(socket.gettime() * 1000) + 2000))
+  end
+end
+
 function FakeApi:close()
   for _, c in ipairs(self.clients) do c:close() end
   self.clients = {}
