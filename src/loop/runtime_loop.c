@@ -269,7 +269,7 @@ struct many {
 ** it, or wait on it, after that function is done with it (the process
 ** ends with workers running), so it must outlive them all.
 */
-static struct many many = {
+static struct many shared = {
   NULL, 0, PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER,
   0, 0, 0, 0, 0, 0, 0, NULL
 };
@@ -338,7 +338,7 @@ static void *work (void *arg) {
   go = m->open;
   pthread_mutex_unlock(&m->lock);
   if (go) {
-    /* Never returns past the first worker to stop: the process ends. */
+    /* The first worker to stop ends the process (runtime_loop_run_many). */
     finish(m, -1, serve(api, guard, m->cfg, 1));  /* serve frees host */
   } else {
     pthread_mutex_lock(&guard->lock);
@@ -363,7 +363,7 @@ static void stop_at_gate (struct many *m, pthread_t *threads, int started) {
 
 int runtime_loop_run_many (const char *endpoint,
                            const struct host_config *cfg) {
-  struct many *m = &many;
+  struct many *m = &shared;
   struct worker *workers;
   pthread_t *threads;
   int i, started = 0, hooks;
