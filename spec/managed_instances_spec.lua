@@ -184,6 +184,55 @@ describe("bootstrap on Managed Instances", function()
     assert.equal(2 + 4, n)
   end)
 
+  it("ends with status 1, every worker stopped cleanly, when /next fails after 48 mixed invocations", function()
+    local socket = require "socket"
+    local invocations = {}
+    for i = 1, 48 do
+      -- every sixth spins to its deadline: its state is started again
+      invocations[i] = i % 6 == 0
+        and { event = '{"spin":true}',
+              deadline_ms = math.floor(socket.gettime() * 1000) + 300 }
+        or { event = "{}" }
+    end
+    for i = 49, 52 do  -- one 500 for each worker's next /next
+      invocations[i] = { next_reply = { status = 500, body = '{"errorType":"ServiceException"}' } }
+    end
+    local r = run { handler = "mi_app.maybe_oom", concurrency = 4,
+      invocations = invocations, seconds = 60,
+      env = { AWS_LAMBDA_MAX_CONCURRENCY = "4" } }
+    assert.equal("exited", r.why, r.stderr)
+    assert.equal(1, r.exit_code, r.stderr)
+    assert.truthy(r.stderr:find("/next: HTTP 500", 1, true), r.stderr)
+    -- what went out went out once, for an invocation handed out
+    local seen = {}
+    for _, post in ipairs(r.posts) do
+      local n = tonumber(post.request_id:match("^req%-(%d+)$"))
+      assert.is_true(n ~= nil and n <= 48, post.request_id)
+      assert.is_nil(seen[n], post.request_id)
+      seen[n] = true
+    end
+  end)
+
+  it("serves nothing when the shutdown extension cannot register (no identifier in the answer)", function()
+    -- 1 in 10 runs once showed workers serving after the process gave up
+    for _ = 1, 10 do
+      local r = run { handler = "mi_app.maybe_oom", concurrency = 4,
+        invocations = { {}, {}, {}, {}, {}, {}, {}, {} },
+        register_without_identifier = true,
+        env = { AWS_LAMBDA_MAX_CONCURRENCY = "4" } }
+      assert.equal("exited", r.why, r.stderr)
+      assert.equal(1, r.exit_code, r.stderr)
+      assert.truthy(r.stderr:find("no usable Lambda-Extension-Identifier", 1, true),
+        r.stderr)
+      local nexts = 0
+      for _, req in ipairs(r.requests) do
+        if req.path:find("/invocation/next", 1, true) then nexts = nexts + 1 end
+      end
+      assert.equal(0, nexts, r.stderr)
+      assert.equal(0, #r.posts, r.stderr)
+    end
+  end)
+
   it("changes nothing without the variable: one state, the trace id in the environment", function()
     local meet = tmpdir()
     local run = run { handler = "mi_app.meet", invocations = {

@@ -6,6 +6,9 @@
 ---                          -- runtime waits on /next, or it exits
 --- api.posts, api.init_errors, api.requests, api.connections
 ---
+--- opts.register_without_identifier: extension/register answers 200
+--- without a Lambda-Extension-Identifier (and registers nothing).
+---
 --- opts.concurrency (default 1): how many /next calls the runtime keeps
 --- outstanding (Managed Instances' AWS_LAMBDA_MAX_CONCURRENCY); serve ends
 --- "parked" once that many wait after the script is used up, and
@@ -24,7 +27,8 @@
 ---   event        JSON text of the event (default "{}")
 ---   request_id   (default "req-<n>")
 ---   deadline_ms  (default now + 30 s)
----   headers      extra /next headers, { ["Name"] = "value" }
+---   headers      extra /next headers, { ["Name"] = "value" } (false:
+---                leave out one the fake sends by default)
 ---   next_reply   { status = 500, body = "..." } instead of the invocation
 ---   drop         true: close the connection instead of answering /next
 ---   delay        seconds to hold the /next reply back (a slow /next)
@@ -56,6 +60,9 @@ function FakeApi.new(opts)
     address = "127.0.0.1:" .. port,
     script = opts.invocations or {},
     init_error_status = opts.init_error_status or 202,
+    -- a register answer without its Lambda-Extension-Identifier (nothing
+    -- is registered: the Init barrier does not wait for it)
+    register_without_identifier = opts.register_without_identifier,
     quiet = opts.quiet,
     next_index = 0,      -- invocations handed out (or dropped)
     clients = {},
@@ -182,6 +189,9 @@ local function handle_extension(self, client, req)
     if not ok or type(body) ~= "table" or type(body.events) ~= "table" then
       return ext_error(client, 400, "InvalidRequest", "bad register body")
     end
+    if self.register_without_identifier then
+      return send(client, 200, '{"functionName":"test"}')
+    end
     local events = {}
     for _, e in ipairs(body.events) do events[e] = true end
     id = "ext-" .. #self.extensions
@@ -231,7 +241,8 @@ local function deliver(self, client, n)
       "arn:aws:lambda:us-east-1:123456789012:function:test",
     ["Content-Type"] = "application/json",
   }
-  for name, value in pairs(inv.headers or {}) do headers[name] = value end
+  -- a value of false leaves the header out
+  for name, value in pairs(inv.headers or {}) do headers[name] = value or nil end
   if inv.truncate then
     -- the connection dies mid-body, as a crashed peer would leave it
     local body = inv.event or "{}"
@@ -309,6 +320,8 @@ local function handle(self, client, req)
   local id, kind = req.path:match("^" .. PREFIX:gsub("%-", "%%-")
     .. "/invocation/([^/]+)/(%a+)$")
   if req.method == "POST" and (kind == "response" or kind == "error") then
+    -- the id as the runtime meant it: a path segment is percent-decoded
+    id = id:gsub("%%(%x%x)", function(h) return string.char(tonumber(h, 16)) end)
     req.kind, req.request_id = kind, id
     self.posts[#self.posts + 1] = req
     if self.on_post then self.on_post(req) end
@@ -373,6 +386,17 @@ end
 function FakeApi:shutdown(reason)
   ext_broadcast(self, "SHUTDOWN", { shutdownReason = reason or "spindown",
     deadlineMs = math.floor(socket.gettime() * 1000) + 2000 })
+end
+
+--- Sends SHUTDOWN to every registered extension, registered for it or
+--- not (an internal extension may not ask for it; a runtime may still
+--- honour one that comes).
+function FakeApi:shutdown_all(reason)
+  for id in pairs(self.registered) do
+    ext_send(self, id, ('{"eventType":"SHUTDOWN","shutdownReason":"%s",'
+      .. '"deadlineMs":%d}'):format(reason or "spindown",
+      math.floor(socket.gettime() * 1000) + 2000))
+  end
 end
 
 function FakeApi:close()

@@ -122,6 +122,7 @@ end
 ---                (e.g. { "chroot", root }; see Process.start)
 ---   seconds      how long to serve at most (default 10)
 ---   init_timeout seconds the fake waits at the Init barrier (default 10)
+---   register_without_identifier  see fake_runtime_api.lua
 ---   stop_signal  how the runtime is stopped when it is still running
 ---                (default TERM); the exit code is then in exit_code
 --- Returns { why = "parked"|"exited"|"timeout"|"init_timeout", exit_code, posts,
@@ -133,6 +134,7 @@ function helper.run(opts)
     on_post = opts.on_post,
     init_timeout = opts.init_timeout,
     concurrency = opts.concurrency,
+    register_without_identifier = opts.register_without_identifier,
   }
   local env = {
     AWS_LAMBDA_RUNTIME_API = api.address,

@@ -8,12 +8,16 @@
 
 #include "base64.h"
 #include "clock.h"
+#include "log_stderr.h"
 #include "version.h"
 
 #define API_PREFIX "/2018-06-01/runtime"
 
 /* Transport failures (refused, reset, empty reply) are retried this often. */
 #define TRANSPORT_RETRIES 2
+
+/* Lambda's longest function timeout, in seconds. */
+#define MAX_TIMEOUT_S 900
 
 struct runtime_api {
   CURL *curl;
@@ -28,6 +32,7 @@ struct runtime_api {
   struct buffer *sink;        /* where the write callback puts bytes */
   struct invocation *target;  /* where the header callback puts headers */
   int header_oom;             /* the header callback ran out of memory */
+  int64_t fallback_ms;        /* an invocation's time when /next gives none */
   char error[512];
 };
 
@@ -103,6 +108,24 @@ static void configure (struct runtime_api *api, CURL *curl) {
   curl_easy_setopt(curl, CURLOPT_SHARE, api->share);
 }
 
+/*
+** How long an invocation whose /next carries no usable deadline may run:
+** the function's timeout when the environment says it
+** (AWS_LAMBDA_FUNCTION_TIMEOUT, seconds, which AWS's emulator reads;
+** Lambda does not set it), else Lambda's longest.
+*/
+static int64_t fallback_timeout_ms (void) {
+  const char *v = getenv("AWS_LAMBDA_FUNCTION_TIMEOUT");
+  char *end;
+  long s;
+  if (v == NULL || v[0] == '\0')
+    return (int64_t)MAX_TIMEOUT_S * 1000;
+  s = strtol(v, &end, 10);
+  if (*end != '\0' || s < 1 || s > MAX_TIMEOUT_S)
+    return (int64_t)MAX_TIMEOUT_S * 1000;
+  return (int64_t)s * 1000;
+}
+
 struct runtime_api *runtime_api_new (const char *host_port, char *err,
                                      size_t errlen) {
   struct runtime_api *api;
@@ -132,6 +155,7 @@ struct runtime_api *runtime_api_new (const char *host_port, char *err,
     return NULL;
   }
   api->base_len = api->url.len;
+  api->fallback_ms = fallback_timeout_ms();
   /*
   ** What every request of the loop's sends the same each time is made
   ** here, once: the /next URL and the posts' headers (libcurl copies
@@ -189,15 +213,46 @@ const char *runtime_api_last_error (const struct runtime_api *api) {
   return api->error;
 }
 
-/* Sets the URL to the API base followed by the given parts. */
-static int set_url (struct runtime_api *api, const char *a, const char *b,
-                    const char *c) {
+/*
+** Appends id as one path segment: every byte outside RFC 3986's
+** unreserved set (A-Z a-z 0-9 - . _ ~) percent-encoded. The id comes
+** from a header; "/", "#", "?", ".." or a space in it must neither move
+** the post to another path nor make the URL one libcurl refuses, so
+** whatever it holds, the invocation gets its answer.
+*/
+static int append_segment (struct buffer *url, const char *id, size_t len) {
+  static const char hex[] = "0123456789ABCDEF";
+  size_t i;
+  for (i = 0; i < len; i++) {
+    unsigned char c = (unsigned char)id[i];
+    char escaped[3];
+    if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+        (c >= '0' && c <= '9') || c == '-' || c == '.' || c == '_' ||
+        c == '~') {
+      if (buffer_append(url, id + i, 1) != 0)
+        return -1;
+      continue;
+    }
+    escaped[0] = '%';
+    escaped[1] = hex[c >> 4];
+    escaped[2] = hex[c & 15];
+    if (buffer_append(url, escaped, 3) != 0)
+      return -1;
+  }
+  return 0;
+}
+
+/* The URL of a post about inv: the API base, /invocation/ID, then tail. */
+static int invocation_url (struct runtime_api *api,
+                           const struct invocation *inv, const char *tail) {
   api->url.len = api->base_len;
-  if (buffer_append(&api->url, a, strlen(a)) != 0 ||
-      (b != NULL && buffer_append(&api->url, b, strlen(b)) != 0) ||
-      (c != NULL && buffer_append(&api->url, c, strlen(c)) != 0))
+  if (buffer_append(&api->url, "/invocation/", 12) != 0 ||
+      append_segment(&api->url, inv->request_id.data,
+                     inv->request_id.len) != 0 ||
+      buffer_append(&api->url, tail, strlen(tail)) != 0) {
+    snprintf(api->error, sizeof(api->error), "%s: out of memory", tail);
     return -1;
-  curl_easy_setopt(api->curl, CURLOPT_URL, api->url.data);
+  }
   return 0;
 }
 
@@ -286,6 +341,16 @@ enum runtime_api_status runtime_api_next (struct runtime_api *api,
              "/next: reply has no Lambda-Runtime-Aws-Request-Id");
     return RUNTIME_API_FATAL;
   }
+  /*
+  ** Lambda always sends the deadline; one missing or unreadable (parsed
+  ** as 0) must not switch the deadline guard off: fail closed.
+  */
+  if (inv->deadline_ms <= 0) {
+    inv->deadline_ms = clock_now_ms() + api->fallback_ms;
+    log_stderr("invocation %s: no usable Lambda-Runtime-Deadline-Ms; its "
+               "deadline is %lld ms from now", inv->request_id.data,
+               (long long)api->fallback_ms);
+  }
   return RUNTIME_API_OK;
 }
 
@@ -350,8 +415,9 @@ static enum runtime_api_status post (struct runtime_api *api, const char *what,
 enum runtime_api_status runtime_api_respond (struct runtime_api *api,
                                       const struct invocation *inv,
                                       const char *body, size_t len) {
-  if (set_url(api, "/invocation/", inv->request_id.data, "/response") != 0)
+  if (invocation_url(api, inv, "/response") != 0)
     return RUNTIME_API_FATAL;
+  curl_easy_setopt(api->curl, CURLOPT_URL, api->url.data);
   return post(api, "/response", NULL, inv->invocation_id.data, body, len);
 }
 
@@ -359,8 +425,9 @@ enum runtime_api_status runtime_api_fail (struct runtime_api *api,
                                    const struct invocation *inv,
                                    const char *error_type,
                                    const char *body, size_t len) {
-  if (set_url(api, "/invocation/", inv->request_id.data, "/error") != 0)
+  if (invocation_url(api, inv, "/error") != 0)
     return RUNTIME_API_FATAL;
+  curl_easy_setopt(api->curl, CURLOPT_URL, api->url.data);
   return post(api, "/error", error_type, inv->invocation_id.data, body,
               len);
 }
@@ -368,8 +435,12 @@ enum runtime_api_status runtime_api_fail (struct runtime_api *api,
 enum runtime_api_status runtime_api_init_error (struct runtime_api *api,
                                          const char *error_type,
                                          const char *body, size_t len) {
-  if (set_url(api, "/init/error", NULL, NULL) != 0)
+  api->url.len = api->base_len;
+  if (buffer_append(&api->url, "/init/error", 11) != 0) {
+    snprintf(api->error, sizeof(api->error), "/init/error: out of memory");
     return RUNTIME_API_FATAL;
+  }
+  curl_easy_setopt(api->curl, CURLOPT_URL, api->url.data);
   return post(api, "/init/error", error_type, NULL, body, len);
 }
 
@@ -426,11 +497,7 @@ enum runtime_api_status runtime_api_stream (struct runtime_api *api,
   CURL *curl;
   int failed = 0;
   long status;
-  api->url.len = api->base_len;
-  if (buffer_append(&api->url, "/invocation/", 12) != 0 ||
-      buffer_append(&api->url, inv->request_id.data,
-                    inv->request_id.len) != 0 ||
-      buffer_append(&api->url, "/response", 9) != 0)
+  if (invocation_url(api, inv, "/response") != 0)
     return RUNTIME_API_FATAL;
   call.stream = stream;
   buffer_init(&call.encoded);

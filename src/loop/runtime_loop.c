@@ -325,7 +325,6 @@ int runtime_loop_run (struct runtime_api *api, struct lua_host *host,
 ** init none does: the first failure is reported, the process ends.
 */
 struct many {
-  const char *endpoint;
   const struct host_config *cfg;
   int n;
   pthread_mutex_t lock;
@@ -334,9 +333,20 @@ struct many {
   int init_failed;         /* one init failed: nobody serves */
   int init_reported;       /* its /init/error went out (or failed) */
   int open;                /* the gate: all inits done, none failed */
+  int shut;                /* the gate never opens: every worker ends */
   int ended;               /* a worker stopped serving: the process ends */
   int status;              /* of the first worker to stop */
   struct lua_guard *guards;
+};
+
+/*
+** Static, not a local of runtime_loop_run_many: a worker may still lock
+** it, or wait on it, after that function is done with it (the process
+** ends with workers running), so it must outlive them all.
+*/
+static struct many shared = {
+  NULL, 0, PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER,
+  0, 0, 0, 0, 0, 0, 0, NULL
 };
 
 struct worker {
@@ -355,8 +365,10 @@ static void finish (struct many *m, int failed_init, int status) {
     }
   } else {
     m->inits_done++;
-    if (failed_init)
+    if (failed_init) {
       m->init_failed = 1;
+      m->shut = 1;
+    }
   }
   pthread_cond_broadcast(&m->changed);
   pthread_mutex_unlock(&m->lock);
@@ -399,11 +411,12 @@ static void *work (void *arg) {
   pthread_mutex_unlock(&guard->lock);
   finish(m, 0, 0);
   pthread_mutex_lock(&m->lock);
-  while (!m->open && !m->init_failed)  /* the main thread opens it */
+  while (!m->open && !m->shut)  /* the main thread opens or shuts it */
     pthread_cond_wait(&m->changed, &m->lock);
   go = m->open;
   pthread_mutex_unlock(&m->lock);
   if (go) {
+    /* The first worker to stop ends the process (runtime_loop_run_many). */
     struct deadline_watchdog *dog = watchdog_new(w->dog_api, m->cfg);
     finish(m, -1, serve(api, guard, m->cfg, 1, dog));  /* frees host */
     deadline_watchdog_free(dog);
@@ -418,80 +431,105 @@ static void *work (void *arg) {
   return NULL;
 }
 
+/* Shuts the gate on workers waiting at it and waits for all of them. */
+static void stop_at_gate (struct many *m, pthread_t *threads, int started) {
+  int i;
+  pthread_mutex_lock(&m->lock);
+  m->shut = 1;
+  pthread_cond_broadcast(&m->changed);
+  pthread_mutex_unlock(&m->lock);
+  for (i = 0; i < started; i++)
+    pthread_join(threads[i], NULL);
+}
+
 int runtime_loop_run_many (const char *endpoint,
                            const struct host_config *cfg) {
-  struct many m;
+  struct many *m = &shared;
   struct worker *workers;
   pthread_t *threads;
-  int i, started = 0;
-  memset(&m, 0, sizeof(m));
-  m.endpoint = endpoint;
-  m.cfg = cfg;
-  m.n = cfg->max_concurrency;
-  pthread_mutex_init(&m.lock, NULL);
-  pthread_cond_init(&m.changed, NULL);
-  m.guards = calloc((size_t)m.n, sizeof(*m.guards));
-  workers = calloc((size_t)m.n, sizeof(*workers));
-  threads = calloc((size_t)m.n, sizeof(*threads));
-  if (m.guards == NULL || workers == NULL || threads == NULL) {
-    log_stderr("out of memory starting %d workers", m.n);
+  int i, started = 0, hooks;
+  m->cfg = cfg;
+  m->n = cfg->max_concurrency;
+  /* Never freed: a shutdown thread may hold them to the process's end. */
+  m->guards = calloc((size_t)m->n, sizeof(*m->guards));
+  workers = calloc((size_t)m->n, sizeof(*workers));
+  threads = calloc((size_t)m->n, sizeof(*threads));
+  if (m->guards == NULL || workers == NULL || threads == NULL) {
+    log_stderr("out of memory starting %d workers", m->n);
+    free(workers);
+    free(threads);
     return 1;
   }
   /* Before any worker starts, so none ever takes SIGTERM (shutdown.h). */
   shutdown_block_sigterm();
   /* The clients first, here: curl's global init is not for threads. */
-  for (i = 0; i < m.n; i++) {
+  for (i = 0; i < m->n; i++) {
     char err[256];
     workers[i].api = runtime_api_new(endpoint, err, sizeof(err));
     if (workers[i].api == NULL) {
       log_stderr("%s", err);
+      while (i-- > 0) {
+        runtime_api_free(workers[i].api);
+        runtime_api_free(workers[i].dog_api);
+      }
+      free(workers);
+      free(threads);
       return 1;
     }
     workers[i].dog_api = runtime_api_new(endpoint, err, sizeof(err));
     if (workers[i].dog_api == NULL)
       log_stderr("deadline watchdog: %s", err);
   }
-  for (i = 0; i < m.n; i++) {
-    pthread_mutex_init(&m.guards[i].lock, NULL);
-    workers[i].many = &m;
+  for (i = 0; i < m->n; i++) {
+    pthread_mutex_init(&m->guards[i].lock, NULL);
+    workers[i].many = m;
     workers[i].index = i;
     if (pthread_create(&threads[started], NULL, work, &workers[i]) != 0) {
       log_stderr("cannot start worker %d", i);
       runtime_api_free(workers[i].api);
-      finish(&m, 1, 1);
+      runtime_api_free(workers[i].dog_api);
+      finish(m, 1, 1);
       continue;
     }
     started++;
   }
-  pthread_mutex_lock(&m.lock);
-  while (m.inits_done < m.n)
-    pthread_cond_wait(&m.changed, &m.lock);
-  if (m.init_failed) {
-    pthread_mutex_unlock(&m.lock);
+  pthread_mutex_lock(&m->lock);
+  while (m->inits_done < m->n)
+    pthread_cond_wait(&m->changed, &m->lock);
+  pthread_mutex_unlock(&m->lock);
+  if (m->init_failed) {
     /* Reported (if it could be) by the worker that failed; the others
        stop at the gate. Nothing of theirs is left behind. */
-    for (i = 0; i < started; i++)
-      pthread_join(threads[i], NULL);
+    stop_at_gate(m, threads, started);
     free(threads);
     free(workers);
-    free(m.guards);
     return 1;
   }
-  pthread_mutex_unlock(&m.lock);
   /* Every state loaded the same module: one has hooks, all have. */
-  if (lua_host_has_shutdown_hooks(m.guards[0].host)) {
-    if (shutdown_watch_start(m.guards, m.n, endpoint) != 0)
-      return 1;
-  } else if (shutdown_default_start() != 0) {
+  hooks = lua_host_has_shutdown_hooks(m->guards[0].host);
+  if ((hooks ? shutdown_watch_start(m->guards, m->n, endpoint)
+             : shutdown_default_start()) != 0) {
+    /* Said why; nobody has served: the workers end, then the process. */
+    stop_at_gate(m, threads, started);
+    free(threads);
+    free(workers);
     return 1;
   }
-  pthread_mutex_lock(&m.lock);
-  m.open = 1;
-  pthread_cond_broadcast(&m.changed);
-  while (!m.ended)
-    pthread_cond_wait(&m.changed, &m.lock);
-  pthread_mutex_unlock(&m.lock);
-  /* The others are waiting on /next or running: the process ends here,
-     with their threads (and what they use) as they are. */
-  return m.status;
+  /* From here no worker is joined: the process ends with them. */
+  for (i = 0; i < started; i++)
+    pthread_detach(threads[i]);
+  pthread_mutex_lock(&m->lock);
+  m->open = 1;
+  pthread_cond_broadcast(&m->changed);
+  while (!m->ended)
+    pthread_cond_wait(&m->changed, &m->lock);
+  pthread_mutex_unlock(&m->lock);
+  /*
+  ** A worker stopped (and said "exiting"): the process ends now, before
+  ** any other can post again. The others are in /next, in a handler or
+  ** in a post, using their states, their clients and cfg (the caller's):
+  ** _exit, not a return into exit(), which would run cleanup under them
+  ** (and end main's frame, where cfg lives). Our output is unbuffered.
+  */
+  _exit(m->status);
 }

@@ -21,8 +21,11 @@ int runtime_loop_run (struct runtime_api *api, struct lua_host *host,
 ** Managed Instances (cfg->max_concurrency > 1): that many workers, each a
 ** thread with its own Lua state, Runtime API client (endpoint) and
 ** invocation, each looping on /next. Every state runs the module's init;
-** an init failure is reported once and ends the process. Returns when the
-** process must exit, with its status.
+** an init failure is reported once and ends the process. Returns, with
+** the status to exit with, only when no worker served (an init failed,
+** or the shutdown threads could not start), after every worker ended;
+** once they serve, the first to stop ends the process (_exit) with its
+** status, the others as they are.
 */
 int runtime_loop_run_many (const char *endpoint,
                            const struct host_config *cfg);

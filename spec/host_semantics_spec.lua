@@ -1,0 +1,74 @@
+-- What the host keeps and how it reports, each caught by a spec of its
+-- own (issue 26, item 7: changes the older specs let through).
+local base64 = require "lambda.base64"
+local helper = require "helper"
+local socket = require "socket"
+
+local function soon(ms)
+  return math.floor(socket.gettime() * 1000) + ms
+end
+
+describe("on the single-state path", function()
+  it("keeps the module's state past a timed-out invocation: no fresh state, no init again", function()
+    local run = helper.run { handler = "host_semantics.count", invocations = {
+      { event = "{}" },
+      { event = '{"spin":true}', deadline_ms = soon(300) },
+      { event = "{}" },
+    } }
+    assert.equal("parked", run.why, run.stderr)
+    assert.equal(3, #run.posts)
+    assert.same({ served = 1, inits = 1 }, helper.decode(run.posts[1].body))
+    assert.equal("Runtime.Timeout", helper.decode(run.posts[2].body).errorType)
+    assert.same({ served = 2, inits = 1 }, helper.decode(run.posts[3].body))
+    assert.is_nil(run.stderr:find("fresh state", 1, true), run.stderr)
+  end)
+end)
+
+describe("a streamed response", function()
+  it("reports a timeout after the first byte as Runtime.Timeout in the trailers", function()
+    local run = helper.run { handler = "host_semantics.stream_spin_after_byte",
+      invocations = { { deadline_ms = soon(300) } } }
+    assert.equal("parked", run.why, run.stderr)
+    local post = run.posts[1]
+    assert.equal("response", post.kind)
+    assert.equal("x", post.body)
+    assert.equal("Runtime.Timeout", post.trailers["lambda-runtime-function-error-type"])
+    local doc = helper.decode(base64.decode(post.trailers["lambda-runtime-function-error-body"]))
+    assert.equal("Runtime.Timeout", doc.errorType)
+  end)
+
+  it("reports a timeout before the first byte as Runtime.Timeout on /error", function()
+    local run = helper.run { handler = "host_semantics.stream_spin_early",
+      invocations = { { deadline_ms = soon(300) } } }
+    assert.equal("parked", run.why, run.stderr)
+    local post = run.posts[1]
+    assert.equal("error", post.kind)
+    assert.equal("Runtime.Timeout", post.headers["lambda-runtime-function-error-type"])
+    assert.equal("Runtime.Timeout", helper.decode(post.body).errorType)
+  end)
+
+  it("takes an empty write as nothing: what follows still arrives", function()
+    local run = helper.run { handler = "host_semantics.stream_empty_writes",
+      invocations = { {}, {} } }
+    assert.equal("parked", run.why, run.stderr)
+    for _, post in ipairs(run.posts) do
+      assert.equal("response", post.kind)
+      assert.equal("abc", post.body)
+      assert.same({}, post.trailers)
+    end
+  end)
+end)
+
+describe("context:after_response", function()
+  it("runs a function queued in one invocation once, not after the later ones", function()
+    local run = helper.run { handler = "host_semantics.after_once", invocations = {
+      { event = '{"queue":true}' }, { event = "{}" }, { event = "{}" }, { event = "{}" },
+    } }
+    assert.equal("parked", run.why, run.stderr)
+    local seen = {}
+    for i, post in ipairs(run.posts) do
+      seen[i] = helper.decode(post.body).after_runs
+    end
+    assert.same({ 0, 1, 1, 1 }, seen)
+  end)
+end)
