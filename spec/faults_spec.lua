@@ -107,12 +107,19 @@ describe("faults", function()
     assert.equal("Runtime.OutOfMemory", run.posts[2].headers["lambda-runtime-function-error-type"])
   end)
 
-  it("a result over 6 MB is Function.ResponseSizeTooLarge", function()
+  it("a result over 6 MB is Function.ResponseSizeTooLarge, found before it is posted", function()
     local run = then_next("app.sized", { event = '{"size":7000000}' })
-    assert.equal("response", run.posts[1].kind)
+    assert.equal("error", run.posts[1].kind)
     assert.equal("Function.ResponseSizeTooLarge",
-      run.posts[2].headers["lambda-runtime-function-error-type"])
-    assert.equal(3, #run.posts)  -- and the next one was served
+      run.posts[1].headers["lambda-runtime-function-error-type"])
+    assert.truthy(helper.decode(run.posts[1].body).errorMessage
+      :find("maximum allowed payload size (6291556 bytes)", 1, true))
+    assert.equal(2, #run.posts)  -- and the next one was served
+    -- a result of exactly Lambda's limit goes out
+    run = helper.run { handler = "app.sized",
+      invocations = { { event = '{"size":6291554}' } } }
+    assert.equal("response", run.posts[1].kind)
+    assert.equal(6291556, #run.posts[1].body)
   end)
 
   it("unserialisable results: function, cycle, NaN are Runtime.MarshalError", function()

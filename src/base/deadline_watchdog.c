@@ -39,8 +39,8 @@ struct deadline_watchdog {
   int armed;
   int answered;
   int fired;
-  int64_t deadline_ms;
-  int64_t watch_from_ms;           /* the hook's moment, or when armed */
+  const int64_t *deadline;
+  int64_t armed_at_ms;
   int64_t cpu_mark_ms;             /* the thread's CPU time then, or -1 */
   clockid_t cpu_clock;             /* of the thread running it */
   int cpu_clock_ok;
@@ -90,20 +90,26 @@ static int is_stopping (const struct deadline_watchdog *w) {
 ** mark is taken at the hook's moment, the first look at or after it.
 */
 static int64_t next_look (struct deadline_watchdog *w, int64_t now) {
+  int64_t deadline = __atomic_load_n(w->deadline, __ATOMIC_ACQUIRE);
   int64_t lead = w->margin_ms / 2;
-  int64_t late = w->deadline_ms + LATE_MS;
+  int64_t late = deadline + LATE_MS;
+  int64_t watch_from = deadline - w->margin_ms;
+  if (watch_from < w->armed_at_ms)
+    watch_from = w->armed_at_ms;
   if (now >= late)
     return 0;
   if (is_stopping(w))
     return late;
-  if (now < w->watch_from_ms)
-    return w->watch_from_ms;
+  if (now < watch_from) {
+    w->cpu_mark_ms = -1;       /* the deadline moved: mark again */
+    return watch_from;
+  }
   if (w->cpu_mark_ms < 0) {
     w->cpu_mark_ms = cpu_ms(w);
     if (w->cpu_mark_ms < 0)    /* no CPU clock: judge by time alone */
-      return w->deadline_ms - lead > now ? w->deadline_ms - lead : 0;
+      return deadline - lead > now ? deadline - lead : 0;
   }
-  if (now >= w->deadline_ms - lead &&
+  if (now >= deadline - lead &&
       cpu_ms(w) - w->cpu_mark_ms >= STUCK_CPU_MS)
     return 0;
   return now + RECHECK_MS;
@@ -191,7 +197,7 @@ static void wait_for_the_end (struct deadline_watchdog *w) {
 }
 
 void deadline_watchdog_arm (struct deadline_watchdog *w,
-                            const char *request_id, int64_t deadline_ms,
+                            const char *request_id, const int64_t *deadline,
                             const int *stopping) {
   size_t len = strlen(request_id);
   int64_t now = clock_now_ms();
@@ -209,14 +215,13 @@ void deadline_watchdog_arm (struct deadline_watchdog *w,
     w->request_id_cap = len + 1;
   }
   memcpy(w->request_id, request_id, len + 1);
-  w->deadline_ms = deadline_ms;
-  w->watch_from_ms = deadline_ms - w->margin_ms > now
-                       ? deadline_ms - w->margin_ms : now;
+  w->deadline = deadline;
+  w->armed_at_ms = now;
   w->cpu_mark_ms = -1;
   w->cpu_clock_ok = pthread_getcpuclockid(self, &w->cpu_clock) == 0;
   w->stopping = stopping;
   w->answered = 0;
-  w->armed = deadline_ms > 0;
+  w->armed = __atomic_load_n(deadline, __ATOMIC_ACQUIRE) > 0;
   if (w->armed)
     group_add(1);
   pthread_cond_signal(&w->changed);

@@ -43,13 +43,15 @@ struct deadline_watchdog *deadline_watchdog_start (deadline_watchdog_fire fire,
 void deadline_watchdog_free (struct deadline_watchdog *w);
 
 /*
-** An invocation starts: watched until disarmed. stopping, when not NULL,
-** is read from the watchdog's thread: once nonzero (the hook stopped the
-** handler and the runtime is on its way to report it) the watchdog waits
-** for the deadline itself instead of firing before it.
+** An invocation starts: watched until disarmed. deadline (epoch ms) and
+** stopping are read atomically from the watchdog's thread: the deadline
+** may move later (work queued after the handler gets a little time);
+** once stopping is nonzero (the hook stopped the code and the runtime is
+** on its way to report it) the watchdog waits past the deadline instead
+** of firing before it. stopping may be NULL.
 */
 void deadline_watchdog_arm (struct deadline_watchdog *w,
-                            const char *request_id, int64_t deadline_ms,
+                            const char *request_id, const int64_t *deadline,
                             const int *stopping);
 
 /*

@@ -16,7 +16,7 @@ void host_begin_invocation (struct lua_host *h,
   lua_settop(h->L, INVOKE_SLOT);  /* drops what the last one left */
   h->inv = inv;
   h->out = out;
-  h->deadline_ms = inv->deadline_ms;
+  host_set_deadline(h, inv->deadline_ms);
   log_stdout_set_invocation(&h->log, inv->request_id.data,
                             inv->tenant_id.data);
   host_trace_env_begin(h);

@@ -124,7 +124,7 @@ static void run_list (lua_State *L, const char *key, int msgh, int clear,
 static void arm_for_queued (struct lua_host *h) {
   int64_t least = clock_now_ms() + h->margin_ms + HOOK_LEAST_MS;
   if (h->deadline_ms > 0 && h->deadline_ms < least)
-    h->deadline_ms = least;
+    host_set_deadline(h, least);
   host_deadline_arm(h, h->L);
 }
 
@@ -181,7 +181,7 @@ int lua_host_has_shutdown_hooks (struct lua_host *h) {
 }
 
 void lua_host_shutdown (struct lua_host *h, int64_t deadline_ms) {
-  h->deadline_ms = deadline_ms;
+  host_set_deadline(h, deadline_ms);
   host_deadline_arm(h, h->L);
   run_outside_invoke(h, &shutdown_key, "on_shutdown");
   host_deadline_disarm(h, h->L);

@@ -41,6 +41,10 @@ void host_set_timed_out (struct lua_host *h, int timed_out) {
   __atomic_store_n(&h->timed_out, timed_out, __ATOMIC_RELEASE);
 }
 
+void host_set_deadline (struct lua_host *h, int64_t deadline_ms) {
+  __atomic_store_n(&h->deadline_ms, deadline_ms, __ATOMIC_RELEASE);
+}
+
 void host_deadline_arm (struct lua_host *h, lua_State *co) {
   host_set_timed_out(h, 0);
   host_deadline_rearm(h, co);

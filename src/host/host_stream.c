@@ -113,23 +113,24 @@ static int stream_step (lua_State *L) {
     return 1;
   }
   h->stream_ended = 1;
-  if (status == LUA_OK && h->timed_out) {
+  if (status == LUA_OK && !h->timed_out) {
+    lua_settop(co, 0);                  /* what it returned is not sent */
+    lua_pushnil(L);
+    return 1;
+  }
+  if (status == LUA_OK) {
     /* It returned what a timed-out coroutine said (return
        coroutine.resume(co) runs no instruction after it): still late. */
     lua_settop(co, 0);
     host_push_timeout_message(L, h);
     status = LUA_ERRRUN;
-  } else if (status == LUA_OK) {
-    lua_settop(co, 0);                  /* what it returned is not sent */
-    lua_pushnil(L);
-    return 1;
-  }
-  if (status != LUA_ERRMEM) {
-    luaL_traceback(L, co, NULL, 0);
-    lua_rawsetp(L, LUA_REGISTRYINDEX, &host_traceback_key);
-  }
-  else
+  } else {
+    if (status != LUA_ERRMEM) {
+      luaL_traceback(L, co, NULL, 0);
+      lua_rawsetp(L, LUA_REGISTRYINDEX, &host_traceback_key);
+    }
     lua_xmove(co, L, 1);                /* the error object */
+  }
   host_report_error(h, status, h->timed_out ? "Runtime.Timeout" : NULL,
                     NULL);
   h->out->timed_out = h->timed_out;

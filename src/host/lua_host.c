@@ -133,6 +133,15 @@ const int *lua_host_stopping (const struct lua_host *h) {
   return &h->timed_out;
 }
 
+void lua_host_prepare (struct lua_host *h, int64_t deadline_ms) {
+  host_set_deadline(h, deadline_ms);
+  host_set_timed_out(h, 0);
+}
+
+const int64_t *lua_host_deadline (const struct lua_host *h) {
+  return &h->deadline_ms;
+}
+
 void lua_host_forget_invocation (struct lua_host *h) {
   log_stdout_set_invocation(&h->log, NULL, NULL);
 }

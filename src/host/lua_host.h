@@ -58,4 +58,14 @@ void lua_host_forget_invocation (struct lua_host *host);
 */
 const int *lua_host_stopping (const struct lua_host *host);
 
+/*
+** An invocation with this deadline is about to run: the deadline and the
+** stopping flag are set for it now, for a watchdog armed before it runs.
+*/
+void lua_host_prepare (struct lua_host *host, int64_t deadline_ms);
+
+/* The deadline user code runs under now, epoch ms: the invocation's, or
+   later for work queued after it (read atomically, as above). */
+const int64_t *lua_host_deadline (const struct lua_host *host);
+
 #endif

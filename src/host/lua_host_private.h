@@ -144,6 +144,9 @@ void host_deadline_arm (struct lua_host *h, lua_State *co);
 void host_deadline_rearm (struct lua_host *h, lua_State *co);
 void host_deadline_disarm (struct lua_host *h, lua_State *co);
 
+/* Sets the deadline user code runs under (the watchdog reads it too). */
+void host_set_deadline (struct lua_host *h, int64_t deadline_ms);
+
 /* Records whether the deadline stopped user code (read by the watchdog
    from another thread: lua_host_stopping). */
 void host_set_timed_out (struct lua_host *h, int timed_out);

@@ -214,9 +214,10 @@ static int serve (struct runtime_api *api, struct lua_guard *guard,
       break;
     }
     pthread_mutex_lock(&guard->lock);
+    lua_host_prepare(host, inv.deadline_ms);
     if (dog != NULL)
-      deadline_watchdog_arm(dog, inv.request_id.data, inv.deadline_ms,
-                            lua_host_stopping(host));
+      deadline_watchdog_arm(dog, inv.request_id.data,
+                            lua_host_deadline(host), lua_host_stopping(host));
     if (lua_host_is_streaming(host)) {
       st = stream_invocation(api, host, &inv, &out, many);
       if (dog != NULL)
