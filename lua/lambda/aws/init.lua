@@ -57,7 +57,9 @@ end
 
 --- A client for service name in region (default: the function's).
 function aws.client(name, region)
-  local client = make_client(name, region)
+  local args = require("lambda.aws.options").read("lambda.aws.client",
+    { name = name, region = region }, { name = "string!", region = "string" })
+  local client = make_client(args.name, args.region)
   if not client then error("lambda.aws has no service " .. tostring(name), 2) end
   return client
 end
