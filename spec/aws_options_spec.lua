@@ -96,6 +96,7 @@ describe("lambda.aws option tables #unit", function()
         { { region = json.null }, "lambda.aws.sign: region is required" },
         { { service = 7 }, "lambda.aws.sign: service must be a string, got number" },
         { { time = "now" }, "lambda.aws.sign: time must be a number, got string" },
+        { { time = 0 / 0 }, "lambda.aws.sign: time must be finite unix seconds" },
         { { body = {} }, "lambda.aws.sign: body must be a string or function, got table" },
         { { headers = "x: y" }, "lambda.aws.sign: headers must be a table, got string" },
         { { sign_payload = "yes" },
@@ -171,6 +172,8 @@ describe("lambda.aws option tables #unit", function()
         raised(aws.lambda.invoke, aws.lambda, "fn", {}, { qualifier = 1 }))
       assert.equal("lambda.aws.client: region must be a string, got number",
         raised(aws.client, "sqs", 1))
+      assert.equal("lambda.aws.warm: name 2 must be a string, got number",
+        raised(aws.warm, "dynamodb", 5))
       assert.equal(0, #sent)  -- nothing was sent for any of them
     end)
   end)

@@ -99,8 +99,12 @@ local function has_header(list, wanted)
   return false
 end
 
-local function amz_date(time)
-  return os.date("!%Y%m%dT%H%M%SZ", math.floor(time or os.time()))
+local function amz_date(time, where)
+  local t = time or os.time()
+  if t ~= t or t == math.huge or t == -math.huge then
+    error(where .. ": time must be finite unix seconds", 3)
+  end
+  return os.date("!%Y%m%dT%H%M%SZ", math.floor(t))
 end
 
 -- The credentials given (checked), or aws.credentials().
@@ -173,7 +177,7 @@ function M.sign(given)
   local req, host, path, query = check_request(given, where)
   local creds = credentials_of(req, where)
   local s3 = req.service == "s3"
-  local date = amz_date(req.time)
+  local date = amz_date(req.time, where)
   local hash = payload_hash(req, s3)
   local list = header_pairs(req.headers)
   local add = { ["x-amz-date"] = date }
@@ -205,11 +209,10 @@ function M.presign(given)
   local creds = credentials_of(req, where)
   local s3 = req.service == "s3"
   local expires = req.expires or 900
-  if type(expires) ~= "number" or expires < 1 or expires > 604800
-      or expires % 1 ~= 0 then
+  if not (expires >= 1 and expires <= 604800) or expires % 1 ~= 0 then
     error(where .. ": expires must be whole seconds from 1 to 604800", 2)
   end
-  local date = amz_date(req.time)
+  local date = amz_date(req.time, where)
   local hash = s3 and (req.payload_hash or UNSIGNED) or payload_hash(req, s3)
   local list = header_pairs(req.headers)
   if not has_header(list, "host") then list[#list + 1] = { "host", host } end
