@@ -72,11 +72,14 @@ function aws.warm(...)
   local fetch = require "lambda.fetch"
   local services = require "lambda.aws.services"
   local region = os.getenv("AWS_REGION") or os.getenv("AWS_DEFAULT_REGION") or "us-east-1"
-  for i, name in ipairs { ... } do
+  local names = { ... }
+  for i, name in ipairs(names) do
     if type(name) ~= "string" then
       error(("lambda.aws.warm: name %d must be a string, got %s"):format(i,
         type(name)), 2)
     end
+  end
+  for _, name in ipairs(names) do
     local def = services.JSON_SERVICES[name]
     local prefix = def and def.prefix or name
     local id = def and def.id or name
