@@ -33,25 +33,27 @@ local context = {}
 ---@return integer
 function context:get_remaining_time_in_millis() end
 
+--- A log call never fails the request: fields that are not a table are
+--- written as one field, detail (their text, as tostring gives it).
 ---@class lambda.log
 local log = {}
 ---@param message any
----@param fields table<string, any>|nil
+---@param fields table<string, any>|string|number|boolean|nil
 function log.trace(message, fields) end
 ---@param message any
----@param fields table<string, any>|nil
+---@param fields table<string, any>|string|number|boolean|nil
 function log.debug(message, fields) end
 ---@param message any
----@param fields table<string, any>|nil
+---@param fields table<string, any>|string|number|boolean|nil
 function log.info(message, fields) end
 ---@param message any
----@param fields table<string, any>|nil
+---@param fields table<string, any>|string|number|boolean|nil
 function log.warn(message, fields) end
 ---@param message any
----@param fields table<string, any>|nil
+---@param fields table<string, any>|string|number|boolean|nil
 function log.error(message, fields) end
 ---@param message any
----@param fields table<string, any>|nil
+---@param fields table<string, any>|string|number|boolean|nil
 function log.fatal(message, fields) end
 ---@return string level the lowest level written
 function log.level() end

@@ -5,8 +5,8 @@
 --- metrics.set_namespace("Shop")
 --- metrics.add("OrdersPlaced", 1, "Count")
 ---
---- What a handler adds is written as one log line (more past 100 metrics)
---- when the invocation ends, also when it raised. Namespace: set_namespace,
+--- What a handler adds is written as one log line (more past 100 metrics,
+--- or 100 values of one metric: EMF's limits) when the invocation ends, also when it raised. Namespace: set_namespace,
 --- else LUA_LAMBDA_METRICS_NAMESPACE, else "lua-lambda".
 ---@class lambda.metrics
 local metrics = {}
@@ -22,7 +22,10 @@ for unit in ([[Seconds Microseconds Milliseconds Bytes Kilobytes Megabytes
   UNITS[unit] = true
 end
 
-local MAX_METRICS = 100     -- per EMF record
+-- The embedded metric format's limits: per record, 100 metric
+-- definitions and 100 values of each metric.
+local MAX_METRICS = 100
+local MAX_VALUES = 100
 local MAX_DIMENSIONS = 30
 
 local namespace = os.getenv("LUA_LAMBDA_METRICS_NAMESPACE")
@@ -103,13 +106,15 @@ function metrics.flush()
   end
   local now = math.floor(os.time() * 1000)
   local lines = {}
-  for first = 1, #order, MAX_METRICS do
+  local function record_of(names_in, first, last, from)
     local record, defs = {}, json.array()
-    for i = first, math.min(first + MAX_METRICS - 1, #order) do
-      local name = order[i]
+    for i = first, last do
+      local name = names_in[i]
       defs[#defs + 1] = { Name = name, Unit = units[name] }
       local v = values[name]
-      record[name] = #v == 1 and v[1] or json.array(v)
+      local to = math.min(#v, from + MAX_VALUES - 1)
+      record[name] = to == from and v[from]
+        or json.array(table.move(v, from, to, 1, {}))
     end
     for k, v in pairs(properties) do record[k] = v end
     for k, v in pairs(dims) do record[k] = v end
@@ -121,7 +126,22 @@ function metrics.flush()
         Metrics = defs,
       } }),
     }
-    lines[#lines + 1] = json.encode(record)
+    return json.encode(record)
+  end
+  -- Round r holds values (r - 1) * 100 + 1 to r * 100 of each metric that
+  -- has that many; a round's metrics go 100 to a record.
+  local active, from = order, 1
+  while #active > 0 do
+    for first = 1, #active, MAX_METRICS do
+      lines[#lines + 1] = record_of(active, first,
+        math.min(first + MAX_METRICS - 1, #active), from)
+    end
+    from = from + MAX_VALUES
+    local still = {}
+    for _, name in ipairs(active) do
+      if #values[name] >= from then still[#still + 1] = name end
+    end
+    active = still
   end
   reset()
   io.stdout:write(table.concat(lines, "\n") .. "\n")

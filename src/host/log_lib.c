@@ -1,7 +1,8 @@
 /*
 ** require "lambda.log": lambda.log.trace/debug/info/warn/error/fatal
 ** (message, fields), level(), set_level(name), format(); and the global
-** print, which writes an INFO record. Built into the host, and as
+** print, which writes an INFO record. A log call never raises: fields
+** that are not a table are written as the one field "detail". Built into the host, and as
 ** lambda/log.so for a stock lua5.4 (a user's specs calling a handler
 ** directly), which has a sink of its own and keeps its print.
 */
@@ -60,6 +61,48 @@ static void push_members (lua_State *L, int idx) {
   buffer_free(&b);
 }
 
+static int tolstring_unprotected (lua_State *L) {
+  luaL_tolstring(L, 1, NULL);
+  return 1;
+}
+
+/*
+** luaL_tolstring of the value at idx, pushed, protected: a __tostring
+** that raises or gives no string leaves a note instead, as a log call
+** never fails a request. (Past the deadline the runtime's hook raises
+** again at the caller's next instruction, so nothing is swallowed.)
+*/
+static const char *safe_tolstring (lua_State *L, int idx, size_t *len) {
+  idx = lua_absindex(L, idx);
+  lua_pushcfunction(L, tolstring_unprotected);
+  lua_pushvalue(L, idx);
+  if (lua_pcall(L, 1, 1, 0) != LUA_OK) {
+    lua_pop(L, 1);
+    lua_pushfstring(L, "(a %s that tostring could not convert)",
+                    luaL_typename(L, idx));
+  }
+  return lua_tolstring(L, -1, len);
+}
+
+/* nil and json.null (a NULL light userdata): no fields. */
+static int is_absent (lua_State *L, int idx) {
+  return lua_isnoneornil(L, idx)
+         || (lua_islightuserdata(L, idx) && lua_touserdata(L, idx) == NULL);
+}
+
+/*
+** The fields argument at 2 as a table: a table as given; any other value
+** (a mistake, not worth failing the request for) as { detail = its text }.
+*/
+static void fields_as_table (lua_State *L) {
+  if (lua_istable(L, 2))
+    return;
+  lua_createtable(L, 0, 1);                       /* [msg, value, t] */
+  safe_tolstring(L, 2, NULL);                     /* [msg, value, t, s] */
+  lua_setfield(L, -2, "detail");                  /* [msg, value, t] */
+  lua_replace(L, 2);                              /* [msg, t] */
+}
+
 static int log_at (lua_State *L, enum log_level level) {
   struct log_stdout *sink = sink_of(L);
   size_t len, members_len = 0;
@@ -67,11 +110,11 @@ static int log_at (lua_State *L, enum log_level level) {
   int has_fields;
   if (!log_stdout_enabled(sink, level))
     return 0;
-  has_fields = !lua_isnoneornil(L, 2);
-  if (has_fields)
-    luaL_checktype(L, 2, LUA_TTABLE);
   lua_settop(L, 2);
-  msg = luaL_tolstring(L, 1, &len);               /* [msg, fields, text] */
+  has_fields = !is_absent(L, 2);
+  if (has_fields)
+    fields_as_table(L);
+  msg = safe_tolstring(L, 1, &len);               /* [msg, fields, text] */
   if (has_fields) {
     push_members(L, 2);
     members = lua_tolstring(L, -1, &members_len);

@@ -23,10 +23,12 @@ local redacted = {
   end,
 }
 
+-- token: a string, or anything else for none (an endpoint's JSON may
+-- say "Token": null).
 local function make(id, secret, token, expires, source)
   return setmetatable({
     access_key_id = id, secret_access_key = secret,
-    session_token = token ~= "" and token or nil,
+    session_token = type(token) == "string" and token ~= "" and token or nil,
     expiration = expires, source = source,
   }, redacted)
 end

@@ -57,7 +57,9 @@ end
 
 --- A client for service name in region (default: the function's).
 function aws.client(name, region)
-  local client = make_client(name, region)
+  local args = require("lambda.aws.options").read("lambda.aws.client",
+    { name = name, region = region }, { name = "string!", region = "string" })
+  local client = make_client(args.name, args.region)
   if not client then error("lambda.aws has no service " .. tostring(name), 2) end
   return client
 end
@@ -70,7 +72,14 @@ function aws.warm(...)
   local fetch = require "lambda.fetch"
   local services = require "lambda.aws.services"
   local region = os.getenv("AWS_REGION") or os.getenv("AWS_DEFAULT_REGION") or "us-east-1"
-  for _, name in ipairs { ... } do
+  local names = { ... }
+  for i, name in ipairs(names) do
+    if type(name) ~= "string" then
+      error(("lambda.aws.warm: name %d must be a string, got %s"):format(i,
+        type(name)), 2)
+    end
+  end
+  for _, name in ipairs(names) do
     local def = services.JSON_SERVICES[name]
     local prefix = def and def.prefix or name
     local id = def and def.id or name

@@ -8,6 +8,7 @@
 local clock = require "lambda.clock"
 local fetch = require "lambda.fetch"
 local json = require "lambda.json"
+local options = require "lambda.aws.options"
 local sign = require "lambda.aws.sign"
 local sigv4 = require "lambda.sigv4"
 
@@ -33,6 +34,16 @@ local TRANSIENT_CODES = {
 }
 local TRANSIENT_STATUS = { [500] = true, [502] = true, [503] = true, [504] = true }
 local TRANSIENT_KINDS = { connect = true, connection = true, dns = true }
+
+-- What aws.request reads of its table (options.lua).
+local FIELDS = {
+  service = "string!", region = "string", endpoint_prefix = "string",
+  signing_name = "string", endpoint = "string", service_id = "string",
+  method = "string", path = "string", query = "table|string",
+  headers = "table", body = "string|function|table", target = "string",
+  json_version = "string", timeout = "number", raw = "boolean",
+  max_body = "number",
+}
 
 local function region_of(req)
   local r = req.region or os.getenv("AWS_REGION") or os.getenv("AWS_DEFAULT_REGION")
@@ -61,6 +72,7 @@ function M.encode_query(query)
   if type(query) == "string" then return query end
   local parts = {}
   for name, value in pairs(query) do
+    if value == json.null then value = {} end  -- absent
     local values = type(value) == "table" and value or { value }
     for _, v in ipairs(values) do
       parts[#parts + 1] = sigv4.uri_encode(tostring(name)) .. "="
@@ -142,9 +154,9 @@ end
 --- and err { code, message, status, request_id, retryable, attempts }.
 --- body: a string, a function (streamed, S3 only), or a table (JSON).
 --- target sets X-Amz-Target (JSON protocol services).
-function M.request(req)
-  assert(type(req) == "table", "aws.request expects a table")
-  local service = assert(req.service, "aws.request: service is required")
+function M.request(given)
+  local req = options.read("lambda.aws.request", given, FIELDS, nil, 2)
+  local service = req.service
   local region = region_of(req)
   local prefix = req.endpoint_prefix or service
   local signing_name = req.signing_name or service
@@ -155,7 +167,9 @@ function M.request(req)
   local method = (req.method or "POST"):upper()
   local body = req.body
   local headers = {}
-  for name, value in pairs(req.headers or {}) do headers[name:lower()] = value end
+  for name, value in pairs(req.headers or {}) do
+    if value ~= json.null then headers[tostring(name):lower()] = value end
+  end
   if type(body) == "table" then
     body = json.encode(body)
   end

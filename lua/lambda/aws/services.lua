@@ -7,8 +7,30 @@ local request = require "lambda.aws.request"
 local sign = require "lambda.aws.sign"
 local sigv4 = require "lambda.sigv4"
 local json = require "lambda.json"
+local options = require "lambda.aws.options"
 
 local M = {}
+
+-- What each helper reads of its options table (options.lua).
+local CALL_OPTIONS = { region = "string", timeout = "number" }
+local INVOKE_OPTIONS = { qualifier = "string", invocation_type = "string",
+  log_type = "string", region = "string", timeout = "number" }
+local S3_OPTIONS = { region = "string", headers = "table",
+  content_type = "string", timeout = "number", max_body = "number" }
+local PRESIGN_OPTIONS = { region = "string", expires = "number",
+  credentials = "table", time = "number" }
+
+-- The names a helper takes before its options (each a non-empty
+-- string), checked as options are: what = "lambda.aws.s3:get", names =
+-- { "bucket", "key" }; level as options.read's.
+local function check_args(level, what, names, ...)
+  local given, kinds = {}, {}
+  for i, name in ipairs(names) do
+    given[name] = select(i, ...)
+    kinds[name] = "string!"
+  end
+  options.read(what, given, kinds, nil, level + 1)
+end
 
 -- prefix: the endpoint's first label; signing: the SigV4 service name;
 -- target: X-Amz-Target's prefix; version: application/x-amz-json-<v>.
@@ -37,7 +59,13 @@ JsonService.__index = JsonService
 --- service:call(operation, params, opts) -> decoded response | nil, err.
 --- opts: region, timeout.
 function JsonService:call(operation, params, opts)
-  opts = opts or {}
+  local what = "lambda.aws." .. self.name .. ":call"
+  check_args(2, what, { "operation" }, operation)
+  if params == json.null then params = nil end
+  if params ~= nil and type(params) ~= "table" then
+    error(what .. ": params must be a table, got " .. type(params), 2)
+  end
+  opts = options.read(what, opts, CALL_OPTIONS, "opts.", 2)
   local d = self.def
   return request.request {
     service = d.signing, endpoint_prefix = d.prefix, service_id = d.id,
@@ -67,7 +95,9 @@ Lambda.__index = Lambda
 --- region }) -> { status, payload (decoded JSON when it is), function_error,
 --- log_result, executed_version } | nil, err.
 function Lambda:invoke(name, payload, opts)
-  opts = opts or {}
+  local what = "lambda.aws.lambda:invoke"
+  check_args(2, what, { "name" }, name)
+  opts = options.read(what, opts, INVOKE_OPTIONS, "opts.", 2)
   local body = payload
   if type(body) ~= "string" then body = json.encode(payload == nil and json.null or payload) end
   local headers = {}
@@ -122,7 +152,9 @@ function S3:locate(bucket, key, region)
 end
 
 local function s3_call(self, method, bucket, key, opts, body)
-  opts = opts or {}
+  local what = "lambda.aws.s3:" .. method:lower()
+  check_args(3, what, { "bucket", "key" }, bucket, key)
+  opts = options.read(what, opts, S3_OPTIONS, "opts.", 3)
   local base, path, region = self:locate(bucket, key, opts.region)
   local headers = {}
   for name, value in pairs(opts.headers or {}) do headers[name] = value end
@@ -145,7 +177,13 @@ end
 --- body: a string (signed), or a function returning chunks (sent
 --- chunked as UNSIGNED-PAYLOAD).
 function S3:put(bucket, key, body, opts)
-  return s3_call(self, "PUT", bucket, key, opts, body or "")
+  if body == nil or body == json.null then body = "" end
+  if type(body) ~= "string" and type(body) ~= "function" then
+    error("lambda.aws.s3:put: body must be a string or function, got "
+      .. type(body), 2)
+  end
+  local res, err = s3_call(self, "PUT", bucket, key, opts, body)
+  return res, err  -- not a tail call: s3_call's errors name put's caller
 end
 
 --- s3:head(bucket, key) -> headers, res | nil, err
@@ -157,11 +195,18 @@ end
 
 --- s3:delete(bucket, key) -> res | nil, err
 function S3:delete(bucket, key, opts)
-  return s3_call(self, "DELETE", bucket, key, opts)
+  local res, err = s3_call(self, "DELETE", bucket, key, opts)
+  return res, err
 end
 
 local function presign(self, method, bucket, key, opts)
-  opts = opts or {}
+  local what = "lambda.aws.s3:presign_" .. method:lower()
+  check_args(3, what, { "bucket", "key" }, bucket, key)
+  opts = options.read(what, opts, PRESIGN_OPTIONS, "opts.", 3)
+  if opts.credentials then
+    opts.credentials = options.read(what, opts.credentials,
+      options.CREDENTIALS, "opts.credentials.", 3)
+  end
   local base, path, region = self:locate(bucket, key, opts.region)
   return (sign.presign {
     method = method, url = base .. path, service = "s3", region = region,
@@ -172,12 +217,14 @@ end
 
 --- s3:presign_get(bucket, key, { expires }) -> URL
 function S3:presign_get(bucket, key, opts)
-  return presign(self, "GET", bucket, key, opts)
+  local url = presign(self, "GET", bucket, key, opts)
+  return url
 end
 
 --- s3:presign_put(bucket, key, { expires }) -> URL
 function S3:presign_put(bucket, key, opts)
-  return presign(self, "PUT", bucket, key, opts)
+  local url = presign(self, "PUT", bucket, key, opts)
+  return url
 end
 
 function M.s3_client(region)

@@ -7,6 +7,8 @@
 --- always sent; every other service gets a normalised path encoded once
 --- more. A body given as a function (streamed) is signed as
 --- `UNSIGNED-PAYLOAD`.
+local json = require "lambda.json"
+local options = require "lambda.aws.options"
 local sigv4 = require "lambda.sigv4"
 
 local M = {}
@@ -21,6 +23,16 @@ local EMPTY_SHA256 =
 local UNSIGNED_HEADERS = {
   expect = true, ["transfer-encoding"] = true, ["user-agent"] = true,
   ["x-amzn-trace-id"] = true,
+}
+
+-- What sign and presign read of their table (options.lua).
+local FIELDS = {
+  method = "string", url = "string!", headers = "table",
+  body = "string|function", service = "string!", region = "string!",
+  credentials = "table", time = "number", expires = "number",
+  payload_hash = "string", unsigned_payload = "boolean",
+  sign_payload = "boolean", omit_session_token = "boolean",
+  normalize_path = "boolean", encode_path = "boolean",
 }
 
 --- Splits "https://host:port/path?query" into scheme, host (with the port
@@ -58,7 +70,9 @@ local function header_pairs(headers)
   if headers == nil then return list end
   if headers[1] ~= nil then
     for _, pair in ipairs(headers) do
-      list[#list + 1] = { tostring(pair[1]), tostring(pair[2]) }
+      if pair[2] ~= nil and pair[2] ~= json.null then
+        list[#list + 1] = { tostring(pair[1]), tostring(pair[2]) }
+      end
     end
     return list
   end
@@ -67,7 +81,9 @@ local function header_pairs(headers)
   table.sort(names)
   for _, name in ipairs(names) do
     local value = headers[name]
-    if type(value) == "table" then
+    if value == json.null then
+      -- absent, as json.null is in every option table
+    elseif type(value) == "table" then
       for _, v in ipairs(value) do list[#list + 1] = { name, tostring(v) } end
     else
       list[#list + 1] = { name, tostring(value) }
@@ -83,24 +99,21 @@ local function has_header(list, wanted)
   return false
 end
 
-local function amz_date(time)
+local function amz_date(time, where)
   local t = time or os.time()
-  if type(t) ~= "number" then
-    error("time must be unix seconds (a number)", 3)
+  if t ~= t or t == math.huge or t == -math.huge then
+    error(where .. ": time must be finite unix seconds", 3)
   end
   return os.date("!%Y%m%dT%H%M%SZ", math.floor(t))
 end
 
-local function check_credentials(c)
-  if type(c) ~= "table" or type(c.access_key_id) ~= "string"
-      or type(c.secret_access_key) ~= "string" then
-    error("credentials must have access_key_id and secret_access_key", 3)
+-- The credentials given (checked), or aws.credentials().
+local function credentials_of(req, where)
+  if req.credentials then
+    local creds = options.read(where, req.credentials, options.CREDENTIALS,
+      "credentials.", 3)
+    return creds  -- not a tail call: level 3 is sign's caller
   end
-  return c
-end
-
-local function credentials_of(req)
-  if req.credentials then return check_credentials(req.credentials) end
   local creds, err = require("lambda.aws.credentials").get()
   if not creds then error(err, 3) end
   return creds
@@ -115,16 +128,13 @@ local function payload_hash(req, s3)
   return sigv4.sha256_hex(tostring(body))
 end
 
-local function check_request(req)
-  if type(req) ~= "table" then error("expected a table", 3) end
-  for _, field in ipairs { "service", "region" } do
-    if type(req[field]) ~= "string" or req[field] == "" then
-      error(field .. " is required", 3)
-    end
-  end
+-- The request's fields, read (options.lua), and its URL's host, path
+-- and query.
+local function check_request(given, where)
+  local req = options.read(where, given, FIELDS, nil, 3)
   local scheme, host, path, query = M.split_url(req.url)
-  if not scheme then error(host, 3) end
-  return host, path, query
+  if not scheme then error(where .. ": " .. host, 3) end
+  return req, host, path, query
 end
 
 -- The list, the canonical request and what the signature covers: the
@@ -162,11 +172,12 @@ end
 --- `credentials` defaults to aws.credentials(); `time` (unix seconds) to
 --- now. `sign_payload = true` sends x-amz-content-sha256 for any service;
 --- `omit_session_token = true` leaves the token out of the signature.
-function M.sign(req)
-  local host, path, query = check_request(req)
-  local creds = credentials_of(req)
+function M.sign(given)
+  local where = "lambda.aws.sign"
+  local req, host, path, query = check_request(given, where)
+  local creds = credentials_of(req, where)
   local s3 = req.service == "s3"
-  local date = amz_date(req.time)
+  local date = amz_date(req.time, where)
   local hash = payload_hash(req, s3)
   local list = header_pairs(req.headers)
   local add = { ["x-amz-date"] = date }
@@ -192,16 +203,16 @@ end
 --- aws.presign{ method, url, headers, service, region, credentials, time,
 --- expires } -> the URL with the signature in its query (X-Amz-*), good
 --- for `expires` seconds (default 900, at most 7 days), and the details.
-function M.presign(req)
-  local host, path, query = check_request(req)
-  local creds = credentials_of(req)
+function M.presign(given)
+  local where = "lambda.aws.presign"
+  local req, host, path, query = check_request(given, where)
+  local creds = credentials_of(req, where)
   local s3 = req.service == "s3"
   local expires = req.expires or 900
-  if type(expires) ~= "number" or expires < 1 or expires > 604800
-      or expires % 1 ~= 0 then
-    error("expires must be whole seconds from 1 to 604800", 2)
+  if not (expires >= 1 and expires <= 604800) or expires % 1 ~= 0 then
+    error(where .. ": expires must be whole seconds from 1 to 604800", 2)
   end
-  local date = amz_date(req.time)
+  local date = amz_date(req.time, where)
   local hash = s3 and (req.payload_hash or UNSIGNED) or payload_hash(req, s3)
   local list = header_pairs(req.headers)
   if not has_header(list, "host") then list[#list + 1] = { "host", host } end
