@@ -82,6 +82,21 @@ describe("the deadline", function()
     assert.equal("parked", run.why)
   end)
 
+  it("bounds the result's encoding by the deadline: Runtime.Timeout, and the next one served", function()
+    -- the hook's moment is 1 s before the deadline; the runtime's own work
+    -- may use half the margin: the wait ends past it, before the deadline
+    local run = helper.run { handler = "escapes.late_result",
+      env = { LUA_LAMBDA_TIMEOUT_MARGIN_MS = "1000" },
+      invocations = { { event = '{"seconds":1.7}', deadline_ms = deadline_in(2000) },
+        { event = '{"seconds":0}', deadline_ms = deadline_in(10000) } } }
+    assert.equal(2, #run.posts)
+    assert.equal("Runtime.Timeout", error_type(run.posts[1]))
+    assert.truthy(helper.decode(run.posts[1].body).errorMessage
+      :find("while its result was encoded", 1, true))
+    assert.equal("response", run.posts[2].kind)
+    assert.equal("parked", run.why)
+  end)
+
   it("bounds an error table's message, and counts the result against the function's memory", function()
     local run = helper.run { handler = "escapes.error_dag", env = MARGIN,
       invocations = { { deadline_ms = deadline_in(3000) } } }
