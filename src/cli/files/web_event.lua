@@ -12,9 +12,42 @@ local FORMATS = { url = true, ["apigw-v1"] = true, ["apigw-v2"] = true,
 
 function M.known(format) return FORMATS[format] == true end
 
+-- An event is JSON, so its text is UTF-8; a request's bytes need not be
+-- (a %ff, a raw \xff in a header). Each byte that begins no well-formed
+-- UTF-8 sequence becomes what fix(byte) says.
+local function each_bad_byte(s, fix)
+  if utf8.len(s) ~= nil then return s end
+  local out, i = {}, 1
+  while i <= #s do
+    local n, bad = utf8.len(s, i)
+    if n ~= nil then
+      out[#out + 1] = s:sub(i)
+      break
+    end
+    out[#out + 1] = s:sub(i, bad - 1)
+    out[#out + 1] = fix(s:byte(bad))
+    i = bad + 1
+  end
+  return table.concat(out)
+end
+
+-- Decoded text (a path, a query value, a header): U+FFFD for such a byte,
+-- as a UTF-8 decoder that does not fail gives.
+local function as_text(s)
+  return each_bad_byte(s, function() return "\u{FFFD}" end)
+end
+
+-- What goes as sent (rawPath, rawQueryString, an ALB's path and query):
+-- such a byte percent-encoded, which is how a client should have sent it.
+local function as_sent(s)
+  return each_bad_byte(s, function(b) return ("%%%02X"):format(b) end)
+end
+
 local function percent_decode(s, plus)
   if plus then s = s:gsub("%+", " ") end
-  return (s:gsub("%%(%x%x)", function(h) return string.char(tonumber(h, 16)) end))
+  return as_text((s:gsub("%%(%x%x)", function(h)
+    return string.char(tonumber(h, 16))
+  end)))
 end
 
 -- Bodies these sources pass as text; anything else comes base64-encoded.
@@ -71,7 +104,10 @@ end
 
 local function body_of(req, content_type)
   if req.body == "" then return nil, false end
-  if is_text(content_type, req.body) then return req.body, false end
+  -- text that is not UTF-8 cannot go as JSON text: base64, losing nothing
+  if is_text(content_type, req.body) and utf8.len(req.body) ~= nil then
+    return req.body, false
+  end
   return base64.encode(req.body), true
 end
 
@@ -181,9 +217,20 @@ local function event_alb(req)
   }
 end
 
+-- req with what it carries made fit for JSON text (the body aside).
+local function fit(req)
+  local headers = {}
+  for i, h in ipairs(req.headers) do headers[i] = { as_text(h[1]), as_text(h[2]) } end
+  local out = {}
+  for k, v in pairs(req) do out[k] = v end
+  out.path, out.query, out.headers = as_sent(req.path), as_sent(req.query), headers
+  return out
+end
+
 --- The event for req (from web_front.c), as JSON text.
 function M.event(format, req)
   local event
+  req = fit(req)
   if format == "apigw-v1" then event = event_v1(req)
   elseif format == "alb" then event = event_alb(req)
   else event = event_v2(req, format == "url") end
