@@ -104,3 +104,69 @@ describe("lua-lambda serve --http, bytes that are not UTF-8", function()
     assert.equal(FFFD, event.headers["x-odd"])
   end)
 end)
+
+-- What a source cannot read is answered as it answers it (502 for a
+-- function URL), and serve says why, as SAM does.
+describe("lua-lambda serve --http, a result the source cannot read", function()
+  local server, dir
+  local MODULE = [[
+local json = require "lambda.json"
+return {
+  table_body = function() return { statusCode = 200, body = { x = 1 } } end,
+  string_status = function() return { statusCode = "200", body = "x" } end,
+  bad_headers = function() return { statusCode = 200, headers = { a = { 1 } } } end,
+  bad_cookies = function() return { statusCode = 200, cookies = { 1 } } end,
+  v1_string = function() return "just text" end,
+}
+]]
+  before_each(function()
+    dir = helper.tmpdir()
+    local f = assert(io.open(dir .. "/odd.lua", "w"))
+    f:write(MODULE)
+    f:close()
+  end)
+  after_each(function()
+    if server then server:stop() end
+    server = nil
+    os.execute("rm -rf " .. helper.quote(dir))
+  end)
+
+  local function serve_odd(handler, format)
+    local args = { "--task-root", dir, "--http", "0" }
+    if format then
+      args[#args + 1] = "--http-format"
+      args[#args + 1] = format
+    end
+    args[#args + 1] = "odd." .. handler
+    server = helper.serve(args)
+    server.http_port = tonumber(helper.wait_for(function()
+      return server:output():match("open http://127%.0%.0%.1:(%d+)/")
+    end, "serve --http did not say where it listens", 10))
+  end
+
+  for handler, why in pairs({
+    table_body = "body is a table, not a string",
+    string_status = 'statusCode is "200", not a whole number from 100 to 599',
+    bad_headers = "headers: a is a table, not a string, number or boolean",
+    bad_cookies = "cookies[1] is a number, not a string",
+  }) do
+    it("logs why for " .. handler, function()
+      serve_odd(handler)
+      local status, _, reply = get(server.http_port, "/")
+      assert.equal(502, status, reply)
+      -- said before the answer is sent
+      local said = server:output():match("[^\n]*Invalid lambda response received[^\n]*")
+      assert.truthy(said, "serve said nothing of it: " .. server:output())
+      assert.truthy(said:find(why, 1, true), said)
+    end)
+  end
+
+  it("logs why for a REST API given a string", function()
+    serve_odd("v1_string", "apigw-v1")
+    local status, _, reply = get(server.http_port, "/")
+    assert.equal(502, status, reply)
+    local said = server:output():match("[^\n]*Invalid lambda response received[^\n]*")
+    assert.truthy(said, "serve said nothing of it: " .. server:output())
+    assert.truthy(said:find("the result is a string, not an object", 1, true), said)
+  end)
+end)

@@ -259,21 +259,41 @@ local function scalar(v)
   return t == "string" or t == "number" or t == "boolean"
 end
 
--- headers and multiValueHeaders into {{name, value}}; nil if malformed.
+-- v as the reason shows it: a string quoted, anything else its type.
+local function shown(v)
+  if type(v) == "string" then return ("%q"):format(v) end
+  return type(v) == "table" and "a table" or tostring(v)
+end
+
+-- headers and multiValueHeaders into {{name, value}}; nil and why if
+-- malformed.
 local function header_list(out, headers, multi)
   if headers ~= nil and headers ~= json.null then
-    if type(headers) ~= "table" then return nil end
+    if type(headers) ~= "table" then
+      return nil, ("headers is %s, not an object"):format(shown(headers))
+    end
     for k, v in pairs(headers) do
-      if type(k) ~= "string" or not scalar(v) then return nil end
+      if type(k) ~= "string" or not scalar(v) then
+        return nil, ("headers: %s is a %s, not a string, number or boolean")
+          :format(tostring(k), type(v))
+      end
       out[#out + 1] = { k, tostring(v) }
     end
   end
   if multi ~= nil and multi ~= json.null then
-    if type(multi) ~= "table" then return nil end
+    if type(multi) ~= "table" then
+      return nil, ("multiValueHeaders is %s, not an object"):format(shown(multi))
+    end
     for k, list in pairs(multi) do
-      if type(k) ~= "string" or type(list) ~= "table" then return nil end
+      if type(k) ~= "string" or type(list) ~= "table" then
+        return nil, ("multiValueHeaders: %s is a %s, not a list")
+          :format(tostring(k), type(list))
+      end
       for _, v in ipairs(list) do
-        if not scalar(v) then return nil end
+        if not scalar(v) then
+          return nil, ("multiValueHeaders: %s holds a %s, not a string, "
+            .. "number or boolean"):format(k, type(v))
+        end
         out[#out + 1] = { k, tostring(v) }
       end
     end
@@ -284,55 +304,92 @@ end
 local function decoded_body(res)
   local body = res.body
   if body == nil or body == json.null then body = "" end
-  if type(body) ~= "string" then return nil end
-  if res.isBase64Encoded == true then return base64.decode(body) end
+  if type(body) ~= "string" then
+    return nil, ("body is a %s, not a string"):format(type(body))
+  end
+  if res.isBase64Encoded == true then
+    local ok, decoded = pcall(base64.decode, body)
+    if not ok or decoded == nil then
+      return nil, "body is not base64, and isBase64Encoded is true"
+    end
+    return decoded
+  end
   return body
 end
 
 local function status_of(res)
   local s = res.statusCode
   if math.type(s) == "float" and s == math.floor(s) then s = math.tointeger(s) end
-  if math.type(s) ~= "integer" or s < 100 or s > 599 then return nil end
+  if math.type(s) ~= "integer" or s < 100 or s > 599 then
+    return nil, ("statusCode is %s, not a whole number from 100 to 599")
+      :format(shown(res.statusCode))
+  end
   return s
 end
 
+local function cookie_headers(headers, cookies)
+  if cookies == nil or cookies == json.null then return headers end
+  if type(cookies) ~= "table" then
+    return nil, ("cookies is %s, not a list"):format(shown(cookies))
+  end
+  for i, c in ipairs(cookies) do
+    if type(c) ~= "string" then
+      return nil, ("cookies[%d] is a %s, not a string"):format(i, type(c))
+    end
+    headers[#headers + 1] = { "Set-Cookie", c }
+  end
+  return headers
+end
+
+-- The source's failure answer, and why (for serve to log, as SAM does).
+local function unreadable(format, why)
+  local status, headers, body = M.failed(format)
+  return status, headers, body, why
+end
+
 --- The HTTP answer to the function's result (JSON text): status,
---- headers ({{name, value}}), body; or the source's failure answer.
+--- headers ({{name, value}}), body; or the source's failure answer and,
+--- fourth, why it could not read the result.
 function M.response(format, result)
   local ok, res = pcall(json.decode, result)
-  if not ok then return M.failed(format) end
+  if not ok then return unreadable(format, "the result is not JSON") end
   local v2 = format == "url" or format == "apigw-v2"
   if v2 and (type(res) ~= "table" or res.statusCode == nil) then
     -- 2.0 guesses: a string is the body; any other value, its JSON
     local body = type(res) == "string" and res or result
     return 200, { { "Content-Type", "application/json" } }, body
   end
-  if type(res) ~= "table" then return M.failed(format) end
-  local status = status_of(res)
-  local headers = header_list({}, res.headers, not v2 and res.multiValueHeaders or nil)
-  local body = decoded_body(res)
-  if status == nil or headers == nil or body == nil then
-    return M.failed(format)
+  if type(res) ~= "table" then
+    return unreadable(format, ("the result is a %s, not an object")
+      :format(res == json.null and "null" or type(res)))
   end
-  if v2 and res.cookies ~= nil and res.cookies ~= json.null then
-    if type(res.cookies) ~= "table" then return M.failed(format) end
-    for _, c in ipairs(res.cookies) do
-      if type(c) ~= "string" then return M.failed(format) end
-      headers[#headers + 1] = { "Set-Cookie", c }
-    end
+  local status, headers, body, why
+  status, why = status_of(res)
+  if status == nil then return unreadable(format, why) end
+  headers, why = header_list({}, res.headers, not v2 and res.multiValueHeaders or nil)
+  if headers == nil then return unreadable(format, why) end
+  body, why = decoded_body(res)
+  if body == nil then return unreadable(format, why) end
+  if v2 then
+    headers, why = cookie_headers(headers, res.cookies)
+    if headers == nil then return unreadable(format, why) end
   end
   return status, headers, body
 end
 
 --- A streamed HTTP response's prelude (JSON: statusCode, headers,
---- cookies): status and headers, or the failure answer.
+--- cookies): status and headers, or the failure answer and why.
 function M.prelude(format, prelude)
   local ok, res = pcall(json.decode, prelude)
-  if not ok or type(res) ~= "table" then return M.failed(format) end
+  if not ok or type(res) ~= "table" then
+    return unreadable(format, "the stream's prelude is not a JSON object")
+  end
   if res.statusCode == nil then res.statusCode = 200 end
-  local status = status_of(res)
-  local headers = header_list({}, res.headers, nil)
-  if status == nil or headers == nil then return M.failed(format) end
+  local status, headers, why
+  status, why = status_of(res)
+  if status == nil then return unreadable(format, "the prelude's " .. why) end
+  headers, why = header_list({}, res.headers, nil)
+  if headers == nil then return unreadable(format, "the prelude's " .. why) end
   for _, c in ipairs(type(res.cookies) == "table" and res.cookies or {}) do
     headers[#headers + 1] = { "Set-Cookie", tostring(c) }
   end
