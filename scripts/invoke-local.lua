@@ -18,10 +18,26 @@ local Process = require "process"
 local helper = require "helper"
 helper.cli = Process.absolute(cli)
 
+-- The shell's environment, whole: serve hands the function only what
+-- lua-lambda invoke would (the AWS credentials, region, profile and
+-- endpoints, the proxy and CA variables: function_env.c), and Process
+-- would otherwise start serve with env -i, losing them without a word.
+local function shell_environment()
+  local f = io.open("/proc/self/environ", "rb")
+  local env = {}
+  if f == nil then return env end
+  for entry in f:read("a"):gmatch("[^%z]+") do
+    local name, value = entry:match("^([^=]+)=(.*)$")
+    if name then env[name] = value end
+  end
+  f:close()
+  return env
+end
+
 local event = event_file and helper.read(event_file) or "{}"
 local name = task_root:match("([^/]+)/*$") or "function"
 local server = helper.serve({ "--task-root", task_root, "--function-name",
-  name, "--", handler })
+  name, "--", handler }, { shell = shell_environment() })
 local r = server:invoke(event)
 local logs = server:stop()
 -- serve's own banner lines are noise here; the function's logs are not

@@ -237,8 +237,9 @@ static int has_hidden_part (const char *rel) {
   return 0;
 }
 
+/* Adds name, from file; a symbolic link entry when link is not NULL. */
 static int add_file (struct file_list *l, const char *name, const char *file,
-                     unsigned mode) {
+                     const char *link, unsigned mode) {
   if (l->n == l->cap) {
     size_t cap = l->cap ? 2 * l->cap : 64;
     struct zip_entry *grown = realloc(l->items, cap * sizeof(*grown));
@@ -249,9 +250,15 @@ static int add_file (struct file_list *l, const char *name, const char *file,
   }
   l->items[l->n].name = strdup(name);
   l->items[l->n].file = strdup(file);
+  l->items[l->n].link = link != NULL ? strdup(link) : NULL;
   l->items[l->n].mode = mode;
-  if (l->items[l->n].name == NULL || l->items[l->n].file == NULL)
+  if (l->items[l->n].name == NULL || l->items[l->n].file == NULL ||
+      (link != NULL && l->items[l->n].link == NULL)) {
+    free((char *)l->items[l->n].name);
+    free((char *)l->items[l->n].file);
+    free((char *)l->items[l->n].link);
     return -1;
+  }
   l->n++;
   return 0;
 }
@@ -261,6 +268,7 @@ static void free_list (struct file_list *l) {
   for (i = 0; i < l->n; i++) {
     free((char *)l->items[i].name);
     free((char *)l->items[i].file);
+    free((char *)l->items[i].link);
   }
   free(l->items);
 }
@@ -285,28 +293,118 @@ struct walk {
   struct file_list *function, *modules;
 };
 
+/* The list rel goes in (its path below the root), or NULL when it is
+   left out. */
+static struct file_list *list_for (const struct walk *w, const char *rel) {
+  size_t len = strlen(rel);
+  if (has_hidden_part(rel) || top_left_out(rel) ||
+      (w->own_bootstrap && strcmp(rel, "bootstrap") == 0))
+    return NULL;
+  /* serve's and invoke's --env-file: the developer's, maybe secrets */
+  if (len > 4 && strcmp(rel + len - 4, ".env") == 0)
+    return NULL;
+  if (strncmp(rel, "lua_modules/", 12) == 0) {
+    if (!module_of_tree(rel + 12))
+      return NULL;
+    return w->layer ? w->modules : w->function;
+  }
+  return w->function;
+}
+
+static unsigned mode_of (const struct stat *st) {
+  return (st->st_mode & S_IXUSR) ? 0755 : 0644;
+}
+
+/*
+** What a link at rel stores to reach target (both below the root):
+** relative, so that it holds wherever the zip is unpacked ("../app.lua").
+** Malloc'd, or NULL.
+*/
+static char *relative_link (const char *rel, const char *target) {
+  const char *slash = strrchr(rel, '/');
+  size_t dir_len = slash != NULL ? (size_t)(slash - rel) + 1 : 0;
+  size_t target_len = strlen(target), common = 0, ups = 0, i, n;
+  char *out;
+  /* the folders the link's and the target's paths share, whole */
+  for (i = 0; i < dir_len && i <= target_len; i++) {
+    char t = i < target_len ? target[i] : '/';
+    if (rel[i] != t)
+      break;
+    if (t == '/')
+      common = i + 1;
+  }
+  for (i = common; i < dir_len; i++)
+    ups += rel[i] == '/';
+  n = common < target_len ? target_len - common : 0;
+  out = malloc(3 * ups + n + 2);
+  if (out == NULL)
+    return NULL;
+  out[0] = '\0';
+  for (i = 0; i < ups; i++)
+    strcat(out, "../");
+  strncat(out, target + common, n);
+  n = strlen(out);
+  if (n > 0 && out[n - 1] == '/')
+    out[n - 1] = '\0';  /* an ancestor folder: "..", not "../" */
+  if (out[0] == '\0')
+    strcpy(out, ".");
+  return out;
+}
+
 /* Takes the regular file at path (rel: its path below the root), or
    leaves it out. 0, or -1 when memory runs out. */
 static int take (const struct walk *w, const char *path, const char *rel,
                  const struct stat *st) {
-  unsigned mode = (st->st_mode & S_IXUSR) ? 0755 : 0644;
-  size_t len = strlen(rel);
-  if (has_hidden_part(rel) || top_left_out(rel) ||
-      (w->own_bootstrap && strcmp(rel, "bootstrap") == 0))
-    return 0;
-  /* serve's and invoke's --env-file: the developer's, maybe secrets */
-  if (len > 4 && strcmp(rel + len - 4, ".env") == 0)
-    return 0;
-  if (strncmp(rel, "lua_modules/", 12) == 0) {
-    if (!module_of_tree(rel + 12))
-      return 0;
-    return add_file(w->layer ? w->modules : w->function, rel, path, mode);
-  }
-  return add_file(w->function, rel, path, mode);
+  struct file_list *l = list_for(w, rel);
+  return l != NULL ? add_file(l, rel, path, NULL, mode_of(st)) : 0;
 }
 
-/* Walks dir; a symbolic link to a file is taken as that file (as require
-   loads it), one to a folder is not followed (it may loop). 0, or -1. */
+/*
+** A symbolic link at path, as zip -y takes one: a link to a file or a
+** folder inside the function's folder is stored as a link (its target
+** made relative); one to a file outside is packed as a copy of that
+** file, with a notice (it would dangle on Lambda); one to a folder
+** outside, or to nothing, is left out with a warning (a folder outside
+** may hold anything: a loop, a whole disk). settle_links checks later
+** that each stored link's target is packed beside it.
+*/
+static int take_link (const struct walk *w, const char *path,
+                      const char *rel) {
+  struct file_list *l = list_for(w, rel);
+  struct stat st;
+  char *real, *link;
+  int rc = 0;
+  if (l == NULL)
+    return 0;  /* left out, link or not */
+  real = realpath(path, NULL);
+  if (real == NULL || stat(real, &st) != 0) {
+    fprintf(stderr, "lua-lambda: warning: left out %s: a symbolic link to "
+            "nothing\n", rel);
+    free(real);
+    return 0;
+  }
+  if (strncmp(real, w->root, w->root_len) == 0 &&
+      (real[w->root_len] == '/' || real[w->root_len] == '\0') &&
+      (S_ISREG(st.st_mode) || S_ISDIR(st.st_mode))) {
+    const char *target = real + w->root_len;
+    link = relative_link(rel, target[0] == '/' ? target + 1 : target);
+    rc = link != NULL ? add_file(l, rel, real, link, 0777) : -1;
+    free(link);
+  } else if (S_ISREG(st.st_mode)) {
+    printf("lua-lambda: %s links outside %s (to %s): packed as a copy of "
+           "it\n", rel, w->root, real);
+    rc = add_file(l, rel, real, NULL, mode_of(&st));
+  } else {
+    fprintf(stderr, "lua-lambda: warning: left out %s: a link to %s, %s\n",
+            rel, real, S_ISDIR(st.st_mode)
+            ? "a folder outside the function's (only links inside it are "
+              "kept)" : "neither a file nor a folder");
+  }
+  free(real);
+  return rc;
+}
+
+/* Walks dir; symbolic links as take_link says. 0, or -1. */
 static int walk_dir (const struct walk *w, const char *dir) {
   DIR *d = opendir(dir);
   struct dirent *e;
@@ -325,14 +423,78 @@ static int walk_dir (const struct walk *w, const char *dir) {
       continue;  /* the zips' (or the stage's) own folder */
     } else if (S_ISDIR(st.st_mode)) {
       rc = walk_dir(w, path);
-    } else if (S_ISREG(st.st_mode) ||
-               (S_ISLNK(st.st_mode) && stat(path, &st) == 0 &&
-                S_ISREG(st.st_mode))) {
+    } else if (S_ISREG(st.st_mode)) {
       rc = take(w, path, path + w->root_len + 1, &st);
+    } else if (S_ISLNK(st.st_mode)) {
+      rc = take_link(w, path, path + w->root_len + 1);
     }
   }
   closedir(d);
   return rc;
+}
+
+/* Whether l (sorted) holds name, or with folder set anything under it. */
+static int holds (const struct file_list *l, const char *name, int folder) {
+  size_t len = strlen(name), i;
+  if (!folder) {
+    struct zip_entry key;
+    key.name = name;
+    return l->n > 0 &&
+           bsearch(&key, l->items, l->n, sizeof(*l->items), by_name) != NULL;
+  }
+  for (i = 0; i < l->n; i++) {
+    if (len == 0 || (strncmp(l->items[i].name, name, len) == 0 &&
+                     l->items[i].name[len] == '/'))
+      return 1;
+  }
+  return 0;
+}
+
+/*
+** Each link stored in l must find its target in l too (the same zip, and
+** not left out): else a link to a file becomes a copy of it, with a
+** notice, and one to a folder is left out, with a warning. l is sorted,
+** and stays so: decided on the whole list first, then dropped.
+*/
+static void settle_links (struct file_list *l, const char *root,
+                          const char *zip_name) {
+  size_t root_len = strlen(root), i, kept = 0;
+  for (i = 0; i < l->n; i++) {
+    struct zip_entry *e = &l->items[i];
+    const char *target = e->file + root_len;
+    struct stat st;
+    int folder;
+    if (e->link == NULL)
+      continue;
+    if (target[0] == '/')
+      target++;
+    memset(&st, 0, sizeof(st));
+    folder = stat(e->file, &st) == 0 && S_ISDIR(st.st_mode);
+    if (holds(l, target, folder))
+      continue;
+    if (folder) {
+      fprintf(stderr, "lua-lambda: warning: left out %s: it links to %s, "
+              "which %s does not hold\n", e->name, target, zip_name);
+      e->mode = 0;  /* dropped below */
+    } else {
+      printf("lua-lambda: %s links to %s, which %s does not hold: packed "
+             "as a copy of it\n", e->name, target, zip_name);
+      free((char *)e->link);
+      e->link = NULL;
+      e->mode = mode_of(&st);
+    }
+  }
+  for (i = 0; i < l->n; i++) {
+    struct zip_entry *e = &l->items[i];
+    if (e->link != NULL && e->mode == 0) {
+      free((char *)e->name);
+      free((char *)e->file);
+      free((char *)e->link);
+    } else {
+      l->items[kept++] = *e;
+    }
+  }
+  l->n = kept;
 }
 
 /* Every .so to be packed loads on Lambda; 0, or -1 having said why. */
@@ -410,14 +572,18 @@ static int copy_file (const char *from, const char *to, unsigned mode) {
   return rc;
 }
 
-/* --stage: the files that would go in the zips, copied into dir. */
+/* --stage: the files that would go in the zips, copied into dir (a link
+   made again as a link). */
 static int stage (const char *dir, const struct file_list *l) {
   char path[8192];
   size_t i;
   for (i = 0; i < l->n; i++) {
     snprintf(path, sizeof(path), "%s/%s", dir, l->items[i].name);
     if (make_parents(path) != 0 ||
-        copy_file(l->items[i].file, path, l->items[i].mode) != 0) {
+        (l->items[i].link != NULL
+         ? (unlink(path) != 0 && errno != ENOENT) ||
+           symlink(l->items[i].link, path) != 0
+         : copy_file(l->items[i].file, path, l->items[i].mode) != 0)) {
       fprintf(stderr, "lua-lambda: cannot write %s: %s\n", path,
               strerror(errno));
       return -1;
@@ -655,7 +821,7 @@ static char *stripped (const char *path, const char *arch,
 /* --runtime-layer: runtime-layer.zip, bootstrap at its root (/opt). */
 static int pack_runtime_layer (const char *out_dir, const char *bootstrap) {
   struct file_list l = { NULL, 0, 0 };
-  int rc = add_file(&l, "bootstrap", bootstrap, 0755);
+  int rc = add_file(&l, "bootstrap", bootstrap, NULL, 0755);
   if (rc == 0)
     rc = pack(out_dir, "runtime-layer.zip", &l);
   free_list(&l);
@@ -736,11 +902,13 @@ int build_main (int argc, char **argv) {
     goto done;
   }
   if (bootstrap != NULL && add_file(&function, "bootstrap", bootstrap,
-                                    0755) != 0)
+                                    NULL, 0755) != 0)
     goto done;
   /* in the zips' order, so that what is said comes in that order too */
   sort_list(&function);
   sort_list(&modules);
+  settle_links(&function, root, o.stage != NULL ? o.stage : "function.zip");
+  settle_links(&modules, root, o.stage != NULL ? o.stage : "layer.zip");
   if (check_modules(&function, arch) != 0 ||
       check_modules(&modules, arch) != 0)
     goto done;

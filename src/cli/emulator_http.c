@@ -14,6 +14,7 @@
 #include "clock.h"
 #include "event_stream.h"
 #include "json_quote.h"
+#include "mhd_log.h"
 
 #define API_PREFIX "/2018-06-01/runtime/"
 #define EXT_PREFIX "/2020-01-01/extension/"
@@ -45,6 +46,7 @@ struct listener {
   struct MHD_Daemon *daemon;
   int served;                   /* past this many, 503 */
   atomic_int open;
+  struct mhd_log log;           /* libmicrohttpd's messages */
 };
 
 struct api_server {
@@ -314,8 +316,10 @@ static enum MHD_Result api_finish (struct api_server *srv,
     case REQ_NEXT:
       return serve_next(srv, c);
     case REQ_INIT_ERROR:
-      printf("lua-lambda: init error (%s): %.*s\n", type ? type : "?",
-             (int)req->body.len, req->body.data ? req->body.data : "");
+      /* The type alone: the document is what the runtime posted, and it
+         has said it on its own output already (bootstrap does), as on
+         Lambda; the invocations that fail with it carry it whole. */
+      printf("lua-lambda: init error: %s\n", type ? type : "Runtime.Unknown");
       emu_init_error(emu, srv->worker, type, req->body.data, req->body.len);
       return reply_json(c, MHD_HTTP_ACCEPTED, "{\"status\":\"OK\"}");
     case REQ_RESPONSE:
@@ -779,8 +783,8 @@ static enum MHD_Result invoke_handler (void *cls, struct MHD_Connection *c,
 }
 
 /* Starts l's daemon on 127.0.0.1:port, serving served connections at
-   once; 0 when it could not listen. */
-static int start (struct listener *l, int port, int served,
+   once; 0 when it could not listen (l->log knows why). */
+static int start (struct listener *l, const char *who, int port, int served,
                   MHD_AccessHandlerCallback fn, void *cls,
                   struct emulator *emu) {
   struct sockaddr_in addr;
@@ -790,9 +794,12 @@ static int start (struct listener *l, int port, int served,
   addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);  /* never beyond this host */
   l->served = served;
   atomic_init(&l->open, 0);
+  mhd_log_starting(&l->log, who);
   l->daemon = MHD_start_daemon(
     MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD |
     MHD_USE_ERROR_LOG, (uint16_t)port, NULL, NULL, fn, cls,
+    /* first, so that no message of its start goes to stderr raw */
+    MHD_OPTION_EXTERNAL_LOGGER, mhd_log_message, &l->log,
     MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
     MHD_OPTION_CONNECTION_LIMIT,
     (unsigned int)(2 * served),  /* the spares: as many */
@@ -800,6 +807,7 @@ static int start (struct listener *l, int port, int served,
     MHD_OPTION_NOTIFY_CONNECTION, on_connection, l,
     MHD_OPTION_NOTIFY_COMPLETED, on_completed, emu,
     MHD_OPTION_END);
+  mhd_log_started(&l->log);
   return l->daemon != NULL;
 }
 
@@ -842,20 +850,19 @@ struct emu_http *emu_http_start (struct emulator *emu) {
     http->api[w].emu = emu;
     http->api[w].worker = w;
     int port = emu->cfg.api_port > 0 ? emu->cfg.api_port + w : 0;
-    if (!start(&http->api[w].listener, port, api_served, api_handler,
-               &http->api[w], emu)) {
-      fprintf(stderr, "lua-lambda: cannot listen on 127.0.0.1:%d (in use? "
-              "--port picks another; 0 takes any free one)\n", port);
+    if (!start(&http->api[w].listener, "the Runtime API", port, api_served,
+               api_handler, &http->api[w], emu)) {
+      mhd_log_cannot_listen(&http->api[w].listener.log, port,
+                            "--port picks another");
       emu_http_stop(http);
       return NULL;
     }
     emu->api_ports[w] = bound_port(http->api[w].listener.daemon);
   }
-  if (!start(&http->invoke, emu->cfg.invoke_port, INVOKE_CONNECTIONS,
-             invoke_handler, emu, emu)) {
-    fprintf(stderr, "lua-lambda: cannot listen on 127.0.0.1:%d (in use? "
-            "--invoke-port picks another; 0 takes any free one)\n",
-            emu->cfg.invoke_port);
+  if (!start(&http->invoke, "the invoke endpoint", emu->cfg.invoke_port,
+             INVOKE_CONNECTIONS, invoke_handler, emu, emu)) {
+    mhd_log_cannot_listen(&http->invoke.log, emu->cfg.invoke_port,
+                          "--invoke-port picks another");
     emu_http_stop(http);
     return NULL;
   }

@@ -161,6 +161,9 @@ int invoke_main (int argc, char **argv) {
                write_all(result_fd, "\n", 1) == 0) {
       status = 0;
     }
+    /* Answered: what runs from here (a __gc as the state closes) is no
+       invocation's, and inv's request id is about to be freed. */
+    lua_host_forget_invocation(host);
     invocation_free(&inv);
   }
   lua_host_free(host);

@@ -10,6 +10,7 @@
 #include <microhttpd.h>
 
 #include "clock.h"
+#include "mhd_log.h"
 #include "request_id.h"
 #include "web_lua.h"
 
@@ -32,6 +33,7 @@ struct web_front {
   struct web_lua *lua;
   struct MHD_Daemon *daemon;
   char format[16];
+  struct mhd_log log;  /* libmicrohttpd's messages */
 };
 
 /* One request: its URI as sent (path and query), its body so far. */
@@ -432,18 +434,21 @@ struct web_front *web_front_start (struct emulator *emu, int port,
   addr.sin_family = AF_INET;
   addr.sin_port = htons((uint16_t)port);
   addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);  /* never beyond this host */
+  mhd_log_starting(&web->log, "serve --http");
   web->daemon = MHD_start_daemon(
     MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD |
     MHD_USE_ERROR_LOG, (uint16_t)port, NULL, NULL, web_handler, web,
+    /* first, so that no message of its start goes to stderr raw */
+    MHD_OPTION_EXTERNAL_LOGGER, mhd_log_message, &web->log,
     MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
     MHD_OPTION_CONNECTION_LIMIT, (unsigned int)WEB_CONNECTIONS,
     MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)CONNECTION_IDLE_S,
     MHD_OPTION_URI_LOG_CALLBACK, log_uri, NULL,
     MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
     MHD_OPTION_END);
+  mhd_log_started(&web->log);
   if (web->daemon == NULL) {
-    fprintf(stderr, "lua-lambda: cannot listen on 127.0.0.1:%d (in use? "
-            "--http PORT picks another; 0 takes any free one)\n", port);
+    mhd_log_cannot_listen(&web->log, port, "--http PORT picks another");
     web_front_stop(web);
     return NULL;
   }

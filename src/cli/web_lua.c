@@ -168,7 +168,11 @@ static void take_answer (lua_State *L, struct web_answer *out) {
   buffer_set(&out->body, body != NULL ? body : "", body != NULL ? len : 0);
 }
 
-/* Calls the module's fn(format[, text]) for an answer. */
+/*
+** Calls the module's fn(format[, text]) for an answer. A fourth result
+** says why the source could not read the function's result: logged, as
+** SAM logs it, since the client sees only the source's bare 502.
+*/
 static void answer (struct web_lua *w, const char *fn, const char *format,
                     const char *text, size_t len, struct web_answer *out) {
   lua_State *L = w->L;
@@ -176,7 +180,12 @@ static void answer (struct web_lua *w, const char *fn, const char *format,
   push_function(w, fn);
   lua_pushstring(L, format);
   lua_pushlstring(L, text != NULL ? text : "", len);
-  if (lua_pcall(L, 2, 3, 0) != LUA_OK) {
+  if (lua_pcall(L, 2, 4, 0) == LUA_OK) {
+    if (lua_type(L, -1) == LUA_TSTRING)
+      fprintf(stderr, "lua-lambda: serve --http: Invalid lambda response "
+              "received: %s\n", lua_tostring(L, -1));
+    lua_pop(L, 1);  /* take_answer reads the three below */
+  } else {
     fprintf(stderr, "lua-lambda: serve --http: %s\n", lua_tostring(L, -1));
     lua_settop(L, 0);
     push_function(w, "failed");

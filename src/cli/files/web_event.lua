@@ -12,9 +12,42 @@ local FORMATS = { url = true, ["apigw-v1"] = true, ["apigw-v2"] = true,
 
 function M.known(format) return FORMATS[format] == true end
 
+-- An event is JSON, so its text is UTF-8; a request's bytes need not be
+-- (a %ff, a raw \xff in a header). Each byte that begins no well-formed
+-- UTF-8 sequence becomes what fix(byte) says.
+local function each_bad_byte(s, fix)
+  if utf8.len(s) ~= nil then return s end
+  local out, i = {}, 1
+  while i <= #s do
+    local n, bad = utf8.len(s, i)
+    if n ~= nil then
+      out[#out + 1] = s:sub(i)
+      break
+    end
+    out[#out + 1] = s:sub(i, bad - 1)
+    out[#out + 1] = fix(s:byte(bad))
+    i = bad + 1
+  end
+  return table.concat(out)
+end
+
+-- Decoded text (a path, a query value, a header): U+FFFD for such a byte,
+-- as a UTF-8 decoder that does not fail gives.
+local function as_text(s)
+  return each_bad_byte(s, function() return "\u{FFFD}" end)
+end
+
+-- What goes as sent (rawPath, rawQueryString, an ALB's path and query):
+-- such a byte percent-encoded, which is how a client should have sent it.
+local function as_sent(s)
+  return each_bad_byte(s, function(b) return ("%%%02X"):format(b) end)
+end
+
 local function percent_decode(s, plus)
   if plus then s = s:gsub("%+", " ") end
-  return (s:gsub("%%(%x%x)", function(h) return string.char(tonumber(h, 16)) end))
+  return as_text((s:gsub("%%(%x%x)", function(h)
+    return string.char(tonumber(h, 16))
+  end)))
 end
 
 -- Bodies these sources pass as text; anything else comes base64-encoded.
@@ -71,7 +104,10 @@ end
 
 local function body_of(req, content_type)
   if req.body == "" then return nil, false end
-  if is_text(content_type, req.body) then return req.body, false end
+  -- text that is not UTF-8 cannot go as JSON text: base64, losing nothing
+  if is_text(content_type, req.body) and utf8.len(req.body) ~= nil then
+    return req.body, false
+  end
   return base64.encode(req.body), true
 end
 
@@ -181,9 +217,20 @@ local function event_alb(req)
   }
 end
 
+-- req with what it carries made fit for JSON text (the body aside).
+local function fit(req)
+  local headers = {}
+  for i, h in ipairs(req.headers) do headers[i] = { as_text(h[1]), as_text(h[2]) } end
+  local out = {}
+  for k, v in pairs(req) do out[k] = v end
+  out.path, out.query, out.headers = as_sent(req.path), as_sent(req.query), headers
+  return out
+end
+
 --- The event for req (from web_front.c), as JSON text.
 function M.event(format, req)
   local event
+  req = fit(req)
   if format == "apigw-v1" then event = event_v1(req)
   elseif format == "alb" then event = event_alb(req)
   else event = event_v2(req, format == "url") end
@@ -212,21 +259,41 @@ local function scalar(v)
   return t == "string" or t == "number" or t == "boolean"
 end
 
--- headers and multiValueHeaders into {{name, value}}; nil if malformed.
+-- v as the reason shows it: a string quoted, anything else its type.
+local function shown(v)
+  if type(v) == "string" then return ("%q"):format(v) end
+  return type(v) == "table" and "a table" or tostring(v)
+end
+
+-- headers and multiValueHeaders into {{name, value}}; nil and why if
+-- malformed.
 local function header_list(out, headers, multi)
   if headers ~= nil and headers ~= json.null then
-    if type(headers) ~= "table" then return nil end
+    if type(headers) ~= "table" then
+      return nil, ("headers is %s, not an object"):format(shown(headers))
+    end
     for k, v in pairs(headers) do
-      if type(k) ~= "string" or not scalar(v) then return nil end
+      if type(k) ~= "string" or not scalar(v) then
+        return nil, ("headers: %s is a %s, not a string, number or boolean")
+          :format(tostring(k), type(v))
+      end
       out[#out + 1] = { k, tostring(v) }
     end
   end
   if multi ~= nil and multi ~= json.null then
-    if type(multi) ~= "table" then return nil end
+    if type(multi) ~= "table" then
+      return nil, ("multiValueHeaders is %s, not an object"):format(shown(multi))
+    end
     for k, list in pairs(multi) do
-      if type(k) ~= "string" or type(list) ~= "table" then return nil end
+      if type(k) ~= "string" or type(list) ~= "table" then
+        return nil, ("multiValueHeaders: %s is a %s, not a list")
+          :format(tostring(k), type(list))
+      end
       for _, v in ipairs(list) do
-        if not scalar(v) then return nil end
+        if not scalar(v) then
+          return nil, ("multiValueHeaders: %s holds a %s, not a string, "
+            .. "number or boolean"):format(k, type(v))
+        end
         out[#out + 1] = { k, tostring(v) }
       end
     end
@@ -237,55 +304,92 @@ end
 local function decoded_body(res)
   local body = res.body
   if body == nil or body == json.null then body = "" end
-  if type(body) ~= "string" then return nil end
-  if res.isBase64Encoded == true then return base64.decode(body) end
+  if type(body) ~= "string" then
+    return nil, ("body is a %s, not a string"):format(type(body))
+  end
+  if res.isBase64Encoded == true then
+    local ok, decoded = pcall(base64.decode, body)
+    if not ok or decoded == nil then
+      return nil, "body is not base64, and isBase64Encoded is true"
+    end
+    return decoded
+  end
   return body
 end
 
 local function status_of(res)
   local s = res.statusCode
   if math.type(s) == "float" and s == math.floor(s) then s = math.tointeger(s) end
-  if math.type(s) ~= "integer" or s < 100 or s > 599 then return nil end
+  if math.type(s) ~= "integer" or s < 100 or s > 599 then
+    return nil, ("statusCode is %s, not a whole number from 100 to 599")
+      :format(shown(res.statusCode))
+  end
   return s
 end
 
+local function cookie_headers(headers, cookies)
+  if cookies == nil or cookies == json.null then return headers end
+  if type(cookies) ~= "table" then
+    return nil, ("cookies is %s, not a list"):format(shown(cookies))
+  end
+  for i, c in ipairs(cookies) do
+    if type(c) ~= "string" then
+      return nil, ("cookies[%d] is a %s, not a string"):format(i, type(c))
+    end
+    headers[#headers + 1] = { "Set-Cookie", c }
+  end
+  return headers
+end
+
+-- The source's failure answer, and why (for serve to log, as SAM does).
+local function unreadable(format, why)
+  local status, headers, body = M.failed(format)
+  return status, headers, body, why
+end
+
 --- The HTTP answer to the function's result (JSON text): status,
---- headers ({{name, value}}), body; or the source's failure answer.
+--- headers ({{name, value}}), body; or the source's failure answer and,
+--- fourth, why it could not read the result.
 function M.response(format, result)
   local ok, res = pcall(json.decode, result)
-  if not ok then return M.failed(format) end
+  if not ok then return unreadable(format, "the result is not JSON") end
   local v2 = format == "url" or format == "apigw-v2"
   if v2 and (type(res) ~= "table" or res.statusCode == nil) then
     -- 2.0 guesses: a string is the body; any other value, its JSON
     local body = type(res) == "string" and res or result
     return 200, { { "Content-Type", "application/json" } }, body
   end
-  if type(res) ~= "table" then return M.failed(format) end
-  local status = status_of(res)
-  local headers = header_list({}, res.headers, not v2 and res.multiValueHeaders or nil)
-  local body = decoded_body(res)
-  if status == nil or headers == nil or body == nil then
-    return M.failed(format)
+  if type(res) ~= "table" then
+    return unreadable(format, ("the result is a %s, not an object")
+      :format(res == json.null and "null" or type(res)))
   end
-  if v2 and res.cookies ~= nil and res.cookies ~= json.null then
-    if type(res.cookies) ~= "table" then return M.failed(format) end
-    for _, c in ipairs(res.cookies) do
-      if type(c) ~= "string" then return M.failed(format) end
-      headers[#headers + 1] = { "Set-Cookie", c }
-    end
+  local status, headers, body, why
+  status, why = status_of(res)
+  if status == nil then return unreadable(format, why) end
+  headers, why = header_list({}, res.headers, not v2 and res.multiValueHeaders or nil)
+  if headers == nil then return unreadable(format, why) end
+  body, why = decoded_body(res)
+  if body == nil then return unreadable(format, why) end
+  if v2 then
+    headers, why = cookie_headers(headers, res.cookies)
+    if headers == nil then return unreadable(format, why) end
   end
   return status, headers, body
 end
 
 --- A streamed HTTP response's prelude (JSON: statusCode, headers,
---- cookies): status and headers, or the failure answer.
+--- cookies): status and headers, or the failure answer and why.
 function M.prelude(format, prelude)
   local ok, res = pcall(json.decode, prelude)
-  if not ok or type(res) ~= "table" then return M.failed(format) end
+  if not ok or type(res) ~= "table" then
+    return unreadable(format, "the stream's prelude is not a JSON object")
+  end
   if res.statusCode == nil then res.statusCode = 200 end
-  local status = status_of(res)
-  local headers = header_list({}, res.headers, nil)
-  if status == nil or headers == nil then return M.failed(format) end
+  local status, headers, why
+  status, why = status_of(res)
+  if status == nil then return unreadable(format, "the prelude's " .. why) end
+  headers, why = header_list({}, res.headers, nil)
+  if headers == nil then return unreadable(format, "the prelude's " .. why) end
   for _, c in ipairs(type(res.cookies) == "table" and res.cookies or {}) do
     headers[#headers + 1] = { "Set-Cookie", tostring(c) }
   end
