@@ -23,6 +23,12 @@
 
 struct deadline_watchdog;
 
+/* The message of the Runtime.Timeout a fire function reports. */
+#define DEADLINE_WATCHDOG_MESSAGE \
+  "Task timed out: the function did not give control back at its " \
+  "deadline (a C call, a finalizer or a hook that runs on); the runtime " \
+  "ends its process"
+
 /*
 ** Called on the watchdog's thread with the invocation's request id;
 ** answered: its response was already posted (only work after it was

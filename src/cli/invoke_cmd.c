@@ -20,7 +20,9 @@
 #include "clock.h"
 #include "host_invoke.h"
 #include "host_load.h"
+#include "deadline_watchdog.h"
 #include "invoke_concurrent.h"
+#include "invoke_watch.h"
 #include "local_function.h"
 #include "lua_host.h"
 #include "outbound.h"
@@ -55,6 +57,7 @@ int invoke_main (int argc, char **argv) {
   struct host_outcome out;
   struct invocation inv;
   struct lua_host *host;
+  struct deadline_watchdog *dog;
   char err[256], id[40], *event, *runtime_dir, **shell_environ = environ;
   size_t event_len = 2;
   long states = 0;
@@ -148,7 +151,9 @@ int invoke_main (int argc, char **argv) {
     buffer_set(&inv.request_id, id, strlen(id));
     buffer_set(&inv.payload, event, event_len);
     inv.deadline_ms = clock_now_ms() + (int64_t)f.timeout_s * 1000;
-    lua_host_invoke(host, &inv, &out);
+    dog = invoke_watch_start(&cfg);
+    invoke_watched(dog, host, &inv, &out);
+    deadline_watchdog_free(dog);
     if (out.failed) {
       fprintf(stderr, "%.*s\n", (int)out.len, out.body);
     } else if (out.len > PAYLOAD_LIMIT) {

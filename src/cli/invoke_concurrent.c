@@ -9,9 +9,11 @@
 
 #include "buffer.h"
 #include "clock.h"
+#include "deadline_watchdog.h"
 #include "host_invoke.h"
 #include "host_load.h"
 #include "invocation.h"
+#include "invoke_watch.h"
 #include "lua_host.h"
 #include "request_id.h"
 
@@ -62,6 +64,7 @@ static void *state (void *arg) {
   struct host_outcome out;
   struct invocation inv;
   struct lua_host *host;
+  struct deadline_watchdog *dog;
   char err[256], id[40];
   size_t i;
   host = lua_host_new(r->cfg, err, sizeof(err));
@@ -84,6 +87,7 @@ static void *state (void *arg) {
     return NULL;
   }
   invocation_init(&inv);
+  dog = invoke_watch_start(r->cfg);
   while ((i = atomic_fetch_add(&r->next, 1)) < r->n_jobs) {
     struct job *job = &r->jobs[i];
     invocation_reset(&inv);
@@ -91,10 +95,11 @@ static void *state (void *arg) {
     buffer_set(&inv.request_id, id, strlen(id));
     buffer_set(&inv.payload, job->event, job->len);
     inv.deadline_ms = clock_now_ms() + r->timeout_s * 1000;
-    lua_host_invoke(host, &inv, &out);
+    invoke_watched(dog, host, &inv, &out);
     record(job, &out);
     lua_host_forget_invocation(host);
   }
+  deadline_watchdog_free(dog);
   invocation_free(&inv);
   lua_host_free(host);
   return NULL;

@@ -144,9 +144,7 @@ static struct lua_host *rebuild (struct lua_host *old,
 */
 static int report_stuck (void *ud, const char *request_id, int answered) {
   static const char type[] = "Runtime.Timeout";
-  static const char msg[] = "Task timed out: the function did not give "
-    "control back at its deadline (a C call, a finalizer or a hook that "
-    "runs on); the runtime ends its process";
+  static const char msg[] = DEADLINE_WATCHDOG_MESSAGE;
   struct runtime_api *api = ud;
   struct invocation inv;
   struct buffer body;
