@@ -105,6 +105,12 @@ describe("the deadline", function()
     assert.equal("Function.Error", error_type(run.posts[1]))
     assert.truthy(#run.posts[1].body < 300 * 1024, tostring(#run.posts[1].body))
     assert.truthy(doc.errorMessage:find("error object is a table", 1, true), doc.errorMessage)
+    -- a table of 1 MB as JSON: named, not sent
+    run = helper.run { handler = "escapes.error_big",
+      invocations = { { deadline_ms = deadline_in(3000) } } }
+    assert.truthy(#run.posts[1].body < 300 * 1024, tostring(#run.posts[1].body))
+    assert.equal("(error object is a table whose JSON is over 262144 bytes)",
+      helper.decode(run.posts[1].body).errorMessage)
 
     -- a 5 MB heap has no room for a 6 MB result
     run = helper.run { handler = "escapes.result_dag",

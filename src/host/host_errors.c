@@ -111,11 +111,17 @@ static void push_message (lua_State *L, int idx) {
   if (t == LUA_TTABLE) {
     const char *text;
     size_t len;
-    if (encode_bounded(L, idx, &text, &len) == LUA_OK) {
+    int rc = encode_bounded(L, idx, &text, &len);
+    if (rc == LUA_OK) {
       lua_pushlstring(L, text, len);
       return;
     }
     lua_pop(L, 1);
+    if (rc == JSON_ENCODE_TOO_LONG) {
+      lua_pushfstring(L, "(error object is a table whose JSON is over %d "
+                      "bytes)", ERROR_JSON_LIMIT);
+      return;
+    }
   }
   lua_pushfstring(L, "(error object is a %s value)", luaL_typename(L, idx));
 }
