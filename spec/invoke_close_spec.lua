@@ -18,10 +18,7 @@ describe("lua-lambda invoke, as the Lua state closes", function()
   local dir
 
   before_each(function()
-    dir = helper.tmpdir()
-    local f = assert(io.open(dir .. "/gc_print.lua", "w"))
-    f:write(MODULE)
-    f:close()
+    dir = helper.tmpdir_with("gc_print.lua", MODULE)
   end)
 
   after_each(function()

@@ -120,10 +120,7 @@ return {
 }
 ]]
   before_each(function()
-    dir = helper.tmpdir()
-    local f = assert(io.open(dir .. "/odd.lua", "w"))
-    f:write(MODULE)
-    f:close()
+    dir = helper.tmpdir_with("odd.lua", MODULE)
   end)
   after_each(function()
     if server then server:stop() end

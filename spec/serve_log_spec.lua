@@ -26,15 +26,6 @@ local function raw_lines(out)
   return raw
 end
 
-local function count(s, plain)
-  local n, from = 0, 1
-  while true do
-    local at = s:find(plain, from, true)
-    if not at then return n end
-    n, from = n + 1, at + #plain
-  end
-end
-
 describe("lua-lambda serve's output", function()
   local dir, taken, server
   before_each(function()
@@ -120,9 +111,9 @@ end) }
     assert.truthy(r.json.errorMessage:find("broken at load 2", 1, true), r.body)
     local out = server:stop()
     server = nil
-    assert.equal(1, count(out, "broken at load 1"), out)
-    assert.equal(1, count(out, "broken at load 2"), out)
+    assert.equal(1, helper.count(out, "broken at load 1"), out)
+    assert.equal(1, helper.count(out, "broken at load 2"), out)
     -- and serve's own line for each failed init, with the type alone
-    assert.equal(2, count(out, "lua-lambda: init error: Runtime.ImportModuleError\n"), out)
+    assert.equal(2, helper.count(out, "lua-lambda: init error: Runtime.ImportModuleError\n"), out)
   end)
 end)

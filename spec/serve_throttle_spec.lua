@@ -18,22 +18,10 @@ return { handler = function(event)
 end }
 ]]
 
-local function count(s, plain)
-  local n, from = 0, 1
-  while true do
-    local at = s:find(plain, from, true)
-    if not at then return n end
-    n, from = n + 1, at + #plain
-  end
-end
-
 describe("lua-lambda serve's throttling", function()
   local dir, server
   before_each(function()
-    dir = helper.tmpdir()
-    local f = assert(io.open(dir .. "/hold.lua", "w"))
-    f:write(MODULE)
-    f:close()
+    dir = helper.tmpdir_with("hold.lua", MODULE)
   end)
   after_each(function()
     if server then server:stop() end
@@ -54,7 +42,7 @@ describe("lua-lambda serve's throttling", function()
         assert.equal(202, server:invoke(event, event_call).status, i)
       end
       helper.wait_for(function()
-        return count(server:output(), "START RequestId:") == n
+        return helper.count(server:output(), "START RequestId:") == n
       end, "the runtimes did not take their invocations: " .. server:output())
       -- N x 10 waiting: each one queued
       for i = 1, n * QUEUE_PER_WORKER do
@@ -73,7 +61,7 @@ describe("lua-lambda serve's throttling", function()
       local f = assert(io.open(release, "w"))
       f:close()
       helper.wait_for(function()
-        return count(server:output(), "END RequestId:") == n + n * QUEUE_PER_WORKER
+        return helper.count(server:output(), "END RequestId:") == n + n * QUEUE_PER_WORKER
       end, "the queued invocations did not all run: " .. server:output(), 60)
       local r = server:invoke(event)
       assert.equal(200, r.status, r.body)

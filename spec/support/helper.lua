@@ -48,6 +48,26 @@ function helper.tmpdir()
   return dir
 end
 
+--- A new folder under /tmp holding one file, NAME (a path within it),
+--- with the text given.
+function helper.tmpdir_with(name, text)
+  local dir = helper.tmpdir()
+  local f = assert(io.open(dir .. "/" .. name, "w"))
+  f:write(text)
+  f:close()
+  return dir
+end
+
+--- How many times plain (not a pattern) occurs in s.
+function helper.count(s, plain)
+  local n, from = 0, 1
+  while true do
+    local at = s:find(plain, from, true)
+    if not at then return n end
+    n, from = n + 1, at + #plain
+  end
+end
+
 --- Where a stock lua5.4 finds module name on this machine (Debian's
 --- system paths; inspect, plain Lua, is packaged for 5.1-5.3 only), or
 --- nil.
