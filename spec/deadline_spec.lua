@@ -76,6 +76,16 @@ describe("the deadline", function()
     end
   end)
 
+  it("holds where no hook runs after the response: the process ends, nothing more is posted for it", function()
+    local run = helper.run { handler = "escapes.c_after", env = MARGIN,
+      invocations = { { deadline_ms = deadline_in(2000) }, { deadline_ms = deadline_in(4000) } } }
+    assert.equal(1, #run.posts)
+    assert.equal("response", run.posts[1].kind)
+    assert.equal('"answered"', run.posts[1].body)
+    assert.equal("exited", run.why)
+    assert.truthy(run.stderr:find("work after its response ran past the deadline", 1, true))
+  end)
+
   it("bounds the result: a shared-subtable result stops at Lambda's 6 MB as Function.ResponseSizeTooLarge", function()
     local run = helper.run { handler = "escapes.result_dag", env = MARGIN,
       invocations = { { deadline_ms = deadline_in(3000) }, { deadline_ms = deadline_in(6000) } } }
