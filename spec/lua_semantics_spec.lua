@@ -7,7 +7,7 @@ local helper = require "helper"
 local socket = require "socket"
 
 local PROBES = {
-  "gethook_none", "sethook_roundtrip", "count_hook", "line_hook",
+  "gethook_none", "sethook_roundtrip", "hook_table", "count_hook", "line_hook",
   "coroutine_hook_kept", "coroutine_hook_inherited", "wrap_closes",
   "wrap_close_error", "wrap_position", "wrap_dead", "resume_errors",
   "resume_running", "yield_across",

@@ -7,11 +7,12 @@
 ** with debug.sethook()). debug.gethook shows the user their own hook
 ** only, as stock Lua would.
 **
-** Per thread, the user's hook lives in a weak-keyed registry table:
-** thread -> a userdata (mask, count, instructions left to the next count
-** event) whose user value is the hook function. A thread made by one that
-** has a hook inherits the mask and count but no function, as in stock Lua
-** (lua_newthread copies the hook; ldblib finds no function for it).
+** Per thread, the user's hook function lives where stock Lua keeps it,
+** registry._HOOKKEY[thread] (weak keys), and its mask, count and the
+** instructions left to its next count event in a userdata of a table of
+** our own. A thread made by one that has a hook inherits the mask and
+** count but no function, as in stock Lua (lua_newthread copies the hook;
+** the debug library finds no function for the new thread).
 */
 #include <string.h>
 
@@ -25,6 +26,9 @@
 
 /* Registry key of the table of users' hooks; the address is unique. */
 static const char user_hooks_key = 'h';
+
+/* Stock Lua's name for the table of hook functions (ldblib.c). */
+#define HOOK_FUNCTIONS "_HOOKKEY"
 
 struct user_hook {
   int mask;    /* LUA_MASK* as the user asked */
@@ -87,16 +91,14 @@ static void call_user (lua_State *L, struct user_hook *u, lua_Debug *ar) {
   static const char *const names[] =
     {"call", "return", "line", "count", "tail call"};
   (void)u;
-  lua_rawgetp(L, LUA_REGISTRYINDEX, &user_hooks_key);
+  lua_getfield(L, LUA_REGISTRYINDEX, HOOK_FUNCTIONS);
   lua_pushthread(L);
-  lua_rawget(L, -2);
-  lua_remove(L, -2);                                /* [ud] */
-  lua_getiuservalue(L, -1, 1);                      /* [ud, fn] */
-  lua_remove(L, -2);
-  if (lua_type(L, -1) != LUA_TFUNCTION) {  /* inherited: no function */
-    lua_pop(L, 1);
+  if (lua_type(L, -2) != LUA_TTABLE ||
+      lua_rawget(L, -2) != LUA_TFUNCTION) {  /* inherited: no function */
+    lua_pop(L, 2);
     return;
   }
+  lua_remove(L, -2);                                /* [fn] */
   lua_pushstring(L, names[ar->event]);
   if (ar->currentline >= 0)
     lua_pushinteger(L, ar->currentline);
@@ -178,6 +180,16 @@ static void push_user_hooks (lua_State *L) {
   lua_rawsetp(L, LUA_REGISTRYINDEX, &user_hooks_key);
 }
 
+/* Pushes stock Lua's table of hook functions, made on first use. */
+static void push_hook_functions (lua_State *L) {
+  if (luaL_getsubtable(L, LUA_REGISTRYINDEX, HOOK_FUNCTIONS))
+    return;
+  lua_pushliteral(L, "k");
+  lua_setfield(L, -2, "__mode");
+  lua_pushvalue(L, -1);
+  lua_setmetatable(L, -2);
+}
+
 /* Pushes thread co (of L's state) on L. */
 static void push_thread (lua_State *L, lua_State *co) {
   if (L == co) {
@@ -203,17 +215,20 @@ static void set_user_hook (lua_State *L, lua_State *co, int fn, int mask,
   if (fn == 0 && mask == 0) {
     lua_pushnil(L);
   } else {
-    u = lua_newuserdatauv(L, sizeof(*u), 1);        /* [hooks, co, ud] */
+    u = lua_newuserdatauv(L, sizeof(*u), 0);        /* [hooks, co, ud] */
     u->mask = mask;
     u->count = count;
     u->left = count;
-    if (fn != 0)
-      lua_pushvalue(L, fn);
-    else
-      lua_pushnil(L);
-    lua_setiuservalue(L, -2, 1);
     h->user_hooks = 1;
   }
+  lua_rawset(L, -3);
+  lua_pop(L, 1);
+  push_hook_functions(L);                           /* [fns] */
+  push_thread(L, co);
+  if (fn != 0)
+    lua_pushvalue(L, fn);
+  else
+    lua_pushnil(L);
   lua_rawset(L, -3);
   lua_pop(L, 1);
   apply(h, u, co);
@@ -267,10 +282,9 @@ static int user_gethook (lua_State *L) {
     luaL_pushfail(L);
     return 1;
   } else {
-    push_user_hooks(L);
+    push_hook_functions(L);
     push_thread(L, co);
-    lua_rawget(L, -2);
-    lua_getiuservalue(L, -1, 1);               /* [hooks, ud, fn] */
+    lua_rawget(L, -2);                         /* [fns, fn] */
     mask = u->mask;
     count = u->count;
   }
