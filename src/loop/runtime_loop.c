@@ -19,6 +19,31 @@
 
 #define RESPONSE_LIMIT LAMBDA_RESPONSE_LIMIT
 
+/*
+** Managed Instances: a worker that stops ends the process, and nothing
+** may be posted once it has said so. Workers post under the read side;
+** the one that stops takes the write side (waiting for posts under way)
+** before its "exiting" line, and never gives it back.
+*/
+static pthread_rwlock_t posting = PTHREAD_RWLOCK_INITIALIZER;
+
+static void posts_begin (int many) {
+  if (many)
+    pthread_rwlock_rdlock(&posting);
+}
+
+static void posts_end (int many) {
+  if (many)
+    pthread_rwlock_unlock(&posting);
+}
+
+/* The loop stops: with many workers, no post starts from here on. */
+static void say_exiting (struct runtime_api *api, int many) {
+  if (many)
+    pthread_rwlock_wrlock(&posting);
+  log_stderr("%s; exiting", runtime_api_last_error(api));
+}
+
 /* Says what a post's status means for the loop: 0 go on, 1 exit. */
 static int after_post (struct runtime_api *api, enum runtime_api_status st,
                        const struct invocation *inv) {
@@ -37,7 +62,6 @@ static int after_post (struct runtime_api *api, enum runtime_api_status st,
     case RUNTIME_API_FATAL:
       break;
   }
-  log_stderr("%s; exiting", runtime_api_last_error(api));
   return 1;
 }
 
@@ -207,10 +231,11 @@ static int serve (struct runtime_api *api, struct lua_guard *guard,
     park_if_draining();
     st = runtime_api_next(api, &inv);
     if (st != RUNTIME_API_OK) {
-      log_stderr("%s; exiting", runtime_api_last_error(api));
+      say_exiting(api, many);
       status = 1;
       break;
     }
+    posts_begin(many);  /* before the guard: one order of the two locks */
     pthread_mutex_lock(&guard->lock);
     lua_host_prepare(host, inv.deadline_ms);
     if (dog != NULL)
@@ -233,11 +258,13 @@ static int serve (struct runtime_api *api, struct lua_guard *guard,
           st = report_too_large(api, &inv, out.len, &scratch);
       }
     }
+    posts_end(many);
     if (after_post(api, st, &inv) != 0) {
       if (dog != NULL)
         deadline_watchdog_disarm(dog);
       lua_host_end_invocation(host);
       pthread_mutex_unlock(&guard->lock);
+      say_exiting(api, many);
       status = 1;
       break;
     }
