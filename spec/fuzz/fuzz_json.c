@@ -88,7 +88,7 @@ int LLVMFuzzerTestOneInput (const uint8_t *data, size_t size) {
   if (lua_pcall(L, 1, 1, 0) != LUA_OK)
     return 0;                                  /* invalid JSON: fine */
   buffer_clear(&out);
-  if (json_encode(L, 1, &out, JSON_DEFAULT_MAX_DEPTH, err,
+  if (json_encode(L, 1, &out, JSON_DEFAULT_MAX_DEPTH, NULL, err,
                   sizeof(err)) != 0) {
     fprintf(stderr, "decoded value did not encode: %s\n", err);
     abort();
