@@ -76,6 +76,52 @@ describe("the deadline", function()
     end
   end)
 
+  it("holds in a stream of empty writes: each step's few instructions add up to the count", function()
+    local run = helper.run { handler = "escapes.stream_spin", env = MARGIN,
+      invocations = { { deadline_ms = deadline_in(2000) }, { deadline_ms = deadline_in(4000) } } }
+    assert.equal(2, #run.posts)
+    assert.equal("Runtime.Timeout",
+      run.posts[1].trailers["lambda-runtime-function-error-type"])
+    assert.equal("parked", run.why)
+  end)
+
+  it("keeps a hook the user left set to user code: the runtime's own calls never run it", function()
+    local run = helper.run { handler = "escapes.leave_hook",
+      invocations = { { event = '{"sethook":true}' }, {}, {} } }
+    assert.equal(3, #run.posts)
+    assert.equal('"ok"', run.posts[1].body)
+    -- the next handler call is user code: the hook raises there, and the
+    -- report says what it raised (not a fault of the runtime's)
+    for i = 2, 3 do
+      assert.equal("Function.Error", error_type(run.posts[i]), run.posts[i].body)
+      assert.equal("user hook call", helper.decode(run.posts[i].body).errorMessage)
+    end
+    assert.equal("parked", run.why)
+  end)
+
+  it("leaves the runtime's own work alone when an invocation arrives inside the margin (a large event to decode)", function()
+    local items = {}
+    for i = 1, 300000 do items[i] = i end
+    local event = '{"items":[' .. table.concat(items, ",") .. ']}'
+    local run = helper.run { handler = "escapes.count_items",
+      invocations = { { event = event, deadline_ms = deadline_in(30) },
+        { event = '{"items":[1]}' } } }
+    assert.equal(2, #run.posts)     -- answered (or timed out by the hook), and served on
+    assert.equal("parked", run.why)
+    assert.is_nil(run.stderr:find("stuck past its deadline", 1, true))
+  end)
+
+  it("watches a Managed Instances worker freeing its timed-out state: a finalizer that never ends ends the process", function()
+    local run = helper.run { handler = "escapes.spin", seconds = 30, concurrency = 2,
+      env = { AWS_LAMBDA_MAX_CONCURRENCY = "2", LUA_LAMBDA_TIMEOUT_MARGIN_MS = "500",
+        ESCAPES_GC_ON_CLOSE = "1" },
+      invocations = { { deadline_ms = deadline_in(1500) } } }
+    assert.equal(1, #run.posts)
+    assert.equal("Runtime.Timeout", error_type(run.posts[1]))
+    assert.equal("exited", run.why)
+    assert.truthy(run.stderr:find("a fresh state's init) ran past its time", 1, true), run.stderr)
+  end)
+
   it("holds where no hook runs after the response: the process ends, nothing more is posted for it", function()
     local run = helper.run { handler = "escapes.c_after", env = MARGIN,
       invocations = { { deadline_ms = deadline_in(2000) }, { deadline_ms = deadline_in(4000) } } }
@@ -83,7 +129,7 @@ describe("the deadline", function()
     assert.equal("response", run.posts[1].kind)
     assert.equal('"answered"', run.posts[1].body)
     assert.equal("exited", run.why)
-    assert.truthy(run.stderr:find("work after its response ran past the deadline", 1, true))
+    assert.truthy(run.stderr:find("work after its response", 1, true))
   end)
 
   it("bounds the result: a shared-subtable result stops at Lambda's 6 MB as Function.ResponseSizeTooLarge", function()

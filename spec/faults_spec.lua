@@ -115,11 +115,26 @@ describe("faults", function()
     assert.truthy(helper.decode(run.posts[1].body).errorMessage
       :find("maximum allowed payload size (6291556 bytes)", 1, true))
     assert.equal(2, #run.posts)  -- and the next one was served
-    -- a result of exactly Lambda's limit goes out
+    -- a result of exactly Lambda's limit goes out; one byte more does not
     run = helper.run { handler = "app.sized",
-      invocations = { { event = '{"size":6291554}' } } }
+      invocations = { { event = '{"size":6291554}' }, { event = '{"size":6291555}' } } }
     assert.equal("response", run.posts[1].kind)
     assert.equal(6291556, #run.posts[1].body)
+    assert.equal("error", run.posts[2].kind)
+    assert.equal("Function.ResponseSizeTooLarge",
+      run.posts[2].headers["lambda-runtime-function-error-type"])
+    assert.equal(2, #run.posts)
+    -- lua-lambda invoke takes what Lambda takes
+    local event = os.tmpname()
+    local f = assert(io.open(event, "w"))
+    f:write('{"size":6291554}')
+    f:close()
+    local p = io.popen(("cd %s && %s invoke app.sized %s 2>/dev/null | wc -c")
+      :format(helper.handlers, helper.cli, event))
+    local bytes = tonumber(p:read("a"))
+    p:close()
+    os.remove(event)
+    assert.equal(6291556 + 1, bytes)  -- and its newline
   end)
 
   it("unserialisable results: function, cycle, NaN are Runtime.MarshalError", function()

@@ -10,7 +10,7 @@ local PROBES = {
   "gethook_none", "sethook_roundtrip", "hook_table", "count_hook", "line_hook",
   "coroutine_hook_kept", "coroutine_hook_inherited", "wrap_closes",
   "wrap_close_error", "wrap_position", "wrap_dead", "resume_errors",
-  "resume_running", "yield_across",
+  "resume_running", "yield_across", "count_across_resumes",
 }
 
 -- Chunk names differ (a path here, another there): keep the file's name.

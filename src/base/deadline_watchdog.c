@@ -4,11 +4,12 @@
 ** watchdog looks from then on. A thread the hook could reach has met it
 ** within microseconds of CPU time, so one that burned STUCK_CPU_MS of CPU
 ** past that point without being stopped is stuck where no hook runs: the
-** watchdog fires, lead_ms before the deadline at the earliest, so that the
-** report reaches Lambda before it ends the environment. A thread that got
-** no CPU (a loaded machine) is not judged by it; and one that was stopped
-** and is on its way to report gets until LATE_MS past the deadline. Past
-** that nothing is waited for.
+** watchdog fires, half the margin before the deadline at the earliest, so
+** that the report reaches Lambda before it ends the environment. Only CPU
+** burned in user code counts (the runtime's own work is bounded by its
+** own limits). A thread that got no CPU (a loaded machine) is not judged
+** by it; and one that was stopped and is on its way to report gets until
+** LATE_MS past the deadline. Past that nothing is waited for.
 */
 #include "deadline_watchdog.h"
 
@@ -45,6 +46,7 @@ struct deadline_watchdog {
   clockid_t cpu_clock;             /* of the thread running it */
   int cpu_clock_ok;
   const int *stopping;
+  const int *in_user_code;
   char *request_id;
   size_t request_id_cap;
 };
@@ -85,6 +87,11 @@ static int is_stopping (const struct deadline_watchdog *w) {
                                                 __ATOMIC_ACQUIRE);
 }
 
+static int in_user_code (const struct deadline_watchdog *w) {
+  return w->in_user_code == NULL || __atomic_load_n(w->in_user_code,
+                                                    __ATOMIC_ACQUIRE);
+}
+
 /*
 ** Under lock: 0 to fire now, else the epoch ms to look again at. The CPU
 ** mark is taken at the hook's moment, the first look at or after it.
@@ -103,6 +110,10 @@ static int64_t next_look (struct deadline_watchdog *w, int64_t now) {
   if (now < watch_from) {
     w->cpu_mark_ms = -1;       /* the deadline moved: mark again */
     return watch_from;
+  }
+  if (!in_user_code(w)) {      /* the runtime's own work: mark again */
+    w->cpu_mark_ms = -1;
+    return now + RECHECK_MS;
   }
   if (w->cpu_mark_ms < 0) {
     w->cpu_mark_ms = cpu_ms(w);
@@ -198,7 +209,7 @@ static void wait_for_the_end (struct deadline_watchdog *w) {
 
 void deadline_watchdog_arm (struct deadline_watchdog *w,
                             const char *request_id, const int64_t *deadline,
-                            const int *stopping) {
+                            const int *stopping, const int *in_user_code) {
   size_t len = strlen(request_id);
   int64_t now = clock_now_ms();
   pthread_t self = pthread_self();
@@ -220,6 +231,7 @@ void deadline_watchdog_arm (struct deadline_watchdog *w,
   w->cpu_mark_ms = -1;
   w->cpu_clock_ok = pthread_getcpuclockid(self, &w->cpu_clock) == 0;
   w->stopping = stopping;
+  w->in_user_code = in_user_code;
   w->answered = 0;
   w->armed = __atomic_load_n(deadline, __ATOMIC_ACQUIRE) > 0;
   if (w->armed)

@@ -49,16 +49,18 @@ struct deadline_watchdog *deadline_watchdog_start (deadline_watchdog_fire fire,
 void deadline_watchdog_free (struct deadline_watchdog *w);
 
 /*
-** An invocation starts: watched until disarmed. deadline (epoch ms) and
-** stopping are read atomically from the watchdog's thread: the deadline
-** may move later (work queued after the handler gets a little time);
-** once stopping is nonzero (the hook stopped the code and the runtime is
-** on its way to report it) the watchdog waits past the deadline instead
-** of firing before it. stopping may be NULL.
+** An invocation starts: watched until disarmed. deadline (epoch ms),
+** stopping and in_user_code are read atomically from the watchdog's
+** thread: the deadline may move later (work queued after the handler gets
+** a little time); once stopping is nonzero (the hook stopped the code and
+** the runtime is on its way to report it) the watchdog waits past the
+** deadline instead of firing before it; CPU counts against the thread
+** only while in_user_code is nonzero (the runtime's own work, decoding an
+** event say, is bounded otherwise). Either flag may be NULL.
 */
 void deadline_watchdog_arm (struct deadline_watchdog *w,
                             const char *request_id, const int64_t *deadline,
-                            const int *stopping);
+                            const int *stopping, const int *in_user_code);
 
 /*
 ** The calling thread is about to post the invocation's answer. Returns

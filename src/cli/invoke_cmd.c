@@ -23,6 +23,7 @@
 #include "deadline_watchdog.h"
 #include "invoke_concurrent.h"
 #include "invoke_watch.h"
+#include "lambda_limits.h"
 #include "local_function.h"
 #include "lua_host.h"
 #include "outbound.h"
@@ -35,7 +36,7 @@ static void usage (void) {
 
 extern char **environ;
 
-/* Lambda's limit on a synchronous invocation's payload. */
+/* Lambda's limit on a synchronous invocation's event (serve's too). */
 #define PAYLOAD_LIMIT 6291456
 
 static int write_all (int fd, const char *s, size_t len) {
@@ -156,12 +157,12 @@ int invoke_main (int argc, char **argv) {
     deadline_watchdog_free(dog);
     if (out.failed) {
       fprintf(stderr, "%.*s\n", (int)out.len, out.body);
-    } else if (out.len > PAYLOAD_LIMIT) {
+    } else if (out.len > LAMBDA_RESPONSE_LIMIT) {
       /* what Lambda answers a result over its limit (serve does too) */
       fprintf(stderr, "{\"errorMessage\":\"Response payload size (%zu "
               "bytes) exceeded maximum allowed payload size (%d bytes).\","
               "\"errorType\":\"Function.ResponseSizeTooLarge\"}\n",
-              out.len, PAYLOAD_LIMIT);
+              out.len, LAMBDA_RESPONSE_LIMIT);
     } else if (write_all(result_fd, out.body, out.len) == 0 &&
                write_all(result_fd, "\n", 1) == 0) {
       status = 0;

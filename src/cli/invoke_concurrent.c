@@ -88,7 +88,9 @@ static void *state (void *arg) {
   }
   invocation_init(&inv);
   dog = invoke_watch_start(r->cfg);
-  while ((i = atomic_fetch_add(&r->next, 1)) < r->n_jobs) {
+  /* Once a watchdog fired the process ends: no job starts after. */
+  while (!deadline_watchdog_draining() &&
+         (i = atomic_fetch_add(&r->next, 1)) < r->n_jobs) {
     struct job *job = &r->jobs[i];
     invocation_reset(&inv);
     request_id_make(id);

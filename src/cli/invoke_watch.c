@@ -39,7 +39,8 @@ void invoke_watched (struct deadline_watchdog *dog, struct lua_host *host,
   lua_host_prepare(host, inv->deadline_ms);
   if (dog != NULL)
     deadline_watchdog_arm(dog, inv->request_id.data, lua_host_deadline(host),
-                          lua_host_stopping(host));
+                          lua_host_stopping(host),
+                          lua_host_in_user_code(host));
   lua_host_invoke(host, inv, out);
   if (dog != NULL) {
     deadline_watchdog_answering(dog);

@@ -89,9 +89,9 @@ void host_runtime_failure (struct lua_host *h, const char *type,
 #define ERROR_JSON_LIMIT (256 * 1024)
 
 static int encode_bounded (lua_State *L, int idx, const char **text,
-                           size_t *len) {
+                           size_t *len, int *by_memory) {
   struct json_bounds bounds;
-  host_encode_bounds(host_of(L), ERROR_JSON_LIMIT, &bounds);
+  *by_memory = host_encode_bounds(host_of(L), ERROR_JSON_LIMIT, &bounds);
   return json_codec_encode(L, idx, &bounds, text, len);
 }
 
@@ -111,12 +111,18 @@ static void push_message (lua_State *L, int idx) {
   if (t == LUA_TTABLE) {
     const char *text;
     size_t len;
-    int rc = encode_bounded(L, idx, &text, &len);
+    int by_memory;
+    int rc = encode_bounded(L, idx, &text, &len, &by_memory);
     if (rc == LUA_OK) {
       lua_pushlstring(L, text, len);
       return;
     }
     lua_pop(L, 1);
+    if (rc == JSON_ENCODE_TOO_LONG && by_memory) {
+      lua_pushliteral(L, "(error object is a table whose JSON does not fit "
+                      "in the function's memory)");
+      return;
+    }
     if (rc == JSON_ENCODE_TOO_LONG) {
       lua_pushfstring(L, "(error object is a table whose JSON is over %d "
                       "bytes)", ERROR_JSON_LIMIT);
@@ -134,7 +140,7 @@ static void push_message (lua_State *L, int idx) {
 static void push_extra_members (lua_State *L, int err) {
   const char *text;
   size_t len;
-  int copy, any = 0;
+  int copy, any = 0, by_memory;
   lua_newtable(L);
   copy = lua_gettop(L);
   lua_pushnil(L);
@@ -151,7 +157,7 @@ static void push_extra_members (lua_State *L, int err) {
       lua_pop(L, 1);
     }
   }
-  if (any && encode_bounded(L, copy, &text, &len) == LUA_OK &&
+  if (any && encode_bounded(L, copy, &text, &len, &by_memory) == LUA_OK &&
       len > 2) {
     lua_pushlstring(L, text + 1, len - 2);
   } else {

@@ -43,11 +43,14 @@ static struct user_hook *user_hook_of (lua_State *L, lua_State *co) {
   if (!host_of(L)->user_hooks)
     return NULL;
   if (lua_rawgetp(L, LUA_REGISTRYINDEX, &user_hooks_key) == LUA_TTABLE) {
-    if (L == co)
+    if (L == co) {
       lua_pushthread(L);
-    else {
+    } else if (lua_checkstack(co, 1)) {
       lua_pushthread(co);
       lua_xmove(co, L, 1);
+    } else {
+      lua_pop(L, 1);
+      return NULL;
     }
     if (lua_rawget(L, -2) == LUA_TUSERDATA)
       u = lua_touserdata(L, -1);
@@ -76,10 +79,15 @@ static void apply (struct lua_host *h, struct user_hook *u, lua_State *co) {
       count = HOOK_COUNT;
     mask |= LUA_MASKCOUNT;
   }
-  if (mask == 0)
-    lua_sethook(co, NULL, 0, 0);
-  else
+  /* lua_sethook restarts the count: only when something changes, or a
+     coroutine resumed (or a stream stepped) often would never reach it. */
+  if (mask == 0) {
+    if (lua_gethook(co) != NULL)
+      lua_sethook(co, NULL, 0, 0);
+  } else if (lua_gethook(co) != runtime_hook ||
+             lua_gethookmask(co) != mask || lua_gethookcount(co) != count) {
     lua_sethook(co, runtime_hook, mask, count);
+  }
 }
 
 void host_hook_apply (lua_State *L, lua_State *co) {
@@ -135,7 +143,7 @@ static void runtime_hook (lua_State *L, lua_Debug *ar) {
   struct lua_host *h = host_of(L);
   struct user_hook *u = user_hook_of(L, L);
   if (ar->event != LUA_HOOKCOUNT) {  /* only a user asks for those */
-    if (u != NULL)
+    if (u != NULL && h->user_code)
       call_user(L, u, ar);
     return;
   }
@@ -152,7 +160,7 @@ static void runtime_hook (lua_State *L, lua_Debug *ar) {
     u->left = u->count;
     apply(h, u, L);
   }
-  if (u != NULL && (u->mask & LUA_MASKCOUNT))
+  if (u != NULL && (u->mask & LUA_MASKCOUNT) && h->user_code)
     call_user(L, u, ar);
 }
 
@@ -204,7 +212,9 @@ static void push_thread (lua_State *L, lua_State *co) {
 
 /*
 ** Records co's hook: fn (at index fn, or none when 0) with mask and
-** count, or none at all when mask is 0 and there is no fn.
+** count; with mask 0 there is no hook, though fn is kept, as stock Lua
+** does. The user's hook runs only while user code does (h->user_code),
+** never in the runtime's own calls between invocations.
 */
 static void set_user_hook (lua_State *L, lua_State *co, int fn, int mask,
                            int count) {
@@ -212,7 +222,7 @@ static void set_user_hook (lua_State *L, lua_State *co, int fn, int mask,
   struct user_hook *u = NULL;
   push_user_hooks(L);                               /* [hooks] */
   push_thread(L, co);                               /* [hooks, co] */
-  if (fn == 0 && mask == 0) {
+  if (mask == 0) {  /* a function with no events is no hook (stock Lua) */
     lua_pushnil(L);
   } else {
     u = lua_newuserdatauv(L, sizeof(*u), 0);        /* [hooks, co, ud] */

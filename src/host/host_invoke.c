@@ -22,7 +22,7 @@
 */
 static void encode_result (struct lua_host *h, lua_State *L) {
   struct json_bounds bounds;
-  int by_memory = host_encode_bounds(h, LAMBDA_RESPONSE_LIMIT + 1, &bounds);
+  int by_memory = host_encode_bounds(h, LAMBDA_RESPONSE_LIMIT, &bounds);
   char msg[160];
   int n;
   switch (json_codec_encode(L, -1, &bounds, &h->out->body, &h->out->len)) {

@@ -48,7 +48,12 @@ void host_set_deadline (struct lua_host *h, int64_t deadline_ms) {
 
 void host_deadline_arm (struct lua_host *h, lua_State *co) {
   host_set_timed_out(h, 0);
+  host_set_user_code(h, 1);
   host_deadline_rearm(h, co);
+}
+
+void host_set_user_code (struct lua_host *h, int running) {
+  __atomic_store_n(&h->user_code, running, __ATOMIC_RELEASE);
 }
 
 void host_deadline_rearm (struct lua_host *h, lua_State *co) {
@@ -81,8 +86,14 @@ int host_encode_bounds (struct lua_host *h, size_t max_len,
   return by_memory;
 }
 
+void host_deadline_pause (struct lua_host *h) {
+  h->deadline_armed = 0;
+  host_set_user_code(h, 0);
+}
+
 void host_deadline_disarm (struct lua_host *h, lua_State *co) {
   h->deadline_armed = 0;
+  host_set_user_code(h, 0);
   host_hook_apply(h->L, co);
 }
 

@@ -218,7 +218,9 @@ int lua_host_load (struct lua_host *h, const struct host_config *cfg,
   out->len = 0;
   lua_pushcfunction(L, load_handler);
   lua_pushlightuserdata(L, h);
+  host_set_user_code(h, 1);  /* the module's init: a user's hook runs */
   status = lua_pcall(L, 1, 1, 0);               /* [invoke | nil | err] */
+  host_set_user_code(h, 0);
   h->cfg = NULL;
   if (status == LUA_ERRMEM) {
     lua_settop(L, 0);

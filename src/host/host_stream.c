@@ -106,7 +106,7 @@ static int stream_step (lua_State *L) {
   int nargs = lua_status(co) == LUA_YIELD ? 0 : lua_gettop(co) - 1;
   host_deadline_arm(h, co);
   status = lua_resume(co, L, nargs, &nres);
-  host_deadline_disarm(h, co);
+  host_deadline_pause(h);
   if (status == LUA_YIELD) {
     lua_xmove(co, L, 1);                /* the chunk */
     lua_settop(co, 0);

@@ -138,6 +138,10 @@ void lua_host_prepare (struct lua_host *h, int64_t deadline_ms) {
   host_set_timed_out(h, 0);
 }
 
+const int *lua_host_in_user_code (const struct lua_host *h) {
+  return &h->user_code;
+}
+
 const int64_t *lua_host_deadline (const struct lua_host *h) {
   return &h->deadline_ms;
 }

@@ -64,6 +64,10 @@ const int *lua_host_stopping (const struct lua_host *host);
 */
 void lua_host_prepare (struct lua_host *host, int64_t deadline_ms);
 
+/* Nonzero while user code runs (not the runtime's own work around it);
+   read atomically, as above. */
+const int *lua_host_in_user_code (const struct lua_host *host);
+
 /* The deadline user code runs under now, epoch ms: the invocation's, or
    later for work queued after it (read atomically, as above). */
 const int64_t *lua_host_deadline (const struct lua_host *host);

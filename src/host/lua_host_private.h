@@ -38,6 +38,8 @@ struct lua_host {
   struct log_stdout log;              /* lambda.log, print, hook failures */
   int timed_out;                    /* the deadline hook fired */
   int user_hooks;                   /* debug.sethook was ever called */
+  int user_code;                    /* user code runs: the handler, work
+                                       queued after it, init, shutdown */
   int deadline_armed;               /* user code runs under a deadline */
   int64_t deadline_ms;              /* of the invocation under way */
   const struct host_config *cfg;    /* during lua_host_load */
@@ -137,15 +139,24 @@ void host_stream_collect (struct lua_host *h, const struct invocation *inv,
 /* The allocator of the host's state (ud: the host's heap). */
 void *host_alloc (void *ud, void *ptr, size_t osize, size_t nsize);
 
-/* Sets and clears the deadline hook on a thread running user code;
-   rearm keeps whether it already fired (for the runtime's own calls of
+/* Sets and clears the deadline hook on a thread running user code
+   (arm: the user's own hooks run too); rearm keeps whether it already
+   fired and leaves the user's hooks off (for the runtime's own calls of
    user code after the handler, such as an error object's metamethods). */
 void host_deadline_arm (struct lua_host *h, lua_State *co);
 void host_deadline_rearm (struct lua_host *h, lua_State *co);
 void host_deadline_disarm (struct lua_host *h, lua_State *co);
 
+/* Between a stream's steps: no user code runs, but the handler's thread
+   keeps its hook, and so its count, for the next step (setting a hook
+   restarts the count: steps of a few instructions would never reach it). */
+void host_deadline_pause (struct lua_host *h);
+
 /* Sets the deadline user code runs under (the watchdog reads it too). */
 void host_set_deadline (struct lua_host *h, int64_t deadline_ms);
+
+/* Records whether user code runs now (read by the watchdog as well). */
+void host_set_user_code (struct lua_host *h, int running);
 
 /* Records whether the deadline stopped user code (read by the watchdog
    from another thread: lua_host_stopping). */

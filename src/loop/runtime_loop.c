@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "deadline_watchdog.h"
+#include "clock.h"
 #include "error_body.h"
 #include "host_hooks.h"
 #include "host_invoke.h"
@@ -19,28 +20,60 @@
 
 #define RESPONSE_LIMIT LAMBDA_RESPONSE_LIMIT
 
+/* How long freeing a state and loading a fresh one may take: Lambda's
+   limit for an init on demand. */
+#define REBUILD_LIMIT_MS 10000
+
 /*
 ** Managed Instances: a worker that stops ends the process, and nothing
-** may be posted once it has said so. Workers post under the read side;
-** the one that stops takes the write side (waiting for posts under way)
-** before its "exiting" line, and never gives it back.
+** may be posted once it has said so. A worker counts itself in while it
+** runs an invocation and posts its answer; the one that stops shuts the
+** door (no invocation starts after) and waits for those in before its
+** "exiting" line. A worker at the shut door waits for the process's end.
 */
-static pthread_rwlock_t posting = PTHREAD_RWLOCK_INITIALIZER;
+static struct {
+  pthread_mutex_t lock;
+  pthread_cond_t idle;
+  int in;          /* workers between /next's answer and their post's */
+  int shut;        /* a worker said "exiting" */
+} posts = { PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0, 0 };
 
 static void posts_begin (int many) {
-  if (many)
-    pthread_rwlock_rdlock(&posting);
+  if (!many)
+    return;
+  pthread_mutex_lock(&posts.lock);
+  while (posts.shut)  /* the process is ending: woken by nothing */
+    pthread_cond_wait(&posts.idle, &posts.lock);
+  posts.in++;
+  pthread_mutex_unlock(&posts.lock);
 }
 
 static void posts_end (int many) {
-  if (many)
-    pthread_rwlock_unlock(&posting);
+  if (!many)
+    return;
+  pthread_mutex_lock(&posts.lock);
+  posts.in--;
+  pthread_cond_broadcast(&posts.idle);
+  pthread_mutex_unlock(&posts.lock);
+}
+
+static int posts_shut (void) {
+  int shut;
+  pthread_mutex_lock(&posts.lock);
+  shut = posts.shut;
+  pthread_mutex_unlock(&posts.lock);
+  return shut;
 }
 
 /* The loop stops: with many workers, no post starts from here on. */
 static void say_exiting (struct runtime_api *api, int many) {
-  if (many)
-    pthread_rwlock_wrlock(&posting);
+  if (many) {
+    pthread_mutex_lock(&posts.lock);
+    posts.shut = 1;
+    while (posts.in > 0)
+      pthread_cond_wait(&posts.idle, &posts.lock);
+    pthread_mutex_unlock(&posts.lock);
+  }
   log_stderr("%s; exiting", runtime_api_last_error(api));
 }
 
@@ -173,10 +206,13 @@ static int report_stuck (void *ud, const char *request_id, int answered) {
   struct invocation inv;
   struct buffer body;
   if (answered) {
-    log_stderr("invocation %s: work after its response ran past the "
-               "deadline; ending the process", request_id);
+    log_stderr("invocation %s: work after its response (after_response "
+               "functions, or a fresh state's init) ran past its time; "
+               "ending the process", request_id);
     return 1;
   }
+  if (posts_shut())  /* another worker said "exiting": nothing is posted */
+    return 1;
   log_stderr("invocation %s: stuck past its deadline where no hook runs; "
              "reporting %s and ending the process", request_id, type);
   invocation_init(&inv);
@@ -240,7 +276,8 @@ static int serve (struct runtime_api *api, struct lua_guard *guard,
     lua_host_prepare(host, inv.deadline_ms);
     if (dog != NULL)
       deadline_watchdog_arm(dog, inv.request_id.data,
-                            lua_host_deadline(host), lua_host_stopping(host));
+                            lua_host_deadline(host), lua_host_stopping(host),
+                            lua_host_in_user_code(host));
     if (lua_host_is_streaming(host)) {
       st = stream_invocation(api, host, &inv, &out, many);
       if (dog != NULL)
@@ -270,8 +307,6 @@ static int serve (struct runtime_api *api, struct lua_guard *guard,
     }
     /* Background work queued with context:after_response(fn). */
     lua_host_after_response(host);
-    if (dog != NULL)
-      deadline_watchdog_disarm(dog);
     /* inv's buffers are refilled by the next /next, outside the lock,
        while on_shutdown may run Lua: the host must not look at it. */
     lua_host_end_invocation(host);
@@ -281,15 +316,28 @@ static int serve (struct runtime_api *api, struct lua_guard *guard,
     ** so only the state that was stopped starts again.
     */
     if (out.state_lost || (many && out.timed_out)) {
+      int64_t rebuilt_by = clock_now_ms() + REBUILD_LIMIT_MS;
+      /* Freeing the old state runs its finalizers (hooks off), and the
+         new one's init runs: watched too, as long as Lambda's init. */
+      if (dog != NULL) {
+        deadline_watchdog_disarm(dog);
+        deadline_watchdog_arm(dog, inv.request_id.data, &rebuilt_by, NULL,
+                              NULL);
+        deadline_watchdog_answering(dog);
+      }
       host = guard->host = rebuild(host, cfg, out.state_lost
         ? "the Lua heap ran out of memory"
         : "a handler was stopped at its deadline");
       if (host == NULL) {
+        if (dog != NULL)
+          deadline_watchdog_disarm(dog);
         pthread_mutex_unlock(&guard->lock);
         status = 1;
         break;
       }
     }
+    if (dog != NULL)
+      deadline_watchdog_disarm(dog);
     pthread_mutex_unlock(&guard->lock);
   }
   buffer_free(&scratch);
