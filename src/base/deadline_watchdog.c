@@ -2,8 +2,9 @@
 ** The deadline watchdog (deadline_watchdog.h). When to fire is the one
 ** subtle part. The hook stops Lua code margin_ms before the deadline; the
 ** watchdog looks from then on. A thread the hook could reach has met it
-** within microseconds of CPU time, so one that burned STUCK_CPU_MS of CPU
-** past that point without being stopped is stuck where no hook runs: the
+** within microseconds of CPU time, so one that burned a quarter of the
+** margin in CPU past that point without being stopped is stuck where no
+** hook runs: the
 ** watchdog fires, half the margin before the deadline at the earliest, so
 ** that the report reaches Lambda before it ends the environment. Only CPU
 ** burned in user code counts (the runtime's own work is bounded by its
@@ -21,8 +22,10 @@
 
 #include "clock.h"
 
-/* CPU time past the hook's moment that shows a thread stuck. */
-#define STUCK_CPU_MS 5
+/* CPU time past the hook's moment that shows a thread stuck: a quarter
+   of the margin (the watchdog fires at half of it at the earliest, so a
+   thread that has the CPU is judged by then), and never less than this. */
+#define STUCK_CPU_MIN_MS 5
 /* How often a thread not yet judged is looked at again. */
 #define RECHECK_MS 5
 /* How long past the deadline anything is waited for. */
@@ -75,6 +78,11 @@ int deadline_watchdog_draining (void) {
   return draining;
 }
 
+static int64_t stuck_cpu_ms (const struct deadline_watchdog *w) {
+  return w->margin_ms / 4 > STUCK_CPU_MIN_MS ? w->margin_ms / 4
+                                             : STUCK_CPU_MIN_MS;
+}
+
 static int64_t cpu_ms (const struct deadline_watchdog *w) {
   struct timespec ts;
   if (!w->cpu_clock_ok || clock_gettime(w->cpu_clock, &ts) != 0)
@@ -121,7 +129,7 @@ static int64_t next_look (struct deadline_watchdog *w, int64_t now) {
       return deadline - lead > now ? deadline - lead : 0;
   }
   if (now >= deadline - lead &&
-      cpu_ms(w) - w->cpu_mark_ms >= STUCK_CPU_MS)
+      cpu_ms(w) - w->cpu_mark_ms >= stuck_cpu_ms(w))
     return 0;
   return now + RECHECK_MS;
 }

@@ -9,6 +9,7 @@
 */
 #include <lauxlib.h>
 
+#include "clock.h"
 #include "lua_host_private.h"
 
 static lua_State *thread_arg (lua_State *L) {
@@ -24,6 +25,9 @@ static void pass_timeout_on (lua_State *L) {
     host_hook_apply(L, L);
 }
 
+/* The clock is read every this many resumes (see resume). */
+#define RESUMES_PER_LOOK 64
+
 /* Resumes co with narg values from L's top. Returns the number of
    results moved to L, or -1 with the error object on L's top. */
 static int resume (lua_State *L, lua_State *co, int narg) {
@@ -32,7 +36,16 @@ static int resume (lua_State *L, lua_State *co, int narg) {
     lua_pushliteral(L, "too many arguments to resume");
     return -1;
   }
-  host_hook_apply(L, co);
+  {
+    /* Resumes of a few instructions each add little to the count but
+       cost C time of their own: the clock is read every few. */
+    struct lua_host *h = host_of(L);
+    if (h->deadline_armed && !h->timed_out &&
+        ++h->resumes % RESUMES_PER_LOOK == 0 &&
+        clock_left_ms(h->deadline_ms, h->margin_ms) == 0)
+      host_set_timed_out(h, 1);
+  }
+  host_hook_apply(L, co);              /* timed out: stops at once */
   lua_xmove(L, co, narg);
   status = lua_resume(co, L, narg, &nres);
   pass_timeout_on(L);

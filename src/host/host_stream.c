@@ -10,6 +10,7 @@
 
 #include <lauxlib.h>
 
+#include "clock.h"
 #include "lua_host_private.h"
 
 /* Stack slots while a stream is under way. */
@@ -105,6 +106,12 @@ static int stream_step (lua_State *L) {
   int nres = 0, status;
   int nargs = lua_status(co) == LUA_YIELD ? 0 : lua_gettop(co) - 1;
   host_deadline_arm(h, co);
+  /* A step may run a few instructions only: the clock is read at each,
+     so a stream of tiny writes cannot outrun the count between them. */
+  if (h->deadline_armed && clock_left_ms(h->deadline_ms, h->margin_ms) == 0) {
+    host_set_timed_out(h, 1);
+    host_hook_apply(L, co);          /* it stops at its first instruction */
+  }
   status = lua_resume(co, L, nargs, &nres);
   host_deadline_pause(h);
   if (status == LUA_YIELD) {

@@ -38,6 +38,7 @@ struct lua_host {
   struct log_stdout log;              /* lambda.log, print, hook failures */
   int timed_out;                    /* the deadline hook fired */
   int user_hooks;                   /* debug.sethook was ever called */
+  unsigned resumes;                 /* coroutine resumes (host_coroutine.c) */
   int user_code;                    /* user code runs: the handler, work
                                        queued after it, init, shutdown */
   int deadline_armed;               /* user code runs under a deadline */
