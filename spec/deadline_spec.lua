@@ -132,9 +132,11 @@ describe("the deadline", function()
     assert.truthy(run.stderr:find("work after its response", 1, true))
   end)
 
+  -- (deadlines far off: a slow sanitizer build must meet the size bound
+  -- before the deadline's)
   it("bounds the result: a shared-subtable result stops at Lambda's 6 MB as Function.ResponseSizeTooLarge", function()
-    local run = helper.run { handler = "escapes.result_dag", env = MARGIN,
-      invocations = { { deadline_ms = deadline_in(3000) }, { deadline_ms = deadline_in(6000) } } }
+    local run = helper.run { seconds = 60, handler = "escapes.result_dag", env = MARGIN,
+      invocations = { { deadline_ms = deadline_in(30000) }, { deadline_ms = deadline_in(60000) } } }
     assert.equal(2, #run.posts)
     assert.equal("Function.ResponseSizeTooLarge", error_type(run.posts[1]))
     assert.truthy(helper.decode(run.posts[1].body).errorMessage:find("6291556 bytes", 1, true))
@@ -157,24 +159,24 @@ describe("the deadline", function()
   end)
 
   it("bounds an error table's message, and counts the result against the function's memory", function()
-    local run = helper.run { handler = "escapes.error_dag", env = MARGIN,
-      invocations = { { deadline_ms = deadline_in(3000) } } }
+    local run = helper.run { seconds = 60, handler = "escapes.error_dag", env = MARGIN,
+      invocations = { { deadline_ms = deadline_in(30000) } } }
     assert.equal(1, #run.posts)
     local doc = helper.decode(run.posts[1].body)
     assert.equal("Function.Error", error_type(run.posts[1]))
     assert.truthy(#run.posts[1].body < 300 * 1024, tostring(#run.posts[1].body))
     assert.truthy(doc.errorMessage:find("error object is a table", 1, true), doc.errorMessage)
     -- a table of 1 MB as JSON: named, not sent
-    run = helper.run { handler = "escapes.error_big",
-      invocations = { { deadline_ms = deadline_in(3000) } } }
+    run = helper.run { seconds = 60, handler = "escapes.error_big",
+      invocations = { { deadline_ms = deadline_in(30000) } } }
     assert.truthy(#run.posts[1].body < 300 * 1024, tostring(#run.posts[1].body))
     assert.equal("(error object is a table whose JSON is over 262144 bytes)",
       helper.decode(run.posts[1].body).errorMessage)
 
     -- a 5 MB heap has no room for a 6 MB result
-    run = helper.run { handler = "escapes.result_dag",
+    run = helper.run { seconds = 60, handler = "escapes.result_dag",
       env = { LUA_LAMBDA_MEMORY_LIMIT_MB = "5" },
-      invocations = { { deadline_ms = deadline_in(3000) }, { deadline_ms = deadline_in(6000) } } }
+      invocations = { { deadline_ms = deadline_in(30000) }, { deadline_ms = deadline_in(60000) } } }
     assert.equal("Runtime.OutOfMemory", error_type(run.posts[1]))
     assert.equal("parked", run.why)
   end)
