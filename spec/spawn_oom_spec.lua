@@ -18,10 +18,7 @@ local function spawn_worker_range(binary)
   return start, ("%x"):format(tonumber(start, 16) + tonumber(size, 16))
 end
 
-local function sanitized()
-  local ok, out = helper.sh("nm " .. quote(helper.cli) .. " | grep -c __asan_init")
-  return ok and tonumber(out) and tonumber(out) > 0
-end
+local sanitized = helper.sanitized_cli
 
 describe("lua-lambda serve, out of memory starting a runtime", function()
   local server, shim

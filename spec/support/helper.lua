@@ -58,6 +58,15 @@ function helper.tmpdir_with(name, text)
   return dir
 end
 
+--- Whether lua-lambda is a sanitizer's build (AddressSanitizer owns
+--- malloc and the address space: no ulimit -v, no valgrind, no shims).
+function helper.sanitized_cli()
+  local p = io.popen("nm " .. helper.quote(helper.cli) .. " 2>/dev/null | grep -c __asan_init")
+  local n = tonumber(p:read("a"))
+  p:close()
+  return n ~= nil and n > 0
+end
+
 --- How many times plain (not a pattern) occurs in s.
 function helper.count(s, plain)
   local n, from = 0, 1
