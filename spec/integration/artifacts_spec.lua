@@ -49,9 +49,7 @@ describe("artifacts", function()
   end)
 
   it("the zipped bootstrap runs the zipped function", function()
-    local dir = os.tmpname()
-    os.remove(dir)
-    assert(os.execute("mkdir -p " .. dir))
+    local dir = helper.tmpdir()
     local ok, out = sh(("cd %s && cmake -E tar xf %s/function.zip"):format(
       dir, require("process").absolute(dist)))
     assert(ok, out)

@@ -1,5 +1,5 @@
 -- lambda.fetch and lambda.aws end to end: handlers run by `lua-lambda
--- invoke` call a fake AWS endpoint (spec/support/fake_aws.py) over HTTPS
+-- invoke` call a fake AWS endpoint (spec/support/fakes/fake_aws.py) over HTTPS
 -- with a CA made at test time; the fake checks every signature with
 -- botocore and answers 403 SignatureDoesNotMatch on any difference.
 local cjson = require "cjson"
@@ -11,7 +11,7 @@ local PYTHON = "/usr/bin/python3"
 local SECRET = "test/secret+key"
 
 local function start_fake(cert, key, extra)
-  local argv = { PYTHON, "spec/support/fake_aws.py", cert, key }
+  local argv = { PYTHON, "spec/support/fakes/fake_aws.py", cert, key }
   for _, a in ipairs(extra or {}) do argv[#argv + 1] = a end
   local proc = Process.start { argv = argv }
   local port = tonumber(helper.wait_for(function()
@@ -53,10 +53,7 @@ describe("lambda.fetch and lambda.aws", function()
   -- returns the decoded result, and the whole output.
   local function invoke(fn, event, extra_env, timeout)
     event.base = event.base or fake.base
-    local file = os.tmpname()
-    local f = assert(io.open(file, "w"))
-    f:write(cjson.encode(event))
-    f:close()
+    local file = helper.tmpfile(cjson.encode(event), "event.json")
     -- the function's environment is what --env gives (and what Lambda
     -- sets), as it would be deployed
     local argv = { helper.cli, "invoke", "aws_app." .. fn, file,

@@ -1,5 +1,5 @@
 -- lua-lambda build: LuaRocks dependencies from a local rocks server
--- (spec/support/rocks_server.lua) into lua_modules/, byte-identical zips,
+-- (spec/support/fakes/rocks_server.lua) into lua_modules/, byte-identical zips,
 -- luarocks.lock, the check that C modules load on Lambda, and the zip
 -- running under lua-lambda invoke, bootstrap and serve.
 local helper = require "helper"
@@ -63,10 +63,9 @@ end
 -- The SHA-256 of path stripped as lua-lambda build strips it (strip,
 -- or the cross toolchain's for the other architecture).
 local function stripped_sha256(path, tool)
-  local out = os.tmpname()
+  local out = helper.tmpfile(nil, "stripped")
   assert(os.execute(("%s -o %s %s"):format(tool or "strip", out, path)))
   local _, sum = sh("sha256sum " .. out)
-  os.remove(out)
   return sum:match("^(%x+)")
 end
 
@@ -94,9 +93,8 @@ describe("lua-lambda build", function()
   end)
 
   before_each(function()
-    work = os.tmpname()
-    os.remove(work)
-    assert(os.execute(("mkdir -p %s && cp -r spec/fixtures/rocks/fn %s/fn"):format(work, work)))
+    work = helper.tmpdir()
+    assert(os.execute(("cp -r spec/fixtures/rocks/fn %s/fn"):format(work)))
   end)
 
   after_each(function()

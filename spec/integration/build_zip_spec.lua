@@ -37,10 +37,8 @@ end
 
 -- The zip's entries by name (raw bytes), and testzip's answer.
 local function read_zip(zip)
-  local script = os.tmpname()
-  write(script, READ_ZIP)
+  local script = helper.tmpfile(READ_ZIP, "read_zip.py")
   local ok, out = helper.sh(("/usr/bin/python3 %s %s"):format(quote(script), quote(zip)))
-  os.remove(script)
   assert(ok, out)
   local seen = cjson.decode(out)
   local by_name = {}

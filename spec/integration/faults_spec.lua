@@ -125,15 +125,11 @@ describe("faults", function()
       run.posts[2].headers["lambda-runtime-function-error-type"])
     assert.equal(2, #run.posts)
     -- lua-lambda invoke takes what Lambda takes
-    local event = os.tmpname()
-    local f = assert(io.open(event, "w"))
-    f:write('{"size":6291554}')
-    f:close()
+    local event = helper.tmpfile('{"size":6291554}')
     local p = io.popen(("cd %s && %s invoke app.sized %s 2>/dev/null | wc -c")
       :format(helper.handlers, helper.cli, event))
     local bytes = tonumber(p:read("a"))
     p:close()
-    os.remove(event)
     assert.equal(6291556 + 1, bytes)  -- and its newline
   end)
 

@@ -1,4 +1,4 @@
--- lambda.fetch against local origins (spec/support/fetch_server.py):
+-- lambda.fetch against local origins (spec/support/fakes/fetch_server.py):
 -- redirects (same origin by default, the caller's headers never carried
 -- to another origin, no downgrade, RFC 9110's method rules), the exact
 -- max_body of a chunked answer, header values that could split a header,
@@ -19,7 +19,7 @@ describe("lambda.fetch against local origins", function()
 
   lazy_setup(function()
     ca = test_ca.make()
-    server = Process.start { argv = { PYTHON, "spec/support/fetch_server.py",
+    server = Process.start { argv = { PYTHON, "spec/support/fakes/fetch_server.py",
       ca.cert, ca.key } }
     local line = helper.wait_for(function()
       assert(not server:exited(), "fetch_server.py exited: " .. server:stderr())
@@ -205,10 +205,7 @@ describe("lambda.fetch against local origins", function()
         end
         print(cjson.encode(out))
       ]]
-      local file = os.tmpname()
-      local f = assert(io.open(file, "w"))
-      f:write(script)
-      f:close()
+      local file = helper.tmpfile(script, "redirects.lua")
       local mark = #log()
       local p = Process.start { argv = { "lua5.4", file,
         s .. "/redirect/302?to=" .. q(a .. "/echo"),

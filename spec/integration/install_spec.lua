@@ -18,7 +18,7 @@ local BUSTED = "/usr/bin/busted"
 local CMAKE = os.getenv("LUA_LAMBDA_CMAKE") or "cmake"
 local LIBDIR = os.getenv("LUA_LAMBDA_INSTALL_LIBDIR") or "lib"
 
--- What a user's shell passes on (as spec/support/process.lua does).
+-- What a user's shell passes on (as spec/support/lib/process.lua does).
 local PASS_THROUGH = {
   "PATH", "HOME", "ASAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTIONS",
   "TSAN_OPTIONS", "LD_LIBRARY_PATH", "LD_PRELOAD",

@@ -39,13 +39,10 @@ end
 -- Runs lua-lambda invoke with args (a string) and shell (a string of
 -- NAME=value words for its environment); returns ok, stdout, stderr.
 local function invoke(args, shell)
-  local out, err = os.tmpname(), os.tmpname()
-  local ok = os.execute(("env %s %s invoke %s >%s 2>%s"):format(shell or "",
-    quote(helper.cli), args, out, err))
-  local o, e = helper.read(out), helper.read(err)
-  os.remove(out)
-  os.remove(err)
-  return ok, o, e
+  local dir = helper.tmpdir()
+  local ok = os.execute(("env %s %s invoke %s >%s/out 2>%s/err"):format(shell or "",
+    quote(helper.cli), args, dir, dir))
+  return ok, helper.read(dir .. "/out"), helper.read(dir .. "/err")
 end
 
 describe("Lambda's module world, locally", function()

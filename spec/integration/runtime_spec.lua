@@ -112,8 +112,7 @@ describe("bootstrap", function()
   it("loads a LuaRocks tree's Lua and C modules from lua_modules/; LUA_PATH wins", function()
     local so = os.getenv("LUA_LAMBDA_TEST_CMODULE")
     assert.truthy(so, "LUA_LAMBDA_TEST_CMODULE is set by ctest")
-    local dir = os.tmpname()
-    os.remove(dir)
+    local dir = helper.tmpdir()
     local share, lib = dir .. "/lua_modules/share/lua/5.4", dir .. "/lua_modules/lib/lua/5.4"
     assert(os.execute(("mkdir -p %s/greet %s %s/elsewhere"):format(share, lib, dir)))
     assert(os.execute(("cp %s %s/hello_c.so"):format(so, lib)))
@@ -134,7 +133,7 @@ describe("bootstrap", function()
     post = helper.invoke("fn.handler", '{"name":"rock"}', { task_root = dir,
       env = { LUA_PATH = dir .. "/elsewhere/?.lua;;" } })
     assert.equal('"LUA_PATH hello from C, rock"', post.body)
-    -- (lua-lambda invoke searches the same way: spec/build_spec.lua; this
+    -- (lua-lambda invoke searches the same way: spec/integration/build_spec.lua; this
     -- spec also runs with an arm64 bootstrap under qemu, the CLI does not)
     assert(os.execute("rm -rf " .. dir))
   end)
@@ -142,9 +141,7 @@ describe("bootstrap", function()
   it("loads user C modules (.so) against the embedded Lua", function()
     local so = os.getenv("LUA_LAMBDA_TEST_CMODULE")
     assert.truthy(so, "LUA_LAMBDA_TEST_CMODULE is set by ctest")
-    local dir = os.tmpname()
-    os.remove(dir)
-    assert(os.execute("mkdir -p " .. dir))
+    local dir = helper.tmpdir()
     assert(os.execute(("cp %s %s/hello_c.so && cp %s/app.lua %s/"):format(
       so, dir, helper.handlers, dir)))
     local post = helper.invoke("app.cmodule", '{"name":"Lua"}', {

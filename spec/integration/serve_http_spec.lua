@@ -1,7 +1,7 @@
 -- lua-lambda serve --http: plain HTTP in front of the local Lambda, as a
 -- function URL (payload 2.0), an HTTP API, a REST API or an ALB is in
 -- front of a deployed function. Driven with curl and with a small Python
--- client (spec/support/http_client.py) that reads streams as they come.
+-- client (spec/support/lib/http_client.py) that reads streams as they come.
 local cjson = require "cjson"
 local helper = require "helper"
 local socket = require "socket"
@@ -9,7 +9,7 @@ local base64 = require "lambda.base64"
 local sh, shell_quote = helper.sh, helper.quote
 
 local WEB = helper.fixtures .. "/web"
-local CLIENT = helper.fixtures .. "/../support/http_client.py"
+local CLIENT = "spec/support/lib/http_client.py"
 
 -- Starts serve --http on a free port; server.http_port is it.
 local function serve_http(handler, extra)
@@ -58,15 +58,6 @@ local function client(...)
   return r
 end
 
-local function tmpfile(content)
-  local path = os.tmpname()
-  if content then
-    local f = assert(io.open(path, "wb"))
-    f:write(content)
-    f:close()
-  end
-  return path
-end
 
 describe("lua-lambda serve --http", function()
   local server
@@ -114,7 +105,7 @@ describe("lua-lambda serve --http", function()
     local bytes = {}
     for i = 0, 255 do bytes[#bytes + 1] = string.char(i) end
     bytes = table.concat(bytes)
-    local file = tmpfile(bytes)
+    local file = helper.tmpfile(bytes)
     local r = client("request", "POST", server.url .. "/upload", file,
       "Content-Type:image/png")
     os.remove(file)
@@ -174,7 +165,7 @@ describe("lua-lambda serve --http", function()
 
   it("refuses a body over Lambda's 6 MB with 413, the function untouched", function()
     server = serve_http("app.echo_event")
-    local file = tmpfile(string.rep("x", 7 * 1024 * 1024))
+    local file = helper.tmpfile(string.rep("x", 7 * 1024 * 1024))
     local r = client("request", "POST", server.url .. "/big", file,
       "Content-Type:text/plain")
     os.remove(file)
@@ -191,7 +182,7 @@ describe("lua-lambda serve --http", function()
   } do
     it("lets lambda.http work unchanged behind --http-format " .. case.format, function()
       server = serve_http("app.http_api", { "--http-format", case.format })
-      local file = tmpfile("payload")
+      local file = helper.tmpfile("payload")
       local r = client("request", "POST", server.url .. "/p/q?name=a&name=b",
         file, "Content-Type:text/plain", "Cookie:k=v")
       os.remove(file)
@@ -223,8 +214,7 @@ describe("lua-lambda serve --http", function()
 
   it("streams a lambda.http.stream response as it is written, prelude as status and headers", function()
     server = serve_http("app.stream_wait")
-    local flag = os.tmpname()
-    os.remove(flag)
+    local flag = helper.tmpfile()
     -- the handler writes its second line only once the client, having
     -- read the first, creates the file: the first came on its own
     local r = client("stream", server.url .. "/s?file=" .. flag, flag)
@@ -255,8 +245,7 @@ describe("lua-lambda serve --http", function()
 
   it("survives a client that goes away mid-stream; the function runs to its end", function()
     server = serve_http("app.stream_wait")
-    local flag = os.tmpname()
-    os.remove(flag)
+    local flag = helper.tmpfile()
     local r = client("disconnect", server.url .. "/s?file=" .. flag, flag)
     assert.equal(202, r.status)
     assert.equal("first\n", r.first)

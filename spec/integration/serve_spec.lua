@@ -93,8 +93,7 @@ describe("lua-lambda serve", function()
 
   it("accepts asynchronous (Event) invocations at once, and runs them", function()
     server = helper.serve({ "--task-root", handlers, "app.touch" })
-    local file = os.tmpname()
-    os.remove(file)
+    local file = helper.tmpfile()
     local r = server:invoke(('{"file":"%s"}'):format(file),
       { ["X-Amz-Invocation-Type"] = "Event" })
     assert.equal(202, r.status)
@@ -113,8 +112,7 @@ describe("lua-lambda serve", function()
   end)
 
   it("kills a worker stuck in its init, and serves the next invocation", function()
-    local marker = os.tmpname()
-    os.remove(marker)
+    local marker = helper.tmpfile()
     server = helper.serve({ "--timeout", "5", "--init-timeout", "1",
       "--task-root", handlers, "init_hang_once.handler" },
       { env = { HANG_MARKER = marker } })
@@ -186,7 +184,7 @@ describe("lua-lambda serve", function()
     -- Room for 1,020 sockets: the default limit of 1,024 is too tight.
     local flood = Process.start { argv = { "sh", "-c",
       'ulimit -n 4096 2>/dev/null; exec lua5.4 "$0" "$1" "$2"',
-      "spec/support/half_sent_flood.lua", tostring(server.port), "1020" } }
+      "spec/support/fakes/half_sent_flood.lua", tostring(server.port), "1020" } }
     local ok, err = pcall(function()
       local open = tonumber(helper.wait_for(function()
         assert(not flood:exited(), flood:stderr())
@@ -301,8 +299,7 @@ describe("lua-lambda serve", function()
   end)
 
   it("passes the Init barrier with on_shutdown, and shuts the worker down with SIGTERM", function()
-    local file = os.tmpname()
-    os.remove(file)
+    local file = helper.tmpfile()
     server = helper.serve({ "--task-root", handlers, "shutdown.handler" },
       { env = { SHUTDOWN_FILE = file } })
     assert.equal('"up"', server:invoke("{}").body)
@@ -318,7 +315,7 @@ describe("lua-lambda serve", function()
   end)
 
   it("holds the Init barrier: a runtime whose extension never polls gets no invocation", function()
-    local runtime = helper.fixtures .. "/../support/register_only_runtime.lua"
+    local runtime = "spec/support/runtimes/register_only_runtime.lua"
     server = helper.serve({ "--task-root", handlers, "--bootstrap", runtime,
       "--timeout", "1", "--init-timeout", "2", "anything.handler" })
     local r = server:invoke("{}")
@@ -328,7 +325,7 @@ describe("lua-lambda serve", function()
   end)
 
   it("answers with an extension's init error, as Lambda does", function()
-    local runtime = helper.fixtures .. "/../support/extension_init_error_runtime.lua"
+    local runtime = "spec/support/runtimes/extension_init_error_runtime.lua"
     server = helper.serve({ "--task-root", handlers, "--bootstrap", runtime,
       "anything.handler" })
     local r = server:invoke("{}")
@@ -387,8 +384,7 @@ describe("lua-lambda serve", function()
   end)
 
   it("runs one runtime taking N at once with --managed-instances N", function()
-    local states = os.tmpname()
-    os.remove(states)
+    local states = helper.tmpdir()
     assert(os.execute(("mkdir -p %s/a %s/b %s/s"):format(states, states, states)))
     server = helper.serve({ "--task-root", handlers, "--managed-instances", "4",
       "--timeout", "20", "mi_app.meet" }, { env = { MI_DIR = states .. "/s" } })
@@ -421,7 +417,7 @@ describe("lua-lambda serve", function()
   end)
 
   it("loses no job to a runtime that keeps more /next calls than slots", function()
-    local runtime = helper.fixtures .. "/../support/greedy_runtime.lua"
+    local runtime = "spec/support/runtimes/greedy_runtime.lua"
     server = helper.serve({ "--task-root", handlers, "--bootstrap", runtime,
       "--managed-instances", "2", "anything.handler" })
     local bodies = {}
@@ -475,7 +471,7 @@ describe("lua-lambda serve", function()
 
   -- serve with a scripted runtime that streams "first", then "second"
   local function streaming_runtime_server()
-    local runtime = helper.fixtures .. "/../support/streaming_runtime.lua"
+    local runtime = "spec/support/runtimes/streaming_runtime.lua"
     return helper.serve({ "--task-root", handlers, "--bootstrap", runtime,
       "--timeout", "5", "anything.handler" })
   end
@@ -513,12 +509,9 @@ describe("lua-lambda serve", function()
   it("frames the stream so botocore's event-stream parser reads it", function()
     server = helper.serve({ "--task-root", handlers, "app.stream_fail_mid" })
     local r = server:invoke_stream("{}", { ["X-Amz-Log-Type"] = "Tail" })
-    local input = os.tmpname()
-    local f = assert(io.open(input, "wb"))
-    f:write(r.body)
-    f:close()
-    local p = assert(io.popen("/usr/bin/python3 " .. helper.fixtures
-      .. "/../support/event_stream_check.py < " .. input))
+    local input = helper.tmpfile(r.body)
+    local p = assert(io.popen("/usr/bin/python3 "
+      .. "spec/support/lib/event_stream_check.py < " .. input))
     local messages = cjson.decode(p:read("a"))
     assert.is_true(p:close())
     os.remove(input)
@@ -747,106 +740,5 @@ return { handler = function() return answer end }
       assert.is_true(restarts() >= 2 and restarts() <= 2 + stalls)
     end
     assert(os.execute("rm -rf " .. dir))
-  end)
-end)
-
-describe("lua-lambda invoke", function()
-  local Process = require "process"
-
-  local function invoke(args, stdin_file)
-    local argv = { helper.cli, "invoke" }
-    for _, a in ipairs(args) do argv[#argv + 1] = a end
-    local p = Process.start { argv = argv, cwd = helper.handlers }
-    local code = p:wait(10)
-    local out, err = p:stdout(), p:stderr()
-    p:cleanup()
-    return code, out, err
-  end
-
-  it("prints the result on stdout alone and exits 0", function()
-    local event = os.tmpname()
-    local f = assert(io.open(event, "w"))
-    f:write('{"name":"cli"}')
-    f:close()
-    local code, out, err = invoke({ "app.print_and_return", event })
-    assert.equal(0, code)
-    assert.equal('"ok"\n', out)
-    assert.truthy(err:find("to stdout", 1, true))  -- the handler's prints
-    code, out = invoke({ "app.hello", event })
-    os.remove(event)
-    assert.same({ statusCode = 200, body = "hello cli" }, helper.decode(out))
-  end)
-
-  it("prints the error document on stderr and exits 1", function()
-    local code, out, err = invoke({ "app.fail_table" })
-    assert.equal(1, code)
-    assert.equal("", out)
-    local body = helper.decode(err:match("(%b{})%s*$"))
-    assert.equal("NotFound", body.errorType)
-    code, out, err = invoke({ "nowhere.handler" })
-    assert.equal(1, code)
-    assert.truthy(err:find("Runtime.ImportModuleError", 1, true))
-  end)
-
-  it("runs a streaming handler to the end and prints the whole body", function()
-    local code, out = invoke({ "app.stream_hello" })
-    assert.equal(0, code)
-    assert.equal("hello world\n", out)
-  end)
-
-  it("fails a stream that breaks in the middle: no partial body as a result", function()
-    local code, out, err = invoke({ "app.stream_fail_mid" })
-    assert.equal(1, code)
-    assert.equal("", out)
-    local doc = helper.decode(err:match("(%b{})%s*$"))
-    assert.equal("Broken", doc.errorType)
-  end)
-
-  it("caps the Lua heap by --memory, as bootstrap does by the function's memory", function()
-    local event = os.tmpname()
-    local f = assert(io.open(event, "w"))
-    f:write('{"mb":60}')
-    f:close()
-    -- 64 MB less the 16 MB headroom: 60 MB of strings do not fit
-    local code, out, err = invoke({ "memory.handler", event, "--memory", "64" })
-    assert.equal(1, code)
-    assert.equal("", out)
-    assert.truthy(err:find("Runtime.OutOfMemory", 1, true), err)
-    code, out = invoke({ "memory.handler", event, "--memory", "256" })
-    os.remove(event)
-    assert.equal(0, code)
-    assert.equal(60, helper.decode(out).kept)
-    -- and bootstrap, given the same memory, agrees
-    local run = helper.run { handler = "memory.handler",
-      env = { AWS_LAMBDA_FUNCTION_MEMORY_SIZE = "64" },
-      invocations = { { event = '{"mb":60}' } } }
-    assert.equal("Runtime.OutOfMemory", run.posts[1].headers["lambda-runtime-function-error-type"])
-  end)
-
-  it("parses numbers strictly and says when the event cannot be read", function()
-    for _, t in ipairs { "10abc", "9223372036854775807", "0", "-5", "" } do
-      local code, out, err = invoke({ "app.hello", "--timeout", t })
-      assert.equal(2, code, t)
-      assert.equal("", out)
-      assert.truthy(err:find("--timeout", 1, true), err)
-    end
-    local code, _, err = invoke({ "app.hello", "--memory", "12x" })
-    assert.equal(2, code)
-    assert.truthy(err:find("--memory", 1, true), err)
-    -- a directory as the event: unreadable, not "bad JSON"
-    code, _, err = invoke({ "app.hello", "." })
-    assert.equal(2, code)
-    assert.truthy(err:find("cannot read", 1, true), err)
-    assert.is_nil(err:find("UnmarshalError", 1, true))
-  end)
-
-  it("gives the context a deadline from --timeout and a function name", function()
-    local code, out = invoke({ "app.context", "--timeout", "7",
-      "--function-name", "my-fn" })
-    assert.equal(0, code)
-    local ctx = helper.decode(out)
-    assert.equal("my-fn", ctx.function_name)
-    assert.is_true(ctx.remaining_colon > 6000 and ctx.remaining_colon <= 7000)
-    assert.truthy(ctx.aws_request_id:match("^%x+%-%x+%-4%x+%-%x+%-%x+$"))
   end)
 end)

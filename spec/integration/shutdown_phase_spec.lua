@@ -4,8 +4,7 @@
 local helper = require "helper"
 
 local function shutdown_run(extra)
-  local file = os.tmpname()
-  os.remove(file)
+  local file = helper.tmpfile()
   local opts = { handler = "shutdown_timing.handler", invocations = { {} },
     env = { SHUTDOWN_FILE = file, LUA_LAMBDA_TIMEOUT_MARGIN_MS = "0" } }
   for k, v in pairs(extra or {}) do opts[k] = v end

@@ -5,8 +5,7 @@
 local helper = require "helper"
 
 local function shutdown_run(mode, extra)
-  local file = os.tmpname()
-  os.remove(file)
+  local file = helper.tmpfile()
   local opts = { handler = "shutdown.handler", invocations = { {}, {} },
     env = { SHUTDOWN_FILE = file, SHUTDOWN_MODE = mode } }
   for k, v in pairs(extra or {}) do opts[k] = v end
@@ -97,7 +96,7 @@ end)
 
 describe("the fake Runtime API's Init barrier", function()
   it("hands out nothing to a runtime whose extension never waits in event/next", function()
-    local run = helper.run { bootstrap = helper.fixtures .. "/../support/register_only_runtime.lua",
+    local run = helper.run { bootstrap = "spec/support/runtimes/register_only_runtime.lua",
       invocations = { {} }, init_timeout = 1 }
     assert.equal("init_timeout", run.why)
     assert.equal(0, run.served)

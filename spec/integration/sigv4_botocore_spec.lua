@@ -8,7 +8,7 @@ local sign = require "lambda.aws.sign"
 local sigv4 = require "lambda.sigv4"
 
 local PYTHON = "/usr/bin/python3"
-local ORACLE = "spec/support/botocore_sign.py"
+local ORACLE = "spec/support/lib/botocore_sign.py"
 
 local function pick(list) return list[math.random(#list)] end
 
@@ -78,7 +78,7 @@ describe("aws.sign against botocore", function()
   it("gives the same Authorization header for 1,000 random requests", function()
     math.randomseed(20261202)
     local requests, ours = {}, {}
-    local input = os.tmpname()
+    local input = helper.tmpfile(nil, "requests.json")
     local f = assert(io.open(input, "w"))
     for i = 1, 1000 do
       local r = random_request(i)

@@ -1,7 +1,7 @@
 -- lua-lambda serve when memory runs out starting a runtime: spawn_worker
 -- gives back what it made, and only that (it once freed the function's
 -- own environment strings), says why, and serves once memory is there.
--- Shown by failure injection: spec/support/failmalloc.c, preloaded, fails
+-- Shown by failure injection: spec/support/lib/failmalloc.c, preloaded, fails
 -- the second malloc made from spawn_worker's code (found with nm) and
 -- says each free made there of a pointer not allocated there.
 local helper = require "helper"
@@ -34,8 +34,8 @@ describe("lua-lambda serve, out of memory starting a runtime", function()
       pending("spawn_worker is not a symbol of this build, or a sanitizer owns malloc")
       return
     end
-    shim = os.tmpname() .. ".so"
-    local built, why = helper.sh(("cc -shared -fPIC -O1 -o %s spec/support/failmalloc.c -ldl")
+    shim = helper.tmpfile(nil, "failmalloc.so")
+    local built, why = helper.sh(("cc -shared -fPIC -O1 -o %s spec/support/lib/failmalloc.c -ldl")
       :format(quote(shim)))
     assert.is_truthy(built, why)
     server = helper.serve({ "--task-root", helper.handlers, "app.hello" },

@@ -82,7 +82,7 @@ end)
 
 describe("context:after_response", function()
   it("runs after the response is posted and before the next /next, errors logged", function()
-    local file = os.tmpname()
+    local file = helper.tmpfile("")
     local at_post
     local run = helper.run {
       handler = "app.after",

@@ -6,8 +6,7 @@ local opts = { task_root = helper.handlers, cli = helper.cli }
 
 describe("lambda.testing", function()
   it("runs a handler at once in several Lua states, none sharing module state", function()
-    local dir = os.tmpname()
-    os.remove(dir)
+    local dir = helper.tmpdir()
     assert(os.execute(("mkdir -p %s/a %s/b"):format(dir, dir)))
     local events = {}
     for i = 1, 8 do

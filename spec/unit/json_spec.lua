@@ -10,37 +10,7 @@ local function decode_ok(text)
   return value
 end
 
--- Equal values of equal kinds: integer vs float and array vs object count.
-local function same(a, b, path)
-  path = path or "$"
-  if type(a) ~= type(b) then
-    return false, path .. ": " .. type(a) .. " vs " .. type(b)
-  end
-  if type(a) == "number" then
-    if math.type(a) ~= math.type(b) then
-      return false, path .. ": " .. math.type(a) .. " vs " .. math.type(b)
-    end
-    if a ~= b or (a == 0 and 1 / a ~= 1 / b) then
-      return false, path .. ": " .. a .. " vs " .. b
-    end
-    return true
-  end
-  if type(a) ~= "table" then
-    return a == b, path .. ": " .. tostring(a) .. " vs " .. tostring(b)
-  end
-  if getmetatable(a) ~= getmetatable(b) then
-    return false, path .. ": array mark differs"
-  end
-  for k, v in pairs(a) do
-    local ok, why = same(v, b[k], path .. "." .. tostring(k))
-    if not ok then return false, why end
-  end
-  for k in pairs(b) do
-    if a[k] == nil then return false, path .. "." .. tostring(k) .. " missing" end
-  end
-  return true
-end
-helper.same_json = same
+local same = helper.same_json
 
 describe("lambda.json decode #unit", function()
   it("keeps 64-bit integers exact and other numbers as floats", function()
@@ -379,50 +349,5 @@ describe("lambda.json on AWS's sample events #unit", function()
     assert.is_true(files > 1, "no sample events in " .. helper.events)
     assert.equal(files - 1, count)
     assert.equal(1, malformed)
-  end)
-end)
-
-describe("the wire codec in bootstrap", function()
-  it("echoes every valid sample event unchanged in value and kind", function()
-    local names, events = {}, {}
-    for _, name in ipairs(helper.event_names()) do
-      if not name:find("malformed", 1, true) then
-        names[#names + 1] = name
-        events[#events + 1] = helper.read(helper.events .. "/" .. name)
-      end
-    end
-    assert.is_true(#events > 0, "no sample events in " .. helper.events)
-    local run = helper.invoke_all("app.echo", events, { seconds = 30 })
-    assert.equal(#events, #run.posts)
-    for i, post in ipairs(run.posts) do
-      assert.equal("response", post.kind, names[i])
-      local ok, why = same(decode_ok(events[i]), decode_ok(post.body))
-      assert(ok, names[i] .. ": " .. tostring(why))
-    end
-  end)
-
-  it("gives handlers integers, arrays and null as the event has them", function()
-    local post = helper.invoke("app.kinds",
-      '{"id":9007199254740993,"ratio":0.5,"list":[],"gone":null,"items":[1,null,3]}')
-    assert.same({ id = "integer", ratio = "float", list = "[]",
-      gone = "null", items = 3, label = "id 9007199254740993" }, post.json)
-  end)
-
-  it("lets handlers require lambda.json and return json.null", function()
-    local post = helper.invoke("app.use_json", '{"text":"{\\"a\\":[]}"}')
-    local v = decode_ok(post.body)
-    assert(same(decode_ok('{"parsed":{"a":[]},"missing":null}'), v))
-    assert.equal(json.null, v.missing)
-  end)
-
-  it("reports NaN and cycles in a result as Runtime.MarshalError", function()
-    for _, handler in ipairs { "app.return_nan", "app.return_cycle" } do
-      local post = helper.invoke(handler)
-      assert.equal("error", post.kind)
-      assert.equal("Runtime.MarshalError",
-        post.headers["lambda-runtime-function-error-type"])
-    end
-    local post = helper.invoke("app.return_cycle")
-    assert.truthy(post.json.errorMessage:find("contains itself at $.self", 1, true))
   end)
 end)

@@ -1,5 +1,5 @@
 -- scripts/publish-layer.sh, the release's last step, against a stand-in
--- for the AWS CLI (spec/support/fake_aws_cli.py) that checks every call
+-- for the AWS CLI (spec/support/fakes/fake_aws_cli.py) that checks every call
 -- against botocore's model of the Lambda API.
 local cjson = require "cjson"
 local helper = require "helper"
@@ -21,7 +21,7 @@ describe("scripts/publish-layer.sh #unit", function()
   before_each(function()
     dir = helper.tmpdir()
     env = ("AWS=%s FAKE_AWS_STATE=%s FAKE_AWS_LOG=%s"):format(
-      quote("spec/support/fake_aws_cli.py"), quote(dir .. "/state.json"),
+      quote("spec/support/fakes/fake_aws_cli.py"), quote(dir .. "/state.json"),
       quote(dir .. "/log"))
   end)
 
@@ -76,12 +76,12 @@ describe("scripts/publish-layer.sh #unit", function()
   end)
 
   it("has a stand-in that refuses what the real CLI would", function()
-    local ok, out = sh(("env %s spec/support/fake_aws_cli.py lambda publish-layer-version"
+    local ok, out = sh(("env %s spec/support/fakes/fake_aws_cli.py lambda publish-layer-version"
       .. " --region eu-west-1 --layer-name 'bad name' --zip-file fileb://%s")
       :format(env, quote(runtime_zip(dir, true))))
     assert.is_falsy(ok)
     assert.truthy(out:find("does not match the pattern", 1, true), out)
-    ok, out = sh(("env %s spec/support/fake_aws_cli.py lambda add-layer-version-permission"
+    ok, out = sh(("env %s spec/support/fakes/fake_aws_cli.py lambda add-layer-version-permission"
       .. " --region eu-west-1 --layer-name x --version-number 1 --statement-id s"
       .. " --action lambda:GetLayerVersion"):format(env))
     assert.is_falsy(ok)

@@ -1,5 +1,5 @@
 -- src/cli/files/sam_template.lua, the CLI's reader of template.yaml, against
--- PyYAML (spec/support/sam_yaml.py: SafeLoader, no implicit typing, the
+-- PyYAML (spec/support/lib/sam_yaml.py: SafeLoader, no implicit typing, the
 -- short-form tags in their long form): every template in the repository
 -- and every fixture in spec/fixtures/templates/ must read the same in both,
 -- and each one in spec/fixtures/templates/bad/ be refused by both. Then
@@ -56,7 +56,7 @@ local function oracle(paths)
   if not oracle_cache then
     local quoted = {}
     for i, path in ipairs(paths) do quoted[i] = helper.quote(path) end
-    local ok, out = helper.sh("/usr/bin/python3 spec/support/sam_yaml.py "
+    local ok, out = helper.sh("/usr/bin/python3 spec/support/lib/sam_yaml.py "
       .. table.concat(quoted, " "))
     assert(ok, "the oracle (python3 with PyYAML) failed: " .. out)
     oracle_cache = cjson.decode(out)

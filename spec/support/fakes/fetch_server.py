@@ -1,4 +1,4 @@
-"""Origins for lambda.fetch's own specs (spec/fetch_spec.lua): two plain
+"""Origins for lambda.fetch's own specs (spec/integration/fetch_spec.lua): two plain
 HTTP listeners on 127.0.0.1 ("a" and "b": two origins, ports the kernel
 picks) and, given a certificate and key, an HTTPS one ("s"). It prints
 "ports a=N b=N s=N" when it listens, then one JSON line per request it

@@ -51,9 +51,7 @@ end
 
 --- A new server holding greet 1.0 and cadd 1.0; returns its folder.
 function M.make()
-  local dir = os.tmpname()
-  os.remove(dir)
-  sh("mkdir -p " .. dir)
+  local dir = require("tmp").dir()
   M.add(dir, "greet", "1.0")
   M.add(dir, "cadd", "1.0")
   return dir

@@ -5,6 +5,7 @@ local FakeApi = require "fake_runtime_api"
 local event_stream = require "event_stream"
 local Process = require "process"
 local socket = require "socket"
+local tmp = require "tmp"
 local wire = require "http_wire"
 
 local helper = {}
@@ -40,22 +41,26 @@ function helper.quote(s)
   return "'" .. tostring(s):gsub("'", "'\\''") .. "'"
 end
 
---- A new empty folder under /tmp.
-function helper.tmpdir()
-  local dir = os.tmpname()
-  os.remove(dir)
-  assert(os.execute("mkdir -p " .. dir))
-  return dir
-end
+--- A new empty folder under /tmp, removed when the spec file ends
+--- (tmp.lua).
+helper.tmpdir = tmp.dir
 
 --- A new folder under /tmp holding one file, NAME (a path within it),
 --- with the text given.
 function helper.tmpdir_with(name, text)
   local dir = helper.tmpdir()
-  local f = assert(io.open(dir .. "/" .. name, "w"))
+  local f = assert(io.open(dir .. "/" .. name, "wb"))
   f:write(text)
   f:close()
   return dir
+end
+
+--- The path of a file NAME (default "file") in a new temporary folder,
+--- holding text, or not made yet when text is nil.
+function helper.tmpfile(text, name)
+  name = name or "file"
+  if text == nil then return helper.tmpdir() .. "/" .. name end
+  return helper.tmpdir_with(name, text) .. "/" .. name
 end
 
 --- Whether lua-lambda is a sanitizer's build (AddressSanitizer owns
@@ -130,6 +135,39 @@ function helper.event_names()
   end
   p:close()
   return names
+end
+
+--- Whether a and b (decoded JSON) are equal values of equal kinds: integer
+--- vs float and array vs object (lambda.json's array mark) count. Returns
+--- true, or false and where they differ.
+function helper.same_json(a, b, path)
+  path = path or "$"
+  if type(a) ~= type(b) then
+    return false, path .. ": " .. type(a) .. " vs " .. type(b)
+  end
+  if type(a) == "number" then
+    if math.type(a) ~= math.type(b) then
+      return false, path .. ": " .. math.type(a) .. " vs " .. math.type(b)
+    end
+    if a ~= b or (a == 0 and 1 / a ~= 1 / b) then
+      return false, path .. ": " .. a .. " vs " .. b
+    end
+    return true
+  end
+  if type(a) ~= "table" then
+    return a == b, path .. ": " .. tostring(a) .. " vs " .. tostring(b)
+  end
+  if getmetatable(a) ~= getmetatable(b) then
+    return false, path .. ": array mark differs"
+  end
+  for k, v in pairs(a) do
+    local ok, why = helper.same_json(v, b[k], path .. "." .. tostring(k))
+    if not ok then return false, why end
+  end
+  for k in pairs(b) do
+    if a[k] == nil then return false, path .. "." .. tostring(k) .. " missing" end
+  end
+  return true
 end
 
 function helper.decode(text)

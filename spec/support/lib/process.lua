@@ -2,6 +2,7 @@
 --- its output in files, and tells when (and how) it exits. POSIX sh only:
 --- Debian has no luaposix for Lua 5.4.
 local socket = require "socket"
+local tmp = require "tmp"
 
 local Process = {}
 Process.__index = Process
@@ -30,10 +31,10 @@ local PASS_THROUGH = {
 --- LUA_LAMBDA_TEST_WRAPPER (e.g. "valgrind -q") is put before argv, unless
 --- wrapper (words, e.g. { "chroot", root }) is given to go there instead.
 function Process.start(opts)
-  local base = os.tmpname()
+  local base = tmp.dir()
   local self = setmetatable({
-    stdout_path = base .. ".out", stderr_path = base .. ".err",
-    pid_path = base .. ".pid", rc_path = base .. ".rc", base = base,
+    stdout_path = base .. "/out", stderr_path = base .. "/err",
+    pid_path = base .. "/pid", rc_path = base .. "/rc", base = base,
   }, Process)
   local words = { "env", "-i" }
   for _, name in ipairs(PASS_THROUGH) do
@@ -118,9 +119,10 @@ function Process:stderr() return read_file(self.stderr_path) or "" end
 function Process:cleanup()
   if not self:exited() then self:kill("KILL") end
   for _, p in ipairs { self.stdout_path, self.stderr_path, self.pid_path,
-    self.rc_path, self.base } do
+    self.rc_path } do
     os.remove(p)
   end
+  os.remove(self.base)  -- the folder, now empty
 end
 
 return Process

@@ -11,10 +11,7 @@ end
 --- paths: dir, ca (ca.crt), cert and key (signed), bad_cert and bad_key.
 --- (bench/aws.sh makes its CA here too.)
 function M.make(dir)
-  if not dir then
-    dir = os.tmpname()
-    os.remove(dir)
-  end
+  dir = dir or require("tmp").dir()
   run("mkdir -p " .. dir)
   local ec = "-newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes"
   local f = assert(io.open(dir .. "/san.cnf", "w"))

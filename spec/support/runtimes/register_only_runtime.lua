@@ -3,7 +3,8 @@
 --- internal extension, then calls /next without ever polling
 --- /extension/event/next. Lambda never finishes its Init, and neither may
 --- the fake Runtime API.
-package.path = (arg[0]:match("^(.*)/[^/]+$") or ".") .. "/?.lua;" .. package.path
+local here = arg[0]:match("^(.*)/[^/]+$") or "."
+package.path = here .. "/?.lua;" .. here .. "/../lib/?.lua;" .. package.path
 local scripted = require "scripted_runtime"
 
 local conn = scripted.connect()

@@ -2,7 +2,8 @@
 --- A scripted runtime for the emulator's streaming specs: answers every
 --- invocation with a streamed (chunked) response, "first" then, after
 --- 0.6 s, "second", the way a streaming handler would.
-package.path = (arg[0]:match("^(.*)/[^/]+$") or ".") .. "/?.lua;" .. package.path
+local here = arg[0]:match("^(.*)/[^/]+$") or "."
+package.path = here .. "/?.lua;" .. here .. "/../lib/?.lua;" .. package.path
 local socket = require "socket"
 local wire = require "http_wire"
 local scripted = require "scripted_runtime"
