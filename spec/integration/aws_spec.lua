@@ -7,6 +7,8 @@ local helper = require "helper"
 local Process = require "process"
 local test_ca = require "test_ca"
 
+local own = helper.own()  -- spec/integration/aws/: aws_app.lua
+
 local PYTHON = "/usr/bin/python3"
 local SECRET = "test/secret+key"
 
@@ -57,7 +59,7 @@ describe("lambda.fetch and lambda.aws", function()
     -- the function's environment is what --env gives (and what Lambda
     -- sets), as it would be deployed
     local argv = { helper.cli, "invoke", "aws_app." .. fn, file,
-      "--task-root", helper.handlers, "--timeout", tostring(timeout or 10) }
+      "--task-root", own.root, "--timeout", tostring(timeout or 10) }
     local vars = env(extra_env)
     local names = {}
     for k in pairs(vars) do names[#names + 1] = k end
@@ -98,7 +100,7 @@ describe("lambda.fetch and lambda.aws", function()
     end)
 
     it("keeps its connection warm from one invocation to the next (bootstrap)", function()
-      local server = helper.serve({ "--task-root", helper.handlers, "aws_app.fetch" },
+      local server = helper.serve({ "--task-root", own.root, "aws_app.fetch" },
         { env = env() })
       local ok, err = pcall(function()
         local event = cjson.encode { base = fake.base, path = "/fetch/echo" }

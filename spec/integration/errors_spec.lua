@@ -2,8 +2,11 @@
 -- errors, as they reach /error.
 local helper = require "helper"
 
-local function fail(handler, event)
-  local post, run = helper.invoke(handler, event)
+local own = helper.own()  -- spec/integration/errors/app.lua
+
+-- Invokes handler (own's, or from's: helper for a shared one) on event.
+local function fail(handler, event, from)
+  local post, run = (from or own).invoke(handler, event)
   assert.equal("parked", run.why, "the runtime must survive " .. handler)
   assert.equal("error", post.kind, handler)
   assert.equal("application/json", post.headers["content-type"])
@@ -19,7 +22,7 @@ end
 
 describe("a handler error", function()
   it("from error('msg') keeps the position and a traceback", function()
-    local body, header = fail("app.fail_string")
+    local body, header = fail("app.fail_string", nil, helper)
     assert.equal("Function.Error", header)
     assert.equal("Error", body.errorType)
     assert.truthy(body.errorMessage:match("app%.lua:%d+: boom$"))
@@ -43,7 +46,7 @@ describe("a handler error", function()
   end)
 
   it("as a table sets the type", function()
-    local body, header = fail("app.fail_table")
+    local body, header = fail("app.fail_table", nil, helper)
     assert.equal("Function.NotFound", header)
     assert.equal("NotFound", body.errorType)
     assert.equal("no such user", body.errorMessage)
@@ -116,7 +119,7 @@ describe("the runtime's own errors", function()
   end)
 
   it("reports a result that cannot be JSON as Runtime.MarshalError", function()
-    local body, header = fail("app.return_function")
+    local body, header = fail("app.return_function", nil, helper)
     assert.equal("Runtime.MarshalError", header)
     assert.equal("Runtime.MarshalError", body.errorType)
     assert.truthy(body.errorMessage:find("function", 1, true))

@@ -3,9 +3,9 @@
 local helper = require "helper"
 local socket = require "socket"
 
-local function deadline_in(ms)
-  return math.floor(socket.gettime() * 1000) + ms
-end
+local own = helper.own()  -- spec/integration/faults/
+
+local deadline_in = helper.deadline_in
 
 -- Runs handler on `event`, then a second invocation of app.hello-like
 -- health: returns the run.
@@ -70,7 +70,7 @@ describe("faults", function()
   end)
 
   it("pcall cannot swallow the timeout", function()
-    local run = helper.run { handler = "app.runaway_pcall",
+    local run = own.run { handler = "app.runaway_pcall",
       env = { LUA_LAMBDA_TIMEOUT_MARGIN_MS = "300" },
       invocations = { { deadline_ms = deadline_in(800) } } }
     assert.equal("Runtime.Timeout", run.posts[1].headers["lambda-runtime-function-error-type"])
@@ -78,7 +78,7 @@ describe("faults", function()
   end)
 
   it("infinite recursion is an error, and the next invocation works", function()
-    local run = helper.run { handler = "app.recurse", invocations = { {}, {} } }
+    local run = own.run { handler = "app.recurse", invocations = { {}, {} } }
     assert.equal("error", run.posts[1].kind)
     assert.truthy(helper.decode(run.posts[1].body).errorMessage:find("stack overflow", 1, true))
     assert.equal("error", run.posts[2].kind)
@@ -142,7 +142,7 @@ describe("faults", function()
   end)
 
   it("os.exit in a handler ends the process with its status; output is not lost", function()
-    local run = helper.run { handler = "app.exit", invocations = { { event = '{"code":7}' } } }
+    local run = own.run { handler = "app.exit", invocations = { { event = '{"code":7}' } } }
     assert.equal("exited", run.why)
     assert.equal(7, run.exit_code)
     assert.equal(0, #run.posts)  -- Lambda itself reports Runtime.ExitError

@@ -2,15 +2,14 @@
 -- own (issue 26, item 7: changes the older specs let through).
 local base64 = require "lambda.base64"
 local helper = require "helper"
-local socket = require "socket"
 
-local function soon(ms)
-  return math.floor(socket.gettime() * 1000) + ms
-end
+local own = helper.own()  -- spec/integration/host_semantics/
+
+local soon = helper.deadline_in
 
 describe("on the single-state path", function()
   it("keeps the module's state past a timed-out invocation: no fresh state, no init again", function()
-    local run = helper.run { handler = "host_semantics.count", invocations = {
+    local run = own.run { handler = "host_semantics.count", invocations = {
       { event = "{}" },
       { event = '{"spin":true}', deadline_ms = soon(300) },
       { event = "{}" },
@@ -26,7 +25,7 @@ end)
 
 describe("a streamed response", function()
   it("reports a timeout after the first byte as Runtime.Timeout in the trailers", function()
-    local run = helper.run { handler = "host_semantics.stream_spin_after_byte",
+    local run = own.run { handler = "host_semantics.stream_spin_after_byte",
       invocations = { { deadline_ms = soon(300) } } }
     assert.equal("parked", run.why, run.stderr)
     local post = run.posts[1]
@@ -38,7 +37,7 @@ describe("a streamed response", function()
   end)
 
   it("reports a timeout before the first byte as Runtime.Timeout on /error", function()
-    local run = helper.run { handler = "host_semantics.stream_spin_early",
+    local run = own.run { handler = "host_semantics.stream_spin_early",
       invocations = { { deadline_ms = soon(300) } } }
     assert.equal("parked", run.why, run.stderr)
     local post = run.posts[1]
@@ -48,7 +47,7 @@ describe("a streamed response", function()
   end)
 
   it("takes an empty write as nothing: what follows still arrives", function()
-    local run = helper.run { handler = "host_semantics.stream_empty_writes",
+    local run = own.run { handler = "host_semantics.stream_empty_writes",
       invocations = { {}, {} } }
     assert.equal("parked", run.why, run.stderr)
     for _, post in ipairs(run.posts) do
@@ -61,7 +60,7 @@ end)
 
 describe("context:after_response", function()
   it("runs a function queued in one invocation once, not after the later ones", function()
-    local run = helper.run { handler = "host_semantics.after_once", invocations = {
+    local run = own.run { handler = "host_semantics.after_once", invocations = {
       { event = '{"queue":true}' }, { event = "{}" }, { event = "{}" }, { event = "{}" },
     } }
     assert.equal("parked", run.why, run.stderr)

@@ -3,6 +3,8 @@
 local helper = require "helper"
 local json = require "lambda.json"
 
+local own = helper.own()  -- spec/integration/json_wire/
+
 local same = helper.same_json
 
 local function decode_ok(text)
@@ -38,7 +40,7 @@ describe("the wire codec in bootstrap", function()
   end)
 
   it("lets handlers require lambda.json and return json.null", function()
-    local post = helper.invoke("app.use_json", '{"text":"{\\"a\\":[]}"}')
+    local post = own.invoke("app.use_json", '{"text":"{\\"a\\":[]}"}')
     local v = decode_ok(post.body)
     assert(same(decode_ok('{"parsed":{"a":[]},"missing":null}'), v))
     assert.equal(json.null, v.missing)

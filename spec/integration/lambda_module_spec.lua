@@ -2,14 +2,17 @@
 -- and metrics, as they reach stdout and the Runtime API.
 local helper = require "helper"
 
+local own = helper.own()  -- spec/integration/lambda_module/
+
 local function lines(text)
   local out = {}
   for line in text:gmatch("[^\n]+") do out[#out + 1] = line end
   return out
 end
 
-local function run(handler, env, event)
-  return helper.run { handler = handler, env = env,
+-- Runs handler (own's, or from's: helper for a shared one) once.
+local function run(handler, env, event, from)
+  return (from or own).run { handler = handler, env = env,
     invocations = { { event = event or "{}", request_id = "req-log",
       headers = { ["Lambda-Runtime-Aws-Tenant-Id"] = "tenant-9" } } } }
 end
@@ -27,7 +30,7 @@ end
 
 describe("lambda.log", function()
   it("stamps records with the time they were written, to the millisecond", function()
-    local r = helper.run { handler = "app.log_clock", invocations = { {} },
+    local r = own.run { handler = "app.log_clock", invocations = { {} },
       env = { AWS_LAMBDA_LOG_FORMAT = "JSON" } }
     local windows = helper.decode(r.posts[1].body)
     local out = lines(r.stdout)
@@ -77,7 +80,7 @@ describe("lambda.log", function()
   it("writes valid JSON records whatever bytes a message holds: U+FFFD for bad UTF-8", function()
     package.cpath = helper.build .. "/lua/?.so;" .. package.cpath
     local json = require "lambda.json"
-    local r = run("app.print_bad_utf8", { AWS_LAMBDA_LOG_FORMAT = "JSON" })
+    local r = run("app.print_bad_utf8", { AWS_LAMBDA_LOG_FORMAT = "JSON" }, nil, helper)
     local out = lines(r.stdout)
     assert.equal(2, #out)
     for _, line in ipairs(out) do
@@ -105,7 +108,7 @@ describe("lambda.log", function()
 
   it("logs an unhandled error once, with type, message and traceback", function()
     for _, format in ipairs { "Text", "JSON" } do
-      local r = run("app.fail_table", { AWS_LAMBDA_LOG_FORMAT = format })
+      local r = run("app.fail_table", { AWS_LAMBDA_LOG_FORMAT = format }, nil, helper)
       local out = lines(r.stdout)
       assert.equal(1, #out, format)
       local doc
@@ -126,7 +129,7 @@ end)
 
 describe("lambda.error", function()
   it("reports the type, the message and extra fields", function()
-    local post = helper.invoke("app.lambda_error_extra")
+    local post = own.invoke("app.lambda_error_extra")
     assert.equal("Function.Conflict", post.headers["lambda-runtime-function-error-type"])
     assert.equal("Conflict", post.json.errorType)
     assert.equal("order exists", post.json.errorMessage)
@@ -185,7 +188,7 @@ describe("lambda.metrics", function()
   end)
 
   it("flushes when the handler raised too, and only once", function()
-    local r = helper.run { handler = "app.metrics",
+    local r = own.run { handler = "app.metrics",
       invocations = { { event = '{"fail":true}' }, { event = "{}" } } }
     assert.equal("error", r.posts[1].kind)
     local count = 0

@@ -4,6 +4,8 @@
 -- Every level, in the Text and the JSON format.
 local helper = require "helper"
 
+local own = helper.own()  -- spec/integration/log_args/
+
 local function lines(text)
   local out = {}
   for line in text:gmatch("[^\n]+") do out[#out + 1] = line end
@@ -11,7 +13,7 @@ local function lines(text)
 end
 
 local function run(format)
-  local r = helper.run { handler = "log_args.handler",
+  local r = own.run { handler = "log_args.handler",
     env = { AWS_LAMBDA_LOG_FORMAT = format, AWS_LAMBDA_LOG_LEVEL = "TRACE" },
     invocations = { { request_id = "req-args" } } }
   assert.equal(1, #r.posts)

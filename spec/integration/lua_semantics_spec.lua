@@ -1,10 +1,12 @@
 -- Lua's own semantics inside the host: each probe of
--- spec/fixtures/handlers/semantics.lua answers the same under the real
+-- spec/integration/lua_semantics/semantics.lua answers the same under the real
 -- bootstrap, inside an invocation with its deadline armed, as under a
 -- stock lua5.4 (the oracle), whatever the deadline hook and the host's
 -- coroutine functions do underneath.
 local helper = require "helper"
 local socket = require "socket"
+
+local own = helper.own()  -- spec/integration/lua_semantics/: semantics.lua
 
 local PROBES = {
   "gethook_none", "sethook_roundtrip", "hook_table", "count_hook", "line_hook",
@@ -20,7 +22,7 @@ end
 
 local function stock(probe)
   local p = io.popen(("cd %s && lua5.4 -e 'package.path = \"./?.lua;\" .. package.path "
-    .. "io.write(require(\"semantics\").%s())'"):format(helper.handlers, probe))
+    .. "io.write(require(\"semantics\").%s())'"):format(own.root, probe))
   local out = p:read("a")
   p:close()
   return normal(out)
@@ -32,7 +34,7 @@ local function in_host(probes)
   for i = 1, #probes do invocations[i] = { deadline_ms = deadline } end
   local results = {}
   for i, probe in ipairs(probes) do
-    local run = helper.run { handler = "semantics." .. probe,
+    local run = own.run { handler = "semantics." .. probe,
       invocations = { invocations[i] } }
     assert.equal("response", run.posts[1].kind, probe .. ": " .. run.posts[1].body)
     results[probe] = normal(helper.decode(run.posts[1].body))

@@ -4,6 +4,8 @@
 -- /next waits.
 local cjson = require "cjson"
 local helper = require "helper"
+
+local own = helper.own()  -- spec/integration/managed_instances/: the init errors
 local tmpdir = helper.tmpdir
 
 -- How many lines mi_app.lua noted in dir/name (0 without the file).
@@ -82,7 +84,7 @@ describe("bootstrap on Managed Instances", function()
   end)
 
   it("reports a failed init once, though every state fails it", function()
-    local run = run { handler = "mi_init_error.handler",
+    local run = run { handler = "mi_init_error.handler", task_root = own.root,
       invocations = { {} }, concurrency = 4,
       env = { AWS_LAMBDA_MAX_CONCURRENCY = "4" } }
     assert.equal("exited", run.why)
@@ -95,7 +97,7 @@ describe("bootstrap on Managed Instances", function()
 
   it("serves nothing when one state fails its init and the others do not", function()
     local dir = tmpdir()
-    local run = run { handler = "mi_init_error_some.handler",
+    local run = run { handler = "mi_init_error_some.handler", task_root = own.root,
       invocations = { {} }, concurrency = 2,
       env = { AWS_LAMBDA_MAX_CONCURRENCY = "2", MI_DIR = dir } }
     os.execute("rm -rf " .. dir)

@@ -1,6 +1,8 @@
 -- The success path of the real bootstrap against the fake Runtime API.
 local helper = require "helper"
 
+local own = helper.own()  -- spec/integration/runtime/
+
 describe("bootstrap", function()
   it("posts the handler's result to /response as JSON", function()
     local post, run = helper.invoke("app.hello", '{"name":"Lua"}')
@@ -16,26 +18,26 @@ describe("bootstrap", function()
   end)
 
   it("encodes nil, strings and callable tables' results", function()
-    assert.equal("null", (helper.invoke("app.return_nothing")).body)
-    assert.equal('"plain"', (helper.invoke("app.return_string")).body)
-    local post = helper.invoke("app.callable_table", '{"a":1}')
+    assert.equal("null", (own.invoke("app.return_nothing")).body)
+    assert.equal('"plain"', (own.invoke("app.return_string")).body)
+    local post = own.invoke("app.callable_table", '{"a":1}')
     assert.same({ called = true, event = { a = 1 } }, post.json)
   end)
 
   it("gives a lambda.raw_event handler the event's text as it came, undecoded", function()
     -- not JSON at all, and JSON with its own spacing: both reach it byte for byte
     local text = '{ "a" : [1, 2.50, "\\u00e9"] ,"b":{}}'
-    local post = helper.invoke("app.raw_echo", text)
+    local post = own.invoke("app.raw_echo", text)
     assert.equal("response", post.kind)
     assert.same({ type = "string", text = text, request_id = "req-1" }, post.json)
-    post = helper.invoke("app.raw_echo", "not json")
+    post = own.invoke("app.raw_echo", "not json")
     assert.equal("response", post.kind)
     assert.equal("not json", post.json.text)
-    post = helper.invoke("app.raw_stream", '{"x": 1}')
+    post = own.invoke("app.raw_stream", '{"x": 1}')
     assert.equal("streaming", post.headers["lambda-runtime-function-response-mode"])
     assert.equal('string:{"x": 1}', post.body)
-    assert.equal('"got {}"', helper.invoke("app.raw_direct", "{}").body)
-    local bad = helper.invoke("app.raw_bad").json
+    assert.equal('"got {}"', own.invoke("app.raw_direct", "{}").body)
+    local bad = own.invoke("app.raw_bad").json
     assert.is_false(bad.ok)
     assert.truthy(bad.err:find("bad argument #1 to 'raw_event'", 1, true))
   end)
@@ -47,7 +49,7 @@ describe("bootstrap", function()
       assert.equal(tostring(i), post.body)
       assert.equal("req-" .. i, post.request_id)
     end
-    run = helper.invoke_all("init_counter.handler", { "{}", "{}" })
+    run = own.invoke_all("init_counter.handler", { "{}", "{}" })
     assert.equal("1", run.posts[2].body)
   end)
 
@@ -78,16 +80,16 @@ describe("bootstrap", function()
   end)
 
   it("resolves nested modules and init.lua", function()
-    local post = helper.invoke("pkg.users.get", '{"id":7}')
+    local post = own.invoke("pkg.users.get", '{"id":7}')
     assert.same({ user = 7, module = "pkg.users" }, post.json)
-    post = helper.invoke("init_mod.handler")
+    post = own.invoke("init_mod.handler")
     assert.equal('"from init.lua"', post.body)
   end)
 
   it("searches the task root, its lua_modules, then the layers', in order", function()
-    local post = helper.invoke("app.runtime_module_source")
+    local post = own.invoke("app.runtime_module_source")
     local root = post.json.path:match("^([^;]+)/%?%.lua;")
-    assert.truthy(root:match("spec/fixtures/handlers$"))
+    assert.truthy(root:match("spec/integration/runtime$"))
     local function order(path, entries)
       local at = 0
       for _, entry in ipairs(entries) do
@@ -143,8 +145,8 @@ describe("bootstrap", function()
     assert.truthy(so, "LUA_LAMBDA_TEST_CMODULE is set by ctest")
     local dir = helper.tmpdir()
     assert(os.execute(("cp %s %s/hello_c.so && cp %s/app.lua %s/"):format(
-      so, dir, helper.handlers, dir)))
-    local post = helper.invoke("app.cmodule", '{"name":"Lua"}', {
+      so, dir, own.root, dir)))
+    local post = own.invoke("app.cmodule", '{"name":"Lua"}', {
       task_root = dir,
     })
     assert.equal('"hello from C, Lua"', post.body)
@@ -157,7 +159,7 @@ describe("bootstrap", function()
   end)
 
   it("offers cjson to user code without sharing its settings", function()
-    local post = helper.invoke("app.user_cjson")
+    local post = own.invoke("app.user_cjson")
     assert.equal("response", post.kind)
     assert.same({ pi = 3.14 }, helper.decode(post.json.encoded))
     assert.is_true(post.json.safe_bad)
@@ -166,9 +168,9 @@ describe("bootstrap", function()
   end)
 
   it("serves its own Lua modules from the binary with readable names", function()
-    local post = helper.invoke("app.runtime_module_source")
+    local post = own.invoke("app.runtime_module_source")
     assert.equal("@lambda/init.lua", post.json.source)
-    post = helper.invoke("app.lambda_misuse")
+    post = own.invoke("app.lambda_misuse")
     assert.equal("error", post.kind)
     assert.truthy(post.json.errorMessage:find("bad argument #1 to 'error'",
       1, true))
@@ -235,10 +237,10 @@ describe("context", function()
 
   it("reaches every handler that can see it: varargs, callable tables, streaming, raw", function()
     -- (a function(event) cannot see a second argument: none is built for it)
-    assert.same({ n = 2, id = "req-1" }, helper.invoke("app.ctx_vararg").json)
-    assert.equal('"req-1"', helper.invoke("app.ctx_callable").body)
-    assert.equal("req-1", helper.invoke("app.ctx_stream").body)
-    assert.equal('"req-1"', helper.invoke("app.ctx_raw").body)
+    assert.same({ n = 2, id = "req-1" }, own.invoke("app.ctx_vararg").json)
+    assert.equal('"req-1"', own.invoke("app.ctx_callable").body)
+    assert.equal("req-1", own.invoke("app.ctx_stream").body)
+    assert.equal('"req-1"', own.invoke("app.ctx_raw").body)
   end)
 
   it("leaves optional fields out when Lambda sends no header", function()
@@ -269,7 +271,7 @@ describe("context", function()
     assert.truthy(so, "LUA_LAMBDA_TEST_CMODULE is set by ctest")
     local dir = helper.tmpdir()
     assert(os.execute(("cp %s %s/hello_c.so && cp %s/app.lua %s/"):format(
-      so, dir, helper.handlers, dir)))
+      so, dir, own.root, dir)))
     local function trace(id)
       return id and { ["Lambda-Runtime-Trace-Id"] = id } or nil
     end

@@ -7,7 +7,8 @@ local b64 = require "lambda.base64"
 local socket = require "socket"
 local Process = require "process"
 
-local handlers = helper.handlers
+local handlers = helper.handlers  -- the handlers several specs use
+local own = helper.own()  -- serve_spec's: spec/integration/serve/
 
 -- The hard limit on open files here (the most serve may raise itself to).
 local function hard_files_limit()
@@ -61,7 +62,7 @@ describe("lua-lambda serve", function()
   end)
 
   it("times out a slow handler, kills the runtime and serves the next invocation", function()
-    server = helper.serve({ "--task-root", handlers, "--timeout", "1", "app.sleep_c" })
+    server = helper.serve({ "--task-root", own.root, "--timeout", "1", "app.sleep_c" })
     local started = socket.gettime()
     local r = server:invoke('{"seconds":5}')
     local took = socket.gettime() - started
@@ -92,7 +93,7 @@ describe("lua-lambda serve", function()
   end)
 
   it("accepts asynchronous (Event) invocations at once, and runs them", function()
-    server = helper.serve({ "--task-root", handlers, "app.touch" })
+    server = helper.serve({ "--task-root", own.root, "app.touch" })
     local file = helper.tmpfile()
     local r = server:invoke(('{"file":"%s"}'):format(file),
       { ["X-Amz-Invocation-Type"] = "Event" })
@@ -103,7 +104,7 @@ describe("lua-lambda serve", function()
   end)
 
   it("kills an Event invocation at its timeout though no one waits for it", function()
-    server = helper.serve({ "--task-root", handlers, "--timeout", "1", "app.sleep_c" })
+    server = helper.serve({ "--task-root", own.root, "--timeout", "1", "app.sleep_c" })
     local r = server:invoke('{"seconds":8}', { ["X-Amz-Invocation-Type"] = "Event" })
     assert.equal(202, r.status)
     helper.wait_for(function()
@@ -114,7 +115,7 @@ describe("lua-lambda serve", function()
   it("kills a worker stuck in its init, and serves the next invocation", function()
     local marker = helper.tmpfile()
     server = helper.serve({ "--timeout", "5", "--init-timeout", "1",
-      "--task-root", handlers, "init_hang_once.handler" },
+      "--task-root", own.root, "init_hang_once.handler" },
       { env = { HANG_MARKER = marker } })
     local first = server:invoke("{}")
     local second = server:invoke("{}")
@@ -129,7 +130,7 @@ describe("lua-lambda serve", function()
   end)
 
   it("fails the invocations in flight with a clear error when it is stopped", function()
-    server = helper.serve({ "--task-root", handlers, "--timeout", "30", "app.sleep_c" })
+    server = helper.serve({ "--task-root", own.root, "--timeout", "30", "app.sleep_c" })
     local conn = assert(socket.connect("127.0.0.1", server.port))
     conn:settimeout(30)
     local body = '{"seconds":8}'
@@ -148,7 +149,7 @@ describe("lua-lambda serve", function()
   end)
 
   it("throttles with 429 when the queue is full, as Lambda does", function()
-    server = helper.serve({ "--task-root", handlers, "--timeout", "3",
+    server = helper.serve({ "--task-root", own.root, "--timeout", "3",
       "--init-timeout", "1", "app.sleep_c" })
     -- one worker: one running, ten waiting (EMU_QUEUE_PER_WORKER); the rest
     -- are refused at once. The 20 are sent in far less than the 1.5 s one
@@ -212,7 +213,7 @@ describe("lua-lambda serve", function()
   end)
 
   it("raises its own open-file limit for its connections, not its runtimes'", function()
-    server = helper.serve({ "--task-root", handlers, "app.open_files_limit" },
+    server = helper.serve({ "--task-root", own.root, "app.open_files_limit" },
       { open_files = 1024 })
     local r = server:invoke("{}")
     local limits = assert(io.open("/proc/" .. server.proc.pid .. "/limits"))
@@ -284,7 +285,7 @@ describe("lua-lambda serve", function()
   end)
 
   it("reports a runtime that dies in its init with its exit status and last words", function()
-    server = helper.serve({ "--task-root", handlers, "init_exit.handler" })
+    server = helper.serve({ "--task-root", own.root, "init_exit.handler" })
     local r = server:invoke("{}")
     assert.equal("Unhandled", r.headers["x-amz-function-error"])
     assert.equal("Runtime.ExitError", r.json.errorType)
@@ -368,7 +369,7 @@ describe("lua-lambda serve", function()
   end
 
   it("runs N invocations at once with --concurrency N, one worker each", function()
-    server = helper.serve({ "--task-root", handlers, "--concurrency", "4",
+    server = helper.serve({ "--task-root", own.root, "--concurrency", "4",
       "--timeout", "20", "app.rendezvous" })
     local dir = helper.tmpdir()
     local body = ('{"dir":"%s","count":4}'):format(dir)
@@ -458,7 +459,7 @@ describe("lua-lambda serve", function()
   end)
 
   it("starts a worker only when an invocation needs it, as Lambda inits lazily", function()
-    server = helper.serve({ "--task-root", handlers, "--concurrency", "3", "app.pid" })
+    server = helper.serve({ "--task-root", own.root, "--concurrency", "3", "app.pid" })
     assert.is_nil(server:output():find("START", 1, true))
     local first = server:invoke("{}").json
     local second = server:invoke("{}").json

@@ -3,12 +3,14 @@
 -- within Lambda's 500 ms phase for a runtime with internal extensions only.
 local helper = require "helper"
 
+local own = helper.own()  -- spec/integration/shutdown_phase/
+
 local function shutdown_run(extra)
   local file = helper.tmpfile()
   local opts = { handler = "shutdown_timing.handler", invocations = { {} },
     env = { SHUTDOWN_FILE = file, LUA_LAMBDA_TIMEOUT_MARGIN_MS = "0" } }
   for k, v in pairs(extra or {}) do opts[k] = v end
-  local run = helper.run(opts)
+  local run = own.run(opts)
   assert.is_nil(run.stderr:find("ThreadSanitizer", 1, true), run.stderr)
   local f = io.open(file, "rb")
   run.notes = {}

@@ -3,6 +3,8 @@
 local helper = require "helper"
 local base64 = require "lambda.base64"
 
+local own = helper.own()  -- spec/integration/streaming/
+
 describe("streaming", function()
   it("refuses content types with CR, LF or NUL, or too long, with an error the handler sees", function()
     local post = helper.invoke("app.stream_inject")
@@ -37,7 +39,7 @@ describe("streaming", function()
   end)
 
   it("refuses NUL bytes in the prelude", function()
-    local post = helper.invoke("app.stream_http_nul")
+    local post = own.invoke("app.stream_http_nul")
     assert.equal("error", post.kind)
     assert.truthy(post.json.errorMessage:find("may not hold NUL", 1, true))
   end)
@@ -64,13 +66,13 @@ describe("streaming", function()
     assert.equal("error", post.kind)
     assert.equal("Function.Error", post.headers["lambda-runtime-function-error-type"])
     assert.truthy(post.json.errorMessage:find("before any byte", 1, true))
-    post = helper.invoke("app.stream_late_type")
+    post = own.invoke("app.stream_late_type")
     assert.equal("x", post.body)
     assert.truthy(post.trailers["lambda-runtime-function-error-type"])
   end)
 
   it("streams 50 MB in bounded memory", function()
-    local run = helper.run { handler = "app.stream_big", measure_rss = true,
+    local run = own.run { handler = "app.stream_big", measure_rss = true,
       invocations = { { event = '{"mb":50}' } }, seconds = 60 }
     local post = run.posts[1]
     assert.equal(50 * 1024 * 1024, #post.body)
@@ -84,7 +86,7 @@ describe("context:after_response", function()
   it("runs after the response is posted and before the next /next, errors logged", function()
     local file = helper.tmpfile("")
     local at_post
-    local run = helper.run {
+    local run = own.run {
       handler = "app.after",
       invocations = { { event = '{"file":"' .. file .. '"}' } },
       on_post = function() at_post = helper.read(file) end,

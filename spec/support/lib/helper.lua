@@ -240,6 +240,33 @@ function helper.run(opts)
   return result
 end
 
+--- A spec's own handlers: the folder beside the spec file named after it
+--- (spec/integration/errors/ for errors_spec.lua; name, e.g. "deadline",
+--- for a family of spec files that share one), a task root. Returns
+--- { root = path, run, invoke, invoke_all }: helper's, with task_root
+--- defaulting to that folder. Handlers several specs use stay in
+--- helper.handlers (spec/fixtures/handlers).
+function helper.own(name)
+  local source = debug.getinfo(2, "S").source
+  local dir, spec = source:match("^@(.-)/?([^/]+)_spec%.lua$")
+  local root = (dir ~= "" and dir .. "/" or "") .. (name or spec)
+  local function rooted(extra)
+    local opts = { task_root = root }
+    for k, v in pairs(extra or {}) do opts[k] = v end
+    return opts
+  end
+  return {
+    root = root,
+    run = function(opts) return helper.run(rooted(opts)) end,
+    invoke = function(handler, event, extra)
+      return helper.invoke(handler, event, rooted(extra))
+    end,
+    invoke_all = function(handler, events, extra)
+      return helper.invoke_all(handler, events, rooted(extra))
+    end,
+  }
+end
+
 --- Runs handler over events (JSON texts) and returns the posts.
 function helper.invoke_all(handler, events, extra)
   local invocations = {}
@@ -259,6 +286,17 @@ function helper.invoke(handler, event, extra)
     post.json = ok and value or nil
   end
   return post, run
+end
+
+--- A deadline (epoch milliseconds, as Lambda-Runtime-Deadline-Ms) ms
+--- from now.
+function helper.deadline_in(ms)
+  return math.floor(socket.gettime() * 1000) + ms
+end
+
+--- The error type a post to /error carried in its header.
+function helper.error_type(post)
+  return post.headers["lambda-runtime-function-error-type"]
 end
 
 --- Waits until check() returns a true value (polling; the condition is
