@@ -1,12 +1,10 @@
 -- Init failures go to /init/error with the documented type, then exit.
 local helper = require "helper"
 
-local own = helper.own()  -- spec/integration/init_error/
-
 local function init_fails(handler, want_type, want_message, extra)
   local opts = { handler = handler, invocations = { {} } }
   for k, v in pairs(extra or {}) do opts[k] = v end
-  local run = own.run(opts)
+  local run = helper.run(opts)
   assert.equal("exited", run.why, handler)
   assert.is_true(run.exit_code ~= 0, handler)
   assert.equal(1, #run.init_errors, handler)
@@ -36,12 +34,12 @@ describe("init errors", function()
   it("Runtime.ImportModuleError for a missing module, naming the paths tried", function()
     local body = init_fails("nowhere.handler", "Runtime.ImportModuleError",
       "module 'nowhere' not found")
-    assert.truthy(body.errorMessage:find("spec/integration/init_error/nowhere.lua", 1, true))
+    assert.truthy(body.errorMessage:find("spec/fixtures/handlers/nowhere.lua", 1, true))
   end)
 
   it("Runtime.UserCodeSyntaxError with the file and line", function()
     local body = init_fails("syntax_error.handler", "Runtime.UserCodeSyntaxError",
-      "syntax_error.lua:4:", { task_root = helper.handlers })
+      "syntax_error.lua:4:")
     assert.same({}, body.stackTrace)
   end)
 

@@ -49,7 +49,7 @@ describe("bootstrap", function()
       assert.equal(tostring(i), post.body)
       assert.equal("req-" .. i, post.request_id)
     end
-    run = own.invoke_all("init_counter.handler", { "{}", "{}" })
+    run = helper.invoke_all("init_counter.handler", { "{}", "{}" })
     assert.equal("1", run.posts[2].body)
   end)
 

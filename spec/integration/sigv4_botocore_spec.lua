@@ -4,6 +4,7 @@
 -- empty query keys, header white space, S3 and other services, with and
 -- without a session token) must get the same Authorization header.
 local cjson = require "cjson"
+local helper = require "helper"
 local sign = require "lambda.aws.sign"
 local sigv4 = require "lambda.sigv4"
 

@@ -1,6 +1,6 @@
 -- runtime_spec's handlers: results of every shape, lambda.raw_event, the
 -- context seen in other ways, C modules, cjson and where modules come
--- from. (Its init_counter, init_mod and pkg beside; echo, hello, count,
+-- from. (Its init_mod and pkg beside; echo, hello, count,
 -- context and the others several specs use: spec/fixtures/handlers.)
 local lambda = require "lambda"
 
