@@ -15,11 +15,7 @@ end
 
 local read = helper.read
 
-local function write(path, text)
-  local f = assert(io.open(path, "w"))
-  f:write(text)
-  f:close()
-end
+local write = helper.write
 
 -- The names in a zip, sorted as stored.
 local function zip_names(zip)

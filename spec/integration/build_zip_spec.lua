@@ -29,11 +29,7 @@ local function hex(s)
   return (s:gsub(".", function(c) return ("%02x"):format(c:byte()) end))
 end
 
-local function write(path, text)
-  local f = assert(io.open(path, "wb"))
-  f:write(text)
-  f:close()
-end
+local write = helper.write
 
 -- The zip's entries by name (raw bytes), and testzip's answer.
 local function read_zip(zip)

@@ -3,7 +3,6 @@
 local helper = require "helper"
 
 local own = helper.own("deadline")  -- spec/integration/deadline/: escapes.lua
-local deadline_in, error_type = helper.deadline_in, helper.error_type
 
 local MARGIN = { LUA_LAMBDA_TIMEOUT_MARGIN_MS = "500" }
 
@@ -33,18 +32,18 @@ describe("the deadline", function()
   end)
 
   it("holds under Managed Instances: the stuck worker's invocation is answered, the others' too, then the process ends", function()
-    local stuck_deadline = deadline_in(2000)
+    local stuck_deadline = helper.deadline_in(2000)
     local run = own.run { handler = "escapes.mixed", env = {
         AWS_LAMBDA_MAX_CONCURRENCY = "2", LUA_LAMBDA_TIMEOUT_MARGIN_MS = "500" },
       concurrency = 2,
       invocations = {
         { request_id = "stuck", event = '{"stuck":true}', deadline_ms = stuck_deadline },
         { request_id = "fine", event = ('{"until_ms":%d}'):format(stuck_deadline + 1000),
-          deadline_ms = deadline_in(6000) },
-        { request_id = "never", deadline_ms = deadline_in(6000) } } }
+          deadline_ms = helper.deadline_in(6000) },
+        { request_id = "never", deadline_ms = helper.deadline_in(6000) } } }
     local by_id = {}
     for _, post in ipairs(run.posts) do by_id[post.request_id] = post end
-    assert.equal("Runtime.Timeout", error_type(by_id.stuck))
+    assert.equal("Runtime.Timeout", helper.error_type(by_id.stuck))
     -- the other worker's invocation, running when the watchdog fired, is answered
     assert.equal("response", by_id.fine.kind)
     assert.equal('"done"', by_id.fine.body)

@@ -8,7 +8,6 @@ local helper = require "helper"
 local socket = require "socket"
 
 local own = helper.own("deadline")  -- spec/integration/deadline/: escapes.lua
-local deadline_in, error_type = helper.deadline_in, helper.error_type
 
 -- What the hook stops: the state lives on and serves the next one.
 local HOOK_STOPS = {
@@ -24,10 +23,10 @@ local MARGIN = { LUA_LAMBDA_TIMEOUT_MARGIN_MS = "500" }
 -- whether the first post came before that deadline.
 local function run_in_time(handler)
   local first_post
-  local deadline = deadline_in(2000)
+  local deadline = helper.deadline_in(2000)
   local run = own.run { handler = handler, env = MARGIN,
     on_post = function() first_post = first_post or socket.gettime() end,
-    invocations = { { deadline_ms = deadline }, { deadline_ms = deadline_in(4000) } } }
+    invocations = { { deadline_ms = deadline }, { deadline_ms = helper.deadline_in(4000) } } }
   return run, first_post ~= nil and first_post * 1000 < deadline
 end
 
@@ -36,23 +35,21 @@ describe("the deadline", function()
     for _, handler in ipairs(HOOK_STOPS) do
       local run, in_time = run_in_time(handler)
       assert.equal(2, #run.posts, handler)
-      assert.equal("Runtime.Timeout", error_type(run.posts[1]), handler)
+      assert.equal("Runtime.Timeout", helper.error_type(run.posts[1]), handler)
       assert.is_true(in_time, handler)
-      assert.equal("Runtime.Timeout", error_type(run.posts[2]), handler)
+      assert.equal("Runtime.Timeout", helper.error_type(run.posts[2]), handler)
       assert.equal("parked", run.why, handler)
     end
   end)
 
   it("holds in a streaming handler and in after_response work that call debug.sethook()", function()
-    local run = own.run { handler = "escapes.sethook_stream", env = MARGIN,
-      invocations = { { deadline_ms = deadline_in(2000) }, { deadline_ms = deadline_in(4000) } } }
+    local run = run_in_time("escapes.sethook_stream")
     assert.equal(2, #run.posts)
     assert.equal("Runtime.Timeout",
       run.posts[1].trailers["lambda-runtime-function-error-type"])
     assert.equal("parked", run.why)
 
-    run = own.run { handler = "escapes.sethook_after", env = MARGIN,
-      invocations = { { deadline_ms = deadline_in(2000) }, { deadline_ms = deadline_in(4000) } } }
+    run = run_in_time("escapes.sethook_after")
     assert.equal(2, #run.posts)      -- the first answered, and the next served
     assert.equal('"answered"', run.posts[1].body)
     assert.truthy(run.stdout:find("after_response function failed", 1, true))
@@ -63,7 +60,7 @@ describe("the deadline", function()
     for _, handler in ipairs(WATCHDOG_STOPS) do
       local run, in_time = run_in_time(handler)
       assert.equal(1, #run.posts, handler)
-      assert.equal("Runtime.Timeout", error_type(run.posts[1]), handler)
+      assert.equal("Runtime.Timeout", helper.error_type(run.posts[1]), handler)
       assert.truthy(helper.decode(run.posts[1].body).errorMessage:find("Task timed out", 1, true))
       assert.is_true(in_time, handler)
       assert.equal("exited", run.why, handler)
@@ -73,8 +70,7 @@ describe("the deadline", function()
   end)
 
   it("holds in a stream of empty writes: each step's few instructions add up to the count", function()
-    local run = own.run { handler = "escapes.stream_spin", env = MARGIN,
-      invocations = { { deadline_ms = deadline_in(2000) }, { deadline_ms = deadline_in(4000) } } }
+    local run = run_in_time("escapes.stream_spin")
     assert.equal(2, #run.posts)
     assert.equal("Runtime.Timeout",
       run.posts[1].trailers["lambda-runtime-function-error-type"])
@@ -89,7 +85,7 @@ describe("the deadline", function()
     -- the next handler call is user code: the hook raises there, and the
     -- report says what it raised (not a fault of the runtime's)
     for i = 2, 3 do
-      assert.equal("Function.Error", error_type(run.posts[i]), run.posts[i].body)
+      assert.equal("Function.Error", helper.error_type(run.posts[i]), run.posts[i].body)
       assert.equal("user hook call", helper.decode(run.posts[i].body).errorMessage)
     end
     assert.equal("parked", run.why)
@@ -100,7 +96,7 @@ describe("the deadline", function()
     for i = 1, 300000 do items[i] = i end
     local event = '{"items":[' .. table.concat(items, ",") .. ']}'
     local run = own.run { handler = "escapes.count_items",
-      invocations = { { event = event, deadline_ms = deadline_in(30) },
+      invocations = { { event = event, deadline_ms = helper.deadline_in(30) },
         { event = '{"items":[1]}' } } }
     assert.equal(2, #run.posts)     -- answered (or timed out by the hook), and served on
     assert.equal("parked", run.why)
@@ -111,16 +107,15 @@ describe("the deadline", function()
     local run = own.run { handler = "escapes.spin", seconds = 30, concurrency = 2,
       env = { AWS_LAMBDA_MAX_CONCURRENCY = "2", LUA_LAMBDA_TIMEOUT_MARGIN_MS = "500",
         ESCAPES_GC_ON_CLOSE = "1" },
-      invocations = { { deadline_ms = deadline_in(1500) } } }
+      invocations = { { deadline_ms = helper.deadline_in(1500) } } }
     assert.equal(1, #run.posts)
-    assert.equal("Runtime.Timeout", error_type(run.posts[1]))
+    assert.equal("Runtime.Timeout", helper.error_type(run.posts[1]))
     assert.equal("exited", run.why)
     assert.truthy(run.stderr:find("a fresh state's init) ran past its time", 1, true), run.stderr)
   end)
 
   it("holds where no hook runs after the response: the process ends, nothing more is posted for it", function()
-    local run = own.run { handler = "escapes.c_after", env = MARGIN,
-      invocations = { { deadline_ms = deadline_in(2000) }, { deadline_ms = deadline_in(4000) } } }
+    local run = run_in_time("escapes.c_after")
     assert.equal(1, #run.posts)
     assert.equal("response", run.posts[1].kind)
     assert.equal('"answered"', run.posts[1].body)

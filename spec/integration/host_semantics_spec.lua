@@ -1,6 +1,5 @@
 -- What the host keeps and how it reports, each caught by a spec of its
 -- own (issue 26, item 7: changes the older specs let through).
-local base64 = require "lambda.base64"
 local helper = require "helper"
 
 local own = helper.own()  -- spec/integration/host_semantics/
@@ -31,8 +30,8 @@ describe("a streamed response", function()
     local post = run.posts[1]
     assert.equal("response", post.kind)
     assert.equal("x", post.body)
-    assert.equal("Runtime.Timeout", post.trailers["lambda-runtime-function-error-type"])
-    local doc = helper.decode(base64.decode(post.trailers["lambda-runtime-function-error-body"]))
+    local type, doc = helper.trailer_error(post)
+    assert.equal("Runtime.Timeout", type)
     assert.equal("Runtime.Timeout", doc.errorType)
   end)
 

@@ -4,11 +4,7 @@ local helper = require "helper"
 
 local own = helper.own()  -- spec/integration/lambda_module/
 
-local function lines(text)
-  local out = {}
-  for line in text:gmatch("[^\n]+") do out[#out + 1] = line end
-  return out
-end
+local lines = helper.lines
 
 -- Runs handler (own's, or from's: helper for a shared one) once.
 local function run(handler, env, event, from)

@@ -6,11 +6,7 @@ local helper = require "helper"
 
 local own = helper.own()  -- spec/integration/log_args/
 
-local function lines(text)
-  local out = {}
-  for line in text:gmatch("[^\n]+") do out[#out + 1] = line end
-  return out
-end
+local lines = helper.lines
 
 local function run(format)
   local r = own.run { handler = "log_args.handler",

@@ -10,11 +10,7 @@ local testing = require "lambda.testing"
 
 local sh, quote = helper.sh, helper.quote
 
-local function write(path, text)
-  local f = assert(io.open(path, "w"))
-  f:write(text)
-  f:close()
-end
+local write = helper.write
 
 -- Debian's lpeg (lua-lpeg, a test package): a C module installed where
 -- a stock lua5.4 finds it and Lambda has nothing.

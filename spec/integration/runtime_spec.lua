@@ -3,6 +3,17 @@ local helper = require "helper"
 
 local own = helper.own()  -- spec/integration/runtime/
 
+-- A new task root holding this spec's app.lua and the test C module,
+-- hello_c.so.
+local function with_cmodule()
+  local so = os.getenv("LUA_LAMBDA_TEST_CMODULE")
+  assert.truthy(so, "LUA_LAMBDA_TEST_CMODULE is set by ctest")
+  local dir = helper.tmpdir()
+  assert(os.execute(("cp %s %s/hello_c.so && cp %s/app.lua %s/"):format(
+    so, dir, own.root, dir)))
+  return dir
+end
+
 describe("bootstrap", function()
   it("posts the handler's result to /response as JSON", function()
     local post, run = helper.invoke("app.hello", '{"name":"Lua"}')
@@ -118,11 +129,7 @@ describe("bootstrap", function()
     local share, lib = dir .. "/lua_modules/share/lua/5.4", dir .. "/lua_modules/lib/lua/5.4"
     assert(os.execute(("mkdir -p %s/greet %s %s/elsewhere"):format(share, lib, dir)))
     assert(os.execute(("cp %s %s/hello_c.so"):format(so, lib)))
-    local function write(path, text)
-      local f = assert(io.open(path, "w"))
-      f:write(text)
-      f:close()
-    end
+    local write = helper.write
     write(share .. "/greet/init.lua", 'return { where = "lua_modules" }\n')
     write(dir .. "/elsewhere/greet.lua", 'return { where = "LUA_PATH" }\n')
     write(dir .. "/fn.lua", [[
@@ -141,11 +148,7 @@ describe("bootstrap", function()
   end)
 
   it("loads user C modules (.so) against the embedded Lua", function()
-    local so = os.getenv("LUA_LAMBDA_TEST_CMODULE")
-    assert.truthy(so, "LUA_LAMBDA_TEST_CMODULE is set by ctest")
-    local dir = helper.tmpdir()
-    assert(os.execute(("cp %s %s/hello_c.so && cp %s/app.lua %s/"):format(
-      so, dir, own.root, dir)))
+    local dir = with_cmodule()
     local post = own.invoke("app.cmodule", '{"name":"Lua"}', {
       task_root = dir,
     })
@@ -267,11 +270,7 @@ describe("context", function()
   end)
 
   it("gives the trace id to the processes and C modules a handler uses, and to Lua", function()
-    local so = os.getenv("LUA_LAMBDA_TEST_CMODULE")
-    assert.truthy(so, "LUA_LAMBDA_TEST_CMODULE is set by ctest")
-    local dir = helper.tmpdir()
-    assert(os.execute(("cp %s %s/hello_c.so && cp %s/app.lua %s/"):format(
-      so, dir, own.root, dir)))
+    local dir = with_cmodule()
     local function trace(id)
       return id and { ["Lambda-Runtime-Trace-Id"] = id } or nil
     end

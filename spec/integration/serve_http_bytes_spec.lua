@@ -49,12 +49,17 @@ describe("lua-lambda serve --http, bytes that are not UTF-8", function()
     server = nil
   end)
 
+  -- The event the function saw for GET target with headers (echo_event).
+  local function event_of(target, headers)
+    local status, body, reply = get(server.http_port, target, headers)
+    assert.equal(200, status, reply .. server:output())
+    return cjson.decode(body)
+  end
+
   it("makes a function URL's event of them, and the function runs", function()
     server = serve_http("app.echo_event")
-    local status, body, reply = get(server.http_port, "/%ff/caf%C3%A9?q=%ff&ok=%C3%A9",
+    local event = event_of("/%ff/caf%C3%A9?q=%ff&ok=%C3%A9",
       "X-Odd: a\xffb\r\nCookie: c=\xff; d=1\r\n")
-    assert.equal(200, status, reply .. server:output())
-    local event = cjson.decode(body)
     assert.equal("/%ff/caf%C3%A9", event.rawPath)
     assert.equal("/" .. FFFD .. "/caf\xc3\xa9", event.requestContext.http.path)
     assert.equal("q=%ff&ok=%C3%A9", event.rawQueryString)
@@ -65,9 +70,7 @@ describe("lua-lambda serve --http, bytes that are not UTF-8", function()
 
   it("percent-encodes a raw byte of the path in rawPath", function()
     server = serve_http("app.echo_event")
-    local status, body, reply = get(server.http_port, "/a\xffb")
-    assert.equal(200, status, reply .. server:output())
-    local event = cjson.decode(body)
+    local event = event_of("/a\xffb")
     assert.equal("/a%FFb", event.rawPath)
     assert.equal("/a" .. FFFD .. "b", event.requestContext.http.path)
   end)
@@ -84,9 +87,7 @@ describe("lua-lambda serve --http, bytes that are not UTF-8", function()
 
   it("makes a REST API's event of them", function()
     server = serve_http("app.echo_event", "apigw-v1")
-    local status, body, reply = get(server.http_port, "/x%ff?q=%ff", "X-Odd: \xff\r\n")
-    assert.equal(200, status, reply .. server:output())
-    local event = cjson.decode(body)
+    local event = event_of("/x%ff?q=%ff", "X-Odd: \xff\r\n")
     assert.equal("/x" .. FFFD, event.path)
     assert.equal("x" .. FFFD, event.pathParameters.proxy)
     assert.same({ q = FFFD }, event.queryStringParameters)
@@ -96,9 +97,7 @@ describe("lua-lambda serve --http, bytes that are not UTF-8", function()
 
   it("makes an ALB's event of them, path and query as sent", function()
     server = serve_http("app.echo_event", "alb")
-    local status, body, reply = get(server.http_port, "/x%ff?q=%ff", "X-Odd: \xff\r\n")
-    assert.equal(200, status, reply .. server:output())
-    local event = cjson.decode(body)
+    local event = event_of("/x%ff?q=%ff", "X-Odd: \xff\r\n")
     assert.equal("/x%ff", event.path)
     assert.same({ q = "%ff" }, event.queryStringParameters)
     assert.equal(FFFD, event.headers["x-odd"])

@@ -58,7 +58,6 @@ local function client(...)
   return r
 end
 
-
 describe("lua-lambda serve --http", function()
   local server
   after_each(function()

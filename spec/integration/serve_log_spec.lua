@@ -7,11 +7,7 @@ local Process = require "process"
 
 local quote = helper.quote
 
-local function write(path, text)
-  local f = assert(io.open(path, "w"))
-  f:write(text)
-  f:close()
-end
+local write = helper.write
 
 -- Every line of out that is not serve's, the function's or Lambda's own.
 local function raw_lines(out)

@@ -696,11 +696,7 @@ end }
     local dir = helper.tmpdir()
     local modules = dir .. "/lua_modules/share/lua/5.4"
     assert(os.execute("mkdir -p " .. modules))
-    local function write(path, text)
-      local f = assert(io.open(path, "w"))
-      f:write(text)
-      f:close()
-    end
+    local write = helper.write
     -- answers "<dep>/<other>", each module's value or "none", as its
     -- init found them: only a restart changes the answer
     write(dir .. "/live.lua", [[

@@ -1,7 +1,6 @@
 -- Streamed responses and background work, read off the
 -- wire by the fake Runtime API: the raw chunked request and its trailers.
 local helper = require "helper"
-local base64 = require "lambda.base64"
 
 local own = helper.own()  -- spec/integration/streaming/
 
@@ -49,8 +48,8 @@ describe("streaming", function()
     local post = run.posts[1]
     assert.equal("response", post.kind)
     assert.equal("partial", post.body)
-    assert.equal("Function.Broken", post.trailers["lambda-runtime-function-error-type"])
-    local doc = helper.decode(base64.decode(post.trailers["lambda-runtime-function-error-body"]))
+    local type, doc = helper.trailer_error(post)
+    assert.equal("Function.Broken", type)
     assert.equal("Broken", doc.errorType)
     assert.equal("mid-stream", doc.errorMessage)
     assert.is_true(#doc.stackTrace > 0)

@@ -3,9 +3,7 @@ local helper = require "helper"
 local batch = require "lambda.batch"
 local json = require "lambda.json"
 
-local function event(name)
-  return assert(json.decode(helper.read(helper.events .. "/" .. name)))
-end
+local event = helper.event
 
 describe("lambda.batch.process #unit", function()
   -- lambda.log loads in this Lua too (log.so): the records of the

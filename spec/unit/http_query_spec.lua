@@ -8,9 +8,7 @@ local helper = require "helper"
 local http = require "lambda.http"
 local json = require "lambda.json"
 
-local function event(name)
-  return assert(json.decode(helper.read(helper.events .. "/" .. name)))
-end
+local event = helper.event
 
 describe("lambda.http.request repeated query parameters #unit", function()
   it("REST (?tag=a&tag=b&tag=c): the last value, and all of them", function()

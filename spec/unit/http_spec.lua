@@ -4,9 +4,7 @@ local http = require "lambda.http"
 local json = require "lambda.json"
 local base64 = require "lambda.base64"
 
-local function event(name)
-  return assert(json.decode(helper.read(helper.events .. "/" .. name)))
-end
+local event = helper.event
 
 local HTTP_SAMPLES = {
   -- name, kind, method, path

@@ -36,6 +36,9 @@ import botocore.auth
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
+import fake_http  # noqa: E402 (beside this file)
+
 SECRETS = {"AKIDTEST": "test/secret+key"}
 LOCK = threading.Lock()
 STATS = {}
@@ -74,18 +77,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
     # --- plumbing ----------------------------------------------------------
 
     def read_body(self):
-        if self.headers.get("Transfer-Encoding", "").lower() == "chunked":
-            chunks = []
-            while True:
-                size = int(self.rfile.readline().split(b";")[0].strip(), 16)
-                if size == 0:
-                    while self.rfile.readline() not in (b"\r\n", b"\n", b""):
-                        pass
-                    return b"".join(chunks)
-                chunks.append(self.rfile.read(size))
-                self.rfile.readline()
-        n = int(self.headers.get("Content-Length") or 0)
-        return self.rfile.read(n) if n else b""
+        return fake_http.read_body(self.rfile, self.headers)
 
     def reply(self, status, body=b"", ctype="application/json", headers=()):
         if isinstance(body, (dict, list)):

@@ -28,6 +28,9 @@ import sys
 import threading
 from urllib.parse import parse_qsl, urlsplit
 
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
+import fake_http  # noqa: E402 (beside this file)
+
 LOCK = threading.Lock()
 CONNECTIONS = itertools.count(1)
 
@@ -52,18 +55,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
         self.seq = 0
 
     def read_body(self):
-        if self.headers.get("Transfer-Encoding", "").lower() == "chunked":
-            chunks = []
-            while True:
-                size = int(self.rfile.readline().split(b";")[0].strip(), 16)
-                if size == 0:
-                    while self.rfile.readline() not in (b"\r\n", b"\n", b""):
-                        pass
-                    return b"".join(chunks)
-                chunks.append(self.rfile.read(size))
-                self.rfile.readline()
-        n = int(self.headers.get("Content-Length") or 0)
-        return self.rfile.read(n) if n else b""
+        return fake_http.read_body(self.rfile, self.headers)
 
     def reply(self, status, body=b"", headers=()):
         if isinstance(body, str):

@@ -27,6 +27,13 @@ function helper.read(path)
   return s
 end
 
+--- Writes text to path (made or truncated).
+function helper.write(path, text)
+  local f = assert(io.open(path, "wb"))
+  f:write(text)
+  f:close()
+end
+
 --- Runs a shell command; returns whether it succeeded and its output
 --- (stdout and stderr).
 function helper.sh(command)
@@ -49,9 +56,7 @@ helper.tmpdir = tmp.dir
 --- with the text given.
 function helper.tmpdir_with(name, text)
   local dir = helper.tmpdir()
-  local f = assert(io.open(dir .. "/" .. name, "wb"))
-  f:write(text)
-  f:close()
+  helper.write(dir .. "/" .. name, text)
   return dir
 end
 
@@ -70,6 +75,13 @@ function helper.sanitized_cli()
   local n = tonumber(p:read("a"))
   p:close()
   return n ~= nil and n > 0
+end
+
+--- The non-empty lines of text, in order.
+function helper.lines(text)
+  local out = {}
+  for line in text:gmatch("[^\n]+") do out[#out + 1] = line end
+  return out
 end
 
 --- How many times plain (not a pattern) occurs in s.
@@ -168,6 +180,12 @@ function helper.same_json(a, b, path)
     if a[k] == nil then return false, path .. "." .. tostring(k) .. " missing" end
   end
   return true
+end
+
+--- A sample event (helper.events/name) as lambda.json decodes it.
+function helper.event(name)
+  local json = require "lambda.json"
+  return assert(json.decode(helper.read(helper.events .. "/" .. name)))
 end
 
 function helper.decode(text)
@@ -297,6 +315,14 @@ end
 --- The error type a post to /error carried in its header.
 function helper.error_type(post)
   return post.headers["lambda-runtime-function-error-type"]
+end
+
+--- The error a streamed response carried in its trailers: the type, and
+--- the error document decoded (nil when there is none).
+function helper.trailer_error(post)
+  local body = post.trailers["lambda-runtime-function-error-body"]
+  return post.trailers["lambda-runtime-function-error-type"],
+    body and helper.decode(require("lambda.base64").decode(body))
 end
 
 --- Waits until check() returns a true value (polling; the condition is

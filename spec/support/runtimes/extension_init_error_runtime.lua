@@ -2,8 +2,7 @@
 --- A scripted runtime whose internal extension fails its init: it
 --- registers, reports /2020-01-01/extension/init/error, and exits, as an
 --- extension that cannot read its configuration would.
-local here = arg[0]:match("^(.*)/[^/]+$") or "."
-package.path = here .. "/?.lua;" .. here .. "/../lib/?.lua;" .. package.path
+package.path = (arg[0]:match("^(.*)/[^/]+$") or ".") .. "/?.lua;" .. package.path
 local scripted = require "scripted_runtime"
 
 local conn = scripted.connect()

@@ -4,11 +4,10 @@
 --- once) and answers each invocation with its request id, as soon as its
 --- /next returns. serve must hand out no more than the slots at once and
 --- lose none: every invocation the specs send must be answered.
-local here = arg[0]:match("^(.*)/[^/]+$") or "."
-package.path = here .. "/?.lua;" .. here .. "/../lib/?.lua;" .. package.path
+package.path = (arg[0]:match("^(.*)/[^/]+$") or ".") .. "/?.lua;" .. package.path
+local scripted = require "scripted_runtime"
 local socket = require "socket"
 local wire = require "http_wire"
-local scripted = require "scripted_runtime"
 
 local n = 2 * tonumber(os.getenv("AWS_LAMBDA_MAX_CONCURRENCY") or "1")
 local waiting = {}

@@ -3,8 +3,7 @@
 --- internal extension, then calls /next without ever polling
 --- /extension/event/next. Lambda never finishes its Init, and neither may
 --- the fake Runtime API.
-local here = arg[0]:match("^(.*)/[^/]+$") or "."
-package.path = here .. "/?.lua;" .. here .. "/../lib/?.lua;" .. package.path
+package.path = (arg[0]:match("^(.*)/[^/]+$") or ".") .. "/?.lua;" .. package.path
 local scripted = require "scripted_runtime"
 
 local conn = scripted.connect()

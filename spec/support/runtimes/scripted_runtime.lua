@@ -1,6 +1,9 @@
 --- What the scripted runtimes share (streaming_runtime.lua and the
 --- others run by specs in place of bootstrap): a connection to
 --- AWS_LAMBDA_RUNTIME_API and one request at a time over it.
+-- spec/support/lib (http_wire) beside this folder, for every runtime
+package.path = debug.getinfo(1, "S").source:match("^@(.*)/[^/]+$")
+  .. "/../lib/?.lua;" .. package.path
 local socket = require "socket"
 local wire = require "http_wire"
 

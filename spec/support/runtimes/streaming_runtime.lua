@@ -2,11 +2,10 @@
 --- A scripted runtime for the emulator's streaming specs: answers every
 --- invocation with a streamed (chunked) response, "first" then, after
 --- 0.6 s, "second", the way a streaming handler would.
-local here = arg[0]:match("^(.*)/[^/]+$") or "."
-package.path = here .. "/?.lua;" .. here .. "/../lib/?.lua;" .. package.path
+package.path = (arg[0]:match("^(.*)/[^/]+$") or ".") .. "/?.lua;" .. package.path
+local scripted = require "scripted_runtime"  -- first: it finds http_wire
 local socket = require "socket"
 local wire = require "http_wire"
-local scripted = require "scripted_runtime"
 
 local prefix = "/2018-06-01/runtime/invocation/"
 
