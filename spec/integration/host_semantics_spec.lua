@@ -23,11 +23,17 @@ describe("on the single-state path", function()
 end)
 
 describe("a streamed response", function()
-  it("reports a timeout after the first byte as Runtime.Timeout in the trailers", function()
-    local run = own.run { handler = "host_semantics.stream_spin_after_byte",
+  -- One invocation of handler, which spins past its deadline 300 ms off:
+  -- the post, the runtime serving on.
+  local function spin(handler)
+    local run = own.run { handler = handler,
       invocations = { { deadline_ms = soon(300) } } }
     assert.equal("parked", run.why, run.stderr)
-    local post = run.posts[1]
+    return run.posts[1]
+  end
+
+  it("reports a timeout after the first byte as Runtime.Timeout in the trailers", function()
+    local post = spin("host_semantics.stream_spin_after_byte")
     assert.equal("response", post.kind)
     assert.equal("x", post.body)
     local type, doc = helper.trailer_error(post)
@@ -36,10 +42,7 @@ describe("a streamed response", function()
   end)
 
   it("reports a timeout before the first byte as Runtime.Timeout on /error", function()
-    local run = own.run { handler = "host_semantics.stream_spin_early",
-      invocations = { { deadline_ms = soon(300) } } }
-    assert.equal("parked", run.why, run.stderr)
-    local post = run.posts[1]
+    local post = spin("host_semantics.stream_spin_early")
     assert.equal("error", post.kind)
     assert.equal("Runtime.Timeout", post.headers["lambda-runtime-function-error-type"])
     assert.equal("Runtime.Timeout", helper.decode(post.body).errorType)

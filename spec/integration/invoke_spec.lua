@@ -14,6 +14,16 @@ describe("lua-lambda invoke", function()
     return code, out, err
   end
 
+  -- invoke with args, which must fail: exit 1 and nothing on stdout.
+  -- Returns the error document (the last JSON object on stderr) and stderr.
+  local function invoke_fails(args)
+    local code, out, err = invoke(args)
+    assert.equal(1, code, err)
+    assert.equal("", out)
+    local doc = err:match("(%b{})%s*$")
+    return doc and helper.decode(doc), err
+  end
+
   it("prints the result on stdout alone and exits 0", function()
     local event = helper.tmpfile('{"name":"cli"}')
     local code, out, err = invoke({ "app.print_and_return", event })
@@ -26,13 +36,8 @@ describe("lua-lambda invoke", function()
   end)
 
   it("prints the error document on stderr and exits 1", function()
-    local code, out, err = invoke({ "app.fail_table" })
-    assert.equal(1, code)
-    assert.equal("", out)
-    local body = helper.decode(err:match("(%b{})%s*$"))
-    assert.equal("NotFound", body.errorType)
-    code, out, err = invoke({ "nowhere.handler" })
-    assert.equal(1, code)
+    assert.equal("NotFound", invoke_fails({ "app.fail_table" }).errorType)
+    local _, err = invoke_fails({ "nowhere.handler" })
     assert.truthy(err:find("Runtime.ImportModuleError", 1, true))
   end)
 
@@ -43,11 +48,7 @@ describe("lua-lambda invoke", function()
   end)
 
   it("fails a stream that breaks in the middle: no partial body as a result", function()
-    local code, out, err = invoke({ "app.stream_fail_mid" })
-    assert.equal(1, code)
-    assert.equal("", out)
-    local doc = helper.decode(err:match("(%b{})%s*$"))
-    assert.equal("Broken", doc.errorType)
+    assert.equal("Broken", invoke_fails({ "app.stream_fail_mid" }).errorType)
   end)
 
   it("caps the Lua heap by --memory, as bootstrap does by the function's memory", function()

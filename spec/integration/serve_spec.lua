@@ -1,6 +1,5 @@
 -- lua-lambda serve: the local Lambda, end to end through the invoke
 -- endpoint, with the real bootstrap as its runtime.
-local cjson = require "cjson"
 local helper = require "helper"
 local event_stream = require "event_stream"
 local b64 = require "lambda.base64"
@@ -392,9 +391,9 @@ describe("lua-lambda serve", function()
     local pids, ids, traces = {}, {}, {}
     -- two batches of four: each returns only once all four run at once
     for _, batch in ipairs { "/a", "/b" } do
-      local body = cjson.encode { dir = states .. batch, count = 4 }
+      local body = helper.encode { dir = states .. batch, count = 4 }
       for _, reply in ipairs(invoke_together(server.port, { body, body, body, body })) do
-        local r = cjson.decode((assert(reply:match("\r\n\r\n(.*)$"), reply)))
+        local r = helper.decode((assert(reply:match("\r\n\r\n(.*)$"), reply)))
         assert.truthy(r.request_id, reply)
         assert.equal(r.trace_id, r.getenv_trace)  -- its own, in its state
         assert.equal("", r.process_env_trace)
@@ -513,7 +512,7 @@ describe("lua-lambda serve", function()
     local input = helper.tmpfile(r.body)
     local p = assert(io.popen("/usr/bin/python3 "
       .. "spec/support/lib/event_stream_check.py < " .. input))
-    local messages = cjson.decode(p:read("a"))
+    local messages = helper.decode(p:read("a"))
     assert.is_true(p:close())
     os.remove(input)
     assert.equal(#r.events, #messages)
@@ -524,7 +523,7 @@ describe("lua-lambda serve", function()
     assert.equal("PayloadChunk", messages[1].headers[":event-type"])
     assert.equal("partial", messages[1].payload)
     assert.equal("InvokeComplete", messages[#messages].headers[":event-type"])
-    assert.truthy(cjson.decode(messages[#messages].payload).LogResult)
+    assert.truthy(helper.decode(messages[#messages].payload).LogResult)
   end)
 
   it("ends a stream that breaks midway with the error in InvokeComplete", function()
@@ -534,7 +533,7 @@ describe("lua-lambda serve", function()
     assert.equal("partial", r.payload)
     -- the type the runtime reported in its trailers
     assert.equal("Function.Broken", r.complete.ErrorCode)
-    assert.equal("mid-stream", cjson.decode(r.complete.ErrorDetails).errorMessage)
+    assert.equal("mid-stream", helper.decode(r.complete.ErrorDetails).errorMessage)
   end)
 
   it("answers a function that fails before it streams with InvokeComplete alone", function()
@@ -618,7 +617,7 @@ describe("lua-lambda serve", function()
       local r = post(path)
       assert.equal(404, r.status, path)
       assert.equal("ResourceNotFoundException", r.headers["x-amzn-errortype"], path)
-      assert.equal("User", cjson.decode(r.body).Type)
+      assert.equal("User", helper.decode(r.body).Type)
     end
   end)
 
