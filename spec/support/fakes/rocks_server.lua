@@ -17,22 +17,16 @@ local function abs(path)
   return dir
 end
 
-local SPECS = {
-  greet = [[
-package = "greet"
+-- A rock's rockspec (name, version, tarball, name, version, name, its one
+-- module's file): greet is Lua, cadd C.
+local SPEC = [[
+package = "%s"
 version = "%s-1"
-source = { url = "file://%s", dir = "greet-%s" }
+source = { url = "file://%s", dir = "%s-%s" }
 dependencies = { "lua >= 5.1" }
-build = { type = "builtin", modules = { greet = "greet.lua" } }
-]],
-  cadd = [[
-package = "cadd"
-version = "%s-1"
-source = { url = "file://%s", dir = "cadd-%s" }
-dependencies = { "lua >= 5.1" }
-build = { type = "builtin", modules = { cadd = "cadd.c" } }
-]],
-}
+build = { type = "builtin", modules = { %s = "%s" } }
+]]
+local MODULE_FILE = { greet = "greet.lua", cadd = "cadd.c" }
 
 --- Adds rock name at version (a folder name-version in the fixtures) to
 --- the server in dir, and remakes its manifest.
@@ -43,7 +37,8 @@ function M.add(dir, name, version)
   sh(("cd %s && tar czf %s %s-%s"):format(work, tarball, name, version))
   local rockspec = ("%s/%s-%s-1.rockspec"):format(work, name, version)
   local f = assert(io.open(rockspec, "w"))
-  f:write(SPECS[name]:format(version, tarball, version))
+  f:write(SPEC:format(name, version, tarball, name, version, name,
+    MODULE_FILE[name]))
   f:close()
   sh(("cd %s && luarocks pack %s"):format(dir, rockspec))
   sh(("luarocks-admin make-manifest --lua-version=5.4 %s"):format(dir))
