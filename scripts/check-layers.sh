@@ -1,6 +1,6 @@
 #!/bin/sh
-# Keeps each part of src/ to the libraries it may use (README: How it
-# works): curl only in api/ and outbound/, libcrypto only in sigv4/, Lua
+# Keeps each part of src/ to the libraries it may use (docs/architecture.md):
+# curl only in api/ and outbound/, libcrypto only in sigv4/, Lua
 # nowhere in base/, api/ or sigv4/, and no part
 # including a header of a part above it. CMake already hides the headers
 # of parts a library does not link; this also catches system headers.
