@@ -9,7 +9,7 @@
 ** lambda.host is the runtime's internal module behind them (metrics.lua
 ** and lambda/init.lua use it); users call lambda.on_shutdown.
 */
-#include "host_hooks.h"
+#include "lua_host.h"
 #include <string.h>
 
 #include <lauxlib.h>

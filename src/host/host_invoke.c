@@ -2,7 +2,6 @@
 ** Calling the handler: the event decoded, the context built, the result
 ** encoded; after_invoke functions run whatever happened.
 */
-#include "host_invoke.h"
 #include "lua_host.h"
 #include "lua_host_private.h"
 

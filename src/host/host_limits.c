@@ -3,7 +3,7 @@
 ** pcall cannot swallow (host_hook.c), and a cap on the Lua heap below the
 ** function's memory, so running out is an error report, not a kill by
 ** Lambda. The margin and the cap come from the host's configuration
-** (host_config.h). What no hook can stop (a C call that never returns, a
+** (lua_host.h). What no hook can stop (a C call that never returns, a
 ** finalizer, which Lua runs with hooks off) is the runtime loop's
 ** watchdog's (deadline_watchdog.h).
 */

@@ -3,7 +3,6 @@
 ** (the last dot splits module from function), the module's top-level
 ** code, and the invoke closure kept for every invocation.
 */
-#include "host_load.h"
 #include "lua_host.h"
 #include "lua_host_private.h"
 

@@ -5,7 +5,7 @@
 ** to send, so a slow reader slows the handler down (back-pressure) and no
 ** more than one chunk is held at a time.
 */
-#include "host_stream.h"
+#include "lua_host.h"
 #include <string.h>
 
 #include <lauxlib.h>
