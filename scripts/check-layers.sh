@@ -30,6 +30,7 @@ refuse 'runtime_api\.h|extension_api\.h' base json host cli
 refuse 'runtime_loop\.h|shutdown\.h' base json api host cli
 refuse 'lua_host\.h|lua_host_private\.h|context\.h|log_stdout\.h' base json api
 refuse 'json\.h|json_codec\.h' base api
+refuse 'registry_keys\.h' base api sigv4
 # The host's one public header is lua_host.h; the others are its own.
 if [ -d "$src/host" ]; then
   private=$(cd "$src/host" && ls -- *.h | grep -vx 'lua_host\.h' |

@@ -13,9 +13,6 @@
 #include "json.h"
 #include "json_codec.h"
 
-/* Registry key of the traceback of the last error; the address is unique. */
-const char host_traceback_key = 't';
-
 static const char out_of_memory_body[] =
   "{\"errorMessage\":\"not enough memory\","
   "\"errorType\":\"Runtime.OutOfMemory\",\"stackTrace\":[]}";
@@ -33,14 +30,14 @@ int host_msghandler (lua_State *L) {
   tb = lua_tolstring(L, -1, &len);
   if (len >= tail && memcmp(tb + len - tail, runtime_frame, tail) == 0)
     lua_pushlstring(L, tb, len - tail);          /* [err, tb, trimmed] */
-  lua_rawsetp(L, LUA_REGISTRYINDEX, &host_traceback_key);
+  lua_setfield(L, LUA_REGISTRYINDEX, REGISTRY_HOST_TRACEBACK);
   lua_settop(L, 1);                                   /* [err] */
   return 1;
 }
 
 void host_forget_traceback (lua_State *L) {
   lua_pushnil(L);
-  lua_rawsetp(L, LUA_REGISTRYINDEX, &host_traceback_key);
+  lua_setfield(L, LUA_REGISTRYINDEX, REGISTRY_HOST_TRACEBACK);
 }
 
 void host_set_failure_extra (struct lua_host *h, const char *header_type,
@@ -214,7 +211,7 @@ void host_report_error (struct lua_host *h, int status,
                 "not enough memory", strlen("not enough memory"), NULL);
     return;
   }
-  lua_rawgetp(L, LUA_REGISTRYINDEX, &host_traceback_key);   /* [err, tb] */
+  lua_getfield(L, LUA_REGISTRYINDEX, REGISTRY_HOST_TRACEBACK);  /* [err, tb] */
   traceback = lua_tostring(L, -1);
   lua_pushcfunction(L, describe_error);
   lua_pushvalue(L, err);

@@ -14,6 +14,7 @@
 #include "buffer.h"
 #include "log_stdout.h"
 #include "lua_host.h"
+#include "registry_keys.h"
 
 /* Once loaded, slot 1 of the host's stack holds the invoke closure. */
 #define INVOKE_SLOT 1
@@ -66,9 +67,6 @@ static inline struct lua_host *host_of (lua_State *L) {
 }
 
 /* --- host_errors.c --- */
-
-/* Registry key of the traceback of the last error in user code. */
-extern const char host_traceback_key;
 
 /* Message handler for calls into user code: records the traceback. */
 int host_msghandler (lua_State *L);

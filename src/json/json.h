@@ -18,11 +18,9 @@
 
 #define JSON_DEFAULT_MAX_DEPTH 1000
 
-/* Registry names of the metatables that mark arrays and objects. */
-#define JSON_ARRAY_MT "lambda.json.array"
-#define JSON_OBJECT_MT "lambda.json.object"
-
-/* Creates the two mark metatables if they do not exist yet. */
+/* Creates the two metatables that mark arrays and objects
+   (REGISTRY_JSON_ARRAY_META, REGISTRY_JSON_OBJECT_META) if they do not
+   exist yet. */
 void json_open_marks (lua_State *L);
 
 /*

@@ -12,6 +12,7 @@
 #include "json.h"
 #include "json_float.h"
 #include "json_scan.h"
+#include "registry_keys.h"
 #include "utf8.h"
 
 struct decoder {
@@ -453,11 +454,11 @@ void json_decode (lua_State *L, const char *text, size_t len,
                   int max_depth) {
   struct decoder d;
   luaL_checkstack(L, 4, "JSON decode");
-  luaL_getmetatable(L, JSON_ARRAY_MT);
+  luaL_getmetatable(L, REGISTRY_JSON_ARRAY_META);
   if (lua_isnil(L, -1)) {
     lua_pop(L, 1);
     json_open_marks(L);
-    luaL_getmetatable(L, JSON_ARRAY_MT);
+    luaL_getmetatable(L, REGISTRY_JSON_ARRAY_META);
   }
   d.L = L;
   d.start = d.p = text != NULL ? text : "";

@@ -16,6 +16,7 @@
 #include "json.h"
 #include "json_float.h"
 #include "json_scan.h"
+#include "registry_keys.h"
 #include "utf8.h"
 
 /* Tables on the path from the root, for finding cycles; this many inline. */
@@ -408,9 +409,9 @@ int json_encode (lua_State *L, int idx, struct buffer *out, int max_depth,
   e.values_left = VALUES_PER_LOOK;
   e.stopped = 0;
   luaL_checkstack(L, 4, "JSON encode");
-  luaL_getmetatable(L, JSON_ARRAY_MT);
+  luaL_getmetatable(L, REGISTRY_JSON_ARRAY_META);
   e.array_mt = lua_gettop(L);
-  luaL_getmetatable(L, JSON_OBJECT_MT);
+  luaL_getmetatable(L, REGISTRY_JSON_OBJECT_META);
   e.object_mt = lua_gettop(L);
   rc = put_value(&e, idx);
   if (rc == 0 && room(&e, 0) == 0)

@@ -7,6 +7,7 @@
 #include <lauxlib.h>
 
 #include "json.h"
+#include "registry_keys.h"
 
 #define MAX_DEPTH_LIMIT 10000  /* deeper would risk the C stack */
 
@@ -77,11 +78,11 @@ static int mark (lua_State *L, const char *mt) {
 }
 
 static int json_lib_array (lua_State *L) {
-  return mark(L, JSON_ARRAY_MT);
+  return mark(L, REGISTRY_JSON_ARRAY_META);
 }
 
 static int json_lib_object (lua_State *L) {
-  return mark(L, JSON_OBJECT_MT);
+  return mark(L, REGISTRY_JSON_OBJECT_META);
 }
 
 static const luaL_Reg json_lib_funcs[] = {

@@ -29,7 +29,7 @@
 ** idempotent request that fails on a reused connection is sent once more
 ** on a fresh one; any other (a POST) is sent once only, curl's own retry
 ** included. The timeout is never past the invocation's deadline
-** (time_left.h) and covers the redirects. The environment's proxy
+** (registry_keys.h) and covers the redirects. The environment's proxy
 ** variables (HTTPS_PROXY, NO_PROXY) apply here as libcurl reads them;
 ** SSL_CERT_FILE and SSL_CERT_DIR name other trusted CAs.
 */
@@ -45,10 +45,8 @@
 
 #include "buffer.h"
 #include "fetch_redirect.h"
-#include "time_left.h"
+#include "registry_keys.h"
 
-#define CLIENT_KEY "lambda.fetch.client"       /* the registry's client */
-#define CLIENT_META "lambda.fetch.client_meta"  /* and its metatable */
 #define ERROR_META "lambda.fetch.error"
 #define DEFAULT_TIMEOUT_MS 30000      /* with no deadline armed (init) */
 #define DEFAULT_MAX_BODY (10L << 20)  /* 10 MiB */
@@ -94,10 +92,8 @@ struct transfer {
   int resend_refused;
 };
 
-#define TRANSFER_META "lambda.fetch.transfer"
-
 static int transfer_close (lua_State *L) {
-  struct transfer *t = luaL_checkudata(L, 1, TRANSFER_META);
+  struct transfer *t = luaL_checkudata(L, 1, REGISTRY_FETCH_TRANSFER_META);
   curl_slist_free_all(t->caller);
   curl_slist_free_all(t->sent);
   t->caller = t->sent = NULL;
@@ -112,7 +108,7 @@ static struct transfer *transfer_new (lua_State *L) {
   memset(t, 0, sizeof(*t));
   buffer_init(&t->body);
   buffer_init(&t->head);
-  if (luaL_newmetatable(L, TRANSFER_META)) {
+  if (luaL_newmetatable(L, REGISTRY_FETCH_TRANSFER_META)) {
     lua_pushcfunction(L, transfer_close);
     lua_setfield(L, -2, "__close");
     lua_pushcfunction(L, transfer_close);
@@ -138,7 +134,7 @@ struct hop {
 /* --- the client ---------------------------------------------------------- */
 
 static int client_gc (lua_State *L) {
-  struct client *c = luaL_checkudata(L, 1, CLIENT_META);
+  struct client *c = luaL_checkudata(L, 1, REGISTRY_FETCH_CLIENT_META);
   if (c->curl != NULL) {
     curl_easy_cleanup(c->curl);
     c->curl = NULL;
@@ -152,7 +148,8 @@ static int client_gc (lua_State *L) {
 /* The state's client, made on first use. */
 static struct client *client_of (lua_State *L) {
   struct client *c;
-  if (lua_getfield(L, LUA_REGISTRYINDEX, CLIENT_KEY) == LUA_TUSERDATA) {
+  if (lua_getfield(L, LUA_REGISTRYINDEX, REGISTRY_FETCH_CLIENT) ==
+      LUA_TUSERDATA) {
     c = lua_touserdata(L, -1);
     lua_pop(L, 1);
     return c;
@@ -161,7 +158,7 @@ static struct client *client_of (lua_State *L) {
   c = lua_newuserdatauv(L, sizeof(*c), 0);
   c->curl = NULL;
   c->ca_file = c->ca_dir = NULL;
-  if (luaL_newmetatable(L, CLIENT_META)) {
+  if (luaL_newmetatable(L, REGISTRY_FETCH_CLIENT_META)) {
     lua_pushcfunction(L, client_gc);
     lua_setfield(L, -2, "__gc");
   }
@@ -171,7 +168,7 @@ static struct client *client_of (lua_State *L) {
   c->curl = curl_easy_init();
   if (c->curl == NULL)
     luaL_error(L, "lambda.fetch: cannot make a curl handle");
-  lua_setfield(L, LUA_REGISTRYINDEX, CLIENT_KEY);
+  lua_setfield(L, LUA_REGISTRYINDEX, REGISTRY_FETCH_CLIENT);
   return c;
 }
 
@@ -582,7 +579,7 @@ static enum redirect_mode opt_redirect (lua_State *L, int opts) {
    deadline of the work under way. */
 static long timeout_ms (lua_State *L, int opts) {
   lua_Integer want = opt_integer(L, opts, "timeout", DEFAULT_TIMEOUT_MS);
-  if (lua_getfield(L, LUA_REGISTRYINDEX, TIME_LEFT_REGISTRY_KEY) ==
+  if (lua_getfield(L, LUA_REGISTRYINDEX, REGISTRY_TIME_LEFT) ==
       LUA_TFUNCTION) {
     lua_call(L, 0, 1);
     if (lua_isinteger(L, -1)) {
