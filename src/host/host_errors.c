@@ -85,8 +85,9 @@ void host_runtime_failure (struct lua_host *h, const char *type,
 */
 #define ERROR_JSON_LIMIT (256 * 1024)
 
-static int encode_bounded (lua_State *L, int idx, const char **text,
-                           size_t *len, int *by_memory) {
+static enum json_encode_status encode_bounded (lua_State *L, int idx,
+                                               const char **text,
+                                               size_t *len, int *by_memory) {
   struct json_bounds bounds;
   *by_memory = host_encode_bounds(host_of(L), ERROR_JSON_LIMIT, &bounds);
   return json_codec_encode(L, idx, &bounds, text, len);
@@ -109,8 +110,9 @@ static void push_message (lua_State *L, int idx) {
     const char *text;
     size_t len;
     int by_memory;
-    int rc = encode_bounded(L, idx, &text, &len, &by_memory);
-    if (rc == LUA_OK) {
+    enum json_encode_status rc = encode_bounded(L, idx, &text, &len,
+                                                &by_memory);
+    if (rc == JSON_ENCODE_OK) {
       lua_pushlstring(L, text, len);
       return;
     }
@@ -154,7 +156,8 @@ static void push_extra_members (lua_State *L, int err) {
       lua_pop(L, 1);
     }
   }
-  if (any && encode_bounded(L, copy, &text, &len, &by_memory) == LUA_OK &&
+  if (any &&
+      encode_bounded(L, copy, &text, &len, &by_memory) == JSON_ENCODE_OK &&
       len > 2) {
     lua_pushlstring(L, text + 1, len - 2);
   } else {

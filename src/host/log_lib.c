@@ -37,7 +37,7 @@ static void push_members (lua_State *L, int idx) {
   char err[256];
   buffer_init(&b);
   if (json_encode(L, idx, &b, JSON_DEFAULT_MAX_DEPTH, NULL, err,
-                  sizeof(err)) == 0
+                  sizeof(err)) == JSON_ENCODE_OK
       && b.len >= 2 && b.data[0] == '{') {
     lua_pushlstring(L, b.data + 1, b.len - 2);  /* without the braces */
   } else {

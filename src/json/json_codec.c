@@ -45,23 +45,23 @@ int json_codec_decode (lua_State *L, const char *text, size_t len) {
   return lua_pcall(L, 2, 1, 0);                   /* [value | message] */
 }
 
-int json_codec_encode (lua_State *L, int idx,
-                       const struct json_bounds *bounds, const char **text,
-                       size_t *len) {
+enum json_encode_status json_codec_encode (lua_State *L, int idx,
+                                           const struct json_bounds *bounds,
+                                           const char **text, size_t *len) {
   struct buffer *b;
   char err[512];
-  int rc;
+  enum json_encode_status rc;
   idx = lua_absindex(L, idx);
   lua_getfield(L, LUA_REGISTRYINDEX, REGISTRY_JSON_BUFFER);
   b = lua_touserdata(L, -1);
   lua_pop(L, 1);  /* the registry keeps it alive */
   buffer_clear(b);
   rc = json_encode(L, idx, b, max_depth(L), bounds, err, sizeof(err));
-  if (rc != 0) {
+  if (rc != JSON_ENCODE_OK) {
     lua_pushstring(L, err);
     return rc;
   }
   *text = b->data != NULL ? b->data : "";
   *len = b->len;
-  return LUA_OK;
+  return JSON_ENCODE_OK;
 }

@@ -40,7 +40,7 @@ struct encoder {
   int (*expired) (void *ud);
   void *expired_ud;
   unsigned values_left;  /* before expired() is asked again */
-  int stopped;           /* JSON_ENCODE_TOO_LONG or _EXPIRED, or 0 */
+  enum json_encode_status stopped;  /* TOO_LONG or EXPIRED, or OK */
 };
 
 /* Values between two looks at expired(). */
@@ -387,10 +387,12 @@ static int put_value (struct encoder *e, int idx) {
   }
 }
 
-int json_encode (lua_State *L, int idx, struct buffer *out, int max_depth,
-                 const struct json_bounds *bounds, char *err,
-                 size_t errlen) {
+enum json_encode_status json_encode (lua_State *L, int idx,
+                                     struct buffer *out, int max_depth,
+                                     const struct json_bounds *bounds,
+                                     char *err, size_t errlen) {
   struct encoder e;
+  enum json_encode_status status = JSON_ENCODE_OK;
   int top = lua_gettop(L), rc;
   idx = lua_absindex(L, idx);
   e.L = L;
@@ -407,7 +409,7 @@ int json_encode (lua_State *L, int idx, struct buffer *out, int max_depth,
   e.expired_ud = bounds != NULL ? bounds->ud : NULL;
   e.limit = e.max_len != 0 ? e.max_len : SIZE_MAX;
   e.values_left = VALUES_PER_LOOK;
-  e.stopped = 0;
+  e.stopped = JSON_ENCODE_OK;
   luaL_checkstack(L, 4, "JSON encode");
   luaL_getmetatable(L, REGISTRY_JSON_ARRAY_META);
   e.array_mt = lua_gettop(L);
@@ -416,14 +418,17 @@ int json_encode (lua_State *L, int idx, struct buffer *out, int max_depth,
   rc = put_value(&e, idx);
   if (rc == 0 && room(&e, 0) == 0)
     out->data[out->len] = '\0';
-  if (rc != 0 && e.stopped != 0) {
-    rc = e.stopped;
-  } else if (rc != 0 && e.where[0] != '\0') {
-    size_t n = strlen(err);
-    snprintf(err + n, errlen > n ? errlen - n : 0, " at $%s", e.where);
+  if (rc != 0 && e.stopped == JSON_ENCODE_OK) {
+    status = JSON_ENCODE_FAULT;
+    if (e.where[0] != '\0') {
+      size_t n = strlen(err);
+      snprintf(err + n, errlen > n ? errlen - n : 0, " at $%s", e.where);
+    }
+  } else if (rc != 0) {
+    status = e.stopped;
   }
   if (e.path != e.inline_path)
     free(e.path);
   lua_settop(L, top);
-  return rc;
+  return status;
 }

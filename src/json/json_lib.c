@@ -60,7 +60,7 @@ static int json_lib_encode (lua_State *L) {
   luaL_checkany(L, 1);
   depth = max_depth_option(L, 2);
   buffer_clear(b);
-  if (json_encode(L, 1, b, depth, NULL, err, sizeof(err)) != 0)
+  if (json_encode(L, 1, b, depth, NULL, err, sizeof(err)) != JSON_ENCODE_OK)
     return luaL_error(L, "%s", err);
   lua_pushlstring(L, b->data, b->len);
   return 1;
