@@ -83,6 +83,9 @@ static inline int put (struct encoder *e, const char *s, size_t n) {
   return 0;
 }
 
+/* put of a string literal, its length counted by the compiler. */
+#define put_literal(e, s) put((e), "" s, sizeof(s) - 1)
+
 static inline int put_char (struct encoder *e, char c) {
   if (room(e, 1) != 0)
     return -1;
@@ -367,9 +370,10 @@ static int put_value (struct encoder *e, int idx) {
   }
   switch (lua_type(L, idx)) {
     case LUA_TNIL:
-      return put(e, "null", 4);
+      return put_literal(e, "null");
     case LUA_TBOOLEAN:
-      return lua_toboolean(L, idx) ? put(e, "true", 4) : put(e, "false", 5);
+      return lua_toboolean(L, idx) ? put_literal(e, "true")
+                                   : put_literal(e, "false");
     case LUA_TNUMBER:
       if (lua_isinteger(L, idx))
         return put_integer(e, lua_tointeger(L, idx));
@@ -380,7 +384,7 @@ static int put_value (struct encoder *e, int idx) {
       return put_table(e, idx);
     case LUA_TLIGHTUSERDATA:
       if (lua_touserdata(L, idx) == NULL)  /* json.null, cjson.null */
-        return put(e, "null", 4);
+        return put_literal(e, "null");
       /* fall through */
     default:
       return fault(e, "cannot encode a %s value", luaL_typename(L, idx));
