@@ -42,9 +42,7 @@ int error_body_build_extra (struct buffer *out, const char *type,
       buffer_append_literal(out, ",\"stackTrace\":") != 0 ||
       append_frames(out, traceback) != 0)
     return -1;
-  if (extra != NULL && extra_len > 0 &&
-      (buffer_append_literal(out, ",") != 0 ||
-       buffer_append(out, extra, extra_len) != 0))
+  if (json_append_members(out, extra, extra != NULL ? extra_len : 0) != 0)
     return -1;
   return buffer_append_literal(out, "}");
 }

@@ -57,3 +57,13 @@ int json_quote (struct buffer *out, const char *s, size_t len) {
     return -1;
   return buffer_append_literal(out, "\"");
 }
+
+int json_append_members (struct buffer *out, const char *members,
+                         size_t len) {
+  if (len == 0)
+    return 0;
+  if (buffer_append_literal(out, ",") != 0 ||
+      buffer_append(out, members, len) != 0)
+    return -1;
+  return 0;
+}

@@ -151,9 +151,8 @@ static int json_record (struct log_stdout *sink, enum log_level level,
   if (append_literal(sink, ",\"message\":") != 0 ||
       json_quote(line, msg, len) != 0)
     return -1;
-  if (members != NULL && members_len > 0 &&
-      (append_literal(sink, ",") != 0 ||
-       append(sink, members, members_len) != 0))
+  if (json_append_members(line, members,
+                          members != NULL ? members_len : 0) != 0)
     return -1;
   return append_literal(sink, "}\n");
 }

@@ -61,6 +61,12 @@ struct lua_host {
   struct buffer collected;          /* a stream gathered whole (invoke) */
 };
 
+/* An outcome with nothing in it yet: no failure, no body. */
+static inline void host_outcome_clear (struct host_outcome *out) {
+  static const struct host_outcome none;
+  *out = none;
+}
+
 /* The host a state belongs to (kept in its extra space, for any thread). */
 static inline struct lua_host *host_of (lua_State *L) {
   return *(struct lua_host **)lua_getextraspace(L);
