@@ -23,9 +23,9 @@ refuse() {
   done
 }
 
-refuse 'curl/' base json host cli sigv4
-refuse 'openssl/' base json api host loop cli outbound
-refuse 'lua\.h|lauxlib\.h|lualib\.h' base api sigv4
+refuse 'curl/' base registry json host cli sigv4
+refuse 'openssl/' base registry json api host loop cli outbound
+refuse 'lua\.h|lauxlib\.h|lualib\.h' base registry api sigv4
 refuse 'runtime_api\.h|extension_api\.h' base json host cli
 refuse 'runtime_loop\.h|shutdown\.h' base json api host cli
 refuse 'lua_host\.h|lua_host_private\.h|context\.h|log_stdout\.h' base json api
