@@ -1,6 +1,6 @@
 #!/bin/sh
-# Keeps each part of src/ to the libraries it may use (README: How it
-# works): curl only in api/ and outbound/, libcrypto only in sigv4/, Lua
+# Keeps each part of src/ to the libraries it may use (docs/architecture.md):
+# curl only in api/ and outbound/, libcrypto only in sigv4/, Lua
 # nowhere in base/, api/ or sigv4/, and no part
 # including a header of a part above it. CMake already hides the headers
 # of parts a library does not link; this also catches system headers.
@@ -23,12 +23,20 @@ refuse() {
   done
 }
 
-refuse 'curl/' base json host cli sigv4
-refuse 'openssl/' base json api host loop cli outbound
-refuse 'lua\.h|lauxlib\.h|lualib\.h' base api sigv4
+refuse 'curl/' base registry json host cli sigv4
+refuse 'openssl/' base registry json api host loop cli outbound
+refuse 'lua\.h|lauxlib\.h|lualib\.h' base registry api sigv4
 refuse 'runtime_api\.h|extension_api\.h' base json host cli
 refuse 'runtime_loop\.h|shutdown\.h' base json api host cli
 refuse 'lua_host\.h|lua_host_private\.h|context\.h|log_stdout\.h' base json api
 refuse 'json\.h|json_codec\.h' base api
+refuse 'registry_keys\.h' base api sigv4
+# The host's one public header is lua_host.h; the others are its own.
+if [ -d "$src/host" ]; then
+  private=$(cd "$src/host" && ls -- *.h | grep -vx 'lua_host\.h' |
+            sed 's/\./\\./' | paste -sd '|' -)
+  [ -z "$private" ] ||
+    refuse "$private" base json api sigv4 outbound loop cli serve
+fi
 [ "$status" -eq 0 ] && echo "check-layers: every part of $src keeps to its own"
 exit "$status"

@@ -6,8 +6,6 @@
 #include <string.h>
 
 #include "check.h"
-#include "host_invoke.h"
-#include "host_load.h"
 #include "lua_host.h"
 
 static char task_root[1024];

@@ -89,7 +89,7 @@ int LLVMFuzzerTestOneInput (const uint8_t *data, size_t size) {
     return 0;                                  /* invalid JSON: fine */
   buffer_clear(&out);
   if (json_encode(L, 1, &out, JSON_DEFAULT_MAX_DEPTH, NULL, err,
-                  sizeof(err)) != 0) {
+                  sizeof(err)) != JSON_ENCODE_OK) {
     fprintf(stderr, "decoded value did not encode: %s\n", err);
     abort();
   }

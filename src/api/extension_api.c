@@ -171,11 +171,11 @@ int extension_api_register (struct extension_api *ext, const char *name,
   buffer_init(&line);
   buffer_init(&body);
   buffer_init(&reply);
-  failed |= buffer_append(&line, "Lambda-Extension-Name: ", 23);
+  failed |= buffer_append_literal(&line, "Lambda-Extension-Name: ");
   failed |= buffer_append(&line, name, strlen(name));
-  failed |= buffer_append(&body, "{\"events\":", 10);
+  failed |= buffer_append_literal(&body, "{\"events\":");
   failed |= buffer_append(&body, events_json, strlen(events_json));
-  failed |= buffer_append(&body, "}", 1);
+  failed |= buffer_append_literal(&body, "}");
   if (!failed) {
     const char *lines[] = { line.data, "Content-Type: application/json",
                             /* no waiting for "100 Continue" */
@@ -221,8 +221,7 @@ int extension_api_next (struct extension_api *ext, struct buffer *event) {
   struct buffer line;
   int status = -1;
   buffer_init(&line);
-  if (buffer_append(&line, IDENTIFIER_HEADER ": ",
-                    strlen(IDENTIFIER_HEADER) + 2) == 0 &&
+  if (buffer_append_literal(&line, IDENTIFIER_HEADER ": ") == 0 &&
       buffer_append(&line, ext->identifier, strlen(ext->identifier)) == 0)
     headers = curl_slist_append(NULL, line.data);
   if (headers == NULL) {

@@ -146,7 +146,7 @@ struct runtime_api *runtime_api_new (const char *host_port, char *err,
   if (api->share == NULL || api->curl == NULL ||
       curl_share_setopt(api->share, CURLSHOPT_SHARE,
                         CURL_LOCK_DATA_CONNECT) != CURLSHE_OK ||
-      buffer_append(&api->url, "http://", 7) != 0 ||
+      buffer_append_literal(&api->url, "http://") != 0 ||
       buffer_append(&api->url, host_port, strlen(host_port)) != 0 ||
       buffer_append(&api->url, API_PREFIX, strlen(API_PREFIX)) != 0 ||
       (api->endpoint = strdup(host_port)) == NULL) {
@@ -246,7 +246,7 @@ static int append_segment (struct buffer *url, const char *id, size_t len) {
 static int invocation_url (struct runtime_api *api,
                            const struct invocation *inv, const char *tail) {
   api->url.len = api->base_len;
-  if (buffer_append(&api->url, "/invocation/", 12) != 0 ||
+  if (buffer_append_literal(&api->url, "/invocation/") != 0 ||
       append_segment(&api->url, inv->request_id.data,
                      inv->request_id.len) != 0 ||
       buffer_append(&api->url, tail, strlen(tail)) != 0) {
@@ -436,7 +436,7 @@ enum runtime_api_status runtime_api_init_error (struct runtime_api *api,
                                          const char *error_type,
                                          const char *body, size_t len) {
   api->url.len = api->base_len;
-  if (buffer_append(&api->url, "/init/error", 11) != 0) {
+  if (buffer_append_literal(&api->url, "/init/error") != 0) {
     snprintf(api->error, sizeof(api->error), "/init/error: out of memory");
     return RUNTIME_API_FATAL;
   }

@@ -28,4 +28,8 @@ int buffer_reserve (struct buffer *b, size_t extra);
 int buffer_append (struct buffer *b, const void *data, size_t len);
 int buffer_set (struct buffer *b, const void *data, size_t len);
 
+/* buffer_append of a string literal, its length counted by the compiler
+   (as lauxlib's luaL_addliteral; "" refuses anything but a literal). */
+#define buffer_append_literal(b, s) buffer_append((b), "" s, sizeof(s) - 1)
+
 #endif

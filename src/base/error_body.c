@@ -9,7 +9,7 @@
 static int append_frames (struct buffer *out, const char *traceback) {
   const char *p = traceback;
   int first = 1;
-  if (buffer_append(out, "[", 1) != 0)
+  if (buffer_append_literal(out, "[") != 0)
     return -1;
   while (p != NULL && *p != '\0') {
     const char *eol = strchr(p, '\n');
@@ -22,12 +22,12 @@ static int append_frames (struct buffer *out, const char *traceback) {
     }
     if (len == 0 || strncmp(line, "stack traceback:", len) == 0)
       continue;
-    if ((!first && buffer_append(out, ",", 1) != 0) ||
+    if ((!first && buffer_append_literal(out, ",") != 0) ||
         json_quote(out, line, len) != 0)
       return -1;
     first = 0;
   }
-  return buffer_append(out, "]", 1);
+  return buffer_append_literal(out, "]");
 }
 
 int error_body_build_extra (struct buffer *out, const char *type,
@@ -35,18 +35,16 @@ int error_body_build_extra (struct buffer *out, const char *type,
                             const char *traceback, const char *extra,
                             size_t extra_len) {
   buffer_clear(out);
-  if (buffer_append(out, "{\"errorMessage\":", 16) != 0 ||
+  if (buffer_append_literal(out, "{\"errorMessage\":") != 0 ||
       json_quote(out, message, message_len) != 0 ||
-      buffer_append(out, ",\"errorType\":", 13) != 0 ||
+      buffer_append_literal(out, ",\"errorType\":") != 0 ||
       json_quote(out, type, strlen(type)) != 0 ||
-      buffer_append(out, ",\"stackTrace\":", 14) != 0 ||
+      buffer_append_literal(out, ",\"stackTrace\":") != 0 ||
       append_frames(out, traceback) != 0)
     return -1;
-  if (extra != NULL && extra_len > 0 &&
-      (buffer_append(out, ",", 1) != 0 ||
-       buffer_append(out, extra, extra_len) != 0))
+  if (json_append_members(out, extra, extra != NULL ? extra_len : 0) != 0)
     return -1;
-  return buffer_append(out, "}", 1);
+  return buffer_append_literal(out, "}");
 }
 
 int error_body_build (struct buffer *out, const char *type,

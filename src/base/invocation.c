@@ -33,28 +33,26 @@ static struct buffer *field (struct invocation *inv, size_t i) {
   return (struct buffer *)((char *)inv + string_headers[i].offset);
 }
 
-void invocation_init (struct invocation *inv) {
+/* Does op to each of inv's buffers; the deadline becomes 0. */
+static void each_buffer (struct invocation *inv,
+                         void (*op) (struct buffer *)) {
   size_t i;
   for (i = 0; i < N_STRING_HEADERS; i++)
-    buffer_init(field(inv, i));
-  buffer_init(&inv->payload);
+    op(field(inv, i));
+  op(&inv->payload);
   inv->deadline_ms = 0;
+}
+
+void invocation_init (struct invocation *inv) {
+  each_buffer(inv, buffer_init);
 }
 
 void invocation_free (struct invocation *inv) {
-  size_t i;
-  for (i = 0; i < N_STRING_HEADERS; i++)
-    buffer_free(field(inv, i));
-  buffer_free(&inv->payload);
-  inv->deadline_ms = 0;
+  each_buffer(inv, buffer_free);
 }
 
 void invocation_reset (struct invocation *inv) {
-  size_t i;
-  for (i = 0; i < N_STRING_HEADERS; i++)
-    buffer_clear(field(inv, i));
-  buffer_clear(&inv->payload);
-  inv->deadline_ms = 0;
+  each_buffer(inv, buffer_clear);
 }
 
 static int is_space (char c) {

@@ -11,7 +11,7 @@ int json_quote (struct buffer *out, const char *s, size_t len) {
   static const char hex[] = "0123456789abcdef";
   const unsigned char *u = (const unsigned char *)s;
   size_t i, start = 0;
-  if (buffer_append(out, "\"", 1) != 0)
+  if (buffer_append_literal(out, "\"") != 0)
     return -1;
   for (i = 0; i < len; i++) {
     unsigned char c = (unsigned char)s[i];
@@ -55,5 +55,15 @@ int json_quote (struct buffer *out, const char *s, size_t len) {
   }
   if (buffer_append(out, s + start, len - start) != 0)
     return -1;
-  return buffer_append(out, "\"", 1);
+  return buffer_append_literal(out, "\"");
+}
+
+int json_append_members (struct buffer *out, const char *members,
+                         size_t len) {
+  if (len == 0)
+    return 0;
+  if (buffer_append_literal(out, ",") != 0 ||
+      buffer_append(out, members, len) != 0)
+    return -1;
+  return 0;
 }

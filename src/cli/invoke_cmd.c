@@ -18,8 +18,6 @@
 #include "cli.h"
 #include "cli_files.h"
 #include "clock.h"
-#include "host_invoke.h"
-#include "host_load.h"
 #include "deadline_watchdog.h"
 #include "invoke_concurrent.h"
 #include "invoke_watch.h"

@@ -10,8 +10,6 @@
 #include "buffer.h"
 #include "clock.h"
 #include "deadline_watchdog.h"
-#include "host_invoke.h"
-#include "host_load.h"
 #include "invocation.h"
 #include "invoke_watch.h"
 #include "lua_host.h"

@@ -8,7 +8,7 @@
 
 #include <stddef.h>
 
-#include "host_config.h"
+#include "lua_host.h"
 
 /*
 ** Runs every line of events (one JSON event a line) through states Lua

@@ -6,7 +6,7 @@
 #include "buffer.h"
 #include "deadline_watchdog.h"
 #include "error_body.h"
-#include "host_invoke.h"
+#include "lua_host.h"
 
 /* What bootstrap would post, written where invoke writes a failure. */
 static int report_stuck (void *ud, const char *request_id, int answered) {

@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 
 #include "buffer.h"
+#include "cli_args.h"
 #include "cli_files.h"
 #include "sam_function.h"
 
@@ -22,21 +23,6 @@ void local_function_opts_init (struct local_function_opts *o) {
 }
 
 /* A whole number from lo to hi, all of s; else -1 after saying so. */
-static int parse_number (const char *flag, const char *s, int lo, int hi,
-                         int *out) {
-  char *end;
-  long v;
-  errno = 0;
-  v = strtol(s, &end, 10);
-  if (end == s || *end != '\0' || errno == ERANGE || v < lo || v > hi) {
-    fprintf(stderr, "lua-lambda: %s must be a whole number from %d to %d,"
-            " not \"%s\"\n", flag, lo, hi, s);
-    return -1;
-  }
-  *out = (int)v;
-  return 0;
-}
-
 static int add_arg (const char **list, int *n, const char *flag,
                     const char *value) {
   if (*n >= LOCAL_MAX_ENV_ARGS) {
@@ -83,9 +69,9 @@ int local_function_flag (struct local_function_opts *o, int argc,
     return add_arg(o->env_sets, &o->n_env_sets, a, v);
   } else if (strcmp(a, "--memory") == 0) {
     /* Lambda's least is 128; smaller lets a spec test a tight cap */
-    return parse_number(a, v, 1, 10240, &o->memory_mb) == 0 ? 1 : -1;
+    return cli_parse_flag_int(a, v, 1, 10240, &o->memory_mb) == 0 ? 1 : -1;
   } else {
-    return parse_number(a, v, 1, 900, &o->timeout_s) == 0 ? 1 : -1;
+    return cli_parse_flag_int(a, v, 1, 900, &o->timeout_s) == 0 ? 1 : -1;
   }
   return 1;
 }

@@ -107,6 +107,6 @@ int so_check (const char *path, const char *arch, char *why,
 int bootstrap_check (const char *path, const char *arch, char *why,
                      size_t whylen) {
   return check(path, arch, 0, "use a bootstrap built by lua-lambda's CMake "
-               "build (any Linux, README: Deploy) or its release", why,
+               "build (any Linux, docs/deploy.md) or its release", why,
                whylen);
 }

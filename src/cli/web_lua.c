@@ -8,7 +8,7 @@
 #include <lauxlib.h>
 #include <lualib.h>
 
-#include "base64_lib.h"
+#include "lua_host.h"
 #include "embedded_files.h"
 #include "json.h"
 

@@ -6,7 +6,7 @@
 #include <lauxlib.h>
 
 #include "base64.h"
-#include "base64_lib.h"
+#include "lua_host.h"
 
 static int base64_lib_encode (lua_State *L) {
   size_t len;

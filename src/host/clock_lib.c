@@ -3,7 +3,7 @@
 ** that deadlines are written in, the same reading as the runtime's own
 ** (clock.h). lambda.testing counts a context's remaining time with it.
 ** time_left_ms(): what is left of the deadline of the work under way,
-** less the runtime's margin, or nil with none armed (time_left.h);
+** less the runtime's margin, or nil with none armed (registry_keys.h);
 ** sleep_ms(ms): a pause (lambda.aws's backoff), at most what is left.
 */
 #include "clock_lib.h"
@@ -11,7 +11,7 @@
 #include <lauxlib.h>
 
 #include "clock.h"
-#include "time_left.h"
+#include "registry_keys.h"
 
 static int clock_lib_now_ms (lua_State *L) {
   lua_pushinteger(L, (lua_Integer)clock_now_ms());
@@ -20,7 +20,7 @@ static int clock_lib_now_ms (lua_State *L) {
 
 /* Pushes the ms left (an integer) or nil. */
 static void push_time_left (lua_State *L) {
-  if (lua_getfield(L, LUA_REGISTRYINDEX, TIME_LEFT_REGISTRY_KEY) ==
+  if (lua_getfield(L, LUA_REGISTRYINDEX, REGISTRY_TIME_LEFT) ==
       LUA_TFUNCTION) {
     lua_call(L, 0, 1);
     if (!lua_isinteger(L, -1)) {

@@ -13,15 +13,7 @@
 #include <lua.h>
 
 #include "invocation.h"
-
-/* What is the same for every invocation of this function. */
-struct function_info {
-  const char *function_name;     /* AWS_LAMBDA_FUNCTION_NAME */
-  const char *function_version;  /* AWS_LAMBDA_FUNCTION_VERSION */
-  const char *memory_size;       /* AWS_LAMBDA_FUNCTION_MEMORY_SIZE */
-  const char *log_group_name;    /* AWS_LAMBDA_LOG_GROUP_NAME */
-  const char *log_stream_name;   /* AWS_LAMBDA_LOG_STREAM_NAME */
-};
+#include "lua_host.h"
 
 /*
 ** Pushes the table of fields every context shares. current_deadline is

@@ -20,12 +20,7 @@ void host_begin_invocation (struct lua_host *h,
   log_stdout_set_invocation(&h->log, inv->request_id.data,
                             inv->tenant_id.data);
   host_trace_env_begin(h);
-  out->failed = 0;
-  out->state_lost = 0;
-  out->timed_out = 0;
-  out->error_type = NULL;
-  out->body = NULL;
-  out->len = 0;
+  host_outcome_clear(out);
 }
 
 int host_push_call (lua_State *L, struct lua_host *h) {

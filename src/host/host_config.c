@@ -1,9 +1,10 @@
-#include "host_config.h"
+#include "lua_host.h"
 
 #include <stdlib.h>
 #include <string.h>
 
 #include "json.h"
+#include "log_stdout.h"
 
 /* A set, non-empty variable, or NULL. */
 static const char *env (const char *name) {

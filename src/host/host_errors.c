@@ -13,9 +13,6 @@
 #include "json.h"
 #include "json_codec.h"
 
-/* Registry key of the traceback of the last error; the address is unique. */
-const char host_traceback_key = 't';
-
 static const char out_of_memory_body[] =
   "{\"errorMessage\":\"not enough memory\","
   "\"errorType\":\"Runtime.OutOfMemory\",\"stackTrace\":[]}";
@@ -33,14 +30,14 @@ int host_msghandler (lua_State *L) {
   tb = lua_tolstring(L, -1, &len);
   if (len >= tail && memcmp(tb + len - tail, runtime_frame, tail) == 0)
     lua_pushlstring(L, tb, len - tail);          /* [err, tb, trimmed] */
-  lua_rawsetp(L, LUA_REGISTRYINDEX, &host_traceback_key);
+  lua_setfield(L, LUA_REGISTRYINDEX, REGISTRY_HOST_TRACEBACK);
   lua_settop(L, 1);                                   /* [err] */
   return 1;
 }
 
 void host_forget_traceback (lua_State *L) {
   lua_pushnil(L);
-  lua_rawsetp(L, LUA_REGISTRYINDEX, &host_traceback_key);
+  lua_setfield(L, LUA_REGISTRYINDEX, REGISTRY_HOST_TRACEBACK);
 }
 
 void host_set_failure_extra (struct lua_host *h, const char *header_type,
@@ -88,8 +85,9 @@ void host_runtime_failure (struct lua_host *h, const char *type,
 */
 #define ERROR_JSON_LIMIT (256 * 1024)
 
-static int encode_bounded (lua_State *L, int idx, const char **text,
-                           size_t *len, int *by_memory) {
+static enum json_encode_status encode_bounded (lua_State *L, int idx,
+                                               const char **text,
+                                               size_t *len, int *by_memory) {
   struct json_bounds bounds;
   *by_memory = host_encode_bounds(host_of(L), ERROR_JSON_LIMIT, &bounds);
   return json_codec_encode(L, idx, &bounds, text, len);
@@ -112,8 +110,9 @@ static void push_message (lua_State *L, int idx) {
     const char *text;
     size_t len;
     int by_memory;
-    int rc = encode_bounded(L, idx, &text, &len, &by_memory);
-    if (rc == LUA_OK) {
+    enum json_encode_status rc = encode_bounded(L, idx, &text, &len,
+                                                &by_memory);
+    if (rc == JSON_ENCODE_OK) {
       lua_pushlstring(L, text, len);
       return;
     }
@@ -157,7 +156,8 @@ static void push_extra_members (lua_State *L, int err) {
       lua_pop(L, 1);
     }
   }
-  if (any && encode_bounded(L, copy, &text, &len, &by_memory) == LUA_OK &&
+  if (any &&
+      encode_bounded(L, copy, &text, &len, &by_memory) == JSON_ENCODE_OK &&
       len > 2) {
     lua_pushlstring(L, text + 1, len - 2);
   } else {
@@ -214,7 +214,7 @@ void host_report_error (struct lua_host *h, int status,
                 "not enough memory", strlen("not enough memory"), NULL);
     return;
   }
-  lua_rawgetp(L, LUA_REGISTRYINDEX, &host_traceback_key);   /* [err, tb] */
+  lua_getfield(L, LUA_REGISTRYINDEX, REGISTRY_HOST_TRACEBACK);  /* [err, tb] */
   traceback = lua_tostring(L, -1);
   lua_pushcfunction(L, describe_error);
   lua_pushvalue(L, err);

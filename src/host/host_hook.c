@@ -24,12 +24,6 @@
 /* Instructions between two looks at the clock. */
 #define HOOK_COUNT 10000
 
-/* Registry key of the table of users' hooks; the address is unique. */
-static const char user_hooks_key = 'h';
-
-/* Stock Lua's name for the table of hook functions (ldblib.c). */
-#define HOOK_FUNCTIONS "_HOOKKEY"
-
 struct user_hook {
   int mask;    /* LUA_MASK* as the user asked */
   int count;   /* the user's count, 0 for none */
@@ -42,7 +36,8 @@ static struct user_hook *user_hook_of (lua_State *L, lua_State *co) {
   struct user_hook *u = NULL;
   if (!host_of(L)->user_hooks)
     return NULL;
-  if (lua_rawgetp(L, LUA_REGISTRYINDEX, &user_hooks_key) == LUA_TTABLE) {
+  if (lua_getfield(L, LUA_REGISTRYINDEX, REGISTRY_HOST_USER_HOOKS) ==
+      LUA_TTABLE) {
     if (L == co) {
       lua_pushthread(L);
     } else if (lua_checkstack(co, 1)) {
@@ -99,7 +94,7 @@ static void call_user (lua_State *L, struct user_hook *u, lua_Debug *ar) {
   static const char *const names[] =
     {"call", "return", "line", "count", "tail call"};
   (void)u;
-  lua_getfield(L, LUA_REGISTRYINDEX, HOOK_FUNCTIONS);
+  lua_getfield(L, LUA_REGISTRYINDEX, REGISTRY_LUA_HOOK_FUNCTIONS);
   lua_pushthread(L);
   if (lua_type(L, -2) != LUA_TTABLE ||
       lua_rawget(L, -2) != LUA_TFUNCTION) {  /* inherited: no function */
@@ -176,7 +171,8 @@ static lua_State *thread_arg (lua_State *L, int *arg) {
 
 /* Pushes the users' hooks table, made on first use. */
 static void push_user_hooks (lua_State *L) {
-  if (lua_rawgetp(L, LUA_REGISTRYINDEX, &user_hooks_key) == LUA_TTABLE)
+  if (lua_getfield(L, LUA_REGISTRYINDEX, REGISTRY_HOST_USER_HOOKS) ==
+      LUA_TTABLE)
     return;
   lua_pop(L, 1);
   lua_createtable(L, 0, 1);
@@ -185,12 +181,12 @@ static void push_user_hooks (lua_State *L) {
   lua_setfield(L, -2, "__mode");
   lua_setmetatable(L, -2);
   lua_pushvalue(L, -1);
-  lua_rawsetp(L, LUA_REGISTRYINDEX, &user_hooks_key);
+  lua_setfield(L, LUA_REGISTRYINDEX, REGISTRY_HOST_USER_HOOKS);
 }
 
 /* Pushes stock Lua's table of hook functions, made on first use. */
 static void push_hook_functions (lua_State *L) {
-  if (luaL_getsubtable(L, LUA_REGISTRYINDEX, HOOK_FUNCTIONS))
+  if (luaL_getsubtable(L, LUA_REGISTRYINDEX, REGISTRY_LUA_HOOK_FUNCTIONS))
     return;
   lua_pushliteral(L, "k");
   lua_setfield(L, -2, "__mode");

@@ -9,7 +9,7 @@
 ** lambda.host is the runtime's internal module behind them (metrics.lua
 ** and lambda/init.lua use it); users call lambda.on_shutdown.
 */
-#include "host_hooks.h"
+#include "lua_host.h"
 #include <string.h>
 
 #include <lauxlib.h>
@@ -19,40 +19,35 @@
 #include "log_stdout.h"
 #include "lua_host_private.h"
 
-/* Registry keys of the three lists; the addresses are unique. */
-static const char after_invoke_key = 'i';
-static const char after_response_key = 'r';
-static const char shutdown_key = 's';
-
 void host_hooks_open (lua_State *L) {
   lua_newtable(L);
-  lua_rawsetp(L, LUA_REGISTRYINDEX, &after_invoke_key);
+  lua_setfield(L, LUA_REGISTRYINDEX, REGISTRY_HOST_AFTER_INVOKE);
   lua_newtable(L);
-  lua_rawsetp(L, LUA_REGISTRYINDEX, &after_response_key);
+  lua_setfield(L, LUA_REGISTRYINDEX, REGISTRY_HOST_AFTER_RESPONSE);
   lua_newtable(L);
-  lua_rawsetp(L, LUA_REGISTRYINDEX, &shutdown_key);
+  lua_setfield(L, LUA_REGISTRYINDEX, REGISTRY_HOST_ON_SHUTDOWN);
 }
 
 /* Appends the function at argument arg to the list under key. */
 static int add_to (lua_State *L, const char *key, int arg) {
   luaL_checktype(L, arg, LUA_TFUNCTION);
-  lua_rawgetp(L, LUA_REGISTRYINDEX, key);
+  lua_getfield(L, LUA_REGISTRYINDEX, key);
   lua_pushvalue(L, arg);
   lua_rawseti(L, -2, (lua_Integer)lua_rawlen(L, -2) + 1);
   return 0;
 }
 
 static int host_lib_after_invoke (lua_State *L) {
-  return add_to(L, &after_invoke_key, 1);
+  return add_to(L, REGISTRY_HOST_AFTER_INVOKE, 1);
 }
 
 static int host_lib_on_shutdown (lua_State *L) {
-  return add_to(L, &shutdown_key, 1);
+  return add_to(L, REGISTRY_HOST_ON_SHUTDOWN, 1);
 }
 
 /* context:after_response(fn) or context.after_response(fn) */
 int host_context_after_response (lua_State *L) {
-  return add_to(L, &after_response_key, lua_gettop(L) >= 2 ? 2 : 1);
+  return add_to(L, REGISTRY_HOST_AFTER_RESPONSE, lua_gettop(L) >= 2 ? 2 : 1);
 }
 
 int luaopen_lambda_host (lua_State *L) {
@@ -70,7 +65,7 @@ static void log_failure (lua_State *L, const char *label) {
   const char *msg = lua_tostring(L, -1), *tb;
   char line[160];
   int n;
-  lua_rawgetp(L, LUA_REGISTRYINDEX, &host_traceback_key);
+  lua_getfield(L, LUA_REGISTRYINDEX, REGISTRY_HOST_TRACEBACK);
   tb = lua_tostring(L, -1);
   if (msg == NULL)
     msg = luaL_typename(L, -2);
@@ -90,7 +85,7 @@ static void log_failure (lua_State *L, const char *label) {
 static void run_list (lua_State *L, const char *key, int msgh, int clear,
                       const char *label) {
   lua_Integer i, n;
-  lua_rawgetp(L, LUA_REGISTRYINDEX, key);             /* [..., list] */
+  lua_getfield(L, LUA_REGISTRYINDEX, key);             /* [..., list] */
   n = (lua_Integer)lua_rawlen(L, -1);
   if (n == 0) {
     lua_pop(L, 1);
@@ -98,7 +93,7 @@ static void run_list (lua_State *L, const char *key, int msgh, int clear,
   }
   if (clear) {
     lua_newtable(L);
-    lua_rawsetp(L, LUA_REGISTRYINDEX, key);
+    lua_setfield(L, LUA_REGISTRYINDEX, key);
   }
   for (i = 1; i <= n; i++) {
     /* Past the deadline every call would only raise again. */
@@ -131,16 +126,17 @@ static void arm_for_queued (struct lua_host *h) {
 void host_run_after_invoke (lua_State *L, int msgh) {
   struct lua_host *h = host_of(L);
   arm_for_queued(h);
-  run_list(L, &after_invoke_key, msgh, 0, "after_invoke");
+  run_list(L, REGISTRY_HOST_AFTER_INVOKE, msgh, 0, "after_invoke");
   host_deadline_disarm(h, L);
 }
 
 /* Protected: runs a list with a message handler of its own. */
 static int run_protected (lua_State *L) {
-  const char *key = lua_touserdata(L, 1);
+  const char *key = lua_tostring(L, 1);
   const char *label = lua_tostring(L, 2);
+  int clear = strcmp(key, REGISTRY_HOST_AFTER_RESPONSE) == 0;
   lua_pushcfunction(L, host_msghandler);
-  run_list(L, key, lua_gettop(L), key == &after_response_key, label);
+  run_list(L, key, lua_gettop(L), clear, label);
   return 0;
 }
 
@@ -150,13 +146,13 @@ static void run_outside_invoke (struct lua_host *h, const char *key,
   int top = lua_gettop(L);
   size_t n;
   /* The common case, nothing queued, costs no protected call. */
-  lua_rawgetp(L, LUA_REGISTRYINDEX, key);
+  lua_getfield(L, LUA_REGISTRYINDEX, key);
   n = lua_rawlen(L, -1);
   lua_settop(L, top);
   if (n == 0)
     return;
   lua_pushcfunction(L, run_protected);
-  lua_pushlightuserdata(L, (void *)key);
+  lua_pushstring(L, key);
   lua_pushstring(L, label);
   if (lua_pcall(L, 2, 0, 0) != LUA_OK) {
     const char *msg = lua_tostring(L, -1);
@@ -168,13 +164,13 @@ static void run_outside_invoke (struct lua_host *h, const char *key,
 
 void lua_host_after_response (struct lua_host *h) {
   arm_for_queued(h);
-  run_outside_invoke(h, &after_response_key, "after_response");
+  run_outside_invoke(h, REGISTRY_HOST_AFTER_RESPONSE, "after_response");
   host_deadline_disarm(h, h->L);
 }
 
 int lua_host_has_shutdown_hooks (struct lua_host *h) {
   size_t n;
-  lua_rawgetp(h->L, LUA_REGISTRYINDEX, &shutdown_key);
+  lua_getfield(h->L, LUA_REGISTRYINDEX, REGISTRY_HOST_ON_SHUTDOWN);
   n = lua_rawlen(h->L, -1);
   lua_pop(h->L, 1);
   return n > 0;
@@ -183,6 +179,6 @@ int lua_host_has_shutdown_hooks (struct lua_host *h) {
 void lua_host_shutdown (struct lua_host *h, int64_t deadline_ms) {
   host_set_deadline(h, deadline_ms);
   host_deadline_arm(h, h->L);
-  run_outside_invoke(h, &shutdown_key, "on_shutdown");
+  run_outside_invoke(h, REGISTRY_HOST_ON_SHUTDOWN, "on_shutdown");
   host_deadline_disarm(h, h->L);
 }

@@ -2,7 +2,6 @@
 ** Calling the handler: the event decoded, the context built, the result
 ** encoded; after_invoke functions run whatever happened.
 */
-#include "host_invoke.h"
 #include "lua_host.h"
 #include "lua_host_private.h"
 
@@ -26,7 +25,7 @@ static void encode_result (struct lua_host *h, lua_State *L) {
   char msg[160];
   int n;
   switch (json_codec_encode(L, -1, &bounds, &h->out->body, &h->out->len)) {
-    case LUA_OK:
+    case JSON_ENCODE_OK:
       h->out->failed = 0;
       h->out->error_type = NULL;
       return;
@@ -49,7 +48,7 @@ static void encode_result (struct lua_host *h, lua_State *L) {
       host_runtime_failure(h, "Runtime.Timeout",
         "Task timed out while its result was encoded as JSON: %s");
       return;
-    default:
+    case JSON_ENCODE_FAULT:
       host_runtime_failure(h, "Runtime.MarshalError",
                       "could not encode the handler's result as JSON: %s");
   }

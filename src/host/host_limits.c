@@ -3,7 +3,7 @@
 ** pcall cannot swallow (host_hook.c), and a cap on the Lua heap below the
 ** function's memory, so running out is an error report, not a kill by
 ** Lambda. The margin and the cap come from the host's configuration
-** (host_config.h). What no hook can stop (a C call that never returns, a
+** (lua_host.h). What no hook can stop (a C call that never returns, a
 ** finalizer, which Lua runs with hooks off) is the runtime loop's
 ** watchdog's (deadline_watchdog.h).
 */
@@ -16,7 +16,7 @@
 #include "invocation.h"
 #include "json.h"
 #include "lua_host_private.h"
-#include "time_left.h"
+#include "registry_keys.h"
 
 void *host_alloc (void *ud, void *ptr, size_t osize, size_t nsize) {
   struct host_heap *heap = ud;
@@ -97,7 +97,7 @@ void host_deadline_disarm (struct lua_host *h, lua_State *co) {
   host_hook_apply(h->L, co);
 }
 
-/* registry[TIME_LEFT_REGISTRY_KEY]() -> ms left, or nothing (time_left.h) */
+/* registry[REGISTRY_TIME_LEFT]() -> ms left, or nothing (registry_keys.h) */
 static int time_left_ms (lua_State *L) {
   struct lua_host *h = host_of(L);
   if (!h->deadline_armed)
@@ -108,7 +108,7 @@ static int time_left_ms (lua_State *L) {
 
 void host_limits_open (lua_State *L) {
   lua_pushcfunction(L, time_left_ms);
-  lua_setfield(L, LUA_REGISTRYINDEX, TIME_LEFT_REGISTRY_KEY);
+  lua_setfield(L, LUA_REGISTRYINDEX, REGISTRY_TIME_LEFT);
   host_coroutine_open(L);
   host_hook_open(L);
 }

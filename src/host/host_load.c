@@ -3,7 +3,6 @@
 ** (the last dot splits module from function), the module's top-level
 ** code, and the invoke closure kept for every invocation.
 */
-#include "host_load.h"
 #include "lua_host.h"
 #include "lua_host_private.h"
 
@@ -210,12 +209,7 @@ int lua_host_load (struct lua_host *h, const struct host_config *cfg,
   lua_settop(L, 0);
   h->cfg = cfg;
   h->out = out;
-  out->failed = 0;
-  out->state_lost = 0;
-  out->timed_out = 0;
-  out->error_type = NULL;
-  out->body = NULL;
-  out->len = 0;
+  host_outcome_clear(out);
   lua_pushcfunction(L, load_handler);
   lua_pushlightuserdata(L, h);
   host_set_user_code(h, 1);  /* the module's init: a user's hook runs */

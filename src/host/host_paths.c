@@ -17,7 +17,6 @@
 #include <lauxlib.h>
 #include <lualib.h>
 
-#include "host_config.h"
 
 /* The templates below a root, in the order they are tried. */
 static const char *const task_lua[] = {

@@ -5,7 +5,7 @@
 ** to send, so a slow reader slows the handler down (back-pressure) and no
 ** more than one chunk is held at a time.
 */
-#include "host_stream.h"
+#include "lua_host.h"
 #include <string.h>
 
 #include <lauxlib.h>
@@ -17,9 +17,6 @@
 #define THREAD_SLOT 2   /* the handler's coroutine */
 #define STREAM_SLOT 3   /* the stream object */
 #define CHUNK_SLOT 4    /* the chunk being sent */
-
-/* Registry key of the stream objects' metatable. */
-static const char stream_mt_key = 'm';
 
 /* stream:write(chunk): hands chunk to the runtime; returns when it has
    been taken for sending. */
@@ -64,13 +61,14 @@ static const luaL_Reg stream_methods[] = {
 
 static void push_stream_object (lua_State *L) {
   lua_createtable(L, 0, 2);
-  if (lua_rawgetp(L, LUA_REGISTRYINDEX, &stream_mt_key) == LUA_TNIL) {
+  if (lua_getfield(L, LUA_REGISTRYINDEX, REGISTRY_HOST_STREAM_META) ==
+      LUA_TNIL) {
     lua_pop(L, 1);
     lua_createtable(L, 0, 1);
     luaL_newlib(L, stream_methods);
     lua_setfield(L, -2, "__index");
     lua_pushvalue(L, -1);
-    lua_rawsetp(L, LUA_REGISTRYINDEX, &stream_mt_key);
+    lua_setfield(L, LUA_REGISTRYINDEX, REGISTRY_HOST_STREAM_META);
   }
   lua_setmetatable(L, -2);
 }
@@ -134,7 +132,7 @@ static int stream_step (lua_State *L) {
   } else {
     if (status != LUA_ERRMEM) {
       luaL_traceback(L, co, NULL, 0);
-      lua_rawsetp(L, LUA_REGISTRYINDEX, &host_traceback_key);
+      lua_setfield(L, LUA_REGISTRYINDEX, REGISTRY_HOST_TRACEBACK);
     }
     lua_xmove(co, L, 1);                /* the error object */
   }

@@ -16,18 +16,16 @@
 #include "json_quote.h"
 #include "log_lib.h"
 #include "log_stdout.h"
-
-/* Registry key of the host's log sink (a light userdata). */
-static const char sink_key = 's';
+#include "registry_keys.h"
 
 void log_lib_open (lua_State *L, struct log_stdout *sink) {
   lua_pushlightuserdata(L, sink);
-  lua_rawsetp(L, LUA_REGISTRYINDEX, &sink_key);
+  lua_setfield(L, LUA_REGISTRYINDEX, REGISTRY_LOG_SINK);
 }
 
 static struct log_stdout *sink_of (lua_State *L) {
   struct log_stdout *sink;
-  lua_rawgetp(L, LUA_REGISTRYINDEX, &sink_key);
+  lua_getfield(L, LUA_REGISTRYINDEX, REGISTRY_LOG_SINK);
   sink = lua_touserdata(L, -1);
   lua_pop(L, 1);
   return sink;
@@ -39,7 +37,7 @@ static void push_members (lua_State *L, int idx) {
   char err[256];
   buffer_init(&b);
   if (json_encode(L, idx, &b, JSON_DEFAULT_MAX_DEPTH, NULL, err,
-                  sizeof(err)) == 0
+                  sizeof(err)) == JSON_ENCODE_OK
       && b.len >= 2 && b.data[0] == '{') {
     lua_pushlstring(L, b.data + 1, b.len - 2);  /* without the braces */
   } else {
@@ -206,7 +204,7 @@ static void open_own_sink (lua_State *L) {
   lua_pushcfunction(L, own_sink_gc);
   lua_setfield(L, -2, "__gc");
   lua_setmetatable(L, -2);
-  lua_rawsetp(L, LUA_REGISTRYINDEX, &sink_key);
+  lua_setfield(L, LUA_REGISTRYINDEX, REGISTRY_LOG_SINK);
 }
 
 int luaopen_lambda_log (lua_State *L) {

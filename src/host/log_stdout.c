@@ -90,6 +90,8 @@ static int append (struct log_stdout *sink, const char *s, size_t len) {
   return buffer_append(&sink->line, s, len);
 }
 
+#define append_literal(sink, s) buffer_append_literal(&(sink)->line, s)
+
 static int append_str (struct log_stdout *sink, const char *s) {
   return append(sink, s, strlen(s));
 }
@@ -100,29 +102,30 @@ static int text_record (struct log_stdout *sink, enum log_level level,
   const char *id = sink->request_id;
   char ts[32];
   size_t i, start = 0;
-  if (append(sink, ts, timestamp(ts)) != 0 || append(sink, "\t", 1) != 0 ||
+  if (append(sink, ts, timestamp(ts)) != 0 ||
+      append_literal(sink, "\t") != 0 ||
       append_str(sink, id != NULL && *id != '\0' ? id : "-") != 0 ||
-      append(sink, "\t", 1) != 0 ||
+      append_literal(sink, "\t") != 0 ||
       append_str(sink, level_names[level]) != 0 ||
-      append(sink, "\t", 1) != 0)
+      append_literal(sink, "\t") != 0)
     return -1;
   /* One CloudWatch event per record: a newline inside becomes \r. */
   for (i = 0; i < len; i++) {
     if (msg[i] != '\n')
       continue;
     if (append(sink, msg + start, i - start) != 0 ||
-        append(sink, "\r", 1) != 0)
+        append_literal(sink, "\r") != 0)
       return -1;
     start = i + 1;
   }
   if (append(sink, msg + start, len - start) != 0)
     return -1;
   if (members != NULL && members_len > 0 &&
-      (append(sink, " {", 2) != 0 ||
+      (append_literal(sink, " {") != 0 ||
        append(sink, members, members_len) != 0 ||
-       append(sink, "}", 1) != 0))
+       append_literal(sink, "}") != 0))
     return -1;
-  return append(sink, "\n", 1);
+  return append_literal(sink, "\n");
 }
 
 static int json_record (struct log_stdout *sink, enum log_level level,
@@ -132,27 +135,26 @@ static int json_record (struct log_stdout *sink, enum log_level level,
   const char *id = sink->request_id, *tenant = sink->tenant_id;
   char ts[32];
   size_t n = timestamp(ts);
-  if (append(sink, "{\"timestamp\":", 13) != 0 ||
+  if (append_literal(sink, "{\"timestamp\":") != 0 ||
       json_quote(line, ts, n) != 0 ||
-      append(sink, ",\"level\":", 9) != 0 ||
+      append_literal(sink, ",\"level\":") != 0 ||
       json_quote(line, level_names[level], strlen(level_names[level])) != 0)
     return -1;
   if (id != NULL && *id != '\0' &&
-      (append(sink, ",\"requestId\":", 13) != 0 ||
+      (append_literal(sink, ",\"requestId\":") != 0 ||
        json_quote(line, id, strlen(id)) != 0))
     return -1;
   if (tenant != NULL && *tenant != '\0' &&
-      (append(sink, ",\"tenantId\":", 12) != 0 ||
+      (append_literal(sink, ",\"tenantId\":") != 0 ||
        json_quote(line, tenant, strlen(tenant)) != 0))
     return -1;
-  if (append(sink, ",\"message\":", 11) != 0 ||
+  if (append_literal(sink, ",\"message\":") != 0 ||
       json_quote(line, msg, len) != 0)
     return -1;
-  if (members != NULL && members_len > 0 &&
-      (append(sink, ",", 1) != 0 ||
-       append(sink, members, members_len) != 0))
+  if (json_append_members(line, members,
+                          members != NULL ? members_len : 0) != 0)
     return -1;
-  return append(sink, "}\n", 2);
+  return append_literal(sink, "}\n");
 }
 
 void log_stdout_write (struct log_stdout *sink, enum log_level level,

@@ -11,9 +11,7 @@
 #include <stddef.h>
 
 #include "buffer.h"
-
-enum log_level { LOG_TRACE, LOG_DEBUG, LOG_INFO, LOG_WARN, LOG_ERROR,
-                 LOG_FATAL };
+#include "lua_host.h"
 
 /*
 ** Where one Lua host's records go, and how: no process-wide state, so two

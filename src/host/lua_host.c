@@ -16,7 +16,6 @@
 #include <lauxlib.h>
 #include <lualib.h>
 
-#include "base64_lib.h"
 #include "clock_lib.h"
 #include "buffer.h"
 #include "embedded_lua.h"

@@ -14,6 +14,7 @@
 #include "buffer.h"
 #include "log_stdout.h"
 #include "lua_host.h"
+#include "registry_keys.h"
 
 /* Once loaded, slot 1 of the host's stack holds the invoke closure. */
 #define INVOKE_SLOT 1
@@ -60,15 +61,18 @@ struct lua_host {
   struct buffer collected;          /* a stream gathered whole (invoke) */
 };
 
+/* An outcome with nothing in it yet: no failure, no body. */
+static inline void host_outcome_clear (struct host_outcome *out) {
+  static const struct host_outcome none;
+  *out = none;
+}
+
 /* The host a state belongs to (kept in its extra space, for any thread). */
 static inline struct lua_host *host_of (lua_State *L) {
   return *(struct lua_host **)lua_getextraspace(L);
 }
 
 /* --- host_errors.c --- */
-
-/* Registry key of the traceback of the last error in user code. */
-extern const char host_traceback_key;
 
 /* Message handler for calls into user code: records the traceback. */
 int host_msghandler (lua_State *L);

@@ -18,11 +18,9 @@
 
 #define JSON_DEFAULT_MAX_DEPTH 1000
 
-/* Registry names of the metatables that mark arrays and objects. */
-#define JSON_ARRAY_MT "lambda.json.array"
-#define JSON_OBJECT_MT "lambda.json.object"
-
-/* Creates the two mark metatables if they do not exist yet. */
+/* Creates the two metatables that mark arrays and objects
+   (REGISTRY_JSON_ARRAY_META, REGISTRY_JSON_OBJECT_META) if they do not
+   exist yet. */
 void json_open_marks (lua_State *L);
 
 /*
@@ -45,20 +43,24 @@ struct json_bounds {
   void *ud;
 };
 
-/* What json_encode returns besides 0. */
-#define JSON_ENCODE_FAULT (-1)     /* the value cannot be JSON: see err */
-#define JSON_ENCODE_TOO_LONG (-2)  /* the text would pass max_len */
-#define JSON_ENCODE_EXPIRED (-3)   /* expired() said stop */
+/* How an encode ended. */
+enum json_encode_status {
+  JSON_ENCODE_OK = 0,    /* the text is out */
+  JSON_ENCODE_FAULT,     /* the value cannot be JSON, or memory ran out */
+  JSON_ENCODE_TOO_LONG,  /* the text would pass max_len */
+  JSON_ENCODE_EXPIRED    /* expired() said stop */
+};
 
 /*
-** Appends the JSON text of the value at idx to out. Returns 0, or one of
-** the codes above with a message (naming where in the value the fault
-** is) written to err. bounds may be NULL. Runs no Lua code (no
-** metamethods) and raises only on memory errors.
+** Appends the JSON text of the value at idx to out. Returns
+** JSON_ENCODE_OK, or another status with a message (naming where in the
+** value the fault is) written to err. bounds may be NULL. Runs no Lua
+** code (no metamethods) and raises only on memory errors.
 */
-int json_encode (lua_State *L, int idx, struct buffer *out, int max_depth,
-                 const struct json_bounds *bounds, char *err,
-                 size_t errlen);
+enum json_encode_status json_encode (lua_State *L, int idx,
+                                     struct buffer *out, int max_depth,
+                                     const struct json_bounds *bounds,
+                                     char *err, size_t errlen);
 
 /* Pushes a userdata holding an empty buffer, freed with it by the GC. */
 struct buffer *json_push_buffer (lua_State *L);

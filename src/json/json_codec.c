@@ -8,23 +8,22 @@
 #include <lauxlib.h>
 
 #include "json.h"
+#include "registry_keys.h"
 
-/* Registry keys of the encode buffer's userdata and of the depth limit;
-   the addresses are unique. Per state: nothing is shared between them. */
-static const char buffer_key = 'b';
-static const char depth_key = 'd';
+/* The encode buffer and the depth limit are the state's (registry_keys.h):
+   nothing is shared between states. */
 
 void json_codec_open (lua_State *L, int max_depth) {
   json_open_marks(L);
   json_push_buffer(L);
-  lua_rawsetp(L, LUA_REGISTRYINDEX, &buffer_key);
+  lua_setfield(L, LUA_REGISTRYINDEX, REGISTRY_JSON_BUFFER);
   lua_pushinteger(L, max_depth);
-  lua_rawsetp(L, LUA_REGISTRYINDEX, &depth_key);
+  lua_setfield(L, LUA_REGISTRYINDEX, REGISTRY_JSON_MAX_DEPTH);
 }
 
 static int max_depth (lua_State *L) {
   int depth;
-  lua_rawgetp(L, LUA_REGISTRYINDEX, &depth_key);
+  lua_getfield(L, LUA_REGISTRYINDEX, REGISTRY_JSON_MAX_DEPTH);
   depth = (int)lua_tointeger(L, -1);
   lua_pop(L, 1);
   return depth;
@@ -46,23 +45,23 @@ int json_codec_decode (lua_State *L, const char *text, size_t len) {
   return lua_pcall(L, 2, 1, 0);                   /* [value | message] */
 }
 
-int json_codec_encode (lua_State *L, int idx,
-                       const struct json_bounds *bounds, const char **text,
-                       size_t *len) {
+enum json_encode_status json_codec_encode (lua_State *L, int idx,
+                                           const struct json_bounds *bounds,
+                                           const char **text, size_t *len) {
   struct buffer *b;
   char err[512];
-  int rc;
+  enum json_encode_status rc;
   idx = lua_absindex(L, idx);
-  lua_rawgetp(L, LUA_REGISTRYINDEX, &buffer_key);
+  lua_getfield(L, LUA_REGISTRYINDEX, REGISTRY_JSON_BUFFER);
   b = lua_touserdata(L, -1);
   lua_pop(L, 1);  /* the registry keeps it alive */
   buffer_clear(b);
   rc = json_encode(L, idx, b, max_depth(L), bounds, err, sizeof(err));
-  if (rc != 0) {
+  if (rc != JSON_ENCODE_OK) {
     lua_pushstring(L, err);
     return rc;
   }
   *text = b->data != NULL ? b->data : "";
   *len = b->len;
-  return LUA_OK;
+  return JSON_ENCODE_OK;
 }

@@ -10,6 +10,8 @@
 
 #include <lua.h>
 
+#include "json.h"
+
 /*
 ** Sets the codec up in L, nesting of events and results limited to
 ** max_depth (LUA_LAMBDA_JSON_MAX_DEPTH). Raises a Lua error on failure;
@@ -24,14 +26,13 @@ void json_codec_open (lua_State *L, int max_depth);
 int json_codec_decode (lua_State *L, const char *text, size_t len);
 
 /*
-** Encodes the value at idx within bounds (json.h; NULL for none). On
-** success returns 0 (LUA_OK), text and len give the JSON text, valid
-** until the next json_codec_encode, and nothing is pushed. On failure
-** pushes an error message and returns one of json.h's JSON_ENCODE_*.
+** Encodes the value at idx within bounds (NULL for none). On success
+** returns JSON_ENCODE_OK, text and len give the JSON text, valid until
+** the next json_codec_encode, and nothing is pushed. On failure pushes an
+** error message and returns how the encode ended.
 */
-struct json_bounds;
-int json_codec_encode (lua_State *L, int idx,
-                       const struct json_bounds *bounds, const char **text,
-                       size_t *len);
+enum json_encode_status json_codec_encode (lua_State *L, int idx,
+                                           const struct json_bounds *bounds,
+                                           const char **text, size_t *len);
 
 #endif

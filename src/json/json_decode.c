@@ -12,6 +12,7 @@
 #include "json.h"
 #include "json_float.h"
 #include "json_scan.h"
+#include "registry_keys.h"
 #include "utf8.h"
 
 struct decoder {
@@ -300,6 +301,29 @@ static void enter (struct decoder *d) {
   d->p++;  /* past '[' or '{' */
 }
 
+/* Takes the next byte when it is c: 1, else 0 (nothing taken). */
+static int take (struct decoder *d, char c) {
+  if (d->p < d->end && *d->p == c) {
+    d->p++;
+    return 1;
+  }
+  return 0;
+}
+
+/*
+** Before an array's or object's next member: 0 at its end (close taken),
+** else 1, with the ',' before any member but the first taken.
+*/
+static int more_members (struct decoder *d, char close, int *first) {
+  if (take(d, close))
+    return 0;
+  if (!*first && !take(d, ','))
+    fail(d, close == ']' ? "expected ',' or ']' in array"
+                         : "expected ',' or '}' in object");
+  *first = 0;
+  return 1;
+}
+
 /* Room for a chunk of members (2 slots each) and a nested value. */
 static void reserve_chunk (struct decoder *d) {
   luaL_checkstack(d->L, 2 * CHUNK + 8, "JSON nesting");
@@ -326,18 +350,12 @@ static void flush_array (struct decoder *d, int base, int *table,
 
 static void parse_array (struct decoder *d) {
   lua_State *L = d->L;
-  int base = lua_gettop(L), table = 0, pending = 0;
+  int base = lua_gettop(L), table = 0, pending = 0, first = 1;
   lua_Integer n = 0;
   enter(d);
   reserve_chunk(d);
   skip_space(d);
-  if (d->p < d->end && *d->p == ']') {
-    d->p++;
-    d->depth--;
-    flush_array(d, base, &table, 0, 0);
-    return;
-  }
-  for (;;) {
+  while (more_members(d, ']', &first)) {
     parse_value(d);
     if (++pending == CHUNK) {
       flush_array(d, base, &table, n, pending);
@@ -346,17 +364,9 @@ static void parse_array (struct decoder *d) {
       reserve_chunk(d);
     }
     skip_space(d);
-    if (d->p < d->end && *d->p == ',') {
-      d->p++;
-    } else if (d->p < d->end && *d->p == ']') {
-      d->p++;
-      d->depth--;
-      flush_array(d, base, &table, n, pending);
-      return;
-    } else {
-      fail(d, "expected ',' or ']' in array");
-    }
   }
+  d->depth--;
+  flush_array(d, base, &table, n, pending);
 }
 
 /*
@@ -382,25 +392,18 @@ static void flush_object (struct decoder *d, int base, int *table, int n) {
 
 static void parse_object (struct decoder *d) {
   lua_State *L = d->L;
-  int base = lua_gettop(L), table = 0, pending = 0;
+  int base = lua_gettop(L), table = 0, pending = 0, first = 1;
   enter(d);
   reserve_chunk(d);
   skip_space(d);
-  if (d->p < d->end && *d->p == '}') {
-    d->p++;
-    d->depth--;
-    flush_object(d, base, &table, 0);
-    return;
-  }
-  for (;;) {
+  while (more_members(d, '}', &first)) {
     skip_space(d);
     if (!(d->p < d->end && *d->p == '"'))
       fail(d, "expected a string key in object");
     parse_string(d);
     skip_space(d);
-    if (!(d->p < d->end && *d->p == ':'))
+    if (!take(d, ':'))
       fail(d, "expected ':' after object key");
-    d->p++;
     parse_value(d);
     if (++pending == CHUNK) {
       flush_object(d, base, &table, pending);
@@ -408,17 +411,9 @@ static void parse_object (struct decoder *d) {
       reserve_chunk(d);
     }
     skip_space(d);
-    if (d->p < d->end && *d->p == ',') {
-      d->p++;
-    } else if (d->p < d->end && *d->p == '}') {
-      d->p++;
-      d->depth--;
-      flush_object(d, base, &table, pending);
-      return;
-    } else {
-      fail(d, "expected ',' or '}' in object");
-    }
   }
+  d->depth--;
+  flush_object(d, base, &table, pending);
 }
 
 static void parse_literal (struct decoder *d, const char *word) {
@@ -453,11 +448,11 @@ void json_decode (lua_State *L, const char *text, size_t len,
                   int max_depth) {
   struct decoder d;
   luaL_checkstack(L, 4, "JSON decode");
-  luaL_getmetatable(L, JSON_ARRAY_MT);
+  luaL_getmetatable(L, REGISTRY_JSON_ARRAY_META);
   if (lua_isnil(L, -1)) {
     lua_pop(L, 1);
     json_open_marks(L);
-    luaL_getmetatable(L, JSON_ARRAY_MT);
+    luaL_getmetatable(L, REGISTRY_JSON_ARRAY_META);
   }
   d.L = L;
   d.start = d.p = text != NULL ? text : "";

@@ -16,6 +16,7 @@
 #include "json.h"
 #include "json_float.h"
 #include "json_scan.h"
+#include "registry_keys.h"
 #include "utf8.h"
 
 /* Tables on the path from the root, for finding cycles; this many inline. */
@@ -39,7 +40,7 @@ struct encoder {
   int (*expired) (void *ud);
   void *expired_ud;
   unsigned values_left;  /* before expired() is asked again */
-  int stopped;           /* JSON_ENCODE_TOO_LONG or _EXPIRED, or 0 */
+  enum json_encode_status stopped;  /* TOO_LONG or EXPIRED, or OK */
 };
 
 /* Values between two looks at expired(). */
@@ -81,6 +82,9 @@ static inline int put (struct encoder *e, const char *s, size_t n) {
   e->out->len += n;
   return 0;
 }
+
+/* put of a string literal, its length counted by the compiler. */
+#define put_literal(e, s) put((e), "" s, sizeof(s) - 1)
 
 static inline int put_char (struct encoder *e, char c) {
   if (room(e, 1) != 0)
@@ -366,9 +370,10 @@ static int put_value (struct encoder *e, int idx) {
   }
   switch (lua_type(L, idx)) {
     case LUA_TNIL:
-      return put(e, "null", 4);
+      return put_literal(e, "null");
     case LUA_TBOOLEAN:
-      return lua_toboolean(L, idx) ? put(e, "true", 4) : put(e, "false", 5);
+      return lua_toboolean(L, idx) ? put_literal(e, "true")
+                                   : put_literal(e, "false");
     case LUA_TNUMBER:
       if (lua_isinteger(L, idx))
         return put_integer(e, lua_tointeger(L, idx));
@@ -379,17 +384,19 @@ static int put_value (struct encoder *e, int idx) {
       return put_table(e, idx);
     case LUA_TLIGHTUSERDATA:
       if (lua_touserdata(L, idx) == NULL)  /* json.null, cjson.null */
-        return put(e, "null", 4);
+        return put_literal(e, "null");
       /* fall through */
     default:
       return fault(e, "cannot encode a %s value", luaL_typename(L, idx));
   }
 }
 
-int json_encode (lua_State *L, int idx, struct buffer *out, int max_depth,
-                 const struct json_bounds *bounds, char *err,
-                 size_t errlen) {
+enum json_encode_status json_encode (lua_State *L, int idx,
+                                     struct buffer *out, int max_depth,
+                                     const struct json_bounds *bounds,
+                                     char *err, size_t errlen) {
   struct encoder e;
+  enum json_encode_status status = JSON_ENCODE_OK;
   int top = lua_gettop(L), rc;
   idx = lua_absindex(L, idx);
   e.L = L;
@@ -406,23 +413,26 @@ int json_encode (lua_State *L, int idx, struct buffer *out, int max_depth,
   e.expired_ud = bounds != NULL ? bounds->ud : NULL;
   e.limit = e.max_len != 0 ? e.max_len : SIZE_MAX;
   e.values_left = VALUES_PER_LOOK;
-  e.stopped = 0;
+  e.stopped = JSON_ENCODE_OK;
   luaL_checkstack(L, 4, "JSON encode");
-  luaL_getmetatable(L, JSON_ARRAY_MT);
+  luaL_getmetatable(L, REGISTRY_JSON_ARRAY_META);
   e.array_mt = lua_gettop(L);
-  luaL_getmetatable(L, JSON_OBJECT_MT);
+  luaL_getmetatable(L, REGISTRY_JSON_OBJECT_META);
   e.object_mt = lua_gettop(L);
   rc = put_value(&e, idx);
   if (rc == 0 && room(&e, 0) == 0)
     out->data[out->len] = '\0';
-  if (rc != 0 && e.stopped != 0) {
-    rc = e.stopped;
-  } else if (rc != 0 && e.where[0] != '\0') {
-    size_t n = strlen(err);
-    snprintf(err + n, errlen > n ? errlen - n : 0, " at $%s", e.where);
+  if (rc != 0 && e.stopped == JSON_ENCODE_OK) {
+    status = JSON_ENCODE_FAULT;
+    if (e.where[0] != '\0') {
+      size_t n = strlen(err);
+      snprintf(err + n, errlen > n ? errlen - n : 0, " at $%s", e.where);
+    }
+  } else if (rc != 0) {
+    status = e.stopped;
   }
   if (e.path != e.inline_path)
     free(e.path);
   lua_settop(L, top);
-  return rc;
+  return status;
 }

@@ -7,6 +7,7 @@
 #include <lauxlib.h>
 
 #include "json.h"
+#include "registry_keys.h"
 
 #define MAX_DEPTH_LIMIT 10000  /* deeper would risk the C stack */
 
@@ -59,7 +60,7 @@ static int json_lib_encode (lua_State *L) {
   luaL_checkany(L, 1);
   depth = max_depth_option(L, 2);
   buffer_clear(b);
-  if (json_encode(L, 1, b, depth, NULL, err, sizeof(err)) != 0)
+  if (json_encode(L, 1, b, depth, NULL, err, sizeof(err)) != JSON_ENCODE_OK)
     return luaL_error(L, "%s", err);
   lua_pushlstring(L, b->data, b->len);
   return 1;
@@ -77,11 +78,11 @@ static int mark (lua_State *L, const char *mt) {
 }
 
 static int json_lib_array (lua_State *L) {
-  return mark(L, JSON_ARRAY_MT);
+  return mark(L, REGISTRY_JSON_ARRAY_META);
 }
 
 static int json_lib_object (lua_State *L) {
-  return mark(L, JSON_OBJECT_MT);
+  return mark(L, REGISTRY_JSON_OBJECT_META);
 }
 
 static const luaL_Reg json_lib_funcs[] = {

@@ -6,6 +6,7 @@
 #include <lauxlib.h>
 
 #include "json.h"
+#include "registry_keys.h"
 
 /* The encode buffer, kept between calls: a userdata freed by its __gc. */
 static int buffer_gc (lua_State *L) {
@@ -14,11 +15,11 @@ static int buffer_gc (lua_State *L) {
 }
 
 void json_open_marks (lua_State *L) {
-  if (luaL_newmetatable(L, JSON_ARRAY_MT)) {
+  if (luaL_newmetatable(L, REGISTRY_JSON_ARRAY_META)) {
     lua_pushliteral(L, "array");
     lua_setfield(L, -2, "__jsontype");
   }
-  if (luaL_newmetatable(L, JSON_OBJECT_MT)) {
+  if (luaL_newmetatable(L, REGISTRY_JSON_OBJECT_META)) {
     lua_pushliteral(L, "object");
     lua_setfield(L, -2, "__jsontype");
   }

@@ -9,10 +9,6 @@
 #include "deadline_watchdog.h"
 #include "clock.h"
 #include "error_body.h"
-#include "host_hooks.h"
-#include "host_invoke.h"
-#include "host_load.h"
-#include "host_stream.h"
 #include "lambda_limits.h"
 #include "log_stderr.h"
 #include "lua_host.h"
@@ -245,110 +241,146 @@ static void park_if_draining (void) {
       pause();
 }
 
+/* The watchdog's calls, for a loop that may have none (NULL). */
+static void dog_answering (struct deadline_watchdog *dog) {
+  if (dog != NULL)
+    deadline_watchdog_answering(dog);
+}
+
+static void dog_disarm (struct deadline_watchdog *dog) {
+  if (dog != NULL)
+    deadline_watchdog_disarm(dog);
+}
+
+/* What serve works with, from one invocation to the next. */
+struct loop {
+  struct runtime_api *api;
+  struct lua_guard *guard;         /* guard->host: the state serving */
+  const struct host_config *cfg;
+  int many;                        /* other states serve too (serve) */
+  struct deadline_watchdog *dog;   /* or NULL */
+  struct invocation inv;
+  struct host_outcome out;
+  struct buffer scratch;           /* a too-large report's document */
+};
+
+/* Under the guard's lock: runs the invocation /next gave and posts its
+   answer; returns the post's status. */
+static enum runtime_api_status run_and_post (struct loop *lp) {
+  struct lua_host *host = lp->guard->host;
+  struct runtime_api *api = lp->api;
+  struct host_outcome *out = &lp->out;
+  enum runtime_api_status st;
+  lua_host_prepare(host, lp->inv.deadline_ms);
+  if (lp->dog != NULL)
+    deadline_watchdog_arm(lp->dog, lp->inv.request_id.data,
+                          lua_host_deadline(host), lua_host_stopping(host),
+                          lua_host_in_user_code(host));
+  if (lua_host_is_streaming(host)) {
+    st = stream_invocation(api, host, &lp->inv, out, lp->many);
+    dog_answering(lp->dog);
+    return st;
+  }
+  lua_host_invoke(host, &lp->inv, out);
+  dog_answering(lp->dog);
+  if (out->failed) {
+    lua_host_log_failure(host, out);
+    return runtime_api_fail(api, &lp->inv, out->error_type, out->body,
+                            out->len);
+  }
+  st = runtime_api_respond(api, &lp->inv, out->body, out->len);
+  if (st == RUNTIME_API_TOO_LARGE)
+    st = report_too_large(api, &lp->inv, out->len, &lp->scratch);
+  return st;
+}
+
 /*
-** Serves invocations until the Runtime API says stop. guard is the Lua
-** state shared with the shutdown threads: the loop holds its lock for an
-** invocation, its posts and its after_response work, and lets go only
-** while it waits on /next. many: other states serve at the same time in
-** this process (Managed Instances).
+** Under the guard's lock, after the invocation: on demand, Lambda ends an
+** environment whose invocation timed out; with many states that would
+** take the others' invocations with it, so only the state that was
+** stopped starts again (as after the heap ran out). Returns 0, or -1
+** when no fresh state could be made (guard->host is then NULL).
+*/
+static int restart_if_lost (struct loop *lp) {
+  struct lua_guard *guard = lp->guard;
+  int64_t rebuilt_by;
+  if (!lp->out.state_lost && !(lp->many && lp->out.timed_out))
+    return 0;
+  rebuilt_by = clock_now_ms() + REBUILD_LIMIT_MS;
+  /* Freeing the old state runs its finalizers (hooks off), and the new
+     one's init runs: watched too, as long as Lambda's init. */
+  if (lp->dog != NULL) {
+    deadline_watchdog_disarm(lp->dog);
+    deadline_watchdog_arm(lp->dog, lp->inv.request_id.data, &rebuilt_by,
+                          NULL, NULL);
+    deadline_watchdog_answering(lp->dog);
+  }
+  guard->host = rebuild(guard->host, lp->cfg, lp->out.state_lost
+    ? "the Lua heap ran out of memory"
+    : "a handler was stopped at its deadline");
+  return guard->host != NULL ? 0 : -1;
+}
+
+/*
+** Serves invocations until the Runtime API says stop; returns 1, the
+** status to exit with. guard is the Lua state shared with the shutdown
+** threads: the loop holds its lock for an invocation, its posts and its
+** after_response work, and lets go only while it waits on /next. many:
+** other states serve at the same time in this process (Managed
+** Instances).
 */
 static int serve (struct runtime_api *api, struct lua_guard *guard,
                   const struct host_config *cfg, int many,
                   struct deadline_watchdog *dog) {
-  struct lua_host *host = guard->host;
-  struct invocation inv;
-  struct host_outcome out;
-  struct buffer scratch;
-  int status = 0;
-  invocation_init(&inv);
-  buffer_init(&scratch);
+  struct loop lp;
+  memset(&lp, 0, sizeof(lp));
+  lp.api = api;
+  lp.guard = guard;
+  lp.cfg = cfg;
+  lp.many = many;
+  lp.dog = dog;
+  invocation_init(&lp.inv);
+  buffer_init(&lp.scratch);
   for (;;) {
     enum runtime_api_status st;
     park_if_draining();
-    st = runtime_api_next(api, &inv);
-    if (st != RUNTIME_API_OK) {
+    if (runtime_api_next(api, &lp.inv) != RUNTIME_API_OK) {
       say_exiting(api, many);
-      status = 1;
       break;
     }
     posts_begin(many);  /* before the guard: one order of the two locks */
     pthread_mutex_lock(&guard->lock);
-    lua_host_prepare(host, inv.deadline_ms);
-    if (dog != NULL)
-      deadline_watchdog_arm(dog, inv.request_id.data,
-                            lua_host_deadline(host), lua_host_stopping(host),
-                            lua_host_in_user_code(host));
-    if (lua_host_is_streaming(host)) {
-      st = stream_invocation(api, host, &inv, &out, many);
-      if (dog != NULL)
-        deadline_watchdog_answering(dog);
-    } else {
-      lua_host_invoke(host, &inv, &out);
-      if (dog != NULL)
-        deadline_watchdog_answering(dog);
-      if (out.failed) {
-        lua_host_log_failure(host, &out);
-        st = runtime_api_fail(api, &inv, out.error_type, out.body, out.len);
-      } else {
-        st = runtime_api_respond(api, &inv, out.body, out.len);
-        if (st == RUNTIME_API_TOO_LARGE)
-          st = report_too_large(api, &inv, out.len, &scratch);
-      }
-    }
+    st = run_and_post(&lp);
     posts_end(many);
-    if (after_post(api, st, &inv) != 0) {
-      if (dog != NULL)
-        deadline_watchdog_disarm(dog);
-      lua_host_end_invocation(host);
+    if (after_post(api, st, &lp.inv) != 0) {
+      dog_disarm(dog);
+      lua_host_end_invocation(guard->host);
       pthread_mutex_unlock(&guard->lock);
       say_exiting(api, many);
-      status = 1;
       break;
     }
     /* Background work queued with context:after_response(fn). */
-    lua_host_after_response(host);
+    lua_host_after_response(guard->host);
     /* inv's buffers are refilled by the next /next, outside the lock,
        while on_shutdown may run Lua: the host must not look at it. */
-    lua_host_end_invocation(host);
-    /*
-    ** On demand, Lambda ends an environment whose invocation timed out;
-    ** with many states that would take the others' invocations with it,
-    ** so only the state that was stopped starts again.
-    */
-    if (out.state_lost || (many && out.timed_out)) {
-      int64_t rebuilt_by = clock_now_ms() + REBUILD_LIMIT_MS;
-      /* Freeing the old state runs its finalizers (hooks off), and the
-         new one's init runs: watched too, as long as Lambda's init. */
-      if (dog != NULL) {
-        deadline_watchdog_disarm(dog);
-        deadline_watchdog_arm(dog, inv.request_id.data, &rebuilt_by, NULL,
-                              NULL);
-        deadline_watchdog_answering(dog);
-      }
-      host = guard->host = rebuild(host, cfg, out.state_lost
-        ? "the Lua heap ran out of memory"
-        : "a handler was stopped at its deadline");
-      if (host == NULL) {
-        if (dog != NULL)
-          deadline_watchdog_disarm(dog);
-        pthread_mutex_unlock(&guard->lock);
-        status = 1;
-        break;
-      }
+    lua_host_end_invocation(guard->host);
+    if (restart_if_lost(&lp) != 0) {
+      dog_disarm(dog);
+      pthread_mutex_unlock(&guard->lock);
+      break;
     }
-    if (dog != NULL)
-      deadline_watchdog_disarm(dog);
+    dog_disarm(dog);
     pthread_mutex_unlock(&guard->lock);
   }
-  buffer_free(&scratch);
+  buffer_free(&lp.scratch);
   /* Under the lock: a SIGTERM now must not find a freed state. */
   pthread_mutex_lock(&guard->lock);
+  if (guard->host != NULL)
+    lua_host_free(guard->host);
   guard->host = NULL;
-  if (host != NULL)
-    lua_host_free(host);
   pthread_mutex_unlock(&guard->lock);
-  invocation_free(&inv);
-  return status;
+  invocation_free(&lp.inv);
+  return 1;
 }
 
 /* Reports a failed init (the one report of the process). */
@@ -516,12 +548,59 @@ static void stop_at_gate (struct many *m, pthread_t *threads, int started) {
     pthread_join(threads[i], NULL);
 }
 
+/*
+** Every worker's Runtime API clients, made here before any thread starts:
+** curl's global init is not for threads. Returns 0, or -1 (said why)
+** with none left.
+*/
+static int make_clients (struct worker *workers, int n,
+                         const char *endpoint) {
+  int i;
+  for (i = 0; i < n; i++) {
+    char err[256];
+    workers[i].api = runtime_api_new(endpoint, err, sizeof(err));
+    if (workers[i].api == NULL) {
+      log_stderr("%s", err);
+      while (i-- > 0) {
+        runtime_api_free(workers[i].api);
+        runtime_api_free(workers[i].dog_api);
+      }
+      return -1;
+    }
+    workers[i].dog_api = runtime_api_new(endpoint, err, sizeof(err));
+    if (workers[i].dog_api == NULL)
+      log_stderr("deadline watchdog: %s", err);
+  }
+  return 0;
+}
+
+/* Starts a thread for each worker; returns how many started (one that
+   did not counts as a failed init). */
+static int start_workers (struct many *m, struct worker *workers,
+                          pthread_t *threads) {
+  int i, started = 0;
+  for (i = 0; i < m->n; i++) {
+    pthread_mutex_init(&m->guards[i].lock, NULL);
+    workers[i].many = m;
+    workers[i].index = i;
+    if (pthread_create(&threads[started], NULL, work, &workers[i]) != 0) {
+      log_stderr("cannot start worker %d", i);
+      runtime_api_free(workers[i].api);
+      runtime_api_free(workers[i].dog_api);
+      finish(m, 1, 1);
+      continue;
+    }
+    started++;
+  }
+  return started;
+}
+
 int runtime_loop_run_many (const char *endpoint,
                            const struct host_config *cfg) {
   struct many *m = &shared;
   struct worker *workers;
   pthread_t *threads;
-  int i, started = 0, hooks;
+  int i, started, hooks;
   m->cfg = cfg;
   m->n = cfg->max_concurrency;
   /* Never freed: a shutdown thread may hold them to the process's end. */
@@ -536,37 +615,12 @@ int runtime_loop_run_many (const char *endpoint,
   }
   /* Before any worker starts, so none ever takes SIGTERM (shutdown.h). */
   shutdown_block_sigterm();
-  /* The clients first, here: curl's global init is not for threads. */
-  for (i = 0; i < m->n; i++) {
-    char err[256];
-    workers[i].api = runtime_api_new(endpoint, err, sizeof(err));
-    if (workers[i].api == NULL) {
-      log_stderr("%s", err);
-      while (i-- > 0) {
-        runtime_api_free(workers[i].api);
-        runtime_api_free(workers[i].dog_api);
-      }
-      free(workers);
-      free(threads);
-      return 1;
-    }
-    workers[i].dog_api = runtime_api_new(endpoint, err, sizeof(err));
-    if (workers[i].dog_api == NULL)
-      log_stderr("deadline watchdog: %s", err);
+  if (make_clients(workers, m->n, endpoint) != 0) {
+    free(workers);
+    free(threads);
+    return 1;
   }
-  for (i = 0; i < m->n; i++) {
-    pthread_mutex_init(&m->guards[i].lock, NULL);
-    workers[i].many = m;
-    workers[i].index = i;
-    if (pthread_create(&threads[started], NULL, work, &workers[i]) != 0) {
-      log_stderr("cannot start worker %d", i);
-      runtime_api_free(workers[i].api);
-      runtime_api_free(workers[i].dog_api);
-      finish(m, 1, 1);
-      continue;
-    }
-    started++;
-  }
+  started = start_workers(m, workers, threads);
   pthread_mutex_lock(&m->lock);
   while (m->inits_done < m->n)
     pthread_cond_wait(&m->changed, &m->lock);

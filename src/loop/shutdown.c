@@ -9,7 +9,6 @@
 
 #include "clock.h"
 #include "extension_api.h"
-#include "host_hooks.h"
 #include "log_stderr.h"
 
 #define EXTENSION_NAME "lua-lambda-shutdown"

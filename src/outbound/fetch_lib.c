@@ -29,7 +29,7 @@
 ** idempotent request that fails on a reused connection is sent once more
 ** on a fresh one; any other (a POST) is sent once only, curl's own retry
 ** included. The timeout is never past the invocation's deadline
-** (time_left.h) and covers the redirects. The environment's proxy
+** (registry_keys.h) and covers the redirects. The environment's proxy
 ** variables (HTTPS_PROXY, NO_PROXY) apply here as libcurl reads them;
 ** SSL_CERT_FILE and SSL_CERT_DIR name other trusted CAs.
 */
@@ -45,10 +45,8 @@
 
 #include "buffer.h"
 #include "fetch_redirect.h"
-#include "time_left.h"
+#include "registry_keys.h"
 
-#define CLIENT_KEY "lambda.fetch.client"       /* the registry's client */
-#define CLIENT_META "lambda.fetch.client_meta"  /* and its metatable */
 #define ERROR_META "lambda.fetch.error"
 #define DEFAULT_TIMEOUT_MS 30000      /* with no deadline armed (init) */
 #define DEFAULT_MAX_BODY (10L << 20)  /* 10 MiB */
@@ -94,10 +92,8 @@ struct transfer {
   int resend_refused;
 };
 
-#define TRANSFER_META "lambda.fetch.transfer"
-
 static int transfer_close (lua_State *L) {
-  struct transfer *t = luaL_checkudata(L, 1, TRANSFER_META);
+  struct transfer *t = luaL_checkudata(L, 1, REGISTRY_FETCH_TRANSFER_META);
   curl_slist_free_all(t->caller);
   curl_slist_free_all(t->sent);
   t->caller = t->sent = NULL;
@@ -106,19 +102,19 @@ static int transfer_close (lua_State *L) {
   return 0;
 }
 
-/* A new transfer at the top of the stack, marked to be closed. */
+/* [-0, +1] Pushes a new transfer, marked to be closed. */
 static struct transfer *transfer_new (lua_State *L) {
-  struct transfer *t = lua_newuserdatauv(L, sizeof(*t), 1);
+  struct transfer *t = lua_newuserdatauv(L, sizeof(*t), 1);  /* [t] */
   memset(t, 0, sizeof(*t));
   buffer_init(&t->body);
   buffer_init(&t->head);
-  if (luaL_newmetatable(L, TRANSFER_META)) {
+  if (luaL_newmetatable(L, REGISTRY_FETCH_TRANSFER_META)) {  /* [t, mt] */
     lua_pushcfunction(L, transfer_close);
     lua_setfield(L, -2, "__close");
     lua_pushcfunction(L, transfer_close);
     lua_setfield(L, -2, "__gc");
   }
-  lua_setmetatable(L, -2);
+  lua_setmetatable(L, -2);                                   /* [t] */
   t->L = L;
   t->self = lua_gettop(L);
   lua_toclose(L, t->self);
@@ -138,7 +134,7 @@ struct hop {
 /* --- the client ---------------------------------------------------------- */
 
 static int client_gc (lua_State *L) {
-  struct client *c = luaL_checkudata(L, 1, CLIENT_META);
+  struct client *c = luaL_checkudata(L, 1, REGISTRY_FETCH_CLIENT_META);
   if (c->curl != NULL) {
     curl_easy_cleanup(c->curl);
     c->curl = NULL;
@@ -149,19 +145,21 @@ static int client_gc (lua_State *L) {
   return 0;
 }
 
-/* The state's client, made on first use. */
+/* [-0, +0] The state's client, made on first use (the registry keeps
+   it). */
 static struct client *client_of (lua_State *L) {
   struct client *c;
-  if (lua_getfield(L, LUA_REGISTRYINDEX, CLIENT_KEY) == LUA_TUSERDATA) {
+  if (lua_getfield(L, LUA_REGISTRYINDEX, REGISTRY_FETCH_CLIENT) ==
+      LUA_TUSERDATA) {
     c = lua_touserdata(L, -1);
     lua_pop(L, 1);
     return c;
   }
   lua_pop(L, 1);
-  c = lua_newuserdatauv(L, sizeof(*c), 0);
+  c = lua_newuserdatauv(L, sizeof(*c), 0);                   /* [c] */
   c->curl = NULL;
   c->ca_file = c->ca_dir = NULL;
-  if (luaL_newmetatable(L, CLIENT_META)) {
+  if (luaL_newmetatable(L, REGISTRY_FETCH_CLIENT_META)) {
     lua_pushcfunction(L, client_gc);
     lua_setfield(L, -2, "__gc");
   }
@@ -171,7 +169,7 @@ static struct client *client_of (lua_State *L) {
   c->curl = curl_easy_init();
   if (c->curl == NULL)
     luaL_error(L, "lambda.fetch: cannot make a curl handle");
-  lua_setfield(L, LUA_REGISTRYINDEX, CLIENT_KEY);
+  lua_setfield(L, LUA_REGISTRYINDEX, REGISTRY_FETCH_CLIENT);  /* [] */
   return c;
 }
 
@@ -265,12 +263,12 @@ static size_t on_header (char *data, size_t size, size_t n, void *ud) {
   return buffer_append(&t->head, data, len) == 0 ? len : 0;
 }
 
-/* Calls the body function for its next chunk: 0, or -1 when it raised
-   (the error left on the stack). */
+/* Calls the body function for its next chunk: 0 [-0, +0], or -1
+   [-0, +1] when it raised (its error left on the stack). */
 static int next_chunk (struct transfer *t) {
   lua_State *L = t->L;
-  lua_pushvalue(L, t->reader);
-  if (lua_pcall(L, 0, 1, 0) != LUA_OK) {
+  lua_pushvalue(L, t->reader);                      /* [.., fn] */
+  if (lua_pcall(L, 0, 1, 0) != LUA_OK) {            /* [.., chunk | err] */
     t->reader_failed = 1;
     return -1;
   }
@@ -288,7 +286,7 @@ static int next_chunk (struct transfer *t) {
   }
   /* The chunk stays referenced from the transfer until the next. */
   t->chunk = lua_tolstring(L, -1, &t->chunk_len);
-  lua_setiuservalue(L, t->self, 1);
+  lua_setiuservalue(L, t->self, 1);                 /* [..] */
   t->chunk_pos = 0;
   return 0;
 }
@@ -345,7 +343,8 @@ static int header_safe (const char *s, size_t len) {
          memchr(s, '\0', len) == NULL;
 }
 
-/* Adds "name: value" to *list; 0, or -1 with a message pushed. */
+/* Adds "name: value" (the values at name_idx and value_idx) to *list:
+   0 [-0, +0], or -1 [-0, +1] with a message pushed. */
 static int add_header (lua_State *L, struct curl_slist **list, int name_idx,
                        int value_idx) {
   size_t nl, vl;
@@ -379,8 +378,8 @@ static int add_header (lua_State *L, struct curl_slist **list, int name_idx,
   return 0;
 }
 
-/* The headers table at idx (a map, or a list of pairs) as a curl list;
-   0, or -1 with a message pushed. */
+/* The headers table at idx (a map, or a list of pairs) as a curl list:
+   0 [-0, +0], or -1 [-0, +1] with a message pushed. */
 static int build_headers (lua_State *L, int idx, struct curl_slist **list) {
   if (lua_isnil(L, idx))
     return 0;
@@ -389,21 +388,21 @@ static int build_headers (lua_State *L, int idx, struct curl_slist **list) {
     lua_pop(L, 1);
     for (i = 1; i <= n; i++) {
       int rc;
-      if (lua_rawgeti(L, idx, i) != LUA_TTABLE) {
+      if (lua_rawgeti(L, idx, i) != LUA_TTABLE) {   /* [.., pair] */
         lua_pop(L, 1);
         lua_pushstring(L, "headers must be {name = value} or "
                        "{{name, value}, ...}");
         return -1;
       }
       lua_rawgeti(L, -1, 1);
-      lua_rawgeti(L, -2, 2);
+      lua_rawgeti(L, -2, 2);                        /* [.., pair, k, v] */
       rc = add_header(L, list, lua_gettop(L) - 1, lua_gettop(L));
-      if (rc != 0) {
+      if (rc != 0) {                           /* [.., pair, k, v, msg] */
         lua_replace(L, -4);
-        lua_pop(L, 2);
+        lua_pop(L, 2);                              /* [.., msg] */
         return -1;
       }
-      lua_pop(L, 3);
+      lua_pop(L, 3);                                /* [..] */
     }
     return 0;
   }
@@ -412,7 +411,7 @@ static int build_headers (lua_State *L, int idx, struct curl_slist **list) {
   while (lua_next(L, idx) != 0) {                 /* [k, v] */
     if (add_header(L, list, lua_gettop(L) - 1, lua_gettop(L)) != 0) {
       lua_replace(L, -3);
-      lua_pop(L, 1);
+      lua_pop(L, 1);                                /* [.., msg] */
       return -1;
     }
     lua_pop(L, 1);
@@ -434,8 +433,8 @@ static int has_header (const struct curl_slist *list, const char *name) {
 /*
 ** Turns off what curl adds by itself: a form Content-Type on a body the
 ** caller did not type (a fetch sends what it is given), and Expect:
-** 100-continue (a round trip lost on every large body). 0, or -1 with a
-** message pushed.
+** 100-continue (a round trip lost on every large body). 0 [-0, +0], or
+** -1 [-0, +1] with a message pushed.
 */
 static int no_defaults (lua_State *L, struct curl_slist **list) {
   static const char *const off[] = { "Content-Type", "Expect" };
@@ -456,8 +455,8 @@ static int no_defaults (lua_State *L, struct curl_slist **list) {
   return 0;
 }
 
-/* Pushes the response headers (from t->head) as res.headers and
-   res.header_list into the table on top. */
+/* [-0, +0] Sets res.headers and res.header_list, from the response's
+   header lines in head, in the table res on top. */
 static void push_headers (lua_State *L, const struct buffer *head) {
   const char *p = head->data != NULL ? head->data : "";
   const char *end = p + head->len;
@@ -488,34 +487,34 @@ static void push_headers (lua_State *L, const struct buffer *head) {
       while (ve > v && (ve[-1] == '\r' || ve[-1] == ' ' || ve[-1] == '\t'))
         ve--;
       /* list[n] = {name, value} */
-      lua_createtable(L, 2, 0);
+      lua_createtable(L, 2, 0);                     /* [.., name, pair] */
       lua_pushvalue(L, -2);
       lua_rawseti(L, -2, 1);
       lua_pushlstring(L, v, (size_t)(ve - v));
       lua_rawseti(L, -2, 2);
-      lua_rawseti(L, res + 2, ++n);
+      lua_rawseti(L, res + 2, ++n);                 /* [.., name] */
       /* headers[name] = value, or "old, value" for a repeat */
       lua_pushvalue(L, -1);
       if (lua_rawget(L, res + 1) == LUA_TSTRING) {  /* [.., name, old] */
         lua_pushliteral(L, ", ");
         lua_pushlstring(L, v, (size_t)(ve - v));
-        lua_concat(L, 3);
+        lua_concat(L, 3);                           /* [.., name, joined] */
       } else {
         lua_pop(L, 1);
-        lua_pushlstring(L, v, (size_t)(ve - v));
+        lua_pushlstring(L, v, (size_t)(ve - v));    /* [.., name, value] */
       }
-      lua_rawset(L, res + 1);
+      lua_rawset(L, res + 1);                       /* [res, h, list] */
     }
     p = eol + 1;
   }
-  lua_setfield(L, res, "header_list");
-  lua_setfield(L, res, "headers");
+  lua_setfield(L, res, "header_list");              /* [res, headers] */
+  lua_setfield(L, res, "headers");                  /* [res] */
 }
 
 /* --- the options -------------------------------------------------------- */
 
-/* Pushes opts[name], nil when it is absent or lambda.json.null; returns
-   its type. */
+/* [-0, +1] Pushes opts[name] (opts 0: none), nil when it is absent or
+   lambda.json.null; returns its type. */
 static int push_option (lua_State *L, int opts, const char *name) {
   if (opts == 0 || lua_getfield(L, opts, name) == LUA_TNIL ||
       is_json_null(L, -1)) {
@@ -526,13 +525,13 @@ static int push_option (lua_State *L, int opts, const char *name) {
   return lua_type(L, -1);
 }
 
-/* Raises: the option on top is not what it must be. */
+/* [-0, +0, raises] The option on top is not what it must be. */
 static int option_error (lua_State *L, const char *name, const char *want) {
   return luaL_error(L, "lambda.fetch: option '%s' must be %s, got %s", name,
                     want, luaL_typename(L, -1));
 }
 
-/* The options table's field as a positive integer, or dflt. */
+/* [-0, +0] The options table's field as a positive integer, or dflt. */
 static lua_Integer opt_integer (lua_State *L, int opts, const char *name,
                                 lua_Integer dflt) {
   lua_Integer v = dflt;
@@ -554,6 +553,7 @@ enum redirect_mode {
   REDIRECT_ERROR         /* a redirect is an error */
 };
 
+/* [-0, +0] The redirect option. */
 static enum redirect_mode opt_redirect (lua_State *L, int opts) {
   static const char *const names[] = {
     "same-origin", "follow", "manual", "error", NULL
@@ -578,13 +578,13 @@ static enum redirect_mode opt_redirect (lua_State *L, int opts) {
   return mode;
 }
 
-/* Milliseconds this request may take: its own timeout, never past the
-   deadline of the work under way. */
+/* [-0, +0] Milliseconds this request may take: its own timeout, never
+   past the deadline of the work under way. */
 static long timeout_ms (lua_State *L, int opts) {
   lua_Integer want = opt_integer(L, opts, "timeout", DEFAULT_TIMEOUT_MS);
-  if (lua_getfield(L, LUA_REGISTRYINDEX, TIME_LEFT_REGISTRY_KEY) ==
-      LUA_TFUNCTION) {
-    lua_call(L, 0, 1);
+  if (lua_getfield(L, LUA_REGISTRYINDEX, REGISTRY_TIME_LEFT) ==
+      LUA_TFUNCTION) {                              /* [.., time_left] */
+    lua_call(L, 0, 1);                              /* [.., ms | nil] */
     if (lua_isinteger(L, -1)) {
       lua_Integer left = lua_tointeger(L, -1);
       if (left < want)
@@ -597,16 +597,43 @@ static long timeout_ms (lua_State *L, int opts) {
 
 /* --- sending ------------------------------------------------------------ */
 
+/* lib_request's stack: its arguments, then what it keeps for the request
+   (the options it read, each hop's URL, the transfer). */
+#define URL_ARG 1
+#define OPTS_ARG 2
+#define METHOD_SLOT 3
+#define HEADERS_SLOT 4
+#define BODY_SLOT 5
+#define HOP_URL_SLOT 6     /* the URL of the request under way */
+                           /* 7: the transfer */
+
+/* One lib_request: what each request of its chain reads and leaves for
+   the next. */
+struct request {
+  struct client *c;
+  struct transfer *t;
+  struct hop hop;            /* the request under way */
+  enum redirect_mode mode;
+  size_t max_body;
+  int other_origin;          /* a redirect went to another origin: the
+                                caller's headers stay behind */
+  int body_dropped;          /* a redirect turned it into a GET */
+  long connections;          /* new connections made, all hops */
+  char errbuf[CURL_ERROR_SIZE];
+};
+
 static int idempotent (const char *method) {
   return strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0 ||
          strcmp(method, "PUT") == 0 || strcmp(method, "DELETE") == 0 ||
          strcmp(method, "OPTIONS") == 0;
 }
 
-/* Sets the options of one request on c (reset first: the connection
-   cache survives a reset). */
-static void set_options (struct client *c, struct transfer *t,
-                         const struct hop *hop, int fresh) {
+/* Sets the options of r's request under way on its client (reset first:
+   the connection cache survives a reset). */
+static void set_options (const struct request *r, int fresh) {
+  const struct client *c = r->c;
+  struct transfer *t = r->t;
+  const struct hop *hop = &r->hop;
   CURL *h = c->curl;
   curl_easy_reset(h);
   curl_easy_setopt(h, CURLOPT_URL, hop->url);
@@ -666,15 +693,18 @@ static int dead_connection (CURLcode rc) {
 }
 
 /*
-** Sends one request; adds the connections it made to *connections and
-** takes the time it took from hop->ms. A request that failed on a reused
-** connection goes once more on a new one when sending it again cannot do
-** harm: an idempotent method, a body that can be sent again, and not
-** sent twice already (by curl itself). A POST is never sent twice: it
-** may have reached the server.
+** Sends r's request under way; adds the connections it made to
+** r->connections and takes the time it took from its hop->ms. A request
+** that failed on a reused connection goes once more on a new one when
+** sending it again cannot do harm: an idempotent method, a body that can
+** be sent again, and not sent twice already (by curl itself). A POST is
+** never sent twice: it may have reached the server.
 */
-static CURLcode send_hop (struct client *c, struct transfer *t,
-                          struct hop *hop, char *errbuf, long *connections) {
+static CURLcode send_hop (struct request *r) {
+  struct client *c = r->c;
+  struct transfer *t = r->t;
+  struct hop *hop = &r->hop;
+  char *errbuf = r->errbuf;
   CURLcode rc = CURLE_OK;
   int attempt;
   t->sends = 0;
@@ -686,14 +716,14 @@ static CURLcode send_hop (struct client *c, struct transfer *t,
     buffer_clear(&t->body);
     buffer_clear(&t->head);
     t->too_large = 0;
-    set_options(c, t, hop, attempt > 1);
+    set_options(r, attempt > 1);
     errbuf[0] = '\0';
     curl_easy_setopt(c->curl, CURLOPT_ERRORBUFFER, errbuf);
     rc = curl_easy_perform(c->curl);
     curl_easy_setopt(c->curl, CURLOPT_ERRORBUFFER, NULL);
     curl_easy_getinfo(c->curl, CURLINFO_NUM_CONNECTS, &fresh);
     curl_easy_getinfo(c->curl, CURLINFO_TOTAL_TIME_T, &took_us);
-    *connections += fresh;
+    r->connections += fresh;
     hop->ms -= (long)(took_us / 1000);
     if (t->reader_failed || !(attempt == 1 && fresh == 0 &&
                               t->sends < t->may_send && dead_connection(rc)))
@@ -733,18 +763,18 @@ static int redirect_error (lua_State *L, long status, const char *location,
 }
 
 /*
-** After the answer status to hop, the next request as the rules say
-** (fetch_redirect.h); 0, or -1 with nil and the error pushed. The new
-** URL is kept at stack index url_slot.
+** After the answer status to r's request under way, the next request as
+** the rules say (fetch_redirect.h), its URL kept in HOP_URL_SLOT: 0
+** [-0, +0], or -1 [-0, +2] with nil and the error pushed.
 */
-static int next_hop (lua_State *L, CURL *curl, struct hop *hop, long status,
-                     const char *location, enum redirect_mode mode,
-                     int *other_origin, int *body_dropped, int url_slot) {
+static int next_hop (lua_State *L, struct request *r, long status,
+                     const char *location) {
+  struct hop *hop = &r->hop;
   int drops;
   char *from = NULL;
   enum redirect_target target;
   /* curl's own spelling of both URLs, so that they compare */
-  curl_easy_getinfo(curl, CURLINFO_EFFECTIVE_URL, &from);
+  curl_easy_getinfo(r->c->curl, CURLINFO_EFFECTIVE_URL, &from);
   target = redirect_target(from != NULL ? from : hop->url, location);
   if (target == TARGET_DOWNGRADE) {
     redirect_error(L, status, location, "from https to http is never "
@@ -755,7 +785,7 @@ static int next_hop (lua_State *L, CURL *curl, struct hop *hop, long status,
     redirect_error(L, status, location, "not an http or https URL");
     return -1;
   }
-  if (target == TARGET_OTHER_ORIGIN && mode != REDIRECT_FOLLOW) {
+  if (target == TARGET_OTHER_ORIGIN && r->mode != REDIRECT_FOLLOW) {
     redirect_error(L, status, location, "another origin, not followed "
                    "(redirect = \"follow\" follows it, without the "
                    "caller's headers)");
@@ -763,7 +793,7 @@ static int next_hop (lua_State *L, CURL *curl, struct hop *hop, long status,
   }
   hop->method = redirect_method(status, hop->method, &drops);
   if (drops) {
-    *body_dropped = 1;
+    r->body_dropped = 1;
     hop->body = NULL;
     hop->body_len = 0;
     hop->streamed = 0;
@@ -773,20 +803,20 @@ static int next_hop (lua_State *L, CURL *curl, struct hop *hop, long status,
     return -1;
   }
   if (target == TARGET_OTHER_ORIGIN)
-    *other_origin = 1;  /* and stays: the headers do not come back */
+    r->other_origin = 1;  /* and stays: the headers do not come back */
   lua_pushstring(L, location);
-  lua_replace(L, url_slot);
-  hop->url = lua_tostring(L, url_slot);
+  lua_replace(L, HOP_URL_SLOT);
+  hop->url = lua_tostring(L, HOP_URL_SLOT);
   return 0;
 }
 
-/* The headers the next request sends (as t->sent); 0, or -1 with a
-   message pushed. */
-static int hop_headers (lua_State *L, struct transfer *t, int other_origin,
-                        int body_dropped) {
+/* The headers the next request sends (as t->sent): 0 [-0, +0], or -1
+   [-0, +1] with a message pushed. */
+static int hop_headers (lua_State *L, struct request *r) {
+  struct transfer *t = r->t;
   curl_slist_free_all(t->sent);
   t->sent = NULL;
-  if (redirect_headers(t->caller, other_origin, body_dropped,
+  if (redirect_headers(t->caller, r->other_origin, r->body_dropped,
                        &t->sent) != 0) {
     lua_pushstring(L, "not enough memory");
     return -1;
@@ -794,43 +824,37 @@ static int hop_headers (lua_State *L, struct transfer *t, int other_origin,
   return no_defaults(L, &t->sent);
 }
 
-/* Pushes the response of the request just made; returns 1. */
-static int push_response (lua_State *L, struct client *c,
-                          struct transfer *t, const struct hop *hop,
-                          long status, long connections) {
+/* [-0, +1] Pushes the response to r's request just made; returns 1. */
+static int push_response (lua_State *L, const struct request *r,
+                          long status) {
+  const struct transfer *t = r->t;
   char *effective = NULL;
-  lua_createtable(L, 0, 6);
-  lua_pushinteger(L, connections);
+  lua_createtable(L, 0, 6);                         /* [res] */
+  lua_pushinteger(L, r->connections);
   lua_setfield(L, -2, "connections");
   lua_pushinteger(L, status);
   lua_setfield(L, -2, "status");
   lua_pushlstring(L, t->body.data != NULL ? t->body.data : "", t->body.len);
   lua_setfield(L, -2, "body");
-  curl_easy_getinfo(c->curl, CURLINFO_EFFECTIVE_URL, &effective);
-  lua_pushstring(L, effective != NULL ? effective : hop->url);
+  curl_easy_getinfo(r->c->curl, CURLINFO_EFFECTIVE_URL, &effective);
+  lua_pushstring(L, effective != NULL ? effective : r->hop.url);
   lua_setfield(L, -2, "url");
-  push_headers(L, &t->head);
+  push_headers(L, &t->head);                        /* [res] */
   return 1;
 }
 
-static int lib_request (lua_State *L) {
-  int opts = 0, type, hops, other_origin = 0, body_dropped = 0;
-  enum redirect_mode mode;
+/*
+** [-0, +4] Reads the options at index opts (0: none) into r: pushes the
+** method, headers and body (METHOD_SLOT, HEADERS_SLOT, BODY_SLOT; nil
+** when absent) and the URL (HOP_URL_SLOT). Raises on an option of the
+** wrong type.
+*/
+static void read_options (lua_State *L, int opts, struct request *r) {
+  int type;
   lua_Integer max_body;
-  struct hop hop;
-  struct transfer *t;
-  struct client *c;
-  long connections = 0;
-  char errbuf[CURL_ERROR_SIZE];
-  luaL_checkstring(L, 1);
-  if (!lua_isnoneornil(L, 2) && !is_json_null(L, 2)) {
-    luaL_checktype(L, 2, LUA_TTABLE);
-    opts = 2;
-  }
-  lua_settop(L, 2);
-  /* 3: method, 4: headers, 5: body, 6: each request's URL, 7: transfer */
+  struct hop *hop = &r->hop;
   if (push_option(L, opts, "method") != LUA_TNIL &&
-      lua_type(L, 3) != LUA_TSTRING)
+      lua_type(L, METHOD_SLOT) != LUA_TSTRING)
     option_error(L, "method", "a string");
   type = push_option(L, opts, "headers");
   if (type != LUA_TNIL && type != LUA_TTABLE)
@@ -838,58 +862,83 @@ static int lib_request (lua_State *L) {
   type = push_option(L, opts, "body");
   if (type != LUA_TNIL && type != LUA_TSTRING && type != LUA_TFUNCTION)
     option_error(L, "body", "a string or a function");
-  mode = opt_redirect(L, opts);
+  r->mode = opt_redirect(L, opts);
   max_body = opt_integer(L, opts, "max_body", DEFAULT_MAX_BODY);
-  memset(&hop, 0, sizeof(hop));
-  hop.streamed = type == LUA_TFUNCTION;
+  memset(hop, 0, sizeof(*hop));
+  hop->streamed = type == LUA_TFUNCTION;
   if (type == LUA_TSTRING)
-    hop.body = lua_tolstring(L, 5, &hop.body_len);
-  if (!lua_isnil(L, 3))
-    hop.method = lua_tostring(L, 3);
+    hop->body = lua_tolstring(L, BODY_SLOT, &hop->body_len);
+  if (!lua_isnil(L, METHOD_SLOT))
+    hop->method = lua_tostring(L, METHOD_SLOT);
   else
-    hop.method = hop.body != NULL || hop.streamed ? "POST" : "GET";
-  hop.ms = timeout_ms(L, opts);
-  lua_pushvalue(L, 1);
-  hop.url = lua_tostring(L, 6);
-  /* the client before any C memory: client_of may raise */
-  c = client_of(L);
-  t = transfer_new(L);
-  t->reader = 5;
-  t->max_body = (size_t)max_body;
-  if (hop.method[0] == '\0' || !header_safe(hop.method, strlen(hop.method)) ||
-      strchr(hop.method, ' ') != NULL)
-    return fail(L, "invalid", "method must be one word", 0);
-  if (hop.ms <= 0)
-    return fail(L, "timeout", "no time left before the deadline", 0);
-  if (build_headers(L, 4, &t->caller) != 0)
-    return fail(L, "invalid", lua_tostring(L, -1), 0);
+    hop->method = hop->body != NULL || hop->streamed ? "POST" : "GET";
+  hop->ms = timeout_ms(L, opts);
+  lua_pushvalue(L, URL_ARG);                        /* [.., hop url] */
+  hop->url = lua_tostring(L, HOP_URL_SLOT);
+  r->max_body = (size_t)max_body;
+}
+
+/*
+** Sends r's request, then each redirect the rules follow, until an
+** answer: [-0, +1] the response, or [-0, +2] nil and an error; a body
+** function's error is raised again.
+*/
+static int follow (lua_State *L, struct request *r) {
+  int hops;
   for (hops = 0; ; hops++) {
     CURLcode rc;
     long status = 0;
     char *location = NULL;
-    if (hop.ms <= 0)
+    if (r->hop.ms <= 0)
       return fail(L, "timeout", "the redirects took the time there was",
                   CURLE_OPERATION_TIMEDOUT);
-    if (hop_headers(L, t, other_origin, body_dropped) != 0)
+    if (hop_headers(L, r) != 0)
       return fail(L, "invalid", lua_tostring(L, -1), 0);
-    rc = send_hop(c, t, &hop, errbuf, &connections);
-    if (t->reader_failed)
+    rc = send_hop(r);
+    if (r->t->reader_failed)
       return lua_error(L);  /* the body function's error, as it raised it */
     if (rc != CURLE_OK)
-      return send_error(L, t, rc, errbuf, hop.method);
-    curl_easy_getinfo(c->curl, CURLINFO_RESPONSE_CODE, &status);
-    if (redirect_status(status) && mode != REDIRECT_MANUAL)
-      curl_easy_getinfo(c->curl, CURLINFO_REDIRECT_URL, &location);
+      return send_error(L, r->t, rc, r->errbuf, r->hop.method);
+    curl_easy_getinfo(r->c->curl, CURLINFO_RESPONSE_CODE, &status);
+    if (redirect_status(status) && r->mode != REDIRECT_MANUAL)
+      curl_easy_getinfo(r->c->curl, CURLINFO_REDIRECT_URL, &location);
     if (location == NULL)  /* not a redirect, or one without a Location */
-      return push_response(L, c, t, &hop, status, connections);
-    if (mode == REDIRECT_ERROR)
+      return push_response(L, r, status);
+    if (r->mode == REDIRECT_ERROR)
       return redirect_error(L, status, location, "redirect = \"error\"");
     if (hops == MAX_REDIRECTS)
       return redirect_error(L, status, location, "more than 5 redirects");
-    if (next_hop(L, c->curl, &hop, status, location, mode, &other_origin,
-                 &body_dropped, 6) != 0)
+    if (next_hop(L, r, status, location) != 0)
       return 2;
   }
+}
+
+/* request(url, opts) -> res | nil, err */
+static int lib_request (lua_State *L) {
+  struct request r;
+  int opts = 0;
+  luaL_checkstring(L, URL_ARG);
+  if (!lua_isnoneornil(L, OPTS_ARG) && !is_json_null(L, OPTS_ARG)) {
+    luaL_checktype(L, OPTS_ARG, LUA_TTABLE);
+    opts = OPTS_ARG;
+  }
+  lua_settop(L, OPTS_ARG);                          /* [url, opts] */
+  memset(&r, 0, sizeof(r));
+  read_options(L, opts, &r);   /* [url, opts, method, headers, body, url] */
+  /* the client before any C memory: client_of may raise */
+  r.c = client_of(L);
+  r.t = transfer_new(L);                            /* [.., transfer] */
+  r.t->reader = BODY_SLOT;
+  r.t->max_body = r.max_body;
+  if (r.hop.method[0] == '\0' ||
+      !header_safe(r.hop.method, strlen(r.hop.method)) ||
+      strchr(r.hop.method, ' ') != NULL)
+    return fail(L, "invalid", "method must be one word", 0);
+  if (r.hop.ms <= 0)
+    return fail(L, "timeout", "no time left before the deadline", 0);
+  if (build_headers(L, HEADERS_SLOT, &r.t->caller) != 0)
+    return fail(L, "invalid", lua_tostring(L, -1), 0);
+  return follow(L, &r);
 }
 
 static const luaL_Reg fetch_functions[] = {

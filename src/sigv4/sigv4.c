@@ -73,7 +73,7 @@ static int normalized_path (struct buffer *out, const char *path,
   size_t *starts = NULL, *lens = NULL, n = 0, i = 0, k;
   int rc = -1;
   if (len == 0)
-    return buffer_append(out, "/", 1);
+    return buffer_append_literal(out, "/");
   starts = malloc((len + 1) * sizeof(*starts));
   lens = malloc((len + 1) * sizeof(*lens));
   if (starts == NULL || lens == NULL)
@@ -91,14 +91,14 @@ static int normalized_path (struct buffer *out, const char *path,
     }
     i = j + 1;
   }
-  if (path[0] == '/' && buffer_append(out, "/", 1) != 0)
+  if (path[0] == '/' && buffer_append_literal(out, "/") != 0)
     goto done;
   for (k = 0; k < n; k++) {
-    if ((k > 0 && buffer_append(out, "/", 1) != 0) ||
+    if ((k > 0 && buffer_append_literal(out, "/") != 0) ||
         buffer_append(out, path + starts[k], lens[k]) != 0)
       goto done;
   }
-  if (n > 0 && path[len - 1] == '/' && buffer_append(out, "/", 1) != 0)
+  if (n > 0 && path[len - 1] == '/' && buffer_append_literal(out, "/") != 0)
     goto done;
   rc = 0;
 done:
@@ -122,7 +122,7 @@ static int canonical_path (struct buffer *out, const struct sigv4_request *r) {
     len = normal.len;
   }
   if (len == 0)
-    rc = buffer_append(out, "/", 1);
+    rc = buffer_append_literal(out, "/");
   else if (r->encode_path)
     rc = sigv4_uri_encode(out, path, len, 1);
   else
@@ -192,7 +192,7 @@ static int canonical_query (struct buffer *out, const char *q, size_t len) {
       if (reencode(&text, q + i, eq - i) != 0)
         goto done;
       params[n].key_len = text.len;
-      if (buffer_append(&text, "=", 1) != 0 ||
+      if (buffer_append_literal(&text, "=") != 0 ||
           (eq < j && reencode(&text, q + eq + 1, j - eq - 1) != 0)) {
         buffer_free(&text);
         goto done;
@@ -204,7 +204,7 @@ static int canonical_query (struct buffer *out, const char *q, size_t len) {
   }
   qsort(params, n, sizeof(*params), compare_params);
   for (k = 0; k < n; k++) {
-    if ((k > 0 && buffer_append(out, "&", 1) != 0) ||
+    if ((k > 0 && buffer_append_literal(out, "&") != 0) ||
         buffer_append(out, params[k].text, params[k].len) != 0)
       goto done;
   }
@@ -248,7 +248,7 @@ static int append_value (struct buffer *out, const char *v, size_t len) {
       pending_space = 1;
       continue;
     }
-    if ((pending_space && buffer_append(out, " ", 1) != 0) ||
+    if ((pending_space && buffer_append_literal(out, " ") != 0) ||
         buffer_append(out, v + i, 1) != 0)
       return -1;
     pending_space = 0;
@@ -291,16 +291,17 @@ static int canonical_headers (struct buffer *out, struct buffer *signed_h,
     const struct sigv4_header *src = &h[names[i].index];
     if (repeat) {
       out->len--;  /* the previous value's newline */
-      if (buffer_append(out, ",", 1) != 0)
+      if (buffer_append_literal(out, ",") != 0)
         goto done;
     } else if (buffer_append(out, names[i].name, names[i].len) != 0 ||
-               buffer_append(out, ":", 1) != 0 ||
-               (signed_h->len > 0 && buffer_append(signed_h, ";", 1) != 0) ||
+               buffer_append_literal(out, ":") != 0 ||
+               (signed_h->len > 0 &&
+                buffer_append_literal(signed_h, ";") != 0) ||
                buffer_append(signed_h, names[i].name, names[i].len) != 0) {
       goto done;
     }
     if (append_value(out, src->value, src->value_len) != 0 ||
-        buffer_append(out, "\n", 1) != 0)
+        buffer_append_literal(out, "\n") != 0)
       goto done;
   }
   rc = 0;
@@ -318,16 +319,16 @@ int sigv4_canonical_request (const struct sigv4_request *req,
   int rc;
   buffer_init(&sh);
   rc = buffer_append(out, req->method, strlen(req->method)) != 0 ||
-       buffer_append(out, "\n", 1) != 0 ||
+       buffer_append_literal(out, "\n") != 0 ||
        canonical_path(out, req) != 0 ||
-       buffer_append(out, "\n", 1) != 0 ||
+       buffer_append_literal(out, "\n") != 0 ||
        canonical_query(out, req->query != NULL ? req->query : "",
                        req->query != NULL ? req->query_len : 0) != 0 ||
-       buffer_append(out, "\n", 1) != 0 ||
+       buffer_append_literal(out, "\n") != 0 ||
        canonical_headers(out, &sh, req->headers, req->n_headers) != 0 ||
-       buffer_append(out, "\n", 1) != 0 ||
+       buffer_append_literal(out, "\n") != 0 ||
        buffer_append(out, sh.data != NULL ? sh.data : "", sh.len) != 0 ||
-       buffer_append(out, "\n", 1) != 0 ||
+       buffer_append_literal(out, "\n") != 0 ||
        buffer_append(out, req->payload_hash, strlen(req->payload_hash)) != 0 ||
        buffer_append(signed_headers, sh.data != NULL ? sh.data : "",
                      sh.len) != 0 ? -1 : 0;
@@ -367,7 +368,7 @@ int sigv4_signature (const char *secret, const char *date,
   struct buffer k_secret;
   unsigned char k[32], k2[32], sig[32];
   buffer_init(&k_secret);
-  if (buffer_append(&k_secret, "AWS4", 4) != 0 ||
+  if (buffer_append_literal(&k_secret, "AWS4") != 0 ||
       buffer_append(&k_secret, secret, strlen(secret)) != 0) {
     buffer_free(&k_secret);
     return -1;

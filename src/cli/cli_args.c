@@ -1,0 +1,66 @@
+#include "cli_args.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+int cli_parse_int (const char *s, int lo, int hi, int *out) {
+  char *end;
+  long v;
+  errno = 0;
+  v = strtol(s, &end, 10);
+  if (end == s || *end != '\0' || errno == ERANGE || v < lo || v > hi)
+    return -1;
+  *out = (int)v;
+  return 0;
+}
+
+int cli_parse_flag_int (const char *flag, const char *s, int lo, int hi,
+                        int *out) {
+  if (cli_parse_int(s, lo, hi, out) == 0)
+    return 0;
+  fprintf(stderr, "lua-lambda: %s must be a whole number from %d to %d,"
+          " not \"%s\"\n", flag, lo, hi, s);
+  return -1;
+}
+
+static enum cli_take take (const struct cli_option *o, int argc,
+                           char **argv, int *i) {
+  const char *next = *i + 1 < argc ? argv[*i + 1] : NULL;
+  switch (o->kind) {
+    case CLI_SWITCH:
+      *o->number = 1;
+      return CLI_TAKEN;
+    case CLI_OPTIONAL_NUMBER:
+      /* The number is optional: taken when the next word is one. */
+      *o->number = o->absent;
+      if (next != NULL && cli_parse_int(next, o->min, o->max, o->number) == 0)
+        (*i)++;
+      return CLI_TAKEN;
+    case CLI_TEXT:
+    case CLI_NUMBER:
+      break;
+  }
+  if (next == NULL) {
+    fprintf(stderr, "lua-lambda: %s needs a value\n", o->name);
+    return CLI_BAD;
+  }
+  (*i)++;
+  if (o->kind == CLI_TEXT) {
+    *o->text = next;
+    return CLI_TAKEN;
+  }
+  return cli_parse_flag_int(o->name, next, o->min, o->max, o->number) == 0
+             ? CLI_TAKEN : CLI_BAD;
+}
+
+enum cli_take cli_args_take (const struct cli_option *opts, int n,
+                             int argc, char **argv, int *i) {
+  int k;
+  for (k = 0; k < n; k++) {
+    if (strcmp(argv[*i], opts[k].name) == 0)
+      return take(&opts[k], argc, argv, i);
+  }
+  return CLI_NOT_MINE;
+}
