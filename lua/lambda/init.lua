@@ -38,7 +38,8 @@ local parts = {
 
 --- An HTTP or HTTPS request: `lambda.fetch(url, { method, headers, body,
 --- timeout, max_body, redirect })` returns `res` (status, headers,
---- header_list, body, url) or `nil, err` (err.kind, err.message). The
+--- header_list, body, url) or `nil, err`, an error value (err.kind,
+--- err.message, err.curl_code; docs/errors.md). The
 --- timeout (ms, default 30 s) never runs past the invocation's deadline.
 --- Redirects are followed to the same origin only (redirect =
 --- "same-origin", the default); "follow" follows them to other origins
@@ -47,7 +48,8 @@ local parts = {
 --- https to http. An option set to lambda.json.null counts as absent.
 ---@param url string
 ---@param opts? lambda.fetch.options
----@return table|nil res, table? err
+---@return table|nil res
+---@return lambda.Error|nil err
 function lambda.fetch(url, opts)
   return require("lambda.fetch").request(url, opts)
 end

@@ -26,6 +26,9 @@ function aws.presign(req)
 end
 
 --- aws.request{...}: see lambda/aws/request.lua.
+---@param req table
+---@return any|nil value
+---@return lambda.Error|nil err
 function aws.request(req)
   return require("lambda.aws.request").request(req)
 end
@@ -38,6 +41,8 @@ end
 --- The credentials in use (see credentials.lua for the order), or nil
 --- and an error value (kind "credentials"). tostring() of them hides the
 --- secret.
+---@return table|nil credentials
+---@return lambda.Error|nil err
 function aws.credentials()
   return require("lambda.aws.credentials").get()
 end
@@ -59,6 +64,7 @@ end
 
 --- The region calls go to when none is given: AWS_REGION, then
 --- AWS_DEFAULT_REGION, then us-east-1 (options.lua).
+---@return string
 function aws.region()
   return require("lambda.aws.options").region()
 end
@@ -77,7 +83,9 @@ end
 --- Opens (and keeps, in lambda.fetch's connection cache) a TLS connection
 --- to each service's endpoint, so the first call of the first invocation
 --- does not pay the handshake. Call it at the module's top level.
---- Returns true, or nil and the first error.
+--- Returns true, or nil and the first error (lambda.fetch's).
+---@return true|nil ok
+---@return lambda.Error|nil err
 function aws.warm(...)
   local fetch = require "lambda.fetch"
   local services = require "lambda.aws.services"
