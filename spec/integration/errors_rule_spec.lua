@@ -45,29 +45,34 @@ local function raised(f)
   return message
 end
 
-describe("the error rule", function()
-  local real_getenv, real_request = os.getenv, fetch.request
-  local env, answers, sent
+local real_getenv, real_request = os.getenv, fetch.request
+local env, answers, sent
 
+-- lambda.fetch's stand-in: each call takes the next answer, a response
+-- or a fetch error value, and is kept in sent.
+local function answer(url, opts)
+  sent[#sent + 1] = { url = url, opts = opts }
+  local a = table.remove(answers, 1) or { status = 200, headers = {}, body = "" }
+  if errors.is(a) then return nil, a end
+  return a
+end
+
+local function restore()
+  os.getenv, fetch.request = real_getenv, real_request
+  credentials.reset()
+end
+
+describe("the error rule", function()
   before_each(function()
     env = { AWS_ACCESS_KEY_ID = "AKIDTEST", AWS_SECRET_ACCESS_KEY = "secret",
       HOME = "/nonexistent" }
-    os.getenv = function(name) return env[name] end
-    -- each call takes the next answer: a response, or a fetch error
     answers, sent = {}, {}
-    fetch.request = function(url, opts)
-      sent[#sent + 1] = { url = url, opts = opts }
-      local a = table.remove(answers, 1) or { status = 200, headers = {}, body = "" }
-      if errors.is(a) then return nil, a end
-      return a
-    end
+    os.getenv = function(name) return env[name] end
+    fetch.request = answer
     credentials.reset()
   end)
 
-  after_each(function()
-    os.getenv, fetch.request = real_getenv, real_request
-    credentials.reset()
-  end)
+  after_each(restore)
 
   describe("returns nil and an error value", function()
     it("from the C modules: lambda.json, lambda.base64, lambda.fetch", function()
