@@ -53,12 +53,13 @@ local function own(level)
   return info ~= nil and OWN ~= nil and info.source:sub(1, #OWN) == OWN
 end
 
--- Where a misuse is reported. Below the reporting functions is the
--- function that asked (the one whose argument is wrong, or which called
--- raise); the report goes to the first function above it outside the
--- runtime's modules. Returns that one's level and the level of the
--- function just below it (the runtime's function it called), both
--- counted from the function calling blame.
+-- Where a misuse is reported. The caller of the reporting functions is
+-- the function that asked (the one whose argument is wrong, or which
+-- called raise); the report goes to the first of its callers, and
+-- theirs, that is outside the runtime's modules. Returns that one's level
+-- and the level of the function it called (the runtime's function whose
+-- name a "bad argument" gives), both counted from the function calling
+-- blame.
 local function blame()
   local level = 2
   while reporting[debug.getinfo(level, "f").func] do level = level + 1 end

@@ -3,12 +3,12 @@
 ---     sqs, secretsmanager, ssm, eventbridge, kinesis, stepfunctions, logs
 ---   aws.lambda:invoke(name, payload, opts)
 ---   aws.s3:get / put / head / delete, s3:presign_get / presign_put
-local json = require "lambda.json"
-local errors = require "lambda.errors"
-local options = require "lambda.aws.options"
 local request = require "lambda.aws.request"
 local sign = require "lambda.aws.sign"
 local sigv4 = require "lambda.sigv4"
+local json = require "lambda.json"
+local errors = require "lambda.errors"
+local options = require "lambda.aws.options"
 
 local M = {}
 
