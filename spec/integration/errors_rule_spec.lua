@@ -108,6 +108,12 @@ describe("the error rule", function()
       assert.is_nil(value)
       assert_error(err, "credentials", "CredentialsError")
       assert.is_false(err.retryable)
+      value, err = aws.sign { url = "https://h/", service = "s", region = "r" }
+      assert.is_nil(value)
+      assert_error(err, "credentials")
+      value, err = aws.s3:presign_get("bucket", "key")
+      assert.is_nil(value)
+      assert_error(err, "credentials")
 
       env.AWS_ACCESS_KEY_ID = "AKIDTEST"
       answers[1] = { status = 400, headers = { ["x-amzn-requestid"] = "req-1",

@@ -210,19 +210,21 @@ local function presign(self, method, bucket, key, opts)
       options.CREDENTIALS, "opts.credentials.")
   end
   local base, path, region = self:locate(bucket, key, opts.region)
-  return (sign.presign {
+  local url, err = sign.presign {
     method = method, url = base .. path, service = "s3", region = region,
     expires = opts.expires or 900, credentials = opts.credentials,
     time = opts.time,
-  })
+  }
+  if not url then return nil, err end
+  return url
 end
 
---- s3:presign_get(bucket, key, { expires }) -> URL
+--- s3:presign_get(bucket, key, { expires }) -> URL | nil, err (no credentials)
 function S3:presign_get(bucket, key, opts)
   return presign(self, "GET", bucket, key, opts)
 end
 
---- s3:presign_put(bucket, key, { expires }) -> URL
+--- s3:presign_put(bucket, key, { expires }) -> URL | nil, err
 function S3:presign_put(bucket, key, opts)
   return presign(self, "PUT", bucket, key, opts)
 end

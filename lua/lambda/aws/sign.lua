@@ -109,16 +109,14 @@ local function amz_date(time, where)
   return os.date("!%Y%m%dT%H%M%SZ", math.floor(t))
 end
 
--- The credentials given (checked), or aws.credentials() (raising its
+-- The credentials given (checked), or aws.credentials() (nil and its
 -- error value when there are none).
 local function credentials_of(req, where)
   if req.credentials then
     return options.read(where, req.credentials, options.CREDENTIALS,
       "credentials.")
   end
-  local creds, err = require("lambda.aws.credentials").get()
-  if not creds then error(err) end
-  return creds
+  return require("lambda.aws.credentials").get()
 end
 
 local function payload_hash(req, s3)
@@ -131,13 +129,14 @@ local function payload_hash(req, s3)
 end
 
 -- What sign and presign read first: the request's fields (options.lua),
--- its URL's path and query, its credentials, and the headers to sign
--- as a list, Host among them.
+-- its URL's path and query, its credentials (or nil and the error), and
+-- the headers to sign as a list, Host among them.
 local function prepare(given, where)
   local req = options.read(where, given, FIELDS)
   local scheme, host, path, query = M.split_url(req.url)
   if not scheme then errors.raise(where .. ": " .. host.message) end
-  local creds = credentials_of(req, where)
+  local creds, err = credentials_of(req, where)
+  if not creds then return nil, err end
   local list = header_pairs(req.headers)
   if not has_header(list, "host") then list[#list + 1] = { "host", host } end
   return req, creds, list, path, query
@@ -174,13 +173,15 @@ end
 --- aws.sign{ method, url, headers, body, service, region, credentials,
 --- time } -> the headers to add (lower-case names: authorization,
 --- x-amz-date, x-amz-security-token, x-amz-content-sha256), and the
---- details (canonical_request, string_to_sign, signature).
+--- details (canonical_request, string_to_sign, signature); or nil and
+--- aws.credentials()'s error value when there are none.
 --- `credentials` defaults to aws.credentials(); `time` (unix seconds) to
 --- now. `sign_payload = true` sends x-amz-content-sha256 for any service;
 --- `omit_session_token = true` leaves the token out of the signature.
 function M.sign(given)
   local where = "lambda.aws.sign"
   local req, creds, list, path, query = prepare(given, where)
+  if not req then return nil, creds end  -- creds: why there are none
   local s3 = req.service == "s3"
   local date = amz_date(req.time, where)
   local hash = payload_hash(req, s3)
@@ -205,10 +206,12 @@ end
 
 --- aws.presign{ method, url, headers, service, region, credentials, time,
 --- expires } -> the URL with the signature in its query (X-Amz-*), good
---- for `expires` seconds (default 900, at most 7 days), and the details.
+--- for `expires` seconds (default 900, at most 7 days), and the details;
+--- or nil and aws.credentials()'s error value when there are none.
 function M.presign(given)
   local where = "lambda.aws.presign"
   local req, creds, list, path, query = prepare(given, where)
+  if not req then return nil, creds end  -- creds: why there are none
   local s3 = req.service == "s3"
   local expires = req.expires or 900
   if not (expires >= 1 and expires <= 604800) or expires % 1 ~= 0 then
