@@ -16,10 +16,13 @@
 
 #include "buffer.h"
 #include "cli.h"
+#include "cli_args.h"
 #include "embedded_files.h"
 
 static const char *const templates[] = { "http", "sqs", "stream",
                                           "schedule", NULL };
+#define DEFAULT_TEMPLATE "http"
+#define COMMON_FILES "templates/common/"  /* in every template's folder */
 
 /* How to try each template locally, for its README. */
 static const char *try_line (const char *template) {
@@ -122,74 +125,122 @@ static int valid_name (const char *name) {
   return 1;
 }
 
-int new_main (int argc, char **argv) {
-  const char *name = NULL, *template = "http", *const *t;
-  const struct embedded_file *f;
-  static const char common[] = "templates/common/";
-  char luals[PATH_MAX], lua[PATH_MAX], own[64];
-  const char *vars[11];
-  struct buffer text;
-  int i, made = 0;
+struct new_opts {
+  const char *name;       /* NAME: the folder made */
+  const char *template;   /* --template, or DEFAULT_TEMPLATE */
+};
+
+/* 0, or -1 having said why (then the exit status is 2). */
+static int parse (int argc, char **argv, struct new_opts *o) {
+  const struct cli_option options[] = {
+    { "--template", CLI_TEXT, NULL, &o->template, 0, 0, 0 },
+  };
+  int i;
+  o->name = NULL;
+  o->template = DEFAULT_TEMPLATE;
   for (i = 1; i < argc; i++) {
-    if (strcmp(argv[i], "--template") == 0 && i + 1 < argc)
-      template = argv[++i];
-    else if (argv[i][0] != '-' && name == NULL)
-      name = argv[i];
-    else
-      return usage(), 2;
+    enum cli_take took = cli_args_take(options, CLI_COUNT(options), argc,
+                                       argv, &i);
+    if (took == CLI_BAD)
+      return -1;
+    if (took == CLI_TAKEN)
+      continue;
+    if (argv[i][0] == '-' || o->name != NULL)
+      break;
+    o->name = argv[i];
   }
-  if (name == NULL)
-    return usage(), 2;
-  for (t = templates; *t != NULL && strcmp(*t, template) != 0; t++)
+  if (i < argc || o->name == NULL) {
+    usage();
+    return -1;
+  }
+  return 0;
+}
+
+/* The exit status for what o asks: 0 when it can be made, 2 for a
+   template or name refused, 1 for a folder already there. */
+static int check (const struct new_opts *o) {
+  const char *const *t;
+  for (t = templates; *t != NULL && strcmp(*t, o->template) != 0; t++)
     ;
   if (*t == NULL) {
     fprintf(stderr, "lua-lambda: no template %s (http, sqs, stream, "
-            "schedule)\n", template);
+            "schedule)\n", o->template);
     return 2;
   }
-  if (!valid_name(name)) {
+  if (!valid_name(o->name)) {
     fprintf(stderr, "lua-lambda: %s: a name is letters, digits, - and _\n",
-            name);
+            o->name);
     return 2;
   }
-  if (access(name, F_OK) == 0) {
-    fprintf(stderr, "lua-lambda: %s is already there\n", name);
+  if (access(o->name, F_OK) == 0) {
+    fprintf(stderr, "lua-lambda: %s is already there\n", o->name);
     return 1;
   }
-  luals_dirs(luals, lua, sizeof(luals));
-  vars[0] = "name", vars[1] = name;
-  vars[2] = "template", vars[3] = template;
-  vars[4] = "try", vars[5] = try_line(template);
-  vars[6] = "luals", vars[7] = luals;
-  vars[8] = "lua", vars[9] = lua;
-  vars[10] = NULL;
-  snprintf(own, sizeof(own), "templates/%s/", template);
+  return 0;
+}
+
+/* The part of path below prefix, or NULL when it is not below it. */
+static const char *below (const char *path, const char *prefix) {
+  size_t len = strlen(prefix);
+  return strncmp(path, prefix, len) == 0 ? path + len : NULL;
+}
+
+/*
+** Writes the common files and the template's into the folder NAME, each
+** {{key}} of vars filled. The number of files written, or -1 having said
+** why.
+*/
+static int write_project (const struct new_opts *o,
+                          const char *const *vars) {
+  const struct embedded_file *f;
+  char own[64];
+  struct buffer text;
+  int made = 0;
+  snprintf(own, sizeof(own), "templates/%s/", o->template);
   buffer_init(&text);
   for (f = cli_files; f->path != NULL; f++) {
-    const char *rest;
+    const char *rest = below(f->path, COMMON_FILES);
     char path[PATH_MAX];
-    if (strncmp(f->path, common, strlen(common)) == 0)
-      rest = f->path + strlen(common);
-    else if (strncmp(f->path, own, strlen(own)) == 0)
-      rest = f->path + strlen(own);
-    else
+    if (rest == NULL && (rest = below(f->path, own)) == NULL)
       continue;
-    snprintf(path, sizeof(path), "%s/%s", name, rest);
+    snprintf(path, sizeof(path), "%s/%s", o->name, rest);
     buffer_clear(&text);
     if (fill(&text, f->data, f->len, vars) != 0 ||
         write_file(path, &text) != 0) {
       fprintf(stderr, "lua-lambda: cannot write %s: %s\n", path,
               strerror(errno));
       buffer_free(&text);
-      return 1;
+      return -1;
     }
     made++;
   }
   buffer_free(&text);
+  return made;
+}
+
+int new_main (int argc, char **argv) {
+  struct new_opts o;
+  char luals[PATH_MAX], lua[PATH_MAX];
+  const char *vars[11];
+  int made;
+  if (parse(argc, argv, &o) != 0)
+    return 2;
+  if ((made = check(&o)) != 0)
+    return made;
+  luals_dirs(luals, lua, sizeof(luals));
+  vars[0] = "name", vars[1] = o.name;
+  vars[2] = "template", vars[3] = o.template;
+  vars[4] = "try", vars[5] = try_line(o.template);
+  vars[6] = "luals", vars[7] = luals;
+  vars[8] = "lua", vars[9] = lua;
+  vars[10] = NULL;
+  made = write_project(&o, vars);
+  if (made < 0)
+    return 1;
   printf("lua-lambda: made %s/ (%s, %d files). Next:\n"
          "    cd %s\n"
          "    busted                             "
          "# its spec, under lua5.4 (see .busted)\n%s",
-         name, template, made, name, try_line(template));
+         o.name, o.template, made, o.name, try_line(o.template));
   return 0;
 }
