@@ -12,16 +12,20 @@ enum cli_option_kind {
   CLI_SWITCH,          /* --watch: *number = 1 */
   CLI_TEXT,            /* --out DIR: *text = the next word */
   CLI_NUMBER,          /* --port N: *number = N, from min to max */
-  CLI_OPTIONAL_NUMBER  /* --http [PORT]: N when a number follows, else
+  CLI_OPTIONAL_NUMBER, /* --http [PORT]: N when a number follows, else
                           *number = absent */
+  CLI_LIST             /* --layer DIR, again and again: text[(*number)++]
+                          = the next word, at most max of them */
 };
 
 struct cli_option {
   const char *name;
   enum cli_option_kind kind;
-  int *number;         /* CLI_SWITCH and the number kinds */
-  const char **text;   /* CLI_TEXT */
-  int min, max;        /* the number kinds: the range */
+  int *number;         /* CLI_SWITCH, the number kinds; CLI_LIST: the
+                          words in text so far */
+  const char **text;   /* CLI_TEXT; CLI_LIST: an array of max words */
+  int min, max;        /* the number kinds: the range; CLI_LIST: max
+                          words */
   int absent;          /* CLI_OPTIONAL_NUMBER without a number */
 };
 
