@@ -10,8 +10,6 @@ cd "$(dirname "$0")/.."
 build=${1:-build}
 cold_runs=${2:-21}
 libdir=$(dirname "$(find /usr/lib -path '*lua/5.4/lpeg.so' | head -1)")
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
 . bench/lib.sh
 
 for m in none lpeg lfs; do
@@ -24,7 +22,6 @@ for m in none lpeg lfs; do
       "$m" > "$work/$m/app.lua"
   fi
 done
-export _HANDLER=app.handler
 for round in 1 2 3 4 5; do
   for m in none lpeg lfs; do
     LAMBDA_TASK_ROOT="$work/$m" "$build/bench_fake_api" --cold "$cold_runs" \

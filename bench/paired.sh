@@ -16,13 +16,6 @@ baseline=${2:?usage: bench/paired.sh BUILD_DIR BASELINE [CANDIDATE] [N] [ROUNDS]
 candidate=${3:-$build/bootstrap}
 n=${4:-300}
 rounds=${5:-3}
-events=${LUA_LAMBDA_EVENTS:-spec/fixtures/events}
-fake=$build/bench_fake_api
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-export LAMBDA_TASK_ROOT="$PWD/bench/echo" _HANDLER=app.handler
-pin="taskset -c 0"
-command -v taskset >/dev/null || pin=""
 . bench/lib.sh
 
 small=bench/events/small.json

@@ -15,11 +15,6 @@ set -eu
 cd "$(dirname "$0")/.."
 build=${1:-build}
 n=${2:-500}
-events=${LUA_LAMBDA_EVENTS:-spec/fixtures/events}
-fake=$build/bench_fake_api
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-export LAMBDA_TASK_ROOT="$PWD/bench/echo" _HANDLER=app.handler
 . bench/lib.sh
 big_event "$work/big.json"
 

@@ -10,16 +10,6 @@ cd "$(dirname "$0")/.."
 build=${1:-build}
 n=${2:-20000}
 cold_runs=${3:-21}
-events=${LUA_LAMBDA_EVENTS:-spec/fixtures/events}
-fake=$build/bench_fake_api
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-
-
-export LAMBDA_TASK_ROOT="$PWD/bench/echo" _HANDLER=app.handler
-pin="taskset -c 0"
-command -v taskset >/dev/null || pin=""
-
 . bench/lib.sh
 big_event "$work/big.json"
 
