@@ -617,21 +617,10 @@ static int parse (int argc, char **argv, struct build_opts *o) {
     { "--function-name", CLI_TEXT, NULL, &o->function_name, 0, 0, 0 },
     { "--arch",          CLI_TEXT, NULL, &o->arch,          0, 0, 0 },
   };
-  int i;
   memset(o, 0, sizeof(*o));
-  for (i = 1; i < argc; i++) {
-    enum cli_take took = cli_args_take(options, CLI_COUNT(options), argc,
-                                       argv, &i);
-    if (took == CLI_BAD)
-      return -1;
-    if (took == CLI_TAKEN)
-      continue;
-    if (argv[i][0] == '-' || o->dir != NULL) {
-      usage();
-      return -1;
-    }
-    o->dir = argv[i];
-  }
+  if (cli_args_read(options, CLI_COUNT(options), argc, argv, &o->dir, 1,
+                    usage) < 0)
+    return -1;
   if (o->dir == NULL)
     o->dir = DEFAULT_DIR;
   if (o->arch != NULL && strcmp(o->arch, "x86_64") != 0 &&

@@ -78,3 +78,27 @@ enum cli_take cli_args_take (const struct cli_option *opts, int n,
   }
   return CLI_NOT_MINE;
 }
+
+/* Whether word is one of the command's words, not a flag. */
+static int is_word (const char *word) {
+  return word[0] != '-' || word[1] == '\0';
+}
+
+int cli_args_read (const struct cli_option *opts, int n, int argc,
+                   char **argv, const char **words, int max_words,
+                   void (*usage) (void)) {
+  int i, n_words = 0;
+  for (i = 1; i < argc; i++) {
+    enum cli_take took = cli_args_take(opts, n, argc, argv, &i);
+    if (took == CLI_BAD)
+      return -1;
+    if (took == CLI_TAKEN)
+      continue;
+    if (!is_word(argv[i]) || n_words == max_words) {
+      usage();
+      return -1;
+    }
+    words[n_words++] = argv[i];
+  }
+  return n_words;
+}

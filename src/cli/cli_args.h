@@ -1,9 +1,10 @@
 /*
 ** One way for every subcommand to read its flags: the command lists its
 ** options in a table (name, kind, the field it fills) and its parse()
-** hands each word of argv to cli_args_take, which fills the field or says
-** why it cannot. What is left (positional words, "--", flags shared by
-** several commands such as local_function_flag's) stays the command's.
+** hands argv to cli_args_read, which fills the fields and collects the
+** command's own words (or cli_args_take, one word at a time, for a
+** command with more to read itself, such as serve's "--"). The flags
+** several commands share come as a table too (local_function_options).
 */
 #ifndef LUA_LAMBDA_CLI_ARGS_H
 #define LUA_LAMBDA_CLI_ARGS_H
@@ -38,6 +39,16 @@ enum cli_take {
 /* Matches argv[*i] against the n options of opts. */
 enum cli_take cli_args_take (const struct cli_option *opts, int n,
                              int argc, char **argv, int *i);
+
+/*
+** Reads argv after argv[0]: each of the n options of opts, and up to
+** max_words other words (not flags: "-" is one, stdin) into words, in
+** order. The number of words, or -1 having said why: a bad value, or the
+** usage (usage() called) for a flag of no option or a word too many.
+*/
+int cli_args_read (const struct cli_option *opts, int n, int argc,
+                   char **argv, const char **words, int max_words,
+                   void (*usage) (void));
 
 /* s as a whole number from lo to hi: 0, or -1 (nothing said). */
 int cli_parse_int (const char *s, int lo, int hi, int *out);

@@ -48,40 +48,22 @@ struct invoke_opts {
 
 /* 0, or -1 having said why (then the exit status is 2). */
 static int parse (int argc, char **argv, struct invoke_opts *o) {
-  const struct cli_option options[] = {
+  struct cli_option options[1 + LOCAL_FUNCTION_OPTIONS] = {
     { "--concurrency", CLI_NUMBER, &o->states, NULL, 1,
       HOST_MAX_CONCURRENCY, 0 },
   };
-  int i;
+  const char *words[2] = { NULL, NULL };  /* HANDLER [EVENT_FILE|-] */
+  int n;
   local_function_opts_init(&o->fo);
-  o->event_path = NULL;
+  local_function_options(&o->fo, options + 1);
   o->states = ONE_STATE;
-  for (i = 1; i < argc; i++) {
-    int taken = local_function_flag(&o->fo, argc, argv, &i);
-    enum cli_take took;
-    if (taken < 0)
-      return -1;
-    if (taken > 0)
-      continue;
-    took = cli_args_take(options, CLI_COUNT(options), argc, argv, &i);
-    if (took == CLI_BAD)
-      return -1;
-    if (took == CLI_TAKEN)
-      continue;
-    if (argv[i][0] == '-' && argv[i][1] == '-')
-      break;                      /* no flag of invoke's */
-    if (o->fo.handler == NULL)
-      o->fo.handler = argv[i];
-    else if (o->event_path == NULL)
-      o->event_path = argv[i];
-    else
-      break;                      /* a third word */
-  }
-  if (i < argc || o->fo.handler == NULL) {
-    usage();
-    return -1;
-  }
-  return 0;
+  n = cli_args_read(options, CLI_COUNT(options), argc, argv, words, 2,
+                    usage);
+  if (n == 0)
+    usage();                      /* no HANDLER */
+  o->fo.handler = words[0];
+  o->event_path = words[1];
+  return n > 0 ? 0 : -1;
 }
 
 /*

@@ -24,8 +24,8 @@ void local_function_opts_init (struct local_function_opts *o) {
   o->task_root = ".";
 }
 
-int local_function_flag (struct local_function_opts *o, int argc,
-                         char **argv, int *i) {
+void local_function_options (struct local_function_opts *o,
+                             struct cli_option *table) {
   const struct cli_option options[] = {
     { "--task-root",     CLI_TEXT, NULL, &o->task_root,     0, 0, 0 },
     { "--template",      CLI_TEXT, NULL, &o->template_file, 0, 0, 0 },
@@ -41,7 +41,16 @@ int local_function_flag (struct local_function_opts *o, int argc,
     { "--memory",   CLI_NUMBER, &o->memory_mb, NULL, 1, MAX_MEMORY_MB, 0 },
     { "--timeout",  CLI_NUMBER, &o->timeout_s, NULL, 1, MAX_TIMEOUT_S, 0 },
   };
-  switch (cli_args_take(options, CLI_COUNT(options), argc, argv, i)) {
+  /* the header's count, or this does not compile */
+  (void)sizeof(char[CLI_COUNT(options) == LOCAL_FUNCTION_OPTIONS ? 1 : -1]);
+  memcpy(table, options, sizeof(options));
+}
+
+int local_function_flag (struct local_function_opts *o, int argc,
+                         char **argv, int *i) {
+  struct cli_option options[LOCAL_FUNCTION_OPTIONS];
+  local_function_options(o, options);
+  switch (cli_args_take(options, LOCAL_FUNCTION_OPTIONS, argc, argv, i)) {
     case CLI_TAKEN:
       return 1;
     case CLI_BAD:

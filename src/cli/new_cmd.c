@@ -135,25 +135,14 @@ static int parse (int argc, char **argv, struct new_opts *o) {
   const struct cli_option options[] = {
     { "--template", CLI_TEXT, NULL, &o->template, 0, 0, 0 },
   };
-  int i;
+  int n;
   o->name = NULL;
   o->template = DEFAULT_TEMPLATE;
-  for (i = 1; i < argc; i++) {
-    enum cli_take took = cli_args_take(options, CLI_COUNT(options), argc,
-                                       argv, &i);
-    if (took == CLI_BAD)
-      return -1;
-    if (took == CLI_TAKEN)
-      continue;
-    if (argv[i][0] == '-' || o->name != NULL)
-      break;
-    o->name = argv[i];
-  }
-  if (i < argc || o->name == NULL) {
-    usage();
-    return -1;
-  }
-  return 0;
+  n = cli_args_read(options, CLI_COUNT(options), argc, argv, &o->name, 1,
+                    usage);
+  if (n == 0)
+    usage();                      /* no NAME */
+  return n == 1 ? 0 : -1;
 }
 
 /* The exit status for what o asks: 0 when it can be made, 2 for a
