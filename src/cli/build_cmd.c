@@ -968,12 +968,12 @@ static int build (const struct build_opts *o, struct build *b) {
 int build_main (int argc, char **argv) {
   struct build_opts o;
   struct build b;
-  int status;
+  enum cli_status status;
   if (parse(argc, argv, &o) != 0)
-    return 2;
+    return CLI_MISUSED;
   memset(&b, 0, sizeof(b));
   memcpy(b.tmp, BUILD_TMP, sizeof(BUILD_TMP));
-  status = build(&o, &b) == 0 ? 0 : 1;
+  status = build(&o, &b) == 0 ? CLI_DONE : CLI_FAILED;
   build_free(&b);
   return status;
 }

@@ -128,11 +128,12 @@ static int write_all (int fd, const char *s, size_t len) {
 }
 
 /* The outcome where it goes: the result to result_fd, an error document
-   to stderr. The exit status: 0 for a result written, else 1. */
-static int report (const struct host_outcome *out, int result_fd) {
+   to stderr. CLI_DONE for a result written. */
+static enum cli_status report (const struct host_outcome *out,
+                               int result_fd) {
   if (out->failed) {
     fprintf(stderr, "%.*s\n", (int)out->len, out->body);
-    return 1;
+    return CLI_FAILED;
   }
   if (out->len > LAMBDA_RESPONSE_LIMIT) {
     /* what Lambda answers a result over its limit (serve does too) */
@@ -140,26 +141,26 @@ static int report (const struct host_outcome *out, int result_fd) {
             "bytes) exceeded maximum allowed payload size (%d bytes).\","
             "\"errorType\":\"Function.ResponseSizeTooLarge\"}\n",
             out->len, LAMBDA_RESPONSE_LIMIT);
-    return 1;
+    return CLI_FAILED;
   }
   return write_all(result_fd, out->body, out->len) == 0 &&
-         write_all(result_fd, "\n", 1) == 0 ? 0 : 1;
+         write_all(result_fd, "\n", 1) == 0 ? CLI_DONE : CLI_FAILED;
 }
 
 /* The event through one Lua state, under the deadline watchdog, as
-   bootstrap runs it. The exit status. */
-static int invoke_once (const struct host_config *cfg, int timeout_s,
+   bootstrap runs it. */
+static enum cli_status invoke_once (const struct host_config *cfg, int timeout_s,
                         const char *event, size_t event_len,
                         int result_fd) {
   struct host_outcome out;
   struct invocation inv;
   struct deadline_watchdog *dog;
   char err[256], id[40];
-  int status = 1;
+  enum cli_status status = CLI_FAILED;
   struct lua_host *host = lua_host_new(cfg, err, sizeof(err));
   if (host == NULL) {
     fprintf(stderr, "lua-lambda: %s\n", err);
-    return 1;
+    return CLI_FAILED;
   }
   if (lua_host_load(host, cfg, &out) != 0) {
     fprintf(stderr, "%s: %.*s\n", out.error_type, (int)out.len, out.body);
@@ -182,13 +183,14 @@ static int invoke_once (const struct host_config *cfg, int timeout_s,
   return status;
 }
 
-/* The resolved function run on the event: the exit status. */
+/* The resolved function run on the event: the exit status (with
+   --concurrency, invoke_concurrently's). */
 static int run (const struct invoke_opts *o, const struct local_function *f,
                 const char *event, size_t event_len) {
   struct host_config cfg;
   int result_fd, status;
   if (enter_function(f) != 0)
-    return 2;
+    return CLI_MISUSED;
   host_config_from_env(&cfg);
   cfg.handler = f->handler;
   cfg.task_root = f->task_root;
@@ -213,17 +215,17 @@ int invoke_main (int argc, char **argv) {
   size_t event_len;
   int status;
   if (parse(argc, argv, &o) != 0)
-    return 2;
+    return CLI_MISUSED;
   event = read_event(&o, &event_len);
   if (event == NULL)
-    return 2;
+    return CLI_MISUSED;
   runtime_dir = cli_own_folder();
   status = local_function_resolve(&o.fo, runtime_dir != NULL ? runtime_dir
                                                              : ".", &f);
   free(runtime_dir);
   if (status != 0) {
     free(event);
-    return 2;
+    return CLI_MISUSED;
   }
   status = run(&o, &f, event, event_len);
   free(event);

@@ -145,27 +145,27 @@ static int parse (int argc, char **argv, struct new_opts *o) {
   return n == 1 ? 0 : -1;
 }
 
-/* The exit status for what o asks: 0 when it can be made, 2 for a
-   template or name refused, 1 for a folder already there. */
-static int check (const struct new_opts *o) {
+/* Whether what o asks can be made: CLI_DONE, else CLI_MISUSED for a
+   template or name refused, CLI_FAILED for a folder already there. */
+static enum cli_status check (const struct new_opts *o) {
   const char *const *t;
   for (t = templates; *t != NULL && strcmp(*t, o->template) != 0; t++)
     ;
   if (*t == NULL) {
     fprintf(stderr, "lua-lambda: no template %s (http, sqs, stream, "
             "schedule)\n", o->template);
-    return 2;
+    return CLI_MISUSED;
   }
   if (!valid_name(o->name)) {
     fprintf(stderr, "lua-lambda: %s: a name is letters, digits, - and _\n",
             o->name);
-    return 2;
+    return CLI_MISUSED;
   }
   if (access(o->name, F_OK) == 0) {
     fprintf(stderr, "lua-lambda: %s is already there\n", o->name);
-    return 1;
+    return CLI_FAILED;
   }
-  return 0;
+  return CLI_DONE;
 }
 
 /* The part of path below prefix, or NULL when it is not below it. */
@@ -211,11 +211,13 @@ int new_main (int argc, char **argv) {
   struct new_opts o;
   char luals[PATH_MAX], lua[PATH_MAX];
   const char *vars[11];
+  enum cli_status status;
   int made;
   if (parse(argc, argv, &o) != 0)
-    return 2;
-  if ((made = check(&o)) != 0)
-    return made;
+    return CLI_MISUSED;
+  status = check(&o);
+  if (status != CLI_DONE)
+    return status;
   luals_dirs(luals, lua, sizeof(luals));
   vars[0] = "name", vars[1] = o.name;
   vars[2] = "template", vars[3] = o.template;
@@ -225,11 +227,11 @@ int new_main (int argc, char **argv) {
   vars[10] = NULL;
   made = write_project(&o, vars);
   if (made < 0)
-    return 1;
+    return CLI_FAILED;
   printf("lua-lambda: made %s/ (%s, %d files). Next:\n"
          "    cd %s\n"
          "    busted                             "
          "# its spec, under lua5.4 (see .busted)\n%s",
          o.name, o.template, made, o.name, try_line(o.template));
-  return 0;
+  return CLI_DONE;
 }
