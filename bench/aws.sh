@@ -8,12 +8,10 @@
 #     (bench/aws/app.lua) vs without (bench/echo/app.lua)
 #   bench/aws.sh [BUILD_DIR] [N] [COLD_RUNS]
 # Needs python3-botocore, openssl and curl, and the build's bench_fake_api.
-set -eu
-cd "$(dirname "$0")/.."
 build=${1:-build}
 n=${2:-20000}
 cold_runs=${3:-21}
-. bench/lib.sh
+. "$(dirname "$0")/lib.sh"
 fake_pid=""
 cleanup () {
   [ -n "$fake_pid" ] && kill "$fake_pid" 2>/dev/null

@@ -4,12 +4,10 @@
 # connection per worker (-c), in alternating rounds; what the fake costs;
 # and the RSS each extra worker adds to the echo handler.
 #   bench/managed.sh [BUILD_DIR] [INVOCATIONS] [ROUNDS]
-set -eu
-cd "$(dirname "$0")/.."
 build=${1:-build}
 n=${2:-600}
 rounds=${3:-5}
-. bench/lib.sh
+. "$(dirname "$0")/lib.sh"
 echo '{"n":200000}' > "$work/event.json"
 r=1
 while [ "$r" -le "$rounds" ]; do

@@ -11,11 +11,9 @@
 #   bench/per_invoke.sh [BUILD_DIR] [N]
 # Each count is (a run of 2N invocations) - (a run of N), over N: what
 # start-up costs cancels out.
-set -eu
-cd "$(dirname "$0")/.."
 build=${1:-build}
 n=${2:-500}
-. bench/lib.sh
+. "$(dirname "$0")/lib.sh"
 big_event "$work/big.json"
 
 # instructions RUNTIME EVENT COUNT: "all libcurl Lua" (bench/lib.sh)

@@ -5,12 +5,10 @@
 # Needs the build's bench_fake_api, bench_floor (raw sockets),
 # bench_floor_curl (the same HTTP through libcurl) and bootstrap, and the
 # sample events in spec/fixtures/events.
-set -eu
-cd "$(dirname "$0")/.."
 build=${1:-build}
 n=${2:-20000}
 cold_runs=${3:-21}
-. bench/lib.sh
+. "$(dirname "$0")/lib.sh"
 big_event "$work/big.json"
 
 printf '%-22s %10s %10s %10s %9s %9s %8s\n' event "raw inv/s" "curl inv/s" \
