@@ -1,8 +1,9 @@
 /*
 ** lua-lambda new NAME [--template http|sqs|stream|schedule]
 ** A function folder from the templates built into lua-lambda
-** (src/cli/files/templates/): handler, spec, sample event, SAM template
-** (arm64), README, and the .busted and .luarc.json that make busted and
+** (src/cli/files/templates/): handler, spec (with spec/support.lua, what
+** a function's specs share), sample event, SAM template (arm64), README,
+** and the .busted and .luarc.json that make busted and
 ** lua-language-server work in it at once (.busted moves busted to
 ** lua5.4: Debian's starts under Lua 5.1).
 */
