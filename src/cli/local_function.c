@@ -184,7 +184,8 @@ static int join_layers (struct buffer *b, const struct local_function *f,
   const char *dirs = f->layer_dirs != NULL ? f->layer_dirs : "";
   while (*dirs != '\0') {
     size_t len = strcspn(dirs, ":");
-    if (buffer_append(b, ":", 1) != 0 || buffer_append(b, dirs, len) != 0 ||
+    if (buffer_append_literal(b, ":") != 0 ||
+        buffer_append(b, dirs, len) != 0 ||
         buffer_append(b, suffix, strlen(suffix)) != 0)
       return -1;
     dirs += len;
@@ -230,15 +231,15 @@ static int lambda_env (struct local_function *f, const char *runtime_dir) {
   rc |= join_layers(&b, f, "/bin");
   rc |= function_env_set(e, "PATH", b.data);
   b.len = 0;
-  rc |= buffer_append(&b, "/lib64:/usr/lib64:", 18);
+  rc |= buffer_append_literal(&b, "/lib64:/usr/lib64:");
   rc |= buffer_append(&b, runtime_dir, strlen(runtime_dir));
-  rc |= buffer_append(&b, ":", 1);
+  rc |= buffer_append_literal(&b, ":");
   rc |= buffer_append(&b, runtime_dir, strlen(runtime_dir));
-  rc |= buffer_append(&b, "/lib:", 5);
+  rc |= buffer_append_literal(&b, "/lib:");
   rc |= buffer_append(&b, f->task_root, strlen(f->task_root));
-  rc |= buffer_append(&b, ":", 1);
+  rc |= buffer_append_literal(&b, ":");
   rc |= buffer_append(&b, f->task_root, strlen(f->task_root));
-  rc |= buffer_append(&b, "/lib", 4);
+  rc |= buffer_append_literal(&b, "/lib");
   rc |= join_layers(&b, f, "/lib");
   rc |= function_env_set(e, "LD_LIBRARY_PATH", b.data);
   rc |= function_env_set(e, "LUA_LAMBDA_LAYER_DIRS",
@@ -271,7 +272,7 @@ static int resolve_layers (const struct local_function_opts *o,
       buffer_free(&b);
       return -1;
     }
-    if ((i > 0 && buffer_append(&b, ":", 1) != 0) ||
+    if ((i > 0 && buffer_append_literal(&b, ":") != 0) ||
         buffer_append(&b, dir, strlen(dir)) != 0) {
       free(dir);
       buffer_free(&b);
