@@ -8,12 +8,10 @@
 #     (bench/aws/app.lua) vs without (bench/echo/app.lua)
 #   bench/aws.sh [BUILD_DIR] [N] [COLD_RUNS]
 # Needs python3-botocore, openssl and curl, and the build's bench_fake_api.
-set -eu
-cd "$(dirname "$0")/.."
 build=${1:-build}
 n=${2:-20000}
 cold_runs=${3:-21}
-work=$(mktemp -d)
+. "$(dirname "$0")/lib.sh"
 fake_pid=""
 cleanup () {
   [ -n "$fake_pid" ] && kill "$fake_pid" 2>/dev/null
@@ -21,7 +19,6 @@ cleanup () {
 }
 trap cleanup EXIT
 export LUA_CPATH_5_4="$build/lua/?.so;;"
-. bench/lib.sh
 
 lua5.4 bench/aws_sign.lua "$n" > "$work/sign-ours"
 /usr/bin/python3 bench/botocore_sign.py $((n / 4 + 1)) > "$work/sign-boto"
@@ -63,7 +60,6 @@ fc=$(median < "$work/first-cold")
 fw=$(median < "$work/first-warm")
 echo "first call of an init, median of 5: ${fc} ms cold, ${fw} ms after aws.warm"
 
-export _HANDLER=app.handler
 # Cold starts in alternating rounds (a paired comparison: the machine's
 # drift hits both); the median of each side's round medians.
 for round in 1 2 3 4 5; do

@@ -5,14 +5,10 @@
 # in alternating rounds, and each module's stripped size.
 #   bench/bundled.sh [BUILD_DIR] [COLD_RUNS]
 # Uses Debian's builds of the modules (lua-lpeg, lua-filesystem).
-set -eu
-cd "$(dirname "$0")/.."
 build=${1:-build}
 cold_runs=${2:-21}
 libdir=$(dirname "$(find /usr/lib -path '*lua/5.4/lpeg.so' | head -1)")
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-. bench/lib.sh
+. "$(dirname "$0")/lib.sh"
 
 for m in none lpeg lfs; do
   mkdir -p "$work/$m/lua_modules/lib/lua/5.4"
@@ -24,7 +20,6 @@ for m in none lpeg lfs; do
       "$m" > "$work/$m/app.lua"
   fi
 done
-export _HANDLER=app.handler
 for round in 1 2 3 4 5; do
   for m in none lpeg lfs; do
     LAMBDA_TASK_ROOT="$work/$m" "$build/bench_fake_api" --cold "$cold_runs" \

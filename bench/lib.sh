@@ -1,5 +1,22 @@
-# What the bench/*.sh scripts share; sourced (". bench/lib.sh") from the
-# repository root.
+# What the bench/*.sh scripts share, sourced once a script has read its
+# arguments ($build set): '. "$(dirname "$0")/lib.sh"'. It sets up what
+# every script starts from: -e and -u; the repository root as the working
+# directory (where $build and every path are read from); $work, a scratch
+# folder removed at exit (a script with more to clean sets its own trap,
+# removing it too); $events, the sample events; $fake, the build's fake
+# Runtime API; $pin, which keeps a command on one CPU (empty without
+# taskset); and the echo handler (bench/echo) as the function, unless a
+# script names another.
+
+set -eu
+cd "$(dirname "$0")/.."
+events=${LUA_LAMBDA_EVENTS:-spec/fixtures/events}
+fake=$build/bench_fake_api
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+pin="taskset -c 0"
+command -v taskset >/dev/null || pin=""
+export LAMBDA_TASK_ROOT="$PWD/bench/echo" _HANDLER=app.handler
 
 # field NAME FILE: the value of a "NAME=value" line bench_fake_api printed
 field () { sed -n "s/^$1=//p" "$2"; }

@@ -4,16 +4,11 @@
 # connection per worker (-c), in alternating rounds; what the fake costs;
 # and the RSS each extra worker adds to the echo handler.
 #   bench/managed.sh [BUILD_DIR] [INVOCATIONS] [ROUNDS]
-set -eu
-cd "$(dirname "$0")/.."
 build=${1:-build}
 n=${2:-600}
 rounds=${3:-5}
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-. bench/lib.sh
+. "$(dirname "$0")/lib.sh"
 echo '{"n":200000}' > "$work/event.json"
-export _HANDLER=app.handler
 r=1
 while [ "$r" -le "$rounds" ]; do
   for c in 1 2; do

@@ -9,21 +9,12 @@
 # figure's median for both and CANDIDATE / BASELINE.
 #   bench/paired.sh BUILD_DIR BASELINE [CANDIDATE] [N] [ROUNDS]
 # CANDIDATE defaults to BUILD_DIR/bootstrap; the fake API is the build's.
-set -eu
-cd "$(dirname "$0")/.."
 build=${1:?usage: bench/paired.sh BUILD_DIR BASELINE [CANDIDATE] [N] [ROUNDS]}
 baseline=${2:?usage: bench/paired.sh BUILD_DIR BASELINE [CANDIDATE] [N] [ROUNDS]}
 candidate=${3:-$build/bootstrap}
 n=${4:-300}
 rounds=${5:-3}
-events=${LUA_LAMBDA_EVENTS:-spec/fixtures/events}
-fake=$build/bench_fake_api
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-export LAMBDA_TASK_ROOT="$PWD/bench/echo" _HANDLER=app.handler
-pin="taskset -c 0"
-command -v taskset >/dev/null || pin=""
-. bench/lib.sh
+. "$(dirname "$0")/lib.sh"
 
 small=bench/events/small.json
 apigw=$events/apigw-v2-request-jwt-authorizer.json

@@ -11,16 +11,9 @@
 #   bench/per_invoke.sh [BUILD_DIR] [N]
 # Each count is (a run of 2N invocations) - (a run of N), over N: what
 # start-up costs cancels out.
-set -eu
-cd "$(dirname "$0")/.."
 build=${1:-build}
 n=${2:-500}
-events=${LUA_LAMBDA_EVENTS:-spec/fixtures/events}
-fake=$build/bench_fake_api
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-export LAMBDA_TASK_ROOT="$PWD/bench/echo" _HANDLER=app.handler
-. bench/lib.sh
+. "$(dirname "$0")/lib.sh"
 big_event "$work/big.json"
 
 # instructions RUNTIME EVENT COUNT: "all libcurl Lua" (bench/lib.sh)

@@ -5,22 +5,10 @@
 # Needs the build's bench_fake_api, bench_floor (raw sockets),
 # bench_floor_curl (the same HTTP through libcurl) and bootstrap, and the
 # sample events in spec/fixtures/events.
-set -eu
-cd "$(dirname "$0")/.."
 build=${1:-build}
 n=${2:-20000}
 cold_runs=${3:-21}
-events=${LUA_LAMBDA_EVENTS:-spec/fixtures/events}
-fake=$build/bench_fake_api
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-
-
-export LAMBDA_TASK_ROOT="$PWD/bench/echo" _HANDLER=app.handler
-pin="taskset -c 0"
-command -v taskset >/dev/null || pin=""
-
-. bench/lib.sh
+. "$(dirname "$0")/lib.sh"
 big_event "$work/big.json"
 
 printf '%-22s %10s %10s %10s %9s %9s %8s\n' event "raw inv/s" "curl inv/s" \

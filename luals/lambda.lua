@@ -71,6 +71,27 @@ function stream:write(chunk) end
 ---@param content_type string
 function stream:set_content_type(content_type) end
 
+--- The error value every lambda.* module returns as `nil, err`
+--- (docs/errors.md); tostring(err) is "code: message" or "kind: message".
+--- Which fields a value has besides kind and message depends on its module.
+---@class lambda.Error
+---@field kind string the cause: "timeout", "dns", "connect", "tls", "json", "base64", "invalid", "aws", "credentials", ...
+---@field message string a sentence
+---@field code string|nil AWS's error code (or Transport.<kind>, CredentialsError, DecodeError); a handler's errorType
+---@field curl_code integer|nil lambda.fetch: libcurl's CURLcode
+---@field status integer|nil the HTTP status (AWS's answer; a redirect not followed)
+---@field location string|nil lambda.fetch: a redirect's Location
+---@field request_id string|nil AWS's request id
+---@field retryable boolean|nil lambda.aws: whether a retry could succeed
+---@field throttling boolean|nil lambda.aws: AWS throttled the call
+---@field attempts integer|nil lambda.aws: the calls made
+---@field body string|nil lambda.aws: the body of AWS's answer
+---@field headers table<string, string>|nil lambda.aws: the headers of AWS's answer
+---@field errorType string|nil lambda.testing.invoke: the error document's
+---@field errorMessage string|nil lambda.testing.invoke: the error document's
+---@field stackTrace string[]|nil lambda.testing.invoke: the error document's
+---@field output string|nil lambda.testing: what the handler wrote before failing
+
 ---@class lambda.json
 ---@field null lightuserdata JSON null
 local json = {}
@@ -78,8 +99,10 @@ local json = {}
 ---@return string
 function json.encode(value) end
 ---@param text string
----@return any
-function json.decode(text) end
+---@param opts? {max_depth: integer}
+---@return any value
+---@return lambda.Error|nil err kind "json"
+function json.decode(text, opts) end
 --- A table that encodes as a JSON array, even when empty.
 ---@param t? table
 ---@return table
@@ -95,7 +118,8 @@ local base64 = {}
 ---@return string
 function base64.encode(data) end
 ---@param text string
----@return string|nil data, string? err
+---@return string|nil data
+---@return lambda.Error|nil err kind "base64"
 function base64.decode(text) end
 
 ---@class lambda.clock

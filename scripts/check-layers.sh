@@ -1,7 +1,7 @@
 #!/bin/sh
 # Keeps each part of src/ to the libraries it may use (docs/architecture.md):
 # curl only in api/ and outbound/, libcrypto only in sigv4/, Lua
-# nowhere in base/, api/ or sigv4/, and no part
+# nowhere in base/, api/ or sigv4/, error/ on Lua alone, and no part
 # including a header of a part above it. CMake already hides the headers
 # of parts a library does not link; this also catches system headers.
 #   scripts/check-layers.sh [SRC_DIR]     (default: src)
@@ -23,14 +23,15 @@ refuse() {
   done
 }
 
-refuse 'curl/' base registry json host cli sigv4
-refuse 'openssl/' base registry json api host loop cli outbound
+refuse 'curl/' base registry error json host cli sigv4
+refuse 'openssl/' base registry error json api host loop cli outbound
 refuse 'lua\.h|lauxlib\.h|lualib\.h' base registry api sigv4
-refuse 'runtime_api\.h|extension_api\.h' base json host cli
-refuse 'runtime_loop\.h|shutdown\.h' base json api host cli
-refuse 'lua_host\.h|lua_host_private\.h|context\.h|log_stdout\.h' base json api
-refuse 'json\.h|json_codec\.h' base api
+refuse 'runtime_api\.h|extension_api\.h' base error json host cli
+refuse 'runtime_loop\.h|shutdown\.h' base error json api host cli
+refuse 'lua_host\.h|lua_host_private\.h|context\.h|log_stdout\.h' base error json api
+refuse 'json\.h|json_codec\.h' base error api
 refuse 'registry_keys\.h' base api sigv4
+refuse 'lambda_error\.h' base registry api sigv4
 # The host's one public header is lua_host.h; the others are its own.
 if [ -d "$src/host" ]; then
   private=$(cd "$src/host" && ls -- *.h | grep -vx 'lua_host\.h' |

@@ -27,7 +27,7 @@ routes["POST /items"] = function(event)
   end
   local item, err = json.decode(body)
   if type(item) ~= "table" or type(item.name) ~= "string" then
-    return respond(400, { error = err or "an item needs a name" })
+    return respond(400, { error = err and err.message or "an item needs a name" })
   end
   return respond(201, { id = 1, name = item.name }, { location = "/items/1" })
 end

@@ -12,6 +12,7 @@
 local batch = {}
 
 local json = require "lambda.json"
+local errors = require "lambda.errors"
 
 local function logger()
   local ok, log = pcall(require, "lambda.log")
@@ -29,7 +30,7 @@ function batch.item_identifier(record)
   if type(record.dynamodb) == "table" then
     return record.dynamodb.SequenceNumber
   end
-  error("a record from an unknown source (not SQS, Kinesis or DynamoDB)", 2)
+  errors.raise("a record from an unknown source (not SQS, Kinesis or DynamoDB)")
 end
 
 local function describe(err)
@@ -48,9 +49,7 @@ end
 ---@param context table|nil
 ---@return table response {batchItemFailures = ...}
 function batch.process(event, handler, context)
-  if type(handler) ~= "function" then
-    error("bad argument #2 to 'process' (function expected)", 2)
-  end
+  errors.check(handler, "function", 2, "process")
   local failures = json.array()
   local records = type(event) == "table" and event.Records or {}
   local first = records[1]

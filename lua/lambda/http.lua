@@ -11,12 +11,20 @@ local http = {}
 
 local json = require "lambda.json"
 local base64 = require "lambda.base64"
+local errors = require "lambda.errors"
+
+-- Repeated headers come as one value, joined by "," as AWS joins them in
+-- an HTTP API's (payload 2.0) and a function URL's events: "Duplicate
+-- headers are combined with commas" (API Gateway Developer Guide,
+-- http-api-develop-integrations-lambda). lambda.fetch joins a response's
+-- the same way.
+local HEADER_JOIN = ","
 
 ---@class lambda.http.request
 ---@field kind string "rest" (API Gateway v1), "http" (v2), "alb" or "url"
 ---@field method string
 ---@field path string
----@field headers table<string, string> lower-cased names; repeated values joined with ","
+---@field headers table<string, string> lower-cased names; repeated values joined with "," (as AWS does)
 ---@field multi_headers table<string, string[]> lower-cased names
 ---@field query table<string, string> the last value of each parameter
 ---@field multi_query table<string, string[]>
@@ -67,15 +75,14 @@ local function kind_of(event)
   return nil
 end
 
---- The request in one shape, or nil and a message if event is not an
---- HTTP event.
+--- The request in one shape; or nil and an error value (kind "invalid"
+--- if event is not an HTTP event, "base64" if its body does not decode).
 ---@param event table
 ---@return lambda.http.request|nil
----@return string|nil
+---@return lambda.Error|nil err
 function http.request(event)
-  if type(event) ~= "table" then return nil, "not an HTTP event" end
-  local kind = kind_of(event)
-  if kind == nil then return nil, "not an HTTP event" end
+  local kind = type(event) == "table" and kind_of(event) or nil
+  if kind == nil then return nil, errors.new("invalid", "not an HTTP event") end
   local req = { kind = kind, event = event, cookies = {} }
   if kind == "http" or kind == "url" then
     local h = event.requestContext.http or {}
@@ -99,7 +106,9 @@ function http.request(event)
       req.multi_headers[k] = req.multi_headers[k] or { v }
     end
     for k, values in pairs(req.multi_headers) do
-      if req.headers[k] == nil then req.headers[k] = table.concat(values, ",") end
+      if req.headers[k] == nil then
+        req.headers[k] = table.concat(values, HEADER_JOIN)
+      end
     end
     -- ALB passes the query as it came (percent-encoded); API Gateway decodes.
     local decode = kind == "alb"
@@ -136,7 +145,9 @@ function http.request(event)
   req.is_base64 = event.isBase64Encoded == true
   if req.is_base64 then
     local decoded, err = base64.decode(body)
-    if decoded == nil then return nil, "body: " .. err end
+    if decoded == nil then
+      return nil, errors.new(err.kind, "body: " .. err.message)
+    end
     body = decoded
   end
   req.body = body
@@ -151,7 +162,7 @@ local function cookie_header_name(i)
     return (bits >> (n - 1)) & 1 == 1 and c:upper() or c
   end)
   if bits >> n ~= 0 then
-    error("an ALB response in single-header mode holds at most 512 cookies", 3)
+    errors.raise("an ALB response in single-header mode holds at most 512 cookies")
   end
   return name
 end
@@ -237,7 +248,8 @@ local PRELUDE_TYPE = "application/vnd.awslambda.http-integration-response"
 
 local function refuse_nul(what, value)
   if type(value) == "string" and value:find("\0", 1, true) then
-    error("the HTTP response prelude may not hold NUL bytes (in " .. what .. ")", 3)
+    errors.raise("the HTTP response prelude may not hold NUL bytes (in "
+      .. what .. ")")
   end
 end
 

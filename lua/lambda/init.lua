@@ -8,6 +8,7 @@
 ---   lambda.base64   standard base64
 ---   lambda.fetch    HTTP and HTTPS requests (a function)
 ---   lambda.aws      AWS calls: SigV4, credentials, retries, services
+---   lambda.errors   the error value every part returns (docs/errors.md)
 ---@class lambda
 ---@field log lambda.log
 ---@field http lambda.http
@@ -16,11 +17,14 @@
 ---@field json table
 ---@field base64 table
 ---@field aws table
+---@field errors lambda.errors
 local lambda = {}
+
+local errors = require "lambda.errors"
 
 local parts = {
   log = true, http = true, batch = true, metrics = true, json = true,
-  base64 = true, aws = true,
+  base64 = true, aws = true, errors = true,
 }
 
 --- The options of lambda.fetch.
@@ -34,7 +38,8 @@ local parts = {
 
 --- An HTTP or HTTPS request: `lambda.fetch(url, { method, headers, body,
 --- timeout, max_body, redirect })` returns `res` (status, headers,
---- header_list, body, url) or `nil, err` (err.kind, err.message). The
+--- header_list, body, url) or `nil, err`, an error value (err.kind,
+--- err.message, err.curl_code; docs/errors.md). The
 --- timeout (ms, default 30 s) never runs past the invocation's deadline.
 --- Redirects are followed to the same origin only (redirect =
 --- "same-origin", the default); "follow" follows them to other origins
@@ -43,7 +48,8 @@ local parts = {
 --- https to http. An option set to lambda.json.null counts as absent.
 ---@param url string
 ---@param opts? lambda.fetch.options
----@return table|nil res, table? err
+---@return table|nil res
+---@return lambda.Error|nil err
 function lambda.fetch(url, opts)
   return require("lambda.fetch").request(url, opts)
 end
@@ -62,28 +68,22 @@ setmetatable(lambda, {
 --- example `lambda.error("NotFound", "no user 42", { userId = 42 })`.
 --- The invocation's `/error` then carries `"errorType": "NotFound"`, the
 --- message, the traceback, and the extra fields; the header is
---- `Lambda-Runtime-Function-Error-Type: Function.NotFound`.
+--- `Lambda-Runtime-Function-Error-Type: Function.NotFound`. (The error
+--- values lambda.* modules return are lambda.errors'.)
 ---@param error_type string
 ---@param message string|nil
 ---@param extra table|nil fields added to the error document
 function lambda.error(error_type, message, extra)
   if type(error_type) ~= "string" or error_type == "" then
-    error("bad argument #1 to 'error' (non-empty string expected, got "
-      .. type(error_type) .. ")", 2)
+    errors.argerror(1, "error", "non-empty string", error_type)
   end
-  if message ~= nil and type(message) ~= "string" then
-    error("bad argument #2 to 'error' (string expected, got "
-      .. type(message) .. ")", 2)
-  end
-  if extra ~= nil and type(extra) ~= "table" then
-    error("bad argument #3 to 'error' (table expected, got "
-      .. type(extra) .. ")", 2)
-  end
+  errors.check(message, "string|nil", 2, "error")
+  errors.check(extra, "table|nil", 3, "error")
   local e = {}
   for k, v in pairs(extra or {}) do e[k] = v end
   e.errorType = error_type
   e.errorMessage = message or error_type
-  error(e, 2)
+  error(e)
 end
 
 --- Makes a streaming handler: `M.handler = lambda.streaming(function(event,
@@ -96,14 +96,11 @@ end
 ---@param fn fun(event: any, stream: table, context: lambda.context)
 ---@return table handler
 function lambda.streaming(fn)
-  if type(fn) ~= "function" then
-    error("bad argument #1 to 'streaming' (function expected, got "
-      .. type(fn) .. ")", 2)
-  end
+  errors.check(fn, "function", 1, "streaming")
   return setmetatable({ __lambda_streaming = fn }, {
     __call = function()
-      error("a streaming handler runs under the runtime (or lua-lambda "
-        .. "invoke / lambda.testing.invoke)", 2)
+      errors.raise("a streaming handler runs under the runtime (or "
+        .. "lua-lambda invoke / lambda.testing.invoke)")
     end,
   })
 end
@@ -118,10 +115,9 @@ end
 ---@param fn fun(text: string, context: lambda.context): any
 ---@return table handler
 function lambda.raw_event(fn)
-  local streaming = type(fn) == "table" and rawget(fn, "__lambda_streaming")
-  if type(fn) ~= "function" and not streaming then
-    error("bad argument #1 to 'raw_event' (function or lambda.streaming "
-      .. "handler expected, got " .. type(fn) .. ")", 2)
+  if type(fn) ~= "function" and not (type(fn) == "table"
+      and rawget(fn, "__lambda_streaming") ~= nil) then
+    errors.argerror(1, "raw_event", "function or lambda.streaming handler", fn)
   end
   return setmetatable({ __lambda_raw_event = fn }, {
     __call = function(_, ...) return fn(...) end,
@@ -134,7 +130,7 @@ end
 ---@param fn fun()
 function lambda.on_shutdown(fn)
   local ok, host = pcall(require, "lambda.host")
-  if not ok then error("on_shutdown needs the lua-lambda runtime", 2) end
+  if not ok then errors.raise("on_shutdown needs the lua-lambda runtime") end
   host.on_shutdown(fn)
 end
 

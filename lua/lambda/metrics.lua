@@ -12,6 +12,7 @@
 local metrics = {}
 
 local json = require "lambda.json"
+local errors = require "lambda.errors"
 
 local UNITS = {}
 for unit in ([[Seconds Microseconds Milliseconds Bytes Kilobytes Megabytes
@@ -69,11 +70,14 @@ function metrics.add(name, value, unit)
   assert(type(name) == "string" and name ~= "", "metric name must be a non-empty string")
   if type(value) ~= "number" or value ~= value or value == math.huge
       or value == -math.huge then
-    error("metric " .. name .. ": value must be a finite number", 2)
+    errors.raise("metric " .. name .. ": value must be a finite number")
   end
-  if not UNITS[unit] then error("metric " .. name .. ": unknown unit " .. tostring(unit), 2) end
+  if not UNITS[unit] then
+    errors.raise("metric " .. name .. ": unknown unit " .. tostring(unit))
+  end
   if units[name] and units[name] ~= unit then
-    error("metric " .. name .. ": unit " .. unit .. " differs from " .. units[name], 2)
+    errors.raise("metric " .. name .. ": unit " .. unit .. " differs from "
+      .. units[name])
   end
   if not units[name] then
     units[name] = unit

@@ -8,6 +8,8 @@
 --- in a fresh process (the module's top-level code runs each time).
 local testing = {}
 
+local errors = require "lambda.errors"
+
 local function find_json()
   local ok, json = pcall(require, "lambda.json")
   if ok then return json end
@@ -71,9 +73,9 @@ function testing.event(name)
     local file = dir .. "/" .. name
     text = read_file(file) or read_file(file .. ".json")
   end
-  if not text then error("no event file " .. name, 2) end
+  if not text then errors.raise("no event file " .. name) end
   local value, err = find_json().decode(text)
-  if value == nil then error(name .. ": " .. tostring(err), 2) end
+  if value == nil then errors.raise(name .. ": " .. tostring(err)) end
   return value
 end
 
@@ -103,15 +105,18 @@ local function timeout_flag(opts)
   if opts.timeout == nil then return "" end
   local s = math.tointeger(opts.timeout)
   if not s or s < 1 or s > 900 then
-    error("opts.timeout must be a whole number of seconds from 1 to 900 (Lambda's), not "
-      .. tostring(opts.timeout), 3)
+    errors.raise("opts.timeout must be a whole number of seconds from 1 to 900 "
+      .. "(Lambda's), not " .. tostring(opts.timeout))
   end
   return (" --timeout %d"):format(s)
 end
 
 --- Invokes handler ("module.function") with event (a table, or JSON
 --- text) as Lambda would. Returns the decoded result, or nil and the
---- decoded error document ({errorType, errorMessage, stackTrace}).
+--- decoded error document ({errorType, errorMessage, stackTrace, output}
+--- and any extra fields) as an error value: its kind "handler", code its
+--- errorType and message its errorMessage, unless the document has its
+--- own (a handler that raised a lambda.* error value: kind "timeout", ...).
 --- opts: task_root (default "."), timeout (seconds; default the
 --- template's Timeout, else 3),
 --- function_name, cli (default LUA_LAMBDA_CLI or "lua-lambda"), env
@@ -123,7 +128,7 @@ end
 ---@param event table|string|nil
 ---@param opts table|nil
 ---@return any result
----@return table|nil error
+---@return lambda.Error|nil error
 function testing.invoke(handler, event, opts)
   opts = opts or {}
   local json = find_json()
@@ -159,20 +164,27 @@ function testing.invoke(handler, event, opts)
     decoded = { errorType = "Runtime.Unknown", errorMessage = err }
   end
   decoded.output = err:sub(1, #err - #last - 1)
-  return nil, decoded
+  local function own(field, default)
+    local v = decoded[field]
+    return type(v) == "string" and v or tostring(default)
+  end
+  decoded.code = own("code", decoded.errorType)
+  return nil, errors.new(own("kind", "handler"),
+    own("message", decoded.errorMessage), decoded)
 end
 
 --- Runs handler on every event at once in opts.states Lua states (default
 --- 2, a thread each), as Lambda Managed Instances run a function: module
 --- state is per state, never shared, and this shows what your module
 --- keeps. Returns a list, in the events' order, of { result = ... } or
---- { error = { errorType, errorMessage, ... } }; or nil and the output
---- when a state could not load the module. opts as for testing.invoke.
+--- { error = { errorType, errorMessage, ... } }; or nil and an error value
+--- (kind "invoke", output: what lua-lambda invoke wrote) when a state
+--- could not load the module. opts as for testing.invoke.
 ---@param handler string
 ---@param events table
 ---@param opts table|nil
 ---@return table|nil outcomes
----@return string|nil output
+---@return lambda.Error|nil err
 function testing.invoke_concurrently(handler, events, opts)
   opts = opts or {}
   local json = find_json()
@@ -195,7 +207,10 @@ function testing.invoke_concurrently(handler, events, opts)
   os.remove(events_file)
   os.remove(out_file)
   os.remove(err_file)
-  if not ok then return nil, err end
+  if not ok then
+    return nil, errors.new("invoke", "lua-lambda invoke failed: "
+      .. (err:match("([^\n]+)\n*$") or "no output"), { output = err })
+  end
   local outcomes = {}
   for line in out:gmatch("[^\n]+") do
     outcomes[#outcomes + 1] = json.decode(line)

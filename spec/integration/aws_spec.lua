@@ -116,7 +116,7 @@ describe("lambda.fetch and lambda.aws", function()
 
     it("keeps repeated response headers", function()
       local r = invoke("fetch", { path = "/fetch/cookies" })
-      assert.equal("a=1, b=2", r.headers["set-cookie"])
+      assert.equal("a=1,b=2", r.headers["set-cookie"])  -- joined as lambda.http joins
       local cookies = {}
       for _, pair in ipairs(r.header_list) do
         if pair[1] == "set-cookie" then cookies[#cookies + 1] = pair[2] end

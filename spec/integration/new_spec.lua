@@ -26,7 +26,7 @@ describe("lua-lambda new", function()
       local ok, out = sh(("cd %s && %s new fn --template %s"):format(q(dir),
         q(helper.cli), template))
       assert.truthy(ok, out)
-      for _, file in ipairs { "app.lua", "spec/app_spec.lua", "events/event.json",
+      for _, file in ipairs { "app.lua", "spec/app_spec.lua", "spec/support.lua", "events/event.json",
         "template.yaml", "README.md", ".busted", ".luarc.json" } do
         assert.truthy(io.open(dir .. "/fn/" .. file), file)
       end

@@ -91,7 +91,8 @@ describe("lambda.http.request #unit", function()
     e.isBase64Encoded, e.body = true, "not base64!"
     local bad, err = http.request(e)
     assert.is_nil(bad)
-    assert.truthy(err:find("base64", 1, true))
+    assert.equal("base64", err.kind)
+    assert.truthy(err.message:find("base64", 1, true))
   end)
 
   it("refuses events that are not HTTP", function()
@@ -99,7 +100,8 @@ describe("lambda.http.request #unit", function()
       "apigw-websocket-request-disconnect.json" } do
       local req, err = http.request(event(name))
       assert.is_nil(req, name)
-      assert.equal("not an HTTP event", err)
+      assert.equal("invalid", err.kind)
+      assert.equal("not an HTTP event", err.message)
     end
   end)
 end)

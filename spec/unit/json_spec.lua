@@ -146,9 +146,11 @@ describe("lambda.json decode #unit", function()
     for _, c in ipairs(cases) do
       local v, err = json.decode(c[1])
       assert.is_nil(v, c[1])
-      assert.truthy(err:find("at byte " .. c[2] .. ":", 1, true),
-        ("%q: %s"):format(c[1], err))
-      assert.truthy(err:find(c[3], 1, true), ("%q: %s"):format(c[1], err))
+      assert.equal("json", err.kind)
+      local message = err.message
+      assert.truthy(message:find("at byte " .. c[2] .. ":", 1, true),
+        ("%q: %s"):format(c[1], message))
+      assert.truthy(message:find(c[3], 1, true), ("%q: %s"):format(c[1], message))
     end
   end)
 
@@ -156,10 +158,10 @@ describe("lambda.json decode #unit", function()
     assert.truthy(json.decode(("["):rep(1000) .. ("]"):rep(1000)))
     local v, err = json.decode(("["):rep(1001) .. ("]"):rep(1001))
     assert.is_nil(v)
-    assert.truthy(err:find("nesting deeper than 1000", 1, true))
+    assert.truthy(err.message:find("nesting deeper than 1000", 1, true))
     v, err = json.decode(("["):rep(1000000))
     assert.is_nil(v)
-    assert.truthy(err:find("nesting", 1, true))
+    assert.truthy(err.message:find("nesting", 1, true))
     assert.is_nil((json.decode('[[[1]]]', { max_depth = 2 })))
     assert.truthy(json.decode('[[1]]', { max_depth = 2 }))
     assert.has_error(function() json.decode("[]", { max_depth = 0 }) end)
@@ -333,7 +335,7 @@ describe("lambda.json on AWS's sample events #unit", function()
       local v, err = json.decode(text)
       if name:find("malformed", 1, true) then
         assert.is_nil(v, name)
-        assert.truthy(err:find("at byte", 1, true))
+        assert.truthy(err.message:find("at byte", 1, true))
         malformed = malformed + 1
       else
         assert(v, name .. ": " .. tostring(err))

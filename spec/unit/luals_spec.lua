@@ -217,4 +217,22 @@ describe("LuaLS annotations #unit", function()
       assert.same(real, declared[short], module)
     end
   end)
+
+  it("describes lambda.Error as the modules return it", function()
+    local fetch, http = require "lambda.fetch", require "lambda.http"
+    local values = {
+      json = select(2, json.decode("[1,")),
+      base64 = select(2, require("lambda.base64").decode("!")),
+      fetch = select(2, fetch.request("http://127.0.0.1:1/", { method = "A B" })),
+      http = select(2, http.request({})),
+      errors = require("lambda.errors").new("aws", "m", { code = "C",
+        status = 400, request_id = "r", retryable = false, throttling = false,
+        attempts = 1, body = "", headers = { ["x-a"] = "1" } }),
+    }
+    for name, err in pairs(values) do
+      local errs = {}
+      check(classes, err, "lambda.Error", name, errs)
+      assert.same({}, errs)
+    end
+  end)
 end)

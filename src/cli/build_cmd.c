@@ -28,6 +28,7 @@
 #include <lua.h>
 
 #include "cli.h"
+#include "cli_args.h"
 #include "cli_files.h"
 #include "cli_lua.h"
 #include "elf_arch.h"
@@ -37,6 +38,9 @@
 
 #define BUILDER_IMAGE "lua-lambda-builder"
 #define BUILDER_LUA_INCDIR "/deps/lua/src"  /* the Dockerfile's builder */
+/* where the stripped bootstrap is written */
+#define BUILD_TMP "/tmp/lua-lambda-build-XXXXXX"
+#define DEFAULT_DIR "."                     /* the function's folder */
 
 struct build_opts {
   const char *dir, *out, *stage, *server, *arch, *rockspec;
@@ -594,53 +598,36 @@ static int stage (const char *dir, const struct file_list *l) {
   return 0;
 }
 
+/* 0, or -1 having said why (then the exit status is 2). */
 static int parse (int argc, char **argv, struct build_opts *o) {
-  int i;
+  const struct cli_option options[] = {
+    { "--layer",         CLI_SWITCH, &o->layer,         NULL, 0, 0, 0 },
+    { "--pin",           CLI_SWITCH, &o->pin,           NULL, 0, 0, 0 },
+    { "--docker",        CLI_SWITCH, &o->docker,        NULL, 0, 0, 0 },
+    { "--no-bootstrap",  CLI_SWITCH, &o->no_bootstrap,  NULL, 0, 0, 0 },
+    { "--runtime-layer", CLI_SWITCH, &o->runtime_layer, NULL, 0, 0, 0 },
+    { "--no-template",   CLI_SWITCH, &o->no_template,   NULL, 0, 0, 0 },
+    { "--server",        CLI_TEXT, NULL, &o->server,        0, 0, 0 },
+    { "--out",           CLI_TEXT, NULL, &o->out,           0, 0, 0 },
+    { "--stage",         CLI_TEXT, NULL, &o->stage,         0, 0, 0 },
+    { "--rockspec",      CLI_TEXT, NULL, &o->rockspec,      0, 0, 0 },
+    { "--bootstrap",     CLI_TEXT, NULL, &o->bootstrap,     0, 0, 0 },
+    { "--template",      CLI_TEXT, NULL, &o->template_file, 0, 0, 0 },
+    /* the template's logical id */
+    { "--function-name", CLI_TEXT, NULL, &o->function_name, 0, 0, 0 },
+    { "--arch",          CLI_TEXT, NULL, &o->arch,          0, 0, 0 },
+  };
   memset(o, 0, sizeof(*o));
-  for (i = 1; i < argc; i++) {
-    const char *a = argv[i];
-    int more = i + 1 < argc;
-    if (strcmp(a, "--layer") == 0) {
-      o->layer = 1;
-    } else if (strcmp(a, "--pin") == 0) {
-      o->pin = 1;
-    } else if (strcmp(a, "--docker") == 0) {
-      o->docker = 1;
-    } else if (strcmp(a, "--no-bootstrap") == 0) {
-      o->no_bootstrap = 1;
-    } else if (strcmp(a, "--runtime-layer") == 0) {
-      o->runtime_layer = 1;
-    } else if (strcmp(a, "--no-template") == 0) {
-      o->no_template = 1;
-    } else if (strcmp(a, "--server") == 0 && more) {
-      o->server = argv[++i];
-    } else if (strcmp(a, "--out") == 0 && more) {
-      o->out = argv[++i];
-    } else if (strcmp(a, "--stage") == 0 && more) {
-      o->stage = argv[++i];
-    } else if (strcmp(a, "--rockspec") == 0 && more) {
-      o->rockspec = argv[++i];
-    } else if (strcmp(a, "--bootstrap") == 0 && more) {
-      o->bootstrap = argv[++i];
-    } else if (strcmp(a, "--template") == 0 && more) {
-      o->template_file = argv[++i];
-    } else if (strcmp(a, "--function-name") == 0 && more) {
-      o->function_name = argv[++i];  /* the template's logical id */
-    } else if (strcmp(a, "--arch") == 0 && more) {
-      o->arch = argv[++i];
-      if (strcmp(o->arch, "x86_64") != 0 && strcmp(o->arch, "arm64") != 0) {
-        fprintf(stderr, "lua-lambda: --arch is x86_64 or arm64\n");
-        return -1;
-      }
-    } else if (a[0] != '-' && o->dir == NULL) {
-      o->dir = a;
-    } else {
-      usage();
-      return -1;
-    }
-  }
+  if (cli_args_read(options, CLI_COUNT(options), argc, argv, &o->dir, 1,
+                    usage) < 0)
+    return -1;
   if (o->dir == NULL)
-    o->dir = ".";
+    o->dir = DEFAULT_DIR;
+  if (o->arch != NULL && strcmp(o->arch, "x86_64") != 0 &&
+      strcmp(o->arch, "arm64") != 0) {
+    fprintf(stderr, "lua-lambda: --arch is x86_64 or arm64\n");
+    return -1;
+  }
   if (o->no_bootstrap && (o->bootstrap != NULL || o->runtime_layer)) {
     fprintf(stderr, "lua-lambda: --no-bootstrap goes with neither "
             "--bootstrap nor --runtime-layer\n");
@@ -828,113 +815,165 @@ static int pack_runtime_layer (const char *out_dir, const char *bootstrap) {
   return rc;
 }
 
-int build_main (int argc, char **argv) {
-  struct build_opts o;
-  struct file_list function = { NULL, 0, 0 }, modules = { NULL, 0, 0 };
-  struct walk w;
-  char *root = NULL, *out = NULL, *found = NULL, *arch = NULL;
-  char *bootstrap = NULL, *as_built, tmp[] = "/tmp/lua-lambda-build-XXXXXX";
-  const char *rockspec;
-  int made_tmp = 0;
-  int status = 1, many;
-  if (parse(argc, argv, &o) != 0)
-    return 2;
-  root = cli_absolute(o.dir);
-  if (root == NULL) {
-    fprintf(stderr, "lua-lambda: no folder %s\n", o.dir);
-    return 1;
+/* What one build holds from step to step; each malloc'd, or NULL. */
+struct build {
+  char *root;         /* DIR, absolute */
+  char *out;          /* --out's or --stage's folder, absolute */
+  char *arch;
+  char *bootstrap;    /* stripped into tmp, or NULL: --no-bootstrap */
+  char *rockspec;
+  char tmp[sizeof(BUILD_TMP)];
+  int made_tmp;
+  struct file_list function, modules;
+};
+
+/* Where the zips (or the stage) go: --out, --stage, else DIR. */
+static const char *out_dir (const struct build *b) {
+  return b->out != NULL ? b->out : b->root;
+}
+
+/* DIR and the output folder, absolute. 0, or -1 having said why. */
+static int find_folders (const struct build_opts *o, struct build *b) {
+  const char *where = o->stage != NULL ? o->stage : o->out;
+  b->root = cli_absolute(o->dir);
+  if (b->root == NULL) {
+    fprintf(stderr, "lua-lambda: no folder %s\n", o->dir);
+    return -1;
   }
-  if (o.out != NULL || o.stage != NULL) {
-    /* made now, so that it is left out of what is packed if it is in DIR */
-    const char *where = o.stage != NULL ? o.stage : o.out;
-    mkdir(where, 0755);
-    out = cli_absolute(where);
-    if (out == NULL) {
-      fprintf(stderr, "lua-lambda: cannot make %s\n", where);
-      goto done;
+  if (where == NULL)
+    return 0;
+  /* made now, so that it is left out of what is packed if it is in DIR */
+  mkdir(where, 0755);
+  b->out = cli_absolute(where);
+  if (b->out == NULL) {
+    fprintf(stderr, "lua-lambda: cannot make %s\n", where);
+    return -1;
+  }
+  return 0;
+}
+
+/* The bootstrap to pack, stripped into a folder of its own. 0, or -1. */
+static int take_bootstrap (const struct build_opts *o, struct build *b) {
+  char *as_built = find_bootstrap(o, b->arch);
+  if (as_built == NULL)
+    return -1;
+  b->made_tmp = mkdtemp(b->tmp) != NULL;
+  b->bootstrap = b->made_tmp ? stripped(as_built, b->arch, b->tmp)
+                             : strdup(as_built);
+  free(as_built);
+  return b->bootstrap != NULL ? 0 : -1;
+}
+
+/* The rockspec's dependencies into DIR/lua_modules (--rockspec, else the
+   one in DIR, else none). 0, or -1 having said why. */
+static int install_dependencies (const struct build_opts *o,
+                                 struct build *b) {
+  int many;
+  if (o->rockspec != NULL) {
+    b->rockspec = cli_absolute(o->rockspec);
+    if (b->rockspec == NULL) {
+      fprintf(stderr, "lua-lambda: no rockspec %s\n", o->rockspec);
+      return -1;
     }
-  }
-  arch = function_arch(&o, root);
-  if (arch == NULL)
-    goto done;
-  if (!o.no_bootstrap) {
-    if ((as_built = find_bootstrap(&o, arch)) == NULL)
-      goto done;
-    made_tmp = mkdtemp(tmp) != NULL;
-    bootstrap = made_tmp ? stripped(as_built, arch, tmp) : strdup(as_built);
-    free(as_built);
-    if (bootstrap == NULL)
-      goto done;
-  }
-  if (o.runtime_layer) {
-    status = pack_runtime_layer(out != NULL ? out : root, bootstrap) == 0
-             ? 0 : 1;
-    goto done;
-  }
-  rockspec = o.rockspec != NULL ? (found = cli_absolute(o.rockspec)) : NULL;
-  if (o.rockspec != NULL && rockspec == NULL) {
-    fprintf(stderr, "lua-lambda: no rockspec %s\n", o.rockspec);
-    goto done;
-  }
-  if (rockspec == NULL) {
-    rockspec = found = find_rockspec(root, &many);
+  } else {
+    b->rockspec = find_rockspec(b->root, &many);
     if (many) {
       fprintf(stderr, "lua-lambda: %s holds several rockspecs: name one "
-              "with --rockspec\n", root);
-      goto done;
+              "with --rockspec\n", b->root);
+      return -1;
     }
   }
-  if (rockspec != NULL && install_rocks(&o, arch, root, rockspec) != 0)
-    goto done;
-  if (rockspec == NULL)
+  if (b->rockspec == NULL) {
     printf("lua-lambda: no rockspec in %s: no dependencies to install\n",
-           root);
-  w.root = root;
-  w.root_len = strlen(root);
-  w.out = out;
-  w.layer = o.layer;
-  w.own_bootstrap = bootstrap != NULL;
-  w.function = &function;
-  w.modules = &modules;
-  if (walk_dir(&w, root) != 0) {
-    fprintf(stderr, "lua-lambda: cannot read %s: %s\n", root,
+           b->root);
+    return 0;
+  }
+  return install_rocks(o, b->arch, b->root, b->rockspec);
+}
+
+/*
+** What goes in the zips: DIR's files and the bootstrap, sorted, links
+** settled, every C module checked for Lambda. 0, or -1 having said why.
+*/
+static int collect (const struct build_opts *o, struct build *b) {
+  struct walk w;
+  w.root = b->root;
+  w.root_len = strlen(b->root);
+  w.out = b->out;
+  w.layer = o->layer;
+  w.own_bootstrap = b->bootstrap != NULL;
+  w.function = &b->function;
+  w.modules = &b->modules;
+  if (walk_dir(&w, b->root) != 0) {
+    fprintf(stderr, "lua-lambda: cannot read %s: %s\n", b->root,
             strerror(errno));
-    goto done;
+    return -1;
   }
-  if (bootstrap != NULL && add_file(&function, "bootstrap", bootstrap,
-                                    NULL, 0755) != 0)
-    goto done;
+  if (b->bootstrap != NULL && add_file(&b->function, "bootstrap",
+                                       b->bootstrap, NULL, 0755) != 0)
+    return -1;
   /* in the zips' order, so that what is said comes in that order too */
-  sort_list(&function);
-  sort_list(&modules);
-  settle_links(&function, root, o.stage != NULL ? o.stage : "function.zip");
-  settle_links(&modules, root, o.stage != NULL ? o.stage : "layer.zip");
-  if (check_modules(&function, arch) != 0 ||
-      check_modules(&modules, arch) != 0)
-    goto done;
-  warn_requires(&function, &modules);
-  if (o.stage != NULL) {
-    if (stage(out, &function) != 0 || (o.layer && stage(out, &modules) != 0))
-      goto done;
-  } else if (pack(out != NULL ? out : root, "function.zip", &function) != 0 ||
-             (o.layer &&
-              pack(out != NULL ? out : root, "layer.zip", &modules) != 0)) {
-    goto done;
-  }
-  status = 0;
-done:
-  free_list(&function);
-  free_list(&modules);
-  free(found);
-  free(root);
-  free(out);
-  free(arch);
-  if (made_tmp) {
-    char file[64];
-    snprintf(file, sizeof(file), "%s/bootstrap", tmp);
+  sort_list(&b->function);
+  sort_list(&b->modules);
+  settle_links(&b->function, b->root,
+               o->stage != NULL ? o->stage : "function.zip");
+  settle_links(&b->modules, b->root,
+               o->stage != NULL ? o->stage : "layer.zip");
+  if (check_modules(&b->function, b->arch) != 0 ||
+      check_modules(&b->modules, b->arch) != 0)
+    return -1;
+  warn_requires(&b->function, &b->modules);
+  return 0;
+}
+
+/* function.zip and layer.zip, or the stage. 0, or -1 having said why. */
+static int write_out (const struct build_opts *o, struct build *b) {
+  if (o->stage != NULL)
+    return stage(b->out, &b->function) != 0 ||
+           (o->layer && stage(b->out, &b->modules) != 0) ? -1 : 0;
+  return pack(out_dir(b), "function.zip", &b->function) != 0 ||
+         (o->layer && pack(out_dir(b), "layer.zip", &b->modules) != 0)
+         ? -1 : 0;
+}
+
+static void build_free (struct build *b) {
+  free_list(&b->function);
+  free_list(&b->modules);
+  free(b->rockspec);
+  free(b->root);
+  free(b->out);
+  free(b->arch);
+  if (b->made_tmp) {
+    char file[sizeof(BUILD_TMP) + sizeof("/bootstrap")];
+    snprintf(file, sizeof(file), "%s/bootstrap", b->tmp);
     unlink(file);
-    rmdir(tmp);
+    rmdir(b->tmp);
   }
-  free(bootstrap);
+  free(b->bootstrap);
+}
+
+/* The steps of a build, in order: 0, or -1 when one has said why not. */
+static int build (const struct build_opts *o, struct build *b) {
+  if (find_folders(o, b) != 0 ||
+      (b->arch = function_arch(o, b->root)) == NULL ||
+      (!o->no_bootstrap && take_bootstrap(o, b) != 0))
+    return -1;
+  if (o->runtime_layer)
+    return pack_runtime_layer(out_dir(b), b->bootstrap);
+  if (install_dependencies(o, b) != 0 || collect(o, b) != 0)
+    return -1;
+  return write_out(o, b);
+}
+
+int build_main (int argc, char **argv) {
+  struct build_opts o;
+  struct build b;
+  enum cli_status status;
+  if (parse(argc, argv, &o) != 0)
+    return CLI_MISUSED;
+  memset(&b, 0, sizeof(b));
+  memcpy(b.tmp, BUILD_TMP, sizeof(BUILD_TMP));
+  status = build(&o, &b) == 0 ? CLI_DONE : CLI_FAILED;
+  build_free(&b);
   return status;
 }

@@ -25,6 +25,17 @@ int cli_parse_flag_int (const char *flag, const char *s, int lo, int hi,
   return -1;
 }
 
+/* CLI_LIST: word after the words before it, when there is room. */
+static enum cli_take add (const struct cli_option *o, const char *word) {
+  if (*o->number >= o->max) {
+    fprintf(stderr, "lua-lambda: too many %s (at most %d)\n", o->name,
+            o->max);
+    return CLI_BAD;
+  }
+  o->text[(*o->number)++] = word;
+  return CLI_TAKEN;
+}
+
 static enum cli_take take (const struct cli_option *o, int argc,
                            char **argv, int *i) {
   const char *next = *i + 1 < argc ? argv[*i + 1] : NULL;
@@ -40,6 +51,7 @@ static enum cli_take take (const struct cli_option *o, int argc,
       return CLI_TAKEN;
     case CLI_TEXT:
     case CLI_NUMBER:
+    case CLI_LIST:
       break;
   }
   if (next == NULL) {
@@ -51,6 +63,8 @@ static enum cli_take take (const struct cli_option *o, int argc,
     *o->text = next;
     return CLI_TAKEN;
   }
+  if (o->kind == CLI_LIST)
+    return add(o, next);
   return cli_parse_flag_int(o->name, next, o->min, o->max, o->number) == 0
              ? CLI_TAKEN : CLI_BAD;
 }
@@ -63,4 +77,28 @@ enum cli_take cli_args_take (const struct cli_option *opts, int n,
       return take(&opts[k], argc, argv, i);
   }
   return CLI_NOT_MINE;
+}
+
+/* Whether word is one of the command's words, not a flag. */
+static int is_word (const char *word) {
+  return word[0] != '-' || word[1] == '\0';
+}
+
+int cli_args_read (const struct cli_option *opts, int n, int argc,
+                   char **argv, const char **words, int max_words,
+                   void (*usage) (void)) {
+  int i, n_words = 0;
+  for (i = 1; i < argc; i++) {
+    enum cli_take took = cli_args_take(opts, n, argc, argv, &i);
+    if (took == CLI_BAD)
+      return -1;
+    if (took == CLI_TAKEN)
+      continue;
+    if (!is_word(argv[i]) || n_words == max_words) {
+      usage();
+      return -1;
+    }
+    words[n_words++] = argv[i];
+  }
+  return n_words;
 }

@@ -15,6 +15,9 @@
 #include "lua_host.h"
 #include "request_id.h"
 
+/* An event's line when memory ran out writing its outcome */
+#define NO_MEMORY_LINE "{\"error\":{\"errorType\":\"Runtime.OutOfMemory\"}}\n"
+
 /* One event: where its text is, and what came of it. */
 struct job {
   const char *event;
@@ -50,9 +53,8 @@ static void record (struct job *job, const struct host_outcome *out) {
   const char *key = out->failed ? "{\"error\":" : "{\"result\":";
   if (buffer_set(&job->line, key, strlen(key)) != 0 ||
       buffer_append(&job->line, out->body, out->len) != 0 ||
-      buffer_append(&job->line, "}\n", 2) != 0)
-    buffer_set(&job->line, "{\"error\":{\"errorType\":\"Runtime.OutOfMemory\"}}\n",
-               46);
+      buffer_append_literal(&job->line, "}\n") != 0)
+    buffer_set(&job->line, NO_MEMORY_LINE, sizeof(NO_MEMORY_LINE) - 1);
 }
 
 /* A state of its own: loads the module, then takes events until none is

@@ -14,6 +14,8 @@
 #define DEFAULT_HANDLER "app.handler"  /* what lua-lambda new writes */
 #define DEFAULT_MEMORY_MB 128          /* Lambda's defaults */
 #define DEFAULT_TIMEOUT_S 3
+#define MAX_MEMORY_MB 10240            /* and Lambda's most */
+#define MAX_TIMEOUT_S 900
 /* PATH on Lambda is this and /opt/bin (the layers' bin, here) */
 #define LAMBDA_PATH "/usr/local/bin:/usr/bin/:/bin"
 
@@ -22,58 +24,41 @@ void local_function_opts_init (struct local_function_opts *o) {
   o->task_root = ".";
 }
 
-/* A whole number from lo to hi, all of s; else -1 after saying so. */
-static int add_arg (const char **list, int *n, const char *flag,
-                    const char *value) {
-  if (*n >= LOCAL_MAX_ENV_ARGS) {
-    fprintf(stderr, "lua-lambda: too many %s\n", flag);
-    return -1;
-  }
-  list[(*n)++] = value;
-  return 1;
+void local_function_options (struct local_function_opts *o,
+                             struct cli_option *table) {
+  const struct cli_option options[] = {
+    { "--task-root",     CLI_TEXT, NULL, &o->task_root,     0, 0, 0 },
+    { "--template",      CLI_TEXT, NULL, &o->template_file, 0, 0, 0 },
+    { "--no-template",   CLI_SWITCH, &o->no_template, NULL, 0, 0, 0 },
+    { "--function-name", CLI_TEXT, NULL, &o->function_name, 0, 0, 0 },
+    { "--layer",    CLI_LIST, &o->n_layers, o->layers, 0,
+      LOCAL_MAX_LAYERS, 0 },
+    { "--env-file", CLI_LIST, &o->n_env_files, o->env_files, 0,
+      LOCAL_MAX_ENV_ARGS, 0 },
+    { "--env",      CLI_LIST, &o->n_env_sets, o->env_sets, 0,
+      LOCAL_MAX_ENV_ARGS, 0 },
+    /* Lambda's least memory is 128; less lets a spec test a tight cap */
+    { "--memory",   CLI_NUMBER, &o->memory_mb, NULL, 1, MAX_MEMORY_MB, 0 },
+    { "--timeout",  CLI_NUMBER, &o->timeout_s, NULL, 1, MAX_TIMEOUT_S, 0 },
+  };
+  /* the header's count, or this does not compile */
+  (void)sizeof(char[CLI_COUNT(options) == LOCAL_FUNCTION_OPTIONS ? 1 : -1]);
+  memcpy(table, options, sizeof(options));
 }
 
 int local_function_flag (struct local_function_opts *o, int argc,
                          char **argv, int *i) {
-  const char *a = argv[*i], *v = *i + 1 < argc ? argv[*i + 1] : NULL;
-  if (strcmp(a, "--no-template") == 0) {
-    o->no_template = 1;
-    return 1;
-  }
-  if (strcmp(a, "--task-root") != 0 && strcmp(a, "--template") != 0 &&
-      strcmp(a, "--layer") != 0 && strcmp(a, "--env-file") != 0 &&
-      strcmp(a, "--env") != 0 && strcmp(a, "--function-name") != 0 &&
-      strcmp(a, "--memory") != 0 && strcmp(a, "--timeout") != 0)
-    return 0;
-  if (v == NULL) {
-    fprintf(stderr, "lua-lambda: %s needs a value\n", a);
-    return -1;
-  }
-  (*i)++;
-  if (strcmp(a, "--task-root") == 0) {
-    o->task_root = v;
-  } else if (strcmp(a, "--template") == 0) {
-    o->template_file = v;
-  } else if (strcmp(a, "--function-name") == 0) {
-    o->function_name = v;
-  } else if (strcmp(a, "--layer") == 0) {
-    if (o->n_layers >= LOCAL_MAX_LAYERS) {
-      fprintf(stderr, "lua-lambda: Lambda takes at most %d layers\n",
-              LOCAL_MAX_LAYERS);
+  struct cli_option options[LOCAL_FUNCTION_OPTIONS];
+  local_function_options(o, options);
+  switch (cli_args_take(options, LOCAL_FUNCTION_OPTIONS, argc, argv, i)) {
+    case CLI_TAKEN:
+      return 1;
+    case CLI_BAD:
       return -1;
-    }
-    o->layers[o->n_layers++] = v;
-  } else if (strcmp(a, "--env-file") == 0) {
-    return add_arg(o->env_files, &o->n_env_files, a, v);
-  } else if (strcmp(a, "--env") == 0) {
-    return add_arg(o->env_sets, &o->n_env_sets, a, v);
-  } else if (strcmp(a, "--memory") == 0) {
-    /* Lambda's least is 128; smaller lets a spec test a tight cap */
-    return cli_parse_flag_int(a, v, 1, 10240, &o->memory_mb) == 0 ? 1 : -1;
-  } else {
-    return cli_parse_flag_int(a, v, 1, 900, &o->timeout_s) == 0 ? 1 : -1;
+    case CLI_NOT_MINE:
+      break;
   }
-  return 1;
+  return 0;
 }
 
 /* dir's template.yaml (or .yml), malloc'd, or NULL. */
@@ -199,7 +184,8 @@ static int join_layers (struct buffer *b, const struct local_function *f,
   const char *dirs = f->layer_dirs != NULL ? f->layer_dirs : "";
   while (*dirs != '\0') {
     size_t len = strcspn(dirs, ":");
-    if (buffer_append(b, ":", 1) != 0 || buffer_append(b, dirs, len) != 0 ||
+    if (buffer_append_literal(b, ":") != 0 ||
+        buffer_append(b, dirs, len) != 0 ||
         buffer_append(b, suffix, strlen(suffix)) != 0)
       return -1;
     dirs += len;
@@ -245,15 +231,15 @@ static int lambda_env (struct local_function *f, const char *runtime_dir) {
   rc |= join_layers(&b, f, "/bin");
   rc |= function_env_set(e, "PATH", b.data);
   b.len = 0;
-  rc |= buffer_append(&b, "/lib64:/usr/lib64:", 18);
+  rc |= buffer_append_literal(&b, "/lib64:/usr/lib64:");
   rc |= buffer_append(&b, runtime_dir, strlen(runtime_dir));
-  rc |= buffer_append(&b, ":", 1);
+  rc |= buffer_append_literal(&b, ":");
   rc |= buffer_append(&b, runtime_dir, strlen(runtime_dir));
-  rc |= buffer_append(&b, "/lib:", 5);
+  rc |= buffer_append_literal(&b, "/lib:");
   rc |= buffer_append(&b, f->task_root, strlen(f->task_root));
-  rc |= buffer_append(&b, ":", 1);
+  rc |= buffer_append_literal(&b, ":");
   rc |= buffer_append(&b, f->task_root, strlen(f->task_root));
-  rc |= buffer_append(&b, "/lib", 4);
+  rc |= buffer_append_literal(&b, "/lib");
   rc |= join_layers(&b, f, "/lib");
   rc |= function_env_set(e, "LD_LIBRARY_PATH", b.data);
   rc |= function_env_set(e, "LUA_LAMBDA_LAYER_DIRS",
@@ -286,7 +272,7 @@ static int resolve_layers (const struct local_function_opts *o,
       buffer_free(&b);
       return -1;
     }
-    if ((i > 0 && buffer_append(&b, ":", 1) != 0) ||
+    if ((i > 0 && buffer_append_literal(&b, ":") != 0) ||
         buffer_append(&b, dir, strlen(dir)) != 0) {
       free(dir);
       buffer_free(&b);

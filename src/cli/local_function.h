@@ -8,6 +8,7 @@
 #ifndef LUA_LAMBDA_LOCAL_FUNCTION_H
 #define LUA_LAMBDA_LOCAL_FUNCTION_H
 
+#include "cli_args.h"
 #include "function_env.h"
 
 #define LOCAL_MAX_LAYERS 5     /* Lambda's limit of layers a function */
@@ -37,6 +38,15 @@ struct local_function_opts {
   "[--memory MB] [--timeout S]"
 
 void local_function_opts_init (struct local_function_opts *o);
+
+#define LOCAL_FUNCTION_OPTIONS 9
+
+/*
+** The table of those flags (cli_args.h), filling o, for a command that
+** reads them with its own: LOCAL_FUNCTION_OPTIONS entries into table.
+*/
+void local_function_options (struct local_function_opts *o,
+                             struct cli_option *table);
 
 /*
 ** Takes the flag at argv[*i] if it is one of these (advancing *i past

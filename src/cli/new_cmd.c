@@ -1,8 +1,9 @@
 /*
 ** lua-lambda new NAME [--template http|sqs|stream|schedule]
 ** A function folder from the templates built into lua-lambda
-** (src/cli/files/templates/): handler, spec, sample event, SAM template
-** (arm64), README, and the .busted and .luarc.json that make busted and
+** (src/cli/files/templates/): handler, spec (with spec/support.lua, what
+** a function's specs share), sample event, SAM template (arm64), README,
+** and the .busted and .luarc.json that make busted and
 ** lua-language-server work in it at once (.busted moves busted to
 ** lua5.4: Debian's starts under Lua 5.1).
 */
@@ -16,10 +17,13 @@
 
 #include "buffer.h"
 #include "cli.h"
+#include "cli_args.h"
 #include "embedded_files.h"
 
 static const char *const templates[] = { "http", "sqs", "stream",
                                           "schedule", NULL };
+#define DEFAULT_TEMPLATE "http"
+#define COMMON_FILES "templates/common/"  /* in every template's folder */
 
 /* How to try each template locally, for its README. */
 static const char *try_line (const char *template) {
@@ -122,74 +126,113 @@ static int valid_name (const char *name) {
   return 1;
 }
 
-int new_main (int argc, char **argv) {
-  const char *name = NULL, *template = "http", *const *t;
-  const struct embedded_file *f;
-  static const char common[] = "templates/common/";
-  char luals[PATH_MAX], lua[PATH_MAX], own[64];
-  const char *vars[11];
-  struct buffer text;
-  int i, made = 0;
-  for (i = 1; i < argc; i++) {
-    if (strcmp(argv[i], "--template") == 0 && i + 1 < argc)
-      template = argv[++i];
-    else if (argv[i][0] != '-' && name == NULL)
-      name = argv[i];
-    else
-      return usage(), 2;
-  }
-  if (name == NULL)
-    return usage(), 2;
-  for (t = templates; *t != NULL && strcmp(*t, template) != 0; t++)
+struct new_opts {
+  const char *name;       /* NAME: the folder made */
+  const char *template;   /* --template, or DEFAULT_TEMPLATE */
+};
+
+/* 0, or -1 having said why (then the exit status is 2). */
+static int parse (int argc, char **argv, struct new_opts *o) {
+  const struct cli_option options[] = {
+    { "--template", CLI_TEXT, NULL, &o->template, 0, 0, 0 },
+  };
+  int n;
+  o->name = NULL;
+  o->template = DEFAULT_TEMPLATE;
+  n = cli_args_read(options, CLI_COUNT(options), argc, argv, &o->name, 1,
+                    usage);
+  if (n == 0)
+    usage();                      /* no NAME */
+  return n == 1 ? 0 : -1;
+}
+
+/* Whether what o asks can be made: CLI_DONE, else CLI_MISUSED for a
+   template or name refused, CLI_FAILED for a folder already there. */
+static enum cli_status check (const struct new_opts *o) {
+  const char *const *t;
+  for (t = templates; *t != NULL && strcmp(*t, o->template) != 0; t++)
     ;
   if (*t == NULL) {
     fprintf(stderr, "lua-lambda: no template %s (http, sqs, stream, "
-            "schedule)\n", template);
-    return 2;
+            "schedule)\n", o->template);
+    return CLI_MISUSED;
   }
-  if (!valid_name(name)) {
+  if (!valid_name(o->name)) {
     fprintf(stderr, "lua-lambda: %s: a name is letters, digits, - and _\n",
-            name);
-    return 2;
+            o->name);
+    return CLI_MISUSED;
   }
-  if (access(name, F_OK) == 0) {
-    fprintf(stderr, "lua-lambda: %s is already there\n", name);
-    return 1;
+  if (access(o->name, F_OK) == 0) {
+    fprintf(stderr, "lua-lambda: %s is already there\n", o->name);
+    return CLI_FAILED;
   }
-  luals_dirs(luals, lua, sizeof(luals));
-  vars[0] = "name", vars[1] = name;
-  vars[2] = "template", vars[3] = template;
-  vars[4] = "try", vars[5] = try_line(template);
-  vars[6] = "luals", vars[7] = luals;
-  vars[8] = "lua", vars[9] = lua;
-  vars[10] = NULL;
-  snprintf(own, sizeof(own), "templates/%s/", template);
+  return CLI_DONE;
+}
+
+/* The part of path below prefix, or NULL when it is not below it. */
+static const char *below (const char *path, const char *prefix) {
+  size_t len = strlen(prefix);
+  return strncmp(path, prefix, len) == 0 ? path + len : NULL;
+}
+
+/*
+** Writes the common files and the template's into the folder NAME, each
+** {{key}} of vars filled. The number of files written, or -1 having said
+** why.
+*/
+static int write_project (const struct new_opts *o,
+                          const char *const *vars) {
+  const struct embedded_file *f;
+  char own[64];
+  struct buffer text;
+  int made = 0;
+  snprintf(own, sizeof(own), "templates/%s/", o->template);
   buffer_init(&text);
   for (f = cli_files; f->path != NULL; f++) {
-    const char *rest;
+    const char *rest = below(f->path, COMMON_FILES);
     char path[PATH_MAX];
-    if (strncmp(f->path, common, strlen(common)) == 0)
-      rest = f->path + strlen(common);
-    else if (strncmp(f->path, own, strlen(own)) == 0)
-      rest = f->path + strlen(own);
-    else
+    if (rest == NULL && (rest = below(f->path, own)) == NULL)
       continue;
-    snprintf(path, sizeof(path), "%s/%s", name, rest);
+    snprintf(path, sizeof(path), "%s/%s", o->name, rest);
     buffer_clear(&text);
     if (fill(&text, f->data, f->len, vars) != 0 ||
         write_file(path, &text) != 0) {
       fprintf(stderr, "lua-lambda: cannot write %s: %s\n", path,
               strerror(errno));
       buffer_free(&text);
-      return 1;
+      return -1;
     }
     made++;
   }
   buffer_free(&text);
+  return made;
+}
+
+int new_main (int argc, char **argv) {
+  struct new_opts o;
+  char luals[PATH_MAX], lua[PATH_MAX];
+  const char *vars[11];
+  enum cli_status status;
+  int made;
+  if (parse(argc, argv, &o) != 0)
+    return CLI_MISUSED;
+  status = check(&o);
+  if (status != CLI_DONE)
+    return status;
+  luals_dirs(luals, lua, sizeof(luals));
+  vars[0] = "name", vars[1] = o.name;
+  vars[2] = "template", vars[3] = o.template;
+  vars[4] = "try", vars[5] = try_line(o.template);
+  vars[6] = "luals", vars[7] = luals;
+  vars[8] = "lua", vars[9] = lua;
+  vars[10] = NULL;
+  made = write_project(&o, vars);
+  if (made < 0)
+    return CLI_FAILED;
   printf("lua-lambda: made %s/ (%s, %d files). Next:\n"
          "    cd %s\n"
          "    busted                             "
          "# its spec, under lua5.4 (see .busted)\n%s",
-         name, template, made, name, try_line(template));
-  return 0;
+         o.name, o.template, made, o.name, try_line(o.template));
+  return CLI_DONE;
 }

@@ -1,11 +1,13 @@
 /*
 ** require "lambda.base64": encode(bytes) -> text; decode(text) -> bytes,
-** or nil and a message. Standard alphabet with padding (RFC 4648), as
-** API Gateway, ALB and function URLs use for binary bodies.
+** or nil and an error value (kind "base64"). Standard alphabet with
+** padding (RFC 4648), as API Gateway, ALB and function URLs use for
+** binary bodies.
 */
 #include <lauxlib.h>
 
 #include "base64.h"
+#include "lambda_error.h"
 #include "lua_host.h"
 
 static int base64_lib_encode (lua_State *L) {
@@ -32,11 +34,8 @@ static int base64_lib_decode (lua_State *L) {
   if (rc == 0)
     lua_pushlstring(L, out.data != NULL ? out.data : "", out.len);
   buffer_free(&out);
-  if (rc != 0) {
-    lua_pushnil(L);
-    lua_pushliteral(L, "invalid base64");
-    return 2;
-  }
+  if (rc != 0)
+    return lambda_error_result(L, "base64", "invalid base64");
   return 1;
 }
 

@@ -1,12 +1,13 @@
 /*
 ** require "lambda.json": the runtime's codec for user code.
-**   json.decode(text [, {max_depth = n}])  -> value | nil, message
+**   json.decode(text [, {max_depth = n}])  -> value | nil, err (kind "json")
 **   json.encode(value [, {max_depth = n}]) -> text (raises on bad values)
 **   json.null, json.array([t]), json.object([t])
 */
 #include <lauxlib.h>
 
 #include "json.h"
+#include "lambda_error.h"
 #include "registry_keys.h"
 
 #define MAX_DEPTH_LIMIT 10000  /* deeper would risk the C stack */
@@ -46,9 +47,7 @@ static int json_lib_decode (lua_State *L) {
   if (lua_pcall(L, 2, 1, 0) != LUA_OK) {
     if (lua_type(L, -1) != LUA_TSTRING)
       return lua_error(L);  /* not enough memory: not an expected failure */
-    lua_pushnil(L);
-    lua_insert(L, -2);
-    return 2;  /* nil, message */
+    return lambda_error_result(L, "json", lua_tostring(L, -1));
   }
   return 1;
 }

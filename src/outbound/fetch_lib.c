@@ -14,14 +14,14 @@
 **   POST) a GET with no body, else the method and body again (a body
 **   given as a function cannot be). A field set to lambda.json.null is
 **   absent; one of the wrong type raises, naming it.
-**   res:  status, headers (lower-case names; repeats joined by ", "),
+**   res:  status, headers (lower-case names; repeats joined by ","),
 **         header_list ({{name, value}, ...} in order), body, url (the
 **         last asked), connections (new connections it made: 0 when a
 **         warm one served)
-**   err:  { kind = "timeout" | "dns" | "connect" | "tls" | "too_large" |
+**   err:  the error value of every lambda.* module (lambda_error.h):
+**         { kind = "timeout" | "dns" | "connect" | "tls" | "too_large" |
 **           "connection" | "invalid" | "redirect" | "http", message = ...,
-**           curl_code = n; for "redirect" status and location }, with
-**           __tostring
+**           curl_code = n; for "redirect" status and location }
 **
 ** One curl handle per Lua state, kept across invocations: its connection
 ** cache keeps TLS connections warm. A connection idle longer than
@@ -45,9 +45,8 @@
 
 #include "buffer.h"
 #include "fetch_redirect.h"
+#include "lambda_error.h"
 #include "registry_keys.h"
-
-#define ERROR_META "lambda.fetch.error"
 #define DEFAULT_TIMEOUT_MS 30000      /* with no deadline armed (init) */
 #define DEFAULT_MAX_BODY (10L << 20)  /* 10 MiB */
 #define MAX_IDLE_S 20                 /* then a pooled connection is closed */
@@ -175,32 +174,15 @@ static struct client *client_of (lua_State *L) {
 
 /* --- errors -------------------------------------------------------------- */
 
-static int error_tostring (lua_State *L) {
-  lua_getfield(L, 1, "kind");
-  lua_getfield(L, 1, "message");
-  lua_pushfstring(L, "%s: %s", luaL_optstring(L, -2, "error"),
-                  luaL_optstring(L, -1, ""));
-  return 1;
-}
-
-/* Pushes nil and an error value; returns 2. */
+/* Pushes nil and an error value (lambda_error.h), with curl's code when
+   there is one; returns 2. */
 static int fail (lua_State *L, const char *kind, const char *message,
                  int curl_code) {
-  lua_pushnil(L);
-  lua_createtable(L, 0, 3);
-  lua_pushstring(L, kind);
-  lua_setfield(L, -2, "kind");
-  lua_pushstring(L, message);
-  lua_setfield(L, -2, "message");
+  lambda_error_result(L, kind, message);            /* [nil, err] */
   if (curl_code != 0) {
     lua_pushinteger(L, curl_code);
     lua_setfield(L, -2, "curl_code");
   }
-  if (luaL_newmetatable(L, ERROR_META)) {
-    lua_pushcfunction(L, error_tostring);
-    lua_setfield(L, -2, "__tostring");
-  }
-  lua_setmetatable(L, -2);
   return 2;
 }
 
@@ -493,10 +475,13 @@ static void push_headers (lua_State *L, const struct buffer *head) {
       lua_pushlstring(L, v, (size_t)(ve - v));
       lua_rawseti(L, -2, 2);
       lua_rawseti(L, res + 2, ++n);                 /* [.., name] */
-      /* headers[name] = value, or "old, value" for a repeat */
+      /* headers[name] = value, or "old,value" for a repeat, as AWS joins
+         an HTTP API's (payload 2.0) and a function URL's, and as
+         lambda.http does: "Duplicate headers are combined with commas"
+         (API Gateway Developer Guide, http-api-develop-integrations-lambda) */
       lua_pushvalue(L, -1);
       if (lua_rawget(L, res + 1) == LUA_TSTRING) {  /* [.., name, old] */
-        lua_pushliteral(L, ", ");
+        lua_pushliteral(L, ",");
         lua_pushlstring(L, v, (size_t)(ve - v));
         lua_concat(L, 3);                           /* [.., name, joined] */
       } else {

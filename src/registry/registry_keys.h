@@ -62,6 +62,13 @@
    under the name the debug library gives it (ldblib.c). */
 #define REGISTRY_LUA_HOOK_FUNCTIONS "_HOOKKEY"
 
+/* --- the error value (src/error/lambda_error.c, docs/errors.md) --- */
+
+/* The metatable every lambda.* module's error value shares; made by the
+   C modules or by lua/lambda/errors.lua, whichever runs first (the Lua
+   side spells the name out: keep the two the same). */
+#define REGISTRY_ERROR_META "lambda.error"
+
 /* --- lambda.fetch (src/outbound/fetch_lib.c) --- */
 
 /* The state's client (a userdata: the curl handle, the trusted CAs) and

@@ -10,6 +10,8 @@
 ---      AWS_SHARED_CREDENTIALS_FILE, AWS_CONFIG_FILE), profile AWS_PROFILE or
 ---      "default" (local development).
 --- A secret never appears in an error message or in tostring().
+local errors = require "lambda.errors"
+
 local M = {}
 
 local REFRESH_BEFORE_S = 300
@@ -34,9 +36,7 @@ local function make(id, secret, token, expires, source)
 end
 
 local function fail(message)
-  return nil, setmetatable({ kind = "credentials", message = message }, {
-    __tostring = function(e) return "credentials: " .. e.message end,
-  })
+  return nil, errors.new("credentials", message)
 end
 
 --- Unix seconds of an ISO 8601 UTC time ("2026-12-02T13:45:00Z", with
@@ -146,7 +146,7 @@ end
 
 --- The credentials: a table with access_key_id, secret_access_key,
 --- session_token (or nil), expiration (unix seconds, or nil) and source;
---- or nil and an error.
+--- or nil and an error value (kind "credentials").
 function M.get()
   local now = os.time()
   if cached and (not cached.expires or cached.expires - REFRESH_BEFORE_S > now) then

@@ -12,6 +12,7 @@
 ---   set("SS" | "NS" | "BS", list)             a set
 local json = require "lambda.json"
 local base64 = require "lambda.base64"
+local errors = require "lambda.errors"
 
 local M = {}
 
@@ -39,7 +40,7 @@ end
 -- The shortest text that reads back as the same double.
 local function float_text(x)
   if x ~= x or x == math.huge or x == -math.huge then
-    error("DynamoDB numbers cannot be NaN or infinite", 4)
+    errors.raise("DynamoDB numbers cannot be NaN or infinite")
   end
   for digits = 15, 17 do
     local s = ("%." .. digits .. "g"):format(x)
@@ -70,7 +71,7 @@ local marshal_value
 local function marshal_map(t)
   local m = {}
   for k, v in pairs(t) do
-    if type(k) ~= "string" then error("map keys must be strings", 3) end
+    if type(k) ~= "string" then errors.raise("map keys must be strings") end
     m[k] = marshal_value(v)
   end
   return m
@@ -106,7 +107,7 @@ function marshal_value(v)
     end
     return { M = marshal_map(v) }
   end
-  error("cannot store a " .. t .. " in DynamoDB", 3)
+  errors.raise("cannot store a " .. t .. " in DynamoDB")
 end
 
 --- {name = value} -> {name = AttributeValue}
@@ -159,7 +160,7 @@ function unmarshal_value(av)
     for i, b in ipairs(v) do list[i] = base64.decode(b) end
     return M.set("BS", list)
   end
-  error("unknown attribute value type: " .. tostring(k), 2)
+  errors.raise("unknown attribute value type: " .. tostring(k))
 end
 
 --- {name = AttributeValue} -> {name = value}

@@ -9,6 +9,7 @@
 ---   aws.lambda:invoke(name, payload)   Lambda's Invoke
 ---   aws.s3:get/put/head/delete, aws.s3:presign_get/presign_put
 ---   aws.client(name, region)           any of these in another region
+---   aws.region()                       the region calls go to by default
 ---   aws.warm(name, ...)                open their TLS connections now (init)
 -- The parts load on first use: requiring lambda.aws at init costs
 -- almost nothing until a call needs them.
@@ -25,6 +26,9 @@ function aws.presign(req)
 end
 
 --- aws.request{...}: see lambda/aws/request.lua.
+---@param req table
+---@return any|nil value
+---@return lambda.Error|nil err
 function aws.request(req)
   return require("lambda.aws.request").request(req)
 end
@@ -35,7 +39,10 @@ function aws.endpoint(service_id, prefix, region)
 end
 
 --- The credentials in use (see credentials.lua for the order), or nil
---- and an error. tostring() of them hides the secret.
+--- and an error value (kind "credentials"). tostring() of them hides the
+--- secret.
+---@return table|nil credentials
+---@return lambda.Error|nil err
 function aws.credentials()
   return require("lambda.aws.credentials").get()
 end
@@ -55,28 +62,39 @@ local function make_client(name, region)
   return client
 end
 
---- A client for service name in region (default: the function's).
+--- The region calls go to when none is given: AWS_REGION, then
+--- AWS_DEFAULT_REGION, then us-east-1 (options.lua).
+---@return string
+function aws.region()
+  return require("lambda.aws.options").region()
+end
+
+--- A client for service name in region (default: aws.region()).
 function aws.client(name, region)
   local args = require("lambda.aws.options").read("lambda.aws.client",
     { name = name, region = region }, { name = "string!", region = "string" })
   local client = make_client(args.name, args.region)
-  if not client then error("lambda.aws has no service " .. tostring(name), 2) end
+  if not client then
+    require("lambda.errors").raise("lambda.aws has no service " .. tostring(name))
+  end
   return client
 end
 
 --- Opens (and keeps, in lambda.fetch's connection cache) a TLS connection
 --- to each service's endpoint, so the first call of the first invocation
 --- does not pay the handshake. Call it at the module's top level.
---- Returns true, or nil and the first error.
+--- Returns true, or nil and the first error (lambda.fetch's).
+---@return true|nil ok
+---@return lambda.Error|nil err
 function aws.warm(...)
   local fetch = require "lambda.fetch"
   local services = require "lambda.aws.services"
-  local region = os.getenv("AWS_REGION") or os.getenv("AWS_DEFAULT_REGION") or "us-east-1"
+  local region = aws.region()
   local names = { ... }
   for i, name in ipairs(names) do
     if type(name) ~= "string" then
-      error(("lambda.aws.warm: name %d must be a string, got %s"):format(i,
-        type(name)), 2)
+      require("lambda.errors").raise(("lambda.aws.warm: name %d must be a "
+        .. "string, got %s"):format(i, type(name)))
     end
   end
   for _, name in ipairs(names) do

@@ -8,6 +8,7 @@
 local clock = require "lambda.clock"
 local fetch = require "lambda.fetch"
 local json = require "lambda.json"
+local errors = require "lambda.errors"
 local options = require "lambda.aws.options"
 local sign = require "lambda.aws.sign"
 local sigv4 = require "lambda.sigv4"
@@ -44,12 +45,6 @@ local FIELDS = {
   json_version = "string", timeout = "number", raw = "boolean",
   max_body = "number",
 }
-
-local function region_of(req)
-  local r = req.region or os.getenv("AWS_REGION") or os.getenv("AWS_DEFAULT_REGION")
-  if not r or r == "" then r = "us-east-1" end
-  return r
-end
 
 --- The endpoint (scheme://host[:port], no trailing slash) for a service:
 --- AWS_ENDPOINT_URL_<ID> (the service id upper-cased, '-' and ' ' as
@@ -111,34 +106,27 @@ local function parse_error(res)
   return code, message and tostring(message) or ("HTTP " .. res.status), request_id
 end
 
-local error_meta = {
-  __tostring = function(e)
-    return ("%s: %s%s"):format(e.code, e.message,
-      e.request_id and (" (request id " .. e.request_id .. ")") or "")
-  end,
-}
-
-local function aws_error(fields)
-  return setmetatable(fields, error_meta)
-end
-
--- An error from lambda.fetch (no response) as an aws error.
+-- An error from lambda.fetch (no response): its kind ("timeout",
+-- "connect", ...), and code Transport.<kind>. (tostring: a spec's stand-in
+-- for fetch may answer a plain table.)
 local function transport_error(err)
-  return aws_error {
-    code = "Transport." .. tostring(err.kind), message = tostring(err.message),
-    kind = err.kind, retryable = TRANSIENT_KINDS[err.kind] or false,
-  }
+  local kind = tostring(err.kind)
+  return errors.new(kind, tostring(err.message), {
+    code = "Transport." .. kind, curl_code = err.curl_code,
+    retryable = TRANSIENT_KINDS[kind] or false,
+  })
 end
 
+-- AWS's answer of an error: kind "aws", code AWS's error code.
 local function response_error(res)
   local code, message, request_id = parse_error(res)
-  return aws_error {
-    code = code, message = message, status = res.status,
+  return errors.new("aws", message, {
+    code = code, status = res.status,
     request_id = request_id, throttling = THROTTLING[code] or false,
     retryable = THROTTLING[code] or TRANSIENT_CODES[code]
       or TRANSIENT_STATUS[res.status] or false,
     body = res.body, headers = res.headers,
-  }
+  })
 end
 
 -- Full jitter: a random pause up to base * 2^(attempt - 1), capped.
@@ -150,14 +138,18 @@ end
 
 --- aws.request{ service, region, method, path, query, headers, body,
 --- target, json_version, signing_name, endpoint_prefix, timeout, raw }
---- -> the decoded response (or, with raw, the fetch response), or nil
---- and err { code, message, status, request_id, retryable, attempts }.
+--- -> the decoded response (the body's text when it is not JSON), or with
+--- raw the fetch response; or nil and an error value (docs/errors.md):
+--- kind "aws" (code, status, request_id, throttling), a lambda.fetch kind
+--- (code Transport.<kind>), "credentials" or "json"; with retryable and
+--- attempts. One value on success, so `local _, err = aws.request{...}`
+--- tells success from failure.
 --- body: a string, a function (streamed, S3 only), or a table (JSON).
 --- target sets X-Amz-Target (JSON protocol services).
 function M.request(given)
-  local req = options.read("lambda.aws.request", given, FIELDS, nil, 2)
+  local req = options.read("lambda.aws.request", given, FIELDS)
   local service = req.service
-  local region = region_of(req)
+  local region = options.region(req.region)
   local prefix = req.endpoint_prefix or service
   local signing_name = req.signing_name or service
   local base = req.endpoint or M.endpoint(req.service_id or service, prefix, region)
@@ -184,8 +176,8 @@ function M.request(given)
     attempts = attempt
     local creds, cerr = require("lambda.aws.credentials").get()
     if not creds then
-      return nil, aws_error { code = "CredentialsError",
-        message = tostring(cerr.message), retryable = false }
+      return nil, errors.new("credentials", tostring(cerr.message),
+        { code = "CredentialsError", retryable = false, attempts = attempt })
     end
     local all = {}
     for name, value in pairs(headers) do all[name] = value end
@@ -204,12 +196,12 @@ function M.request(given)
       if text ~= "" and (ctype:find("json", 1, true) or req.target) then
         local value, derr = json.decode(text)
         if derr then
-          return nil, aws_error { code = "DecodeError", message = derr,
-            status = res.status, retryable = false }
+          return nil, errors.new("json", derr.message, { code = "DecodeError",
+            status = res.status, retryable = false, attempts = attempt })
         end
-        return value, nil, res
+        return value
       end
-      return text, nil, res
+      return text
     end
     last_err = res and response_error(res) or transport_error(err)
     if not last_err.retryable or attempt == M.MAX_ATTEMPTS then break end

@@ -7,6 +7,7 @@ local request = require "lambda.aws.request"
 local sign = require "lambda.aws.sign"
 local sigv4 = require "lambda.sigv4"
 local json = require "lambda.json"
+local errors = require "lambda.errors"
 local options = require "lambda.aws.options"
 
 local M = {}
@@ -22,14 +23,14 @@ local PRESIGN_OPTIONS = { region = "string", expires = "number",
 
 -- The names a helper takes before its options (each a non-empty
 -- string), checked as options are: what = "lambda.aws.s3:get", names =
--- { "bucket", "key" }; level as options.read's.
-local function check_args(level, what, names, ...)
+-- { "bucket", "key" }.
+local function check_args(what, names, ...)
   local given, kinds = {}, {}
   for i, name in ipairs(names) do
     given[name] = select(i, ...)
     kinds[name] = "string!"
   end
-  options.read(what, given, kinds, nil, level + 1)
+  options.read(what, given, kinds)
 end
 
 -- prefix: the endpoint's first label; signing: the SigV4 service name;
@@ -60,12 +61,12 @@ JsonService.__index = JsonService
 --- opts: region, timeout.
 function JsonService:call(operation, params, opts)
   local what = "lambda.aws." .. self.name .. ":call"
-  check_args(2, what, { "operation" }, operation)
+  check_args(what, { "operation" }, operation)
   if params == json.null then params = nil end
   if params ~= nil and type(params) ~= "table" then
-    error(what .. ": params must be a table, got " .. type(params), 2)
+    errors.raise(what .. ": params must be a table, got " .. type(params))
   end
-  opts = options.read(what, opts, CALL_OPTIONS, "opts.", 2)
+  opts = options.read(what, opts, CALL_OPTIONS, "opts.")
   local d = self.def
   return request.request {
     service = d.signing, endpoint_prefix = d.prefix, service_id = d.id,
@@ -96,8 +97,8 @@ Lambda.__index = Lambda
 --- log_result, executed_version } | nil, err.
 function Lambda:invoke(name, payload, opts)
   local what = "lambda.aws.lambda:invoke"
-  check_args(2, what, { "name" }, name)
-  opts = options.read(what, opts, INVOKE_OPTIONS, "opts.", 2)
+  check_args(what, { "name" }, name)
+  opts = options.read(what, opts, INVOKE_OPTIONS, "opts.")
   local body = payload
   if type(body) ~= "string" then body = json.encode(payload == nil and json.null or payload) end
   local headers = {}
@@ -141,7 +142,7 @@ end
 -- Where an object is: virtual-hosted on AWS for DNS-safe bucket names,
 -- path-style on a custom endpoint (LocalStack) or for other names.
 function S3:locate(bucket, key, region)
-  region = region or self.region or os.getenv("AWS_REGION") or "us-east-1"
+  region = options.region(region or self.region)
   local base, custom = request.endpoint("S3", "s3", region)
   local path = "/" .. key_path(key or "")
   if not custom and bucket:match("^[a-z0-9][a-z0-9%-]*[a-z0-9]$") then
@@ -153,8 +154,8 @@ end
 
 local function s3_call(self, method, bucket, key, opts, body)
   local what = "lambda.aws.s3:" .. method:lower()
-  check_args(3, what, { "bucket", "key" }, bucket, key)
-  opts = options.read(what, opts, S3_OPTIONS, "opts.", 3)
+  check_args(what, { "bucket", "key" }, bucket, key)
+  opts = options.read(what, opts, S3_OPTIONS, "opts.")
   local base, path, region = self:locate(bucket, key, opts.region)
   local headers = {}
   for name, value in pairs(opts.headers or {}) do headers[name] = value end
@@ -166,11 +167,16 @@ local function s3_call(self, method, bucket, key, opts, body)
   }
 end
 
+-- s3:get and s3:head: a field of the response, and the response.
+local function s3_read(self, method, field, bucket, key, opts)
+  local res, err = s3_call(self, method, bucket, key, opts)
+  if not res then return nil, err end
+  return res[field], res
+end
+
 --- s3:get(bucket, key, opts) -> body, res | nil, err (NoSuchKey: err.code)
 function S3:get(bucket, key, opts)
-  local res, err = s3_call(self, "GET", bucket, key, opts)
-  if not res then return nil, err end
-  return res.body, res
+  return s3_read(self, "GET", "body", bucket, key, opts)
 end
 
 --- s3:put(bucket, key, body, { content_type, headers }) -> res | nil, err
@@ -179,52 +185,48 @@ end
 function S3:put(bucket, key, body, opts)
   if body == nil or body == json.null then body = "" end
   if type(body) ~= "string" and type(body) ~= "function" then
-    error("lambda.aws.s3:put: body must be a string or function, got "
-      .. type(body), 2)
+    errors.raise("lambda.aws.s3:put: body must be a string or function, got "
+      .. type(body))
   end
-  local res, err = s3_call(self, "PUT", bucket, key, opts, body)
-  return res, err  -- not a tail call: s3_call's errors name put's caller
+  return s3_call(self, "PUT", bucket, key, opts, body)
 end
 
 --- s3:head(bucket, key) -> headers, res | nil, err
 function S3:head(bucket, key, opts)
-  local res, err = s3_call(self, "HEAD", bucket, key, opts)
-  if not res then return nil, err end
-  return res.headers, res
+  return s3_read(self, "HEAD", "headers", bucket, key, opts)
 end
 
 --- s3:delete(bucket, key) -> res | nil, err
 function S3:delete(bucket, key, opts)
-  local res, err = s3_call(self, "DELETE", bucket, key, opts)
-  return res, err
+  return s3_call(self, "DELETE", bucket, key, opts)
 end
 
 local function presign(self, method, bucket, key, opts)
   local what = "lambda.aws.s3:presign_" .. method:lower()
-  check_args(3, what, { "bucket", "key" }, bucket, key)
-  opts = options.read(what, opts, PRESIGN_OPTIONS, "opts.", 3)
+  check_args(what, { "bucket", "key" }, bucket, key)
+  opts = options.read(what, opts, PRESIGN_OPTIONS, "opts.")
   if opts.credentials then
     opts.credentials = options.read(what, opts.credentials,
-      options.CREDENTIALS, "opts.credentials.", 3)
+      options.CREDENTIALS, "opts.credentials.")
   end
   local base, path, region = self:locate(bucket, key, opts.region)
-  return (sign.presign {
+  local url, err = sign.presign {
     method = method, url = base .. path, service = "s3", region = region,
     expires = opts.expires or 900, credentials = opts.credentials,
     time = opts.time,
-  })
+  }
+  if not url then return nil, err end
+  return url
 end
 
---- s3:presign_get(bucket, key, { expires }) -> URL
+--- s3:presign_get(bucket, key, { expires }) -> URL | nil, err (no credentials)
 function S3:presign_get(bucket, key, opts)
-  local url = presign(self, "GET", bucket, key, opts)
-  return url
+  return presign(self, "GET", bucket, key, opts)
 end
 
---- s3:presign_put(bucket, key, { expires }) -> URL
+--- s3:presign_put(bucket, key, { expires }) -> URL | nil, err
 function S3:presign_put(bucket, key, opts)
-  local url = presign(self, "PUT", bucket, key, opts)
-  return url
+  return presign(self, "PUT", bucket, key, opts)
 end
 
 function M.s3_client(region)

@@ -8,6 +8,7 @@
 --- more. A body given as a function (streamed) is signed as
 --- `UNSIGNED-PAYLOAD`.
 local json = require "lambda.json"
+local errors = require "lambda.errors"
 local options = require "lambda.aws.options"
 local sigv4 = require "lambda.sigv4"
 
@@ -36,11 +37,12 @@ local FIELDS = {
 }
 
 --- Splits "https://host:port/path?query" into scheme, host (with the port
---- when it is not the scheme's default), path and query ("" when none).
+--- when it is not the scheme's default), path and query ("" when none);
+--- or nil and an error value (kind "invalid").
 function M.split_url(url)
   local scheme, rest = tostring(url):match("^(%a[%w+.-]*)://(.*)$")
   if not scheme then
-    return nil, "not an absolute URL: " .. tostring(url)
+    return nil, errors.new("invalid", "not an absolute URL: " .. tostring(url))
   end
   scheme = scheme:lower()
   local authority, path = rest:match("^([^/?#]*)(.*)$")
@@ -58,7 +60,7 @@ function M.split_url(url)
     authority = host
   end
   if authority == "" then
-    return nil, "no host in URL: " .. tostring(url)
+    return nil, errors.new("invalid", "no host in URL: " .. tostring(url))
   end
   return scheme, authority:lower(), path, query
 end
@@ -102,21 +104,19 @@ end
 local function amz_date(time, where)
   local t = time or os.time()
   if t ~= t or t == math.huge or t == -math.huge then
-    error(where .. ": time must be finite unix seconds", 3)
+    errors.raise(where .. ": time must be finite unix seconds")
   end
   return os.date("!%Y%m%dT%H%M%SZ", math.floor(t))
 end
 
--- The credentials given (checked), or aws.credentials().
+-- The credentials given (checked), or aws.credentials() (nil and its
+-- error value when there are none).
 local function credentials_of(req, where)
   if req.credentials then
-    local creds = options.read(where, req.credentials, options.CREDENTIALS,
-      "credentials.", 3)
-    return creds  -- not a tail call: level 3 is sign's caller
+    return options.read(where, req.credentials, options.CREDENTIALS,
+      "credentials.")
   end
-  local creds, err = require("lambda.aws.credentials").get()
-  if not creds then error(err, 3) end
-  return creds
+  return require("lambda.aws.credentials").get()
 end
 
 local function payload_hash(req, s3)
@@ -128,13 +128,18 @@ local function payload_hash(req, s3)
   return sigv4.sha256_hex(tostring(body))
 end
 
--- The request's fields, read (options.lua), and its URL's host, path
--- and query.
-local function check_request(given, where)
-  local req = options.read(where, given, FIELDS, nil, 3)
+-- What sign and presign read first: the request's fields (options.lua),
+-- its URL's path and query, its credentials (or nil and the error), and
+-- the headers to sign as a list, Host among them.
+local function prepare(given, where)
+  local req = options.read(where, given, FIELDS)
   local scheme, host, path, query = M.split_url(req.url)
-  if not scheme then error(where .. ": " .. host, 3) end
-  return req, host, path, query
+  if not scheme then errors.raise(where .. ": " .. host.message) end
+  local creds, err = credentials_of(req, where)
+  if not creds then return nil, err end
+  local list = header_pairs(req.headers)
+  if not has_header(list, "host") then list[#list + 1] = { "host", host } end
+  return req, creds, list, path, query
 end
 
 -- The list, the canonical request and what the signature covers: the
@@ -168,20 +173,19 @@ end
 --- aws.sign{ method, url, headers, body, service, region, credentials,
 --- time } -> the headers to add (lower-case names: authorization,
 --- x-amz-date, x-amz-security-token, x-amz-content-sha256), and the
---- details (canonical_request, string_to_sign, signature).
+--- details (canonical_request, string_to_sign, signature); or nil and
+--- aws.credentials()'s error value when there are none.
 --- `credentials` defaults to aws.credentials(); `time` (unix seconds) to
 --- now. `sign_payload = true` sends x-amz-content-sha256 for any service;
 --- `omit_session_token = true` leaves the token out of the signature.
 function M.sign(given)
   local where = "lambda.aws.sign"
-  local req, host, path, query = check_request(given, where)
-  local creds = credentials_of(req, where)
+  local req, creds, list, path, query = prepare(given, where)
+  if not req then return nil, creds end  -- creds: why there are none
   local s3 = req.service == "s3"
   local date = amz_date(req.time, where)
   local hash = payload_hash(req, s3)
-  local list = header_pairs(req.headers)
   local add = { ["x-amz-date"] = date }
-  if not has_header(list, "host") then list[#list + 1] = { "host", host } end
   list[#list + 1] = { "x-amz-date", date }
   if s3 or req.sign_payload then
     add["x-amz-content-sha256"] = hash
@@ -202,20 +206,19 @@ end
 
 --- aws.presign{ method, url, headers, service, region, credentials, time,
 --- expires } -> the URL with the signature in its query (X-Amz-*), good
---- for `expires` seconds (default 900, at most 7 days), and the details.
+--- for `expires` seconds (default 900, at most 7 days), and the details;
+--- or nil and aws.credentials()'s error value when there are none.
 function M.presign(given)
   local where = "lambda.aws.presign"
-  local req, host, path, query = check_request(given, where)
-  local creds = credentials_of(req, where)
+  local req, creds, list, path, query = prepare(given, where)
+  if not req then return nil, creds end  -- creds: why there are none
   local s3 = req.service == "s3"
   local expires = req.expires or 900
   if not (expires >= 1 and expires <= 604800) or expires % 1 ~= 0 then
-    error(where .. ": expires must be whole seconds from 1 to 604800", 2)
+    errors.raise(where .. ": expires must be whole seconds from 1 to 604800")
   end
   local date = amz_date(req.time, where)
   local hash = s3 and (req.payload_hash or UNSIGNED) or payload_hash(req, s3)
-  local list = header_pairs(req.headers)
-  if not has_header(list, "host") then list[#list + 1] = { "host", host } end
   local names = {}
   for _, pair in ipairs(list) do
     local name = pair[1]:lower()

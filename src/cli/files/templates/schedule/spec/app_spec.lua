@@ -1,18 +1,15 @@
 local testing = require "lambda.testing"
-local here = debug.getinfo(1, "S").source:match("^@(.*)/spec/[^/]+$") or "."
+local support = require "spec.support"
 
 describe("{{name}}", function()
+  local ran = { ok = true, ran_for = "2026-12-02T10:00:00Z" }
+
   it("runs for the time the scheduler gives", function()
-    local r, err = testing.invoke("app.handler",
-      testing.event(here .. "/events/event.json"), { task_root = here })
-    assert.is_nil(err)
-    assert.same({ ok = true, ran_for = "2026-12-02T10:00:00Z" }, r)
+    assert.same(ran, support.invoke())
   end)
 
   it("can be called directly, in this Lua", function()
     local app = require "app"
-    local r = app.handler(testing.event(here .. "/events/event.json"),
-      testing.context())
-    assert.same({ ok = true, ran_for = "2026-12-02T10:00:00Z" }, r)
+    assert.same(ran, app.handler(support.event(), testing.context()))
   end)
 end)

@@ -1,18 +1,16 @@
 local testing = require "lambda.testing"
-local here = debug.getinfo(1, "S").source:match("^@(.*)/spec/[^/]+$") or "."
+local support = require "spec.support"
 
 describe("{{name}}", function()
+  local failed = { { itemIdentifier = "m-2" } }
+
   it("takes a batch and reports only the message that failed", function()
-    local r, err = testing.invoke("app.handler",
-      testing.event(here .. "/events/event.json"), { task_root = here })
-    assert.is_nil(err)
-    assert.same({ { itemIdentifier = "m-2" } }, r.batchItemFailures)
+    assert.same(failed, support.invoke().batchItemFailures)
   end)
 
   it("can be called directly, in this Lua", function()
     local app = require "app"
-    local r = app.handler(testing.event(here .. "/events/event.json"),
-      testing.context())
-    assert.same({ { itemIdentifier = "m-2" } }, r.batchItemFailures)
+    local r = app.handler(support.event(), testing.context())
+    assert.same(failed, r.batchItemFailures)
   end)
 end)

@@ -1,11 +1,9 @@
 local testing = require "lambda.testing"
-local here = debug.getinfo(1, "S").source:match("^@(.*)/spec/[^/]+$") or "."
+local support = require "spec.support"
 
 describe("{{name}}", function()
   it("streams n lines after its HTTP prelude", function()
-    local r, err = testing.invoke("app.handler",
-      testing.event(here .. "/events/event.json"), { task_root = here })
-    assert.is_nil(err)
+    local r = support.invoke()
     -- a plain invoke gets the whole stream: the prelude, 8 NULs, the body
     local prelude, body = r:match("^(.-)%z%z%z%z%z%z%z%z(.*)$")
     assert.truthy(prelude:find('"statusCode":200', 1, true))
@@ -19,7 +17,7 @@ describe("{{name}}", function()
     local written, stream = {}, {}
     function stream:set_content_type(content_type) self.content_type = content_type end
     function stream:write(chunk) written[#written + 1] = chunk end
-    app.lines(testing.event(here .. "/events/event.json"), stream, testing.context())
+    app.lines(support.event(), stream, testing.context())
     assert.truthy(written[1]:find('"statusCode":200', 1, true))
     assert.equal("line 1 of 2\nline 2 of 2\n", table.concat(written, "", 2))
   end)
