@@ -2,7 +2,7 @@
 # lambda.aws and lambda.fetch, against baselines measured in the same run:
 #   - signing: aws.sign vs botocore's SigV4Auth (Debian's python3-botocore)
 #   - a warm HTTPS round trip: lambda.fetch vs the curl CLI (one process,
-#     one kept connection), both to spec/support/fake_aws.py on 127.0.0.1
+#     one kept connection), both to spec/support/fakes/fake_aws.py on 127.0.0.1
 #   - the first call of an init, with and without aws.warm
 #   - cold start and RSS of bootstrap with require "lambda.aws" at init
 #     (bench/aws/app.lua) vs without (bench/echo/app.lua)
@@ -28,10 +28,10 @@ echo "signing a DynamoDB request: aws.sign $o us, botocore $b us" \
   "(botocore takes $(ratio "$b" "$o")x as long)"
 
 # An HTTPS server with a certificate from a CA made here (the specs' own
-# recipe, spec/support/test_ca.lua).
-CA_DIR="$work" lua5.4 -e 'package.path = "spec/support/?.lua;" .. package.path
+# recipe, spec/support/lib/test_ca.lua).
+CA_DIR="$work" lua5.4 -e 'package.path = "spec/support/lib/?.lua;" .. package.path
   require("test_ca").make(os.getenv("CA_DIR"))'
-/usr/bin/python3 spec/support/fake_aws.py "$work/server.crt" "$work/server.key" \
+/usr/bin/python3 spec/support/fakes/fake_aws.py "$work/server.crt" "$work/server.key" \
   > "$work/fake.out" 2>/dev/null &
 fake_pid=$!
 # the readiness signal: the server prints its port once it listens

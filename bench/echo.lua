@@ -4,7 +4,8 @@
 --- (not the absolute figure) is what to compare across changes.
 ---
 --- usage: lua5.4 bench/echo.lua [INVOCATIONS] [BOOTSTRAP]
-package.path = "./spec/support/?.lua;" .. package.path
+package.path = "./spec/support/lib/?.lua;./spec/support/fakes/?.lua;"
+  .. package.path
 local socket = require "socket"
 local FakeApi = require "fake_runtime_api"
 local Process = require "process"

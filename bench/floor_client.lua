@@ -4,7 +4,7 @@
 ---
 --- usage: lua5.4 bench/floor_client.lua (AWS_LAMBDA_RUNTIME_API set)
 local socket = require "socket"
-local wire = require "http_wire"  -- spec/support, on LUA_PATH
+local wire = require "http_wire"  -- spec/support/lib, on LUA_PATH
 
 local host, port = os.getenv("AWS_LAMBDA_RUNTIME_API"):match("^(.+):(%d+)$")
 local conn = assert(socket.connect(host, tonumber(port)))

@@ -7,7 +7,7 @@
 --- ---@return lambda.events.SQSBatchResponse
 --- function M.handler(event, context) ... end
 ---
---- Checked against real sample events by spec/luals_spec.lua. Fields a
+--- Checked against real sample events by spec/unit/luals_spec.lua. Fields a
 --- source sends only sometimes end in "|nil".
 
 -- --- API Gateway REST APIs (payload format 1.0) -------------------------------

@@ -5,7 +5,8 @@
 ---
 --- usage: lua5.4 scripts/invoke-local.lua LUA_LAMBDA TASK_ROOT HANDLER [EVENT_FILE]
 local here = arg[0]:match("^(.*)/[^/]+$") or "."
-package.path = here .. "/../spec/support/?.lua;" .. package.path
+package.path = here .. "/../spec/support/lib/?.lua;" .. here
+  .. "/../spec/support/fakes/?.lua;" .. package.path
 
 local cli, task_root, handler, event_file = arg[1], arg[2], arg[3], arg[4]
 if not (cli and task_root and handler) then

@@ -5,7 +5,7 @@
 # pulls in another library, and --disable-versioned-symbols (Debian's own
 # libcurl exports curl_*@@CURL_OPENSSL_4, Amazon's exports curl_* bare).
 # A bootstrap that asks for CURL_OPENSSL_4 meets it as it would meet
-# Lambda's (scripts/al2023-root.sh, spec/portable_spec.lua).
+# Lambda's (scripts/al2023-root.sh, spec/integration/portable_spec.lua).
 #   scripts/stand-in-libcurl.sh x86_64|arm64 OUTDIR
 # Writes OUTDIR/libcurl.so.4 and OUTDIR/libcurl.info (its source and
 # options), and reuses them when this same script built them. The source

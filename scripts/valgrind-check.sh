@@ -11,8 +11,8 @@ vg="valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=de
 for spec in "bench/echo:app.handler" \
             "spec/fixtures/handlers:app.fail_table" \
             "spec/fixtures/handlers:app.stream_hello" \
-            "spec/fixtures/handlers:app.logs" \
-            "spec/fixtures/handlers:app.metrics"; do
+            "spec/integration/lambda_module:app.logs" \
+            "spec/integration/lambda_module:app.metrics"; do
   root=${spec%%:*}
   handler=${spec#*:}
   echo "valgrind-check: $handler"

@@ -1,6 +1,6 @@
 --- Runs a function image as Lambda does, for scripts/check-image.sh: the
 --- container's entrypoint gets AWS_LAMBDA_RUNTIME_API, which points at a
---- fake Runtime API here (spec/support/fake_runtime_api.lua, on
+--- fake Runtime API here (spec/support/fakes/fake_runtime_api.lua, on
 --- 127.0.0.1; the container shares the host's network), so bootstrap
 --- takes one invocation of EVENT and posts its answer. Prints the answer
 --- on stdout and the container's output on stderr; exits 0 when the
@@ -10,7 +10,8 @@
 --- PODMAN: the podman to run (a script, so its own store and settings
 --- come with it); ARG: the container's argument (the handler) if any.
 local here = arg[0]:match("^(.*)/[^/]+$") or "."
-package.path = here .. "/../../spec/support/?.lua;" .. package.path
+package.path = here .. "/../../spec/support/lib/?.lua;" .. here
+  .. "/../../spec/support/fakes/?.lua;" .. package.path
 
 local podman, image, event, handler = arg[1], arg[2], arg[3], arg[4]
 if not (podman and image and event) then

@@ -86,7 +86,7 @@ static void test_errors (void) {
   host = load("app.fail_string", &out, &rc);
   invoke(host, "{}", &out);
   CHECK_STR(out.error_type, "Function.Error");
-  CHECK(contains(&out, "app.lua:33: boom"));
+  CHECK(contains(&out, "app.lua:37: boom"));
   lua_host_free(host);
 
   host = load("app.echo", &out, &rc);

@@ -1,5 +1,5 @@
 -- examples/dynamodb-api against a local HTTPS fake of AWS
--- (spec/support/fake_aws.py): lambda.testing runs the handler with
+-- (spec/support/fakes/fake_aws.py): lambda.testing runs the handler with
 -- AWS_ENDPOINT_URL pointing at it.
 local testing = require "lambda.testing"
 local json = require "lambda.json"
@@ -14,7 +14,7 @@ describe("examples/dynamodb-api", function()
 
   lazy_setup(function()
     ca = test_ca.make()
-    fake = Process.start { argv = { "/usr/bin/python3", "spec/support/fake_aws.py",
+    fake = Process.start { argv = { "/usr/bin/python3", "spec/support/fakes/fake_aws.py",
       ca.cert, ca.key } }
     local port = helper.wait_for(function()
       assert(not fake:exited(), fake:stderr())

@@ -9,12 +9,11 @@ local here = debug.getinfo(1, "S").source:match("^@(.*)/spec/[^/]+$")
 describe("examples/sam-rocks", function()
   it("builds with sam's make target into ARTIFACTS_DIR, and runs", function()
     local server = rocks_server.make()
-    local work = os.tmpname()
-    os.remove(work)
-    assert(os.execute(("mkdir -p %s && cp -r %s %s/fn && rm %s/fn/*.rockspec"
+    local work = helper.tmpdir()
+    assert(os.execute(("cp -r %s %s/fn && rm %s/fn/*.rockspec"
       .. " && cp spec/fixtures/rocks/fn/fn-dev-1.rockspec %s/fn/"
       .. " && cp spec/fixtures/rocks/fn/app.lua %s/fn/app.lua")
-      :format(work, here, work, work, work, work)))
+      :format(here, work, work, work, work)))
     local cli_dir = helper.cli:match("^(.*)/[^/]+$")
     -- this machine's architecture: without Docker its C rock is built here
     local arch = io.popen("uname -m"):read("l") == "aarch64" and "arm64" or "x86_64"
