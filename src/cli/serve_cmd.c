@@ -24,11 +24,11 @@
 #include "cli.h"
 #include "cli_files.h"
 #include "clock.h"
-#include "emulator.h"
+#include "serve_queue.h"
 #include "elf_arch.h"
-#include "emulator_http.h"
+#include "serve_http.h"
 #include "local_function.h"
-#include "web_front.h"
+#include "serve_http_front.h"
 
 #define HTTP_PORT 3000
 

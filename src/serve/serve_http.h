@@ -6,7 +6,7 @@
 #ifndef LUA_LAMBDA_EMULATOR_HTTP_H
 #define LUA_LAMBDA_EMULATOR_HTTP_H
 
-#include "emulator.h"
+#include "serve_queue.h"
 
 struct emu_http;
 

@@ -7,7 +7,7 @@
 #ifndef LUA_LAMBDA_WEB_FRONT_H
 #define LUA_LAMBDA_WEB_FRONT_H
 
-#include "emulator.h"
+#include "serve_queue.h"
 
 struct web_front;
 

@@ -1,4 +1,4 @@
-#include "emulator.h"
+#include "serve_queue.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -14,7 +14,7 @@
 #include "clock.h"
 #include "json_quote.h"
 #include "request_id.h"
-#include "worker_output.h"
+#include "serve_worker_output.h"
 
 /* File descriptors a function has on Lambda (its quotas page). */
 #define LAMBDA_FILES 1024

@@ -1,4 +1,4 @@
-#include "web_front.h"
+#include "serve_http_front.h"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -10,9 +10,9 @@
 #include <microhttpd.h>
 
 #include "clock.h"
-#include "mhd_log.h"
+#include "serve_mhd_log.h"
 #include "request_id.h"
-#include "web_lua.h"
+#include "serve_http_lua.h"
 
 #define WEB_CONNECTIONS 256
 #define CONNECTION_IDLE_S 60

@@ -1,4 +1,4 @@
-#include "emulator_http.h"
+#include "serve_http.h"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -12,9 +12,9 @@
 
 #include "base64.h"
 #include "clock.h"
-#include "event_stream.h"
+#include "serve_event_stream.h"
 #include "json_quote.h"
-#include "mhd_log.h"
+#include "serve_mhd_log.h"
 
 #define API_PREFIX "/2018-06-01/runtime/"
 #define EXT_PREFIX "/2020-01-01/extension/"
