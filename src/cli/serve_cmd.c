@@ -9,26 +9,18 @@
 ** environment, layers) is read as local_function.h says: the flags,
 ** then the folder's template.yaml, then Lambda's defaults.
 */
-#include <dirent.h>
-#include <errno.h>
-#include <limits.h>
 #include <signal.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "cli.h"
 #include "cli_files.h"
-#include "clock.h"
-#include "serve_queue.h"
 #include "elf_arch.h"
-#include "serve_http.h"
 #include "local_function.h"
-#include "serve_http_front.h"
+#include "serve.h"
 
 #define HTTP_PORT 3000
 
@@ -39,83 +31,6 @@ static void usage (void) {
           "[--watch] [--http [PORT]] "
           "[--http-format url|apigw-v2|apigw-v1|alb] [--bootstrap PATH] "
           LOCAL_FUNCTION_USAGE " [--] [HANDLER]\n");
-}
-
-/* Reaps workers as they exit and tells the emulator. */
-static void *reaper (void *arg) {
-  struct emulator *emu = arg;
-  for (;;) {
-    int status;
-    pid_t pid = waitpid(-1, &status, 0);
-    if (pid > 0)
-      emu_worker_exited(emu, pid, status);
-    else if (errno == ECHILD)
-      clock_sleep_ms(50);  /* no worker yet */
-  }
-  return NULL;
-}
-
-/* Whether a change to the file may change what the function runs: its
-   Lua and its C modules, wherever under the task root (lua_modules/ too). */
-static int watched (const char *name, size_t n) {
-  return (n > 4 && strcmp(name + n - 4, ".lua") == 0) ||
-         (n > 3 && strcmp(name + n - 3, ".so") == 0);
-}
-
-/* A fingerprint of the watched files under dir: names, sizes, mtimes. */
-static uint64_t fingerprint (const char *dir, int depth) {
-  uint64_t h = 1469598103934665603ULL;
-  struct dirent *e;
-  DIR *d;
-  if (depth > 16 || (d = opendir(dir)) == NULL)
-    return h;
-  while ((e = readdir(d)) != NULL) {
-    char path[PATH_MAX];
-    struct stat st;
-    size_t n = strlen(e->d_name);
-    const char *c;
-    if (e->d_name[0] == '.')
-      continue;  /* ., .., and hidden folders such as .git */
-    snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
-    if (stat(path, &st) != 0)
-      continue;
-    if (S_ISDIR(st.st_mode)) {
-      h = (h ^ fingerprint(path, depth + 1)) * 1099511628211ULL;
-    } else if (watched(e->d_name, n)) {
-      for (c = path; *c != '\0'; c++)
-        h = (h ^ (unsigned char)*c) * 1099511628211ULL;
-      h = (h ^ (uint64_t)st.st_size) * 1099511628211ULL;
-      h = (h ^ (uint64_t)st.st_mtim.tv_sec) * 1099511628211ULL;
-      h = (h ^ (uint64_t)st.st_mtim.tv_nsec) * 1099511628211ULL;
-    }
-  }
-  closedir(d);
-  return h;
-}
-
-/*
-** --watch: restarts the runtime when a .lua or .so file under the root
-** changes (new files too: the tree is walked each time). A burst of saves
-** (an editor's, a git checkout) restarts it once: only when the tree has
-** stayed the same for a whole period after a change.
-*/
-#define WATCH_PERIOD_MS 200
-
-static void *watcher (void *arg) {
-  struct emulator *emu = arg;
-  uint64_t last = fingerprint(emu->cfg.task_root, 0), seen = last;
-  for (;;) {
-    uint64_t now;
-    clock_sleep_ms(WATCH_PERIOD_MS);
-    now = fingerprint(emu->cfg.task_root, 0);
-    if (now != seen) {
-      seen = now;  /* still changing: wait for it to settle */
-    } else if (now != last) {
-      last = now;
-      emu_restart_workers(emu, "a file changed");
-    }
-  }
-  return NULL;
 }
 
 static int parse_int (const char *s, int lo, int hi, int *out) {
@@ -179,10 +94,8 @@ static char *choose_bootstrap (const struct local_function *f,
 }
 
 int serve_main (int argc, char **argv) {
-  struct emu_config cfg;
-  struct emulator emu;
-  struct emu_http *http;
-  struct web_front *web = NULL;
+  struct serve_config cfg;
+  struct serve *serve;
   struct local_function_opts fo;
   /* The function, the runtime and its emulator are read by serve's
      threads until the process ends: kept where they stay reachable. */
@@ -191,7 +104,6 @@ int serve_main (int argc, char **argv) {
   const char *http_format = "url", *bootstrap = NULL, *whose = "yours";
   const char *arch;
   int http_port = -1;
-  pthread_t reaper_thread, watch_thread, watchdog_thread;
   char *runtime_dir;
   sigset_t stop;
   int i, sig, bad = 0, taken;
@@ -225,10 +137,10 @@ int serve_main (int argc, char **argv) {
     } else if (strcmp(a, "--init-timeout") == 0) {
       bad = parse_int(v, 1, 900, &cfg.init_timeout_s) != 0, i++;
     } else if (strcmp(a, "--concurrency") == 0) {
-      bad = parse_int(v, 1, EMU_MAX_WORKERS, &cfg.concurrency) != 0, i++;
+      bad = parse_int(v, 1, SERVE_MAX_WORKERS, &cfg.concurrency) != 0, i++;
     } else if (strcmp(a, "--managed-instances") == 0) {
       /* One runtime taking N at once, as a Managed Instances environment */
-      bad = parse_int(v, 1, EMU_MAX_SLOTS, &cfg.managed_instances) != 0, i++;
+      bad = parse_int(v, 1, SERVE_MAX_SLOTS, &cfg.managed_instances) != 0, i++;
     } else if (strcmp(a, "--bootstrap") == 0) {
       bootstrap = v, i++;
     } else if (strcmp(a, "--http-format") == 0) {
@@ -289,6 +201,8 @@ int serve_main (int argc, char **argv) {
   cfg.env = f.env.vars;
   cfg.bootstrap = bootstrap_path;
   cfg.emulator = emulator;
+  cfg.http_port = http_port;
+  cfg.http_format = http_format;
   /* Only the main thread takes SIGINT/SIGTERM; the threads inherit this. */
   sigemptyset(&stop);
   sigaddset(&stop, SIGINT);
@@ -297,42 +211,23 @@ int serve_main (int argc, char **argv) {
   signal(SIGPIPE, SIG_IGN);
   setvbuf(stdout, NULL, _IONBF, 0);
 
-  if (emu_init(&emu, &cfg) != 0)
-    return 1;
-  http = emu_http_start(&emu);
-  if (http == NULL)
+  serve = serve_start(&cfg);
+  if (serve == NULL)
     return 1;  /* it said why */
-  if (http_port >= 0) {
-    web = web_front_start(&emu, http_port, http_format);
-    if (web == NULL) {
-      emu_http_stop(http);
-      return 1;
-    }
-  }
-  pthread_create(&reaper_thread, NULL, reaper, &emu);
-  pthread_detach(reaper_thread);
-  pthread_create(&watchdog_thread, NULL, emu_watchdog, &emu);
-  pthread_detach(watchdog_thread);
-  if (cfg.watch) {
-    pthread_create(&watch_thread, NULL, watcher, &emu);
-    pthread_detach(watch_thread);
-  }
   printf("lua-lambda: serving %s from %s\n", cfg.handler, f.task_root);
   printf("lua-lambda: runtime %s (%s)%s%s\n", bootstrap_path, whose,
          emulator != NULL ? " under " : "", emulator != NULL ? emulator : "");
   printf("lua-lambda: invoke with: curl -d '{}' http://127.0.0.1:%d"
          "/2015-03-31/functions/function/invocations\n",
-         emu_http_invoke_port(http));
-  if (web != NULL)
+         serve_invoke_port(serve));
+  if (serve_http_port(serve) >= 0)
     printf("lua-lambda: open http://127.0.0.1:%d/ (a %s)\n",
-           web_front_port(web), strcmp(http_format, "url") == 0
+           serve_http_port(serve), strcmp(http_format, "url") == 0
            ? "function URL" : http_format);
 
   sigwait(&stop, &sig);
   printf("lua-lambda: stopping\n");
-  emu_destroy(&emu);
-  web_front_stop(web);
-  emu_http_stop(http);
+  serve_stop(serve);
   /* Threads still blocked in waits end with the process: f and the
      paths stay theirs. */
   return 0;
