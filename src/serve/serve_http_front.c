@@ -273,6 +273,34 @@ static void client_ip (struct MHD_Connection *c, char *out, size_t cap) {
   }
 }
 
+/* The job's answer: streamed as it comes, or whole through the format's
+   Lua; *status is the HTTP status it has. */
+static enum MHD_Result answer_job (struct web_front *web,
+                                   struct MHD_Connection *c,
+                                   struct emu_job *job, unsigned *status) {
+  struct emulator *emu = web->emu;
+  struct web_answer a;
+  enum MHD_Result rc;
+  int failed, streaming, done;
+  done = emu_wait(emu, job, 0) == JOB_DONE;
+  pthread_mutex_lock(&emu->lock);  /* the worker's threads write these */
+  failed = job->failed;
+  streaming = job->streaming;
+  pthread_mutex_unlock(&emu->lock);
+  if (!done || (streaming && !failed))
+    return send_stream(web, c, job, status);
+  web_answer_init(&a);
+  if (failed)
+    web_lua_failed(web->lua, web->format, &a);
+  else
+    web_lua_response(web->lua, web->format, job->body.data, job->body.len,
+                     &a);
+  *status = (unsigned)a.status;
+  rc = send_answer(web, c, &a);
+  web_answer_free(&a);
+  return rc;
+}
+
 /* The request, whole: into an event, through the function, back out. */
 static enum MHD_Result web_finish (struct web_front *web,
                                    struct MHD_Connection *c,
@@ -281,13 +309,12 @@ static enum MHD_Result web_finish (struct web_front *web,
   struct emulator *emu = web->emu;
   struct header_list headers = { NULL, 0, 0 };
   struct web_request req;
-  struct web_answer a;
   struct buffer event;
   struct emu_job *job;
   enum MHD_Result rc;
   char ip[64], request_id[40], *query;
   unsigned status = 0;
-  int throttled, failed, streaming, done;
+  int throttled;
   query = strchr(st->uri, '?');
   if (query != NULL)
     *query++ = '\0';
@@ -333,26 +360,9 @@ static enum MHD_Result web_finish (struct web_front *web,
                                    : MHD_HTTP_INTERNAL_SERVER_ERROR,
                       throttled ? "{\"Message\":\"Rate Exceeded.\"}"
                                 : "{\"Message\":\"Service Exception\"}");
-  web_answer_init(&a);
-  done = emu_wait(emu, job, 0) == JOB_DONE;
-  pthread_mutex_lock(&emu->lock);  /* the worker's threads write these */
-  failed = job->failed;
-  streaming = job->streaming;
-  pthread_mutex_unlock(&emu->lock);
-  if (!done || (streaming && !failed)) {
-    rc = send_stream(web, c, job, &status);
-  } else {
-    if (failed)
-      web_lua_failed(web->lua, web->format, &a);
-    else
-      web_lua_response(web->lua, web->format, job->body.data, job->body.len,
-                       &a);
-    status = (unsigned)a.status;
-    rc = send_answer(web, c, &a);
-  }
+  rc = answer_job(web, c, job, &status);
   printf("lua-lambda: %s %s%s%s -> %u (%s)\n", method, st->uri,
          query ? "?" : "", query ? query : "", status, job->request_id);
-  web_answer_free(&a);
   emu_release(emu, job);
   return rc;
 }

@@ -74,15 +74,25 @@ static int queue_full_locked (struct emulator *emu) {
                                               : 1);
 }
 
-struct emu_job *emu_submit (struct emulator *emu, const char *event,
-                            size_t len, const char *client_context,
-                            size_t cc_len, const char *trace_id,
-                            int *throttled) {
-  struct emu_job *job;
-  int64_t wait_us;
+/* A trace id for a caller that sent none, in X-Ray's form: the time,
+   then 96 bits that tell invocations apart (a count, so two in the same
+   second differ). */
+static void make_trace_id (char *out, size_t cap) {
+  static atomic_ullong made;
+  int64_t now = clock_now_us();
+  snprintf(out, cap, "Root=1-%08llx-%08llx%016llx;Sampled=0",
+           (unsigned long long)(now / 1000000),
+           (unsigned long long)(now % 1000000),
+           (unsigned long long)atomic_fetch_add(&made, 1) + 1);
+}
+
+/* A new job, not queued yet, with one reference; NULL when memory runs
+   out. */
+static struct emu_job *new_job (struct emulator *emu, const char *event,
+                                size_t len, const char *client_context,
+                                size_t cc_len, const char *trace_id) {
+  struct emu_job *job = calloc(1, sizeof(*job));
   char made_trace[96];
-  *throttled = 0;
-  job = calloc(1, sizeof(*job));
   if (job == NULL)
     return NULL;
   request_id_make(job->request_id);
@@ -93,15 +103,7 @@ struct emu_job *emu_submit (struct emulator *emu, const char *event,
   buffer_init(&job->error_doc);
   buffer_init(&job->log);
   if (trace_id == NULL) {
-    /* X-Ray's form: the time, then 96 bits that tell invocations apart
-       (a count, so two in the same second differ). */
-    static atomic_ullong made;
-    int64_t now = clock_now_us();
-    snprintf(made_trace, sizeof(made_trace),
-             "Root=1-%08llx-%08llx%016llx;Sampled=0",
-             (unsigned long long)(now / 1000000),
-             (unsigned long long)(now % 1000000),
-             (unsigned long long)atomic_fetch_add(&made, 1) + 1);
+    make_trace_id(made_trace, sizeof(made_trace));
     trace_id = made_trace;
   }
   if (buffer_set(&job->event, event, len) != 0 ||
@@ -112,6 +114,19 @@ struct emu_job *emu_submit (struct emulator *emu, const char *event,
   }
   job->worker = -1;
   job->refs = 1;
+  return job;
+}
+
+struct emu_job *emu_submit (struct emulator *emu, const char *event,
+                            size_t len, const char *client_context,
+                            size_t cc_len, const char *trace_id,
+                            int *throttled) {
+  struct emu_job *job;
+  int64_t wait_us;
+  *throttled = 0;
+  job = new_job(emu, event, len, client_context, cc_len, trace_id);
+  if (job == NULL)
+    return NULL;
   pthread_mutex_lock(&emu->lock);
   wait_us = emu_backoff_left_us(emu);
   pthread_mutex_unlock(&emu->lock);

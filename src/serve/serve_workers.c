@@ -65,11 +65,112 @@ void emu_destroy (struct emulator *emu) {
   pthread_mutex_unlock(&emu->lock);
 }
 
+/* Whether NAME=... in env is one of the n names in set. */
+static int set_here (const char *var, const char *const set[][2], size_t n) {
+  size_t j;
+  for (j = 0; j < n; j++) {
+    size_t len = strlen(set[j][0]);
+    if (strncmp(var, set[j][0], len) == 0 && var[len] == '=')
+      return 1;
+  }
+  return 0;
+}
+
+/* In the child: the runtime, on the pipes' write ends. Never returns. */
+static void exec_runtime (const struct emulator *emu, char **env,
+                          int pipes[2][2]) {
+  const struct serve_config *cfg = &emu->cfg;
+  char *argv[4];
+  sigset_t none;
+  int i = 0;
+  /* A runtime of the other architecture runs under qemu-user. */
+  if (cfg->emulator != NULL)
+    argv[i++] = (char *)cfg->emulator;
+  argv[i++] = (char *)cfg->bootstrap;
+  argv[i++] = (char *)cfg->handler;
+  argv[i] = NULL;
+  /* serve blocks SIGINT/SIGTERM for its threads; a runtime must not
+     inherit that: Lambda's SIGTERM has to reach it. */
+  sigemptyset(&none);
+  sigprocmask(SIG_SETMASK, &none, NULL);
+  if (emu->runtime_files.rlim_max > 0)
+    setrlimit(RLIMIT_NOFILE, &emu->runtime_files);
+  if (dup2(pipes[0][1], STDOUT_FILENO) < 0 ||
+      dup2(pipes[1][1], STDERR_FILENO) < 0 || chdir(cfg->task_root) != 0)
+    _exit(126);
+  execve(argv[0], argv, env);
+  _exit(127);
+}
+
+/*
+** Forks the runtime with env, its stdout and stderr on pipes whose read
+** ends go to out[0] and out[1]. Its pid, or -1 (errno says why).
+*/
+static pid_t fork_runtime (const struct emulator *emu, char **env,
+                           int out[2]) {
+  int pipes[2][2] = { { -1, -1 }, { -1, -1 } };  /* stdout's, stderr's */
+  pid_t pid;
+  int i;
+  if (pipe(pipes[0]) != 0 || pipe(pipes[1]) != 0) {
+    if (pipes[0][0] >= 0 && pipes[0][1] >= 0) {
+      close(pipes[0][0]);
+      close(pipes[0][1]);
+    }
+    return -1;
+  }
+  /* Other workers started later must not hold these pipes open. */
+  for (i = 0; i < 4; i++)
+    fcntl(pipes[i / 2][i % 2], F_SETFD, FD_CLOEXEC);
+  pid = fork();
+  if (pid == 0)
+    exec_runtime(emu, env, pipes);
+  close(pipes[0][1]);
+  close(pipes[1][1]);
+  if (pid < 0) {
+    close(pipes[0][0]);
+    close(pipes[1][0]);
+    return -1;
+  }
+  out[0] = pipes[0][0];
+  out[1] = pipes[1][0];
+  return pid;
+}
+
+/* Worker w runs as pid from now on, with nothing of its last run. */
+static void worker_started (struct emulator *emu, int w, pid_t pid,
+                            const int fds[2]) {
+  struct emu_worker *worker = &emu->workers[w];
+  struct worker_output *out = worker_output_start(fds[0], fds[1]);
+  int i;
+  if (worker->out != NULL)
+    worker_output_release(worker->out);
+  worker->out = out;
+  worker->pid = pid;
+  worker->generation++;
+  worker->n_jobs = 0;
+  worker->slots = emu->cfg.managed_instances > 0
+                  ? emu->cfg.managed_instances : 1;
+  for (i = 0; i < worker->n_ext; i++)
+    buffer_free(&worker->ext[i].events);
+  worker->n_ext = 0;
+  worker->init_done = 0;
+  worker->init_failed = 0;
+  worker->retiring = 0;
+  worker->stale = 0;
+  worker->init_ms = 0;
+  worker->spawned_us = clock_now_us();
+  worker->idle_since_us = worker->spawned_us;
+  worker->n_next = 0;
+}
+
+/*
+** Starts worker w's runtime. Its environment is the function's, with
+** what differs from one runtime process to the next set here; the
+** strings made for that are freed here, and only those (spawn_oom_spec).
+*/
 static int spawn_worker (struct emulator *emu, int w) {
   const struct serve_config *cfg = &emu->cfg;
   char api[64], stream[64], slots[16];
-  /* What differs from one runtime process to the next; the rest of the
-     environment is the function's (local_function.h). */
   const char *set[][2] = {
     {"AWS_LAMBDA_RUNTIME_API", api},
     {"AWS_LAMBDA_LOG_STREAM_NAME", stream},
@@ -77,11 +178,9 @@ static int spawn_worker (struct emulator *emu, int w) {
     {"AWS_LAMBDA_MAX_CONCURRENCY", slots},
   };
   size_t n_set = sizeof(set) / sizeof(set[0]), n_env = 0, i, k, kept;
-  char **env, *argv[4];
-  struct emu_worker *worker = &emu->workers[w];
-  struct worker_output *out;
-  int pipes[2][2] = { { -1, -1 }, { -1, -1 } };  /* stdout's, stderr's */
-  pid_t pid;
+  char **env;
+  int fds[2];
+  pid_t pid = -1;
   snprintf(api, sizeof(api), "127.0.0.1:%d", emu->api_ports[w]);
   snprintf(slots, sizeof(slots), "%d", cfg->managed_instances);
   if (cfg->managed_instances <= 0)
@@ -93,92 +192,25 @@ static int spawn_worker (struct emulator *emu, int w) {
   if (env == NULL)
     return -1;
   for (i = 0, k = 0; i < n_env; i++) {
-    size_t j, keep = 1;
-    for (j = 0; j < n_set; j++) {
-      size_t len = strlen(set[j][0]);
-      if (strncmp(cfg->env[i], set[j][0], len) == 0 &&
-          cfg->env[i][len] == '=')
-        keep = 0;
-    }
-    if (keep)
+    if (!set_here(cfg->env[i], set, n_set))
       env[k++] = cfg->env[i];
   }
   kept = k;  /* borrowed from cfg->env up to here; made below */
   for (i = 0; i < n_set; i++) {
     size_t len = strlen(set[i][0]) + strlen(set[i][1]) + 2;
     env[k] = malloc(len);
-    if (env[k] == NULL) {
-      while (k > kept)
-        free(env[--k]);
-      free(env);
-      return -1;
-    }
+    if (env[k] == NULL)
+      break;
     snprintf(env[k++], len, "%s=%s", set[i][0], set[i][1]);
   }
-  /* A runtime of the other architecture runs under qemu-user. */
-  i = 0;
-  if (cfg->emulator != NULL)
-    argv[i++] = (char *)cfg->emulator;
-  argv[i++] = (char *)cfg->bootstrap;
-  argv[i++] = (char *)cfg->handler;
-  argv[i] = NULL;
-  if (pipe(pipes[0]) != 0 || pipe(pipes[1]) != 0) {
-    if (pipes[0][0] >= 0 && pipes[0][1] >= 0) {
-      close(pipes[0][0]);
-      close(pipes[0][1]);
-    }
-    for (i = kept; i < k; i++)
-      free(env[i]);
-    free(env);
-    return -1;
-  }
-  /* Other workers started later must not hold these pipes open. */
-  for (i = 0; i < 4; i++)
-    fcntl(pipes[i / 2][i % 2], F_SETFD, FD_CLOEXEC);
-  pid = fork();
-  if (pid == 0) {
-    sigset_t none;
-    /* serve blocks SIGINT/SIGTERM for its threads; a runtime must not
-       inherit that: Lambda's SIGTERM has to reach it. */
-    sigemptyset(&none);
-    sigprocmask(SIG_SETMASK, &none, NULL);
-    if (emu->runtime_files.rlim_max > 0)
-      setrlimit(RLIMIT_NOFILE, &emu->runtime_files);
-    if (dup2(pipes[0][1], STDOUT_FILENO) < 0 ||
-        dup2(pipes[1][1], STDERR_FILENO) < 0 || chdir(cfg->task_root) != 0)
-      _exit(126);
-    execve(argv[0], argv, env);
-    _exit(127);
-  }
-  close(pipes[0][1]);
-  close(pipes[1][1]);
+  if (i == n_set)  /* every one made */
+    pid = fork_runtime(emu, env, fds);
   for (i = kept; i < k; i++)
     free(env[i]);
   free(env);
-  if (pid < 0) {
-    close(pipes[0][0]);
-    close(pipes[1][0]);
+  if (pid < 0)
     return -1;
-  }
-  out = worker_output_start(pipes[0][0], pipes[1][0]);
-  if (worker->out != NULL)
-    worker_output_release(worker->out);
-  worker->out = out;
-  worker->pid = pid;
-  worker->generation++;
-  worker->n_jobs = 0;
-  worker->slots = cfg->managed_instances > 0 ? cfg->managed_instances : 1;
-  for (i = 0; i < (size_t)worker->n_ext; i++)
-    buffer_free(&worker->ext[i].events);
-  worker->n_ext = 0;
-  worker->init_done = 0;
-  worker->init_failed = 0;
-  worker->retiring = 0;
-  worker->stale = 0;
-  worker->init_ms = 0;
-  worker->spawned_us = clock_now_us();
-  worker->idle_since_us = worker->spawned_us;
-  worker->n_next = 0;
+  worker_started(emu, w, pid, fds);
   return 0;
 }
 
@@ -225,13 +257,11 @@ int64_t emu_backoff_left_us (struct emulator *emu) {
   return left;
 }
 
-/* "Runtime exited with error: exit status 1" or "... signal 9". */
+/* "Runtime exited with error: exit status 1" or "... signal: 9", then
+   what it said last on stderr (tail); for a job, after its RequestId. */
 static void describe_exit (char *out, size_t cap, const char *request_id,
-                           int status, struct worker_output *output) {
-  char tail[WORKER_STDERR_TAIL + 2] = "";
+                           int status, const char *tail) {
   int n;
-  if (output != NULL)
-    worker_output_stderr_tail(output, tail, sizeof(tail));
   if (WIFSIGNALED(status))
     n = snprintf(out, cap, "%s%s%sRuntime exited with signal: %d",
                  request_id ? "RequestId: " : "", request_id ? request_id : "",
@@ -244,85 +274,142 @@ static void describe_exit (char *out, size_t cap, const char *request_id,
     snprintf(out + n, cap - (size_t)n, "%s", tail);
 }
 
-void emu_worker_exited (struct emulator *emu, pid_t pid, int status) {
+/* A worker that exited is gone: its /next takes nothing, its extensions
+   are forgotten. */
+static void forget_worker_locked (struct emu_worker *worker) {
+  int i;
+  worker->pid = 0;
+  worker->generation++;  /* a /next still waiting must not take work */
+  worker->out = NULL;
+  for (i = 0; i < worker->n_ext; i++)
+    buffer_free(&worker->ext[i].events);
+  worker->n_ext = 0;
+}
+
+/*
+** Each invocation the worker was running fails with its exit. Each is
+** kept in ended (with a reference, for the caller to release unlocked):
+** the worker's reference goes, and it may have been the last.
+*/
+static void fail_jobs_exited_locked (struct emulator *emu,
+                                     struct emu_worker *worker, int status,
+                                     const char *tail,
+                                     struct emu_job **ended, int *n_ended) {
   char message[WORKER_STDERR_TAIL + 256];
-  int w;
+  while (worker->n_jobs > 0) {
+    struct emu_job *job = worker->jobs[worker->n_jobs - 1];
+    job->refs++;
+    ended[(*n_ended)++] = job;
+    describe_exit(message, sizeof(message), job->request_id, status, tail);
+    if (job->state == JOB_RUNNING)
+      emu_report_locked(emu, job, "error");
+    emu_detach_locked(emu, job);  /* whatever its state: off the worker */
+    if (job->state == JOB_RUNNING)
+      emu_fail_job_locked(emu, job, "Runtime.ExitError", message);
+  }
+}
+
+/*
+** Died in its init without /init/error: the invocations waiting for it
+** get what it said, and it is started again later, not at once (0.1 s,
+** doubling with each exit in a row, at most 5 s).
+*/
+#define BACKOFF_FIRST_US 100000LL
+#define BACKOFF_MAX_DOUBLINGS 6
+#define BACKOFF_MAX_US 5000000LL
+
+static void init_exited_locked (struct emulator *emu,
+                                struct emu_worker *worker, int status,
+                                const char *tail) {
+  char message[WORKER_STDERR_TAIL + 256];
+  int doublings = worker->failures < BACKOFF_MAX_DOUBLINGS
+                  ? worker->failures : BACKOFF_MAX_DOUBLINGS;
+  int64_t delay = BACKOFF_FIRST_US << doublings;
+  if (delay > BACKOFF_MAX_US)
+    delay = BACKOFF_MAX_US;
+  worker->failures++;
+  worker->not_before_us = clock_now_us() + delay;
+  describe_exit(message, sizeof(message), NULL, status, tail);
+  printf("lua-lambda: the runtime exited during its init (%s)\n",
+         strchr(message, '\n') ? "see above" : message);
+  emu_fail_queue_exit_locked(emu, message);
+}
+
+/* Whether the exit fails anything with what the runtime said last. */
+static int needs_tail_locked (const struct emulator *emu,
+                              const struct emu_worker *worker, int status) {
+  return worker->n_jobs > 0 ||
+         (emu->init_error.len == 0 && !worker->init_done &&
+          !worker->init_failed && !WIFSIGNALED(status));
+}
+
+/* Whether serve still serves (is not shutting down). */
+static int serving_locked (const struct emulator *emu) {
+  return !emu->stopping && !emu->shutting_down;
+}
+
+/*
+** What the worker's exit fails (its invocations, or those waiting for
+** its init) and whether another starts. Its pipes may take a while to
+** close: what it said last is waited for without the lock.
+*/
+static void exited_locked (struct emulator *emu, struct emu_worker *worker,
+                           int status, struct worker_output *out,
+                           struct emu_job **ended, int *n_ended) {
+  char tail[WORKER_STDERR_TAIL + 2] = "";
+  if (out != NULL && needs_tail_locked(emu, worker, status)) {
+    pthread_mutex_unlock(&emu->lock);
+    worker_output_stderr_tail(out, tail, sizeof(tail));
+    pthread_mutex_lock(&emu->lock);
+  }
+  if (worker->n_jobs > 0)
+    fail_jobs_exited_locked(emu, worker, status, tail, ended, n_ended);
+  else if (emu->init_error.len > 0)
+    emu_fail_queue_locked(emu);
+  else if (!worker->init_done && !worker->init_failed &&
+           !WIFSIGNALED(status))
+    init_exited_locked(emu, worker, status, tail);
+}
+
+void emu_worker_exited (struct emulator *emu, pid_t pid, int status) {
+  struct emu_worker *worker = NULL;
+  struct worker_output *out = NULL;
+  struct emu_job *ended[SERVE_MAX_SLOTS];
+  int w, n_ended = 0;
   pthread_mutex_lock(&emu->lock);
-  for (w = 0; w < emu->cfg.concurrency; w++) {
-    struct emu_worker *worker = &emu->workers[w];
-    struct worker_output *out = worker->out;
-    int i;
-    if (worker->pid != pid)
-      continue;
-    if (emu->shutting_down && out != NULL) {
+  for (w = 0; w < emu->cfg.concurrency && worker == NULL; w++) {
+    if (emu->workers[w].pid == pid)
+      worker = &emu->workers[w];
+  }
+  if (worker != NULL) {
+    w--;
+    out = worker->out;
+    if (!serving_locked(emu) && out != NULL) {
       /* Its last words (on_shutdown's logs) out before serve ends. */
       pthread_mutex_unlock(&emu->lock);
       worker_output_wait_closed(out);
       pthread_mutex_lock(&emu->lock);
     }
-    worker->pid = 0;
-    worker->generation++;  /* a /next still waiting must not take work */
-    worker->out = NULL;
-    for (i = 0; i < worker->n_ext; i++)
-      buffer_free(&worker->ext[i].events);
-    worker->n_ext = 0;
-    if (emu->stopping || emu->shutting_down) {
-      /* Stopped with serve: what it was running fails, and says why. */
+    forget_worker_locked(worker);
+    if (!serving_locked(emu))  /* stopped with serve: its jobs say why */
       emu_fail_running_shut_down_locked(emu, worker);
-    } else if (worker->n_jobs > 0) {
-      /* Each invocation it was running fails with its exit. */
-      while (worker->n_jobs > 0) {
-        struct emu_job *job = worker->jobs[worker->n_jobs - 1];
-        job->refs++;  /* kept while the lock is let go */
-        pthread_mutex_unlock(&emu->lock);
-        describe_exit(message, sizeof(message), job->request_id, status,
-                      out);
-        pthread_mutex_lock(&emu->lock);
-        if (job->state == JOB_RUNNING)
-          emu_report_locked(emu, job, "error");
-        emu_detach_locked(emu, job);  /* whatever its state: off the worker */
-        if (job->state == JOB_RUNNING)
-          emu_fail_job_locked(emu, job, "Runtime.ExitError", message);
-        pthread_mutex_unlock(&emu->lock);
-        emu_release(emu, job);
-        pthread_mutex_lock(&emu->lock);
-      }
-    } else if (emu->init_error.len > 0) {
-      emu_fail_queue_locked(emu);
-    } else if (!worker->init_done && !worker->init_failed &&
-               !WIFSIGNALED(status)) {
-      /* Died in its init without /init/error: the invocations waiting
-         for it get what it said, and it is started later, not at once. */
-      int64_t delay = 100000LL << (worker->failures < 6 ? worker->failures
-                                                         : 6);
-      if (delay > 5000000)
-        delay = 5000000;
-      worker->failures++;
-      worker->not_before_us = clock_now_us() + delay;
-      pthread_mutex_unlock(&emu->lock);
-      describe_exit(message, sizeof(message), NULL, status, out);
-      pthread_mutex_lock(&emu->lock);
-      printf("lua-lambda: the runtime exited during its init (%s)\n",
-             strchr(message, '\n') ? "see above" : message);
-      emu_fail_queue_exit_locked(emu, message);
-    }
-    if (!emu->stopping && !emu->shutting_down && !WIFSIGNALED(status))
+    else
+      exited_locked(emu, worker, status, out, ended, &n_ended);
+    if (serving_locked(emu) && !WIFSIGNALED(status))
       printf("lua-lambda: runtime worker %d exited with status %d\n", w,
              WEXITSTATUS(status));
     /* Work is waiting (say, queued just after a timeout): start again. */
-    if (!emu->stopping && !emu->shutting_down && emu->queue_head != NULL &&
+    if (serving_locked(emu) && emu->queue_head != NULL &&
         emu->init_error.len == 0 && worker->pid == 0 &&
         worker->not_before_us <= clock_now_us())
       emu_start_needed_locked(emu);
-    if (out != NULL) {
-      pthread_mutex_unlock(&emu->lock);
-      worker_output_release(out);
-      pthread_mutex_lock(&emu->lock);
-    }
-    break;
   }
   pthread_cond_broadcast(&emu->changed);
   pthread_mutex_unlock(&emu->lock);
+  while (n_ended > 0)
+    emu_release(emu, ended[--n_ended]);
+  if (out != NULL)
+    worker_output_release(out);
 }
 
 /*
