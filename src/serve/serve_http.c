@@ -61,6 +61,20 @@ enum MHD_Result serve_reply (struct MHD_Connection *c, unsigned status,
   return serve_reply_with(c, status, body, len, content_type, NULL);
 }
 
+enum MHD_Result serve_reply_error (struct MHD_Connection *c,
+                                   enum serve_error e, const char *message) {
+  const char *type = serve_error_header(e);
+  const char *extra[] = { "X-Amzn-ErrorType", type, NULL };
+  struct buffer body;
+  enum MHD_Result rc = MHD_NO;
+  buffer_init(&body);
+  if (serve_error_build(&body, e, message) == 0)
+    rc = serve_reply_with(c, serve_error_status(e), body.data, body.len,
+                          "application/json", type != NULL ? extra : NULL);
+  buffer_free(&body);
+  return rc;
+}
+
 enum MHD_Result serve_reply_json (struct MHD_Connection *c, unsigned status,
                                   const char *json) {
   return serve_reply(c, status, json, strlen(json), "application/json");
@@ -86,13 +100,18 @@ static void on_connection (void *cls, struct MHD_Connection *c,
 int serve_refused_as_full (struct MHD_Connection *c, enum MHD_Result *rc) {
   const union MHD_ConnectionInfo *info =
     MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
-  static const char body[] = "{\"errorType\":\"ServiceUnavailable\","
-    "\"errorMessage\":\"lua-lambda serve has too many connections open\"}";
   static const char *const close_it[] = { "Connection", "close", NULL };
+  const enum serve_error full = SERVE_ERR_TOO_MANY_CONNECTIONS;
+  struct buffer body;
   if (info == NULL || info->socket_context != &over_limit)
     return 0;
-  *rc = serve_reply_with(c, MHD_HTTP_SERVICE_UNAVAILABLE, body,
-                         sizeof(body) - 1, "application/json", close_it);
+  buffer_init(&body);
+  if (serve_error_build(&body, full, NULL) != 0)
+    *rc = MHD_NO;
+  else
+    *rc = serve_reply_with(c, serve_error_status(full), body.data, body.len,
+                           "application/json", close_it);
+  buffer_free(&body);
   return 1;
 }
 

@@ -11,6 +11,7 @@
 
 #include <microhttpd.h>
 
+#include "serve_errors.h"
 #include "serve_mhd_log.h"
 #include "serve_queue.h"
 
@@ -71,6 +72,11 @@ enum MHD_Result serve_reply (struct MHD_Connection *c, unsigned status,
                              const char *content_type);
 enum MHD_Result serve_reply_json (struct MHD_Connection *c, unsigned status,
                                   const char *json);
+
+/* The error's document (serve_errors.h), with its status and its
+   X-Amzn-ErrorType if it has one; message as serve_error_build takes. */
+enum MHD_Result serve_reply_error (struct MHD_Connection *c,
+                                   enum serve_error e, const char *message);
 
 /* A connection over the limit gets 503 for its first request, and is
    closed (MHD closes it: the request was not read whole). 1 when c is

@@ -10,7 +10,8 @@
 #include <microhttpd.h>
 
 #include "clock.h"
-#include "serve_mhd_log.h"
+#include "lambda_limits.h"
+#include "serve_http.h"
 #include "request_id.h"
 #include "serve_http_lua.h"
 
@@ -21,9 +22,6 @@
    then the body (lambda.http.stream). */
 #define PRELUDE_TYPE "application/vnd.awslambda.http-integration-response"
 #define PRELUDE_END_LEN 8
-/* Lambda's answer to a request over its payload limit. */
-#define TOO_LARGE "{\"Message\":\"Request must be smaller than 6291456 " \
-  "bytes for the InvokeFunction operation\"}"
 
 /* A prelude longer than this is not one. */
 #define PRELUDE_MAX (64 * 1024)
@@ -95,19 +93,6 @@ static enum MHD_Result send_answer (struct web_front *web,
       return MHD_NO;
   }
   rc = MHD_queue_response(c, (unsigned)a->status, r);
-  MHD_destroy_response(r);
-  return rc;
-}
-
-static enum MHD_Result send_plain (struct MHD_Connection *c, unsigned status,
-                                   const char *body) {
-  struct MHD_Response *r = MHD_create_response_from_buffer(
-    strlen(body), (void *)body, MHD_RESPMEM_MUST_COPY);
-  enum MHD_Result rc;
-  if (r == NULL)
-    return MHD_NO;
-  MHD_add_response_header(r, "Content-Type", "application/json");
-  rc = MHD_queue_response(c, status, r);
   MHD_destroy_response(r);
   return rc;
 }
@@ -319,8 +304,7 @@ static enum MHD_Result web_finish (struct web_front *web,
   if (query != NULL)
     *query++ = '\0';
   if (st->too_large)
-    return send_plain(c, MHD_HTTP_CONTENT_TOO_LARGE,
-                      TOO_LARGE);
+    return serve_reply_error(c, SERVE_ERR_URL_TOO_LARGE, NULL);
   MHD_get_connection_values(c, MHD_HEADER_KIND, collect_header, &headers);
   client_ip(c, ip, sizeof(ip));
   request_id_make(request_id);
@@ -343,23 +327,19 @@ static enum MHD_Result web_finish (struct web_front *web,
             event.data ? event.data : "no event");
     buffer_free(&event);
     free(headers.pairs);
-    return send_plain(c, MHD_HTTP_INTERNAL_SERVER_ERROR,
-                      "{\"Message\":\"lua-lambda could not make the event\"}");
+    return serve_reply_error(c, SERVE_ERR_URL_NO_EVENT, NULL);
   }
   free(headers.pairs);
-  if (event.len > EMU_PAYLOAD_LIMIT) {
+  if (event.len > LAMBDA_REQUEST_LIMIT) {
     /* A body under the limit can grow past it as base64. */
     buffer_free(&event);
-    return send_plain(c, MHD_HTTP_CONTENT_TOO_LARGE,
-                      TOO_LARGE);
+    return serve_reply_error(c, SERVE_ERR_URL_TOO_LARGE, NULL);
   }
   job = emu_submit(emu, event.data, event.len, "", 0, NULL, &throttled);
   buffer_free(&event);
   if (job == NULL)
-    return send_plain(c, throttled ? MHD_HTTP_TOO_MANY_REQUESTS
-                                   : MHD_HTTP_INTERNAL_SERVER_ERROR,
-                      throttled ? "{\"Message\":\"Rate Exceeded.\"}"
-                                : "{\"Message\":\"Service Exception\"}");
+    return serve_reply_error(c, throttled ? SERVE_ERR_URL_THROTTLED
+                                          : SERVE_ERR_URL_SERVICE, NULL);
   rc = answer_job(web, c, job, &status);
   printf("lua-lambda: %s %s%s%s -> %u (%s)\n", method, st->uri,
          query ? "?" : "", query ? query : "", status, job->request_id);
@@ -394,7 +374,7 @@ static enum MHD_Result web_handler (void *cls, struct MHD_Connection *c,
     return MHD_YES;
   }
   if (*upload_size > 0) {
-    if (st->body.len + *upload_size > EMU_PAYLOAD_LIMIT)
+    if (st->body.len + *upload_size > LAMBDA_REQUEST_LIMIT)
       st->too_large = 1;  /* answered 413 at the end; nothing kept */
     else if (buffer_append(&st->body, upload, *upload_size) != 0)
       return MHD_NO;

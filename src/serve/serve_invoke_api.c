@@ -11,14 +11,13 @@
 
 #include "base64.h"
 #include "json_quote.h"
+#include "lambda_limits.h"
+#include "serve_errors.h"
 #include "serve_event_stream.h"
 
 #define INVOKE_PREFIX "/2015-03-31/functions/"
 #define STREAM_PREFIX "/2021-11-15/functions/"  /* as long as INVOKE_PREFIX */
 
-/* A streamed response cut off with no error document in its trailers. */
-#define STREAM_BROKE "{\"errorType\":\"Runtime.StreamError\"," \
-  "\"errorMessage\":\"the response stream broke off\"}"
 
 /* A streamed invoke response reads the job from here. */
 struct stream_reader {
@@ -30,9 +29,9 @@ struct stream_reader {
   struct buffer frame;   /* a message being framed */
 };
 
-/* The last EMU_LOG_TAIL bytes of the job's log, base64, into out. */
+/* The last LAMBDA_LOG_TAIL bytes of the job's log, base64, into out. */
 static void log_result (const struct emu_job *job, struct buffer *out) {
-  size_t n = job->log.len < EMU_LOG_TAIL ? job->log.len : EMU_LOG_TAIL;
+  size_t n = job->log.len < LAMBDA_LOG_TAIL ? job->log.len : LAMBDA_LOG_TAIL;
   if (base64_encode(job->log.data + job->log.len - n, n, out) != 0)
     buffer_clear(out);
 }
@@ -43,11 +42,12 @@ static void log_result (const struct emu_job *job, struct buffer *out) {
 */
 static int invoke_complete (struct emulator *emu, struct emu_job *job,
                             int log_tail, struct buffer *out) {
-  struct buffer json, tail;
+  struct buffer json, tail, broke;
   const char *sep = "";
   int rc = 0;
   buffer_init(&json);
   buffer_init(&tail);
+  buffer_init(&broke);
   pthread_mutex_lock(&emu->lock);
   buffer_append(&json, "{", 1);
   if (job->failed || job->state != JOB_DONE) {
@@ -60,8 +60,9 @@ static int invoke_complete (struct emulator *emu, struct emu_job *job,
     buffer_append(&json, ",\"ErrorDetails\":", 16);
     if (job->failed && doc->len > 0)
       json_quote(&json, doc->data, doc->len);
-    else if (job->failed)
-      json_quote(&json, STREAM_BROKE, sizeof(STREAM_BROKE) - 1);
+    else if (job->failed && serve_error_build(&broke, SERVE_ERR_STREAM_BROKE,
+                                              NULL) == 0)
+      json_quote(&json, broke.data, broke.len);
     else
       json_quote(&json, timed_out, sizeof(timed_out) - 1);
     sep = ",";
@@ -79,6 +80,7 @@ static int invoke_complete (struct emulator *emu, struct emu_job *job,
     rc = -1;
   buffer_free(&json);
   buffer_free(&tail);
+  buffer_free(&broke);
   return rc;
 }
 
@@ -183,7 +185,7 @@ static enum MHD_Result reply_done (struct emulator *emu,
   } else if (job->failed && job->streaming) {
     /* It broke midway: the caller gets the error, not half a body. */
     if (job->error_doc.len == 0)
-      buffer_set(&job->error_doc, STREAM_BROKE, sizeof(STREAM_BROKE) - 1);
+      serve_error_build(&job->error_doc, SERVE_ERR_STREAM_BROKE, NULL);
     rc = serve_reply_with(c, MHD_HTTP_OK, job->error_doc.data,
                           job->error_doc.len, "application/json", extra);
   } else {
@@ -216,10 +218,7 @@ static enum MHD_Result invoke_finish (struct emulator *emu,
   }
   if (cc64 != NULL && base64_decode(cc64, strlen(cc64), &cc) != 0) {
     buffer_free(&cc);
-    return serve_reply_json(c, MHD_HTTP_BAD_REQUEST,
-                            "{\"errorType\":\"InvalidRequestContentException\","
-                            "\"errorMessage\":\"X-Amz-Client-Context must be "
-                            "base64\"}");
+    return serve_reply_error(c, SERVE_ERR_CLIENT_CONTEXT, NULL);
   }
   /*
   ** The context goes on in a header: a line break would end it (and MHD
@@ -235,17 +234,10 @@ static enum MHD_Result invoke_finish (struct emulator *emu,
   job = emu_submit(emu, req->body.data, req->body.len,
                    cc.data ? cc.data : "", cc.len, trace, &throttled);
   buffer_free(&cc);
-  if (job == NULL && throttled) {
-    static const char body[] = "{\"errorType\":\"TooManyRequestsException\","
-                               "\"errorMessage\":\"Rate Exceeded.\"}";
-    const char *error_type[] = { "X-Amzn-ErrorType",
-                                 "TooManyRequestsException", NULL };
-    return serve_reply_with(c, MHD_HTTP_TOO_MANY_REQUESTS, body,
-                            sizeof(body) - 1, "application/json", error_type);
-  }
+  if (job == NULL && throttled)
+    return serve_reply_error(c, SERVE_ERR_THROTTLED, NULL);
   if (job == NULL)
-    return serve_reply_json(c, MHD_HTTP_INTERNAL_SERVER_ERROR,
-                            "{\"errorType\":\"ServiceException\"}");
+    return serve_reply_error(c, SERVE_ERR_SERVICE, NULL);
   req->job = job;  /* released when the request completes */
   if (type != NULL && strcmp(type, "Event") == 0)
     return serve_reply(c, MHD_HTTP_ACCEPTED, "", 0, "application/json");
@@ -305,26 +297,14 @@ static int names_this_function (struct emulator *emu, struct MHD_Connection *c,
 static enum MHD_Result function_not_found (struct emulator *emu,
                                            struct MHD_Connection *c,
                                            const char *url) {
-  static const char *const error_type[] = {
-    "X-Amzn-ErrorType", "ResourceNotFoundException", NULL };
-  static const char head[] = "{\"Type\":\"User\",\"message\":";
   const char *qualifier = MHD_lookup_connection_value(
     c, MHD_GET_ARGUMENT_KIND, "Qualifier");
-  struct buffer body;
-  enum MHD_Result rc;
   char text[512];
-  buffer_init(&body);
   snprintf(text, sizeof(text), "Function not found: %s (serve has "
            "arn:aws:lambda:us-east-1:000000000000:function:%s, $LATEST)%s%s",
            url, emu->cfg.function_name, qualifier ? ", Qualifier " : "",
            qualifier ? qualifier : "");
-  buffer_append(&body, head, sizeof(head) - 1);
-  json_quote(&body, text, strlen(text));
-  buffer_append(&body, "}", 1);
-  rc = serve_reply_with(c, MHD_HTTP_NOT_FOUND, body.data, body.len,
-                        "application/json", error_type);
-  buffer_free(&body);
-  return rc;
+  return serve_reply_error(c, SERVE_ERR_FUNCTION_NOT_FOUND, text);
 }
 
 enum MHD_Result serve_invoke_api_handler (void *cls, struct MHD_Connection *c,
@@ -364,7 +344,7 @@ enum MHD_Result serve_invoke_api_handler (void *cls, struct MHD_Connection *c,
   }
   if (*upload_size > 0) {
     /* Over Lambda's limit the body is dropped: 413, worker untouched. */
-    if (req->body.len + *upload_size > EMU_PAYLOAD_LIMIT)
+    if (req->body.len + *upload_size > LAMBDA_REQUEST_LIMIT)
       req->too_large = 1;
     else if (buffer_append(&req->body, upload, *upload_size) != 0)
       return MHD_NO;
@@ -374,13 +354,8 @@ enum MHD_Result serve_invoke_api_handler (void *cls, struct MHD_Connection *c,
   if (req->not_found)
     return function_not_found(emu, c, url);
   if (req->kind != REQ_INVOKE && req->kind != REQ_INVOKE_STREAM)
-    return serve_reply_json(c, MHD_HTTP_NOT_FOUND,
-                            "{\"errorType\":\"NotFound\",\"errorMessage\":"
-                            "\"POST /2015-03-31/functions/function/invocations\"}");
+    return serve_reply_error(c, SERVE_ERR_INVOKE_NOT_FOUND, NULL);
   if (req->too_large)
-    return serve_reply_json(c, MHD_HTTP_CONTENT_TOO_LARGE,
-                            "{\"errorType\":\"RequestEntityTooLarge\","
-                            "\"errorMessage\":\"Request must be smaller than "
-                            "6291456 bytes for the InvokeFunction operation\"}");
+    return serve_reply_error(c, SERVE_ERR_REQUEST_TOO_LARGE, NULL);
   return invoke_finish(emu, c, req);
 }

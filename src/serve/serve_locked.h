@@ -10,11 +10,6 @@
 
 /* --- the queue (serve_queue.c) ------------------------------------------- */
 
-/* {"errorType": type, "errorMessage": message}: Lambda's own errors
-   carry no stackTrace. 0, or -1 when memory runs out. */
-int emu_lambda_error_body (struct buffer *out, const char *type,
-                           const char *message);
-
 /* Marks a job done with an error document of the emulator's own. */
 void emu_fail_job_locked (struct emulator *emu, struct emu_job *job,
                           const char *type, const char *message);

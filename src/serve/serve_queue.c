@@ -11,12 +11,10 @@
 #include <string.h>
 
 #include "clock.h"
-#include "json_quote.h"
+#include "lambda_limits.h"
 #include "request_id.h"
+#include "serve_errors.h"
 #include "serve_worker_output.h"
-
-/* File descriptors a function has on Lambda (its quotas page). */
-#define LAMBDA_FILES 1024
 
 static void fail_shut_down_locked (struct emulator *emu,
                                    struct emu_job *job);
@@ -29,24 +27,10 @@ int emu_init (struct emulator *emu, const struct serve_config *cfg) {
   /* Lambda gives a function 1,024 file descriptors; serve itself may
      raise its own limit for its connections, its runtimes keep this. */
   if (getrlimit(RLIMIT_NOFILE, &emu->runtime_files) == 0 &&
-      emu->runtime_files.rlim_cur > LAMBDA_FILES)
-    emu->runtime_files.rlim_cur = LAMBDA_FILES;
+      emu->runtime_files.rlim_cur > LAMBDA_FILE_DESCRIPTORS)
+    emu->runtime_files.rlim_cur = LAMBDA_FILE_DESCRIPTORS;
   if (pthread_mutex_init(&emu->lock, NULL) != 0 ||
       pthread_cond_init(&emu->changed, NULL) != 0)
-    return -1;
-  return 0;
-}
-
-/* {"errorType": type, "errorMessage": message}: Lambda's own errors
-   carry no stackTrace. */
-int emu_lambda_error_body (struct buffer *out, const char *type,
-                           const char *message) {
-  buffer_clear(out);
-  if (buffer_append(out, "{\"errorType\":", 13) != 0 ||
-      json_quote(out, type, strlen(type)) != 0 ||
-      buffer_append(out, ",\"errorMessage\":", 16) != 0 ||
-      json_quote(out, message, strlen(message)) != 0 ||
-      buffer_append(out, "}", 1) != 0)
     return -1;
   return 0;
 }
@@ -57,7 +41,7 @@ void emu_fail_job_locked (struct emulator *emu, struct emu_job *job,
   job->failed = 1;
   job->streaming = 0;
   snprintf(job->error_type, sizeof(job->error_type), "%s", type);
-  if (emu_lambda_error_body(&job->body, type, message) != 0)
+  if (serve_error_doc(&job->body, type, message) != 0)
     buffer_set(&job->body, "{}", 2);
   job->state = JOB_DONE;
   pthread_cond_broadcast(&emu->changed);

@@ -23,12 +23,6 @@
    (429) as Lambda does when a function's concurrency is used up. */
 #define EMU_QUEUE_PER_WORKER 10
 
-/* X-Amz-Log-Type: Tail gives the last 4 KB of an invocation's log. */
-#define EMU_LOG_TAIL 4096
-
-/* Lambda's limits for a synchronous invocation's request and response. */
-#define EMU_PAYLOAD_LIMIT 6291456
-
 enum job_state { JOB_QUEUED, JOB_RUNNING, JOB_DONE };
 
 struct emu_job {

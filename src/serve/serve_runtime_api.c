@@ -10,12 +10,12 @@
 #include <string.h>
 
 #include "base64.h"
+#include "lambda_limits.h"
+#include "serve_errors.h"
 
 #define API_PREFIX "/2018-06-01/runtime/"
 #define EXT_PREFIX "/2020-01-01/extension/"
 
-/* The Runtime API refuses a buffered response over this (DESIGN.md). */
-#define RESPONSE_LIMIT 6291556
 
 static enum MHD_Result serve_next (struct api_server *srv,
                                    struct MHD_Connection *c) {
@@ -30,8 +30,7 @@ static enum MHD_Result serve_next (struct api_server *srv,
   pthread_mutex_unlock(&emu->lock);
   job = emu_take(emu, srv->worker, generation);
   if (job == NULL)  /* restarted or stopping: this runtime must go */
-    return serve_reply_json(c, MHD_HTTP_INTERNAL_SERVER_ERROR,
-                            "{\"errorType\":\"Runtime.Stopped\"}");
+    return serve_reply_error(c, SERVE_ERR_RUNTIME_STOPPED, NULL);
   r = MHD_create_response_from_buffer(job->event.len, job->event.data,
                                       MHD_RESPMEM_MUST_COPY);
   if (r == NULL) {
@@ -93,21 +92,13 @@ static enum MHD_Result ext_finish (struct api_server *srv,
       c, MHD_HEADER_KIND, "Lambda-Extension-Name");
     int got;
     if (name == NULL || name[0] == '\0')
-      return serve_reply_json(c, MHD_HTTP_FORBIDDEN,
-                              "{\"errorType\":\"Extension.MissingHeader\","
-                              "\"errorMessage\":\"Missing Lambda-Extension-Name "
-                              "header\"}");
+      return serve_reply_error(c, SERVE_ERR_EXT_MISSING_NAME, NULL);
     got = emu_ext_register(emu, srv->worker,
                            req->body.data ? req->body.data : "", new_id);
     if (got == -1)
-      return serve_reply_json(c, MHD_HTTP_FORBIDDEN,
-                              "{\"errorType\":\"Extension.InvalidState\","
-                              "\"errorMessage\":\"registration is only open "
-                              "during Init\"}");
+      return serve_reply_error(c, SERVE_ERR_EXT_INVALID_STATE, NULL);
     if (got != 0)
-      return serve_reply_json(c, MHD_HTTP_INTERNAL_SERVER_ERROR,
-                              "{\"errorType\":\"Extension.TooManyExtensions\","
-                              "\"errorMessage\":\"too many extensions\"}");
+      return serve_reply_error(c, SERVE_ERR_EXT_TOO_MANY, NULL);
     printf("lua-lambda: extension %s registered\n", name);
     {
       static const char info[] = "{\"functionName\":\"function\","
@@ -118,15 +109,9 @@ static enum MHD_Result ext_finish (struct api_server *srv,
     }
   }
   if (id == NULL)
-    return serve_reply_json(c, MHD_HTTP_FORBIDDEN,
-                            "{\"errorType\":\"Extension.MissingExtensionIdentifier"
-                            "\",\"errorMessage\":\"Missing "
-                            "Lambda-Extension-Identifier header\"}");
+    return serve_reply_error(c, SERVE_ERR_EXT_MISSING_ID, NULL);
   if (!emu_ext_known(emu, srv->worker, id))
-    return serve_reply_json(c, MHD_HTTP_FORBIDDEN,
-                            "{\"errorType\":\"Extension.InvalidExtensionIdentifier"
-                            "\",\"errorMessage\":\"Invalid "
-                            "Lambda-Extension-Identifier\"}");
+    return serve_reply_error(c, SERVE_ERR_EXT_INVALID_ID, NULL);
   if (req->kind == REQ_EXT_INIT_ERROR || req->kind == REQ_EXT_EXIT_ERROR) {
     printf("lua-lambda: extension %s error (%s): %.*s\n",
            req->kind == REQ_EXT_INIT_ERROR ? "init" : "exit",
@@ -140,8 +125,7 @@ static enum MHD_Result ext_finish (struct api_server *srv,
   buffer_init(&event);
   if (emu_ext_next(emu, srv->worker, id, &event) != 0) {
     buffer_free(&event);
-    return serve_reply_json(c, MHD_HTTP_INTERNAL_SERVER_ERROR,
-                            "{\"errorType\":\"Extension.Stopped\"}");
+    return serve_reply_error(c, SERVE_ERR_EXT_STOPPED, NULL);
   }
   rc = serve_reply(c, MHD_HTTP_OK, event.data, event.len, "application/json");
   buffer_free(&event);
@@ -172,13 +156,9 @@ static enum MHD_Result api_finish (struct api_server *srv,
     case REQ_RESPONSE:
     case REQ_ERROR:
       if (req->job == NULL)
-        return serve_reply_json(c, MHD_HTTP_BAD_REQUEST,
-                                "{\"errorType\":\"InvalidRequestID\"}");
+        return serve_reply_error(c, SERVE_ERR_INVALID_REQUEST_ID, NULL);
       if (req->kind == REQ_RESPONSE && req->too_large)
-        return serve_reply_json(c, MHD_HTTP_CONTENT_TOO_LARGE,
-                                "{\"errorMessage\":\"Exceeded maximum allowed "
-                                "payload size (6291556 bytes).\",\"errorType\":"
-                                "\"RequestEntityTooLarge\"}");
+        return serve_reply_error(c, SERVE_ERR_RESPONSE_TOO_LARGE, NULL);
       if (req->kind == REQ_RESPONSE) {
         /* A streamed response reports a late error in trailers. */
         const char *late = MHD_lookup_connection_value(
@@ -205,8 +185,7 @@ static enum MHD_Result api_finish (struct api_server *srv,
       }
       return serve_reply_json(c, MHD_HTTP_ACCEPTED, "{\"status\":\"OK\"}");
     default:
-      return serve_reply_json(c, MHD_HTTP_NOT_FOUND,
-                              "{\"errorType\":\"NotFound\"}");
+      return serve_reply_error(c, SERVE_ERR_API_NOT_FOUND, NULL);
   }
 }
 
@@ -264,7 +243,7 @@ enum MHD_Result serve_runtime_api_handler (void *cls, struct MHD_Connection *c,
                  MHD_lookup_connection_value(c, MHD_HEADER_KIND,
                                              "Content-Type"),
                  upload, *upload_size);
-    else if (req->body.len + *upload_size > RESPONSE_LIMIT)
+    else if (req->body.len + *upload_size > LAMBDA_RESPONSE_LIMIT)
       req->too_large = 1;  /* answered 413 at the end; nothing kept */
     else
       buffer_append(&req->body, upload, *upload_size);
