@@ -100,7 +100,7 @@ static int member (struct buffer *out, const char *sep, const char *key,
                    const char *value) {
   if (buffer_append(out, sep, strlen(sep)) != 0 ||
       json_quote(out, key, strlen(key)) != 0 ||
-      buffer_append(out, ":", 1) != 0)
+      buffer_append_literal(out, ":") != 0)
     return -1;
   return json_quote(out, value, strlen(value));
 }
@@ -112,7 +112,7 @@ static int pair (struct buffer *out, const char *first, const char *a,
   if (member(out, "{", first, a) != 0 ||
       (b != NULL && member(out, ",", second, b) != 0))
     return -1;
-  return buffer_append(out, "}", 1);
+  return buffer_append_literal(out, "}");
 }
 
 int serve_error_doc (struct buffer *out, const char *type,

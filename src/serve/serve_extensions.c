@@ -27,7 +27,7 @@ void emu_ext_broadcast_locked (struct emulator *emu,
     struct emu_extension *ext = &worker->ext[i];
     if (invoke ? ext->wants_invoke : ext->wants_shutdown) {
       buffer_append(&ext->events, json, strlen(json));
-      buffer_append(&ext->events, "\n", 1);
+      buffer_append_literal(&ext->events, "\n");
     }
   }
   pthread_cond_broadcast(&emu->changed);

@@ -49,15 +49,15 @@ static int invoke_complete (struct emulator *emu, struct emu_job *job,
   buffer_init(&tail);
   buffer_init(&broke);
   pthread_mutex_lock(&emu->lock);
-  buffer_append(&json, "{", 1);
+  buffer_append_literal(&json, "{");
   if (job->failed || job->state != JOB_DONE) {
     static const char timed_out[] = "Task timed out";
     const char *type = job->failed && job->error_type[0] ? job->error_type
                        : "Sandbox.Timedout";
     const struct buffer *doc = job->streaming ? &job->error_doc : &job->body;
-    buffer_append(&json, "\"ErrorCode\":", 12);
+    buffer_append_literal(&json, "\"ErrorCode\":");
     json_quote(&json, type, strlen(type));
-    buffer_append(&json, ",\"ErrorDetails\":", 16);
+    buffer_append_literal(&json, ",\"ErrorDetails\":");
     if (job->failed && doc->len > 0)
       json_quote(&json, doc->data, doc->len);
     else if (job->failed && serve_error_build(&broke, SERVE_ERR_STREAM_BROKE,
@@ -70,11 +70,11 @@ static int invoke_complete (struct emulator *emu, struct emu_job *job,
   if (log_tail) {
     log_result(job, &tail);
     buffer_append(&json, sep, strlen(sep));
-    buffer_append(&json, "\"LogResult\":", 12);
+    buffer_append_literal(&json, "\"LogResult\":");
     json_quote(&json, tail.data ? tail.data : "", tail.len);
   }
   pthread_mutex_unlock(&emu->lock);
-  if (buffer_append(&json, "}", 1) != 0 ||
+  if (buffer_append_literal(&json, "}") != 0 ||
       event_stream_append(out, "InvokeComplete", "application/json",
                           json.data, json.len) != 0)
     rc = -1;
