@@ -115,6 +115,25 @@ int serve_refused_as_full (struct MHD_Connection *c, enum MHD_Result *rc) {
   return 1;
 }
 
+const char *serve_header (struct MHD_Connection *c, const char *name) {
+  return MHD_lookup_connection_value(c, MHD_HEADER_KIND, name);
+}
+
+struct request *serve_request_new (struct MHD_Connection *c, void **con_cls,
+                                   enum MHD_Result *rc) {
+  struct request *req;
+  if (serve_refused_as_full(c, rc))
+    return NULL;
+  req = calloc(1, sizeof(*req));
+  if (req == NULL) {
+    *rc = MHD_NO;
+    return NULL;
+  }
+  buffer_init(&req->body);
+  *con_cls = req;
+  return req;
+}
+
 void serve_request_completed (void *cls, struct MHD_Connection *c,
                               void **con_cls,
                               enum MHD_RequestTerminationCode t) {

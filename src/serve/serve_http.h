@@ -59,6 +59,17 @@ struct request {
                           does not have */
 };
 
+/* The value of the request's header name, or NULL. */
+const char *serve_header (struct MHD_Connection *c, const char *name);
+
+/*
+** A new request for MHD's first call of a connection's request, kept in
+** *con_cls; NULL with *rc MHD's answer when the connection is over its
+** listener's limit (a 503) or memory runs out.
+*/
+struct request *serve_request_new (struct MHD_Connection *c, void **con_cls,
+                                   enum MHD_Result *rc);
+
 /*
 ** Queues a reply with its Content-Type and the headers in extra: name,
 ** value, ..., NULL (or extra itself NULL).

@@ -200,12 +200,9 @@ static enum MHD_Result reply_done (struct emulator *emu,
 static enum MHD_Result invoke_finish (struct emulator *emu,
                                       struct MHD_Connection *c,
                                       struct request *req) {
-  const char *cc64 = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
-                                                 "X-Amz-Client-Context");
-  const char *trace = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
-                                                  "X-Amzn-Trace-Id");
-  const char *type = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
-                                                 "X-Amz-Invocation-Type");
+  const char *cc64 = serve_header(c, "X-Amz-Client-Context");
+  const char *trace = serve_header(c, "X-Amzn-Trace-Id");
+  const char *type = serve_header(c, "X-Amz-Invocation-Type");
   struct buffer cc;
   size_t i;
   int throttled;
@@ -319,13 +316,9 @@ enum MHD_Result serve_invoke_api_handler (void *cls, struct MHD_Connection *c,
   const char *type;
   (void)version;
   if (req == NULL) {
-    if (serve_refused_as_full(c, &rc))
-      return rc;
-    req = calloc(1, sizeof(*req));
+    req = serve_request_new(c, con_cls, &rc);
     if (req == NULL)
-      return MHD_NO;
-    buffer_init(&req->body);
-    *con_cls = req;
+      return rc;
     if (strcmp(method, "POST") == 0 &&
         strncmp(url, INVOKE_PREFIX, strlen(INVOKE_PREFIX)) == 0 &&
         ends_with(url, "/invocations"))
@@ -338,7 +331,7 @@ enum MHD_Result serve_invoke_api_handler (void *cls, struct MHD_Connection *c,
       req->kind = REQ_OTHER;
       req->not_found = 1;
     }
-    type = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-Amz-Log-Type");
+    type = serve_header(c, "X-Amz-Log-Type");
     req->log_tail = type != NULL && strcmp(type, "Tail") == 0;
     return MHD_YES;
   }

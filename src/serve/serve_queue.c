@@ -70,6 +70,16 @@ static void make_trace_id (char *out, size_t cap) {
            (unsigned long long)atomic_fetch_add(&made, 1) + 1);
 }
 
+/* fn on each of the job's buffers: one list of them to init and free. */
+static void each_buffer (struct emu_job *job, void (*fn) (struct buffer *)) {
+  struct buffer *all[] = { &job->event, &job->client_context,
+                           &job->trace_id, &job->body, &job->error_doc,
+                           &job->log };
+  size_t i;
+  for (i = 0; i < sizeof(all) / sizeof(all[0]); i++)
+    fn(all[i]);
+}
+
 /* A new job, not queued yet, with one reference; NULL when memory runs
    out. */
 static struct emu_job *new_job (struct emulator *emu, const char *event,
@@ -80,12 +90,7 @@ static struct emu_job *new_job (struct emulator *emu, const char *event,
   if (job == NULL)
     return NULL;
   request_id_make(job->request_id);
-  buffer_init(&job->event);
-  buffer_init(&job->client_context);
-  buffer_init(&job->trace_id);
-  buffer_init(&job->body);
-  buffer_init(&job->error_doc);
-  buffer_init(&job->log);
+  each_buffer(job, buffer_init);
   if (trace_id == NULL) {
     make_trace_id(made_trace, sizeof(made_trace));
     trace_id = made_trace;
@@ -508,12 +513,7 @@ void emu_release (struct emulator *emu, struct emu_job *job) {
   free_it = --job->refs <= 0;
   pthread_mutex_unlock(&emu->lock);
   if (free_it) {
-    buffer_free(&job->event);
-    buffer_free(&job->client_context);
-    buffer_free(&job->trace_id);
-    buffer_free(&job->body);
-    buffer_free(&job->error_doc);
-    buffer_free(&job->log);
+    each_buffer(job, buffer_free);
     free(job);
   }
 }

@@ -80,16 +80,13 @@ static enum MHD_Result ext_finish (struct api_server *srv,
                                    struct MHD_Connection *c,
                                    struct request *req) {
   struct emulator *emu = srv->emu;
-  const char *id = MHD_lookup_connection_value(
-    c, MHD_HEADER_KIND, "Lambda-Extension-Identifier");
-  const char *type = MHD_lookup_connection_value(
-    c, MHD_HEADER_KIND, "Lambda-Extension-Function-Error-Type");
+  const char *id = serve_header(c, "Lambda-Extension-Identifier");
+  const char *type = serve_header(c, "Lambda-Extension-Function-Error-Type");
   struct buffer event;
   enum MHD_Result rc;
   char new_id[40];
   if (req->kind == REQ_EXT_REGISTER) {
-    const char *name = MHD_lookup_connection_value(
-      c, MHD_HEADER_KIND, "Lambda-Extension-Name");
+    const char *name = serve_header(c, "Lambda-Extension-Name");
     int got;
     if (name == NULL || name[0] == '\0')
       return serve_reply_error(c, SERVE_ERR_EXT_MISSING_NAME, NULL);
@@ -136,8 +133,7 @@ static enum MHD_Result api_finish (struct api_server *srv,
                                    struct MHD_Connection *c,
                                    struct request *req) {
   struct emulator *emu = srv->emu;
-  const char *type = MHD_lookup_connection_value(
-    c, MHD_HEADER_KIND, "Lambda-Runtime-Function-Error-Type");
+  const char *type = serve_header(c, "Lambda-Runtime-Function-Error-Type");
   switch (req->kind) {
     case REQ_EXT_REGISTER:
     case REQ_EXT_NEXT:
@@ -201,13 +197,9 @@ enum MHD_Result serve_runtime_api_handler (void *cls, struct MHD_Connection *c,
   (void)version;
   if (req == NULL) {
     const char *mode;
-    if (serve_refused_as_full(c, &rc))
-      return rc;
-    req = calloc(1, sizeof(*req));
+    req = serve_request_new(c, con_cls, &rc);
     if (req == NULL)
-      return MHD_NO;
-    buffer_init(&req->body);
-    *con_cls = req;
+      return rc;
     if (strncmp(url, API_PREFIX, strlen(API_PREFIX)) == 0) {
       const char *rest = url + strlen(API_PREFIX);
       if (strcmp(method, "GET") == 0 &&
@@ -231,17 +223,14 @@ enum MHD_Result serve_runtime_api_handler (void *cls, struct MHD_Connection *c,
       else if (post && strcmp(rest, "exit/error") == 0)
         req->kind = REQ_EXT_EXIT_ERROR;
     }
-    mode = MHD_lookup_connection_value(
-      c, MHD_HEADER_KIND, "Lambda-Runtime-Function-Response-Mode");
+    mode = serve_header(c, "Lambda-Runtime-Function-Response-Mode");
     req->streaming = req->kind == REQ_RESPONSE && mode != NULL &&
                      strcmp(mode, "streaming") == 0;
     return MHD_YES;
   }
   if (*upload_size > 0) {
     if (req->streaming && req->job != NULL)
-      emu_stream(srv->emu, req->job,
-                 MHD_lookup_connection_value(c, MHD_HEADER_KIND,
-                                             "Content-Type"),
+      emu_stream(srv->emu, req->job, serve_header(c, "Content-Type"),
                  upload, *upload_size);
     else if (req->body.len + *upload_size > LAMBDA_RESPONSE_LIMIT)
       req->too_large = 1;  /* answered 413 at the end; nothing kept */
