@@ -104,10 +104,32 @@ static char *choose_bootstrap (const struct local_function *f,
 static struct local_function function;
 static char *bootstrap_path, *qemu;
 
-/* 0, or -1 having said why (then the exit status is 2). */
+/* What no flag says alone; 0, or -1 having said why. */
+static int check_opts (const struct serve_opts *o) {
+  if (o->cfg.managed_instances > 0 && o->cfg.concurrency > 1) {
+    fprintf(stderr, "lua-lambda: --managed-instances runs one runtime; "
+            "--concurrency starts several: pick one\n");
+    return -1;
+  }
+  if (o->fo.memory_mb > 0 && o->fo.memory_mb < LAMBDA_MIN_MEMORY_MB) {
+    fprintf(stderr, "lua-lambda: --memory must be from %d to %d\n",
+            LAMBDA_MIN_MEMORY_MB, LAMBDA_MAX_MEMORY_MB);
+    return -1;
+  }
+  return 0;
+}
+
+/* serve's own flags, first in parse()'s table; the function's follow. */
+#define SERVE_OPTIONS 9
+
+/*
+** serve's flags and the function's from one table, HANDLER as a word,
+** and "--" before a HANDLER that looks like a flag. 0, or -1 having said
+** why (then the exit status is CLI_MISUSED).
+*/
 static int parse (int argc, char **argv, struct serve_opts *o) {
   struct serve_config *cfg = &o->cfg;
-  const struct cli_option options[] = {
+  struct cli_option options[SERVE_OPTIONS + LOCAL_FUNCTION_OPTIONS] = {
     { "--port", CLI_NUMBER, &cfg->api_port, NULL, 0, MAX_PORT, 0 },
     { "--invoke-port", CLI_NUMBER, &cfg->invoke_port, NULL, 0, MAX_PORT,
       0 },
@@ -127,6 +149,7 @@ static int parse (int argc, char **argv, struct serve_opts *o) {
   int i;
   memset(o, 0, sizeof(*o));
   local_function_opts_init(&o->fo);
+  local_function_options(&o->fo, options + SERVE_OPTIONS);
   cfg->api_port = SERVE_DEFAULT_API_PORT;
   cfg->invoke_port = SERVE_DEFAULT_INVOKE_PORT;
   cfg->concurrency = SERVE_DEFAULT_CONCURRENCY;
@@ -135,38 +158,23 @@ static int parse (int argc, char **argv, struct serve_opts *o) {
   cfg->http_format = SERVE_DEFAULT_HTTP_FORMAT;
   for (i = 1; i < argc; i++) {
     enum cli_take took;
-    int taken;
     if (strcmp(argv[i], "--") == 0) {
       if (i + 1 < argc)
         o->fo.handler = argv[++i];
       continue;
     }
-    taken = local_function_flag(&o->fo, argc, argv, &i);
-    if (taken < 0)
-      return -1;
-    if (taken > 0)
-      continue;
     took = cli_args_take(options, CLI_COUNT(options), argc, argv, &i);
+    if (took == CLI_BAD)
+      return -1;
     if (took == CLI_TAKEN)
       continue;
-    if (took == CLI_NOT_MINE && argv[i][0] != '-' && o->fo.handler == NULL) {
-      o->fo.handler = argv[i];
-      continue;
+    if (argv[i][0] == '-' || o->fo.handler != NULL) {
+      usage();  /* a flag of none of these, or a word too many */
+      return -1;
     }
-    usage();  /* a bad value, a flag of none of these, a word too many */
-    return -1;
+    o->fo.handler = argv[i];
   }
-  if (cfg->managed_instances > 0 && cfg->concurrency > 1) {
-    fprintf(stderr, "lua-lambda: --managed-instances runs one runtime; "
-            "--concurrency starts several: pick one\n");
-    return -1;
-  }
-  if (o->fo.memory_mb > 0 && o->fo.memory_mb < LAMBDA_MIN_MEMORY_MB) {
-    fprintf(stderr, "lua-lambda: --memory must be from %d to %d\n",
-            LAMBDA_MIN_MEMORY_MB, LAMBDA_MAX_MEMORY_MB);
-    return -1;
-  }
-  return 0;
+  return check_opts(o);
 }
 
 /*
@@ -245,14 +253,14 @@ int serve_main (int argc, char **argv) {
   sigset_t stop;
   int sig;
   if (parse(argc, argv, &o) != 0 || find_function(&o, &whose) != 0)
-    return 2;
+    return CLI_MISUSED;
   take_stop_signals(&stop);
   s = serve_start(&o.cfg);
   if (s == NULL)
-    return 1;  /* it said why */
+    return CLI_FAILED;  /* it said why */
   say_serving(&o, s, whose);
   sigwait(&stop, &sig);
   printf("lua-lambda: stopping\n");
   serve_stop(s);
-  return 0;
+  return CLI_DONE;
 }
