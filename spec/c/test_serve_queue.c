@@ -90,12 +90,17 @@ static struct emu_job *submit_ok (struct emulator *emu, const char *event) {
   return job;
 }
 
-static int generation_of (struct emulator *emu, int w) {
-  int generation;
+/* Worker w as it is now, read under the lock. */
+static struct emu_worker snapshot (struct emulator *emu, int w) {
+  struct emu_worker copy;
   pthread_mutex_lock(&emu->lock);
-  generation = emu->workers[w].generation;
+  copy = emu->workers[w];
   pthread_mutex_unlock(&emu->lock);
-  return generation;
+  return copy;
+}
+
+static int generation_of (struct emulator *emu, int w) {
+  return snapshot(emu, w).generation;
 }
 
 /* Worker w's /next, as its runtime calls it now. */
@@ -104,11 +109,7 @@ static struct emu_job *take (struct emulator *emu, int w) {
 }
 
 static pid_t pid_of (struct emulator *emu, int w) {
-  pid_t pid;
-  pthread_mutex_lock(&emu->lock);
-  pid = emu->workers[w].pid;
-  pthread_mutex_unlock(&emu->lock);
-  return pid;
+  return snapshot(emu, w).pid;
 }
 
 /* Waits, on the emulator's own signal, until worker w has no process
