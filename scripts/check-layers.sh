@@ -1,9 +1,10 @@
 #!/bin/sh
 # Keeps each part of src/ to the libraries it may use (docs/architecture.md):
 # curl only in api/ and outbound/, libcrypto only in sigv4/, Lua
-# nowhere in base/, api/ or sigv4/, error/ on Lua alone, and no part
-# including a header of a part above it. CMake already hides the headers
-# of parts a library does not link; this also catches system headers.
+# nowhere in base/, api/ or sigv4/, error/ on Lua alone, libmicrohttpd
+# only in serve/, and no part including a header of a part above it.
+# CMake already hides the headers of parts a library does not link; this
+# also catches system headers.
 #   scripts/check-layers.sh [SRC_DIR]     (default: src)
 set -eu
 src=${1:-src}
@@ -34,10 +35,34 @@ refuse 'registry_keys\.h' base api sigv4
 refuse 'lambda_error\.h' base registry api sigv4
 # The host's one public header is lua_host.h; the others are its own.
 if [ -d "$src/host" ]; then
-  private=$(cd "$src/host" && ls -- *.h | grep -vx 'lua_host\.h' |
-            sed 's/\./\\./' | paste -sd '|' -)
+  private=$(cd "$src/host" && ls -- *.h 2>/dev/null |
+            grep -vx 'lua_host\.h' | sed 's/\./\\./' | paste -sd '|' -)
   [ -z "$private" ] ||
     refuse "$private" base json api sigv4 outbound loop cli serve
+fi
+# serve/ is above base, json and host and below the CLI: no part below
+# it includes a header of its, it includes none of the CLI's (nor api/'s,
+# loop/'s, curl's or libcrypto's), and libmicrohttpd is its alone. The
+# CLI sees serve.h, its one public header.
+refuse 'microhttpd\.h' base registry error json api host sigv4 outbound \
+  loop cli
+refuse 'curl/|openssl/|runtime_api\.h|extension_api\.h' serve
+refuse 'runtime_loop\.h|shutdown\.h' serve
+if [ -d "$src/serve" ]; then
+  headers=$(cd "$src/serve" && ls -- *.h 2>/dev/null |
+            sed 's/\./\\./' | paste -sd '|' -)
+  private=$(cd "$src/serve" && ls -- *.h 2>/dev/null |
+            grep -vx 'serve\.h' | sed 's/\./\\./' | paste -sd '|' -)
+  [ -z "$headers" ] ||
+    refuse "$headers" base registry error json api host sigv4 outbound loop
+  [ -z "$private" ] || refuse "$private" cli
+fi
+if [ -d "$src/cli" ]; then
+  cli=$(cd "$src/cli" && ls -- *.h 2>/dev/null |
+        sed 's/\./\\./' | paste -sd '|' -)
+  [ -z "$cli" ] ||
+    refuse "$cli" base registry error json api host sigv4 outbound loop \
+      serve
 fi
 [ "$status" -eq 0 ] && echo "check-layers: every part of $src keeps to its own"
 exit "$status"

@@ -1,17 +1,11 @@
 /*
-** Files compiled into lua-lambda (src/cli/files/: serve --http's Lua,
+** Files compiled into lua-lambda (src/cli/files/: the SAM reader,
 ** lua-lambda new's templates) by cmake/EmbedFiles.cmake.
 */
 #ifndef LUA_LAMBDA_EMBEDDED_FILES_H
 #define LUA_LAMBDA_EMBEDDED_FILES_H
 
-#include <stddef.h>
-
-struct embedded_file {
-  const char *path;   /* relative to src/cli/files: "templates/http/app.lua" */
-  const char *data;
-  size_t len;
-};
+#include "embedded_file.h"
 
 /* Ends with an entry whose path is NULL. */
 extern const struct embedded_file cli_files[];

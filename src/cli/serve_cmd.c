@@ -9,28 +9,35 @@
 ** environment, layers) is read as local_function.h says: the flags,
 ** then the folder's template.yaml, then Lambda's defaults.
 */
-#include <dirent.h>
-#include <errno.h>
-#include <limits.h>
 #include <signal.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "cli.h"
+#include "cli_args.h"
 #include "cli_files.h"
-#include "clock.h"
-#include "emulator.h"
 #include "elf_arch.h"
-#include "emulator_http.h"
+#include "lambda_limits.h"
 #include "local_function.h"
-#include "web_front.h"
+#include "serve.h"
 
-#define HTTP_PORT 3000
+#define SERVE_DEFAULT_API_PORT 9001     /* worker i's: this + i */
+#define SERVE_DEFAULT_INVOKE_PORT 8080
+#define SERVE_DEFAULT_CONCURRENCY 1
+#define SERVE_DEFAULT_HTTP_PORT 3000    /* --http without a port */
+#define SERVE_DEFAULT_HTTP_FORMAT "url"
+#define SERVE_NO_HTTP -1                /* no --http */
+#define MAX_PORT 65535
+
+struct serve_opts {
+  struct local_function_opts fo;  /* HANDLER and the function's flags */
+  struct serve_config cfg;        /* serve's flags; the function's after
+                                     find_function */
+  const char *bootstrap;          /* --bootstrap, or NULL */
+};
 
 static void usage (void) {
   fprintf(stderr,
@@ -39,92 +46,6 @@ static void usage (void) {
           "[--watch] [--http [PORT]] "
           "[--http-format url|apigw-v2|apigw-v1|alb] [--bootstrap PATH] "
           LOCAL_FUNCTION_USAGE " [--] [HANDLER]\n");
-}
-
-/* Reaps workers as they exit and tells the emulator. */
-static void *reaper (void *arg) {
-  struct emulator *emu = arg;
-  for (;;) {
-    int status;
-    pid_t pid = waitpid(-1, &status, 0);
-    if (pid > 0)
-      emu_worker_exited(emu, pid, status);
-    else if (errno == ECHILD)
-      clock_sleep_ms(50);  /* no worker yet */
-  }
-  return NULL;
-}
-
-/* Whether a change to the file may change what the function runs: its
-   Lua and its C modules, wherever under the task root (lua_modules/ too). */
-static int watched (const char *name, size_t n) {
-  return (n > 4 && strcmp(name + n - 4, ".lua") == 0) ||
-         (n > 3 && strcmp(name + n - 3, ".so") == 0);
-}
-
-/* A fingerprint of the watched files under dir: names, sizes, mtimes. */
-static uint64_t fingerprint (const char *dir, int depth) {
-  uint64_t h = 1469598103934665603ULL;
-  struct dirent *e;
-  DIR *d;
-  if (depth > 16 || (d = opendir(dir)) == NULL)
-    return h;
-  while ((e = readdir(d)) != NULL) {
-    char path[PATH_MAX];
-    struct stat st;
-    size_t n = strlen(e->d_name);
-    const char *c;
-    if (e->d_name[0] == '.')
-      continue;  /* ., .., and hidden folders such as .git */
-    snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
-    if (stat(path, &st) != 0)
-      continue;
-    if (S_ISDIR(st.st_mode)) {
-      h = (h ^ fingerprint(path, depth + 1)) * 1099511628211ULL;
-    } else if (watched(e->d_name, n)) {
-      for (c = path; *c != '\0'; c++)
-        h = (h ^ (unsigned char)*c) * 1099511628211ULL;
-      h = (h ^ (uint64_t)st.st_size) * 1099511628211ULL;
-      h = (h ^ (uint64_t)st.st_mtim.tv_sec) * 1099511628211ULL;
-      h = (h ^ (uint64_t)st.st_mtim.tv_nsec) * 1099511628211ULL;
-    }
-  }
-  closedir(d);
-  return h;
-}
-
-/*
-** --watch: restarts the runtime when a .lua or .so file under the root
-** changes (new files too: the tree is walked each time). A burst of saves
-** (an editor's, a git checkout) restarts it once: only when the tree has
-** stayed the same for a whole period after a change.
-*/
-#define WATCH_PERIOD_MS 200
-
-static void *watcher (void *arg) {
-  struct emulator *emu = arg;
-  uint64_t last = fingerprint(emu->cfg.task_root, 0), seen = last;
-  for (;;) {
-    uint64_t now;
-    clock_sleep_ms(WATCH_PERIOD_MS);
-    now = fingerprint(emu->cfg.task_root, 0);
-    if (now != seen) {
-      seen = now;  /* still changing: wait for it to settle */
-    } else if (now != last) {
-      last = now;
-      emu_restart_workers(emu, "a file changed");
-    }
-  }
-  return NULL;
-}
-
-static int parse_int (const char *s, int lo, int hi, int *out) {
-  char *end;
-  long v = strtol(s, &end, 10);
-  if (end == s || *end != '\0' || v < lo || v > hi)
-    return -1;
-  *out = (int)v;
-  return 0;
 }
 
 /* dir/bootstrap, malloc'd, when it is an executable file; else NULL. */
@@ -178,162 +99,168 @@ static char *choose_bootstrap (const struct local_function *f,
   return path;
 }
 
-int serve_main (int argc, char **argv) {
-  struct emu_config cfg;
-  struct emulator emu;
-  struct emu_http *http;
-  struct web_front *web = NULL;
-  struct local_function_opts fo;
-  /* The function, the runtime and its emulator are read by serve's
-     threads until the process ends: kept where they stay reachable. */
-  static struct local_function f;
-  static char *bootstrap_path, *emulator;
-  const char *http_format = "url", *bootstrap = NULL, *whose = "yours";
-  const char *arch;
-  int http_port = -1;
-  pthread_t reaper_thread, watch_thread, watchdog_thread;
-  char *runtime_dir;
-  sigset_t stop;
-  int i, sig, bad = 0, taken;
-  memset(&cfg, 0, sizeof(cfg));
-  local_function_opts_init(&fo);
-  cfg.api_port = 9001;
-  cfg.invoke_port = 8080;
-  cfg.concurrency = 1;
-  cfg.init_timeout_s = 10;
-  for (i = 1; i < argc && !bad; i++) {
-    const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
-    if (strcmp(a, "--") == 0) {
-      if (i + 1 < argc)
-        fo.handler = argv[++i];
-    } else if ((taken = local_function_flag(&fo, argc, argv, &i)) != 0) {
-      if (taken < 0)
-        return 2;
-    } else if (strcmp(a, "--watch") == 0) {
-      cfg.watch = 1;
-    } else if (strcmp(a, "--http") == 0) {
-      /* The port is optional: a number next, or the default. */
-      http_port = HTTP_PORT;
-      if (v != NULL && parse_int(v, 0, 65535, &http_port) == 0)
-        i++;
-    } else if (v == NULL && a[0] == '-') {
-      bad = 1;
-    } else if (strcmp(a, "--port") == 0) {
-      bad = parse_int(v, 0, 65535, &cfg.api_port) != 0, i++;
-    } else if (strcmp(a, "--invoke-port") == 0) {
-      bad = parse_int(v, 0, 65535, &cfg.invoke_port) != 0, i++;
-    } else if (strcmp(a, "--init-timeout") == 0) {
-      bad = parse_int(v, 1, 900, &cfg.init_timeout_s) != 0, i++;
-    } else if (strcmp(a, "--concurrency") == 0) {
-      bad = parse_int(v, 1, EMU_MAX_WORKERS, &cfg.concurrency) != 0, i++;
-    } else if (strcmp(a, "--managed-instances") == 0) {
-      /* One runtime taking N at once, as a Managed Instances environment */
-      bad = parse_int(v, 1, EMU_MAX_SLOTS, &cfg.managed_instances) != 0, i++;
-    } else if (strcmp(a, "--bootstrap") == 0) {
-      bootstrap = v, i++;
-    } else if (strcmp(a, "--http-format") == 0) {
-      http_format = v, i++;
-    } else if (a[0] != '-' && fo.handler == NULL) {
-      fo.handler = a;
-    } else {
-      bad = 1;
-    }
-  }
-  if (!bad && cfg.managed_instances > 0 && cfg.concurrency > 1) {
+/* What serve runs, read by its threads until the process ends: kept
+   where they stay reachable. */
+static struct local_function function;
+static char *bootstrap_path, *qemu;
+
+/* What no flag says alone; 0, or -1 having said why. */
+static int check_opts (const struct serve_opts *o) {
+  if (o->cfg.managed_instances > 0 && o->cfg.concurrency > 1) {
     fprintf(stderr, "lua-lambda: --managed-instances runs one runtime; "
             "--concurrency starts several: pick one\n");
-    return 2;
+    return -1;
   }
-  if (!bad && fo.memory_mb > 0 && fo.memory_mb < 128) {
-    fprintf(stderr, "lua-lambda: --memory must be from 128 to 10240\n");
-    return 2;
+  if (o->fo.memory_mb > 0 && o->fo.memory_mb < LAMBDA_MIN_MEMORY_MB) {
+    fprintf(stderr, "lua-lambda: --memory must be from %d to %d\n",
+            LAMBDA_MIN_MEMORY_MB, LAMBDA_MAX_MEMORY_MB);
+    return -1;
   }
-  if (bad) {
-    usage();
-    return 2;
+  return 0;
+}
+
+/* serve's own flags, first in parse()'s table; the function's follow. */
+#define SERVE_OPTIONS 9
+
+/*
+** serve's flags and the function's from one table, HANDLER as a word,
+** and "--" before a HANDLER that looks like a flag. 0, or -1 having said
+** why (then the exit status is CLI_MISUSED).
+*/
+static int parse (int argc, char **argv, struct serve_opts *o) {
+  struct serve_config *cfg = &o->cfg;
+  struct cli_option options[SERVE_OPTIONS + LOCAL_FUNCTION_OPTIONS] = {
+    { "--port", CLI_NUMBER, &cfg->api_port, NULL, 0, MAX_PORT, 0 },
+    { "--invoke-port", CLI_NUMBER, &cfg->invoke_port, NULL, 0, MAX_PORT,
+      0 },
+    { "--init-timeout", CLI_NUMBER, &cfg->init_timeout_s, NULL,
+      LAMBDA_MIN_TIMEOUT_S, LAMBDA_MAX_TIMEOUT_S, 0 },
+    { "--concurrency", CLI_NUMBER, &cfg->concurrency, NULL, 1,
+      SERVE_MAX_WORKERS, 0 },
+    /* One runtime taking N at once, as a Managed Instances environment */
+    { "--managed-instances", CLI_NUMBER, &cfg->managed_instances, NULL, 1,
+      SERVE_MAX_SLOTS, 0 },
+    { "--watch", CLI_SWITCH, &cfg->watch, NULL, 0, 0, 0 },
+    { "--http", CLI_OPTIONAL_NUMBER, &cfg->http_port, NULL, 0, MAX_PORT,
+      SERVE_DEFAULT_HTTP_PORT },
+    { "--http-format", CLI_TEXT, NULL, &cfg->http_format, 0, 0, 0 },
+    { "--bootstrap", CLI_TEXT, NULL, &o->bootstrap, 0, 0, 0 },
+  };
+  int i;
+  memset(o, 0, sizeof(*o));
+  local_function_opts_init(&o->fo);
+  local_function_options(&o->fo, options + SERVE_OPTIONS);
+  cfg->api_port = SERVE_DEFAULT_API_PORT;
+  cfg->invoke_port = SERVE_DEFAULT_INVOKE_PORT;
+  cfg->concurrency = SERVE_DEFAULT_CONCURRENCY;
+  cfg->init_timeout_s = LAMBDA_INIT_TIMEOUT_S;
+  cfg->http_port = SERVE_NO_HTTP;
+  cfg->http_format = SERVE_DEFAULT_HTTP_FORMAT;
+  for (i = 1; i < argc; i++) {
+    enum cli_take took;
+    if (strcmp(argv[i], "--") == 0) {
+      if (i + 1 < argc)
+        o->fo.handler = argv[++i];
+      continue;
+    }
+    took = cli_args_take(options, CLI_COUNT(options), argc, argv, &i);
+    if (took == CLI_BAD)
+      return -1;
+    if (took == CLI_TAKEN)
+      continue;
+    if (argv[i][0] == '-' || o->fo.handler != NULL) {
+      usage();  /* a flag of none of these, or a word too many */
+      return -1;
+    }
+    o->fo.handler = argv[i];
   }
-  /* Lambda starts the function's bootstrap, else a layer's */
-  runtime_dir = cli_own_folder();
-  if (local_function_resolve(&fo, runtime_dir != NULL ? runtime_dir : ".",
-                             &f) != 0) {
-    free(runtime_dir);
-    return 2;
-  }
+  return check_opts(o);
+}
+
+/*
+** The function (local_function.h) and the runtime Lambda would start
+** for it, into o->cfg; *whose says whose runtime it is. 0, or -1 having
+** said why.
+*/
+static int find_function (struct serve_opts *o, const char **whose) {
+  char *runtime_dir = cli_own_folder();
+  const char *arch;
+  int rc = local_function_resolve(&o->fo, runtime_dir != NULL ? runtime_dir
+                                                              : ".",
+                                  &function);
   free(runtime_dir);
-  bootstrap_path = bootstrap != NULL ? cli_absolute(bootstrap)
-                                     : choose_bootstrap(&f, &whose);
+  if (rc != 0)
+    return -1;
+  bootstrap_path = o->bootstrap != NULL ? cli_absolute(o->bootstrap)
+                                        : choose_bootstrap(&function, whose);
   if (bootstrap_path == NULL || access(bootstrap_path, X_OK) != 0) {
     fprintf(stderr, "lua-lambda: %s not found\n",
-            bootstrap != NULL ? bootstrap : "bootstrap");
-    free(bootstrap_path);
-    local_function_free(&f);
-    return 2;
+            o->bootstrap != NULL ? o->bootstrap : "bootstrap");
+    return -1;
   }
   arch = elf_arch(bootstrap_path);
   if (arch != NULL && strcmp(arch, host_arch()) != 0) {
-    emulator = qemu_for(arch);
-    if (emulator == NULL) {
+    qemu = qemu_for(arch);
+    if (qemu == NULL) {
       fprintf(stderr, "lua-lambda: %s is for %s and this machine is %s: "
               "install qemu-user-static to run it here\n", bootstrap_path,
               arch, host_arch());
-      free(bootstrap_path);
-      local_function_free(&f);
-      return 2;
+      return -1;
     }
   }
-  cfg.handler = f.handler;
-  cfg.task_root = f.task_root;
-  cfg.function_name = f.function_name;
-  cfg.memory_mb = f.memory_mb;
-  cfg.timeout_s = f.timeout_s;
-  cfg.env = f.env.vars;
-  cfg.bootstrap = bootstrap_path;
-  cfg.emulator = emulator;
-  /* Only the main thread takes SIGINT/SIGTERM; the threads inherit this. */
-  sigemptyset(&stop);
-  sigaddset(&stop, SIGINT);
-  sigaddset(&stop, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &stop, NULL);
+  o->cfg.handler = function.handler;
+  o->cfg.task_root = function.task_root;
+  o->cfg.function_name = function.function_name;
+  o->cfg.memory_mb = function.memory_mb;
+  o->cfg.timeout_s = function.timeout_s;
+  o->cfg.env = function.env.vars;
+  o->cfg.bootstrap = bootstrap_path;
+  o->cfg.emulator = qemu;
+  return 0;
+}
+
+/* Only the main thread takes SIGINT/SIGTERM (in sigwait): the mask is
+   set before serve's threads start, and they inherit it. */
+static void take_stop_signals (sigset_t *stop) {
+  sigemptyset(stop);
+  sigaddset(stop, SIGINT);
+  sigaddset(stop, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, stop, NULL);
   signal(SIGPIPE, SIG_IGN);
   setvbuf(stdout, NULL, _IONBF, 0);
+}
 
-  if (emu_init(&emu, &cfg) != 0)
-    return 1;
-  http = emu_http_start(&emu);
-  if (http == NULL)
-    return 1;  /* it said why */
-  if (http_port >= 0) {
-    web = web_front_start(&emu, http_port, http_format);
-    if (web == NULL) {
-      emu_http_stop(http);
-      return 1;
-    }
-  }
-  pthread_create(&reaper_thread, NULL, reaper, &emu);
-  pthread_detach(reaper_thread);
-  pthread_create(&watchdog_thread, NULL, emu_watchdog, &emu);
-  pthread_detach(watchdog_thread);
-  if (cfg.watch) {
-    pthread_create(&watch_thread, NULL, watcher, &emu);
-    pthread_detach(watch_thread);
-  }
-  printf("lua-lambda: serving %s from %s\n", cfg.handler, f.task_root);
+static void say_serving (const struct serve_opts *o, const struct serve *s,
+                         const char *whose) {
+  const char *format = o->cfg.http_format;
+  printf("lua-lambda: serving %s from %s\n", o->cfg.handler,
+         o->cfg.task_root);
   printf("lua-lambda: runtime %s (%s)%s%s\n", bootstrap_path, whose,
-         emulator != NULL ? " under " : "", emulator != NULL ? emulator : "");
+         qemu != NULL ? " under " : "", qemu != NULL ? qemu : "");
   printf("lua-lambda: invoke with: curl -d '{}' http://127.0.0.1:%d"
          "/2015-03-31/functions/function/invocations\n",
-         emu_http_invoke_port(http));
-  if (web != NULL)
+         serve_invoke_port(s));
+  if (serve_http_port(s) >= 0)
     printf("lua-lambda: open http://127.0.0.1:%d/ (a %s)\n",
-           web_front_port(web), strcmp(http_format, "url") == 0
-           ? "function URL" : http_format);
+           serve_http_port(s), strcmp(format, "url") == 0
+           ? "function URL" : format);
+}
 
+int serve_main (int argc, char **argv) {
+  struct serve_opts o;
+  struct serve *s;
+  const char *whose = "yours";
+  sigset_t stop;
+  int sig;
+  if (parse(argc, argv, &o) != 0 || find_function(&o, &whose) != 0)
+    return CLI_MISUSED;
+  take_stop_signals(&stop);
+  s = serve_start(&o.cfg);
+  if (s == NULL)
+    return CLI_FAILED;  /* it said why */
+  say_serving(&o, s, whose);
   sigwait(&stop, &sig);
   printf("lua-lambda: stopping\n");
-  emu_destroy(&emu);
-  web_front_stop(web);
-  emu_http_stop(http);
-  /* Threads still blocked in waits end with the process: f and the
-     paths stay theirs. */
-  return 0;
+  serve_stop(s);
+  return CLI_DONE;
 }

@@ -4,6 +4,7 @@
    said on stderr. */
 #define _GNU_SOURCE
 #include <dlfcn.h>
+#include <link.h>
 #include <errno.h>
 #include <stdatomic.h>
 #include <stdint.h>
@@ -17,11 +18,22 @@ static atomic_int seen;
 static void *given[4096];
 static atomic_int n_given;
 
+/* The executable is the first object dl_iterate_phdr reports. */
+static int first_object (struct dl_phdr_info *info, size_t size, void *out) {
+  (void)size;
+  *(uintptr_t *)out = (uintptr_t)info->dlpi_addr;
+  return 1;
+}
+
 static int from_range (void *ret) {
   const char *lo = getenv("FAIL_LO"), *hi = getenv("FAIL_HI");
   Dl_info info;
-  uintptr_t off;
+  uintptr_t off, exe = 0;
   if (!lo || !hi || !dladdr(ret, &info) || !info.dli_fbase)
+    return 0;
+  /* Offsets in a shared library (libmicrohttpd's, say) are not ours. */
+  dl_iterate_phdr(first_object, &exe);
+  if ((uintptr_t)info.dli_fbase != exe)
     return 0;
   off = (uintptr_t)ret - (uintptr_t)info.dli_fbase;
   return off >= strtoul(lo, NULL, 16) && off < strtoul(hi, NULL, 16);

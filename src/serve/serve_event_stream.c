@@ -1,4 +1,4 @@
-#include "event_stream.h"
+#include "serve_event_stream.h"
 
 #include <string.h>
 

@@ -1,11 +1,13 @@
 /*
-** The local Lambda behind `lua-lambda serve`: a queue of invocations
+** The local Lambda's state, private to serve: a queue of invocations
 ** between the invoke endpoint and N bootstrap workers, with timeouts,
 ** init errors and runtime exits answered the way Lambda answers them.
-** Thread-safe; knows nothing of HTTP (emulator_http.c serves it).
+** Thread-safe; knows nothing of HTTP (serve_http.h serves it). The queue
+** is serve_queue.c, the workers serve_workers.c, the Extensions API
+** serve_extensions.c, END and REPORT serve_report.c.
 */
-#ifndef LUA_LAMBDA_EMULATOR_H
-#define LUA_LAMBDA_EMULATOR_H
+#ifndef LUA_LAMBDA_SERVE_QUEUE_H
+#define LUA_LAMBDA_SERVE_QUEUE_H
 
 #include <pthread.h>
 #include <stdint.h>
@@ -13,39 +15,13 @@
 #include <sys/types.h>
 
 #include "buffer.h"
+#include "serve.h"
 
-#define EMU_MAX_WORKERS 64
 #define EMU_MAX_EXTENSIONS 8
 
 /* Invocations waiting for a worker, per worker, before serve throttles
    (429) as Lambda does when a function's concurrency is used up. */
 #define EMU_QUEUE_PER_WORKER 10
-
-/* X-Amz-Log-Type: Tail gives the last 4 KB of an invocation's log. */
-#define EMU_LOG_TAIL 4096
-
-/* Lambda's limits for a synchronous invocation's request and response. */
-#define EMU_PAYLOAD_LIMIT 6291456
-
-struct emu_config {
-  const char *handler;
-  const char *task_root;
-  const char *bootstrap;       /* the runtime executable to start */
-  const char *emulator;        /* qemu-user for a bootstrap of the other
-                                  architecture, or NULL */
-  char *const *env;            /* the function's environment (NAME=VALUE,
-                                  NULL-terminated; local_function.h) */
-  const char *function_name;
-  int api_port;                /* worker i listens on api_port + i; 0: any */
-  int invoke_port;             /* 0: any free port */
-  int concurrency;             /* runtime processes */
-  int managed_instances;       /* > 0: each takes this many invocations at
-                                  once (AWS_LAMBDA_MAX_CONCURRENCY) */
-  int timeout_s;
-  int init_timeout_s;          /* Lambda's limit on an init: 10 s */
-  int memory_mb;
-  int watch;
-};
 
 enum job_state { JOB_QUEUED, JOB_RUNNING, JOB_DONE };
 
@@ -78,15 +54,13 @@ struct emu_extension {
   struct buffer events;          /* queued events, one JSON a line */
 };
 
-struct worker_output;             /* what a worker writes (worker_output.h) */
-
-/* The most invocations one runtime takes at once (--managed-instances). */
-#define EMU_MAX_SLOTS 64
+struct worker_output;             /* what a worker writes
+                                     (serve_worker_output.h) */
 
 struct emu_worker {
   pid_t pid;                     /* 0 when not running */
   int generation;                /* bumped at every start */
-  struct emu_job *jobs[EMU_MAX_SLOTS];  /* the invocations under way */
+  struct emu_job *jobs[SERVE_MAX_SLOTS];  /* the invocations under way */
   int n_jobs;
   int slots;                     /* at most this many at once: 1, or N with
                                     --managed-instances N */
@@ -108,20 +82,20 @@ struct emu_worker {
 };
 
 struct emulator {
-  struct emu_config cfg;
+  struct serve_config cfg;
   pthread_mutex_t lock;
   pthread_cond_t changed;        /* broadcast on every state change */
   struct emu_job *queue_head, *queue_tail;
-  struct emu_worker workers[EMU_MAX_WORKERS];
+  struct emu_worker workers[SERVE_MAX_WORKERS];
   struct buffer init_error;      /* the last /init/error, until a restart */
   char init_error_type[128];
-  int api_ports[EMU_MAX_WORKERS];  /* as bound: worker i's Runtime API */
+  int api_ports[SERVE_MAX_WORKERS];  /* as bound: worker i's Runtime API */
   struct rlimit runtime_files;   /* a runtime's RLIMIT_NOFILE (Lambda's) */
   int shutting_down;             /* no new workers, no new work */
   int stopping;
 };
 
-int emu_init (struct emulator *emu, const struct emu_config *cfg);
+int emu_init (struct emulator *emu, const struct serve_config *cfg);
 
 /*
 ** Shuts down as Lambda does: SHUTDOWN to the extensions that registered

@@ -1,4 +1,4 @@
-#include "mhd_log.h"
+#include "serve_mhd_log.h"
 
 #include <ctype.h>
 #include <stdio.h>

@@ -4,8 +4,8 @@
 ** one caller at a time). Formats: "url" (a function URL), "apigw-v2",
 ** "apigw-v1", "alb".
 */
-#ifndef LUA_LAMBDA_WEB_LUA_H
-#define LUA_LAMBDA_WEB_LUA_H
+#ifndef LUA_LAMBDA_SERVE_HTTP_LUA_H
+#define LUA_LAMBDA_SERVE_HTTP_LUA_H
 
 #include <stddef.h>
 #include <stdint.h>

@@ -1,4 +1,4 @@
-#include "web_lua.h"
+#include "serve_http_lua.h"
 
 #include <pthread.h>
 #include <stdio.h>
@@ -9,7 +9,7 @@
 #include <lualib.h>
 
 #include "lua_host.h"
-#include "embedded_files.h"
+#include "serve_files.h"
 #include "json.h"
 
 #define MODULE "web_event.lua"
@@ -20,8 +20,18 @@ struct web_lua {
   int module;  /* registry reference to web_event.lua's table */
 };
 
+/* The file at path among serve's own, or NULL. */
+static const struct embedded_file *serve_file (const char *path) {
+  const struct embedded_file *f;
+  for (f = serve_files; f->path != NULL; f++) {
+    if (strcmp(f->path, path) == 0)
+      return f;
+  }
+  return NULL;
+}
+
 struct web_lua *web_lua_new (char *err, size_t cap) {
-  const struct embedded_file *f = embedded_file_find(MODULE);
+  const struct embedded_file *f = serve_file(MODULE);
   struct web_lua *w = calloc(1, sizeof(*w));
   lua_State *L = luaL_newstate();
   if (w == NULL || L == NULL || f == NULL) {

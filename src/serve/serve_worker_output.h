@@ -5,8 +5,8 @@
 ** during one invocation captured for X-Amz-Log-Type: Tail. Shared by its
 ** reader thread and the worker record (reference counted).
 */
-#ifndef LUA_LAMBDA_WORKER_OUTPUT_H
-#define LUA_LAMBDA_WORKER_OUTPUT_H
+#ifndef LUA_LAMBDA_SERVE_WORKER_OUTPUT_H
+#define LUA_LAMBDA_SERVE_WORKER_OUTPUT_H
 
 #include <stddef.h>
 

@@ -4,8 +4,8 @@
 ** string headers (:event-type, :content-type, :message-type), the
 ** payload, and a CRC32 of all before it.
 */
-#ifndef LUA_LAMBDA_EVENT_STREAM_H
-#define LUA_LAMBDA_EVENT_STREAM_H
+#ifndef LUA_LAMBDA_SERVE_EVENT_STREAM_H
+#define LUA_LAMBDA_SERVE_EVENT_STREAM_H
 
 #include <stddef.h>
 #include <stdint.h>

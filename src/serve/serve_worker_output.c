@@ -1,4 +1,4 @@
-#include "worker_output.h"
+#include "serve_worker_output.h"
 
 #include <errno.h>
 #include <fcntl.h>

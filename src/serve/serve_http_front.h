@@ -4,10 +4,10 @@
 ** function: each request becomes an invocation with the source's event,
 ** and its result (or its streamed response) the HTTP answer.
 */
-#ifndef LUA_LAMBDA_WEB_FRONT_H
-#define LUA_LAMBDA_WEB_FRONT_H
+#ifndef LUA_LAMBDA_SERVE_HTTP_FRONT_H
+#define LUA_LAMBDA_SERVE_HTTP_FRONT_H
 
-#include "emulator.h"
+#include "serve_queue.h"
 
 struct web_front;
 

@@ -5,8 +5,8 @@
 ** kept instead, so that a failure to listen is said in one line of
 ** serve's, with the reason libmicrohttpd gave.
 */
-#ifndef LUA_LAMBDA_MHD_LOG_H
-#define LUA_LAMBDA_MHD_LOG_H
+#ifndef LUA_LAMBDA_SERVE_MHD_LOG_H
+#define LUA_LAMBDA_SERVE_MHD_LOG_H
 
 #include <stdarg.h>
 #include <stdatomic.h>

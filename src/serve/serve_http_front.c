@@ -1,4 +1,4 @@
-#include "web_front.h"
+#include "serve_http_front.h"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -10,9 +10,10 @@
 #include <microhttpd.h>
 
 #include "clock.h"
-#include "mhd_log.h"
+#include "lambda_limits.h"
+#include "serve_http.h"
 #include "request_id.h"
-#include "web_lua.h"
+#include "serve_http_lua.h"
 
 #define WEB_CONNECTIONS 256
 #define CONNECTION_IDLE_S 60
@@ -21,9 +22,6 @@
    then the body (lambda.http.stream). */
 #define PRELUDE_TYPE "application/vnd.awslambda.http-integration-response"
 #define PRELUDE_END_LEN 8
-/* Lambda's answer to a request over its payload limit. */
-#define TOO_LARGE "{\"Message\":\"Request must be smaller than 6291456 " \
-  "bytes for the InvokeFunction operation\"}"
 
 /* A prelude longer than this is not one. */
 #define PRELUDE_MAX (64 * 1024)
@@ -95,19 +93,6 @@ static enum MHD_Result send_answer (struct web_front *web,
       return MHD_NO;
   }
   rc = MHD_queue_response(c, (unsigned)a->status, r);
-  MHD_destroy_response(r);
-  return rc;
-}
-
-static enum MHD_Result send_plain (struct MHD_Connection *c, unsigned status,
-                                   const char *body) {
-  struct MHD_Response *r = MHD_create_response_from_buffer(
-    strlen(body), (void *)body, MHD_RESPMEM_MUST_COPY);
-  enum MHD_Result rc;
-  if (r == NULL)
-    return MHD_NO;
-  MHD_add_response_header(r, "Content-Type", "application/json");
-  rc = MHD_queue_response(c, status, r);
   MHD_destroy_response(r);
   return rc;
 }
@@ -273,6 +258,34 @@ static void client_ip (struct MHD_Connection *c, char *out, size_t cap) {
   }
 }
 
+/* The job's answer: streamed as it comes, or whole through the format's
+   Lua; *status is the HTTP status it has. */
+static enum MHD_Result answer_job (struct web_front *web,
+                                   struct MHD_Connection *c,
+                                   struct emu_job *job, unsigned *status) {
+  struct emulator *emu = web->emu;
+  struct web_answer a;
+  enum MHD_Result rc;
+  int failed, streaming, done;
+  done = emu_wait(emu, job, 0) == JOB_DONE;
+  pthread_mutex_lock(&emu->lock);  /* the worker's threads write these */
+  failed = job->failed;
+  streaming = job->streaming;
+  pthread_mutex_unlock(&emu->lock);
+  if (!done || (streaming && !failed))
+    return send_stream(web, c, job, status);
+  web_answer_init(&a);
+  if (failed)
+    web_lua_failed(web->lua, web->format, &a);
+  else
+    web_lua_response(web->lua, web->format, job->body.data, job->body.len,
+                     &a);
+  *status = (unsigned)a.status;
+  rc = send_answer(web, c, &a);
+  web_answer_free(&a);
+  return rc;
+}
+
 /* The request, whole: into an event, through the function, back out. */
 static enum MHD_Result web_finish (struct web_front *web,
                                    struct MHD_Connection *c,
@@ -281,19 +294,17 @@ static enum MHD_Result web_finish (struct web_front *web,
   struct emulator *emu = web->emu;
   struct header_list headers = { NULL, 0, 0 };
   struct web_request req;
-  struct web_answer a;
   struct buffer event;
   struct emu_job *job;
   enum MHD_Result rc;
   char ip[64], request_id[40], *query;
   unsigned status = 0;
-  int throttled, failed, streaming, done;
+  int throttled;
   query = strchr(st->uri, '?');
   if (query != NULL)
     *query++ = '\0';
   if (st->too_large)
-    return send_plain(c, MHD_HTTP_CONTENT_TOO_LARGE,
-                      TOO_LARGE);
+    return serve_reply_error(c, SERVE_ERR_URL_TOO_LARGE, NULL);
   MHD_get_connection_values(c, MHD_HEADER_KIND, collect_header, &headers);
   client_ip(c, ip, sizeof(ip));
   request_id_make(request_id);
@@ -316,43 +327,22 @@ static enum MHD_Result web_finish (struct web_front *web,
             event.data ? event.data : "no event");
     buffer_free(&event);
     free(headers.pairs);
-    return send_plain(c, MHD_HTTP_INTERNAL_SERVER_ERROR,
-                      "{\"Message\":\"lua-lambda could not make the event\"}");
+    return serve_reply_error(c, SERVE_ERR_URL_NO_EVENT, NULL);
   }
   free(headers.pairs);
-  if (event.len > EMU_PAYLOAD_LIMIT) {
+  if (event.len > LAMBDA_REQUEST_LIMIT) {
     /* A body under the limit can grow past it as base64. */
     buffer_free(&event);
-    return send_plain(c, MHD_HTTP_CONTENT_TOO_LARGE,
-                      TOO_LARGE);
+    return serve_reply_error(c, SERVE_ERR_URL_TOO_LARGE, NULL);
   }
   job = emu_submit(emu, event.data, event.len, "", 0, NULL, &throttled);
   buffer_free(&event);
   if (job == NULL)
-    return send_plain(c, throttled ? MHD_HTTP_TOO_MANY_REQUESTS
-                                   : MHD_HTTP_INTERNAL_SERVER_ERROR,
-                      throttled ? "{\"Message\":\"Rate Exceeded.\"}"
-                                : "{\"Message\":\"Service Exception\"}");
-  web_answer_init(&a);
-  done = emu_wait(emu, job, 0) == JOB_DONE;
-  pthread_mutex_lock(&emu->lock);  /* the worker's threads write these */
-  failed = job->failed;
-  streaming = job->streaming;
-  pthread_mutex_unlock(&emu->lock);
-  if (!done || (streaming && !failed)) {
-    rc = send_stream(web, c, job, &status);
-  } else {
-    if (failed)
-      web_lua_failed(web->lua, web->format, &a);
-    else
-      web_lua_response(web->lua, web->format, job->body.data, job->body.len,
-                       &a);
-    status = (unsigned)a.status;
-    rc = send_answer(web, c, &a);
-  }
+    return serve_reply_error(c, throttled ? SERVE_ERR_URL_THROTTLED
+                                          : SERVE_ERR_URL_SERVICE, NULL);
+  rc = answer_job(web, c, job, &status);
   printf("lua-lambda: %s %s%s%s -> %u (%s)\n", method, st->uri,
          query ? "?" : "", query ? query : "", status, job->request_id);
-  web_answer_free(&a);
   emu_release(emu, job);
   return rc;
 }
@@ -384,7 +374,7 @@ static enum MHD_Result web_handler (void *cls, struct MHD_Connection *c,
     return MHD_YES;
   }
   if (*upload_size > 0) {
-    if (st->body.len + *upload_size > EMU_PAYLOAD_LIMIT)
+    if (st->body.len + *upload_size > LAMBDA_REQUEST_LIMIT)
       st->too_large = 1;  /* answered 413 at the end; nothing kept */
     else if (buffer_append(&st->body, upload, *upload_size) != 0)
       return MHD_NO;
