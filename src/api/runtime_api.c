@@ -8,6 +8,7 @@
 
 #include "base64.h"
 #include "clock.h"
+#include "lambda_limits.h"
 #include "log_stderr.h"
 #include "version.h"
 
@@ -15,9 +16,6 @@
 
 /* Transport failures (refused, reset, empty reply) are retried this often. */
 #define TRANSPORT_RETRIES 2
-
-/* Lambda's longest function timeout, in seconds. */
-#define MAX_TIMEOUT_S 900
 
 struct runtime_api {
   CURL *curl;
@@ -119,10 +117,10 @@ static int64_t fallback_timeout_ms (void) {
   char *end;
   long s;
   if (v == NULL || v[0] == '\0')
-    return (int64_t)MAX_TIMEOUT_S * 1000;
+    return (int64_t)LAMBDA_MAX_TIMEOUT_S * 1000;
   s = strtol(v, &end, 10);
-  if (*end != '\0' || s < 1 || s > MAX_TIMEOUT_S)
-    return (int64_t)MAX_TIMEOUT_S * 1000;
+  if (*end != '\0' || s < 1 || s > LAMBDA_MAX_TIMEOUT_S)
+    return (int64_t)LAMBDA_MAX_TIMEOUT_S * 1000;
   return (int64_t)s * 1000;
 }
 

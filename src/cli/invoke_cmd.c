@@ -35,8 +35,6 @@ static void usage (void) {
 
 extern char **environ;
 
-/* Lambda's limit on a synchronous invocation's event (serve's too). */
-#define PAYLOAD_LIMIT 6291456
 #define NO_EVENT "{}"        /* the event without an EVENT_FILE */
 #define ONE_STATE 0          /* no --concurrency: one event, one state */
 
@@ -80,10 +78,10 @@ static char *read_event (const struct invoke_opts *o, size_t *len) {
     fprintf(stderr, "lua-lambda: cannot read %s\n", o->event_path);
     return NULL;
   }
-  if (o->states == ONE_STATE && *len > PAYLOAD_LIMIT) {
+  if (o->states == ONE_STATE && *len > LAMBDA_REQUEST_LIMIT) {
     fprintf(stderr, "lua-lambda: RequestEntityTooLarge: the event is %zu "
             "bytes; Lambda takes at most %d for a synchronous invocation\n",
-            *len, PAYLOAD_LIMIT);
+            *len, LAMBDA_REQUEST_LIMIT);
     free(event);
     return NULL;
   }

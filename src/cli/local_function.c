@@ -9,13 +9,12 @@
 #include "buffer.h"
 #include "cli_args.h"
 #include "cli_files.h"
+#include "lambda_limits.h"
 #include "sam_function.h"
 
 #define DEFAULT_HANDLER "app.handler"  /* what lua-lambda new writes */
-#define DEFAULT_MEMORY_MB 128          /* Lambda's defaults */
-#define DEFAULT_TIMEOUT_S 3
-#define MAX_MEMORY_MB 10240            /* and Lambda's most */
-#define MAX_TIMEOUT_S 900
+#define DEFAULT_MEMORY_MB LAMBDA_DEFAULT_MEMORY_MB
+#define DEFAULT_TIMEOUT_S LAMBDA_DEFAULT_TIMEOUT_S
 /* PATH on Lambda is this and /opt/bin (the layers' bin, here) */
 #define LAMBDA_PATH "/usr/local/bin:/usr/bin/:/bin"
 
@@ -38,8 +37,10 @@ void local_function_options (struct local_function_opts *o,
     { "--env",      CLI_LIST, &o->n_env_sets, o->env_sets, 0,
       LOCAL_MAX_ENV_ARGS, 0 },
     /* Lambda's least memory is 128; less lets a spec test a tight cap */
-    { "--memory",   CLI_NUMBER, &o->memory_mb, NULL, 1, MAX_MEMORY_MB, 0 },
-    { "--timeout",  CLI_NUMBER, &o->timeout_s, NULL, 1, MAX_TIMEOUT_S, 0 },
+    { "--memory",   CLI_NUMBER, &o->memory_mb, NULL, 1,
+      LAMBDA_MAX_MEMORY_MB, 0 },
+    { "--timeout",  CLI_NUMBER, &o->timeout_s, NULL, LAMBDA_MIN_TIMEOUT_S,
+      LAMBDA_MAX_TIMEOUT_S, 0 },
   };
   /* the header's count, or this does not compile */
   (void)sizeof(char[CLI_COUNT(options) == LOCAL_FUNCTION_OPTIONS ? 1 : -1]);

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "json.h"
+#include "lambda_limits.h"
 #include "log_stdout.h"
 
 /* A set, non-empty variable, or NULL. */
@@ -50,8 +51,9 @@ void host_config_from_env (struct host_config *cfg) {
   cfg->timeout_margin_ms = env_long("LUA_LAMBDA_TIMEOUT_MARGIN_MS", 0,
                                     900000, 100);
   cfg->heap_headroom_mb = env_long("LUA_LAMBDA_MEMORY_HEADROOM_MB", 0,
-                                   10240, 16);
-  cfg->heap_limit_mb = env_long("LUA_LAMBDA_MEMORY_LIMIT_MB", 0, 10240, -1);
+                                   LAMBDA_MAX_MEMORY_MB, 16);
+  cfg->heap_limit_mb = env_long("LUA_LAMBDA_MEMORY_LIMIT_MB", 0,
+                                 LAMBDA_MAX_MEMORY_MB, -1);
   cfg->json_max_depth = (int)env_long("LUA_LAMBDA_JSON_MAX_DEPTH", 1, 10000,
                                       JSON_DEFAULT_MAX_DEPTH);
   /* Managed Instances: up to this many invocations at once, one Lua state
