@@ -12,13 +12,7 @@ local function repo_root()
   return dir .. "/../.."
 end
 
-local function read(path)
-  local f = io.open(path, "rb")
-  if not f then return nil end
-  local text = f:read("a")
-  f:close()
-  return text
-end
+local read = require("process").read_file  -- nil when absent
 
 -- The lines of text outside fenced and indented code blocks, with
 -- inline code spans blanked out (a link inside code is not a link), or

@@ -18,6 +18,8 @@ local function read_file(path)
   f:close()
   return s
 end
+-- A file's bytes, or nil when it cannot be opened (the specs' one reader).
+Process.read_file = read_file
 
 -- Variables a test run passes on to the child as they are.
 local PASS_THROUGH = {
