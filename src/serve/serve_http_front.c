@@ -110,9 +110,9 @@ static ssize_t read_web_stream (void *cls, uint64_t pos, char *buf,
     return n;
   }
   n = emu_read_stream(s->emu, s->job, &s->pos, buf, max);
-  if (n == -1)
+  if (n == EMU_STREAM_END)
     return MHD_CONTENT_READER_END_OF_STREAM;
-  if (n < 0)  /* broke off or timed out: the client sees it cut, as on AWS */
+  if (n == EMU_STREAM_CUT)  /* broke off or timed out: the client sees it cut, as on AWS */
     return MHD_CONTENT_READER_END_WITH_ERROR;
   return n;
 }

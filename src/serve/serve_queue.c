@@ -478,7 +478,7 @@ enum job_state emu_wait (struct emulator *emu, struct emu_job *job,
 ssize_t emu_read_stream (struct emulator *emu, struct emu_job *job,
                          size_t *pos, char *out, size_t cap) {
   struct timespec until;
-  ssize_t n = -1;
+  ssize_t n = EMU_STREAM_END;
   pthread_mutex_lock(&emu->lock);
   until = clock_timespec(job->deadline_ms);
   while (job->body.len == *pos && job->state != JOB_DONE &&
@@ -492,7 +492,7 @@ ssize_t emu_read_stream (struct emulator *emu, struct emu_job *job,
         emu_retire_locked(emu, w);
       job->state = JOB_DONE;
       pthread_mutex_unlock(&emu->lock);
-      return -2;  /* cut the stream */
+      return EMU_STREAM_CUT;
     }
   }
   if (job->body.len > *pos) {
@@ -501,7 +501,7 @@ ssize_t emu_read_stream (struct emulator *emu, struct emu_job *job,
     memcpy(out, job->body.data + *pos, (size_t)n);
     *pos += (size_t)n;
   } else if (job->failed) {
-    n = -2;  /* an error after the body began: the stream is cut */
+    n = EMU_STREAM_CUT;  /* an error after the body began */
   }
   pthread_mutex_unlock(&emu->lock);
   return n;

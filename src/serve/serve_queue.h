@@ -164,6 +164,12 @@ void emu_init_error (struct emulator *emu, int w, const char *type,
 enum job_state emu_wait (struct emulator *emu, struct emu_job *job,
                          int whole);
 
+/* What emu_read_stream returns when it copies no bytes: read(2)'s shape,
+   a count or one of these. */
+#define EMU_STREAM_END (-1)  /* the job is done and every byte was read */
+#define EMU_STREAM_CUT (-2)  /* it timed out or failed after its first
+                                byte: the client must see the stream cut */
+
 /* Copies up to cap streamed bytes from offset *pos; waits for more. */
 ssize_t emu_read_stream (struct emulator *emu, struct emu_job *job,
                          size_t *pos, char *out, size_t cap);
