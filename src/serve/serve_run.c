@@ -44,6 +44,16 @@ static void detached (void *(*fn) (void *), void *arg) {
     pthread_detach(thread);
 }
 
+/* What serve_start made before a server could not start (it said why):
+   no worker and no thread of serve's has begun, so nothing else holds s;
+   the process is about to end, but a sanitizer build counts it. */
+static struct serve *not_started (struct serve *s) {
+  if (s->http != NULL)
+    emu_http_stop(s->http);
+  free(s);
+  return NULL;
+}
+
 struct serve *serve_start (const struct serve_config *cfg) {
   struct serve *s = calloc(1, sizeof(*s));
   if (s == NULL || emu_init(&s->emu, cfg) != 0) {
@@ -52,13 +62,11 @@ struct serve *serve_start (const struct serve_config *cfg) {
   }
   s->http = emu_http_start(&s->emu);
   if (s->http == NULL)
-    return NULL;  /* it said why */
+    return not_started(s);
   if (cfg->http_port >= 0) {
     s->web = web_front_start(&s->emu, cfg->http_port, cfg->http_format);
-    if (s->web == NULL) {
-      emu_http_stop(s->http);
-      return NULL;
-    }
+    if (s->web == NULL)
+      return not_started(s);
   }
   detached(reaper, &s->emu);
   detached(emu_watchdog, &s->emu);
