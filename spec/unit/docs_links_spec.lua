@@ -263,7 +263,7 @@ describe("the docs' links #unit", function()
 
     it("refuses a missing file, a missing anchor, a way out", function()
       local found = problems("[a](nope.md)\n[b](a.md#nope)\n"
-        .. "[c](../../shared/DESIGN.md)\n[d](/etc/passwd)\n[e](#nowhere)\n"
+        .. "[c](../../elsewhere/DESIGN.md)\n[d](/etc/passwd)\n[e](#nowhere)\n"
         .. "[f](../examples/hello/app.lua#x)\n[g]: missing.md\n")
       assert.equal(7, #found, table.concat(found, "\n"))
       assert.matches("no such file", found[1])
