@@ -1,0 +1,193 @@
+--- AWS service models (models/README.md): found on disk, loaded on a
+--- service's first use, each shape decoded only when a call first needs
+--- it, so that requiring lambda.aws costs nothing and a model's first use
+--- costs a fraction of a millisecond.
+---
+---   local svc, err = model.load("dynamodb")
+---   svc.name, svc.metadata, svc.operations, svc.paginators, svc.protocol
+---   svc:operation("PutItem")  -> { name, http, input = {shape=...}, ... }
+---   svc:shape("PutItemInput") -> the shape table (botocore's keys)
+---   svc:rules()               -> the endpoint rule set (decoded once)
+---   svc:operation_name("put_item") -> "PutItem"
+---
+--- Where a model is looked for, first found wins:
+---   1. each folder of LUA_LAMBDA_AWS_MODELS (":"-separated), as
+---      <folder>/<service>.model;
+---   2. beside the Lua modules: for each package.path template that ends
+---      in "/?.lua", <that folder>/aws-models/<service>.model (the task
+---      root, lua_modules, each layer's lua/), which is where
+---      `lua-lambda build` puts the models of the services a function uses.
+local json = require "lambda.json"
+local errors = require "lambda.errors"
+
+local M = {}
+
+-- The protocols lambda.aws speaks, in no order: a model listing several
+-- (metadata.protocols) is spoken in the first of its own that is here.
+M.PROTOCOLS = {
+  json = true, ["rest-json"] = true, ["rest-xml"] = true, query = true,
+  ec2 = true, ["smithy-rpc-v2-cbor"] = true,
+}
+
+local loaded = {}  -- service name -> model
+
+local function model_paths(name)
+  local paths = {}
+  local env = os.getenv("LUA_LAMBDA_AWS_MODELS")
+  if env and env ~= "" then
+    for dir in env:gmatch("[^:]+") do
+      paths[#paths + 1] = dir:gsub("/+$", "") .. "/" .. name .. ".model"
+    end
+  end
+  for template in package.path:gmatch("[^;]+") do
+    local root = template:match("^(.*)/%?%.lua$")
+    if root then
+      paths[#paths + 1] = root .. "/aws-models/" .. name .. ".model"
+    end
+  end
+  return paths
+end
+
+--- The file a service's model is read from, or nil and the places tried.
+---@param name string
+---@return string|nil path
+---@return string[] tried
+function M.find(name)
+  local tried = model_paths(name)
+  for _, path in ipairs(tried) do
+    local f = io.open(path, "rb")
+    if f then
+      f:close()
+      return path, tried
+    end
+  end
+  return nil, tried
+end
+
+local Model = {}
+Model.__index = Model
+
+local function corrupt(self, what)
+  errors.raise(("lambda.aws: the model of %s (%s) is damaged: %s"):format(
+    self.name, self.path, what))
+end
+
+-- A JSON text of the model, decoded; a damaged model file is the
+-- runtime's fault, not the caller's: raised.
+local function decode(self, text, what)
+  local value, err = json.decode(text)
+  if err then corrupt(self, what .. ": " .. tostring(err.message)) end
+  return value
+end
+
+--- A shape by name (botocore's keys: type, members, member, key, value,
+--- required, location traits...), decoded on first use; raises for a
+--- name the model does not have (a model's refs are all its own).
+---@param name string
+---@return table
+function Model:shape(name)
+  local shape = self.shapes[name]
+  if shape then return shape end
+  local text = self.text
+  local needle = "\n" .. name .. "\t"
+  local at = text:find(needle, self.shapes_at, true)
+  if not at then corrupt(self, "no shape " .. tostring(name)) end
+  local from = at + #needle
+  local to = text:find("\n", from, true) or (#text + 1)
+  shape = decode(self, text:sub(from, to - 1), "shape " .. name)
+  self.shapes[name] = shape
+  return shape
+end
+
+--- An operation by its name as AWS documents it ("PutItem"), with its
+--- name set; nil when the service has none of that name.
+---@param name string
+---@return table|nil
+function Model:operation(name)
+  local op = self.operations[name]
+  if op and op.name == nil then op.name = name end
+  return op
+end
+
+--- The operation a snake_case method name stands for ("put_item" ->
+--- "PutItem", "list_objects_v2" -> "ListObjectsV2"), as boto3 names its
+--- methods (botocore.xform_name, computed by the generator), or nil.
+---@param method string
+---@return string|nil
+function Model:operation_name(method)
+  return self.methods[method]
+end
+
+--- The endpoint rule set (botocore's endpoint-rule-set-1.json), decoded
+--- on first use; nil when the model has none.
+---@return table|nil
+function Model:rules()
+  if self.rules_value == nil then
+    local value = decode(self, self.rules_text, "endpoint rules")
+    self.rules_value = next(value) and value or false
+    self.rules_text = nil
+  end
+  return self.rules_value or nil
+end
+
+local function read_model(name, path)
+  local f, oerr = io.open(path, "rb")
+  if not f then return nil, oerr end
+  local text = f:read("a")
+  f:close()
+  local self = setmetatable({ name = name, path = path, text = text,
+    shapes = {} }, Model)
+  local head_end = text:find("\n", 1, true)
+  local rules_end = head_end and text:find("\n", head_end + 1, true)
+  if not rules_end then corrupt(self, "fewer than two lines") end
+  local head = decode(self, text:sub(1, head_end - 1), "header")
+  self.rules_text = text:sub(head_end + 1, rules_end - 1)
+  self.shapes_at = rules_end  -- the "\n" before the first shape
+  self.botocore = head.botocore
+  self.metadata = head.metadata or {}
+  self.operations = head.operations or {}
+  self.paginators = head.paginators or {}
+  self.methods = head.methods or {}
+  for _, p in ipairs(self.metadata.protocols or { self.metadata.protocol }) do
+    if M.PROTOCOLS[p] then
+      self.protocol = p
+      break
+    end
+  end
+  self.protocol = self.protocol or self.metadata.protocol
+  return self
+end
+
+--- The model of a service by botocore's name ("dynamodb", "sns",
+--- "bedrock-runtime"), loaded once per Lua state; or nil and an error
+--- value (kind "aws", code "UnknownService") naming where it looked.
+---@param name string
+---@return table|nil model
+---@return lambda.Error|nil err
+function M.load(name)
+  local svc = loaded[name]
+  if svc then return svc end
+  local path, tried = M.find(name)
+  if not path then
+    return nil, errors.new("aws", ("no model of AWS service '%s' (looked in %s):"
+      .. " `lua-lambda build` packs the models of the services a function's"
+      .. " sources name, or name it in the function's aws-services.txt")
+      :format(name, #tried > 0 and table.concat(tried, ", ") or "no folder"),
+      { code = "UnknownService", service = name })
+  end
+  local err
+  svc, err = read_model(name, path)
+  if not svc then
+    return nil, errors.new("aws", ("cannot read the model of %s: %s")
+      :format(name, tostring(err)), { code = "UnknownService", service = name })
+  end
+  loaded[name] = svc
+  return svc
+end
+
+--- Forgets every loaded model (tests).
+function M.reset()
+  loaded = {}
+end
+
+return M

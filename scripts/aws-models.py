@@ -1,0 +1,138 @@
+#!/usr/bin/env python3
+"""Generates lua-lambda's AWS service models from botocore's data.
+
+    python3 scripts/aws-models.py [--out models] [SERVICE...]
+
+For every service botocore knows (or the ones named), writes
+<out>/<service>.model: botocore's service-2.json with what serialisation,
+parsing, pagination, retries and endpoints need and nothing else (no
+documentation, examples or validation limits), its paginators-1.json
+"pagination" and its endpoint-rule-set-1.json, as lines (models/README.md):
+
+    line 1   {"botocore","name","metadata","operations","methods","paginators"}
+    line 2   the endpoint rule set (JSON), or {} when the service has none
+    then     one line per shape, sorted: <ShapeName> TAB <shape as JSON>
+
+so that a client decodes the header at once and each shape only when a
+call first needs it (a plain search for "\n<ShapeName>\t"). Also writes
+<out>/partitions.json, <out>/VERSION (the botocore version read) and
+<out>/services.json (botocore name -> serviceId, protocol, file size).
+Uses whichever botocore `python3` imports (the newest present should be
+first on PATH); a build of lua-lambda needs none of this, the output is
+committed.
+"""
+import argparse
+import json
+import os
+import sys
+
+import botocore
+import botocore.loaders
+
+# Shape and member keys serialisation, parsing and types never read.
+DROP = {
+    "documentation", "documentationUrl", "examples", "min", "max", "pattern",
+    "enum", "sensitive", "box", "deprecated", "deprecatedMessage",
+    "deprecatedSince", "wrapper", "synthetic", "errors", "name",
+    "idempotent", "readonly",
+}
+# Metadata a client reads.
+METADATA = {
+    "apiVersion", "endpointPrefix", "globalEndpoint", "jsonVersion",
+    "protocol", "protocols", "serviceId", "signatureVersion", "signingName",
+    "targetPrefix", "uid", "xmlNamespace", "auth", "awsQueryCompatible",
+    "protocolSettings", "checksumFormat",
+}
+
+
+def strip(value):
+    if isinstance(value, dict):
+        return {k: strip(v) for k, v in value.items() if k not in DROP}
+    if isinstance(value, list):
+        return [strip(v) for v in value]
+    return value
+
+
+def optional(loader, service, kind, version):
+    try:
+        return loader.load_service_model(service, kind, version)
+    except botocore.exceptions.DataNotFoundError:
+        return None
+
+
+def model_of(loader, service):
+    version = loader.determine_latest_version(service, "service-2")
+    model = loader.load_service_model(service, "service-2", version)
+    out = {
+        "botocore": botocore.__version__,
+        "name": service,
+        "metadata": {k: v for k, v in model["metadata"].items() if k in METADATA},
+        "operations": strip(model["operations"]),
+        # snake_case method names, as boto3 names them (botocore.xform_name)
+        "methods": {botocore.xform_name(op): op for op in model["operations"]},
+        "shapes": strip(model["shapes"]),
+    }
+    pages = optional(loader, service, "paginators-1", version)
+    if pages and pages.get("pagination"):
+        out["paginators"] = pages["pagination"]
+    rules = optional(loader, service, "endpoint-rule-set-1", version)
+    if rules:
+        out["endpointRules"] = strip(rules)
+    return out
+
+
+def compact(value):
+    return json.dumps(value, separators=(",", ":"), sort_keys=True,
+                      ensure_ascii=False)
+
+
+def write_json(path, value):
+    text = compact(value) + "\n"
+    with open(path, "w", encoding="utf-8") as f:
+        f.write(text)
+    return len(text.encode())
+
+
+def write_model(path, model):
+    shapes = model.pop("shapes")
+    rules = model.pop("endpointRules", {})
+    lines = [compact(model), compact(rules)]
+    for name in sorted(shapes):
+        if "\t" in name or "\n" in name:
+            raise SystemExit("shape name with a tab or newline: %r" % name)
+        lines.append(name + "\t" + compact(shapes[name]))
+    text = "\n".join(lines) + "\n"
+    with open(path, "w", encoding="utf-8") as f:
+        f.write(text)
+    return len(text.encode())
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--out", default=os.path.join(
+        os.path.dirname(os.path.abspath(__file__)), "..", "models"))
+    parser.add_argument("services", nargs="*")
+    args = parser.parse_args()
+    loader = botocore.loaders.create_loader()
+    names = args.services or sorted(loader.list_available_services("service-2"))
+    os.makedirs(args.out, exist_ok=True)
+    index = {}
+    for name in names:
+        model = model_of(loader, name)
+        size = write_model(os.path.join(args.out, name + ".model"), model)
+        meta = model["metadata"]
+        index[name] = {"serviceId": meta.get("serviceId"),
+                       "protocol": meta.get("protocol"),
+                       "protocols": meta.get("protocols"), "bytes": size}
+    if not args.services:
+        write_json(os.path.join(args.out, "services.json"), index)
+        write_json(os.path.join(args.out, "partitions.json"),
+                   loader.load_data("partitions"))
+        with open(os.path.join(args.out, "VERSION"), "w") as f:
+            f.write("botocore %s\n" % botocore.__version__)
+    print("%d models from botocore %s into %s" % (len(names),
+          botocore.__version__, args.out), file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()
