@@ -8,7 +8,11 @@
 ---   marshal(item)    {name = value}         -> {name = {S = ...}, ...}
 ---   unmarshal(item)  {name = {S = ...}, ...} -> {name = value}
 ---   number("12345678901234567890123")         an exact N
----   binary(bytes)                             a B value (base64 on the wire)
+---   binary(bytes)                             a B value
+--- Binary values (B, BS) are bytes, as every blob of lambda.aws is: the
+--- client base64-encodes them on the wire and decodes them in answers.
+--- The images of a DynamoDB Streams event are JSON with B in base64:
+--- unmarshal(image, { base64 = true }) reads those.
 ---   set("SS" | "NS" | "BS", list)             a set
 local json = require "lambda.json"
 local base64 = require "lambda.base64"
@@ -85,14 +89,14 @@ function marshal_value(v)
   if t == "boolean" then return { BOOL = v } end
   if t == "number" then return { N = number_text(v) } end
   if mt == Number then return { N = v.N } end
-  if mt == Binary then return { B = base64.encode(v.bytes) } end
+  if mt == Binary then return { B = v.bytes } end
   if mt == Set then
     local out = json.array()
     for i, item in ipairs(v.list) do
       if v.kind == "NS" then
         out[i] = getmetatable(item) == Number and item.N or number_text(item)
       elseif v.kind == "BS" then
-        out[i] = base64.encode(item)
+        out[i] = tostring(item)
       else
         out[i] = tostring(item)
       end
@@ -130,23 +134,31 @@ end
 
 local unmarshal_value
 
-local function unmarshal_map(m)
+local function unmarshal_map(m, encoded)
   local out = {}
-  for k, v in pairs(m) do out[k] = unmarshal_value(v) end
+  for k, v in pairs(m) do out[k] = unmarshal_value(v, encoded) end
   return out
 end
 
-function unmarshal_value(av)
+local function bytes_of(v, encoded)
+  if not encoded then return v end
+  local bytes = base64.decode(v)
+  if bytes == nil then errors.raise("a B value is not base64: " .. tostring(v)) end
+  return bytes
+end
+
+function unmarshal_value(av, encoded)
+  if type(encoded) == "table" then encoded = encoded.base64 end
   local k, v = next(av)
   if k == "S" then return v end
   if k == "N" then return number_value(v) end
   if k == "BOOL" then return v end
   if k == "NULL" then return json.null end
-  if k == "B" then return base64.decode(v) end
-  if k == "M" then return unmarshal_map(v) end
+  if k == "B" then return bytes_of(v, encoded) end
+  if k == "M" then return unmarshal_map(v, encoded) end
   if k == "L" then
     local out = json.array()
-    for i, item in ipairs(v) do out[i] = unmarshal_value(item) end
+    for i, item in ipairs(v) do out[i] = unmarshal_value(item, encoded) end
     return out
   end
   if k == "SS" then return M.set("SS", v) end
@@ -157,15 +169,16 @@ function unmarshal_value(av)
   end
   if k == "BS" then
     local list = {}
-    for i, b in ipairs(v) do list[i] = base64.decode(b) end
+    for i, b in ipairs(v) do list[i] = bytes_of(b, encoded) end
     return M.set("BS", list)
   end
   errors.raise("unknown attribute value type: " .. tostring(k))
 end
 
---- {name = AttributeValue} -> {name = value}
-function M.unmarshal(item)
-  return unmarshal_map(item)
+--- {name = AttributeValue} -> {name = value}; opts.base64: B and BS
+--- values are base64 text (a DynamoDB Streams event's images).
+function M.unmarshal(item, opts)
+  return unmarshal_map(item, type(opts) == "table" and opts.base64 or false)
 end
 
 M.unmarshal_value = unmarshal_value

@@ -3,12 +3,14 @@
 ---   aws.sign{...} / aws.presign{...}   Signature Version 4 (sign.lua)
 ---   aws.credentials()                  the resolved credentials (credentials.lua)
 ---   aws.request{...}                   one signed call, with retries (request.lua)
----   aws.dynamodb:call("GetItem", p)    JSON-protocol services; also sqs,
----     secretsmanager, ssm, eventbridge, kinesis, stepfunctions, logs
+---   aws.client(name [, region])        any service with a model (client.lua):
+---     botocore's name ("sns", "bedrock-runtime"); aws.<name> for the same
+---     in the default region (aws.bedrock_runtime for "-" names)
+---   client:call("Publish", params)     any operation; client:publish{...}
+---   client:paginate(op, params)        pages (and :items()) of a paginator
 ---   aws.dynamodb.marshal / unmarshal   attribute values (dynamodb.lua)
----   aws.lambda:invoke(name, payload)   Lambda's Invoke
+---   aws.lambda:invoke(name, payload)   Lambda's Invoke, simply
 ---   aws.s3:get/put/head/delete, aws.s3:presign_get/presign_put
----   aws.client(name, region)           any of these in another region
 ---   aws.region()                       the region calls go to by default
 ---   aws.warm(name, ...)                open their TLS connections now (init)
 -- The parts load on first use: requiring lambda.aws at init costs
@@ -47,19 +49,21 @@ function aws.credentials()
   return require("lambda.aws.credentials").get()
 end
 
+-- Names lambda.aws has known by another name than botocore's.
+local ALIASES = { eventbridge = "events" }
+
+-- The client of a service by botocore's name, an alias, or the name with
+-- "_" for "-" (aws.bedrock_runtime); nil and the model's error.
 local function make_client(name, region)
-  local services = require "lambda.aws.services"
-  if name == "lambda" then return services.lambda_client(region) end
-  if name == "s3" then return services.s3_client(region) end
-  local client = services.json_client(name, region)
-  if client and name == "dynamodb" then
-    -- aws.dynamodb.marshal and friends, next to :call
-    local dynamodb = require "lambda.aws.dynamodb"
-    for k, v in pairs(dynamodb) do
-      if client[k] == nil then client[k] = v end
-    end
+  local model = require "lambda.aws.model"
+  local model_name = ALIASES[name] or name
+  if not model.find(model_name) and name:find("_", 1, true) then
+    local dashed = name:gsub("_", "-")
+    if model.find(dashed) then model_name = dashed end
   end
-  return client
+  local services = require "lambda.aws.services"
+  return require("lambda.aws.client").new(model_name, region,
+    services.extras(model_name))
 end
 
 --- The region calls go to when none is given: AWS_REGION, then
@@ -73,10 +77,8 @@ end
 function aws.client(name, region)
   local args = require("lambda.aws.options").read("lambda.aws.client",
     { name = name, region = region }, { name = "string!", region = "string" })
-  local client = make_client(args.name, args.region)
-  if not client then
-    require("lambda.errors").raise("lambda.aws has no service " .. tostring(name))
-  end
+  local client, err = make_client(args.name, args.region)
+  if not client then require("lambda.errors").raise(err.message) end
   return client
 end
 
@@ -88,7 +90,6 @@ end
 ---@return lambda.Error|nil err
 function aws.warm(...)
   local fetch = require "lambda.fetch"
-  local services = require "lambda.aws.services"
   local region = aws.region()
   local names = { ... }
   for i, name in ipairs(names) do
@@ -97,11 +98,13 @@ function aws.warm(...)
         .. "string, got %s"):format(i, type(name)))
     end
   end
+  local endpoints = require "lambda.aws.endpoints"
   for _, name in ipairs(names) do
-    local def = services.JSON_SERVICES[name]
-    local prefix = def and def.prefix or name
-    local id = def and def.id or name
-    local base = aws.endpoint(id, prefix, region)
+    local client = aws.client(name)
+    local ep, eerr = endpoints.resolve(client.svc, nil, {},
+      endpoints.config(client.svc, region))
+    if not ep then return nil, eerr end
+    local base = ep.url:match("^(%a[%w+.-]*://[^/?#]*)")
     -- Any answer will do: the connection is what is kept.
     local res, err = fetch.request(base .. "/", { method = "HEAD", timeout = 3000,
       redirect = false })
@@ -110,10 +113,15 @@ function aws.warm(...)
   return true
 end
 
+-- aws.sns, aws.dynamodb, aws["bedrock-runtime"]: a client in the default
+-- region, made on first use; a name with no model is an error that says
+-- where the model was looked for.
 setmetatable(aws, {
   __index = function(self, name)
-    local client = make_client(name)
-    if client then rawset(self, name, client) end
+    if type(name) ~= "string" then return nil end
+    local client, err = make_client(name)
+    if not client then require("lambda.errors").raise(err.message) end
+    rawset(self, name, client)
     return client
   end,
 })

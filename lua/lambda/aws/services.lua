@@ -1,8 +1,8 @@
---- Thin, data-driven service helpers over aws.request:
----   JSON-protocol services: aws.dynamodb:call("GetItem", params), and
----     sqs, secretsmanager, ssm, eventbridge, kinesis, stepfunctions, logs
----   aws.lambda:invoke(name, payload, opts)
+--- The helpers some services' clients carry beside their model's
+--- operations (client.lua looks here first):
+---   aws.lambda:invoke(name, payload, opts)     (a table first: the Invoke operation)
 ---   aws.s3:get / put / head / delete, s3:presign_get / presign_put
+---   aws.dynamodb.marshal / unmarshal and friends (dynamodb.lua)
 local request = require "lambda.aws.request"
 local sign = require "lambda.aws.sign"
 local sigv4 = require "lambda.sigv4"
@@ -13,7 +13,6 @@ local options = require "lambda.aws.options"
 local M = {}
 
 -- What each helper reads of its options table (options.lua).
-local CALL_OPTIONS = { region = "string", timeout = "number" }
 local INVOKE_OPTIONS = { qualifier = "string", invocation_type = "string",
   log_type = "string", region = "string", timeout = "number" }
 local S3_OPTIONS = { region = "string", headers = "table",
@@ -33,69 +32,17 @@ local function check_args(what, names, ...)
   options.read(what, given, kinds)
 end
 
--- prefix: the endpoint's first label; signing: the SigV4 service name;
--- target: X-Amz-Target's prefix; version: application/x-amz-json-<v>.
-local JSON_SERVICES = {
-  dynamodb = { prefix = "dynamodb", signing = "dynamodb",
-    target = "DynamoDB_20120810", version = "1.0", id = "DynamoDB" },
-  sqs = { prefix = "sqs", signing = "sqs", target = "AmazonSQS",
-    version = "1.0", id = "SQS" },
-  secretsmanager = { prefix = "secretsmanager", signing = "secretsmanager",
-    target = "secretsmanager", version = "1.1", id = "Secrets Manager" },
-  ssm = { prefix = "ssm", signing = "ssm", target = "AmazonSSM",
-    version = "1.1", id = "SSM" },
-  eventbridge = { prefix = "events", signing = "events", target = "AWSEvents",
-    version = "1.1", id = "EventBridge" },
-  kinesis = { prefix = "kinesis", signing = "kinesis",
-    target = "Kinesis_20131202", version = "1.1", id = "Kinesis" },
-  stepfunctions = { prefix = "states", signing = "states",
-    target = "AWSStepFunctions", version = "1.0", id = "SFN" },
-  logs = { prefix = "logs", signing = "logs", target = "Logs_20140328",
-    version = "1.1", id = "CloudWatch Logs" },
-}
-
-local JsonService = {}
-JsonService.__index = JsonService
-
---- service:call(operation, params, opts) -> decoded response | nil, err.
---- opts: region, timeout.
-function JsonService:call(operation, params, opts)
-  local what = "lambda.aws." .. self.name .. ":call"
-  check_args(what, { "operation" }, operation)
-  if params == json.null then params = nil end
-  if params ~= nil and type(params) ~= "table" then
-    errors.raise(what .. ": params must be a table, got " .. type(params))
-  end
-  opts = options.read(what, opts, CALL_OPTIONS, "opts.")
-  local d = self.def
-  return request.request {
-    service = d.signing, endpoint_prefix = d.prefix, service_id = d.id,
-    region = opts.region or self.region, method = "POST", path = "/",
-    target = d.target .. "." .. operation, json_version = d.version,
-    body = json.encode(params or {}),
-    timeout = opts.timeout,
-  }
-end
-
---- A client for a JSON-protocol service in a region (default: the
---- function's): aws.client("dynamodb", "eu-west-1").
-function M.json_client(name, region)
-  local def = JSON_SERVICES[name]
-  if not def then return nil end
-  return setmetatable({ def = def, region = region, name = name }, JsonService)
-end
-
-M.JSON_SERVICES = JSON_SERVICES
-
 -- --- Lambda ----------------------------------------------------------------
 
 local Lambda = {}
-Lambda.__index = Lambda
 
 --- lambda:invoke(name, payload, { qualifier, invocation_type, log_type,
 --- region }) -> { status, payload (decoded JSON when it is), function_error,
 --- log_result, executed_version } | nil, err.
 function Lambda:invoke(name, payload, opts)
+  if type(name) == "table" then
+    return self:call("Invoke", name, payload)  -- the model's: invoke{FunctionName=...}
+  end
   local what = "lambda.aws.lambda:invoke"
   check_args(what, { "name" }, name)
   opts = options.read(what, opts, INVOKE_OPTIONS, "opts.")
@@ -125,14 +72,10 @@ function Lambda:invoke(name, payload, opts)
   }
 end
 
-function M.lambda_client(region)
-  return setmetatable({ region = region }, Lambda)
-end
 
 -- --- S3 --------------------------------------------------------------------
 
 local S3 = {}
-S3.__index = S3
 
 -- A key encoded for the path: every byte but unreserved ones and '/'.
 local function key_path(key)
@@ -229,8 +172,12 @@ function S3:presign_put(bucket, key, opts)
   return presign(self, "PUT", bucket, key, opts)
 end
 
-function M.s3_client(region)
-  return setmetatable({ region = region }, S3)
+--- The helpers of a service's client (by botocore's name), or nil.
+function M.extras(name)
+  if name == "lambda" then return Lambda end
+  if name == "s3" then return S3 end
+  if name == "dynamodb" then return require "lambda.aws.dynamodb" end
+  return nil
 end
 
 return M
