@@ -7,7 +7,12 @@ python3-botocore), an independent SigV4 implementation, and answered
 Serves, all on one endpoint (AWS_ENDPOINT_URL):
   DynamoDB (PutItem, GetItem, DeleteItem) and SQS (SendMessage), JSON
   protocol; S3 path-style objects (PUT, GET, HEAD, DELETE; XML errors;
-  presigned URLs); Lambda Invoke; a container credentials endpoint
+  presigned URLs; ListObjectsV2 with continuation tokens; multipart
+  uploads with AWS's 5 MiB part minimum); Lambda Invoke; and each in its
+  protocol's real shape (aws_shapes.py): SNS Publish (query), SES v2
+  SendEmail (rest-json), EC2 DescribeInstances (ec2), KMS Encrypt and
+  Decrypt (json 1.1), STS GetCallerIdentity (query), Bedrock Runtime
+  ConverseStream (an application/vnd.amazon.eventstream answer); a container credentials endpoint
   (/creds?ttl=S, Authorization must be the --token); and for lambda.fetch
   /fetch/echo, /fetch/status/N, /fetch/big?n=N, /fetch/cookies,
   /fetch/slow?ms=N, /fetch/drop-reused (closes a reused connection
@@ -38,6 +43,7 @@ from botocore.credentials import Credentials
 
 sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 import fake_http  # noqa: E402 (beside this file)
+import aws_shapes  # noqa: E402 (beside this file)
 
 SECRETS = {"AKIDTEST": "test/secret+key"}
 LOCK = threading.Lock()
@@ -174,6 +180,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
         path = urlsplit(self.path).path
         if path.startswith("/__stats"):
             name = dict(parse_qsl(urlsplit(self.path).query)).get("name", "")
+            if name == "s3-uploads-open":
+                return self.reply(200, {"count": aws_shapes.uploads_open()})
             return self.reply(200, {"count": STATS.get(name, 0)})
         if path.startswith("/fetch/"):
             return self.fetch_endpoints(path)
@@ -195,7 +203,16 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if service == "sqs":
             return self.sqs(target.split(".")[-1], json.loads(body or b"{}"))
         if service == "s3":
+            if self.s3_more(path, body):
+                return None
             return self.s3(path, body)
+        answer = aws_shapes.answer(service, self.command, self.path,
+                                   dict((k.lower(), v) for k, v in self.headers.items()),
+                                   body)
+        if answer is not None:
+            status, headers, data = answer
+            return self.reply(status, data, headers.pop("content-type"),
+                              headers=list(headers.items()))
         if service == "lambda":
             return self.lambda_invoke(path, body)
         return self.aws_error(400, "UnknownService", service)
@@ -266,6 +283,17 @@ class Handler(http.server.BaseHTTPRequestHandler):
             OBJECTS.pop(key, None)
             return self.reply(204, b"")
         return self.aws_error(405, "MethodNotAllowed", self.command, xml=True)
+
+    def s3_more(self, path, body):
+        """ListObjectsV2 and multipart uploads; False for the rest."""
+        query = dict(parse_qsl(urlsplit(self.path).query, keep_blank_values=True))
+        answer = aws_shapes.s3(self.command, path, query, body, OBJECTS)
+        if answer is None:
+            return False
+        status, headers, data = answer
+        self.reply(status, data, headers.pop("content-type", "application/xml"),
+                   headers=list(headers.items()))
+        return True
 
     def lambda_invoke(self, path, body):
         m = re.match(r"^/2015-03-31/functions/([^/]+)/invocations$", path)
