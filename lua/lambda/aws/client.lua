@@ -301,37 +301,73 @@ local function list_of(x)
   return type(x) == "table" and x or { x }
 end
 
+-- Python's truth, which botocore's paginator reads tokens by: nil, false,
+-- "", 0 and empty tables are no token.
+local function truthy(v)
+  if v == nil or v == json.null or v == false or v == "" or v == 0 then return false end
+  if type(v) == "table" then return next(v) ~= nil end
+  return true
+end
+
+local function same_value(a, b)
+  if type(a) ~= "table" or type(b) ~= "table" then return a == b end
+  for k, v in pairs(a) do
+    if not same_value(v, b[k]) then return false end
+  end
+  for k in pairs(b) do
+    if a[k] == nil then return false end
+  end
+  return true
+end
+
 local Pager = {}
 Pager.__index = Pager
 
---- pager:next() -> the next page | nil at the end | nil, err.
+-- The next page's tokens by input name, or nil when there are none (the
+-- last page): botocore's PageIterator._get_next_token.
+local function next_token(cfg, page)
+  if cfg.more_results and not truthy(lookup(page, cfg.more_results)) then
+    return nil
+  end
+  local inputs, token, any = list_of(cfg.input_token), {}, false
+  for i, expr in ipairs(list_of(cfg.output_token)) do
+    local value = lookup(page, expr)
+    if truthy(value) then
+      token[inputs[i]] = value
+      any = true
+    end
+  end
+  return any and token or nil
+end
+
+--- pager:next() -> the next page | nil at the end | nil, err. As
+--- botocore pages: the tokens the paginator names carried from each
+--- page into the next call (a token absent from a page leaves the
+--- call), until a page has none or more_results says no; the same
+--- tokens twice in a row end it with a PaginationError after that page.
 function Pager:next()
   if self.done then return nil end
-  local cfg = self.config
   local page, err = self.client:call(self.operation, self.params, self.opts)
   if not page then
     self.done, self.error = true, err
     return nil, err
   end
   self.pages = self.pages + 1
-  local more = cfg.more_results and lookup(page, cfg.more_results)
-  local inputs, outputs = list_of(cfg.input_token), list_of(cfg.output_token)
-  local next_params, any, same = {}, false, true
-  for k, v in pairs(self.params) do next_params[k] = v end
-  for i, expr in ipairs(outputs) do
-    local token = lookup(page, expr)
-    if token ~= nil and token ~= "" then any = true end
-    if token ~= self.params[inputs[i]] then same = false end
-    next_params[inputs[i]] = token
+  local token = next_token(self.config, page)
+  if not token then
+    self.done = true
+    return page
   end
-  if (cfg.more_results and not more) or not any then
+  if self.previous and same_value(self.previous, token) then
     self.done = true
-  elseif same then
-    self.done = true
-    self.error = errors.new("aws", ("%s returned the same next token twice")
+    self.error = errors.new("aws", ("%s: the same next token was received twice")
       :format(self.operation), { code = "PaginationError" })
+    return page
   end
-  self.params = next_params
+  for _, name in ipairs(list_of(self.config.input_token)) do
+    self.params[name] = token[name]
+  end
+  self.previous = token
   return page
 end
 
@@ -362,7 +398,8 @@ end
 --- client:paginate(OperationName, params [, opts]) -> a pager: call it (or
 --- use it in a for loop) for each page, :items() for the result key's
 --- items, .error after the loop; raises when the model has no paginator
---- for the operation.
+--- for the operation. opts: :call's, and page_size (the paginator's
+--- limit key, as botocore's PageSize).
 function Client:paginate(operation, params, opts)
   local what = ("lambda.aws.%s:paginate"):format(self.name)
   local config = type(operation) == "string" and self.svc.paginators[operation]
@@ -372,8 +409,20 @@ function Client:paginate(operation, params, opts)
   end
   local copy = {}
   for k, v in pairs(check_params(what, params)) do copy[k] = v end
+  local call_opts
+  if opts ~= nil and opts ~= json.null then
+    call_opts = {}
+    for k, v in pairs(opts) do call_opts[k] = v end
+    if call_opts.page_size ~= nil then
+      if not config.limit_key then
+        errors.raise(("%s: %s's paginator has no page size"):format(what, operation))
+      end
+      copy[config.limit_key] = call_opts.page_size
+      call_opts.page_size = nil
+    end
+  end
   return setmetatable({ client = self, operation = operation, params = copy,
-    opts = opts, config = config, pages = 0 }, Pager)
+    opts = call_opts, config = config, pages = 0 }, Pager)
 end
 
 -- Methods ------------------------------------------------------------------
@@ -407,5 +456,7 @@ function M.new(name, region, extras)
 end
 
 M.Client = Client
+M._with_tokens = with_tokens    -- for its spec
+M._s3_operation = s3_operation
 
 return M
