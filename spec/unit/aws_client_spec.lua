@@ -143,4 +143,38 @@ describe("lambda.aws.client #unit", function()
     local buckets = client._s3_operation(svc, svc:operation("ListBuckets"))
     assert.equal("/", buckets.http.requestUri)
   end)
+
+  it("adds the CRC-32 checksum AWS requires, as zlib computes it", function()
+    local checksum = require "lambda.aws.checksum"
+    local bodies = { "", "123456789", ("\0\255"):rep(300) }
+    math.randomseed(28)
+    for _ = 1, 20 do
+      local b = {}
+      for i = 1, math.random(0, 3000) do b[i] = string.char(math.random(0, 255)) end
+      bodies[#bodies + 1] = table.concat(b)
+    end
+    local file = os.tmpname()
+    local f = assert(io.open(file, "wb"))
+    f:write(json.encode((function()
+      local list = {}
+      for i, body in ipairs(bodies) do list[i] = require("lambda.base64").encode(body) end
+      return list
+    end)()))
+    f:close()
+    local expected = json.decode(python("-c", "'import json, sys, base64, binascii; "
+      .. "print(json.dumps([binascii.crc32(base64.b64decode(b)) for b in json.load(open(sys.argv[1]))]))' "
+      .. file))
+    os.remove(file)
+    for i, body in ipairs(bodies) do assert.equal(expected[i], checksum.crc32(body)) end
+    local svc = assert(model.load("s3"))
+    local op = svc:operation("DeleteObjects")
+    local req = { headers = {}, body = "<Delete/>" }
+    checksum.apply(svc, op, {}, req)
+    assert.equal(require("lambda.base64").encode(string.pack(">I4", checksum.crc32("<Delete/>"))),
+      req.headers["x-amz-checksum-crc32"])
+    assert.equal("CRC32", req.headers["x-amz-sdk-checksum-algorithm"])
+    local put = { headers = {}, body = "x" }
+    checksum.apply(svc, svc:operation("PutObject"), {}, put)  -- not required
+    assert.is_nil(put.headers["x-amz-checksum-crc32"])
+  end)
 end)

@@ -235,6 +235,7 @@ function Client:prepare(operation, params, opts)
   if not P then return nil, perr end
   op = s3_operation(svc, op)
   local req = P.build(svc, op, params)
+  require("lambda.aws.checksum").apply(svc, op, params, req)
   local region = options.region(opts.region or self.region)
   local endpoints = require "lambda.aws.endpoints"
   local endpoint, eerr = endpoints.resolve(svc, op, params,
