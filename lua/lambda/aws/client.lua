@@ -108,8 +108,10 @@ local function query_string(pairs_list)
   local parts = {}
   for i, pair in ipairs(pairs_list) do
     local name, value = pair[1], pair[2]
+    -- a key alone ("?uploads" in a requestUri) stays alone, as botocore
+    -- sends it; SigV4's canonical query reads it as "uploads="
     parts[i] = sigv4.uri_encode(tostring(name))
-      .. (value ~= nil and ("=" .. sigv4.uri_encode(tostring(value))) or "=")
+      .. (value ~= nil and ("=" .. sigv4.uri_encode(tostring(value))) or "")
   end
   return table.concat(parts, "&")
 end
