@@ -137,8 +137,8 @@ local function signing_of(svc, endpoint, region)
   return name, region
 end
 
--- The model's error shape for a code, and whether it is marked
--- retryable (the "retryable" trait: { throttling = bool }).
+-- The model's error shape for a code (its "retryable" trait, {
+-- throttling = bool }, is what lambda.aws.retry reads).
 local function modeled_error(svc, code)
   if type(code) ~= "string" or code == "" then return nil end
   local ok, shape = pcall(svc.shape, svc, code)
@@ -155,9 +155,7 @@ local function response_error(svc, op, P, res)
     or ("HTTP " .. tostring(res.status)), {
     code = code, status = res.status, request_id = parsed.request_id,
     fields = parsed.fields, service = svc.name, operation = op.name,
-    modeled_retryable = shape and shape.retryable ~= nil or nil,
-    modeled_throttling = shape and type(shape.retryable) == "table"
-      and shape.retryable.throttling or nil,
+    retryable_trait = shape and shape.retryable or nil,
     body = type(res.body) == "string" and res.body or nil, headers = res.headers,
   })
 end
@@ -269,12 +267,9 @@ end
 function Client:call(operation, params, opts)
   local call, err = self:prepare(operation, params, opts)
   if not call then return nil, err end
-  local retry = require "lambda.aws.retry"
-  if call.opts.max_attempts then
-    return retry.send(retry.policy { max_attempts = call.opts.max_attempts,
-      quota = self.policy }, function() return attempt(self, call) end)
-  end
-  return retry.send(self.policy, function() return attempt(self, call) end)
+  return require("lambda.aws.retry").send(self.policy,
+    function() return attempt(self, call) end,
+    { max_attempts = call.opts.max_attempts })
 end
 
 -- Pagination ---------------------------------------------------------------
@@ -454,7 +449,8 @@ function M.new(name, region, extras)
   if not svc then return nil, err end
   local retry = require "lambda.aws.retry"
   return setmetatable({ name = name, svc = svc, region = region,
-    extras = extras, policy = retry.policy {} }, { __index = index,
+    extras = extras, policy = retry.policy { service = svc.metadata.endpointPrefix } },
+    { __index = index,
     __name = "lambda.aws.client" })
 end
 
