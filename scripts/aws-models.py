@@ -29,13 +29,17 @@ import sys
 import botocore
 import botocore.loaders
 
-# Shape and member keys serialisation, parsing and types never read.
+# Keys serialisation, parsing, endpoints and types never read, wherever
+# they are (shapes, members, rule sets).
 DROP = {
     "documentation", "documentationUrl", "examples", "min", "max", "pattern",
     "enum", "sensitive", "box", "deprecated", "deprecatedMessage",
-    "deprecatedSince", "wrapper", "synthetic", "errors", "name",
-    "idempotent", "readonly",
+    "deprecatedSince", "wrapper", "synthetic",
 }
+# And an operation's own: its name (the key it is under), its error list,
+# hints for documentation. Nowhere else: "name" is also a contextParam's
+# and an auth scheme's.
+DROP_OPERATION = {"name", "errors", "idempotent", "readonly"}
 # Metadata a client reads.
 METADATA = {
     "apiVersion", "endpointPrefix", "globalEndpoint", "jsonVersion",
@@ -67,7 +71,9 @@ def model_of(loader, service):
         "botocore": botocore.__version__,
         "name": service,
         "metadata": {k: v for k, v in model["metadata"].items() if k in METADATA},
-        "operations": strip(model["operations"]),
+        "operations": {name: {k: v for k, v in strip(op).items()
+                                 if k not in DROP_OPERATION}
+                       for name, op in model["operations"].items()},
         # snake_case method names, as boto3 names them (botocore.xform_name)
         "methods": {botocore.xform_name(op): op for op in model["operations"]},
         "shapes": strip(model["shapes"]),
