@@ -130,7 +130,7 @@ function M.s3_small_part(event)
   local _, err = client:complete_multipart_upload { Bucket = event.bucket, Key = "small",
     UploadId = started.UploadId, MultipartUpload = { Parts = etags } }
   client:abort_multipart_upload { Bucket = event.bucket, Key = "small", UploadId = started.UploadId }
-  local res = assert(require("lambda.fetch")(event.base .. "/__stats?name=s3-uploads-open"))
+  local res = assert(require("lambda").fetch(event.base .. "/__stats?name=s3-uploads-open"))
   return { err = err and fields(err), open_uploads = json.decode(res.body).count }
 end
 
@@ -140,15 +140,15 @@ function M.bedrock_stream(event)
     messages = { { role = "user", content = { { text = event.text } } } },
   }
   if not out then return { err = fields(err) } end
-  local text, kinds = {}, {}
+  local text, kinds, tokens = {}, {}, nil
   local stream = out.stream
   for ev in stream:events() do
     local kind = next(ev)
     kinds[#kinds + 1] = kind
     if kind == "contentBlockDelta" then text[#text + 1] = ev[kind].delta.text end
-    if kind == "metadata" then kinds.tokens = ev[kind].usage.totalTokens end
+    if kind == "metadata" then tokens = ev[kind].usage.totalTokens end
   end
-  return { value = { text = table.concat(text), kinds = kinds,
+  return { value = { text = table.concat(text), kinds = kinds, tokens = tokens,
     err = stream.error and fields(stream.error) or json.null } }
 end
 
