@@ -6,6 +6,7 @@
 -- way of joining repeated headers. lambda.fetch and lambda.aws.credentials
 -- are stood in for where a failure would need the network; the joining of
 -- fetch's headers needs a server (errors_rule/repeated_headers.py).
+require "lambda.aws.model"  -- reads LUA_LAMBDA_AWS_MODELS before os.getenv is stood in for
 local helper = require "helper"
 local Process = require "process"
 local errors = require "lambda.errors"

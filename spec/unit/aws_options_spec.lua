@@ -3,6 +3,7 @@
 -- order (the environment before the container endpoint); a bare 503
 -- retried. lambda.fetch is replaced by a fake that answers as AWS would,
 -- and os.getenv by the environment each test sets.
+require "lambda.aws.model"  -- reads LUA_LAMBDA_AWS_MODELS before os.getenv is stood in for
 local json = require "lambda.json"
 local fetch = require "lambda.fetch"
 local aws = require "lambda.aws"

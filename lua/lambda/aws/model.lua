@@ -31,9 +31,14 @@ M.PROTOCOLS = {
 
 local loaded = {}  -- service name -> model
 
+-- Read once, when lambda.aws first needs a model: a process's
+-- environment does not change under it (and specs that stand in for
+-- os.getenv later still find the models).
+local ENV_FOLDERS = os.getenv("LUA_LAMBDA_AWS_MODELS")
+
 local function model_paths(name)
   local paths = {}
-  local env = os.getenv("LUA_LAMBDA_AWS_MODELS")
+  local env = ENV_FOLDERS
   if env and env ~= "" then
     for dir in env:gmatch("[^:]+") do
       paths[#paths + 1] = dir:gsub("/+$", "") .. "/" .. name .. ".model"
