@@ -9,7 +9,8 @@ parsing, pagination, retries and endpoints need and nothing else (no
 documentation, examples or validation limits), its paginators-1.json
 "pagination" and its endpoint-rule-set-1.json, as lines (models/README.md):
 
-    line 1   {"botocore","name","metadata","operations","methods","paginators"}
+    line 1   {"botocore","name","metadata","operations","methods","paginators",
+             "errorCodes"}
     line 2   the endpoint rule set (JSON), or {} when the service has none
     then     one line per shape, sorted: <ShapeName> TAB <shape as JSON>
 
@@ -78,6 +79,22 @@ def model_of(loader, service):
         "methods": {botocore.xform_name(op): op for op in model["operations"]},
         "shapes": strip(model["shapes"]),
     }
+    # botocore's ServiceModel.shape_for_error_code: an exception's
+    # error.code, else its name; only the codes that differ are written
+    codes = {}
+    for name, shape in model["shapes"].items():
+        if shape.get("exception"):
+            code = (shape.get("error") or {}).get("code") or name
+            if code != name:
+                codes[code] = name
+    if codes:
+        out["errorCodes"] = codes
+    if model["metadata"].get("protocol") == "rest-xml":
+        # XML elements go in the model's order (S3, Route 53 and CloudFront
+        # read them so); JSON objects have none, so it is written out
+        for name, shape in model["shapes"].items():
+            if shape.get("type") == "structure" and len(shape.get("members", {})) > 1:
+                out["shapes"][name]["memberOrder"] = list(shape["members"])
     pages = optional(loader, service, "paginators-1", version)
     if pages and pages.get("pagination"):
         out["paginators"] = pages["pagination"]

@@ -137,20 +137,12 @@ local function signing_of(svc, endpoint, region)
   return name, region
 end
 
--- The model's error shape for a code (its "retryable" trait, {
--- throttling = bool }, is what lambda.aws.retry reads).
-local function modeled_error(svc, code)
-  if type(code) ~= "string" or code == "" then return nil end
-  local ok, shape = pcall(svc.shape, svc, code)
-  if ok and type(shape) == "table" and shape.exception then return shape end
-  return nil
-end
-
 local function response_error(svc, op, P, res)
   local parsed = P.parse_error(svc, op, res) or {}
   local code = parsed.code
   if not code or code == "" then code = "HTTP" .. tostring(res.status) end
-  local shape = modeled_error(svc, code)
+  -- its "retryable" trait ({ throttling = bool }) is lambda.aws.retry's
+  local shape = svc:error_shape(code)
   return errors.new("aws", parsed.message and tostring(parsed.message)
     or ("HTTP " .. tostring(res.status)), {
     code = code, status = res.status, request_id = parsed.request_id,

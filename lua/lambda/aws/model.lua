@@ -123,6 +123,24 @@ function Model:operation_name(method)
   return self.methods[method]
 end
 
+--- The exception shape an error code stands for (botocore's
+--- shape_for_error_code: the shape's error.code, else its name), with
+--- its name; nil when the model has none.
+---@param code string
+---@return table|nil shape
+---@return string|nil name
+function Model:error_shape(code)
+  if type(code) ~= "string" or code == "" then return nil end
+  local name = self.error_codes[code]
+  if not name then
+    if not self.text:find("\n" .. code .. "\t", self.shapes_at, true) then return nil end
+    name = code
+  end
+  local shape = self:shape(name)
+  if not shape.exception then return nil end
+  return shape, name
+end
+
 --- The endpoint rule set (botocore's endpoint-rule-set-1.json), decoded
 --- on first use; nil when the model has none.
 ---@return table|nil
@@ -153,6 +171,7 @@ local function read_model(name, path)
   self.operations = head.operations or {}
   self.paginators = head.paginators or {}
   self.methods = head.methods or {}
+  self.error_codes = head.errorCodes or {}
   for _, p in ipairs(self.metadata.protocols or { self.metadata.protocol }) do
     if M.PROTOCOLS[p] then
       self.protocol = p
