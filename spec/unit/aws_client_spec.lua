@@ -177,4 +177,15 @@ describe("lambda.aws.client #unit", function()
     checksum.apply(svc, svc:operation("PutObject"), {}, put)  -- not required
     assert.is_nil(put.headers["x-amz-checksum-crc32"])
   end)
+
+  it("finds an error code's exception shape as botocore's shape_for_error_code", function()
+    local iam = assert(model.load("iam"))
+    local shape, name = iam:error_shape("EntityAlreadyExists")  -- error.code differs
+    assert.equal("EntityAlreadyExistsException", name)
+    assert.is_true(shape.exception)
+    local _, same = assert(model.load("dynamodb")):error_shape("ResourceNotFoundException")
+    assert.equal("ResourceNotFoundException", same)
+    assert.is_nil(iam:error_shape("NoSuchCodeAnywhere"))
+    assert.is_nil(iam:error_shape("CreateUserRequest"))  -- a shape, not an exception
+  end)
 end)
