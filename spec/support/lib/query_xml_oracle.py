@@ -18,6 +18,8 @@ Cases ("kind"):
   xml_decode   service, shape, body -> value
   random_build service, operation, seed -> params and build's answer
   random_parse service, operation, seed[, pretty] -> body and parse's answer
+  etree        b64 (the document's bytes) -> ok and the tree (name, ns,
+               attrs, text, tail, children) ElementTree reads, or not ok
   random_xml   service, shape, seed -> value, its XML (encode's answer),
                a generated body of the shape and decode's answer of it
 """
@@ -299,10 +301,10 @@ def tree(el, scope_attrs=None):
             "tail": el.tail, "children": [tree(c) for c in el]}
 
 
-def etree(text):
+def etree(data):
     try:
         parser = ElementTree.XMLParser(target=ElementTree.TreeBuilder())
-        parser.feed(text.encode("utf-8", "surrogateescape"))
+        parser.feed(data)
         return {"ok": True, "tree": tree(parser.close())}
     except ElementTree.ParseError as e:
         return {"ok": False, "error": str(e)}
@@ -310,7 +312,7 @@ def etree(text):
 
 def run(case):
     if case["kind"] == "etree":
-        return etree(case["text"])
+        return etree(base64.b64decode(case["b64"]))
     svc = service(case["service"])
     kind = case["kind"]
     op = svc.operation_model(case["operation"]) if "operation" in case else None
