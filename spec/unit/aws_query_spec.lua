@@ -252,6 +252,44 @@ local RANDOM_SHAPES = {
   { "s3", "NotificationConfiguration" }, { "route53", "ChangeBatch" },
   { "cloudfront", "DistributionConfig" }, { "s3", "ReplicationConfiguration" },
 }
+-- A 1 MB DescribeInstances answer: AWS's example instance, repeated.
+local INSTANCE = [==[
+        <item>
+          <instanceId>i-1234567890abcdef0</instanceId>
+          <imageId>ami-bff32ccc</imageId>
+          <instanceState><code>16</code><name>running</name></instanceState>
+          <privateDnsName>ip-192-168-1-88.eu-west-1.compute.internal</privateDnsName>
+          <dnsName>ec2-54-194-252-215.eu-west-1.compute.amazonaws.com</dnsName>
+          <keyName>my_keypair</keyName>
+          <amiLaunchIndex>0</amiLaunchIndex>
+          <instanceType>t2.micro</instanceType>
+          <launchTime>2018-05-08T16:46:19.000Z</launchTime>
+          <placement><availabilityZone>eu-west-1c</availabilityZone><groupName/><tenancy>default</tenancy></placement>
+          <monitoring><state>disabled</state></monitoring>
+          <subnetId>subnet-56f5f633</subnetId>
+          <vpcId>vpc-11112222</vpcId>
+          <privateIpAddress>192.168.1.88</privateIpAddress>
+          <ipAddress>54.194.252.215</ipAddress>
+          <sourceDestCheck>true</sourceDestCheck>
+          <groupSet><item><groupId>sg-e4076980</groupId><groupName>SecurityGroup1</groupName></item></groupSet>
+          <architecture>x86_64</architecture>
+          <rootDeviceType>ebs</rootDeviceType>
+          <rootDeviceName>/dev/xvda</rootDeviceName>
+          <blockDeviceMapping><item><deviceName>/dev/xvda</deviceName><ebs><volumeId>vol-1234567890abcdef0</volumeId><status>attached</status><attachTime>2015-12-22T10:44:09.000Z</attachTime><deleteOnTermination>true</deleteOnTermination></ebs></item></blockDeviceMapping>
+          <virtualizationType>hvm</virtualizationType>
+          <tagSet><item><key>Name</key><value>Server_1</value></item></tagSet>
+          <hypervisor>xen</hypervisor>
+          <ebsOptimized>false</ebsOptimized>
+          <cpuOptions><coreCount>1</coreCount><threadsPerCore>1</threadsPerCore></cpuOptions>
+        </item>
+]==]
+local BIG_COUNT = math.ceil(2 ^ 20 / #INSTANCE)
+local BIG = '<?xml version="1.0" encoding="UTF-8"?>\n<DescribeInstancesResponse'
+  .. ' xmlns="http://ec2.amazonaws.com/doc/2016-11-15/"><requestId>r</requestId>'
+  .. '<reservationSet><item><reservationId>r-1</reservationId><ownerId>1</ownerId>'
+  .. '<instancesSet>' .. INSTANCE:rep(BIG_COUNT) .. '</instancesSet></item>'
+  .. '</reservationSet></DescribeInstancesResponse>'
+
 local SEEDS = tonumber(os.getenv("AWS_QUERY_SPEC_SEEDS") or "") or 12
 
 local function request_of(case)
@@ -293,6 +331,7 @@ describe("lambda.aws query and ec2 against botocore #unit", function()
       add({ kind = "random_xml", service = s[1], shape = s[2], seed = seed })
     end
   end
+  at.big = add({ kind = "parse", service = "ec2", operation = "DescribeInstances", body = BIG })
   local answers = S.oracle(cases)
 
   for i, b in ipairs(BUILDS) do
@@ -387,6 +426,19 @@ describe("lambda.aws query and ec2 against botocore #unit", function()
     print("\n  agreement with botocore: " .. table.concat(report, ", "))
     assert.equal(6, #report)
     assert(#failures == 0, table.concat(failures, "\n"))
+  end)
+
+  it("parses a 1 MB DescribeInstances answer in a fraction of a second, as botocore", function()
+    local svc, op = request_of({ "ec2", "DescribeInstances" })
+    collectgarbage()
+    local t0 = os.clock()
+    local value = assert(ec2.parse(svc, op, { status = 200, headers = {}, body = BIG }))
+    local took = os.clock() - t0
+    print(("\n  %d KB DescribeInstances (%d instances): ec2.parse %.0f ms")
+      :format(#BIG // 1024, BIG_COUNT, took * 1000))
+    assert.equal(BIG_COUNT, #value.Reservations[1].Instances)
+    S.same(S.from_wire(answers[at.big]), value)
+    assert.is_true(took < 1.0)
   end)
 
   it("raises on a caller's wrong types and unknown members", function()

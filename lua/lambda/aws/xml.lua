@@ -274,6 +274,11 @@ local function between(s, pos, lt, el, seen_root)
   end
 end
 
+-- Bytes a name may start with, for the fast path (ASCII letters and _).
+local NAME_START = {}
+for c = 65, 90 do NAME_START[c], NAME_START[c + 32] = true, true end
+NAME_START[95] = true
+
 local function document(s, max_depth)
   check_characters(s)
   doc_cr, doc_amp = find(s, "\r", 1, true) ~= nil, find(s, "&", 1, true) ~= nil
@@ -304,7 +309,17 @@ local function document(s, max_depth)
     else
       if root and not el then fail(lt, "a second root element") end
       local child, qname, inner, empty
-      child, qname, inner, empty, pos = start_tag(s, lt, scope)
+      -- the common case first: <name> or <name/>, no prefix, no attributes
+      local e = find(s, "[^%w_.%-]", lt + 1)
+      local b = e and byte(s, e)
+      if e and e > lt + 1 and (b == 62 or (b == 47 and byte(s, e + 1) == 62))
+          and NAME_START[byte(s, lt + 1)] then
+        qname = sub(s, lt + 1, e - 1)
+        child, inner, empty = { name = qname, ns = scope[""] or nil }, scope, b == 47
+        pos = empty and e + 2 or e + 1
+      else
+        child, qname, inner, empty, pos = start_tag(s, lt, scope)
+      end
       if el then el[#el + 1] = child else root = child end
       if not empty then
         depth = depth + 1
