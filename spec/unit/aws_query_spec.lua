@@ -56,6 +56,13 @@ local BUILDS = {
     NetworkInterfaces = array({ { DeviceIndex = 0, SubnetId = "subnet-1",
       PrivateIpAddresses = array({ { PrivateIpAddress = "10.0.0.5", Primary = true } }),
       Groups = array({ "sg-2" }), AssociatePublicIpAddress = true } }) } },
+  { "autoscaling", "PutScalingPolicy", { AutoScalingGroupName = "g", PolicyName = "p",
+    PolicyType = "StepScaling", AdjustmentType = "ChangeInCapacity",
+    StepAdjustments = array({ { MetricIntervalLowerBound = 0.0, MetricIntervalUpperBound = 1e16,
+      ScalingAdjustment = 1 }, { MetricIntervalLowerBound = 1e-05, ScalingAdjustment = -2 },
+      { MetricIntervalLowerBound = 123.456, MetricIntervalUpperBound = 7, ScalingAdjustment = 3 } }),
+    TargetTrackingConfiguration = { TargetValue = 50.0,
+      PredefinedMetricSpecification = { PredefinedMetricType = "ASGAverageCPUUtilization" } } } },
   { "sdb", "PutAttributes", { DomainName = "d", ItemName = "i",
     Attributes = array({ { Name = "a", Value = "1", Replace = true }, { Name = "b", Value = "x y" } }),
     Expected = { Name = "a", Exists = false } } },
@@ -169,6 +176,7 @@ local PARSES = {
     </item>
   </reservationSet>
 </DescribeInstancesResponse>]==] },
+  { "ses", "GetSendQuota", [==[<GetSendQuotaResponse xmlns="http://ses.amazonaws.com/doc/2010-12-01/"><GetSendQuotaResult><SentLast24Hours>1.0</SentLast24Hours><Max24HourSend> 200 </Max24HourSend><MaxSendRate>1.5e1</MaxSendRate></GetSendQuotaResult><ResponseMetadata><RequestId>x</RequestId></ResponseMetadata></GetSendQuotaResponse>]==] },
   { "sdb", "Select", [==[<SelectResponse><SelectResult><Item><Name>item1</Name><Attribute><Name>Color</Name><Value>Blue</Value></Attribute><Attribute><Name>Size</Name><Value>Med</Value></Attribute></Item><Item><Name>item2</Name></Item><NextToken>t</NextToken></SelectResult><ResponseMetadata><RequestId>b1e8f1f7</RequestId><BoxUsage>0.0000219907</BoxUsage></ResponseMetadata></SelectResponse>]==] },
   { "ec2", "DescribeSpotPriceHistory", [==[<DescribeSpotPriceHistoryResponse xmlns="http://ec2.amazonaws.com/doc/2016-11-15/"><requestId>r</requestId><spotPriceHistorySet><item><instanceType>m5.large</instanceType><spotPrice>0.0350</spotPrice><timestamp>2024-01-02T03:04:05.250Z</timestamp></item></spotPriceHistorySet><nextToken/></DescribeSpotPriceHistoryResponse>]==] },
 }
@@ -244,7 +252,8 @@ local RANDOM_OPS = {
   { "ec2", "DescribeInstances" }, { "ec2", "RunInstances" }, { "ec2", "CreateTags" },
   { "ec2", "DescribeSecurityGroups" }, { "ec2", "DescribeSpotPriceHistory" },
   { "sdb", "PutAttributes" }, { "sdb", "Select" }, { "sdb", "BatchDeleteAttributes" },
-  { "sns", "SetTopicAttributes" },
+  { "sns", "SetTopicAttributes" }, { "autoscaling", "PutScalingPolicy" },
+  { "ses", "GetSendQuota" }, { "rds", "DescribeReservedDBInstances" },
 }
 local RANDOM_SHAPES = {
   { "s3", "Tagging" }, { "s3", "AccessControlPolicy" }, { "s3", "Delete" },
@@ -467,6 +476,7 @@ describe("lambda.aws query and ec2 against botocore #unit", function()
     v, err = query.parse(svc, op, { status = 200, headers = {}, body =
       "<R><ListUsersResult><IsTruncated>true</IsTruncated><Users><member><CreateDate>soon</CreateDate></member></Users></ListUsersResult></R>" })
     assert.is_nil(v)
+    assert.equal("DecodeError", err.code)
     assert.matches('"soon" is not a timestamp', err.message)
   end)
 end)
