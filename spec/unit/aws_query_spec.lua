@@ -325,6 +325,8 @@ describe("lambda.aws query and ec2 against botocore #unit", function()
     at["encode" .. i] = add({ kind = "xml_encode", service = e[1], shape = e[2],
       value = e[3], root_name = e[4], xml_namespace = e[5] })
   end
+  at.route53 = add({ kind = "build", service = "route53", operation = "ChangeResourceRecordSets",
+    params = { HostedZoneId = "Z1", ChangeBatch = ENCODES[6][3] } })
   for i, d in ipairs(DECODES) do
     at["decode" .. i] = add({ kind = "xml_decode", service = d[1], shape = d[2], body = d[3] })
   end
@@ -386,6 +388,14 @@ describe("lambda.aws query and ec2 against botocore #unit", function()
       assert.equal(answers[at["encode" .. i]], text)
     end)
   end
+
+  it("writes an input's body members only, as botocore's rest-xml serializer", function()
+    local svc, op = request_of({ "route53", "ChangeResourceRecordSets" })
+    local params = { HostedZoneId = "Z1", ChangeBatch = S.from_wire(ENCODES[6][3]) }
+    local text = xml_body.encode(svc, op.input.shape, params, op.input.locationName,
+      op.input.xmlNamespace)
+    assert.equal(answers[at.route53].body, text)
+  end)
 
   for i, d in ipairs(DECODES) do
     it(("reads %s %s as botocore does"):format(d[1], d[2]), function()

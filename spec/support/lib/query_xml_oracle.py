@@ -177,6 +177,8 @@ def build(svc, op, params):
         body = urlencode([(k.encode() if isinstance(k, str) else k,
                            v.encode() if isinstance(v, str) else v)
                           for k, v in body.items()], doseq=True)
+    if isinstance(body, bytes):
+        body = body.decode("utf-8")
     return {"method": req["method"], "url_path": req["url_path"], "body": body,
             "headers": req["headers"], "host_prefix": req.get("host_prefix")}
 

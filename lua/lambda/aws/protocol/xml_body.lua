@@ -13,9 +13,10 @@
 --- locationNames, flattened), timestamps ISO 8601 unless the member's
 --- timestampFormat says otherwise, blobs base64, booleans true/false,
 --- floats as Python's repr writes them; the text escaped as ElementTree
---- escapes it and an empty element written "<Name />". Members are
---- written in the model's member order as the model file keeps it
---- (sorted by name), a map's entries sorted by key.
+--- escapes it and an empty element written "<Name />". Members bound to
+--- the URI, query string or headers are left out (they are not the
+--- body's); the others are written in the model's member order as the
+--- model file keeps it (sorted by name), a map's entries by sorted key.
 ---
 --- Decoding: namespaces ignored (local names), flattened lists, lists
 --- whatever their members' names, maps, timestamps -> epoch seconds,
@@ -178,9 +179,9 @@ local function encode_structure(svc, shape, ref, v, out, name, where)
   add_namespace(attrs, trait(ref, shape, "xmlNamespace"))
   local body = {}
   for _, mname in ipairs(M.member_order(shape)) do
-    local mv = v[mname]
-    if not absent(mv) then
-      local mref = members[mname]
+    local mv, mref = v[mname], members[mname]
+    -- (members bound to the URI, query string or headers are not the body's)
+    if not absent(mv) and mref.location == nil then
       local mshape = svc:shape(mref.shape)
       local xname = mref.locationName or mshape.locationName or mname
       if trait(mref, mshape, "xmlAttribute") then
