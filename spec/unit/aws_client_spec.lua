@@ -188,4 +188,12 @@ describe("lambda.aws.client #unit", function()
     assert.is_nil(iam:error_shape("NoSuchCodeAnywhere"))
     assert.is_nil(iam:error_shape("CreateUserRequest"))  -- a shape, not an exception
   end)
+
+  it("writes XML members in the model's order (rest-xml), not the alphabet's", function()
+    local svc = assert(model.load("s3"))
+    local xml_body = require "lambda.aws.protocol.xml_body"
+    local text = xml_body.encode(svc, "CompletedPart", { PartNumber = 1, ETag = '"e"',
+      ChecksumCRC32 = "c" }, "Part")
+    assert.matches("<ETag>.*<ChecksumCRC32>.*<PartNumber>", text)
+  end)
 end)

@@ -5,8 +5,9 @@ bodies, run on lua-lambda's own models (aws_model.py).
 Reads a JSON list of cases on stdin, writes a JSON list of answers.
 Values cross as JSON with blobs as {"__blob": base64} and timestamps as
 epoch seconds (an integer when whole); structures are given to botocore
-with their members in sorted order and maps with sorted keys, which is
-the order lambda.aws writes them in.
+with their members in the order lambda.aws writes them in (the model's
+memberOrder in rest-xml models, sorted elsewhere) and maps with sorted
+keys.
 
 Cases ("kind"):
   build        service, operation, params -> method, url_path, body (the
@@ -66,14 +67,24 @@ def to_wire(value):
     return value
 
 
+def ordered(shape, keys):
+    """keys in lambda.aws's order for a structure: the model's memberOrder
+    where the model has one (rest-xml), else sorted."""
+    order = shape._shape_model.get("memberOrder")
+    if not order:
+        return sorted(keys)
+    keys = set(keys)
+    return [k for k in order if k in keys] + sorted(k for k in keys if k not in order)
+
+
 def from_wire(shape, value):
-    """A value from Lua (JSON) as botocore takes it, members sorted."""
+    """A value from Lua (JSON) as botocore takes it, in lambda.aws's order."""
     if value is None:
         return None
     t = shape.type_name
     if t == "structure":
         return {k: from_wire(shape.members[k], value[k])
-                for k in sorted(value) if k in shape.members} | \
+                for k in ordered(shape, value) if k in shape.members} | \
             {k: value[k] for k in value if k not in shape.members}
     if t == "list":
         return [from_wire(shape.member, v) for v in value]
@@ -155,7 +166,7 @@ def rand_structure(rng, shape, depth, for_output):
 def sort_value(shape, value):
     t = shape.type_name
     if t == "structure":
-        return {k: sort_value(shape.members[k], value[k]) for k in sorted(value)}
+        return {k: sort_value(shape.members[k], value[k]) for k in ordered(shape, value)}
     if t == "list":
         return [sort_value(shape.member, v) for v in value]
     if t == "map":

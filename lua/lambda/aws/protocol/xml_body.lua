@@ -51,9 +51,14 @@ local orders = setmetatable({}, { __mode = "k" })
 function M.member_order(shape)
   local order = orders[shape]
   if order then return order end
-  order = {}
-  for name in pairs(shape.members or {}) do order[#order + 1] = name end
-  sort(order)
+  if shape.memberOrder then
+    -- the model's order (the generator writes it for rest-xml models)
+    order = shape.memberOrder
+  else
+    order = {}
+    for name in pairs(shape.members or {}) do order[#order + 1] = name end
+    sort(order)
+  end
   orders[shape] = order
   return order
 end
