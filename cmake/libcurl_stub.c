@@ -190,3 +190,11 @@ CURLMsg *curl_multi_info_read(CURLM *multi_handle, int *msgs_in_queue)
   stub_called("curl_multi_info_read");
   return NULL;
 }
+
+CURLMcode curl_multi_setopt(CURLM *multi_handle, CURLMoption option, ...)
+{
+  (void)multi_handle;
+  (void)option;
+  stub_called("curl_multi_setopt");
+  return CURLM_INTERNAL_ERROR;
+}

@@ -196,11 +196,14 @@ describe("lambda.fetch with a streamed body", function()
 
     it("an unread stream waits while other requests run, and loses nothing", function()
       local res = assert(fetch.request(a .. "/chunked?n=1000000&chunk=16384", { stream = true }))
-      local first = assert(res.read())
+      local total = #assert(res.read())
       for _ = 1, 3 do assert.equal(200, assert(fetch.request(a .. "/echo")).status) end
-      local rest, err = read_all(res)
-      assert.is_nil(err)
-      assert.equal(1000000, #first + #rest)
+      -- meanwhile it paused: at most 64 KiB held
+      for chunk in res.chunks() do
+        assert.is_true(#chunk <= 65536, #chunk)
+        total = total + #chunk
+      end
+      assert.equal(1000000, total)
     end)
   end)
 
@@ -358,6 +361,22 @@ describe("lambda.fetch with a streamed body", function()
       -- the next invocation streams on the same state
       local second = helper.decode(run.posts[2].body)
       assert.same({ status = 200, length = 30000 }, second)
+    end)
+
+    it("does each of the above in the runtime too (what the sanitizer builds run)", function()
+      local sink = helper.tmpfile(nil, "runtime-sink.bin")
+      local run = own.run { handler = "app.scenarios", invocations = {
+        { event = cjson.encode { a = a, b = b, sink = sink } } } }
+      assert.equal(1, #run.posts, run.stderr)
+      assert.is_nil(helper.error_type(run.posts[1]), run.posts[1].body)
+      assert.same({
+        first = "first", rest = "second", after_close = "closed", tbc = "midway",
+        cut = "partial", cut_err = "connection", big = 300000, too_large = "too_large",
+        beside = 1000000, aborted = "aborted", on_body_error = "boom", nested = "invalid",
+        sink_bytes = 100000, echo = 200,
+      }, helper.decode(run.posts[1].body))
+      for _, name in ipairs { "rt_close", "rt_tbc", "rt_gc" } do closed(name) end
+      assert.equal(100000, #helper.read(sink))
     end)
   end)
 end)

@@ -28,7 +28,13 @@ int fetch_multi_init (struct fetch_multi *m) {
   m->dropped = NULL;
   m->ndropped = m->capdropped = 0;
   m->multi = curl_multi_init();
-  return m->multi != NULL ? 0 : -1;
+  if (m->multi == NULL)
+    return -1;
+  /* One transfer a connection, as with curl_easy_perform: an HTTP/2
+     stream left paused (a response no one reads) must not hold up another
+     request multiplexed beside it. */
+  curl_multi_setopt(m->multi, CURLMOPT_PIPELINING, (long)CURLPIPE_NOTHING);
+  return 0;
 }
 
 static void bury (struct fetch_multi *m) {
@@ -101,6 +107,7 @@ void fetch_multi_drop (struct fetch_multi *m, CURL *easy) {
   curl_easy_pause(easy, CURLPAUSE_ALL);
   curl_easy_setopt(easy, CURLOPT_PRIVATE, NULL);
   curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, NULL);
+  curl_easy_setopt(easy, CURLOPT_HTTPHEADER, NULL);
   curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, discard);
   curl_easy_setopt(easy, CURLOPT_HEADERFUNCTION, discard);
   if (m->ndropped == m->capdropped) {
