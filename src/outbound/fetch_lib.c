@@ -12,19 +12,36 @@
 **     "error"    a redirect is an error
 **   at most 5, never from https to http; after 303 (and 301, 302 for a
 **   POST) a GET with no body, else the method and body again (a body
-**   given as a function cannot be). A field set to lambda.json.null is
-**   absent; one of the wrong type raises, naming it.
+**   given as a function cannot be). Where the body goes (at most one):
+**     stream = true   returned at the headers, res.body nil, the body
+**                     through res.read() / res.chunks() / res:close()
+**                     (fetch_stream.c)
+**     on_body = fn    fn(chunk) for each chunk of a 2xx answer as it
+**                     arrives (false stops: "aborted"; an error raised
+**                     is raised again)
+**     sink = name | file   a 2xx answer's body written there as it arrives
+**   with the three, max_body applies only when given (nothing is kept),
+**   and any other answer than a 2xx is kept in res.body as usual (not
+**   for stream). A field set to lambda.json.null is absent; one of the
+**   wrong type raises, naming it.
 **   res:  status, headers (lower-case names; repeats joined by ","),
 **         header_list ({{name, value}, ...} in order), body, url (the
 **         last asked), connections (new connections it made: 0 when a
-**         warm one served)
+**         warm one served); bytes (on_body, sink: the bytes handed on);
+**         read, chunks, close (stream)
 **   err:  the error value of every lambda.* module (lambda_error.h):
 **         { kind = "timeout" | "dns" | "connect" | "tls" | "too_large" |
-**           "connection" | "invalid" | "redirect" | "http", message = ...,
+**           "connection" | "invalid" | "redirect" | "http" | "aborted" |
+**           "io" (the sink) | "closed" (res.read after res:close()),
+**           message = ...,
 **           curl_code = n; for "redirect" status and location }
 **
-** One curl handle per Lua state, kept across invocations: its connection
-** cache keeps TLS connections warm. A connection idle longer than
+** One curl multi handle per Lua state (fetch_multi.c), kept across
+** invocations: its connection cache keeps TLS connections warm; each
+** request takes an easy handle from it (a spare is kept), runs on it, and
+** gives it back (a stream, once its body is read or closed). A request
+** cannot be made from inside another's callbacks (on_body, a body
+** function): "invalid". A connection idle longer than
 ** MAX_IDLE_S is not reused (after a freeze it may be dead), and an
 ** idempotent request that fails on a reused connection is sent once more
 ** on a fresh one; any other (a POST) is sent once only, curl's own retry
@@ -780,11 +797,15 @@ static CURLcode finish (struct request *r) {
   struct transfer *t = r->t;
   CURLcode rc;
   int run;
+  curl_off_t before = 0, after = 0;
   if (!t->attached)
     return CURLE_OK;
   t->stream->discard = 1;
+  curl_easy_getinfo(t->easy, CURLINFO_TOTAL_TIME_T, &before);
   run = fetch_multi_run(&r->c->m, &t->job, NULL, NULL, t->deadline);
   rc = run == 1 ? CURLE_OPERATION_TIMEDOUT : t->job.result;
+  curl_easy_getinfo(t->easy, CURLINFO_TOTAL_TIME_T, &after);
+  r->hop.ms -= (long)((after - before) / 1000);  /* the next hop has less */
   fetch_multi_stop(&r->c->m, t->easy);
   t->attached = 0;
   return rc;
