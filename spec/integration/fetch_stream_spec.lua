@@ -296,6 +296,23 @@ describe("lambda.fetch with a streamed body", function()
       assert.equal("head:" .. ("x"):rep(5000) .. ":tail", helper.read(path))
     end)
 
+    it("writes each chunk as it arrives (to a pipe whose reader signals the server)", function()
+      -- the reader takes "first", then lets the server send the rest
+      local out = helper.tmpfile(nil, "piped.bin")
+      local reader = ("%s -c %q"):format(PYTHON, table.concat({
+        "import sys, urllib.request",
+        "first = sys.stdin.buffer.read(5)",
+        "urllib.request.urlopen('" .. b .. "/signal?id=sink').read()",
+        "open('" .. out .. "', 'wb').write(first + sys.stdin.buffer.read())",
+      }, "; "))
+      local pipe = assert(io.popen(reader, "w"))
+      local res, err = fetch.request(a .. "/parts?id=sink", { sink = pipe, timeout = 5000 })
+      pipe:close()
+      assert.is_nil(err)
+      assert.equal(11, res.bytes)
+      assert.equal("firstsecond", helper.read(out))
+    end)
+
     it("leaves the file alone for an answer other than a 2xx (res.body)", function()
       local path = helper.tmpfile(nil, "never.bin")
       local res = assert(fetch.request(a .. "/nope", { sink = path }))

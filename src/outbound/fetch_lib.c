@@ -306,7 +306,7 @@ static size_t on_deliver (char *data, size_t size, size_t n, void *ud) {
   if (t->on_chunk != 0) {
     if (call_on_body(t, data, len) != 0)
       return 0;
-  } else if (fwrite(data, 1, len, t->file) != len) {
+  } else if (fwrite(data, 1, len, t->file) != len || fflush(t->file) != 0) {
     t->io_errno = errno != 0 ? errno : EIO;
     return 0;
   }
