@@ -123,3 +123,78 @@ void curl_slist_free_all(struct curl_slist *list)
   (void)list;
   stub_called("curl_slist_free_all");
 }
+
+/* lambda.fetch's multi interface (src/outbound/fetch_multi.c) and its
+   streamed bodies (src/outbound/fetch_stream.c) */
+CURLcode curl_easy_pause(CURL *handle, int bitmask)
+{
+  (void)handle;
+  (void)bitmask;
+  stub_called("curl_easy_pause");
+  return CURLE_FAILED_INIT;
+}
+
+CURLM *curl_multi_init(void)
+{
+  stub_called("curl_multi_init");
+  return NULL;
+}
+
+CURLMcode curl_multi_cleanup(CURLM *multi_handle)
+{
+  (void)multi_handle;
+  stub_called("curl_multi_cleanup");
+  return CURLM_INTERNAL_ERROR;
+}
+
+CURLMcode curl_multi_add_handle(CURLM *multi_handle, CURL *curl_handle)
+{
+  (void)multi_handle;
+  (void)curl_handle;
+  stub_called("curl_multi_add_handle");
+  return CURLM_INTERNAL_ERROR;
+}
+
+CURLMcode curl_multi_remove_handle(CURLM *multi_handle, CURL *curl_handle)
+{
+  (void)multi_handle;
+  (void)curl_handle;
+  stub_called("curl_multi_remove_handle");
+  return CURLM_INTERNAL_ERROR;
+}
+
+CURLMcode curl_multi_perform(CURLM *multi_handle, int *running_handles)
+{
+  (void)multi_handle;
+  (void)running_handles;
+  stub_called("curl_multi_perform");
+  return CURLM_INTERNAL_ERROR;
+}
+
+CURLMcode curl_multi_poll(CURLM *multi_handle, struct curl_waitfd extra_fds[],
+                          unsigned int extra_nfds, int timeout_ms, int *ret)
+{
+  (void)multi_handle;
+  (void)extra_fds;
+  (void)extra_nfds;
+  (void)timeout_ms;
+  (void)ret;
+  stub_called("curl_multi_poll");
+  return CURLM_INTERNAL_ERROR;
+}
+
+CURLMsg *curl_multi_info_read(CURLM *multi_handle, int *msgs_in_queue)
+{
+  (void)multi_handle;
+  (void)msgs_in_queue;
+  stub_called("curl_multi_info_read");
+  return NULL;
+}
+
+CURLMcode curl_multi_setopt(CURLM *multi_handle, CURLMoption option, ...)
+{
+  (void)multi_handle;
+  (void)option;
+  stub_called("curl_multi_setopt");
+  return CURLM_INTERNAL_ERROR;
+}

@@ -71,6 +71,27 @@ function stream:write(chunk) end
 ---@param content_type string
 function stream:set_content_type(content_type) end
 
+--- lambda.fetch's options for a response body taken as it arrives (the
+--- others, method, headers, body, timeout, max_body, redirect, are declared
+--- with lambda.fetch in the lambda module). At most one of the three.
+---@class lambda.fetch.options
+---@field stream boolean|nil return at the headers; the body through res.read() (max_body only when given)
+---@field on_body (fun(chunk: string): boolean|nil)|nil each chunk of a 2xx answer's body, as it arrives; return false to abort (err.kind "aborted"); an error raised is raised by lambda.fetch
+---@field sink string|file*|nil a 2xx answer's body written to this file name (truncated) or open file as it arrives; res.bytes the count
+
+--- What lambda.fetch returns.
+---@class lambda.fetch.response
+---@field status integer
+---@field headers table<string, string> lower-case names, repeats joined by ","
+---@field header_list string[][] every header in order, {{name, value}, ...}
+---@field body string|nil nil with stream, and with on_body or sink for a 2xx answer
+---@field url string the URL last asked (after redirects)
+---@field connections integer the new connections it made (0: a warm one served)
+---@field bytes integer|nil on_body and sink: the bytes handed on
+---@field read (fun(): string|nil, lambda.Error|nil)|nil stream: the next chunk (non-empty), nil at the end, or nil, err ("timeout", "connection", "too_large", ...; "closed" after close)
+---@field chunks (fun(): (fun(): string|nil))|nil stream: an iterator over the chunks; raises the error value if the body fails midway
+---@field close (fun(self: lambda.fetch.response))|nil stream: abandons the rest (the connection is reused only if the body was read to its end); also the response's __close, for `local res <close> = lambda.fetch(...)`
+
 --- The error value every lambda.* module returns as `nil, err`
 --- (docs/errors.md); tostring(err) is "code: message" or "kind: message".
 --- Which fields a value has besides kind and message depends on its module.

@@ -12,19 +12,36 @@
 **     "error"    a redirect is an error
 **   at most 5, never from https to http; after 303 (and 301, 302 for a
 **   POST) a GET with no body, else the method and body again (a body
-**   given as a function cannot be). A field set to lambda.json.null is
-**   absent; one of the wrong type raises, naming it.
+**   given as a function cannot be). Where the body goes (at most one):
+**     stream = true   returned at the headers, res.body nil, the body
+**                     through res.read() / res.chunks() / res:close()
+**                     (fetch_stream.c)
+**     on_body = fn    fn(chunk) for each chunk of a 2xx answer as it
+**                     arrives (false stops: "aborted"; an error raised
+**                     is raised again)
+**     sink = name | file   a 2xx answer's body written there as it arrives
+**   with the three, max_body applies only when given (nothing is kept),
+**   and any other answer than a 2xx is kept in res.body as usual (not
+**   for stream). A field set to lambda.json.null is absent; one of the
+**   wrong type raises, naming it.
 **   res:  status, headers (lower-case names; repeats joined by ","),
 **         header_list ({{name, value}, ...} in order), body, url (the
 **         last asked), connections (new connections it made: 0 when a
-**         warm one served)
+**         warm one served); bytes (on_body, sink: the bytes handed on);
+**         read, chunks, close (stream)
 **   err:  the error value of every lambda.* module (lambda_error.h):
 **         { kind = "timeout" | "dns" | "connect" | "tls" | "too_large" |
-**           "connection" | "invalid" | "redirect" | "http", message = ...,
+**           "connection" | "invalid" | "redirect" | "http" | "aborted" |
+**           "io" (the sink) | "closed" (res.read after res:close()),
+**           message = ...,
 **           curl_code = n; for "redirect" status and location }
 **
-** One curl handle per Lua state, kept across invocations: its connection
-** cache keeps TLS connections warm. A connection idle longer than
+** One curl multi handle per Lua state (fetch_multi.c), kept across
+** invocations: its connection cache keeps TLS connections warm; each
+** request takes an easy handle from it (a spare is kept), runs on it, and
+** gives it back (a stream, once its body is read or closed). A request
+** cannot be made from inside another's callbacks (on_body, a body
+** function): "invalid". A connection idle longer than
 ** MAX_IDLE_S is not reused (after a freeze it may be dead), and an
 ** idempotent request that fails on a reused connection is sent once more
 ** on a fresh one; any other (a POST) is sent once only, curl's own retry
@@ -35,6 +52,8 @@
 */
 #include "fetch_lib.h"
 
+#include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,18 +63,21 @@
 #include <lauxlib.h>
 
 #include "buffer.h"
+#include "fetch_error.h"
+#include "fetch_multi.h"
 #include "fetch_redirect.h"
-#include "lambda_error.h"
+#include "fetch_stream.h"
 #include "registry_keys.h"
 #define DEFAULT_TIMEOUT_MS 30000      /* with no deadline armed (init) */
 #define DEFAULT_MAX_BODY (10L << 20)  /* 10 MiB */
 #define MAX_IDLE_S 20                 /* then a pooled connection is closed */
 #define MAX_REDIRECTS 5
 
-/* The state's client: one easy handle, reused request after request, and
-   the trusted CAs the environment names (read once, when it is made). */
+/* The state's client: one multi handle (fetch_multi.h: its connection
+   cache, and a spare easy handle reused request after request), and the
+   trusted CAs the environment names (read once, when it is made). */
 struct client {
-  CURL *curl;
+  struct fetch_multi m;
   char *ca_file;   /* SSL_CERT_FILE, or NULL */
   char *ca_dir;    /* SSL_CERT_DIR, or NULL */
 };
@@ -71,7 +93,25 @@ static char *env_copy (const char *name) {
    stack, so a Lua error anywhere (out of memory, a bad option) frees it. */
 struct transfer {
   lua_State *L;
-  int self;                   /* its own stack index (chunk: user value 1) */
+  int self;                   /* its own stack index (user values: 1 the
+                                 chunk, 2 an on_body function's error, 3
+                                 the client) */
+  struct fetch_multi *m;
+  CURL *easy;                 /* taken from the client, given back at close */
+  struct fetch_job job;
+  int attached;               /* easy is on the multi handle */
+  long long deadline;         /* of the request under way (fetch_now_ms) */
+  int headers_done;           /* the final answer's headers are in */
+  struct fetch_stream *stream;  /* opts.stream: where the body goes */
+  /* opts.on_body (its stack index) or opts.sink: where a 2xx answer's
+     body goes; any other answer's body is kept (res.body, max_body) */
+  int on_chunk;
+  FILE *file;
+  int own_file;               /* opened from a path: closed here */
+  const char *sink_path;
+  int deliver_now;            /* the answer under way is a 2xx */
+  size_t delivered, deliver_max;
+  int callback_failed, aborted, io_errno;
   struct curl_slist *caller;  /* the caller's headers */
   struct curl_slist *sent;    /* what the request under way sends */
   struct buffer body;
@@ -93,6 +133,17 @@ struct transfer {
 
 static int transfer_close (lua_State *L) {
   struct transfer *t = luaL_checkudata(L, 1, REGISTRY_FETCH_TRANSFER_META);
+  if (t->easy != NULL) {
+    if (t->attached)
+      fetch_multi_drop(t->m, t->easy);
+    else
+      fetch_multi_give(t->m, t->easy);
+  }
+  t->easy = NULL;
+  t->attached = 0;
+  if (t->own_file && t->file != NULL)
+    fclose(t->file);
+  t->file = NULL;
   curl_slist_free_all(t->caller);
   curl_slist_free_all(t->sent);
   t->caller = t->sent = NULL;
@@ -103,7 +154,7 @@ static int transfer_close (lua_State *L) {
 
 /* [-0, +1] Pushes a new transfer, marked to be closed. */
 static struct transfer *transfer_new (lua_State *L) {
-  struct transfer *t = lua_newuserdatauv(L, sizeof(*t), 1);  /* [t] */
+  struct transfer *t = lua_newuserdatauv(L, sizeof(*t), 3);  /* [t] */
   memset(t, 0, sizeof(*t));
   buffer_init(&t->body);
   buffer_init(&t->head);
@@ -134,10 +185,7 @@ struct hop {
 
 static int client_gc (lua_State *L) {
   struct client *c = luaL_checkudata(L, 1, REGISTRY_FETCH_CLIENT_META);
-  if (c->curl != NULL) {
-    curl_easy_cleanup(c->curl);
-    c->curl = NULL;
-  }
+  fetch_multi_free(&c->m);
   free(c->ca_file);
   free(c->ca_dir);
   c->ca_file = c->ca_dir = NULL;
@@ -156,7 +204,7 @@ static struct client *client_of (lua_State *L) {
   }
   lua_pop(L, 1);
   c = lua_newuserdatauv(L, sizeof(*c), 0);                   /* [c] */
-  c->curl = NULL;
+  memset(c, 0, sizeof(*c));
   c->ca_file = c->ca_dir = NULL;
   if (luaL_newmetatable(L, REGISTRY_FETCH_CLIENT_META)) {
     lua_pushcfunction(L, client_gc);
@@ -165,62 +213,10 @@ static struct client *client_of (lua_State *L) {
   lua_setmetatable(L, -2);
   c->ca_file = env_copy("SSL_CERT_FILE");
   c->ca_dir = env_copy("SSL_CERT_DIR");
-  c->curl = curl_easy_init();
-  if (c->curl == NULL)
+  if (fetch_multi_init(&c->m) != 0)
     luaL_error(L, "lambda.fetch: cannot make a curl handle");
   lua_setfield(L, LUA_REGISTRYINDEX, REGISTRY_FETCH_CLIENT);  /* [] */
   return c;
-}
-
-/* --- errors -------------------------------------------------------------- */
-
-/* Pushes nil and an error value (lambda_error.h), with curl's code when
-   there is one; returns 2. */
-static int fail (lua_State *L, const char *kind, const char *message,
-                 int curl_code) {
-  lambda_error_result(L, kind, message);            /* [nil, err] */
-  if (curl_code != 0) {
-    lua_pushinteger(L, curl_code);
-    lua_setfield(L, -2, "curl_code");
-  }
-  return 2;
-}
-
-static const char *kind_of (CURLcode rc) {
-  switch (rc) {
-    case CURLE_OPERATION_TIMEDOUT:
-      return "timeout";
-    case CURLE_COULDNT_RESOLVE_HOST:
-    case CURLE_COULDNT_RESOLVE_PROXY:
-      return "dns";
-    case CURLE_COULDNT_CONNECT:
-      return "connect";
-    case CURLE_SSL_CONNECT_ERROR:
-    case CURLE_PEER_FAILED_VERIFICATION:
-    case CURLE_SSL_CERTPROBLEM:
-    case CURLE_SSL_CIPHER:
-    case CURLE_SSL_CACERT_BADFILE:
-    case CURLE_SSL_ISSUER_ERROR:
-    case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
-    case CURLE_SSL_INVALIDCERTSTATUS:
-    case CURLE_SSL_CRL_BADFILE:
-    case CURLE_SSL_ENGINE_INITFAILED:
-      return "tls";
-    case CURLE_FILESIZE_EXCEEDED:
-      return "too_large";
-    case CURLE_SEND_ERROR:
-    case CURLE_RECV_ERROR:
-    case CURLE_GOT_NOTHING:
-    case CURLE_PARTIAL_FILE:
-    case CURLE_HTTP2:
-    case CURLE_HTTP2_STREAM:
-      return "connection";
-    case CURLE_URL_MALFORMAT:
-    case CURLE_UNSUPPORTED_PROTOCOL:
-      return "invalid";
-    default:
-      return "http";
-  }
 }
 
 /* --- callbacks (no Lua error may cross curl: every call is protected) ---- */
@@ -235,14 +231,87 @@ static size_t on_body (char *data, size_t size, size_t n, void *ud) {
   return buffer_append(&t->body, data, len) == 0 ? len : 0;
 }
 
+/* The sink's file, opened (a path: truncated) as a 2xx answer begins:
+   0, or -1 with t->io_errno set. */
+static int open_sink (struct transfer *t) {
+  if (t->sink_path == NULL || t->file != NULL)
+    return 0;
+  t->file = fopen(t->sink_path, "wb");
+  if (t->file == NULL) {
+    t->io_errno = errno != 0 ? errno : EIO;
+    return -1;
+  }
+  t->own_file = 1;
+  return 0;
+}
+
+/* The blank line that ends an answer's headers: whether its body is
+   delivered (a 2xx, with on_body or sink) and, past any 1xx, that the
+   final answer's headers are in (what a stream waits for). */
+static int end_of_headers (struct transfer *t) {
+  long status = 0;
+  curl_easy_getinfo(t->easy, CURLINFO_RESPONSE_CODE, &status);
+  if (status >= 200)
+    t->headers_done = 1;
+  t->deliver_now = status >= 200 && status < 300 &&
+                   (t->on_chunk != 0 || t->file != NULL ||
+                    t->sink_path != NULL);
+  return t->deliver_now ? open_sink(t) : 0;
+}
+
 static size_t on_header (char *data, size_t size, size_t n, void *ud) {
   struct transfer *t = ud;
   size_t len = size * n;
   /* A status line starts a response: after a redirect or a 100 Continue
      only the last response's headers count. */
-  if (len >= 5 && memcmp(data, "HTTP/", 5) == 0)
+  if (len >= 5 && memcmp(data, "HTTP/", 5) == 0) {
     buffer_clear(&t->head);
+    t->deliver_now = 0;
+  } else if ((len == 2 && data[0] == '\r') || (len == 1 && data[0] == '\n')) {
+    if (end_of_headers(t) != 0)
+      return 0;  /* curl stops: CURLE_WRITE_ERROR */
+  }
   return buffer_append(&t->head, data, len) == 0 ? len : 0;
+}
+
+/* Hands a chunk to the on_body function (protected): 0 go on, -1 stop
+   (it returned false, or raised: its error kept as user value 2). */
+static int call_on_body (struct transfer *t, const char *data, size_t len) {
+  lua_State *L = t->L;
+  int stop;
+  lua_pushvalue(L, t->on_chunk);                    /* [.., fn] */
+  lua_pushlstring(L, data, len);                    /* [.., fn, chunk] */
+  if (lua_pcall(L, 1, 1, 0) != LUA_OK) {            /* [.., err] */
+    lua_setiuservalue(L, t->self, 2);
+    t->callback_failed = 1;
+    return -1;
+  }
+  stop = lua_isboolean(L, -1) && !lua_toboolean(L, -1);
+  lua_pop(L, 1);
+  t->aborted = stop;
+  return stop ? -1 : 0;
+}
+
+/* The write callback with opts.on_body or opts.sink: a 2xx answer's body
+   goes there (max_body applies only when given), any other is kept. */
+static size_t on_deliver (char *data, size_t size, size_t n, void *ud) {
+  struct transfer *t = ud;
+  size_t len = size * n;
+  if (!t->deliver_now)
+    return on_body(data, size, n, ud);
+  if (t->delivered + len > t->deliver_max) {
+    t->too_large = 1;
+    return 0;
+  }
+  if (t->on_chunk != 0) {
+    if (call_on_body(t, data, len) != 0)
+      return 0;
+  } else if (fwrite(data, 1, len, t->file) != len || fflush(t->file) != 0) {
+    t->io_errno = errno != 0 ? errno : EIO;
+    return 0;
+  }
+  t->delivered += len;
+  return len;
 }
 
 /* Calls the body function for its next chunk: 0 [-0, +0], or -1
@@ -590,7 +659,10 @@ static long timeout_ms (lua_State *L, int opts) {
 #define HEADERS_SLOT 4
 #define BODY_SLOT 5
 #define HOP_URL_SLOT 6     /* the URL of the request under way */
-                           /* 7: the transfer */
+#define ON_BODY_SLOT 7     /* opts.on_body, or nil */
+#define SINK_SLOT 8        /* opts.sink, or nil */
+#define TRANSFER_SLOT 9
+#define STREAM_SLOT 10     /* opts.stream: the stream, else nil */
 
 /* One lib_request: what each request of its chain reads and leaves for
    the next. */
@@ -600,6 +672,8 @@ struct request {
   struct hop hop;            /* the request under way */
   enum redirect_mode mode;
   size_t max_body;
+  int max_body_given;
+  int stream;                /* opts.stream */
   int other_origin;          /* a redirect went to another origin: the
                                 caller's headers stay behind */
   int body_dropped;          /* a redirect turned it into a GET */
@@ -619,7 +693,7 @@ static void set_options (const struct request *r, int fresh) {
   const struct client *c = r->c;
   struct transfer *t = r->t;
   const struct hop *hop = &r->hop;
-  CURL *h = c->curl;
+  CURL *h = t->easy;
   curl_easy_reset(h);
   curl_easy_setopt(h, CURLOPT_URL, hop->url);
   curl_easy_setopt(h, CURLOPT_FRESH_CONNECT, fresh ? 1L : 0L);
@@ -646,14 +720,24 @@ static void set_options (const struct request *r, int fresh) {
   if (c->ca_dir != NULL)
     curl_easy_setopt(h, CURLOPT_CAPATH, c->ca_dir);
   curl_easy_setopt(h, CURLOPT_HTTPHEADER, t->sent);
-  curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
-  curl_easy_setopt(h, CURLOPT_WRITEDATA, t);
+  if (t->stream != NULL) {
+    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, fetch_stream_write);
+    curl_easy_setopt(h, CURLOPT_WRITEDATA, t->stream);
+  } else {
+    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION,
+                     t->on_chunk != 0 || t->file != NULL ||
+                     t->sink_path != NULL ? on_deliver : on_body);
+    curl_easy_setopt(h, CURLOPT_WRITEDATA, t);
+  }
   curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
   curl_easy_setopt(h, CURLOPT_HEADERDATA, t);
   /* Counts every time the request goes out, curl's own retries too. */
   curl_easy_setopt(h, CURLOPT_PREREQFUNCTION, on_prereq);
   curl_easy_setopt(h, CURLOPT_PREREQDATA, t);
-  curl_easy_setopt(h, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)t->max_body);
+  /* a body not kept has no limit unless one is given */
+  if (r->max_body_given || (t->stream == NULL && t->on_chunk == 0 &&
+                            t->file == NULL && t->sink_path == NULL))
+    curl_easy_setopt(h, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)r->max_body);
   if (strcmp(hop->method, "HEAD") == 0) {
     curl_easy_setopt(h, CURLOPT_NOBODY, 1L);
   } else if (hop->streamed) {
@@ -677,6 +761,56 @@ static int dead_connection (CURLcode rc) {
          rc == CURLE_GOT_NOTHING || rc == CURLE_PARTIAL_FILE;
 }
 
+static int headers_in (void *arg) {
+  return ((struct transfer *)arg)->headers_done;
+}
+
+/*
+** Runs the transfer set up on t->easy on the client's multi handle until
+** it is over, or (a stream) until the final answer's headers are in: then
+** it stays on the multi handle (t->attached) and CURLE_OK is returned.
+*/
+static CURLcode perform (struct request *r) {
+  struct transfer *t = r->t;
+  int run;
+  CURLcode rc = fetch_multi_start(&r->c->m, t->easy, &t->job);
+  if (rc != CURLE_OK)
+    return rc;
+  t->attached = 1;
+  t->headers_done = 0;
+  run = fetch_multi_run(&r->c->m, &t->job, t->stream != NULL ? headers_in
+                        : NULL, t, t->deadline);
+  if (run == 1)
+    rc = CURLE_OPERATION_TIMEDOUT;
+  else if (run < 0 || t->job.done)
+    rc = t->job.result;
+  if (t->job.done || rc != CURLE_OK) {
+    fetch_multi_stop(&r->c->m, t->easy);
+    t->attached = 0;
+  }
+  return rc;
+}
+
+/* Reads the rest of a streamed answer not returned (a redirect's body) to
+   its end, so that its connection can serve the next request. */
+static CURLcode finish (struct request *r) {
+  struct transfer *t = r->t;
+  CURLcode rc;
+  int run;
+  curl_off_t before = 0, after = 0;
+  if (!t->attached)
+    return CURLE_OK;
+  t->stream->discard = 1;
+  curl_easy_getinfo(t->easy, CURLINFO_TOTAL_TIME_T, &before);
+  run = fetch_multi_run(&r->c->m, &t->job, NULL, NULL, t->deadline);
+  rc = run == 1 ? CURLE_OPERATION_TIMEDOUT : t->job.result;
+  curl_easy_getinfo(t->easy, CURLINFO_TOTAL_TIME_T, &after);
+  r->hop.ms -= (long)((after - before) / 1000);  /* the next hop has less */
+  fetch_multi_stop(&r->c->m, t->easy);
+  t->attached = 0;
+  return rc;
+}
+
 /*
 ** Sends r's request under way; adds the connections it made to
 ** r->connections and takes the time it took from its hop->ms. A request
@@ -686,7 +820,6 @@ static int dead_connection (CURLcode rc) {
 ** never sent twice: it may have reached the server.
 */
 static CURLcode send_hop (struct request *r) {
-  struct client *c = r->c;
   struct transfer *t = r->t;
   struct hop *hop = &r->hop;
   char *errbuf = r->errbuf;
@@ -701,19 +834,29 @@ static CURLcode send_hop (struct request *r) {
     buffer_clear(&t->body);
     buffer_clear(&t->head);
     t->too_large = 0;
+    if (t->stream != NULL)
+      fetch_stream_reset(t->stream);
     set_options(r, attempt > 1);
     errbuf[0] = '\0';
-    curl_easy_setopt(c->curl, CURLOPT_ERRORBUFFER, errbuf);
-    rc = curl_easy_perform(c->curl);
-    curl_easy_setopt(c->curl, CURLOPT_ERRORBUFFER, NULL);
-    curl_easy_getinfo(c->curl, CURLINFO_NUM_CONNECTS, &fresh);
-    curl_easy_getinfo(c->curl, CURLINFO_TOTAL_TIME_T, &took_us);
+    curl_easy_setopt(t->easy, CURLOPT_ERRORBUFFER, errbuf);
+    t->deadline = fetch_now_ms() + hop->ms;
+    rc = perform(r);
+    if (!t->attached)
+      curl_easy_setopt(t->easy, CURLOPT_ERRORBUFFER, NULL);
+    curl_easy_getinfo(t->easy, CURLINFO_NUM_CONNECTS, &fresh);
+    curl_easy_getinfo(t->easy, CURLINFO_TOTAL_TIME_T, &took_us);
     r->connections += fresh;
     hop->ms -= (long)(took_us / 1000);
-    if (t->reader_failed || !(attempt == 1 && fresh == 0 &&
-                              t->sends < t->may_send && dead_connection(rc)))
+    /* not again once a callback failed, or part of a body was handed on */
+    if (t->reader_failed || t->callback_failed || t->aborted ||
+        t->delivered > 0 || !(attempt == 1 && fresh == 0 &&
+        t->sends < t->may_send && dead_connection(rc)))
       break;
   }
+  /* a stream whose answer failed after its headers: what came is read,
+     then the error (fetch_stream.c) */
+  if (rc != CURLE_OK && t->stream != NULL && t->headers_done && t->job.done)
+    rc = CURLE_OK;
   return rc;
 }
 
@@ -726,11 +869,18 @@ static int send_error (lua_State *L, struct transfer *t, CURLcode rc,
     lua_pushfstring(L, "the connection closed with no answer after the %s "
                     "was sent; it is not sent again (it may have reached "
                     "the server)", method);
-    return fail(L, "connection", lua_tostring(L, -1), rc);
+    return fetch_fail(L, "connection", lua_tostring(L, -1), rc);
   }
   if (t->too_large || rc == CURLE_FILESIZE_EXCEEDED)
-    return fail(L, "too_large", "the response body is over max_body", rc);
-  return fail(L, kind_of(rc), errbuf[0] != '\0' ? errbuf :
+    return fetch_fail(L, "too_large", "the response body is over max_body", rc);
+  if (t->aborted)
+    return fetch_fail(L, "aborted", "the on_body function returned false", 0);
+  if (t->io_errno != 0) {
+    lua_pushfstring(L, "sink %s: %s", t->sink_path != NULL ? t->sink_path
+                    : "(file)", strerror(t->io_errno));
+    return fetch_fail(L, "io", lua_tostring(L, -1), rc);
+  }
+  return fetch_fail(L, fetch_kind_of(rc), errbuf[0] != '\0' ? errbuf :
               curl_easy_strerror(rc), rc);
 }
 
@@ -739,7 +889,7 @@ static int send_error (lua_State *L, struct transfer *t, CURLcode rc,
 static int redirect_error (lua_State *L, long status, const char *location,
                            const char *why) {
   lua_pushfstring(L, "%d to %s: %s", (int)status, location, why);
-  fail(L, "redirect", lua_tostring(L, -1), 0);
+  fetch_fail(L, "redirect", lua_tostring(L, -1), 0);
   lua_pushinteger(L, status);
   lua_setfield(L, -2, "status");
   lua_pushstring(L, location);
@@ -759,7 +909,7 @@ static int next_hop (lua_State *L, struct request *r, long status,
   char *from = NULL;
   enum redirect_target target;
   /* curl's own spelling of both URLs, so that they compare */
-  curl_easy_getinfo(r->c->curl, CURLINFO_EFFECTIVE_URL, &from);
+  curl_easy_getinfo(r->t->easy, CURLINFO_EFFECTIVE_URL, &from);
   target = redirect_target(from != NULL ? from : hop->url, location);
   if (target == TARGET_DOWNGRADE) {
     redirect_error(L, status, location, "from https to http is never "
@@ -819,20 +969,91 @@ static int push_response (lua_State *L, const struct request *r,
   lua_setfield(L, -2, "connections");
   lua_pushinteger(L, status);
   lua_setfield(L, -2, "status");
-  lua_pushlstring(L, t->body.data != NULL ? t->body.data : "", t->body.len);
-  lua_setfield(L, -2, "body");
-  curl_easy_getinfo(r->c->curl, CURLINFO_EFFECTIVE_URL, &effective);
+  if (t->stream == NULL && !t->deliver_now) {  /* else: res.read, the sink */
+    lua_pushlstring(L, t->body.data != NULL ? t->body.data : "",
+                    t->body.len);
+    lua_setfield(L, -2, "body");
+  }
+  if (t->on_chunk != 0 || t->file != NULL || t->sink_path != NULL) {
+    lua_pushinteger(L, (lua_Integer)t->delivered);
+    lua_setfield(L, -2, "bytes");
+  }
+  curl_easy_getinfo(r->t->easy, CURLINFO_EFFECTIVE_URL, &effective);
   lua_pushstring(L, effective != NULL ? effective : r->hop.url);
   lua_setfield(L, -2, "url");
   push_headers(L, &t->head);                        /* [res] */
   return 1;
 }
 
+/* The sink once the answer is in: a file it opened closed, one given
+   flushed; 0, or -1 with t->io_errno set. */
+static int close_sink (struct transfer *t) {
+  int rc = 0;
+  if (t->file != NULL)
+    rc = t->own_file ? fclose(t->file) : fflush(t->file);
+  if (t->own_file)
+    t->file = NULL;
+  if (rc != 0)
+    t->io_errno = errno != 0 ? errno : EIO;
+  return rc != 0 ? -1 : 0;
+}
+
+/* [-0, +1|2] The answer to r's request, status: the response (a stream
+   takes the transfer over), or nil and an error. */
+static int answer (lua_State *L, struct request *r, long status) {
+  struct transfer *t = r->t;
+  if (close_sink(t) != 0)
+    return send_error(L, t, CURLE_WRITE_ERROR, r->errbuf, r->hop.method);
+  push_response(L, r, status);                      /* [.., res] */
+  if (t->stream != NULL) {
+    if (t->attached) {
+      fetch_stream_own(t->stream, t->easy, &t->job, &t->sent, t->deadline);
+      t->easy = NULL;
+      t->attached = 0;
+    } else {
+      /* over already: all of it is held, and how it ended */
+      t->stream->job = t->job;
+      memcpy(t->stream->errbuf, r->errbuf, sizeof(r->errbuf));
+    }
+    fetch_stream_push(L, STREAM_SLOT, lua_gettop(L));
+  }
+  return 1;
+}
+
 /*
-** [-0, +4] Reads the options at index opts (0: none) into r: pushes the
+** [-0, +2] Reads where the body goes: pushes opts.on_body and opts.sink
+** (ON_BODY_SLOT, SINK_SLOT; nil when absent) and sets r->stream. Raises on
+** an option of the wrong type, or on more than one of the three.
+*/
+static void read_body_options (lua_State *L, int opts, struct request *r) {
+  int type, given = 0;
+  if ((type = push_option(L, opts, "stream")) != LUA_TNIL &&
+      type != LUA_TBOOLEAN)
+    option_error(L, "stream", "a boolean");
+  r->stream = lua_toboolean(L, -1);
+  lua_pop(L, 1);
+  type = push_option(L, opts, "on_body");
+  if (type != LUA_TNIL && type != LUA_TFUNCTION)
+    option_error(L, "on_body", "a function");
+  given = r->stream + (type != LUA_TNIL);
+  type = push_option(L, opts, "sink");
+  if (type == LUA_TUSERDATA) {
+    luaL_Stream *f = luaL_testudata(L, -1, LUA_FILEHANDLE);
+    if (f == NULL || f->closef == NULL || f->f == NULL)
+      option_error(L, "sink", "a file name or an open file");
+  } else if (type != LUA_TNIL && type != LUA_TSTRING) {
+    option_error(L, "sink", "a file name or an open file");
+  }
+  if (given + (type != LUA_TNIL) > 1)
+    luaL_error(L, "lambda.fetch: options 'stream', 'on_body' and 'sink' "
+               "do not go together");
+}
+
+/*
+** [-0, +6] Reads the options at index opts (0: none) into r: pushes the
 ** method, headers and body (METHOD_SLOT, HEADERS_SLOT, BODY_SLOT; nil
-** when absent) and the URL (HOP_URL_SLOT). Raises on an option of the
-** wrong type.
+** when absent), the URL (HOP_URL_SLOT), on_body and sink. Raises on an
+** option of the wrong type.
 */
 static void read_options (lua_State *L, int opts, struct request *r) {
   int type;
@@ -849,6 +1070,8 @@ static void read_options (lua_State *L, int opts, struct request *r) {
     option_error(L, "body", "a string or a function");
   r->mode = opt_redirect(L, opts);
   max_body = opt_integer(L, opts, "max_body", DEFAULT_MAX_BODY);
+  r->max_body_given = push_option(L, opts, "max_body") != LUA_TNIL;
+  lua_pop(L, 1);
   memset(hop, 0, sizeof(*hop));
   hop->streamed = type == LUA_TFUNCTION;
   if (type == LUA_TSTRING)
@@ -861,6 +1084,7 @@ static void read_options (lua_State *L, int opts, struct request *r) {
   lua_pushvalue(L, URL_ARG);                        /* [.., hop url] */
   hop->url = lua_tostring(L, HOP_URL_SLOT);
   r->max_body = (size_t)max_body;
+  read_body_options(L, opts, r);                    /* [.., on_body, sink] */
 }
 
 /*
@@ -875,20 +1099,27 @@ static int follow (lua_State *L, struct request *r) {
     long status = 0;
     char *location = NULL;
     if (r->hop.ms <= 0)
-      return fail(L, "timeout", "the redirects took the time there was",
+      return fetch_fail(L, "timeout", "the redirects took the time there was",
                   CURLE_OPERATION_TIMEDOUT);
     if (hop_headers(L, r) != 0)
-      return fail(L, "invalid", lua_tostring(L, -1), 0);
+      return fetch_fail(L, "invalid", lua_tostring(L, -1), 0);
     rc = send_hop(r);
     if (r->t->reader_failed)
       return lua_error(L);  /* the body function's error, as it raised it */
+    if (r->t->callback_failed) {  /* on_body's error, as it raised it */
+      lua_getiuservalue(L, r->t->self, 2);
+      return lua_error(L);
+    }
+    curl_easy_getinfo(r->t->easy, CURLINFO_RESPONSE_CODE, &status);
+    if (rc == CURLE_OK && redirect_status(status) &&
+        r->mode != REDIRECT_MANUAL)
+      rc = finish(r);  /* a stream's: the redirect's body read */
     if (rc != CURLE_OK)
       return send_error(L, r->t, rc, r->errbuf, r->hop.method);
-    curl_easy_getinfo(r->c->curl, CURLINFO_RESPONSE_CODE, &status);
     if (redirect_status(status) && r->mode != REDIRECT_MANUAL)
-      curl_easy_getinfo(r->c->curl, CURLINFO_REDIRECT_URL, &location);
+      curl_easy_getinfo(r->t->easy, CURLINFO_REDIRECT_URL, &location);
     if (location == NULL)  /* not a redirect, or one without a Location */
-      return push_response(L, r, status);
+      return answer(L, r, status);
     if (r->mode == REDIRECT_ERROR)
       return redirect_error(L, status, location, "redirect = \"error\"");
     if (hops == MAX_REDIRECTS)
@@ -896,6 +1127,43 @@ static int follow (lua_State *L, struct request *r) {
     if (next_hop(L, r, status, location) != 0)
       return 2;
   }
+}
+
+/*
+** [-0, +1] With the transfer at TRANSFER_SLOT: its easy handle and where
+** the body goes; pushes the stream (opts.stream; its user values the
+** client and the request's body) or nil at STREAM_SLOT. Raises out of
+** memory.
+*/
+static void prepare (lua_State *L, struct request *r) {
+  struct transfer *t = r->t;
+  lua_getfield(L, LUA_REGISTRYINDEX, REGISTRY_FETCH_CLIENT);  /* [.., c] */
+  lua_pushvalue(L, -1);
+  lua_setiuservalue(L, TRANSFER_SLOT, 3);  /* the client outlives it */
+  t->m = &r->c->m;
+  t->reader = BODY_SLOT;
+  t->max_body = r->max_body;
+  t->deliver_max = r->max_body_given ? r->max_body : SIZE_MAX;
+  if (lua_isfunction(L, ON_BODY_SLOT))
+    t->on_chunk = ON_BODY_SLOT;
+  if (lua_type(L, SINK_SLOT) == LUA_TSTRING)
+    t->sink_path = lua_tostring(L, SINK_SLOT);
+  else if (!lua_isnil(L, SINK_SLOT))
+    t->file = ((luaL_Stream *)lua_touserdata(L, SINK_SLOT))->f;
+  t->easy = fetch_multi_take(t->m);
+  if (t->easy == NULL)
+    luaL_error(L, "lambda.fetch: cannot make a curl handle");
+  if (!r->stream) {
+    lua_pop(L, 1);
+    lua_pushnil(L);                                 /* [.., nil] */
+    return;
+  }
+  t->stream = fetch_stream_new(L, t->m, r->max_body_given ? r->max_body
+                               : SIZE_MAX);         /* [.., c, s] */
+  lua_rotate(L, -2, 1);                             /* [.., s, c] */
+  lua_setiuservalue(L, -2, 1);
+  lua_pushvalue(L, BODY_SLOT);
+  lua_setiuservalue(L, -2, 2);                      /* [.., s] */
 }
 
 /* request(url, opts) -> res | nil, err */
@@ -909,20 +1177,24 @@ static int lib_request (lua_State *L) {
   }
   lua_settop(L, OPTS_ARG);                          /* [url, opts] */
   memset(&r, 0, sizeof(r));
-  read_options(L, opts, &r);   /* [url, opts, method, headers, body, url] */
+  read_options(L, opts, &r);  /* [url, opts, method, headers, body, url,
+                                 on_body, sink] */
   /* the client before any C memory: client_of may raise */
   r.c = client_of(L);
+  if (r.c->m.running)
+    return fetch_fail(L, "invalid", "lambda.fetch cannot be called from "
+                      "inside another request's callbacks (on_body, a body "
+                      "function)", 0);
   r.t = transfer_new(L);                            /* [.., transfer] */
-  r.t->reader = BODY_SLOT;
-  r.t->max_body = r.max_body;
+  prepare(L, &r);                                   /* [.., transfer, s] */
   if (r.hop.method[0] == '\0' ||
       !header_safe(r.hop.method, strlen(r.hop.method)) ||
       strchr(r.hop.method, ' ') != NULL)
-    return fail(L, "invalid", "method must be one word", 0);
+    return fetch_fail(L, "invalid", "method must be one word", 0);
   if (r.hop.ms <= 0)
-    return fail(L, "timeout", "no time left before the deadline", 0);
+    return fetch_fail(L, "timeout", "no time left before the deadline", 0);
   if (build_headers(L, HEADERS_SLOT, &r.t->caller) != 0)
-    return fail(L, "invalid", lua_tostring(L, -1), 0);
+    return fetch_fail(L, "invalid", lua_tostring(L, -1), 0);
   return follow(L, &r);
 }
 

@@ -17,6 +17,15 @@ Endpoints, on every listener:
                               on a later one reads it whole, then closes
                               without a word (as a server that died)
   /reused/half                the same, but half an answer before closing
+For streamed bodies (spec/integration/fetch_stream_spec.lua), X an id:
+  /parts?id=X                 chunked: "first", then waits (at most 20 s)
+                              for /signal?id=X, then "second" and the end
+  /signal?id=X                200 "ok"; lets /parts?id=X go on
+  /hold?id=X                  Content-Length 1000000, "held", then waits for
+                              the client to close the connection and logs
+                              {"event": "closed", "id": X}
+  /cut?id=X[&chunked=1]       a length of 1000 (or chunked), "partial", then
+                              the connection closes mid-body
 Run: fetch_server.py [CERT KEY]
 """
 import http.server
@@ -33,6 +42,12 @@ import fake_http  # noqa: E402 (beside this file)
 
 LOCK = threading.Lock()
 CONNECTIONS = itertools.count(1)
+SIGNALS = {}  # id -> threading.Event, for /parts and /signal
+
+
+def signal(name):
+    with LOCK:
+        return SIGNALS.setdefault(name, threading.Event())
 
 
 def log(record):
@@ -117,7 +132,49 @@ class Handler(http.server.BaseHTTPRequestHandler):
             if self.seq > 1:
                 return self.die(b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nfre")
             return self.reply(200, "fresh")
+        if path in ("/parts", "/signal", "/hold", "/cut"):
+            return self.streamed(path, query)
         return self.reply(404, "no such endpoint")
+
+    def chunk(self, data):
+        self.wfile.write(b"%x\r\n%s\r\n" % (len(data), data))
+        self.wfile.flush()
+
+    def streamed(self, path, query):
+        name = query.get("id", "")
+        if path == "/signal":
+            signal(name).set()
+            return self.reply(200, "ok")
+        self.send_response(200)
+        if path == "/parts" or query.get("chunked"):
+            self.send_header("Transfer-Encoding", "chunked")
+        else:
+            self.send_header("Content-Length",
+                             "1000000" if path == "/hold" else "1000")
+        self.end_headers()
+        if path == "/parts":
+            self.chunk(b"first")
+            signal(name).wait(20)
+            self.chunk(b"second")
+            self.wfile.write(b"0\r\n\r\n")
+            return None
+        if path == "/cut":
+            part = b"partial"
+            if query.get("chunked"):
+                self.wfile.write(b"%x\r\n%s" % (len(part) + 10, part))
+            else:
+                self.wfile.write(part)
+            return self.die()
+        self.wfile.write(b"held")  # /hold
+        self.wfile.flush()
+        try:
+            while self.connection.recv(4096):
+                pass
+        except OSError:
+            pass
+        log({"event": "closed", "id": name})
+        self.close_connection = True
+        return None
 
     do_GET = do_POST = do_PUT = do_DELETE = do_HEAD = do_PATCH = handle_any
 
