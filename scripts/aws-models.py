@@ -30,8 +30,8 @@ import sys
 import botocore
 import botocore.loaders
 
-# Keys serialisation, parsing, endpoints and types never read, wherever
-# they are (shapes, members, rule sets).
+# Keys of a shape or a member reference that serialisation, parsing,
+# endpoints and types never read (never names of members or shapes).
 DROP = {
     "documentation", "documentationUrl", "examples", "min", "max", "pattern",
     "enum", "sensitive", "box", "deprecated", "deprecatedMessage",
@@ -50,11 +50,45 @@ METADATA = {
 }
 
 
-def strip(value):
+def strip_ref(ref):
+    """A member reference (a member, a list's member, a map's key or
+    value, an operation's input or output) without DROP's keys."""
+    return {k: v for k, v in ref.items() if k not in DROP}
+
+
+def strip_shape(shape):
+    """A shape without DROP's keys; its members' names are kept whatever
+    they are ("name", "min", "errors" are members of some)."""
+    out = {}
+    for k, v in shape.items():
+        if k in DROP:
+            continue
+        if k == "members":
+            v = {name: strip_ref(ref) for name, ref in v.items()}
+        elif k in ("member", "key", "value"):
+            v = strip_ref(v)
+        out[k] = v
+    return out
+
+
+def strip_operation(op):
+    out = {}
+    for k, v in op.items():
+        if k in DROP or k in DROP_OPERATION:
+            continue
+        if k in ("input", "output"):
+            v = strip_ref(v)
+        out[k] = v
+    return out
+
+
+def strip_rules(value):
+    """A rule set without its documentation (nothing else there is ours
+    to drop: parameter names are the rule set's own)."""
     if isinstance(value, dict):
-        return {k: strip(v) for k, v in value.items() if k not in DROP}
+        return {k: strip_rules(v) for k, v in value.items() if k != "documentation"}
     if isinstance(value, list):
-        return [strip(v) for v in value]
+        return [strip_rules(v) for v in value]
     return value
 
 
@@ -72,12 +106,11 @@ def model_of(loader, service):
         "botocore": botocore.__version__,
         "name": service,
         "metadata": {k: v for k, v in model["metadata"].items() if k in METADATA},
-        "operations": {name: {k: v for k, v in strip(op).items()
-                                 if k not in DROP_OPERATION}
+        "operations": {name: strip_operation(op)
                        for name, op in model["operations"].items()},
         # snake_case method names, as boto3 names them (botocore.xform_name)
         "methods": {botocore.xform_name(op): op for op in model["operations"]},
-        "shapes": strip(model["shapes"]),
+        "shapes": {name: strip_shape(shape) for name, shape in model["shapes"].items()},
     }
     # botocore's ServiceModel.shape_for_error_code: an exception's
     # error.code, else its name; only the codes that differ are written
@@ -100,7 +133,7 @@ def model_of(loader, service):
         out["paginators"] = pages["pagination"]
     rules = optional(loader, service, "endpoint-rule-set-1", version)
     if rules:
-        out["endpointRules"] = strip(rules)
+        out["endpointRules"] = strip_rules(rules)
     return out
 
 
