@@ -111,27 +111,37 @@ describe("aws.sign's C #unit", function()
   end
 
   it("signs with the key of each secret, date, region and service, kept or not", function()
-    local secrets = { "secret-one", "secret/two+" }
-    local regions = { "us-east-1", "eu-west-3", "ap-south-1" }
-    local services = { "s3", "dynamodb", "sqs" }
+    -- each combination differs from the first in one part (the secret by
+    -- its last byte), taken 2 to 6 at a time, round after round: keys kept
+    -- are found again (the C keeps 4), and none is taken for another's
+    local day = 1764680000
+    local combos = {
+      { "secret-one", "us-east-1", "dynamodb", day },
+      { "secret-one", "us-east-1", "dynamodb", day + 86400 },
+      { "secret-onf", "us-east-1", "dynamodb", day },
+      { "secret-one", "us-east-2", "dynamodb", day },
+      { "secret-one", "us-east-1", "dynamodbx", day },
+      { "secret-one", "us-east-", "1dynamodb", day },
+    }
     local checked = 0
-    for round = 1, 3 do
-      for i = 1, 18 do  -- more combinations than the C keeps (4)
-        local secret = secrets[(i + round) % 2 + 1]
-        local region, service = regions[i % 3 + 1], services[(i // 3) % 3 + 1]
-        local time = 1764680000 + (round == 3 and 86400 * 40 or 0)
-        local _, d = sign.sign(base { region = region, service = service,
-          time = time, credentials = { access_key_id = "AKID",
-            secret_access_key = secret } })
-        local k = sigv4.hmac_sha256("AWS4" .. secret, os.date("!%Y%m%d", time))
-        k = sigv4.hmac_sha256(k, region)
-        k = sigv4.hmac_sha256(k, service)
-        k = sigv4.hmac_sha256(k, "aws4_request")
-        assert.equal(hex(sigv4.hmac_sha256(k, d.string_to_sign)), d.signature)
-        checked = checked + 1
+    for size = 2, #combos do
+      for _ = 1, 3 do
+        for i = 1, size do
+          local secret, region, service, time = table.unpack(combos[i])
+          local _, d = sign.sign(base { region = region, service = service,
+            time = time, credentials = { access_key_id = "AKID",
+              secret_access_key = secret } })
+          local k = sigv4.hmac_sha256("AWS4" .. secret, os.date("!%Y%m%d", time))
+          k = sigv4.hmac_sha256(k, region)
+          k = sigv4.hmac_sha256(k, service)
+          k = sigv4.hmac_sha256(k, "aws4_request")
+          assert.equal(hex(sigv4.hmac_sha256(k, d.string_to_sign)), d.signature,
+            table.concat(combos[i], " ", 1, 3))
+          checked = checked + 1
+        end
       end
     end
-    assert.equal(54, checked)
+    assert.equal(60, checked)
   end)
 
   it("dates as os.date does, in the C's range and out of it", function()
