@@ -27,7 +27,7 @@ local SERVICES = { "s3", "dynamodb", "sqs", "execute-api", "lambda", "ssm" }
 local REGIONS = { "us-east-1", "eu-west-3", "ap-southeast-2" }
 local METHODS = { "GET", "PUT", "POST", "DELETE", "HEAD", "PATCH" }
 local NAMES = { "X-Custom", "x-amz-meta-Tag", "Content-Type", "Accept",
-  "X-Trace-Me", "My-Header1" }
+  "X-Trace-Me", "My-Header1", "User-Agent", "X-Amzn-Trace-Id", "expect" }
 local VALUES = { "plain", "  padded  ", "in  side", "tab\there", "a,b",
   "UPPER lower", "", "x  y   z", "42", "1.5" }
 -- a value botocore gets as the string, aws.sign as a number

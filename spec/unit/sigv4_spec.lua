@@ -233,4 +233,12 @@ describe("aws.sign's C #unit", function()
     add = sign.sign(base { credentials = creds })
     assert.is_nil(add["x-amz-security-token"])
   end)
+
+  it("never signs what the HTTP stack may change", function()
+    local _, want = sign.sign(base())
+    local _, d = sign.sign(base { headers = { ["x-amz-target"] = "DynamoDB_20120810.GetItem",
+      ["User-Agent"] = "lua", Expect = "100-continue", ["transfer-encoding"] = "chunked",
+      ["X-Amzn-Trace-Id"] = "Root=1" } })
+    assert.equal(want.canonical_request, d.canonical_request)
+  end)
 end)
