@@ -241,4 +241,27 @@ describe("aws.sign's C #unit", function()
       ["X-Amzn-Trace-Id"] = "Root=1" } })
     assert.equal(want.canonical_request, d.canonical_request)
   end)
+
+  it("signs from a finalizer the collector runs while it signs", function()
+    local want = sign.sign(base())
+    local runs, wrong = 0, 0
+    local mt = { __gc = function()
+      local add = sign.sign(base { region = "us-west-2", headers = { ["x-n"] = 1.5 } })
+      runs = runs + 1
+      if not add.authorization:find("/us-west-2/", 1, true) then wrong = wrong + 1 end
+    end }
+    collectgarbage("incremental", 1, 400)  -- a cycle at every allocation
+    local ok, err = pcall(function()
+      for _ = 1, 200 do
+        setmetatable({}, mt)
+        assert.same(want, (sign.sign(base { headers = { ["x-amz-target"] =
+          "DynamoDB_20120810.GetItem" } })))
+      end
+    end)
+    collectgarbage("incremental", 200, 100)  -- Lua's defaults
+    collectgarbage()
+    assert(ok, err)
+    assert.is_true(runs > 20, tostring(runs))
+    assert.equal(0, wrong)
+  end)
 end)

@@ -32,10 +32,11 @@
 #define STATE "lambda.sigv4.state"
 
 struct state {
-  struct sigv4_signer *signer;
+  struct sigv4_signer *signer;    /* NULL in a scratch state */
   struct sigv4_signed out;        /* reused: no allocation once grown */
   struct sigv4_header *headers;   /* the caller's headers, read */
   size_t cap;
+  int busy;                       /* a sign is using out and headers */
 };
 
 static struct state *state_of (lua_State *L) {
@@ -285,14 +286,13 @@ static int url_ok (const struct sigv4_input *in) {
   return sigv4_split_url(in->url, in->url_len, &u) == 0;
 }
 
-static int lib_sign (lua_State *L) {
-  struct state *st = state_of(L);
+/* What lib_sign does, on st's buffers. */
+static int sign_with (lua_State *L, struct sigv4_signer *signer,
+                      struct state *st) {
   struct sigv4_input in;
   char date[17];
   int rc;
   memset(&in, 0, sizeof(in));
-  lua_settop(L, 3);
-  luaL_checkstack(L, 40, "lambda.sigv4.sign");
   if (!lua_istable(L, 1) || !read_fields(L, &in) ||
       !get_kind(L, 1, "headers", LUA_TTABLE))
     return lua_pushboolean(L, 0), 1;
@@ -315,7 +315,7 @@ static int lib_sign (lua_State *L) {
   if (!read_headers(L, st, &in.n_headers))
     return lua_pushboolean(L, 0), 1;
   in.headers = st->headers;
-  rc = sigv4_sign(st->signer, &in, &st->out);
+  rc = sigv4_sign(signer, &in, &st->out);
   if (rc == -2)
     return lua_pushboolean(L, 0), 1;
   if (rc != 0)
@@ -324,6 +324,28 @@ static int lib_sign (lua_State *L) {
   return 2;
 }
 
+/* A state of its own for a sign that runs while another is under way (a
+   finalizer's, run by the collector while the first pushes a string): on
+   the stack, its buffers freed by the collector. */
+static struct state *scratch_state (lua_State *L) {
+  struct state *st = lua_newuserdatauv(L, sizeof(*st), 0);
+  memset(st, 0, sizeof(*st));
+  sigv4_signed_init(&st->out);
+  luaL_setmetatable(L, STATE);
+  return st;
+}
+
+static int lib_sign (lua_State *L) {
+  struct state *shared = state_of(L), *st;
+  int rc;
+  lua_settop(L, 3);
+  luaL_checkstack(L, 40, "lambda.sigv4.sign");
+  st = shared->busy ? scratch_state(L) : shared;
+  st->busy = 1;  /* a Lua error leaves it set: later signs use scratch */
+  rc = sign_with(L, shared->signer, st);
+  st->busy = 0;
+  return rc;
+}
 /* --- the parts, for presign ---------------------------------------------- */
 
 static const char *field_string (lua_State *L, const char *name,
