@@ -246,7 +246,7 @@ describe("aws.sign's C #unit", function()
     -- 100 headers given as numbers: each made a string in the C, each an
     -- allocation at which the collector may run a finalizer that signs
     local many = {}
-    for i = 1, 100 do many[i] = { "x-h" .. i, i + 0.5 } end
+    for i = 1, 100 do many[i] = { "x-h" .. i, i == 1 and "text" or i + 0.5 } end
     local want, want_d = sign.sign(base { headers = many })
     local runs, wrong = 0, 0
     local mt = { __gc = function()
@@ -260,7 +260,7 @@ describe("aws.sign's C #unit", function()
         for _ = 1, 5 do setmetatable({}, mt) end
         local add, d = sign.sign(base { headers = many })
         assert.same(want, add)
-        assert.equal(want_d.canonical_request, d.canonical_request)
+        assert.same(want_d, d)
       end
     end)
     collectgarbage("incremental", 200, 100)  -- Lua's defaults
