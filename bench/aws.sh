@@ -1,6 +1,7 @@
 #!/bin/sh
 # lambda.aws and lambda.fetch, against baselines measured in the same run:
-#   - signing: aws.sign vs botocore's SigV4Auth (Debian's python3-botocore)
+#   - signing: aws.sign vs botocore's SigV4Auth (Debian's python3-botocore,
+#     and the specs' oracle botocore if newer), alternating rounds
 #   - a warm HTTPS round trip: lambda.fetch vs the curl CLI (one process,
 #     one kept connection), both to spec/support/fakes/fake_aws.py on 127.0.0.1
 #   - the first call of an init, with and without aws.warm
@@ -20,12 +21,37 @@ cleanup () {
 trap cleanup EXIT
 export LUA_CPATH_5_4="$build/lua/?.so;;"
 
-lua5.4 bench/aws_sign.lua "$n" > "$work/sign-ours"
-/usr/bin/python3 bench/botocore_sign.py $((n / 4 + 1)) > "$work/sign-boto"
-o=$(field us_per_sign "$work/sign-ours")
-b=$(field us_per_sign "$work/sign-boto")
-echo "signing a DynamoDB request: aws.sign $o us, botocore $b us" \
-  "(botocore takes $(ratio "$b" "$o")x as long)"
+# Signing, paired: rounds alternating aws.sign and botocore's SigV4Auth
+# (Debian's python3-botocore, and the oracle's newer botocore when there is
+# one), CPU time per signature; each round's ratio, and their median.
+newer=$(lua5.4 -e 'package.path = "spec/support/lib/?.lua;" .. package.path
+  local ok, python = pcall(require("oracle_python").python)
+  print(ok and python ~= "/usr/bin/python3" and python or "")' 2>/dev/null || true)
+boto_n=$((n / 8 + 1))
+for round in 1 2 3 4 5; do
+  o=$(lua5.4 bench/aws_sign.lua "$n" | sed -n 's/^us_per_sign=//p')
+  b=$(/usr/bin/python3 bench/botocore_sign.py "$boto_n" | sed -n 's/^us_per_sign=//p')
+  echo "$o" >> "$work/sign-ours"
+  echo "$b" >> "$work/sign-boto"
+  ratio "$b" "$o" >> "$work/sign-ratio"
+  echo >> "$work/sign-ratio"
+  if [ -n "$newer" ]; then
+    b2=$($newer bench/botocore_sign.py "$boto_n" | sed -n 's/^us_per_sign=//p')
+    echo "$b2" >> "$work/sign-boto2"
+    ratio "$b2" "$o" >> "$work/sign-ratio2"
+    echo >> "$work/sign-ratio2"
+  fi
+done
+boto_version=$(/usr/bin/python3 -c 'import botocore; print(botocore.__version__)')
+echo "signing a DynamoDB request, median of 5 alternating rounds:" \
+  "aws.sign $(median < "$work/sign-ours") us, botocore $boto_version" \
+  "$(median < "$work/sign-boto") us (botocore takes $(median < "$work/sign-ratio")x" \
+  "as long; rounds: $(tr '\n' ' ' < "$work/sign-ratio" | sed 's/ *$//'))"
+if [ -n "$newer" ]; then
+  v2=$($newer -c 'import botocore; print(botocore.__version__)')
+  echo "  and botocore $v2 $(median < "$work/sign-boto2") us" \
+    "($(median < "$work/sign-ratio2")x; rounds: $(tr '\n' ' ' < "$work/sign-ratio2" | sed 's/ *$//'))"
+fi
 
 # An HTTPS server with a certificate from a CA made here (the specs' own
 # recipe, spec/support/lib/test_ca.lua).

@@ -1,6 +1,11 @@
 --- AWS Signature Version 4 for any request: `aws.sign` (headers to add)
---- and `aws.presign` (a URL). What to sign is decided here; the
---- canonical request, hashing and HMAC are C (lambda.sigv4, libcrypto).
+--- and `aws.presign` (a URL). `aws.sign` is one C call (lambda.sigv4's
+--- sign: the table read, what to sign, the canonical request, SHA-256 and
+--- the signing key, kept per secret, date, region and service); a table
+--- it does not take as it is (a wrong type, json.null, a list of values
+--- for a header, a time before 0000 or after 9999) is read here first, as
+--- options.lua reads every table, and signed by the same C. `aws.presign`
+--- decides here what to sign and signs with the same C parts.
 ---
 --- S3 (service "s3") follows its own rules: the path is signed as sent
 --- (no normalisation, no second encoding) and `x-amz-content-sha256` is
@@ -11,6 +16,7 @@ local json = require "lambda.json"
 local errors = require "lambda.errors"
 local options = require "lambda.aws.options"
 local sigv4 = require "lambda.sigv4"
+local sign_request = sigv4.sign
 
 local M = {}
 
@@ -170,6 +176,33 @@ local function signed(req, list, path, query, hash, date, creds)
   }
 end
 
+-- aws.sign of a table lambda.sigv4.sign would not take as it is: read
+-- as options.lua reads it (raising what it raises), then signed by the
+-- same C as a plain table, with the credentials (creds: aws.credentials()'s
+-- when the caller gave none) and the x-amz-date.
+local function sign_slowly(given, creds)
+  local where = "lambda.aws.sign"
+  local req = options.read(where, given, FIELDS)
+  local scheme, host = M.split_url(req.url)
+  if not scheme then errors.raise(where .. ": " .. host.message) end
+  if not creds then
+    local err
+    creds, err = credentials_of(req, where)
+    if not creds then return nil, err end
+  end
+  req.headers = header_pairs(req.headers)
+  req.credentials = nil
+  local date = amz_date(req.time, where)
+  local plain = { access_key_id = creds.access_key_id,
+    secret_access_key = creds.secret_access_key,
+    session_token = creds.session_token }
+  local add, d = sigv4.sign(req, plain, date)
+  if not add then
+    errors.raise(where .. ": credentials must have string fields")
+  end
+  return add, d
+end
+
 --- aws.sign{ method, url, headers, body, service, region, credentials,
 --- time } -> the headers to add (lower-case names: authorization,
 --- x-amz-date, x-amz-security-token, x-amz-content-sha256), and the
@@ -179,29 +212,16 @@ end
 --- now. `sign_payload = true` sends x-amz-content-sha256 for any service;
 --- `omit_session_token = true` leaves the token out of the signature.
 function M.sign(given)
-  local where = "lambda.aws.sign"
-  local req, creds, list, path, query = prepare(given, where)
-  if not req then return nil, creds end  -- creds: why there are none
-  local s3 = req.service == "s3"
-  local date = amz_date(req.time, where)
-  local hash = payload_hash(req, s3)
-  local add = { ["x-amz-date"] = date }
-  list[#list + 1] = { "x-amz-date", date }
-  if s3 or req.sign_payload then
-    add["x-amz-content-sha256"] = hash
-    list[#list + 1] = { "x-amz-content-sha256", hash }
+  local add, d = sign_request(given)
+  if add then return add, d end
+  if add == nil then  -- all but the credentials as they should be
+    local creds, err = require("lambda.aws.credentials").get()
+    if not creds then return nil, err end
+    add, d = sign_request(given, creds)
+    if add then return add, d end
+    return sign_slowly(given, creds)
   end
-  local token = creds.session_token
-  if token and token ~= "" then
-    add["x-amz-security-token"] = token
-    if not req.omit_session_token then
-      list[#list + 1] = { "x-amz-security-token", token }
-    end
-  end
-  local d = signed(req, list, path, query, hash, date, creds)
-  add.authorization = ("%s Credential=%s/%s, SignedHeaders=%s, Signature=%s")
-    :format(ALGORITHM, creds.access_key_id, d.scope, d.signed_headers, d.signature)
-  return add, d
+  return sign_slowly(given)
 end
 
 --- aws.presign{ method, url, headers, service, region, credentials, time,
