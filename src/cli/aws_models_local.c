@@ -33,12 +33,12 @@ static int link_models (const char *dir, const char *models,
 }
 
 /* Says which models the function sees. */
-static void say (const struct aws_services *s) {
+static void say (const struct aws_services *s, const char *dir) {
   size_t i;
   if (s->n == 0)
     return;
   fprintf(stderr, "lua-lambda: AWS models for the function (as lua-lambda "
-          "build packs them):");
+          "build packs them), in %s=%s:", MODELS_ENV, dir);
   for (i = 0; i < s->n; i++)
     fprintf(stderr, " %s", s->names[i]);
   fprintf(stderr, "\n");
@@ -72,7 +72,7 @@ int aws_models_local (const char *root, struct function_env *env,
     *made = dir;
     if (link_models(dir, models, &s) == 0 &&
         function_env_set(env, MODELS_ENV, dir) == 0) {
-      say(&s);
+      say(&s, dir);
       rc = 0;
     }
   }

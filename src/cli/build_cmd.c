@@ -3,7 +3,7 @@
 **                  [--stage DIR] [--arch x86_64|arm64] [--rockspec FILE]
 **                  [--docker] [--bootstrap FILE | --no-bootstrap]
 **                  [--runtime-layer] [--template FILE | --no-template]
-**                  [--all-aws-models]
+**                  [--all-aws-models | --no-aws-models]
 ** Installs the function's LuaRocks dependencies (its rockspec, pinned by
 ** luarocks.lock when there is one) into DIR/lua_modules with the Lua
 ** headers bootstrap embeds, checks every C module can load on Lambda,
@@ -16,7 +16,8 @@
 ** that any function's zip can run on, with every AWS service model under
 ** lua/aws-models/ (/opt/lua/aws-models). A function's zip carries the
 ** models of the AWS services it uses (aws_services.h) as
-** aws-models/<service>.model, or with --all-aws-models every one. The
+** aws-models/<service>.model, with --all-aws-models every one, with
+** --no-aws-models none (for a function on the runtime layer). The
 ** one packager: CMake's
 ** artifacts target and the Dockerfile call it.
 */
@@ -52,7 +53,7 @@ struct build_opts {
   const char *dir, *out, *stage, *server, *arch, *rockspec;
   const char *bootstrap, *template_file, *function_name;
   int layer, pin, docker, no_bootstrap, runtime_layer, no_template;
-  int all_aws_models;
+  int all_aws_models, no_aws_models;
 };
 
 /* The files to pack: every entry's strings are malloc'd. */
@@ -67,7 +68,7 @@ static void usage (void) {
           "[--arch x86_64|arm64] [--rockspec FILE] [--docker] "
           "[--bootstrap FILE | --no-bootstrap] [--runtime-layer] "
           "[--template FILE | --no-template] [--function-name ID] "
-          "[--all-aws-models]\n");
+          "[--all-aws-models | --no-aws-models]\n");
 }
 
 /*
@@ -616,6 +617,7 @@ static int parse (int argc, char **argv, struct build_opts *o) {
     { "--runtime-layer", CLI_SWITCH, &o->runtime_layer, NULL, 0, 0, 0 },
     { "--no-template",   CLI_SWITCH, &o->no_template,   NULL, 0, 0, 0 },
     { "--all-aws-models", CLI_SWITCH, &o->all_aws_models, NULL, 0, 0, 0 },
+    { "--no-aws-models", CLI_SWITCH, &o->no_aws_models, NULL, 0, 0, 0 },
     { "--server",        CLI_TEXT, NULL, &o->server,        0, 0, 0 },
     { "--out",           CLI_TEXT, NULL, &o->out,           0, 0, 0 },
     { "--stage",         CLI_TEXT, NULL, &o->stage,         0, 0, 0 },
@@ -640,6 +642,11 @@ static int parse (int argc, char **argv, struct build_opts *o) {
   if (o->no_bootstrap && (o->bootstrap != NULL || o->runtime_layer)) {
     fprintf(stderr, "lua-lambda: --no-bootstrap goes with neither "
             "--bootstrap nor --runtime-layer\n");
+    return -1;
+  }
+  if (o->all_aws_models && o->no_aws_models) {
+    fprintf(stderr, "lua-lambda: --all-aws-models or --no-aws-models: "
+            "pick one\n");
     return -1;
   }
   return 0;
@@ -997,7 +1004,8 @@ static int collect (const struct build_opts *o, struct build *b) {
   if (b->bootstrap != NULL && add_file(&b->function, "bootstrap",
                                        b->bootstrap, NULL, 0755) != 0)
     return -1;
-  if (add_aws_models(&b->function, b->root, o->all_aws_models,
+  if (!o->no_aws_models &&
+      add_aws_models(&b->function, b->root, o->all_aws_models,
                      AWS_MODELS_FOLDER, o->stage != NULL ? o->stage
                                                          : "function.zip"))
     return -1;
