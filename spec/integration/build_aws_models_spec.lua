@@ -270,6 +270,11 @@ describe("an installed lua-lambda's AWS models", function()
     table.sort(names)
     assert.same(every_model(), names)
     assert.equal(helper.read(MODELS .. "/NOTICE"), helper.read(installed .. "/NOTICE"))
+    -- the services' LuaLS types, with the rest of luals/
+    assert.equal(helper.read(REPO .. "/luals/aws/dynamodb.lua"),
+      helper.read(prefix .. "/share/lua-lambda/luals/aws/dynamodb.lua"))
+    assert.equal(helper.read(REPO .. "/luals/aws.lua"),
+      helper.read(prefix .. "/share/lua-lambda/luals/aws.lua"))
     -- marked, so that a model packed from the source tree would differ
     local marked = helper.read(installed .. "/sns.model") .. "Zinstalled\t{}\n"
     helper.write(installed .. "/sns.model", marked)
