@@ -203,12 +203,13 @@ static int call_names (const struct token *t, size_t n, size_t k,
     return found(ud, t[k].s, t[k].len, AWS_SCAN_NAMED, t[k].line);
   if (k >= n || !is(&t[k], T_PUNCT, "("))
     return 0;
-  for (k++; k < n && t[k].type == T_STRING; k++) {
+  k++;
+  while (k < n && t[k].type == T_STRING) {
     if ((rc = found(ud, t[k].s, t[k].len, AWS_SCAN_NAMED, t[k].line)) != 0)
       return rc;
     if (first_only || k + 1 >= n || !is(&t[k + 1], T_PUNCT, ","))
       break;
-    k++;
+    k += 2;  /* past the string and its comma */
   }
   return 0;
 }
