@@ -51,6 +51,9 @@ COPY CMakeLists.txt ./
 COPY cmake/ cmake/
 COPY src/ src/
 COPY lua/ lua/
+# the AWS service models lua-lambda build packs (a function's, the
+# runtime layer's), from this source tree as a build tree's are
+COPY models/ models/
 # Warnings stay warnings here: a newer compiler must not break a release.
 # lua-lambda build --runtime-layer checks bootstrap can run on Lambda
 # (architecture, glibc 2.34, symbol versions, libraries) and writes

@@ -345,9 +345,11 @@ same "the artifacts stage's files" "$work/want" "$work/got"
 "$build/lua-lambda" build --runtime-layer --no-template --arch "$arch" \
   --bootstrap "$art/bootstrap" --out "$work/recheck" >"$work/recheck.log" 2>&1 ||
   { cat "$work/recheck.log" >&2; fail "the artifacts' bootstrap is not deployable"; }
-echo bootstrap >"$work/want"
+{ echo bootstrap; for m in "$here"/models/*.model "$here"/models/LICENSE \
+    "$here"/models/NOTICE; do echo "lua/aws-models/${m##*/}"; done; } |
+  LC_ALL=C sort >"$work/want"
 zip_files "$art/runtime-layer.zip" >"$work/got"
-same "runtime-layer.zip" "$work/want" "$work/got"
+same "runtime-layer.zip: bootstrap and the AWS models" "$work/want" "$work/got"
 expect_stage "$here/examples/hello" "$work/hello.files"
 { cat "$work/hello.files"; echo bootstrap; } | LC_ALL=C sort >"$work/want"
 zip_files "$art/function.zip" >"$work/got"

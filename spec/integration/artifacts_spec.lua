@@ -29,10 +29,14 @@ describe("artifacts", function()
     assert.is_nil(listing:find("template.yaml", 1, true))
   end)
 
-  it("runtime-layer.zip holds bootstrap alone, for /opt/bootstrap", function()
+  it("runtime-layer.zip holds bootstrap, for /opt/bootstrap, and the AWS models below /opt/lua", function()
     local ok, listing = sh("cmake -E tar tvf " .. dist .. "/runtime-layer.zip")
     assert(ok, listing)
-    assert.truthy(listing:match("^%-rwxr%-xr%-x[^\n]* bootstrap\n$"), listing)
+    local first, rest = listing:match("^([^\n]*\n)(.*)$")
+    assert.truthy(first:match("^%-rwxr%-xr%-x[^\n]* bootstrap\n$"), listing)
+    for line in rest:gmatch("[^\n]+") do
+      assert.truthy(line:find(" lua/aws-models/", 1, true), line)
+    end
   end)
 
   it("packs with lua-lambda build: the same file list, times fixed, bootstrap stripped", function()

@@ -3,6 +3,7 @@
 **                  [--stage DIR] [--arch x86_64|arm64] [--rockspec FILE]
 **                  [--docker] [--bootstrap FILE | --no-bootstrap]
 **                  [--runtime-layer] [--template FILE | --no-template]
+**                  [--all-aws-models | --no-aws-models]
 ** Installs the function's LuaRocks dependencies (its rockspec, pinned by
 ** luarocks.lock when there is one) into DIR/lua_modules with the Lua
 ** headers bootstrap embeds, checks every C module can load on Lambda,
@@ -12,7 +13,12 @@
 ** the same inputs; with --stage, copies the same files into a folder
 ** instead (sam build's ARTIFACTS_DIR, a Dockerfile's COPY). With
 ** --runtime-layer, writes runtime-layer.zip: bootstrap alone, a layer
-** that any function's zip can run on. The one packager: CMake's
+** that any function's zip can run on, with every AWS service model under
+** lua/aws-models/ (/opt/lua/aws-models). A function's zip carries the
+** models of the AWS services it uses (aws_services.h) as
+** aws-models/<service>.model, with --all-aws-models every one, with
+** --no-aws-models none (for a function on the runtime layer). The
+** one packager: CMake's
 ** artifacts target and the Dockerfile call it.
 */
 #include <dirent.h>
@@ -27,6 +33,7 @@
 
 #include <lua.h>
 
+#include "aws_services.h"
 #include "cli.h"
 #include "cli_args.h"
 #include "cli_files.h"
@@ -46,6 +53,7 @@ struct build_opts {
   const char *dir, *out, *stage, *server, *arch, *rockspec;
   const char *bootstrap, *template_file, *function_name;
   int layer, pin, docker, no_bootstrap, runtime_layer, no_template;
+  int all_aws_models, no_aws_models;
 };
 
 /* The files to pack: every entry's strings are malloc'd. */
@@ -59,7 +67,8 @@ static void usage (void) {
           "[--server URL|DIR] [--out DIR] [--stage DIR] "
           "[--arch x86_64|arm64] [--rockspec FILE] [--docker] "
           "[--bootstrap FILE | --no-bootstrap] [--runtime-layer] "
-          "[--template FILE | --no-template] [--function-name ID]\n");
+          "[--template FILE | --no-template] [--function-name ID] "
+          "[--all-aws-models | --no-aws-models]\n");
 }
 
 /*
@@ -201,7 +210,7 @@ static int left_out_at_top (const char *name) {
     "template.yml",
     "samconfig.toml", "samconfig.yaml", "samconfig.yml", "Makefile",
     "Dockerfile", "luarocks.lock",
-    "event.json", NULL
+    "event.json", AWS_SERVICES_FILE, NULL
   };
   size_t len = strlen(name), i;
   for (i = 0; names[i] != NULL; i++) {
@@ -607,6 +616,8 @@ static int parse (int argc, char **argv, struct build_opts *o) {
     { "--no-bootstrap",  CLI_SWITCH, &o->no_bootstrap,  NULL, 0, 0, 0 },
     { "--runtime-layer", CLI_SWITCH, &o->runtime_layer, NULL, 0, 0, 0 },
     { "--no-template",   CLI_SWITCH, &o->no_template,   NULL, 0, 0, 0 },
+    { "--all-aws-models", CLI_SWITCH, &o->all_aws_models, NULL, 0, 0, 0 },
+    { "--no-aws-models", CLI_SWITCH, &o->no_aws_models, NULL, 0, 0, 0 },
     { "--server",        CLI_TEXT, NULL, &o->server,        0, 0, 0 },
     { "--out",           CLI_TEXT, NULL, &o->out,           0, 0, 0 },
     { "--stage",         CLI_TEXT, NULL, &o->stage,         0, 0, 0 },
@@ -631,6 +642,11 @@ static int parse (int argc, char **argv, struct build_opts *o) {
   if (o->no_bootstrap && (o->bootstrap != NULL || o->runtime_layer)) {
     fprintf(stderr, "lua-lambda: --no-bootstrap goes with neither "
             "--bootstrap nor --runtime-layer\n");
+    return -1;
+  }
+  if (o->all_aws_models && o->no_aws_models) {
+    fprintf(stderr, "lua-lambda: --all-aws-models or --no-aws-models: "
+            "pick one\n");
     return -1;
   }
   return 0;
@@ -805,10 +821,86 @@ static char *stripped (const char *path, const char *arch,
   return out;
 }
 
-/* --runtime-layer: runtime-layer.zip, bootstrap at its root (/opt). */
+/* Whether l has an entry of that name. */
+static int listed (const struct file_list *l, const char *name) {
+  size_t i;
+  for (i = 0; i < l->n; i++) {
+    if (strcmp(l->items[i].name, name) == 0)
+      return 1;
+  }
+  return 0;
+}
+
+/* Says which services' models go in. */
+static void say_models (const struct aws_services *s, const char *zip) {
+  size_t i, shown = s->n > 8 ? 8 : s->n;
+  if (s->n == 0)
+    return;
+  printf("lua-lambda: %s carries the AWS models of %zu service%s:", zip,
+         s->n, s->n == 1 ? "" : "s");
+  for (i = 0; i < shown; i++)
+    printf(" %s", s->names[i]);
+  printf("%s\n", shown < s->n ? " ..." : "");
+}
+
+/* botocore's LICENSE and NOTICE (Apache-2.0), beside the models made
+   from its data, when the models folder has them. 0, or -1. */
+static int add_model_licence (struct file_list *l, const char *models,
+                              const char *folder) {
+  static const char *const files[] = { "LICENSE", "NOTICE", NULL };
+  char name[4096], file[4096];
+  struct stat st;
+  size_t i;
+  for (i = 0; files[i] != NULL; i++) {
+    snprintf(name, sizeof(name), "%s/%s", folder, files[i]);
+    snprintf(file, sizeof(file), "%s/%s", models, files[i]);
+    if (stat(file, &st) == 0 && S_ISREG(st.st_mode) && !listed(l, name) &&
+        add_file(l, name, file, NULL, 0644) != 0)
+      return -1;
+  }
+  return 0;
+}
+
+/*
+** The models of the services the function uses (aws_services.h; every
+** one with all), into l under folder ("aws-models" in a function's zip,
+** "lua/aws-models" in the runtime layer); a model the function's folder
+** has already is its own, and stays. 0, or -1 having said why.
+*/
+static int add_aws_models (struct file_list *l, const char *root, int all,
+                           const char *folder, const char *zip) {
+  struct aws_services s;
+  char *models = aws_models_dir(), name[4096];
+  size_t i;
+  int rc = aws_services_of(root, models, all, &s);
+  for (i = 0; rc == 0 && i < s.n; i++) {
+    char *file = aws_model_path(models, s.names[i]);
+    snprintf(name, sizeof(name), "%s/%s%s", folder, s.names[i],
+             AWS_MODEL_SUFFIX);
+    if (file == NULL)
+      rc = -1;
+    else if (!listed(l, name))
+      rc = add_file(l, name, file, NULL, 0644);
+    free(file);
+  }
+  if (rc == 0 && s.n > 0)
+    rc = add_model_licence(l, models, folder);
+  if (rc == 0)
+    say_models(&s, zip);
+  aws_services_free(&s);
+  free(models);
+  return rc;
+}
+
+/* --runtime-layer: runtime-layer.zip, bootstrap at its root (/opt), and
+   every AWS model where the runtime looks below /opt/lua. */
 static int pack_runtime_layer (const char *out_dir, const char *bootstrap) {
   struct file_list l = { NULL, 0, 0 };
-  int rc = add_file(&l, "bootstrap", bootstrap, NULL, 0755);
+  int rc = bootstrap != NULL
+           ? add_file(&l, "bootstrap", bootstrap, NULL, 0755) : 0;
+  if (rc == 0)
+    rc = add_aws_models(&l, ".", 1, "lua/" AWS_MODELS_FOLDER,
+                        "runtime-layer.zip");
   if (rc == 0)
     rc = pack(out_dir, "runtime-layer.zip", &l);
   free_list(&l);
@@ -911,6 +1003,11 @@ static int collect (const struct build_opts *o, struct build *b) {
   }
   if (b->bootstrap != NULL && add_file(&b->function, "bootstrap",
                                        b->bootstrap, NULL, 0755) != 0)
+    return -1;
+  if (!o->no_aws_models &&
+      add_aws_models(&b->function, b->root, o->all_aws_models,
+                     AWS_MODELS_FOLDER, o->stage != NULL ? o->stage
+                                                         : "function.zip"))
     return -1;
   /* in the zips' order, so that what is said comes in that order too */
   sort_list(&b->function);

@@ -8,13 +8,15 @@
 ** the error document to stderr with exit status 1; the handler's own
 ** output goes to stderr, so stdout holds only the result. With
 ** --concurrency N the file holds one event a line, run at once in N Lua
-** states (invoke_concurrent.h).
+** states (invoke_concurrent.h). The function loads the AWS models
+** lua-lambda build would pack for it, no others (aws_models_local.h).
 */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "aws_models_local.h"
 #include "cli.h"
 #include "cli_args.h"
 #include "cli_files.h"
@@ -209,7 +211,7 @@ static int run (const struct invoke_opts *o, const struct local_function *f,
 int invoke_main (int argc, char **argv) {
   struct invoke_opts o;
   struct local_function f;
-  char *event, *runtime_dir, **shell_environ = environ;
+  char *event, *runtime_dir, *models = NULL, **shell_environ = environ;
   size_t event_len;
   int status;
   if (parse(argc, argv, &o) != 0)
@@ -221,12 +223,18 @@ int invoke_main (int argc, char **argv) {
   status = local_function_resolve(&o.fo, runtime_dir != NULL ? runtime_dir
                                                              : ".", &f);
   free(runtime_dir);
+  if (status == 0 && aws_models_local(f.task_root, &f.env, &models) != 0) {
+    local_function_free(&f);
+    status = -1;
+  }
   if (status != 0) {
+    aws_models_local_remove(models);
     free(event);
     return CLI_MISUSED;
   }
   status = run(&o, &f, event, event_len);
   free(event);
+  aws_models_local_remove(models);
   /* f's strings back cfg and the environment: given back last */
   environ = shell_environ;
   local_function_free(&f);

@@ -7,7 +7,9 @@
 ** endpoint, and with --http a function URL, all on 127.0.0.1. Runs until
 ** SIGINT or SIGTERM. The function (its handler, memory, timeout,
 ** environment, layers) is read as local_function.h says: the flags,
-** then the folder's template.yaml, then Lambda's defaults.
+** then the folder's template.yaml, then Lambda's defaults; the AWS models
+** it may load, as aws_models_local.h says (read once, at the start: a
+** service first named while --watch runs needs a restart).
 */
 #include <signal.h>
 #include <stdio.h>
@@ -16,6 +18,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "aws_models_local.h"
 #include "cli.h"
 #include "cli_args.h"
 #include "cli_files.h"
@@ -103,6 +106,7 @@ static char *choose_bootstrap (const struct local_function *f,
    where they stay reachable. */
 static struct local_function function;
 static char *bootstrap_path, *qemu;
+static char *models_dir;  /* aws_models_local's folder, removed at the end */
 
 /* What no flag says alone; 0, or -1 having said why. */
 static int check_opts (const struct serve_opts *o) {
@@ -189,7 +193,8 @@ static int find_function (struct serve_opts *o, const char **whose) {
                                                               : ".",
                                   &function);
   free(runtime_dir);
-  if (rc != 0)
+  if (rc != 0 ||
+      aws_models_local(function.task_root, &function.env, &models_dir) != 0)
     return -1;
   bootstrap_path = o->bootstrap != NULL ? cli_absolute(o->bootstrap)
                                         : choose_bootstrap(&function, whose);
@@ -252,15 +257,22 @@ int serve_main (int argc, char **argv) {
   const char *whose = "yours";
   sigset_t stop;
   int sig;
-  if (parse(argc, argv, &o) != 0 || find_function(&o, &whose) != 0)
+  if (parse(argc, argv, &o) != 0)
     return CLI_MISUSED;
+  if (find_function(&o, &whose) != 0) {
+    aws_models_local_remove(models_dir);
+    return CLI_MISUSED;
+  }
   take_stop_signals(&stop);
   s = serve_start(&o.cfg);
-  if (s == NULL)
+  if (s == NULL) {
+    aws_models_local_remove(models_dir);
     return CLI_FAILED;  /* it said why */
+  }
   say_serving(&o, s, whose);
   sigwait(&stop, &sig);
   printf("lua-lambda: stopping\n");
   serve_stop(s);
+  aws_models_local_remove(models_dir);
   return CLI_DONE;
 }
