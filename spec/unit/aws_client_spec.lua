@@ -196,4 +196,22 @@ describe("lambda.aws.client #unit", function()
       ChecksumCRC32 = "c" }, "Part")
     assert.matches("<ETag>.*<ChecksumCRC32>.*<PartNumber>", text)
   end)
+
+  it("finds every shape of a model by its binary search, and no other", function()
+    for _, name in ipairs { "ec2", "s3", "dynamodb", "customer-profiles" } do
+      model.reset()
+      local svc = assert(model.load(name))
+      local count = 0
+      for line in io.lines(svc.path) do
+        local shape = line:match("^([^\t{]+)\t{")
+        if shape then
+          assert.is_table(svc:shape(shape), name .. " " .. shape)
+          count = count + 1
+        end
+      end
+      assert.is_true(count > 10)
+      assert.has_error(function() svc:shape("ZzzNoSuchShape") end)
+      assert.has_error(function() svc:shape("AaaNoSuchShape") end)
+    end
+  end)
 end)

@@ -85,6 +85,32 @@ local function decode(self, text, what)
   return value
 end
 
+-- The shape line named name: a binary search over the text, whose shape
+-- lines the generator sorts by name (byte order); the start of the JSON
+-- and the end of the line, or nil.
+local function find_shape(text, lo, hi, name)
+  local find, sub = string.find, string.sub
+  while lo < hi do
+    local mid = (lo + hi) // 2
+    local nl = find(text, "\n", mid, true)  -- the first line start past mid
+    if not nl or nl >= hi then
+      hi = mid
+    else
+      local tab = find(text, "\t", nl + 1, true)
+      if not tab then return nil end
+      local here = sub(text, nl + 1, tab - 1)
+      if here == name then
+        return tab + 1, (find(text, "\n", tab, true) or (#text + 1)) - 1
+      elseif here < name then
+        lo = nl + 1
+      else
+        hi = mid
+      end
+    end
+  end
+  return nil
+end
+
 --- A shape by name (botocore's keys: type, members, member, key, value,
 --- required, location traits...), decoded on first use; raises for a
 --- name the model does not have (a model's refs are all its own).
@@ -93,13 +119,9 @@ end
 function Model:shape(name)
   local shape = self.shapes[name]
   if shape then return shape end
-  local text = self.text
-  local needle = "\n" .. name .. "\t"
-  local at = text:find(needle, self.shapes_at, true)
-  if not at then corrupt(self, "no shape " .. tostring(name)) end
-  local from = at + #needle
-  local to = text:find("\n", from, true) or (#text + 1)
-  shape = decode(self, text:sub(from, to - 1), "shape " .. name)
+  local from, to = find_shape(self.text, self.shapes_at, #self.text, name)
+  if not from then corrupt(self, "no shape " .. tostring(name)) end
+  shape = decode(self, self.text:sub(from, to), "shape " .. name)
   self.shapes[name] = shape
   return shape
 end
@@ -133,7 +155,7 @@ function Model:error_shape(code)
   if type(code) ~= "string" or code == "" then return nil end
   local name = self.error_codes[code]
   if not name then
-    if not self.text:find("\n" .. code .. "\t", self.shapes_at, true) then return nil end
+    if not find_shape(self.text, self.shapes_at, #self.text, code) then return nil end
     name = code
   end
   local shape = self:shape(name)
