@@ -88,8 +88,9 @@ local function uri_value(svc, info_or_shape, value, where, format)
     if type(value) ~= "boolean" then bad(svc, where, "a boolean", value) end
     return value and "true" or "false"
   elseif t == "timestamp" then
-    return format_timestamp(timestamp_in(value, where),
+    local text = format_timestamp(timestamp_in(value, where),
       format or info_or_shape.timestampFormat or "iso8601", precision_of(svc))
+    return type(text) == "number" and number_text(text) or text
   elseif t == "float" or t == "double" then
     if type(value) ~= "number" then bad(svc, where, "a number", value) end
     return float_text(value + 0.0)
