@@ -47,11 +47,12 @@ SERVICES_PER = {"json": 16, "rest-json": 26, "rest-xml": 4, "query": 8, "ec2": 1
 # always there: the services the issue names, and those whose operations
 # have what few others have (greedy labels, a querystring map of lists,
 # jsonvalue and list headers, header maps, string payloads, host prefixes)
-ALWAYS = {"json": ["dynamodb", "kms", "sqs", "logs", "servicediscovery", "stepfunctions"],
+ALWAYS = {"json": ["dynamodb", "kms", "sqs", "logs", "servicediscovery", "stepfunctions",
+                   "sagemaker"],
           "rest-json": ["lambda", "sesv2", "bedrock-runtime", "dataexchange", "lex-runtime",
                         "iot-data", "polly", "entityresolution", "mediastore-data", "amp",
                         "route53globalresolver", "apigateway", "glacier", "greengrassv2",
-                        "datazone", "lakeformation"],
+                        "datazone", "lakeformation", "location"],
           "query": ["sns", "sts", "iam"], "rest-xml": ["s3"]}
 OPS_PER_SERVICE = 24
 OPS_EC2 = 160
@@ -122,8 +123,10 @@ class Gen:
 
     def float(self, special=True):
         r = self.rng
-        pool = FLOATS + (SPECIAL_FLOATS if special else [])
-        v = r.choice(pool) if r.random() < 0.7 else r.uniform(-1e6, 1e6)
+        if special and r.random() < 0.25:
+            v = r.choice(SPECIAL_FLOATS)
+            return v, mark_float(v)
+        v = r.choice(FLOATS) if r.random() < 0.7 else r.uniform(-1e6, 1e6)
         if r.random() < 0.5 and not math.isinf(v) and not math.isnan(v):
             v = -v
         return v, mark_float(v)
