@@ -1,6 +1,8 @@
 #!/bin/sh
 # lambda.aws and lambda.fetch, against baselines measured in the same run:
 #   - signing: aws.sign vs botocore's SigV4Auth (Debian's python3-botocore)
+#   - a DynamoDB PutItem built and its answer parsed: lambda.aws's json
+#     protocol vs botocore's serializer and parser
 #   - a warm HTTPS round trip: lambda.fetch vs the curl CLI (one process,
 #     one kept connection), both to spec/support/fakes/fake_aws.py on 127.0.0.1
 #   - the first call of an init, with and without aws.warm
@@ -25,6 +27,17 @@ lua5.4 bench/aws_sign.lua "$n" > "$work/sign-ours"
 o=$(field us_per_sign "$work/sign-ours")
 b=$(field us_per_sign "$work/sign-boto")
 echo "signing a DynamoDB request: aws.sign $o us, botocore $b us" \
+  "(botocore takes $(ratio "$b" "$o")x as long)"
+
+# A DynamoDB PutItem (20 attributes) serialised and its answer parsed:
+# lambda.aws.protocol.json vs botocore's serializer (with the validation
+# its clients run) and parser, on the same model (python3: the oracle's,
+# botocore >= 1.36).
+lua5.4 bench/aws_protocol.lua "$n" > "$work/proto-ours"
+python3 bench/aws_protocol.py $((n / 8 + 1)) > "$work/proto-boto"
+o=$(field us_per_call "$work/proto-ours")
+b=$(field us_per_call "$work/proto-boto")
+echo "DynamoDB PutItem built and its answer parsed: lambda.aws $o us, botocore $b us" \
   "(botocore takes $(ratio "$b" "$o")x as long)"
 
 # An HTTPS server with a certificate from a CA made here (the specs' own

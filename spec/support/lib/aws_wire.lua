@@ -12,7 +12,7 @@ local null = json.null
 
 --- A marked JSON value (aws_oracle.py) -> the Lua value lambda.aws takes
 --- and gives: {"$blob": b64} -> bytes, {"$ts": n} -> n, {"$float": s} ->
---- the float; json.null -> nil.
+--- the float; json.null -> nil; tables plain (no json.array marks).
 function M.unmark(v)
   if type(v) ~= "table" then
     if v == null then return nil end
@@ -25,7 +25,7 @@ function M.unmark(v)
     if s == "NaN" then return 0 / 0 end
     return s == "Infinity" and math.huge or -math.huge
   end
-  local out = setmetatable({}, getmetatable(v))
+  local out = {}  -- plain, as a caller's (the oracle's documents have no empty arrays)
   for k, x in pairs(v) do out[k] = M.unmark(x) end
   return out
 end

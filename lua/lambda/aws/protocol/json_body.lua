@@ -58,24 +58,124 @@ local function bad(svc, where, want, value)
     svc.name, where, want, type(value)))
 end
 
+--- A float as Python's str() writes it (botocore's headers and query
+--- strings): the shortest digits that read back, "1.0", "1e+16", "1e-05".
+function M.float_text(x)
+  if x ~= x then return "NaN" end
+  if x == huge then return "Infinity" end
+  if x == -huge then return "-Infinity" end
+  if x == 0 then return (1 / x < 0) and "-0.0" or "0.0" end
+  local s
+  for p = 0, 16 do
+    s = ("%." .. p .. "e"):format(x)
+    if tonumber(s) == x then break end
+  end
+  local sign, d1, rest, exp = s:match("^(-?)(%d)%.?(%d*)e([-+]%d+)$")
+  local digits = (d1 .. rest):gsub("0+$", "")
+  if digits == "" then digits = "0" end
+  exp = tonumber(exp)
+  if exp >= -4 and exp < 16 then
+    if exp >= 0 then
+      local int = digits:sub(1, exp + 1)
+      int = int .. ("0"):rep(exp + 1 - #int)
+      local frac = digits:sub(exp + 2)
+      return sign .. int .. "." .. (frac == "" and "0" or frac)
+    end
+    return sign .. "0." .. ("0"):rep(-exp - 1) .. digits
+  end
+  local mant = digits:sub(1, 1)
+  if #digits > 1 then mant = mant .. "." .. digits:sub(2) end
+  return ("%s%se%s%02d"):format(sign, mant, exp < 0 and "-" or "+", math.abs(exp))
+end
+local float_text = M.float_text
+
 local encode
+
+-- Copy on write: a table whose members all encode to themselves under
+-- their own names (a DynamoDB {S = "x"}, a list of strings) is given to
+-- lambda.json as it is; one is copied from the first member that differs.
+local function copy_until(value, stop)
+  local out = {}
+  for k, v in pairs(value) do
+    if k == stop then return out end
+    out[k] = v
+  end
+  return out
+end
 
 local function encode_structure(svc, shape, value, where)
   if shape.document then return value end
   if type(value) ~= "table" then bad(svc, where, "a table", value) end
-  local by_name = plan_of(svc, shape).by_name
-  local out = {}
+  local by_name = (plans[shape] or plan_of(svc, shape)).by_name
+  local out
   for k, v in pairs(value) do
-    if v ~= null then
+    if v == null then
+      out = out or copy_until(value, k)
+    else
       local info = by_name[k]
       if not info then
         errors.raise(("lambda.aws.%s: %s has no member %s"):format(
           svc.name, where, tostring(k)))
       end
-      out[info.wire] = encode(svc, info.target, v, k, info.format)
+      local e = encode(svc, info.target, v, k, info.format)
+      local wire = info.wire
+      if out then
+        out[wire] = e
+      elseif e ~= v or wire ~= k then
+        out = copy_until(value, k)
+        out[wire] = e
+      end
     end
   end
-  return out
+  return out or value
+end
+
+local function encode_list(svc, shape, value, where)
+  if type(value) ~= "table" then bad(svc, where, "a list", value) end
+  local n = #value
+  if n == 0 then return setmetatable({}, ARRAY) end
+  local member = shape.member
+  local target = svc:shape(member.shape)
+  local fmt = member.timestampFormat or target.timestampFormat
+  local out
+  for i = 1, n do
+    local v = value[i]
+    local e = encode(svc, target, v, where, fmt)
+    if out then
+      out[i] = e
+    elseif e ~= v then
+      out = setmetatable(table.move(value, 1, i - 1, 1, {}), ARRAY)
+      out[i] = e
+    end
+  end
+  if out == nil and next(value, n) == nil and getmetatable(value) == nil then
+    return value  -- 1..n only: lambda.json writes it as an array
+  end
+  return out or setmetatable(table.move(value, 1, n, 1, {}), ARRAY)
+end
+
+local function encode_map(svc, shape, value, where)
+  if type(value) ~= "table" then bad(svc, where, "a table", value) end
+  local vref = shape.value
+  local target = svc:shape(vref.shape)
+  local fmt = vref.timestampFormat or target.timestampFormat
+  local out
+  for k, v in pairs(value) do
+    if type(k) ~= "string" then bad(svc, where, "a table of string keys", k) end
+    if v == null then
+      out = out or copy_until(value, k)
+    else
+      local e = encode(svc, target, v, where, fmt)
+      if out then
+        out[k] = e
+      elseif e ~= v then
+        out = copy_until(value, k)
+        out[k] = e
+      end
+    end
+  end
+  if out == nil and getmetatable(value) ~= nil then out = copy_until(value, nil) end
+  return out or value
 end
 
 local function encode_float(svc, value, where)
@@ -97,23 +197,9 @@ function encode(svc, shape, value, where, format)
   elseif t == "structure" then
     return encode_structure(svc, shape, value, where)
   elseif t == "list" then
-    if type(value) ~= "table" then bad(svc, where, "a list", value) end
-    local member = shape.member
-    local target = svc:shape(member.shape)
-    local fmt = member.timestampFormat or target.timestampFormat
-    local out = setmetatable({}, ARRAY)
-    for i = 1, #value do out[i] = encode(svc, target, value[i], where, fmt) end
-    return out
+    return encode_list(svc, shape, value, where)
   elseif t == "map" then
-    if type(value) ~= "table" then bad(svc, where, "a table", value) end
-    local vref = shape.value
-    local target = svc:shape(vref.shape)
-    local fmt = vref.timestampFormat or target.timestampFormat
-    local out = {}
-    for k, v in pairs(value) do
-      if v ~= null then out[k] = encode(svc, target, v, where, fmt) end
-    end
-    return out
+    return encode_map(svc, shape, value, where)
   elseif t == "integer" or t == "long" then
     if mtype(value) ~= "integer" then
       value = type(value) == "number" and math.tointeger(value)
@@ -134,7 +220,6 @@ function encode(svc, shape, value, where, format)
   end
   return value
 end
-M.encode_value = encode
 
 --- A structure value (of a shape given by name or as the table) -> JSON
 --- text ("{}" for nil).
@@ -148,28 +233,66 @@ local decode
 
 local SPECIAL = { Infinity = huge, ["-Infinity"] = -huge, NaN = 0 / 0 }
 
+-- Decoding works in place: the tables lambda.json made become the
+-- value's (keys renamed from wire names, members the shape does not have
+-- and nulls dropped), so that an answer costs one set of tables.
 local function decode_structure(svc, shape, value)
   if shape.document then return value end
   if type(value) ~= "table" then return nil end
-  local plan = plan_of(svc, shape)
-  local by_wire = plan.by_wire
-  local out = {}
-  local found = false
+  local by_wire = plan_of(svc, shape).by_wire
+  local renamed, found, unknown
   for k, v in pairs(value) do
     local info = by_wire[k]
-    if info and v ~= null then
-      out[info.name] = decode(svc, info.target, v)
+    if info == nil or v == null then
+      if unknown == nil and v ~= null and k ~= "__type" then unknown = k end
+      value[k] = nil
+    else
       found = true
-    end
-  end
-  if shape.union and not found then
-    for k, v in pairs(value) do
-      if k ~= "__type" and v ~= null then
-        return { SDK_UNKNOWN_MEMBER = { name = k } }
+      local d = decode(svc, info.target, v)
+      local name = info.name
+      if name == k then
+        value[k] = d
+      else
+        value[k] = nil
+        renamed = renamed or {}
+        renamed[name] = d
       end
     end
   end
-  return out
+  if renamed then
+    for k, v in pairs(renamed) do value[k] = v end
+  end
+  if not found and unknown ~= nil and shape.union then
+    return { SDK_UNKNOWN_MEMBER = { name = unknown } }  -- as botocore
+  end
+  return setmetatable(value, nil)
+end
+
+local function decode_list(svc, shape, value)
+  if type(value) ~= "table" then return {} end
+  local target = svc:shape(shape.member.shape)
+  local n, holes = #value, false
+  for i = 1, n do
+    local v = value[i]
+    if v == null then holes = true else value[i] = decode(svc, target, v) end
+  end
+  if holes then
+    local out = {}
+    for i = 1, n do
+      if value[i] ~= null then out[#out + 1] = value[i] end
+    end
+    return out
+  end
+  return setmetatable(value, nil)
+end
+
+local function decode_map(svc, shape, value)
+  if type(value) ~= "table" then return {} end
+  local target = svc:shape(shape.value.shape)
+  for k, v in pairs(value) do
+    if v == null then value[k] = nil else value[k] = decode(svc, target, v) end
+  end
+  return setmetatable(value, nil)
 end
 
 --- A decoded JSON value -> the value of shape (lambda.aws's rules).
@@ -180,24 +303,9 @@ function decode(svc, shape, value)
   elseif t == "structure" then
     return decode_structure(svc, shape, value)
   elseif t == "list" then
-    local target = svc:shape(shape.member.shape)
-    local out = {}
-    if type(value) == "table" then
-      for i = 1, #value do
-        local v = value[i]
-        if v ~= null then out[#out + 1] = decode(svc, target, v) end
-      end
-    end
-    return out
+    return decode_list(svc, shape, value)
   elseif t == "map" then
-    local target = svc:shape(shape.value.shape)
-    local out = {}
-    if type(value) == "table" then
-      for k, v in pairs(value) do
-        if v ~= null then out[k] = decode(svc, target, v) end
-      end
-    end
-    return out
+    return decode_map(svc, shape, value)
   elseif t == "integer" or t == "long" then
     if mtype(value) == "float" then return math.tointeger(value) or value end
     if type(value) == "string" then return math.tointeger(tonumber(value)) end

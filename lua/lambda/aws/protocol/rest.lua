@@ -28,35 +28,7 @@ local format_timestamp, timestamp_in = common.format_timestamp, common.timestamp
 local precision_of = json_body.precision
 local huge, floor, mtype = math.huge, math.floor, math.type
 
---- A float as Python's str() writes it (botocore's headers and query
---- strings): the shortest digits that read back, "1.0", "1e+16", "1e-05".
-function M.float_text(x)
-  if x ~= x then return "NaN" end
-  if x == huge then return "Infinity" end
-  if x == -huge then return "-Infinity" end
-  if x == 0 then return (1 / x < 0) and "-0.0" or "0.0" end
-  local s
-  for p = 0, 16 do
-    s = ("%." .. p .. "e"):format(x)
-    if tonumber(s) == x then break end
-  end
-  local sign, d1, rest, exp = s:match("^(-?)(%d)%.?(%d*)e([-+]%d+)$")
-  local digits = (d1 .. rest):gsub("0+$", "")
-  if digits == "" then digits = "0" end
-  exp = tonumber(exp)
-  if exp >= -4 and exp < 16 then
-    if exp >= 0 then
-      local int = digits:sub(1, exp + 1)
-      int = int .. ("0"):rep(exp + 1 - #int)
-      local frac = digits:sub(exp + 2)
-      return sign .. int .. "." .. (frac == "" and "0" or frac)
-    end
-    return sign .. "0." .. ("0"):rep(-exp - 1) .. digits
-  end
-  local mant = digits:sub(1, 1)
-  if #digits > 1 then mant = mant .. "." .. digits:sub(2) end
-  return ("%s%se%s%02d"):format(sign, mant, exp < 0 and "-" or "+", math.abs(exp))
-end
+M.float_text = json_body.float_text
 local float_text = M.float_text
 
 local function number_text(v)
