@@ -56,7 +56,7 @@ local function body_check(kind, expect, body)
   elseif kind == "json" then
     local value, err = json.decode(body)
     if err then return false, "body is not JSON: " .. tostring(err) end
-    return wire.same(value, expect.value, "body")
+    return wire.same(value, expect.value, "body", true)
   elseif kind == "form" then
     return wire.same(wire.form(body), expect.value, "body")
   elseif kind == "xml" then
@@ -66,7 +66,7 @@ local function body_check(kind, expect, body)
   elseif kind == "cbor" then
     local ok, value = pcall(wire.cbor, body)
     if not ok then return false, "body is not CBOR: " .. tostring(value) end
-    return wire.same(value, expect.value, "body")
+    return wire.same(value, expect.value, "body", true)
   end
   return false, "unknown body kind " .. tostring(kind)
 end

@@ -48,8 +48,9 @@ local function show(v)
 end
 
 --- Whether a (ours) equals b (expected); nil values and json.null are
---- alike. false and the path and both values where they first differ.
-function M.same(a, b, path)
+--- alike; with strict, a JSON array (json.array's mark) is not an object.
+--- false and the path and both values where they first differ.
+function M.same(a, b, path, strict)
   path = path or "$"
   if a == null then a = nil end
   if b == null then b = nil end
@@ -61,8 +62,11 @@ function M.same(a, b, path)
     if a == b then return true end
     return false, ("%s: %s ~= expected %s"):format(path, show(a), show(b))
   end
+  if strict and getmetatable(a) ~= getmetatable(b) then
+    return false, ("%s: %s ~= expected %s (array and object)"):format(path, show(a), show(b))
+  end
   for k, v in pairs(b) do
-    local ok, why = M.same(a[k], v, path .. "." .. tostring(k))
+    local ok, why = M.same(a[k], v, path .. "." .. tostring(k), strict)
     if not ok then return false, why end
   end
   for k, v in pairs(a) do
