@@ -29,6 +29,7 @@ import math
 import os
 import random
 import sys
+import urllib.parse
 import xml.parsers.expat
 from xml.etree import ElementTree
 
@@ -43,7 +44,7 @@ PROTOCOLS = ["json", "rest-json", "rest-xml", "query", "ec2", "smithy-rpc-v2-cbo
 SUPPORTED = set(PROTOCOLS)
 # services per protocol, and operations per service, for one seed
 SERVICES_PER = {"json": 16, "rest-json": 26, "rest-xml": 4, "query": 8, "ec2": 1,
-                "smithy-rpc-v2-cbor": 6}
+                "smithy-rpc-v2-cbor": 9}
 # always there: the services the issue names, and those whose operations
 # have what few others have (greedy labels, a querystring map of lists,
 # jsonvalue and list headers, header maps, string payloads, host prefixes)
@@ -344,7 +345,9 @@ def body_expect(protocol, serialized, op):
     body = serialized["body"]
     if protocol in ("query", "ec2"):
         pairs = sorted([k, str(v)] for k, v in body.items())
-        return {"kind": "form", "value": pairs}
+        # as botocore's AWSRequest sends a dict body
+        raw = urllib.parse.urlencode(list(body.items()), doseq=True).encode()
+        return {"kind": "form", "raw": base64.b64encode(raw).decode(), "value": pairs}
     if not body:
         return {"kind": "empty"}
     shape = op.input_shape
@@ -611,8 +614,30 @@ def has_event_stream(shape):
     return any(m.serialization.get("eventstream") for m in shape.members.values())
 
 
-def interesting(op):
+def has_kind(shape, kinds, seen=None, depth=0):
+    """Whether shape holds (to depth 3) a member of one of the types kinds."""
+    if shape is None or depth > 3:
+        return False
+    seen = seen if seen is not None else set()
+    if shape.name in seen:
+        return False
+    seen.add(shape.name)
+    t = shape.type_name
+    if t in kinds:
+        return True
+    if t == "structure":
+        return any(has_kind(m, kinds, seen, depth + 1) for m in shape.members.values())
+    if t == "list":
+        return has_kind(shape.member, kinds, seen, depth + 1)
+    if t == "map":
+        return has_kind(shape.value, kinds, seen, depth + 1)
+    return False
+
+
+def interesting(op, protocol):
     """Whether an operation has a binding few have (and so is always taken)."""
+    if protocol == "smithy-rpc-v2-cbor" and has_kind(op.input_shape, ("float", "double", "blob")):
+        return True
     if "+}" in op.http.get("requestUri", "") or (op.endpoint or {}).get("hostPrefix"):
         return True
     for shape in (op.input_shape, op.output_shape):
@@ -657,7 +682,7 @@ def cases(seed):
         svc = aws_model.service_model(name)
         names = sorted(svc.operation_names)
         rng.shuffle(names)
-        special = [n for n in names if interesting(svc.operation_model(n))]
+        special = [n for n in names if interesting(svc.operation_model(n), protocol)]
         names = names[:OPS_EC2 if protocol == "ec2" else OPS_PER_SERVICE]
         names += [n for n in special if n not in names]
         services.append(name)
