@@ -202,3 +202,61 @@ describe("lambda.aws protocols against botocore #unit", function()
     assert.is_true(ran > 0)
   end)
 end)
+
+describe("lambda.aws protocols: a caller's mistakes #unit", function()
+  local model = require "lambda.aws.model"
+  local find = model.find
+  setup(function()
+    model.find = function(name)
+      local path = ROOT .. "/models/" .. name .. ".model"
+      return path, { path }
+    end
+  end)
+  teardown(function() model.find = find end)
+
+  local function raised(f)
+    local ok, err = pcall(f)
+    assert.is_false(ok)
+    return tostring(err)
+  end
+
+  it("raises a missing URI label, an unknown member and a value of the wrong type", function()
+    local P = require "lambda.aws.protocol.rest_json"
+    local svc = assert(model.load("lambda"))
+    local op = svc:operation("Invoke")
+    assert.matches("FunctionName is required", raised(function() P.build(svc, op, {}) end))
+    assert.matches("FunctionName is required", raised(function()
+      P.build(svc, op, { FunctionName = "" }) end))
+    assert.matches("no parameter Nope", raised(function()
+      P.build(svc, op, { FunctionName = "f", Nope = 1 }) end))
+    local J = require "lambda.aws.protocol.json"
+    local ddb = assert(model.load("dynamodb"))
+    local put = ddb:operation("PutItem")
+    assert.matches("TableName must be a string, got number", raised(function()
+      J.build(ddb, put, { TableName = 7, Item = {} }) end))
+    assert.matches("has no member X", raised(function()
+      J.build(ddb, put, { TableName = "t", Item = { a = { X = "1" } } }) end))
+    assert.matches("not valid UTF%-8", raised(function()
+      J.build(ddb, put, { TableName = "t\255", Item = {} }) end))
+  end)
+
+  it("writes floats in headers and query strings as Python's str() (botocore)", function()
+    local rest = require "lambda.aws.protocol.rest"
+    local values = { 0.1, 1.0, -2.5, 1e16, 1e15, 1.5e-7, 0.0001, 2 ^ 70, 1 / 3, -0.0,
+      123456789012345678.0, 5e-324, 1.7976931348623157e308 }
+    local r = math.random
+    math.randomseed(SEED)
+    for _ = 1, 300 do values[#values + 1] = (r() - 0.5) * 10 ^ r(-30, 30) end
+    local text = {}
+    for i, v in ipairs(values) do text[i] = ("%.17g"):format(v) end
+    local p = assert(io.popen(oracle.python() .. " -c 'import sys\nfor l in sys.stdin: "
+      .. "print(str(float(l)))' < " .. helper.tmpfile(table.concat(text, "\n") .. "\n")))
+    local i = 0
+    for line in p:lines() do
+      i = i + 1
+      assert.equal(line, rest.float_text(values[i]))
+    end
+    p:close()
+    assert.equal(#values, i)
+  end)
+end)

@@ -26,7 +26,7 @@ local null = json.null
 local plan_of = json_body.plan
 local format_timestamp, timestamp_in = common.format_timestamp, common.timestamp_in
 local precision_of = json_body.precision
-local huge, floor, mtype = math.huge, math.floor, math.type
+local floor, mtype = math.floor, math.type
 
 M.float_text = json_body.float_text
 local float_text = M.float_text
