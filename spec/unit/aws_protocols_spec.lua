@@ -155,7 +155,7 @@ describe("lambda.aws protocols against botocore #unit", function()
     local n_ops = 0
     for _ in pairs(ops) do n_ops = n_ops + 1 end
     print(("seed %d, botocore %s: %d cases, %d operations of %d services"
-      .. " (%d left out: botocore refused the input or the model lacks a shape)"):format(
+      .. " (%d left out: event streams, inputs botocore refused, shapes our model lacks)"):format(
       data.seed, data.botocore, #data.cases, n_ops, #data.services, #data.skipped))
     for _, p in ipairs(ORDER) do
       local c = counts[p]
