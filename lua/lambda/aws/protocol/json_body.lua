@@ -35,7 +35,7 @@ function M.plan(svc, shape)
     local target = svc:shape(ref.shape)
     local info = { name = name, ref = ref, shape = ref.shape, target = target,
       wire = ref.locationName or target.locationName or name,
-      format = ref.timestampFormat or target.timestampFormat,
+      format = ref.timestampFormat or target.timestampFormat, kind = target.type,
       location = ref.location }
     by_name[name] = info
     by_wire[info.wire] = info
@@ -239,7 +239,7 @@ local SPECIAL = { Infinity = huge, ["-Infinity"] = -huge, NaN = 0 / 0 }
 local function decode_structure(svc, shape, value)
   if shape.document then return value end
   if type(value) ~= "table" then return nil end
-  local by_wire = plan_of(svc, shape).by_wire
+  local by_wire = (plans[shape] or plan_of(svc, shape)).by_wire
   local renamed, found, unknown
   for k, v in pairs(value) do
     local info = by_wire[k]
@@ -248,10 +248,11 @@ local function decode_structure(svc, shape, value)
       value[k] = nil
     else
       found = true
-      local d = decode(svc, info.target, v)
+      local d = v
+      if info.kind ~= "string" then d = decode(svc, info.target, v) end
       local name = info.name
       if name == k then
-        value[k] = d
+        if d ~= v then value[k] = d end
       else
         value[k] = nil
         renamed = renamed or {}
@@ -265,16 +266,22 @@ local function decode_structure(svc, shape, value)
   if not found and unknown ~= nil and shape.union then
     return { SDK_UNKNOWN_MEMBER = { name = unknown } }  -- as botocore
   end
-  return setmetatable(value, nil)
+  return value  -- lambda.json marks arrays only
 end
 
 local function decode_list(svc, shape, value)
   if type(value) ~= "table" then return {} end
   local target = svc:shape(shape.member.shape)
   local n, holes = #value, false
-  for i = 1, n do
-    local v = value[i]
-    if v == null then holes = true else value[i] = decode(svc, target, v) end
+  if target.type ~= "string" then
+    for i = 1, n do
+      local v = value[i]
+      if v == null then holes = true else value[i] = decode(svc, target, v) end
+    end
+  else
+    for i = 1, n do
+      if value[i] == null then holes = true end
+    end
   end
   if holes then
     local out = {}
@@ -289,10 +296,15 @@ end
 local function decode_map(svc, shape, value)
   if type(value) ~= "table" then return {} end
   local target = svc:shape(shape.value.shape)
+  local plain = target.type == "string"
   for k, v in pairs(value) do
-    if v == null then value[k] = nil else value[k] = decode(svc, target, v) end
+    if v == null then
+      value[k] = nil
+    elseif not plain then
+      value[k] = decode(svc, target, v)
+    end
   end
-  return setmetatable(value, nil)
+  return value
 end
 
 --- A decoded JSON value -> the value of shape (lambda.aws's rules).
