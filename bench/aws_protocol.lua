@@ -56,13 +56,19 @@ local req, out = once()
 assert(req.body:find('"TableName":"users"', 1, true))
 assert(out.Attributes.avatar.B == item.avatar.B and out.ConsumedCapacity.CapacityUnits == 1.0)
 for _ = 1, n // 10 do once() end  -- warm
-local started = os.clock()
-for _ = 1, n do once() end
-local total = os.clock() - started
-started = os.clock()
-for _ = 1, n do P.build(svc, op, params) end
-local build = os.clock() - started
-print(("us_per_call=%.2f"):format(total / n * 1e6))
-print(("us_per_build=%.2f"):format(build / n * 1e6))
-print(("us_per_parse=%.2f"):format((total - build) / n * 1e6))
+-- The fastest of 5 rounds of n/5 (the machine's other work only adds).
+local rounds = 5
+local per = math.max(1, n // rounds)
+local best_total, best_build = math.huge, math.huge
+for _ = 1, rounds do
+  local started = os.clock()
+  for _ = 1, per do once() end
+  best_total = math.min(best_total, os.clock() - started)
+  started = os.clock()
+  for _ = 1, per do P.build(svc, op, params) end
+  best_build = math.min(best_build, os.clock() - started)
+end
+print(("us_per_call=%.2f"):format(best_total / per * 1e6))
+print(("us_per_build=%.2f"):format(best_build / per * 1e6))
+print(("us_per_parse=%.2f"):format((best_total - best_build) / per * 1e6))
 print(("body_bytes=%d answer_bytes=%d"):format(#req.body, #answer_body))

@@ -56,14 +56,18 @@ req, out = once()
 assert out["Attributes"]["avatar"]["B"] == item["avatar"]["B"]
 for _ in range(n // 10):
     once()
-started = time.process_time()
-for _ in range(n):
-    once()
-total = time.process_time() - started
-started = time.process_time()
-for _ in range(n):
-    serializer.serialize_to_request(params, op)
-build = time.process_time() - started
-print("us_per_call=%.2f" % (total / n * 1e6))
-print("us_per_build=%.2f" % (build / n * 1e6))
-print("us_per_parse=%.2f" % ((total - build) / n * 1e6))
+# the fastest of 5 rounds of n/5 (the machine's other work only adds)
+per = max(1, n // 5)
+best_total = best_build = float("inf")
+for _ in range(5):
+    started = time.process_time()
+    for _ in range(per):
+        once()
+    best_total = min(best_total, time.process_time() - started)
+    started = time.process_time()
+    for _ in range(per):
+        serializer.serialize_to_request(params, op)
+    best_build = min(best_build, time.process_time() - started)
+print("us_per_call=%.2f" % (best_total / per * 1e6))
+print("us_per_build=%.2f" % (best_build / per * 1e6))
+print("us_per_parse=%.2f" % ((best_total - best_build) / per * 1e6))
