@@ -125,7 +125,7 @@ describe("lambda.aws protocols against botocore #unit", function()
       return find(name)
     end
   end
-  local counts, failures, pending = {}, {}, {}
+  local counts, failures, pending, why_pending = {}, {}, {}, {}
   local services = {}
 
   setup(function()
@@ -135,6 +135,7 @@ describe("lambda.aws protocols against botocore #unit", function()
       local loaded, P = pcall(require, "lambda.aws.protocol." .. MODULES[p])
       if not loaded then
         pending[p] = (pending[p] or 0) + 1
+        why_pending[p] = why_pending[p] or tostring(P):match("module '([^']+)' not found")
       else
         local svc = assert(model.load(case.service))
         services[case.service] = true
@@ -160,8 +161,8 @@ describe("lambda.aws protocols against botocore #unit", function()
     for _, p in ipairs(ORDER) do
       local c = counts[p]
       if pending[p] then
-        print(("  %-19s pending (no lambda.aws.protocol.%s here): %d cases"):format(
-          p, MODULES[p], pending[p]))
+        print(("  %-19s pending (no %s here): %d cases"):format(
+          p, why_pending[p] or ("lambda.aws.protocol." .. MODULES[p]), pending[p]))
       elseif c then
         print(("  %-19s requests %d/%d, responses %d/%d, errors %d/%d"):format(p,
           c.request[1], c.request[2], c.response[1], c.response[2], c.error[1], c.error[2]))
