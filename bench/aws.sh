@@ -2,6 +2,8 @@
 # lambda.aws and lambda.fetch, against baselines measured in the same run:
 #   - signing: aws.sign vs botocore's SigV4Auth (Debian's python3-botocore,
 #     and the specs' oracle botocore if newer), alternating rounds
+#   - a DynamoDB PutItem built and its answer parsed: lambda.aws's json
+#     protocol vs botocore's serializer and parser
 #   - a warm HTTPS round trip: lambda.fetch vs the curl CLI (one process,
 #     one kept connection), both to spec/support/fakes/fake_aws.py on 127.0.0.1
 #   - the first call of an init, with and without aws.warm
@@ -52,6 +54,17 @@ if [ -n "$newer" ]; then
   echo "  and botocore $v2 $(median < "$work/sign-boto2") us" \
     "($(median < "$work/sign-ratio2")x; rounds: $(tr '\n' ' ' < "$work/sign-ratio2" | sed 's/ *$//'))"
 fi
+
+# A DynamoDB PutItem (20 attributes) serialised and its answer parsed:
+# lambda.aws.protocol.json vs botocore's serializer (with the validation
+# its clients run) and parser, on the same model (python3: the oracle's,
+# botocore >= 1.36).
+lua5.4 bench/aws_protocol.lua "$n" > "$work/proto-ours"
+python3 bench/aws_protocol.py $((n / 8 + 1)) > "$work/proto-boto"
+o=$(field us_per_call "$work/proto-ours")
+b=$(field us_per_call "$work/proto-boto")
+echo "DynamoDB PutItem built and its answer parsed: lambda.aws $o us, botocore $b us" \
+  "(botocore takes $(ratio "$b" "$o")x as long)"
 
 # An HTTPS server with a certificate from a CA made here (the specs' own
 # recipe, spec/support/lib/test_ca.lua).
