@@ -730,6 +730,7 @@ function client:validate_policy(input, opts) end
 ---@field lastResourceAnalyzed? string
 ---@field lastResourceAnalyzedAt? aws.Timestamp
 ---@field managedBy? string
+---@field name string
 ---@field status string
 ---@field statusReason? aws.accessanalyzer.StatusReason
 ---@field tags? table<string, string>

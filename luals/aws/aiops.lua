@@ -117,6 +117,7 @@ function client:update_investigation_group(input, opts) end
 ---@field crossAccountConfigurations? aws.aiops.CrossAccountConfiguration[]
 ---@field encryptionConfiguration? aws.aiops.EncryptionConfiguration
 ---@field isCloudTrailEventHistoryEnabled? boolean
+---@field name string
 ---@field retentionInDays? integer
 ---@field roleArn string
 ---@field tagKeyBoundaries? string[]
@@ -153,6 +154,7 @@ function client:update_investigation_group(input, opts) end
 ---@field isCloudTrailEventHistoryEnabled? boolean
 ---@field lastModifiedAt? integer
 ---@field lastModifiedBy? string
+---@field name? string
 ---@field retentionInDays? integer
 ---@field roleArn? string
 ---@field tagKeyBoundaries? string[]
@@ -210,3 +212,4 @@ function client:update_investigation_group(input, opts) end
 
 ---@class aws.aiops.ListInvestigationGroupsModel
 ---@field arn? string
+---@field name? string

@@ -422,11 +422,13 @@ function client:update_workspace_configuration(input, opts) end
 ---@class aws.amp.CreateRuleGroupsNamespaceRequest
 ---@field clientToken? string
 ---@field data string
+---@field name string
 ---@field tags? table<string, string>
 ---@field workspaceId string
 
 ---@class aws.amp.CreateRuleGroupsNamespaceResponse
 ---@field arn string
+---@field name string
 ---@field status aws.amp.RuleGroupsNamespaceStatus
 ---@field tags? table<string, string>
 
@@ -482,6 +484,7 @@ function client:update_workspace_configuration(input, opts) end
 
 ---@class aws.amp.DeleteRuleGroupsNamespaceRequest
 ---@field clientToken? string
+---@field name string
 ---@field workspaceId string
 
 ---@class aws.amp.DeleteScraperLoggingConfigurationRequest
@@ -534,6 +537,7 @@ function client:update_workspace_configuration(input, opts) end
 ---@field revisionId string
 
 ---@class aws.amp.DescribeRuleGroupsNamespaceRequest
+---@field name string
 ---@field workspaceId string
 
 ---@class aws.amp.DescribeRuleGroupsNamespaceResponse
@@ -584,6 +588,7 @@ function client:update_workspace_configuration(input, opts) end
 
 ---@class aws.amp.ListRuleGroupsNamespacesRequest
 ---@field maxResults? integer
+---@field name? string
 ---@field nextToken? string
 ---@field workspaceId string
 
@@ -651,10 +656,12 @@ function client:update_workspace_configuration(input, opts) end
 ---@class aws.amp.PutRuleGroupsNamespaceRequest
 ---@field clientToken? string
 ---@field data string
+---@field name string
 ---@field workspaceId string
 
 ---@class aws.amp.PutRuleGroupsNamespaceResponse
 ---@field arn string
+---@field name string
 ---@field status aws.amp.RuleGroupsNamespaceStatus
 ---@field tags? table<string, string>
 
@@ -807,6 +814,7 @@ function client:update_workspace_configuration(input, opts) end
 ---@field createdAt aws.Timestamp
 ---@field data string
 ---@field modifiedAt aws.Timestamp
+---@field name string
 ---@field status aws.amp.RuleGroupsNamespaceStatus
 ---@field tags? table<string, string>
 
@@ -818,6 +826,7 @@ function client:update_workspace_configuration(input, opts) end
 ---@field arn string
 ---@field createdAt aws.Timestamp
 ---@field modifiedAt aws.Timestamp
+---@field name string
 ---@field status aws.amp.RuleGroupsNamespaceStatus
 ---@field tags? table<string, string>
 

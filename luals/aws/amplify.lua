@@ -341,6 +341,7 @@ function client:update_webhook(input, opts) end
 ---@field environmentVariables? table<string, string>
 ---@field iamServiceRoleArn? string
 ---@field jobConfig? aws.amplify.JobConfig
+---@field name string
 ---@field oauthToken? string
 ---@field platform? string
 ---@field repository? string
@@ -646,6 +647,7 @@ function client:update_webhook(input, opts) end
 ---@field environmentVariables? table<string, string>
 ---@field iamServiceRoleArn? string
 ---@field jobConfig? aws.amplify.JobConfig
+---@field name? string
 ---@field oauthToken? string
 ---@field platform? string
 ---@field repository? string
@@ -719,6 +721,7 @@ function client:update_webhook(input, opts) end
 ---@field environmentVariables table<string, string>
 ---@field iamServiceRoleArn? string
 ---@field jobConfig? aws.amplify.JobConfig
+---@field name string
 ---@field platform string
 ---@field productionBranch? aws.amplify.ProductionBranch
 ---@field repository string

@@ -516,6 +516,7 @@ function client:update_theme(input, opts) end
 ---@field events? table<string, aws.amplifyuibuilder.ComponentEvent>
 ---@field id string
 ---@field modifiedAt? aws.Timestamp
+---@field name string
 ---@field overrides table<string, table<string, string>>
 ---@field properties table<string, aws.amplifyuibuilder.ComponentProperty>
 ---@field schemaVersion? string
@@ -528,6 +529,7 @@ function client:update_theme(input, opts) end
 ---@field componentType string
 ---@field environmentName string
 ---@field id string
+---@field name string
 
 ---@class aws.amplifyuibuilder.CreateComponentData
 ---@field bindingProperties table<string, aws.amplifyuibuilder.ComponentBindingPropertiesValue>
@@ -535,6 +537,7 @@ function client:update_theme(input, opts) end
 ---@field collectionProperties? table<string, aws.amplifyuibuilder.ComponentDataConfiguration>
 ---@field componentType string
 ---@field events? table<string, aws.amplifyuibuilder.ComponentEvent>
+---@field name string
 ---@field overrides table<string, table<string, string>>
 ---@field properties table<string, aws.amplifyuibuilder.ComponentProperty>
 ---@field schemaVersion? string
@@ -548,12 +551,14 @@ function client:update_theme(input, opts) end
 ---@field fields table<string, aws.amplifyuibuilder.FieldConfig>
 ---@field formActionType string
 ---@field labelDecorator? string
+---@field name string
 ---@field schemaVersion string
 ---@field sectionalElements table<string, aws.amplifyuibuilder.SectionalElement>
 ---@field style aws.amplifyuibuilder.FormStyle
 ---@field tags? table<string, string>
 
 ---@class aws.amplifyuibuilder.CreateThemeData
+---@field name string
 ---@field overrides? aws.amplifyuibuilder.ThemeValues[]
 ---@field tags? table<string, string>
 ---@field values aws.amplifyuibuilder.ThemeValues[]
@@ -572,6 +577,7 @@ function client:update_theme(input, opts) end
 ---@field formActionType string
 ---@field id string
 ---@field labelDecorator? string
+---@field name string
 ---@field schemaVersion string
 ---@field sectionalElements table<string, aws.amplifyuibuilder.SectionalElement>
 ---@field style aws.amplifyuibuilder.FormStyle
@@ -583,6 +589,7 @@ function client:update_theme(input, opts) end
 ---@field environmentName string
 ---@field formActionType string
 ---@field id string
+---@field name string
 
 ---@class aws.amplifyuibuilder.PutMetadataFlagBody
 ---@field newValue string
@@ -604,6 +611,7 @@ function client:update_theme(input, opts) end
 ---@field environmentName string
 ---@field id string
 ---@field modifiedAt? aws.Timestamp
+---@field name string
 ---@field overrides? aws.amplifyuibuilder.ThemeValues[]
 ---@field tags? table<string, string>
 ---@field values aws.amplifyuibuilder.ThemeValues[]
@@ -612,6 +620,7 @@ function client:update_theme(input, opts) end
 ---@field appId string
 ---@field environmentName string
 ---@field id string
+---@field name string
 
 ---@class aws.amplifyuibuilder.UpdateComponentData
 ---@field bindingProperties? table<string, aws.amplifyuibuilder.ComponentBindingPropertiesValue>
@@ -620,6 +629,7 @@ function client:update_theme(input, opts) end
 ---@field componentType? string
 ---@field events? table<string, aws.amplifyuibuilder.ComponentEvent>
 ---@field id? string
+---@field name? string
 ---@field overrides? table<string, table<string, string>>
 ---@field properties? table<string, aws.amplifyuibuilder.ComponentProperty>
 ---@field schemaVersion? string
@@ -632,17 +642,20 @@ function client:update_theme(input, opts) end
 ---@field fields? table<string, aws.amplifyuibuilder.FieldConfig>
 ---@field formActionType? string
 ---@field labelDecorator? string
+---@field name? string
 ---@field schemaVersion? string
 ---@field sectionalElements? table<string, aws.amplifyuibuilder.SectionalElement>
 ---@field style? aws.amplifyuibuilder.FormStyle
 
 ---@class aws.amplifyuibuilder.UpdateThemeData
 ---@field id? string
+---@field name? string
 ---@field overrides? aws.amplifyuibuilder.ThemeValues[]
 ---@field values aws.amplifyuibuilder.ThemeValues[]
 
 ---@class aws.amplifyuibuilder.CodegenDependency
 ---@field isSemVer? boolean
+---@field name? string
 ---@field reason? string
 ---@field supportedVersion? string
 
@@ -671,6 +684,7 @@ function client:update_theme(input, opts) end
 ---@field children? aws.amplifyuibuilder.ComponentChild[]
 ---@field componentType string
 ---@field events? table<string, aws.amplifyuibuilder.ComponentEvent>
+---@field name string
 ---@field properties table<string, aws.amplifyuibuilder.ComponentProperty>
 ---@field sourceId? string
 
@@ -794,6 +808,7 @@ function client:update_theme(input, opts) end
 ---@field isArray? boolean
 ---@field maxValue? number
 ---@field minValue? number
+---@field name? string
 ---@field placeholder? string
 ---@field readOnly? boolean
 ---@field required? boolean

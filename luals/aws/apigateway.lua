@@ -1046,6 +1046,7 @@ function client:update_vpc_link(input, opts) end
 ---@field enabled? boolean
 ---@field id? string
 ---@field lastUpdatedDate? aws.Timestamp
+---@field name? string
 ---@field stageKeys? string[]
 ---@field tags? table<string, string>
 ---@field value? string
@@ -1067,6 +1068,7 @@ function client:update_vpc_link(input, opts) end
 ---@field id? string
 ---@field identitySource? string
 ---@field identityValidationExpression? string
+---@field name? string
 ---@field providerARNs? string[]
 ---@field type? string
 
@@ -1100,6 +1102,7 @@ function client:update_vpc_link(input, opts) end
 ---@field description? string
 ---@field enabled? boolean
 ---@field generateDistinctId? boolean
+---@field name? string
 ---@field stageKeys? aws.apigateway.StageKey[]
 ---@field tags? table<string, string>
 ---@field value? string
@@ -1111,6 +1114,7 @@ function client:update_vpc_link(input, opts) end
 ---@field authorizerUri? string
 ---@field identitySource? string
 ---@field identityValidationExpression? string
+---@field name string
 ---@field providerARNs? string[]
 ---@field restApiId string
 ---@field type string
@@ -1171,10 +1175,12 @@ function client:update_vpc_link(input, opts) end
 ---@class aws.apigateway.CreateModelRequest
 ---@field contentType string
 ---@field description? string
+---@field name string
 ---@field restApiId string
 ---@field schema? string
 
 ---@class aws.apigateway.CreateRequestValidatorRequest
+---@field name? string
 ---@field restApiId string
 ---@field validateRequestBody? boolean
 ---@field validateRequestParameters? boolean
@@ -1193,6 +1199,7 @@ function client:update_vpc_link(input, opts) end
 ---@field endpointAccessMode? string
 ---@field endpointConfiguration? aws.apigateway.EndpointConfiguration
 ---@field minimumCompressionSize? integer
+---@field name string
 ---@field policy? string
 ---@field securityPolicy? string
 ---@field tags? table<string, string>
@@ -1219,12 +1226,14 @@ function client:update_vpc_link(input, opts) end
 ---@class aws.apigateway.CreateUsagePlanRequest
 ---@field apiStages? aws.apigateway.ApiStage[]
 ---@field description? string
+---@field name string
 ---@field quota? aws.apigateway.QuotaSettings
 ---@field tags? table<string, string>
 ---@field throttle? aws.apigateway.ThrottleSettings
 
 ---@class aws.apigateway.CreateVpcLinkRequest
 ---@field description? string
+---@field name string
 ---@field tags? table<string, string>
 ---@field targetArns string[]
 
@@ -1705,6 +1714,7 @@ function client:update_vpc_link(input, opts) end
 ---@field contentType? string
 ---@field description? string
 ---@field id? string
+---@field name? string
 ---@field schema? string
 
 ---@class aws.apigateway.Models
@@ -1783,6 +1793,7 @@ function client:update_vpc_link(input, opts) end
 
 ---@class aws.apigateway.RequestValidator
 ---@field id? string
+---@field name? string
 ---@field validateRequestBody? boolean
 ---@field validateRequestParameters? boolean
 
@@ -1813,6 +1824,7 @@ function client:update_vpc_link(input, opts) end
 ---@field endpointConfiguration? aws.apigateway.EndpointConfiguration
 ---@field id? string
 ---@field minimumCompressionSize? integer
+---@field name? string
 ---@field policy? string
 ---@field rootResourceId? string
 ---@field securityPolicy? string
@@ -2034,6 +2046,7 @@ function client:update_vpc_link(input, opts) end
 ---@field apiStages? aws.apigateway.ApiStage[]
 ---@field description? string
 ---@field id? string
+---@field name? string
 ---@field productCode? string
 ---@field quota? aws.apigateway.QuotaSettings
 ---@field tags? table<string, string>
@@ -2041,6 +2054,7 @@ function client:update_vpc_link(input, opts) end
 
 ---@class aws.apigateway.UsagePlanKey
 ---@field id? string
+---@field name? string
 ---@field type? string
 ---@field value? string
 
@@ -2055,6 +2069,7 @@ function client:update_vpc_link(input, opts) end
 ---@class aws.apigateway.VpcLink
 ---@field description? string
 ---@field id? string
+---@field name? string
 ---@field status? string
 ---@field statusMessage? string
 ---@field tags? table<string, string>
@@ -2086,6 +2101,7 @@ function client:update_vpc_link(input, opts) end
 
 ---@class aws.apigateway.DocumentationPartLocation
 ---@field method? string
+---@field name? string
 ---@field path? string
 ---@field statusCode? string
 ---@field type string
@@ -2135,6 +2151,7 @@ function client:update_vpc_link(input, opts) end
 ---@field defaultValue? string
 ---@field description? string
 ---@field friendlyName? string
+---@field name? string
 ---@field required? boolean
 
 ---@class aws.apigateway.StageKey

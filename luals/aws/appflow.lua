@@ -506,6 +506,7 @@ function client:update_flow(input, opts) end
 ---@class aws.appflow.ConnectorEntity
 ---@field hasNestedEntities? boolean
 ---@field label? string
+---@field name string
 
 ---@class aws.appflow.ConnectorEntityField
 ---@field customProperties? table<string, string>

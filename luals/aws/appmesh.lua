@@ -1142,6 +1142,7 @@ function client:update_virtual_service(input, opts) end
 ---@class aws.appmesh.GrpcGatewayRouteMetadata
 ---@field invert? boolean
 ---@field match? aws.appmesh.GrpcMetadataMatchMethod
+---@field name string
 
 ---@class aws.appmesh.GrpcGatewayRouteRewrite
 ---@field hostname? aws.appmesh.GatewayRouteHostnameRewrite
@@ -1149,10 +1150,12 @@ function client:update_virtual_service(input, opts) end
 ---@class aws.appmesh.GrpcRouteMetadata
 ---@field invert? boolean
 ---@field match? aws.appmesh.GrpcRouteMetadataMatchMethod
+---@field name string
 
 ---@class aws.appmesh.HttpGatewayRouteHeader
 ---@field invert? boolean
 ---@field match? aws.appmesh.HeaderMatchMethod
+---@field name string
 
 ---@class aws.appmesh.HttpGatewayRouteRewrite
 ---@field hostname? aws.appmesh.GatewayRouteHostnameRewrite
@@ -1165,10 +1168,12 @@ function client:update_virtual_service(input, opts) end
 
 ---@class aws.appmesh.HttpQueryParameter
 ---@field match? aws.appmesh.QueryParameterMatch
+---@field name string
 
 ---@class aws.appmesh.HttpRouteHeader
 ---@field invert? boolean
 ---@field match? aws.appmesh.HeaderMatchMethod
+---@field name string
 
 ---@class aws.appmesh.ListenerTlsCertificate
 ---@field acm? aws.appmesh.ListenerTlsAcmCertificate

@@ -782,11 +782,13 @@ function client:update_theme_for_stack(input, opts) end
 ---@field UserStackAssociations aws.appstream.UserStackAssociation[]
 
 ---@class aws.appstream.BatchAssociateUserStackResult
+---@field errors? aws.appstream.UserStackAssociationError[]
 
 ---@class aws.appstream.BatchDisassociateUserStackRequest
 ---@field UserStackAssociations aws.appstream.UserStackAssociation[]
 
 ---@class aws.appstream.BatchDisassociateUserStackResult
+---@field errors? aws.appstream.UserStackAssociationError[]
 
 ---@class aws.appstream.CopyImageRequest
 ---@field DestinationImageDescription? string
@@ -1877,6 +1879,11 @@ function client:update_theme_for_stack(input, opts) end
 ---@field SendEmailNotification? boolean
 ---@field StackName string
 ---@field UserName string
+
+---@class aws.appstream.UserStackAssociationError
+---@field ErrorCode? string
+---@field ErrorMessage? string
+---@field UserStackAssociation? aws.appstream.UserStackAssociation
 
 ---@class aws.appstream.VolumeConfig
 ---@field VolumeSizeInGb? integer

@@ -674,6 +674,7 @@ function client:update_type(input, opts) end
 
 ---@class aws.appsync.CreateApiRequest
 ---@field eventConfig aws.appsync.EventConfig
+---@field name string
 ---@field ownerContact? string
 ---@field tags? table<string, string>
 
@@ -684,6 +685,7 @@ function client:update_type(input, opts) end
 ---@field apiId string
 ---@field codeHandlers? string
 ---@field handlerConfigs? aws.appsync.HandlerConfigs
+---@field name string
 ---@field publishAuthModes? aws.appsync.AuthMode[]
 ---@field subscribeAuthModes? aws.appsync.AuthMode[]
 ---@field tags? table<string, string>
@@ -700,6 +702,7 @@ function client:update_type(input, opts) end
 ---@field httpConfig? aws.appsync.HttpDataSourceConfig
 ---@field lambdaConfig? aws.appsync.LambdaDataSourceConfig
 ---@field metricsConfig? string
+---@field name string
 ---@field openSearchServiceConfig? aws.appsync.OpenSearchServiceDataSourceConfig
 ---@field relationalDatabaseConfig? aws.appsync.RelationalDatabaseDataSourceConfig
 ---@field serviceRoleArn? string
@@ -724,6 +727,7 @@ function client:update_type(input, opts) end
 ---@field description? string
 ---@field functionVersion? string
 ---@field maxBatchSize? integer
+---@field name string
 ---@field requestMappingTemplate? string
 ---@field responseMappingTemplate? string
 ---@field runtime? aws.appsync.AppSyncRuntime
@@ -741,6 +745,7 @@ function client:update_type(input, opts) end
 ---@field lambdaAuthorizerConfig? aws.appsync.LambdaAuthorizerConfig
 ---@field logConfig? aws.appsync.LogConfig
 ---@field mergedApiExecutionRoleArn? string
+---@field name string
 ---@field openIDConnectConfig? aws.appsync.OpenIDConnectConfig
 ---@field ownerContact? string
 ---@field queryDepthLimit? integer
@@ -798,11 +803,13 @@ function client:update_type(input, opts) end
 
 ---@class aws.appsync.DeleteChannelNamespaceRequest
 ---@field apiId string
+---@field name string
 
 ---@class aws.appsync.DeleteChannelNamespaceResponse
 
 ---@class aws.appsync.DeleteDataSourceRequest
 ---@field apiId string
+---@field name string
 
 ---@class aws.appsync.DeleteDataSourceResponse
 
@@ -903,6 +910,7 @@ function client:update_type(input, opts) end
 
 ---@class aws.appsync.GetChannelNamespaceRequest
 ---@field apiId string
+---@field name string
 
 ---@class aws.appsync.GetChannelNamespaceResponse
 ---@field channelNamespace? aws.appsync.ChannelNamespace
@@ -921,6 +929,7 @@ function client:update_type(input, opts) end
 
 ---@class aws.appsync.GetDataSourceRequest
 ---@field apiId string
+---@field name string
 
 ---@class aws.appsync.GetDataSourceResponse
 ---@field dataSource? aws.appsync.DataSource
@@ -1169,6 +1178,7 @@ function client:update_type(input, opts) end
 ---@class aws.appsync.UpdateApiRequest
 ---@field apiId string
 ---@field eventConfig aws.appsync.EventConfig
+---@field name string
 ---@field ownerContact? string
 
 ---@class aws.appsync.UpdateApiResponse
@@ -1178,6 +1188,7 @@ function client:update_type(input, opts) end
 ---@field apiId string
 ---@field codeHandlers? string
 ---@field handlerConfigs? aws.appsync.HandlerConfigs
+---@field name string
 ---@field publishAuthModes? aws.appsync.AuthMode[]
 ---@field subscribeAuthModes? aws.appsync.AuthMode[]
 
@@ -1193,6 +1204,7 @@ function client:update_type(input, opts) end
 ---@field httpConfig? aws.appsync.HttpDataSourceConfig
 ---@field lambdaConfig? aws.appsync.LambdaDataSourceConfig
 ---@field metricsConfig? string
+---@field name string
 ---@field openSearchServiceConfig? aws.appsync.OpenSearchServiceDataSourceConfig
 ---@field relationalDatabaseConfig? aws.appsync.RelationalDatabaseDataSourceConfig
 ---@field serviceRoleArn? string
@@ -1216,6 +1228,7 @@ function client:update_type(input, opts) end
 ---@field functionId string
 ---@field functionVersion? string
 ---@field maxBatchSize? integer
+---@field name string
 ---@field requestMappingTemplate? string
 ---@field responseMappingTemplate? string
 ---@field runtime? aws.appsync.AppSyncRuntime
@@ -1233,6 +1246,7 @@ function client:update_type(input, opts) end
 ---@field lambdaAuthorizerConfig? aws.appsync.LambdaAuthorizerConfig
 ---@field logConfig? aws.appsync.LogConfig
 ---@field mergedApiExecutionRoleArn? string
+---@field name string
 ---@field openIDConnectConfig? aws.appsync.OpenIDConnectConfig
 ---@field ownerContact? string
 ---@field queryDepthLimit? integer
@@ -1292,6 +1306,7 @@ function client:update_type(input, opts) end
 ---@field created? aws.Timestamp
 ---@field dns? table<string, string>
 ---@field eventConfig? aws.appsync.EventConfig
+---@field name? string
 ---@field ownerContact? string
 ---@field tags? table<string, string>
 ---@field wafWebAclArn? string
@@ -1319,6 +1334,7 @@ function client:update_type(input, opts) end
 ---@field id? string
 
 ---@class aws.appsync.AppSyncRuntime
+---@field name string
 ---@field runtimeVersion string
 
 ---@class aws.appsync.AuthMode
@@ -1335,6 +1351,7 @@ function client:update_type(input, opts) end
 ---@field created? aws.Timestamp
 ---@field handlerConfigs? aws.appsync.HandlerConfigs
 ---@field lastModified? aws.Timestamp
+---@field name? string
 ---@field publishAuthModes? aws.appsync.AuthMode[]
 ---@field subscribeAuthModes? aws.appsync.AuthMode[]
 ---@field tags? table<string, string>
@@ -1348,6 +1365,7 @@ function client:update_type(input, opts) end
 ---@field httpConfig? aws.appsync.HttpDataSourceConfig
 ---@field lambdaConfig? aws.appsync.LambdaDataSourceConfig
 ---@field metricsConfig? string
+---@field name? string
 ---@field openSearchServiceConfig? aws.appsync.OpenSearchServiceDataSourceConfig
 ---@field relationalDatabaseConfig? aws.appsync.RelationalDatabaseDataSourceConfig
 ---@field serviceRoleArn? string
@@ -1407,6 +1425,7 @@ function client:update_type(input, opts) end
 ---@field functionId? string
 ---@field functionVersion? string
 ---@field maxBatchSize? integer
+---@field name? string
 ---@field requestMappingTemplate? string
 ---@field responseMappingTemplate? string
 ---@field runtime? aws.appsync.AppSyncRuntime
@@ -1424,6 +1443,7 @@ function client:update_type(input, opts) end
 ---@field lambdaAuthorizerConfig? aws.appsync.LambdaAuthorizerConfig
 ---@field logConfig? aws.appsync.LogConfig
 ---@field mergedApiExecutionRoleArn? string
+---@field name? string
 ---@field openIDConnectConfig? aws.appsync.OpenIDConnectConfig
 ---@field owner? string
 ---@field ownerContact? string
@@ -1530,6 +1550,7 @@ function client:update_type(input, opts) end
 ---@field definition? string
 ---@field description? string
 ---@field format? string
+---@field name? string
 
 ---@class aws.appsync.UserPoolConfig
 ---@field appIdClientRegex? string
@@ -1560,6 +1581,7 @@ function client:update_type(input, opts) end
 ---@class aws.appsync.DataSourceIntrospectionModel
 ---@field fields? aws.appsync.DataSourceIntrospectionModelField[]
 ---@field indexes? aws.appsync.DataSourceIntrospectionModelIndex[]
+---@field name? string
 ---@field primaryKey? aws.appsync.DataSourceIntrospectionModelIndex
 ---@field sdl? string
 
@@ -1602,10 +1624,12 @@ function client:update_type(input, opts) end
 
 ---@class aws.appsync.DataSourceIntrospectionModelField
 ---@field length? integer
+---@field name? string
 ---@field type? aws.appsync.DataSourceIntrospectionModelFieldType
 
 ---@class aws.appsync.DataSourceIntrospectionModelIndex
 ---@field fields? string[]
+---@field name? string
 
 ---@class aws.appsync.Integration
 ---@field dataSourceName string
@@ -1613,6 +1637,7 @@ function client:update_type(input, opts) end
 
 ---@class aws.appsync.DataSourceIntrospectionModelFieldType
 ---@field kind? string
+---@field name? string
 ---@field type? aws.appsync.DataSourceIntrospectionModelFieldType
 ---@field values? string[]
 

@@ -219,6 +219,7 @@ function client:update_plan_execution_step(input, opts) end
 ---@field associatedAlarms? table<string, aws.arc_region_switch.AssociatedAlarm>
 ---@field description? string
 ---@field executionRole string
+---@field name string
 ---@field primaryRegion? string
 ---@field recoveryApproach string
 ---@field recoveryTimeObjectiveMinutes? integer
@@ -290,6 +291,7 @@ function client:update_plan_execution_step(input, opts) end
 ---@class aws.arc_region_switch.ListPlanExecutionEventsRequest
 ---@field executionId string
 ---@field maxResults? integer
+---@field name? string
 ---@field nextToken? string
 ---@field planArn string
 
@@ -429,6 +431,7 @@ function client:update_plan_execution_step(input, opts) end
 ---@field arn string
 ---@field description? string
 ---@field executionRole? string
+---@field name string
 ---@field owner string
 ---@field primaryRegion? string
 ---@field recoveryApproach string
@@ -463,6 +466,7 @@ function client:update_plan_execution_step(input, opts) end
 ---@field associatedAlarms? table<string, aws.arc_region_switch.AssociatedAlarm>
 ---@field description? string
 ---@field executionRole string
+---@field name string
 ---@field owner string
 ---@field primaryRegion? string
 ---@field recoveryApproach string
@@ -495,6 +499,7 @@ function client:update_plan_execution_step(input, opts) end
 
 ---@class aws.arc_region_switch.StepState
 ---@field endTime? aws.Timestamp
+---@field name? string
 ---@field startTime? aws.Timestamp
 ---@field status? string
 ---@field stepMode? string
@@ -514,6 +519,7 @@ function client:update_plan_execution_step(input, opts) end
 
 ---@class aws.arc_region_switch.MinimalWorkflow
 ---@field action? string
+---@field name? string
 
 ---@class aws.arc_region_switch.ReportOutput
 ---@field failedReportOutput? aws.arc_region_switch.FailedReportOutput
@@ -526,6 +532,7 @@ function client:update_plan_execution_step(input, opts) end
 ---@field description? string
 ---@field executionBlockConfiguration aws.arc_region_switch.ExecutionBlockConfiguration
 ---@field executionBlockType string
+---@field name string
 
 ---@class aws.arc_region_switch.TriggerCondition
 ---@field associatedAlarmName string
@@ -690,6 +697,7 @@ function client:update_plan_execution_step(input, opts) end
 
 ---@class aws.arc_region_switch.KubernetesScalingResource
 ---@field hpaName? string
+---@field name string
 ---@field namespace string
 
 ---@class aws.arc_region_switch.LambdaEventSourceMappingUngraceful

@@ -171,6 +171,7 @@ function client:update_zonal_shift(input, opts) end
 
 ---@class aws.arc_zonal_shift.CreatePracticeRunConfigurationResponse
 ---@field arn string
+---@field name string
 ---@field practiceRunConfiguration aws.arc_zonal_shift.PracticeRunConfiguration
 ---@field zonalAutoshiftStatus string
 
@@ -179,6 +180,7 @@ function client:update_zonal_shift(input, opts) end
 
 ---@class aws.arc_zonal_shift.DeletePracticeRunConfigurationResponse
 ---@field arn string
+---@field name string
 ---@field zonalAutoshiftStatus string
 
 ---@class aws.arc_zonal_shift.GetAutoshiftObserverNotificationStatusRequest
@@ -193,6 +195,7 @@ function client:update_zonal_shift(input, opts) end
 ---@field appliedWeights table<string, number>
 ---@field arn? string
 ---@field autoshifts? aws.arc_zonal_shift.AutoshiftInResource[]
+---@field name? string
 ---@field practiceRunConfiguration? aws.arc_zonal_shift.PracticeRunConfiguration
 ---@field zonalAutoshiftStatus? string
 ---@field zonalShifts aws.arc_zonal_shift.ZonalShiftInResource[]
@@ -260,6 +263,7 @@ function client:update_zonal_shift(input, opts) end
 
 ---@class aws.arc_zonal_shift.UpdatePracticeRunConfigurationResponse
 ---@field arn string
+---@field name string
 ---@field practiceRunConfiguration aws.arc_zonal_shift.PracticeRunConfiguration
 ---@field zonalAutoshiftStatus string
 
@@ -305,6 +309,7 @@ function client:update_zonal_shift(input, opts) end
 ---@field arn? string
 ---@field autoshifts? aws.arc_zonal_shift.AutoshiftInResource[]
 ---@field availabilityZones string[]
+---@field name? string
 ---@field practiceRunStatus? string
 ---@field zonalAutoshiftStatus? string
 ---@field zonalShifts? aws.arc_zonal_shift.ZonalShiftInResource[]

@@ -161,6 +161,7 @@ function client:put_account_settings(input, opts) end
 ---@field effectiveEnd? aws.Timestamp
 ---@field effectiveStart? aws.Timestamp
 ---@field id? string
+---@field name? string
 ---@field organizationArn? string
 ---@field state? string
 ---@field terminateTerms? string[]
@@ -176,6 +177,7 @@ function client:put_account_settings(input, opts) end
 ---@field description? string
 ---@field id? string
 ---@field lastModifiedAt? aws.Timestamp
+---@field name? string
 ---@field periodEnd? aws.Timestamp
 ---@field periodStart? aws.Timestamp
 ---@field productName? string
@@ -194,6 +196,7 @@ function client:put_account_settings(input, opts) end
 ---@field companyName? string
 ---@field description? string
 ---@field id? string
+---@field name? string
 ---@field periodEnd? aws.Timestamp
 ---@field periodStart? aws.Timestamp
 ---@field productName? string

@@ -532,6 +532,7 @@ function client:validate_assessment_report_integrity(input, opts) end
 ---@field evidenceIds string[]
 
 ---@class aws.auditmanager.BatchAssociateAssessmentReportEvidenceResponse
+---@field errors? aws.auditmanager.AssessmentReportEvidenceError[]
 ---@field evidenceIds? string[]
 
 ---@class aws.auditmanager.BatchCreateDelegationByAssessmentRequest
@@ -540,12 +541,14 @@ function client:validate_assessment_report_integrity(input, opts) end
 
 ---@class aws.auditmanager.BatchCreateDelegationByAssessmentResponse
 ---@field delegations? aws.auditmanager.Delegation[]
+---@field errors? aws.auditmanager.BatchCreateDelegationByAssessmentError[]
 
 ---@class aws.auditmanager.BatchDeleteDelegationByAssessmentRequest
 ---@field assessmentId string
 ---@field delegationIds string[]
 
 ---@class aws.auditmanager.BatchDeleteDelegationByAssessmentResponse
+---@field errors? aws.auditmanager.BatchDeleteDelegationByAssessmentError[]
 
 ---@class aws.auditmanager.BatchDisassociateAssessmentReportEvidenceRequest
 ---@field assessmentId string
@@ -553,6 +556,7 @@ function client:validate_assessment_report_integrity(input, opts) end
 ---@field evidenceIds string[]
 
 ---@class aws.auditmanager.BatchDisassociateAssessmentReportEvidenceResponse
+---@field errors? aws.auditmanager.AssessmentReportEvidenceError[]
 ---@field evidenceIds? string[]
 
 ---@class aws.auditmanager.BatchImportEvidenceToAssessmentControlRequest
@@ -562,11 +566,13 @@ function client:validate_assessment_report_integrity(input, opts) end
 ---@field manualEvidence aws.auditmanager.ManualEvidence[]
 
 ---@class aws.auditmanager.BatchImportEvidenceToAssessmentControlResponse
+---@field errors? aws.auditmanager.BatchImportEvidenceToAssessmentControlError[]
 
 ---@class aws.auditmanager.CreateAssessmentFrameworkRequest
 ---@field complianceType? string
 ---@field controlSets aws.auditmanager.CreateAssessmentFrameworkControlSet[]
 ---@field description? string
+---@field name string
 ---@field tags? table<string, string>
 
 ---@class aws.auditmanager.CreateAssessmentFrameworkResponse
@@ -575,6 +581,7 @@ function client:validate_assessment_report_integrity(input, opts) end
 ---@class aws.auditmanager.CreateAssessmentReportRequest
 ---@field assessmentId string
 ---@field description? string
+---@field name string
 ---@field queryStatement? string
 
 ---@class aws.auditmanager.CreateAssessmentReportResponse
@@ -584,6 +591,7 @@ function client:validate_assessment_report_integrity(input, opts) end
 ---@field assessmentReportsDestination aws.auditmanager.AssessmentReportsDestination
 ---@field description? string
 ---@field frameworkId string
+---@field name string
 ---@field roles aws.auditmanager.Role[]
 ---@field scope aws.auditmanager.Scope
 ---@field tags? table<string, string>
@@ -596,6 +604,7 @@ function client:validate_assessment_report_integrity(input, opts) end
 ---@field actionPlanTitle? string
 ---@field controlMappingSources aws.auditmanager.CreateControlMappingSource[]
 ---@field description? string
+---@field name string
 ---@field tags? table<string, string>
 ---@field testingInformation? string
 
@@ -941,6 +950,7 @@ function client:validate_assessment_report_integrity(input, opts) end
 ---@field controlSets aws.auditmanager.UpdateAssessmentFrameworkControlSet[]
 ---@field description? string
 ---@field frameworkId string
+---@field name string
 
 ---@class aws.auditmanager.UpdateAssessmentFrameworkResponse
 ---@field framework? aws.auditmanager.Framework
@@ -977,6 +987,7 @@ function client:validate_assessment_report_integrity(input, opts) end
 ---@field controlId string
 ---@field controlMappingSources aws.auditmanager.ControlMappingSource[]
 ---@field description? string
+---@field name string
 ---@field testingInformation? string
 
 ---@class aws.auditmanager.UpdateControlResponse
@@ -1018,6 +1029,7 @@ function client:validate_assessment_report_integrity(input, opts) end
 ---@field evidenceCount? integer
 ---@field evidenceSources? string[]
 ---@field id? string
+---@field name? string
 ---@field response? string
 ---@field status? string
 
@@ -1048,6 +1060,7 @@ function client:validate_assessment_report_integrity(input, opts) end
 ---@field evidenceByTypeUserActivityCount? integer
 ---@field evidenceResourcesIncludedCount? integer
 ---@field id? string
+---@field name? string
 ---@field totalEvidence? integer
 
 ---@class aws.auditmanager.AssessmentFrameworkMetadata
@@ -1060,6 +1073,7 @@ function client:validate_assessment_report_integrity(input, opts) end
 ---@field id? string
 ---@field lastUpdatedAt? aws.Timestamp
 ---@field logo? string
+---@field name? string
 ---@field type? string
 
 ---@class aws.auditmanager.AssessmentFrameworkShareRequest
@@ -1085,6 +1099,7 @@ function client:validate_assessment_report_integrity(input, opts) end
 ---@field delegations? aws.auditmanager.Delegation[]
 ---@field id? string
 ---@field lastUpdated? aws.Timestamp
+---@field name? string
 ---@field roles? aws.auditmanager.Role[]
 ---@field status? string
 
@@ -1096,7 +1111,13 @@ function client:validate_assessment_report_integrity(input, opts) end
 ---@field creationTime? aws.Timestamp
 ---@field description? string
 ---@field id? string
+---@field name? string
 ---@field status? string
+
+---@class aws.auditmanager.AssessmentReportEvidenceError
+---@field errorCode? string
+---@field errorMessage? string
+---@field evidenceId? string
 
 ---@class aws.auditmanager.AssessmentReportMetadata
 ---@field assessmentId? string
@@ -1105,11 +1126,27 @@ function client:validate_assessment_report_integrity(input, opts) end
 ---@field creationTime? aws.Timestamp
 ---@field description? string
 ---@field id? string
+---@field name? string
 ---@field status? string
 
 ---@class aws.auditmanager.AssessmentReportsDestination
 ---@field destination? string
 ---@field destinationType? string
+
+---@class aws.auditmanager.BatchCreateDelegationByAssessmentError
+---@field createDelegationRequest? aws.auditmanager.CreateDelegationRequest
+---@field errorCode? string
+---@field errorMessage? string
+
+---@class aws.auditmanager.BatchDeleteDelegationByAssessmentError
+---@field delegationId? string
+---@field errorCode? string
+---@field errorMessage? string
+
+---@class aws.auditmanager.BatchImportEvidenceToAssessmentControlError
+---@field errorCode? string
+---@field errorMessage? string
+---@field manualEvidence? aws.auditmanager.ManualEvidence
 
 ---@class aws.auditmanager.ChangeLog
 ---@field action? string
@@ -1130,6 +1167,7 @@ function client:validate_assessment_report_integrity(input, opts) end
 ---@field id? string
 ---@field lastUpdatedAt? aws.Timestamp
 ---@field lastUpdatedBy? string
+---@field name? string
 ---@field state? string
 ---@field tags? table<string, string>
 ---@field testingInformation? string
@@ -1140,6 +1178,7 @@ function client:validate_assessment_report_integrity(input, opts) end
 ---@field evidenceInsights? aws.auditmanager.EvidenceInsights
 ---@field id? string
 ---@field lastUpdated? aws.Timestamp
+---@field name? string
 ---@field totalControlsCount? integer
 
 ---@class aws.auditmanager.ControlInsightsMetadataByAssessmentItem
@@ -1147,11 +1186,13 @@ function client:validate_assessment_report_integrity(input, opts) end
 ---@field evidenceInsights? aws.auditmanager.EvidenceInsights
 ---@field id? string
 ---@field lastUpdated? aws.Timestamp
+---@field name? string
 
 ---@class aws.auditmanager.ControlInsightsMetadataItem
 ---@field evidenceInsights? aws.auditmanager.EvidenceInsights
 ---@field id? string
 ---@field lastUpdated? aws.Timestamp
+---@field name? string
 
 ---@class aws.auditmanager.ControlMappingSource
 ---@field sourceDescription? string
@@ -1169,9 +1210,11 @@ function client:validate_assessment_report_integrity(input, opts) end
 ---@field createdAt? aws.Timestamp
 ---@field id? string
 ---@field lastUpdatedAt? aws.Timestamp
+---@field name? string
 
 ---@class aws.auditmanager.CreateAssessmentFrameworkControlSet
 ---@field controls? aws.auditmanager.CreateAssessmentFrameworkControl[]
+---@field name string
 
 ---@class aws.auditmanager.CreateControlMappingSource
 ---@field sourceDescription? string
@@ -1246,6 +1289,7 @@ function client:validate_assessment_report_integrity(input, opts) end
 ---@field lastUpdatedAt? aws.Timestamp
 ---@field lastUpdatedBy? string
 ---@field logo? string
+---@field name? string
 ---@field tags? table<string, string>
 ---@field type? string
 
@@ -1293,6 +1337,7 @@ function client:validate_assessment_report_integrity(input, opts) end
 ---@field category? string
 ---@field description? string
 ---@field displayName? string
+---@field name? string
 
 ---@class aws.auditmanager.Settings
 ---@field defaultAssessmentReportsDestination? aws.auditmanager.AssessmentReportsDestination
@@ -1311,10 +1356,12 @@ function client:validate_assessment_report_integrity(input, opts) end
 ---@class aws.auditmanager.UpdateAssessmentFrameworkControlSet
 ---@field controls aws.auditmanager.CreateAssessmentFrameworkControl[]
 ---@field id? string
+---@field name string
 
 ---@class aws.auditmanager.AWSAccount
 ---@field emailAddress? string
 ---@field id? string
+---@field name? string
 
 ---@class aws.auditmanager.AWSService
 ---@field serviceName? string
@@ -1333,6 +1380,7 @@ function client:validate_assessment_report_integrity(input, opts) end
 ---@field description? string
 ---@field id? string
 ---@field lastUpdated? aws.Timestamp
+---@field name? string
 ---@field roles? aws.auditmanager.Role[]
 ---@field scope? aws.auditmanager.Scope
 ---@field status? string
@@ -1345,6 +1393,7 @@ function client:validate_assessment_report_integrity(input, opts) end
 ---@class aws.auditmanager.ControlSet
 ---@field controls? aws.auditmanager.Control[]
 ---@field id? string
+---@field name? string
 
 ---@class aws.auditmanager.CreateAssessmentFrameworkControl
 ---@field id string
@@ -1373,3 +1422,4 @@ function client:validate_assessment_report_integrity(input, opts) end
 ---@field complianceType? string
 ---@field description? string
 ---@field logo? string
+---@field name? string

@@ -271,6 +271,7 @@ function client:update_transformer(input, opts) end
 ---@field clientToken? string
 ---@field configuration aws.b2bi.CapabilityConfiguration
 ---@field instructionsDocuments? aws.b2bi.S3Location[]
+---@field name string
 ---@field tags? aws.b2bi.Tag[]
 ---@field type string
 
@@ -280,6 +281,7 @@ function client:update_transformer(input, opts) end
 ---@field configuration aws.b2bi.CapabilityConfiguration
 ---@field createdAt aws.Timestamp
 ---@field instructionsDocuments? aws.b2bi.S3Location[]
+---@field name string
 ---@field type string
 
 ---@class aws.b2bi.CreatePartnershipRequest
@@ -287,6 +289,7 @@ function client:update_transformer(input, opts) end
 ---@field capabilityOptions? aws.b2bi.CapabilityOptions
 ---@field clientToken? string
 ---@field email string
+---@field name string
 ---@field phone? string
 ---@field profileId string
 ---@field tags? aws.b2bi.Tag[]
@@ -296,6 +299,7 @@ function client:update_transformer(input, opts) end
 ---@field capabilityOptions? aws.b2bi.CapabilityOptions
 ---@field createdAt aws.Timestamp
 ---@field email? string
+---@field name? string
 ---@field partnershipArn string
 ---@field partnershipId string
 ---@field phone? string
@@ -307,6 +311,7 @@ function client:update_transformer(input, opts) end
 ---@field clientToken? string
 ---@field email? string
 ---@field logging string
+---@field name string
 ---@field phone string
 ---@field tags? aws.b2bi.Tag[]
 
@@ -316,6 +321,7 @@ function client:update_transformer(input, opts) end
 ---@field email? string
 ---@field logGroupName? string
 ---@field logging? string
+---@field name string
 ---@field phone string
 ---@field profileArn string
 ---@field profileId string
@@ -335,6 +341,7 @@ function client:update_transformer(input, opts) end
 ---@field inputConversion? aws.b2bi.InputConversion
 ---@field mapping? aws.b2bi.Mapping
 ---@field mappingTemplate? string
+---@field name string
 ---@field outputConversion? aws.b2bi.OutputConversion
 ---@field sampleDocument? string
 ---@field sampleDocuments? aws.b2bi.SampleDocuments
@@ -347,6 +354,7 @@ function client:update_transformer(input, opts) end
 ---@field inputConversion? aws.b2bi.InputConversion
 ---@field mapping? aws.b2bi.Mapping
 ---@field mappingTemplate? string
+---@field name string
 ---@field outputConversion? aws.b2bi.OutputConversion
 ---@field sampleDocument? string
 ---@field sampleDocuments? aws.b2bi.SampleDocuments
@@ -385,6 +393,7 @@ function client:update_transformer(input, opts) end
 ---@field createdAt aws.Timestamp
 ---@field instructionsDocuments? aws.b2bi.S3Location[]
 ---@field modifiedAt? aws.Timestamp
+---@field name string
 ---@field type string
 
 ---@class aws.b2bi.GetPartnershipRequest
@@ -396,6 +405,7 @@ function client:update_transformer(input, opts) end
 ---@field createdAt aws.Timestamp
 ---@field email? string
 ---@field modifiedAt? aws.Timestamp
+---@field name? string
 ---@field partnershipArn string
 ---@field partnershipId string
 ---@field phone? string
@@ -412,6 +422,7 @@ function client:update_transformer(input, opts) end
 ---@field logGroupName? string
 ---@field logging? string
 ---@field modifiedAt? aws.Timestamp
+---@field name string
 ---@field phone string
 ---@field profileArn string
 ---@field profileId string
@@ -436,6 +447,7 @@ function client:update_transformer(input, opts) end
 ---@field mapping? aws.b2bi.Mapping
 ---@field mappingTemplate? string
 ---@field modifiedAt? aws.Timestamp
+---@field name string
 ---@field outputConversion? aws.b2bi.OutputConversion
 ---@field sampleDocument? string
 ---@field sampleDocuments? aws.b2bi.SampleDocuments
@@ -530,6 +542,7 @@ function client:update_transformer(input, opts) end
 ---@field capabilityId string
 ---@field configuration? aws.b2bi.CapabilityConfiguration
 ---@field instructionsDocuments? aws.b2bi.S3Location[]
+---@field name? string
 
 ---@class aws.b2bi.UpdateCapabilityResponse
 ---@field capabilityArn string
@@ -538,11 +551,13 @@ function client:update_transformer(input, opts) end
 ---@field createdAt aws.Timestamp
 ---@field instructionsDocuments? aws.b2bi.S3Location[]
 ---@field modifiedAt? aws.Timestamp
+---@field name string
 ---@field type string
 
 ---@class aws.b2bi.UpdatePartnershipRequest
 ---@field capabilities? string[]
 ---@field capabilityOptions? aws.b2bi.CapabilityOptions
+---@field name? string
 ---@field partnershipId string
 
 ---@class aws.b2bi.UpdatePartnershipResponse
@@ -551,6 +566,7 @@ function client:update_transformer(input, opts) end
 ---@field createdAt aws.Timestamp
 ---@field email? string
 ---@field modifiedAt? aws.Timestamp
+---@field name? string
 ---@field partnershipArn string
 ---@field partnershipId string
 ---@field phone? string
@@ -560,6 +576,7 @@ function client:update_transformer(input, opts) end
 ---@class aws.b2bi.UpdateProfileRequest
 ---@field businessName? string
 ---@field email? string
+---@field name? string
 ---@field phone? string
 ---@field profileId string
 
@@ -570,6 +587,7 @@ function client:update_transformer(input, opts) end
 ---@field logGroupName? string
 ---@field logging? string
 ---@field modifiedAt? aws.Timestamp
+---@field name string
 ---@field phone string
 ---@field profileArn string
 ---@field profileId string
@@ -580,6 +598,7 @@ function client:update_transformer(input, opts) end
 ---@field inputConversion? aws.b2bi.InputConversion
 ---@field mapping? aws.b2bi.Mapping
 ---@field mappingTemplate? string
+---@field name? string
 ---@field outputConversion? aws.b2bi.OutputConversion
 ---@field sampleDocument? string
 ---@field sampleDocuments? aws.b2bi.SampleDocuments
@@ -594,6 +613,7 @@ function client:update_transformer(input, opts) end
 ---@field mapping? aws.b2bi.Mapping
 ---@field mappingTemplate? string
 ---@field modifiedAt aws.Timestamp
+---@field name string
 ---@field outputConversion? aws.b2bi.OutputConversion
 ---@field sampleDocument? string
 ---@field sampleDocuments? aws.b2bi.SampleDocuments
@@ -615,6 +635,7 @@ function client:update_transformer(input, opts) end
 ---@field capabilityId string
 ---@field createdAt aws.Timestamp
 ---@field modifiedAt? aws.Timestamp
+---@field name string
 ---@field type string
 
 ---@class aws.b2bi.ConversionSource
@@ -649,6 +670,7 @@ function client:update_transformer(input, opts) end
 ---@field capabilityOptions? aws.b2bi.CapabilityOptions
 ---@field createdAt aws.Timestamp
 ---@field modifiedAt? aws.Timestamp
+---@field name? string
 ---@field partnershipId string
 ---@field profileId string
 ---@field tradingPartnerId? string
@@ -659,6 +681,7 @@ function client:update_transformer(input, opts) end
 ---@field logGroupName? string
 ---@field logging? string
 ---@field modifiedAt? aws.Timestamp
+---@field name string
 ---@field profileId string
 
 ---@class aws.b2bi.S3Location
@@ -684,6 +707,7 @@ function client:update_transformer(input, opts) end
 ---@field mapping? aws.b2bi.Mapping
 ---@field mappingTemplate? string
 ---@field modifiedAt? aws.Timestamp
+---@field name string
 ---@field outputConversion? aws.b2bi.OutputConversion
 ---@field sampleDocument? string
 ---@field sampleDocuments? aws.b2bi.SampleDocuments

@@ -454,11 +454,13 @@ function client:update_service_job(input, opts) end
 
 ---@class aws.batch.CreateSchedulingPolicyRequest
 ---@field fairsharePolicy? aws.batch.FairsharePolicy
+---@field name string
 ---@field quotaSharePolicy? aws.batch.QuotaSharePolicy
 ---@field tags? table<string, string>
 
 ---@class aws.batch.CreateSchedulingPolicyResponse
 ---@field arn string
+---@field name string
 
 ---@class aws.batch.CreateServiceEnvironmentRequest
 ---@field capacityLimits aws.batch.CapacityLimit[]
@@ -1086,6 +1088,7 @@ function client:update_service_job(input, opts) end
 ---@field attemptDurationSeconds? integer
 
 ---@class aws.batch.KeyValuesPair
+---@field name? string
 ---@field values? string[]
 
 ---@class aws.batch.LatestServiceJobAttempt
@@ -1150,6 +1153,7 @@ function client:update_service_job(input, opts) end
 ---@class aws.batch.SchedulingPolicyDetail
 ---@field arn string
 ---@field fairsharePolicy? aws.batch.FairsharePolicy
+---@field name string
 ---@field quotaSharePolicy? aws.batch.QuotaSharePolicy
 ---@field tags? table<string, string>
 
@@ -1356,6 +1360,7 @@ function client:update_service_job(input, opts) end
 ---@field quantity? number
 
 ---@class aws.batch.KeyValuePair
+---@field name? string
 ---@field value? string
 
 ---@class aws.batch.LaunchTemplateSpecification
@@ -1430,6 +1435,7 @@ function client:update_service_job(input, opts) end
 ---@field operatingSystemFamily? string
 
 ---@class aws.batch.Secret
+---@field name string
 ---@field valueFrom string
 
 ---@class aws.batch.ServiceJobCapacityUsageSummary
@@ -1447,6 +1453,7 @@ function client:update_service_job(input, opts) end
 ---@field stoppedAt? integer
 
 ---@class aws.batch.ServiceResourceId
+---@field name string
 ---@field value string
 
 ---@class aws.batch.ShareAttributes
@@ -1458,11 +1465,13 @@ function client:update_service_job(input, opts) end
 
 ---@class aws.batch.Ulimit
 ---@field hardLimit integer
+---@field name string
 ---@field softLimit integer
 
 ---@class aws.batch.Volume
 ---@field efsVolumeConfiguration? aws.batch.EFSVolumeConfiguration
 ---@field host? aws.batch.Host
+---@field name? string
 ---@field s3filesVolumeConfiguration? aws.batch.S3FilesVolumeConfiguration
 
 ---@class aws.batch.AttemptContainerDetail
@@ -1508,6 +1517,7 @@ function client:update_service_job(input, opts) end
 ---@class aws.batch.EksAttemptContainerDetail
 ---@field containerID? string
 ---@field exitCode? integer
+---@field name? string
 ---@field reason? string
 
 ---@class aws.batch.EksContainer
@@ -1516,6 +1526,7 @@ function client:update_service_job(input, opts) end
 ---@field env? aws.batch.EksContainerEnvironmentVariable[]
 ---@field image string
 ---@field imagePullPolicy? string
+---@field name? string
 ---@field resources? aws.batch.EksContainerResourceRequirements
 ---@field securityContext? aws.batch.EksContainerSecurityContext
 ---@field volumeMounts? aws.batch.EksContainerVolumeMount[]
@@ -1525,6 +1536,7 @@ function client:update_service_job(input, opts) end
 ---@field command? string[]
 ---@field env? aws.batch.EksContainerEnvironmentVariable[]
 ---@field image? string
+---@field name? string
 ---@field resources? aws.batch.EksContainerResourceRequirements
 
 ---@class aws.batch.EksMetadata
@@ -1548,6 +1560,7 @@ function client:update_service_job(input, opts) end
 ---@class aws.batch.EksVolume
 ---@field emptyDir? aws.batch.EksEmptyDir
 ---@field hostPath? aws.batch.EksHostPath
+---@field name string
 ---@field persistentVolumeClaim? aws.batch.EksPersistentVolumeClaim
 ---@field secret? aws.batch.EksSecret
 
@@ -1559,6 +1572,7 @@ function client:update_service_job(input, opts) end
 ---@field sourcePath? string
 
 ---@class aws.batch.ImagePullSecret
+---@field name string
 
 ---@class aws.batch.LaunchTemplateSpecificationOverride
 ---@field launchTemplateId? string
@@ -1585,6 +1599,7 @@ function client:update_service_job(input, opts) end
 ---@class aws.batch.TaskContainerOverrides
 ---@field command? string[]
 ---@field environment? aws.batch.KeyValuePair[]
+---@field name? string
 ---@field resourceRequirements? aws.batch.ResourceRequirement[]
 
 ---@class aws.batch.TaskContainerProperties
@@ -1597,6 +1612,7 @@ function client:update_service_job(input, opts) end
 ---@field linuxParameters? aws.batch.LinuxParameters
 ---@field logConfiguration? aws.batch.LogConfiguration
 ---@field mountPoints? aws.batch.MountPoint[]
+---@field name? string
 ---@field privileged? boolean
 ---@field readonlyRootFilesystem? boolean
 ---@field repositoryCredentials? aws.batch.RepositoryCredentials
@@ -1615,6 +1631,7 @@ function client:update_service_job(input, opts) end
 ---@class aws.batch.AttemptTaskContainerDetails
 ---@field exitCode? integer
 ---@field logStreamName? string
+---@field name? string
 ---@field networkInterfaces? aws.batch.NetworkInterface[]
 ---@field reason? string
 
@@ -1629,12 +1646,14 @@ function client:update_service_job(input, opts) end
 ---@field exitCode? integer
 ---@field image? string
 ---@field imagePullPolicy? string
+---@field name? string
 ---@field reason? string
 ---@field resources? aws.batch.EksContainerResourceRequirements
 ---@field securityContext? aws.batch.EksContainerSecurityContext
 ---@field volumeMounts? aws.batch.EksContainerVolumeMount[]
 
 ---@class aws.batch.EksContainerEnvironmentVariable
+---@field name string
 ---@field value? string
 
 ---@class aws.batch.EksContainerResourceRequirements
@@ -1651,6 +1670,7 @@ function client:update_service_job(input, opts) end
 
 ---@class aws.batch.EksContainerVolumeMount
 ---@field mountPath? string
+---@field name? string
 ---@field readOnly? boolean
 ---@field subPath? string
 
@@ -1697,6 +1717,7 @@ function client:update_service_job(input, opts) end
 ---@field logConfiguration? aws.batch.LogConfiguration
 ---@field logStreamName? string
 ---@field mountPoints? aws.batch.MountPoint[]
+---@field name? string
 ---@field networkInterfaces? aws.batch.NetworkInterface[]
 ---@field privileged? boolean
 ---@field readonlyRootFilesystem? boolean

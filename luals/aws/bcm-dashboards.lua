@@ -147,6 +147,7 @@ function client:update_scheduled_report(input, opts) end
 
 ---@class aws.bcm_dashboards.CreateDashboardRequest
 ---@field description? string
+---@field name string
 ---@field resourceTags? aws.bcm_dashboards.ResourceTag[]
 ---@field widgets aws.bcm_dashboards.Widget[]
 
@@ -189,6 +190,7 @@ function client:update_scheduled_report(input, opts) end
 ---@field arn string
 ---@field createdAt aws.Timestamp
 ---@field description? string
+---@field name string
 ---@field type string
 ---@field updatedAt aws.Timestamp
 ---@field widgets aws.bcm_dashboards.Widget[]
@@ -243,6 +245,7 @@ function client:update_scheduled_report(input, opts) end
 ---@class aws.bcm_dashboards.UpdateDashboardRequest
 ---@field arn string
 ---@field description? string
+---@field name string
 ---@field widgets? aws.bcm_dashboards.Widget[]
 
 ---@class aws.bcm_dashboards.UpdateDashboardResponse
@@ -254,6 +257,7 @@ function client:update_scheduled_report(input, opts) end
 ---@field clearWidgetIds? boolean
 ---@field dashboardArn? string
 ---@field description? string
+---@field name? string
 ---@field scheduleConfig? aws.bcm_dashboards.ScheduleConfig
 ---@field scheduledReportExecutionRoleArn? string
 ---@field widgetDateRangeOverride? aws.bcm_dashboards.DateTimeRange
@@ -266,6 +270,7 @@ function client:update_scheduled_report(input, opts) end
 ---@field arn string
 ---@field createdAt aws.Timestamp
 ---@field description? string
+---@field name string
 ---@field type string
 ---@field updatedAt aws.Timestamp
 
@@ -295,6 +300,7 @@ function client:update_scheduled_report(input, opts) end
 ---@field description? string
 ---@field healthStatus? aws.bcm_dashboards.HealthStatus
 ---@field lastExecutionAt? aws.Timestamp
+---@field name string
 ---@field scheduleConfig aws.bcm_dashboards.ScheduleConfig
 ---@field scheduledReportExecutionRoleArn string
 ---@field updatedAt? aws.Timestamp
@@ -304,6 +310,7 @@ function client:update_scheduled_report(input, opts) end
 ---@class aws.bcm_dashboards.ScheduledReportInput
 ---@field dashboardArn string
 ---@field description? string
+---@field name string
 ---@field scheduleConfig aws.bcm_dashboards.ScheduleConfig
 ---@field scheduledReportExecutionRoleArn string
 ---@field widgetDateRangeOverride? aws.bcm_dashboards.DateTimeRange
@@ -313,6 +320,7 @@ function client:update_scheduled_report(input, opts) end
 ---@field arn string
 ---@field dashboardArn string
 ---@field healthStatus aws.bcm_dashboards.HealthStatus
+---@field name string
 ---@field scheduleExpression string
 ---@field scheduleExpressionTimeZone? string
 ---@field state string

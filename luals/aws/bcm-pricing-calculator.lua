@@ -327,6 +327,7 @@ function client:update_workload_estimate(input, opts) end
 ---@field commitmentModifications aws.bcm_pricing_calculator.BatchCreateBillScenarioCommitmentModificationEntry[]
 
 ---@class aws.bcm_pricing_calculator.BatchCreateBillScenarioCommitmentModificationResponse
+---@field errors? aws.bcm_pricing_calculator.BatchCreateBillScenarioCommitmentModificationError[]
 ---@field items? aws.bcm_pricing_calculator.BatchCreateBillScenarioCommitmentModificationItem[]
 
 ---@class aws.bcm_pricing_calculator.BatchCreateBillScenarioUsageModificationRequest
@@ -335,6 +336,7 @@ function client:update_workload_estimate(input, opts) end
 ---@field usageModifications aws.bcm_pricing_calculator.BatchCreateBillScenarioUsageModificationEntry[]
 
 ---@class aws.bcm_pricing_calculator.BatchCreateBillScenarioUsageModificationResponse
+---@field errors? aws.bcm_pricing_calculator.BatchCreateBillScenarioUsageModificationError[]
 ---@field items? aws.bcm_pricing_calculator.BatchCreateBillScenarioUsageModificationItem[]
 
 ---@class aws.bcm_pricing_calculator.BatchCreateWorkloadEstimateUsageRequest
@@ -343,6 +345,7 @@ function client:update_workload_estimate(input, opts) end
 ---@field workloadEstimateId string
 
 ---@class aws.bcm_pricing_calculator.BatchCreateWorkloadEstimateUsageResponse
+---@field errors? aws.bcm_pricing_calculator.BatchCreateWorkloadEstimateUsageError[]
 ---@field items? aws.bcm_pricing_calculator.BatchCreateWorkloadEstimateUsageItem[]
 
 ---@class aws.bcm_pricing_calculator.BatchDeleteBillScenarioCommitmentModificationRequest
@@ -350,24 +353,28 @@ function client:update_workload_estimate(input, opts) end
 ---@field ids string[]
 
 ---@class aws.bcm_pricing_calculator.BatchDeleteBillScenarioCommitmentModificationResponse
+---@field errors? aws.bcm_pricing_calculator.BatchDeleteBillScenarioCommitmentModificationError[]
 
 ---@class aws.bcm_pricing_calculator.BatchDeleteBillScenarioUsageModificationRequest
 ---@field billScenarioId string
 ---@field ids string[]
 
 ---@class aws.bcm_pricing_calculator.BatchDeleteBillScenarioUsageModificationResponse
+---@field errors? aws.bcm_pricing_calculator.BatchDeleteBillScenarioUsageModificationError[]
 
 ---@class aws.bcm_pricing_calculator.BatchDeleteWorkloadEstimateUsageRequest
 ---@field ids string[]
 ---@field workloadEstimateId string
 
 ---@class aws.bcm_pricing_calculator.BatchDeleteWorkloadEstimateUsageResponse
+---@field errors? aws.bcm_pricing_calculator.BatchDeleteWorkloadEstimateUsageError[]
 
 ---@class aws.bcm_pricing_calculator.BatchUpdateBillScenarioCommitmentModificationRequest
 ---@field billScenarioId string
 ---@field commitmentModifications aws.bcm_pricing_calculator.BatchUpdateBillScenarioCommitmentModificationEntry[]
 
 ---@class aws.bcm_pricing_calculator.BatchUpdateBillScenarioCommitmentModificationResponse
+---@field errors? aws.bcm_pricing_calculator.BatchUpdateBillScenarioCommitmentModificationError[]
 ---@field items? aws.bcm_pricing_calculator.BillScenarioCommitmentModificationItem[]
 
 ---@class aws.bcm_pricing_calculator.BatchUpdateBillScenarioUsageModificationRequest
@@ -375,6 +382,7 @@ function client:update_workload_estimate(input, opts) end
 ---@field usageModifications aws.bcm_pricing_calculator.BatchUpdateBillScenarioUsageModificationEntry[]
 
 ---@class aws.bcm_pricing_calculator.BatchUpdateBillScenarioUsageModificationResponse
+---@field errors? aws.bcm_pricing_calculator.BatchUpdateBillScenarioUsageModificationError[]
 ---@field items? aws.bcm_pricing_calculator.BillScenarioUsageModificationItem[]
 
 ---@class aws.bcm_pricing_calculator.BatchUpdateWorkloadEstimateUsageRequest
@@ -382,11 +390,13 @@ function client:update_workload_estimate(input, opts) end
 ---@field workloadEstimateId string
 
 ---@class aws.bcm_pricing_calculator.BatchUpdateWorkloadEstimateUsageResponse
+---@field errors? aws.bcm_pricing_calculator.BatchUpdateWorkloadEstimateUsageError[]
 ---@field items? aws.bcm_pricing_calculator.WorkloadEstimateUsageItem[]
 
 ---@class aws.bcm_pricing_calculator.CreateBillEstimateRequest
 ---@field billScenarioId string
 ---@field clientToken? string
+---@field name string
 ---@field tags? table<string, string>
 
 ---@class aws.bcm_pricing_calculator.CreateBillEstimateResponse
@@ -399,12 +409,14 @@ function client:update_workload_estimate(input, opts) end
 ---@field failureMessage? string
 ---@field groupSharingPreference? string
 ---@field id string
+---@field name? string
 ---@field status? string
 
 ---@class aws.bcm_pricing_calculator.CreateBillScenarioRequest
 ---@field clientToken? string
 ---@field costCategoryGroupSharingPreferenceArn? string
 ---@field groupSharingPreference? string
+---@field name string
 ---@field tags? table<string, string>
 
 ---@class aws.bcm_pricing_calculator.CreateBillScenarioResponse
@@ -415,10 +427,12 @@ function client:update_workload_estimate(input, opts) end
 ---@field failureMessage? string
 ---@field groupSharingPreference? string
 ---@field id string
+---@field name? string
 ---@field status? string
 
 ---@class aws.bcm_pricing_calculator.CreateWorkloadEstimateRequest
 ---@field clientToken? string
+---@field name string
 ---@field rateType? string
 ---@field tags? table<string, string>
 
@@ -428,6 +442,7 @@ function client:update_workload_estimate(input, opts) end
 ---@field expiresAt? aws.Timestamp
 ---@field failureMessage? string
 ---@field id string
+---@field name? string
 ---@field rateTimestamp? aws.Timestamp
 ---@field rateType? string
 ---@field status? string
@@ -461,6 +476,7 @@ function client:update_workload_estimate(input, opts) end
 ---@field failureMessage? string
 ---@field groupSharingPreference? string
 ---@field id string
+---@field name? string
 ---@field status? string
 
 ---@class aws.bcm_pricing_calculator.GetBillScenarioRequest
@@ -474,6 +490,7 @@ function client:update_workload_estimate(input, opts) end
 ---@field failureMessage? string
 ---@field groupSharingPreference? string
 ---@field id string
+---@field name? string
 ---@field status? string
 
 ---@class aws.bcm_pricing_calculator.GetPreferencesRequest
@@ -492,6 +509,7 @@ function client:update_workload_estimate(input, opts) end
 ---@field expiresAt? aws.Timestamp
 ---@field failureMessage? string
 ---@field id string
+---@field name? string
 ---@field rateTimestamp? aws.Timestamp
 ---@field rateType? string
 ---@field status? string
@@ -618,6 +636,7 @@ function client:update_workload_estimate(input, opts) end
 ---@class aws.bcm_pricing_calculator.UpdateBillEstimateRequest
 ---@field expiresAt? aws.Timestamp
 ---@field identifier string
+---@field name? string
 
 ---@class aws.bcm_pricing_calculator.UpdateBillEstimateResponse
 ---@field billInterval? aws.bcm_pricing_calculator.BillInterval
@@ -629,6 +648,7 @@ function client:update_workload_estimate(input, opts) end
 ---@field failureMessage? string
 ---@field groupSharingPreference? string
 ---@field id string
+---@field name? string
 ---@field status? string
 
 ---@class aws.bcm_pricing_calculator.UpdateBillScenarioRequest
@@ -636,6 +656,7 @@ function client:update_workload_estimate(input, opts) end
 ---@field expiresAt? aws.Timestamp
 ---@field groupSharingPreference? string
 ---@field identifier string
+---@field name? string
 
 ---@class aws.bcm_pricing_calculator.UpdateBillScenarioResponse
 ---@field billInterval? aws.bcm_pricing_calculator.BillInterval
@@ -645,6 +666,7 @@ function client:update_workload_estimate(input, opts) end
 ---@field failureMessage? string
 ---@field groupSharingPreference? string
 ---@field id string
+---@field name? string
 ---@field status? string
 
 ---@class aws.bcm_pricing_calculator.UpdatePreferencesRequest
@@ -660,6 +682,7 @@ function client:update_workload_estimate(input, opts) end
 ---@class aws.bcm_pricing_calculator.UpdateWorkloadEstimateRequest
 ---@field expiresAt? aws.Timestamp
 ---@field identifier string
+---@field name? string
 
 ---@class aws.bcm_pricing_calculator.UpdateWorkloadEstimateResponse
 ---@field costCurrency? string
@@ -667,6 +690,7 @@ function client:update_workload_estimate(input, opts) end
 ---@field expiresAt? aws.Timestamp
 ---@field failureMessage? string
 ---@field id string
+---@field name? string
 ---@field rateTimestamp? aws.Timestamp
 ---@field rateType? string
 ---@field status? string
@@ -677,6 +701,11 @@ function client:update_workload_estimate(input, opts) end
 ---@field group? string
 ---@field key string
 ---@field usageAccountId string
+
+---@class aws.bcm_pricing_calculator.BatchCreateBillScenarioCommitmentModificationError
+---@field errorCode? string
+---@field errorMessage? string
+---@field key? string
 
 ---@class aws.bcm_pricing_calculator.BatchCreateBillScenarioCommitmentModificationItem
 ---@field commitmentAction? aws.bcm_pricing_calculator.BillScenarioCommitmentModificationAction
@@ -695,6 +724,11 @@ function client:update_workload_estimate(input, opts) end
 ---@field serviceCode string
 ---@field usageAccountId string
 ---@field usageType string
+
+---@class aws.bcm_pricing_calculator.BatchCreateBillScenarioUsageModificationError
+---@field errorCode? string
+---@field errorMessage? string
+---@field key? string
 
 ---@class aws.bcm_pricing_calculator.BatchCreateBillScenarioUsageModificationItem
 ---@field availabilityZone? string
@@ -719,6 +753,11 @@ function client:update_workload_estimate(input, opts) end
 ---@field usageAccountId string
 ---@field usageType string
 
+---@class aws.bcm_pricing_calculator.BatchCreateWorkloadEstimateUsageError
+---@field errorCode? string
+---@field errorMessage? string
+---@field key? string
+
 ---@class aws.bcm_pricing_calculator.BatchCreateWorkloadEstimateUsageItem
 ---@field cost? number
 ---@field currency? string
@@ -734,19 +773,49 @@ function client:update_workload_estimate(input, opts) end
 ---@field usageAccountId? string
 ---@field usageType string
 
+---@class aws.bcm_pricing_calculator.BatchDeleteBillScenarioCommitmentModificationError
+---@field errorCode? string
+---@field errorMessage? string
+---@field id? string
+
+---@class aws.bcm_pricing_calculator.BatchDeleteBillScenarioUsageModificationError
+---@field errorCode? string
+---@field errorMessage? string
+---@field id? string
+
+---@class aws.bcm_pricing_calculator.BatchDeleteWorkloadEstimateUsageError
+---@field errorCode? string
+---@field errorMessage? string
+---@field id? string
+
 ---@class aws.bcm_pricing_calculator.BatchUpdateBillScenarioCommitmentModificationEntry
 ---@field group? string
 ---@field id string
+
+---@class aws.bcm_pricing_calculator.BatchUpdateBillScenarioCommitmentModificationError
+---@field errorCode? string
+---@field errorMessage? string
+---@field id? string
 
 ---@class aws.bcm_pricing_calculator.BatchUpdateBillScenarioUsageModificationEntry
 ---@field amounts? aws.bcm_pricing_calculator.UsageAmount[]
 ---@field group? string
 ---@field id string
 
+---@class aws.bcm_pricing_calculator.BatchUpdateBillScenarioUsageModificationError
+---@field errorCode? string
+---@field errorMessage? string
+---@field id? string
+
 ---@class aws.bcm_pricing_calculator.BatchUpdateWorkloadEstimateUsageEntry
 ---@field amount? number
 ---@field group? string
 ---@field id string
+
+---@class aws.bcm_pricing_calculator.BatchUpdateWorkloadEstimateUsageError
+---@field errorCode? string
+---@field errorMessage? string
+---@field id? string
 
 ---@class aws.bcm_pricing_calculator.BillEstimateCommitmentSummary
 ---@field id? string
@@ -803,6 +872,7 @@ function client:update_workload_estimate(input, opts) end
 ---@field createdAt? aws.Timestamp
 ---@field expiresAt? aws.Timestamp
 ---@field id string
+---@field name? string
 ---@field status? string
 
 ---@class aws.bcm_pricing_calculator.BillInterval
@@ -823,6 +893,7 @@ function client:update_workload_estimate(input, opts) end
 ---@field failureMessage? string
 ---@field groupSharingPreference? string
 ---@field id string
+---@field name? string
 ---@field status? string
 
 ---@class aws.bcm_pricing_calculator.BillScenarioUsageModificationItem
@@ -843,22 +914,27 @@ function client:update_workload_estimate(input, opts) end
 
 ---@class aws.bcm_pricing_calculator.ListBillEstimateLineItemsFilter
 ---@field matchOption? string
+---@field name string
 ---@field values string[]
 
 ---@class aws.bcm_pricing_calculator.ListBillEstimatesFilter
 ---@field matchOption? string
+---@field name string
 ---@field values string[]
 
 ---@class aws.bcm_pricing_calculator.ListBillScenariosFilter
 ---@field matchOption? string
+---@field name string
 ---@field values string[]
 
 ---@class aws.bcm_pricing_calculator.ListUsageFilter
 ---@field matchOption? string
+---@field name string
 ---@field values string[]
 
 ---@class aws.bcm_pricing_calculator.ListWorkloadEstimatesFilter
 ---@field matchOption? string
+---@field name string
 ---@field values string[]
 
 ---@class aws.bcm_pricing_calculator.WorkloadEstimateSummary
@@ -867,6 +943,7 @@ function client:update_workload_estimate(input, opts) end
 ---@field expiresAt? aws.Timestamp
 ---@field failureMessage? string
 ---@field id string
+---@field name? string
 ---@field rateTimestamp? aws.Timestamp
 ---@field rateType? string
 ---@field status? string

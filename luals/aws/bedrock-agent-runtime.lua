@@ -360,6 +360,7 @@ function client:update_session(input, opts) end
 
 ---@class aws.bedrock_agent_runtime.GetFlowExecutionResponse
 ---@field endedAt? aws.Timestamp
+---@field errors? aws.bedrock_agent_runtime.FlowExecutionError[]
 ---@field executionArn string
 ---@field flowAliasIdentifier string
 ---@field flowIdentifier string
@@ -644,6 +645,11 @@ function client:update_session(input, opts) end
 ---@class aws.bedrock_agent_runtime.CustomOrchestration
 ---@field executor? aws.bedrock_agent_runtime.OrchestrationExecutor
 
+---@class aws.bedrock_agent_runtime.FlowExecutionError
+---@field error? string
+---@field message? string
+---@field nodeName? string
+
 ---@class aws.bedrock_agent_runtime.FlowExecutionEvent
 ---@field conditionResultEvent? aws.bedrock_agent_runtime.ConditionResultEvent
 ---@field flowFailureEvent? aws.bedrock_agent_runtime.FlowFailureEvent
@@ -863,6 +869,7 @@ function client:update_session(input, opts) end
 ---@field textResponsePart? aws.bedrock_agent_runtime.TextResponsePart
 
 ---@class aws.bedrock_agent_runtime.InputFile
+---@field name string
 ---@field source aws.bedrock_agent_runtime.FileSource
 ---@field useCase string
 
@@ -1025,12 +1032,15 @@ function client:update_session(input, opts) end
 
 ---@class aws.bedrock_agent_runtime.FlowInputField
 ---@field content aws.bedrock_agent_runtime.FlowExecutionContent
+---@field name string
 
 ---@class aws.bedrock_agent_runtime.FlowOutputField
 ---@field content aws.bedrock_agent_runtime.FlowExecutionContent
+---@field name string
 
 ---@class aws.bedrock_agent_runtime.FunctionDefinition
 ---@field description? string
+---@field name string
 ---@field parameters? table<string, aws.bedrock_agent_runtime.ParameterDetail>
 ---@field requireConfirmation? string
 
@@ -1072,11 +1082,13 @@ function client:update_session(input, opts) end
 ---@field category? string
 ---@field content aws.bedrock_agent_runtime.NodeExecutionContent
 ---@field executionChain? aws.bedrock_agent_runtime.NodeInputExecutionChainItem[]
+---@field name string
 ---@field source? aws.bedrock_agent_runtime.NodeInputSource
 ---@field type? string
 
 ---@class aws.bedrock_agent_runtime.NodeOutputField
 ---@field content aws.bedrock_agent_runtime.NodeExecutionContent
+---@field name string
 ---@field next? aws.bedrock_agent_runtime.NodeOutputNext[]
 ---@field type? string
 
@@ -1519,13 +1531,16 @@ function client:update_session(input, opts) end
 ---@class aws.bedrock_agent_runtime.GuardrailRegexFilter
 ---@field action? string
 ---@field match? string
+---@field name? string
 ---@field regex? string
 
 ---@class aws.bedrock_agent_runtime.GuardrailTopic
 ---@field action? string
+---@field name? string
 ---@field type? string
 
 ---@class aws.bedrock_agent_runtime.Parameter
+---@field name? string
 ---@field type? string
 ---@field value? string
 
@@ -1567,6 +1582,7 @@ function client:update_session(input, opts) end
 ---@field parameters? aws.bedrock_agent_runtime.FunctionParameter[]
 
 ---@class aws.bedrock_agent_runtime.ApiParameter
+---@field name? string
 ---@field type? string
 ---@field value? string
 
@@ -1574,6 +1590,7 @@ function client:update_session(input, opts) end
 ---@field content? table<string, aws.bedrock_agent_runtime.PropertyParameters>
 
 ---@class aws.bedrock_agent_runtime.FunctionParameter
+---@field name? string
 ---@field type? string
 ---@field value? string
 

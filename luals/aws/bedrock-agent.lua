@@ -688,6 +688,7 @@ function client:validate_flow_definition(input, opts) end
 ---@field dataSourceConfiguration aws.bedrock_agent.DataSourceConfiguration
 ---@field description? string
 ---@field knowledgeBaseId string
+---@field name string
 ---@field serverSideEncryptionConfiguration? aws.bedrock_agent.ServerSideEncryptionConfiguration
 ---@field vectorIngestionConfiguration? aws.bedrock_agent.VectorIngestionConfiguration
 
@@ -699,6 +700,7 @@ function client:validate_flow_definition(input, opts) end
 ---@field concurrencyConfiguration? aws.bedrock_agent.FlowAliasConcurrencyConfiguration
 ---@field description? string
 ---@field flowIdentifier string
+---@field name string
 ---@field routingConfiguration aws.bedrock_agent.FlowAliasRoutingConfigurationListItem[]
 ---@field tags? table<string, string>
 
@@ -709,6 +711,7 @@ function client:validate_flow_definition(input, opts) end
 ---@field description? string
 ---@field flowId string
 ---@field id string
+---@field name string
 ---@field routingConfiguration aws.bedrock_agent.FlowAliasRoutingConfigurationListItem[]
 ---@field updatedAt aws.Timestamp
 
@@ -718,6 +721,7 @@ function client:validate_flow_definition(input, opts) end
 ---@field definition? aws.bedrock_agent.FlowDefinition
 ---@field description? string
 ---@field executionRoleArn string
+---@field name string
 ---@field tags? table<string, string>
 
 ---@class aws.bedrock_agent.CreateFlowResponse
@@ -728,6 +732,7 @@ function client:validate_flow_definition(input, opts) end
 ---@field description? string
 ---@field executionRoleArn string
 ---@field id string
+---@field name string
 ---@field status string
 ---@field updatedAt aws.Timestamp
 ---@field version string
@@ -745,6 +750,7 @@ function client:validate_flow_definition(input, opts) end
 ---@field description? string
 ---@field executionRoleArn string
 ---@field id string
+---@field name string
 ---@field status string
 ---@field version string
 
@@ -752,6 +758,7 @@ function client:validate_flow_definition(input, opts) end
 ---@field clientToken? string
 ---@field description? string
 ---@field knowledgeBaseConfiguration aws.bedrock_agent.KnowledgeBaseConfiguration
+---@field name string
 ---@field roleArn string
 ---@field storageConfiguration? aws.bedrock_agent.StorageConfiguration
 ---@field tags? table<string, string>
@@ -764,6 +771,7 @@ function client:validate_flow_definition(input, opts) end
 ---@field customerEncryptionKeyArn? string
 ---@field defaultVariant? string
 ---@field description? string
+---@field name string
 ---@field tags? table<string, string>
 ---@field variants? aws.bedrock_agent.PromptVariant[]
 
@@ -774,6 +782,7 @@ function client:validate_flow_definition(input, opts) end
 ---@field defaultVariant? string
 ---@field description? string
 ---@field id string
+---@field name string
 ---@field updatedAt aws.Timestamp
 ---@field variants? aws.bedrock_agent.PromptVariant[]
 ---@field version string
@@ -791,6 +800,7 @@ function client:validate_flow_definition(input, opts) end
 ---@field defaultVariant? string
 ---@field description? string
 ---@field id string
+---@field name string
 ---@field updatedAt aws.Timestamp
 ---@field variants? aws.bedrock_agent.PromptVariant[]
 ---@field version string
@@ -963,6 +973,7 @@ function client:validate_flow_definition(input, opts) end
 ---@field description? string
 ---@field flowId string
 ---@field id string
+---@field name string
 ---@field routingConfiguration aws.bedrock_agent.FlowAliasRoutingConfigurationListItem[]
 ---@field updatedAt aws.Timestamp
 
@@ -977,6 +988,7 @@ function client:validate_flow_definition(input, opts) end
 ---@field description? string
 ---@field executionRoleArn string
 ---@field id string
+---@field name string
 ---@field status string
 ---@field updatedAt aws.Timestamp
 ---@field validations? aws.bedrock_agent.FlowValidation[]
@@ -994,6 +1006,7 @@ function client:validate_flow_definition(input, opts) end
 ---@field description? string
 ---@field executionRoleArn string
 ---@field id string
+---@field name string
 ---@field status string
 ---@field version string
 
@@ -1030,6 +1043,7 @@ function client:validate_flow_definition(input, opts) end
 ---@field defaultVariant? string
 ---@field description? string
 ---@field id string
+---@field name string
 ---@field updatedAt aws.Timestamp
 ---@field variants? aws.bedrock_agent.PromptVariant[]
 ---@field version string
@@ -1298,6 +1312,7 @@ function client:validate_flow_definition(input, opts) end
 ---@field dataSourceId string
 ---@field description? string
 ---@field knowledgeBaseId string
+---@field name string
 ---@field serverSideEncryptionConfiguration? aws.bedrock_agent.ServerSideEncryptionConfiguration
 ---@field vectorIngestionConfiguration? aws.bedrock_agent.VectorIngestionConfiguration
 
@@ -1309,6 +1324,7 @@ function client:validate_flow_definition(input, opts) end
 ---@field concurrencyConfiguration? aws.bedrock_agent.FlowAliasConcurrencyConfiguration
 ---@field description? string
 ---@field flowIdentifier string
+---@field name string
 ---@field routingConfiguration aws.bedrock_agent.FlowAliasRoutingConfigurationListItem[]
 
 ---@class aws.bedrock_agent.UpdateFlowAliasResponse
@@ -1318,6 +1334,7 @@ function client:validate_flow_definition(input, opts) end
 ---@field description? string
 ---@field flowId string
 ---@field id string
+---@field name string
 ---@field routingConfiguration aws.bedrock_agent.FlowAliasRoutingConfigurationListItem[]
 ---@field updatedAt aws.Timestamp
 
@@ -1327,6 +1344,7 @@ function client:validate_flow_definition(input, opts) end
 ---@field description? string
 ---@field executionRoleArn string
 ---@field flowIdentifier string
+---@field name string
 
 ---@class aws.bedrock_agent.UpdateFlowResponse
 ---@field arn string
@@ -1336,6 +1354,7 @@ function client:validate_flow_definition(input, opts) end
 ---@field description? string
 ---@field executionRoleArn string
 ---@field id string
+---@field name string
 ---@field status string
 ---@field updatedAt aws.Timestamp
 ---@field version string
@@ -1344,6 +1363,7 @@ function client:validate_flow_definition(input, opts) end
 ---@field description? string
 ---@field knowledgeBaseConfiguration aws.bedrock_agent.KnowledgeBaseConfiguration
 ---@field knowledgeBaseId string
+---@field name string
 ---@field roleArn string
 ---@field storageConfiguration? aws.bedrock_agent.StorageConfiguration
 
@@ -1354,6 +1374,7 @@ function client:validate_flow_definition(input, opts) end
 ---@field customerEncryptionKeyArn? string
 ---@field defaultVariant? string
 ---@field description? string
+---@field name string
 ---@field promptIdentifier string
 ---@field variants? aws.bedrock_agent.PromptVariant[]
 
@@ -1364,6 +1385,7 @@ function client:validate_flow_definition(input, opts) end
 ---@field defaultVariant? string
 ---@field description? string
 ---@field id string
+---@field name string
 ---@field updatedAt aws.Timestamp
 ---@field variants? aws.bedrock_agent.PromptVariant[]
 ---@field version string
@@ -1550,6 +1572,7 @@ function client:validate_flow_definition(input, opts) end
 ---@field description? string
 ---@field failureReasons? string[]
 ---@field knowledgeBaseId string
+---@field name string
 ---@field serverSideEncryptionConfiguration? aws.bedrock_agent.ServerSideEncryptionConfiguration
 ---@field status string
 ---@field updatedAt aws.Timestamp
@@ -1567,6 +1590,7 @@ function client:validate_flow_definition(input, opts) end
 ---@field dataSourceId string
 ---@field description? string
 ---@field knowledgeBaseId string
+---@field name string
 ---@field status string
 ---@field updatedAt aws.Timestamp
 
@@ -1589,6 +1613,7 @@ function client:validate_flow_definition(input, opts) end
 ---@field description? string
 ---@field flowId string
 ---@field id string
+---@field name string
 ---@field routingConfiguration aws.bedrock_agent.FlowAliasRoutingConfigurationListItem[]
 ---@field updatedAt aws.Timestamp
 
@@ -1601,6 +1626,7 @@ function client:validate_flow_definition(input, opts) end
 ---@field createdAt aws.Timestamp
 ---@field description? string
 ---@field id string
+---@field name string
 ---@field status string
 ---@field updatedAt aws.Timestamp
 ---@field version string
@@ -1662,6 +1688,7 @@ function client:validate_flow_definition(input, opts) end
 ---@field knowledgeBaseArn string
 ---@field knowledgeBaseConfiguration aws.bedrock_agent.KnowledgeBaseConfiguration
 ---@field knowledgeBaseId string
+---@field name string
 ---@field roleArn string
 ---@field status string
 ---@field storageConfiguration? aws.bedrock_agent.StorageConfiguration
@@ -1688,6 +1715,7 @@ function client:validate_flow_definition(input, opts) end
 ---@class aws.bedrock_agent.KnowledgeBaseSummary
 ---@field description? string
 ---@field knowledgeBaseId string
+---@field name string
 ---@field status string
 ---@field updatedAt aws.Timestamp
 
@@ -1705,6 +1733,7 @@ function client:validate_flow_definition(input, opts) end
 ---@field createdAt aws.Timestamp
 ---@field description? string
 ---@field id string
+---@field name string
 ---@field updatedAt aws.Timestamp
 ---@field version string
 
@@ -1714,6 +1743,7 @@ function client:validate_flow_definition(input, opts) end
 ---@field inferenceConfiguration? aws.bedrock_agent.PromptInferenceConfiguration
 ---@field metadata? aws.bedrock_agent.PromptMetadataEntry[]
 ---@field modelId? string
+---@field name string
 ---@field templateConfiguration aws.bedrock_agent.PromptTemplateConfiguration
 ---@field templateType string
 
@@ -1777,6 +1807,7 @@ function client:validate_flow_definition(input, opts) end
 
 ---@class aws.bedrock_agent.FlowConnection
 ---@field configuration? aws.bedrock_agent.FlowConnectionConfiguration
+---@field name string
 ---@field source string
 ---@field target string
 ---@field type string
@@ -1784,6 +1815,7 @@ function client:validate_flow_definition(input, opts) end
 ---@class aws.bedrock_agent.FlowNode
 ---@field configuration? aws.bedrock_agent.FlowNodeConfiguration
 ---@field inputs? aws.bedrock_agent.FlowNodeInput[]
+---@field name string
 ---@field outputs? aws.bedrock_agent.FlowNodeOutput[]
 ---@field type string
 
@@ -1824,6 +1856,7 @@ function client:validate_flow_definition(input, opts) end
 
 ---@class aws.bedrock_agent.Function
 ---@field description? string
+---@field name string
 ---@field parameters? table<string, aws.bedrock_agent.ParameterDetail>
 ---@field requireConfirmation? string
 
@@ -2036,9 +2069,11 @@ function client:validate_flow_definition(input, opts) end
 ---@class aws.bedrock_agent.FlowNodeInput
 ---@field category? string
 ---@field expression string
+---@field name string
 ---@field type string
 
 ---@class aws.bedrock_agent.FlowNodeOutput
+---@field name string
 ---@field type string
 
 ---@class aws.bedrock_agent.HierarchicalChunkingConfiguration
@@ -2362,6 +2397,7 @@ function client:validate_flow_definition(input, opts) end
 ---@field sourceConfiguration aws.bedrock_agent.PromptFlowNodeSourceConfiguration
 
 ---@class aws.bedrock_agent.PromptInputVariable
+---@field name? string
 
 ---@class aws.bedrock_agent.QueryGenerationConfiguration
 ---@field executionTimeoutSeconds? integer
@@ -2418,6 +2454,7 @@ function client:validate_flow_definition(input, opts) end
 
 ---@class aws.bedrock_agent.FlowCondition
 ---@field expression? string
+---@field name string
 
 ---@class aws.bedrock_agent.KnowledgeBaseOrchestrationConfiguration
 ---@field additionalModelRequestFields? table<string, aws.bedrock_agent.AdditionalModelRequestFieldsValue>
@@ -2519,6 +2556,7 @@ function client:validate_flow_definition(input, opts) end
 ---@field columns? aws.bedrock_agent.QueryGenerationColumn[]
 ---@field description? string
 ---@field inclusion? string
+---@field name string
 
 ---@class aws.bedrock_agent.RedshiftProvisionedAuthConfiguration
 ---@field databaseUser? string
@@ -2533,6 +2571,7 @@ function client:validate_flow_definition(input, opts) end
 ---@field bucketName string
 
 ---@class aws.bedrock_agent.SpecificToolChoice
+---@field name string
 
 ---@class aws.bedrock_agent.StorageFlowNodeS3Configuration
 ---@field bucketName string
@@ -2540,6 +2579,7 @@ function client:validate_flow_definition(input, opts) end
 ---@class aws.bedrock_agent.ToolSpecification
 ---@field description? string
 ---@field inputSchema aws.bedrock_agent.ToolInputSchema
+---@field name string
 ---@field strict? boolean
 
 ---@class aws.bedrock_agent.VectorSearchBedrockRerankingConfiguration
@@ -2557,6 +2597,7 @@ function client:validate_flow_definition(input, opts) end
 ---@class aws.bedrock_agent.QueryGenerationColumn
 ---@field description? string
 ---@field inclusion? string
+---@field name? string
 
 ---@class aws.bedrock_agent.ToolInputSchema
 ---@field json? aws.bedrock_agent.Document

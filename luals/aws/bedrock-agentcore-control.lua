@@ -1146,6 +1146,7 @@ function client:update_workload_identity(input, opts) end
 ---@field agentRuntimeVersion? string
 ---@field clientToken? string
 ---@field description? string
+---@field name string
 ---@field tags? table<string, string>
 
 ---@class aws.bedrock_agentcore_control.CreateAgentRuntimeEndpointResponse
@@ -1182,15 +1183,18 @@ function client:update_workload_identity(input, opts) end
 
 ---@class aws.bedrock_agentcore_control.CreateApiKeyCredentialProviderRequest
 ---@field apiKey string
+---@field name string
 ---@field tags? table<string, string>
 
 ---@class aws.bedrock_agentcore_control.CreateApiKeyCredentialProviderResponse
 ---@field apiKeySecretArn aws.bedrock_agentcore_control.Secret
 ---@field credentialProviderArn string
+---@field name string
 
 ---@class aws.bedrock_agentcore_control.CreateBrowserProfileRequest
 ---@field clientToken? string
 ---@field description? string
+---@field name string
 ---@field tags? table<string, string>
 
 ---@class aws.bedrock_agentcore_control.CreateBrowserProfileResponse
@@ -1206,6 +1210,7 @@ function client:update_workload_identity(input, opts) end
 ---@field description? string
 ---@field enterprisePolicies? aws.bedrock_agentcore_control.BrowserEnterprisePolicy[]
 ---@field executionRoleArn? string
+---@field name string
 ---@field networkConfiguration aws.bedrock_agentcore_control.BrowserNetworkConfiguration
 ---@field recording? aws.bedrock_agentcore_control.RecordingConfig
 ---@field tags? table<string, string>
@@ -1221,6 +1226,7 @@ function client:update_workload_identity(input, opts) end
 ---@field clientToken? string
 ---@field description? string
 ---@field executionRoleArn? string
+---@field name string
 ---@field networkConfiguration aws.bedrock_agentcore_control.CodeInterpreterNetworkConfiguration
 ---@field tags? table<string, string>
 
@@ -1269,6 +1275,7 @@ function client:update_workload_identity(input, opts) end
 ---@field exceptionLevel? string
 ---@field interceptorConfigurations? aws.bedrock_agentcore_control.GatewayInterceptorConfiguration[]
 ---@field kmsKeyArn? string
+---@field name string
 ---@field policyEngineConfiguration? aws.bedrock_agentcore_control.GatewayPolicyEngineConfiguration
 ---@field protocolConfiguration? aws.bedrock_agentcore_control.GatewayProtocolConfiguration
 ---@field protocolType? string
@@ -1286,6 +1293,7 @@ function client:update_workload_identity(input, opts) end
 ---@field gatewayUrl? string
 ---@field interceptorConfigurations? aws.bedrock_agentcore_control.GatewayInterceptorConfiguration[]
 ---@field kmsKeyArn? string
+---@field name string
 ---@field policyEngineConfiguration? aws.bedrock_agentcore_control.GatewayPolicyEngineConfiguration
 ---@field protocolConfiguration? aws.bedrock_agentcore_control.GatewayProtocolConfiguration
 ---@field protocolType? string
@@ -1320,6 +1328,7 @@ function client:update_workload_identity(input, opts) end
 ---@field description? string
 ---@field gatewayIdentifier string
 ---@field metadataConfiguration? aws.bedrock_agentcore_control.MetadataConfiguration
+---@field name string
 ---@field privateEndpoint? aws.bedrock_agentcore_control.PrivateEndpoint
 ---@field targetConfiguration aws.bedrock_agentcore_control.TargetConfiguration
 
@@ -1331,6 +1340,7 @@ function client:update_workload_identity(input, opts) end
 ---@field gatewayArn string
 ---@field lastSynchronizedAt? aws.Timestamp
 ---@field metadataConfiguration? aws.bedrock_agentcore_control.MetadataConfiguration
+---@field name string
 ---@field privateEndpoint? aws.bedrock_agentcore_control.PrivateEndpoint
 ---@field privateEndpointManagedResources? aws.bedrock_agentcore_control.ManagedResourceDetails[]
 ---@field protocolType? string
@@ -1371,6 +1381,7 @@ function client:update_workload_identity(input, opts) end
 ---@field indexedKeys? aws.bedrock_agentcore_control.IndexedKey[]
 ---@field memoryExecutionRoleArn? string
 ---@field memoryStrategies? aws.bedrock_agentcore_control.MemoryStrategyInput[]
+---@field name string
 ---@field streamDeliveryResources? aws.bedrock_agentcore_control.StreamDeliveryResources
 ---@field tags? table<string, string>
 
@@ -1379,6 +1390,7 @@ function client:update_workload_identity(input, opts) end
 
 ---@class aws.bedrock_agentcore_control.CreateOauth2CredentialProviderRequest
 ---@field credentialProviderVendor string
+---@field name string
 ---@field oauth2ProviderConfigInput aws.bedrock_agentcore_control.Oauth2ProviderConfigInput
 ---@field tags? table<string, string>
 
@@ -1386,6 +1398,7 @@ function client:update_workload_identity(input, opts) end
 ---@field callbackUrl? string
 ---@field clientSecretArn aws.bedrock_agentcore_control.Secret
 ---@field credentialProviderArn string
+---@field name string
 ---@field oauth2ProviderConfigOutput? aws.bedrock_agentcore_control.Oauth2ProviderConfigOutput
 ---@field status? string
 
@@ -1413,12 +1426,14 @@ function client:update_workload_identity(input, opts) end
 ---@field clientToken? string
 ---@field credentialProviderConfigurations aws.bedrock_agentcore_control.CredentialsProviderConfiguration[]
 ---@field description? string
+---@field name string
 ---@field paymentManagerId string
 ---@field type string
 
 ---@class aws.bedrock_agentcore_control.CreatePaymentConnectorResponse
 ---@field createdAt aws.Timestamp
 ---@field credentialProviderConfigurations aws.bedrock_agentcore_control.CredentialsProviderConfiguration[]
+---@field name string
 ---@field paymentConnectorId string
 ---@field paymentManagerId string
 ---@field status string
@@ -1426,12 +1441,14 @@ function client:update_workload_identity(input, opts) end
 
 ---@class aws.bedrock_agentcore_control.CreatePaymentCredentialProviderRequest
 ---@field credentialProviderVendor string
+---@field name string
 ---@field providerConfigurationInput aws.bedrock_agentcore_control.PaymentProviderConfigurationInput
 ---@field tags? table<string, string>
 
 ---@class aws.bedrock_agentcore_control.CreatePaymentCredentialProviderResponse
 ---@field credentialProviderArn string
 ---@field credentialProviderVendor string
+---@field name string
 ---@field providerConfigurationOutput aws.bedrock_agentcore_control.PaymentProviderConfigurationOutput
 
 ---@class aws.bedrock_agentcore_control.CreatePaymentManagerRequest
@@ -1439,6 +1456,7 @@ function client:update_workload_identity(input, opts) end
 ---@field authorizerType string
 ---@field clientToken? string
 ---@field description? string
+---@field name string
 ---@field roleArn string
 ---@field tags? table<string, string>
 
@@ -1446,6 +1464,7 @@ function client:update_workload_identity(input, opts) end
 ---@field authorizerConfiguration? aws.bedrock_agentcore_control.AuthorizerConfiguration
 ---@field authorizerType string
 ---@field createdAt aws.Timestamp
+---@field name string
 ---@field paymentManagerArn string
 ---@field paymentManagerId string
 ---@field roleArn string
@@ -1457,12 +1476,14 @@ function client:update_workload_identity(input, opts) end
 ---@field clientToken? string
 ---@field description? string
 ---@field encryptionKeyArn? string
+---@field name string
 ---@field tags? table<string, string>
 
 ---@class aws.bedrock_agentcore_control.CreatePolicyEngineResponse
 ---@field createdAt aws.Timestamp
 ---@field description? string
 ---@field encryptionKeyArn? string
+---@field name string
 ---@field policyEngineArn string
 ---@field policyEngineId string
 ---@field status string
@@ -1473,6 +1494,7 @@ function client:update_workload_identity(input, opts) end
 ---@field clientToken? string
 ---@field definition aws.bedrock_agentcore_control.PolicyDefinition
 ---@field description? string
+---@field name string
 ---@field policyEngineId string
 ---@field validationMode? string
 
@@ -1480,6 +1502,7 @@ function client:update_workload_identity(input, opts) end
 ---@field createdAt aws.Timestamp
 ---@field definition aws.bedrock_agentcore_control.PolicyDefinition
 ---@field description? string
+---@field name string
 ---@field policyArn string
 ---@field policyEngineId string
 ---@field policyId string
@@ -1492,6 +1515,7 @@ function client:update_workload_identity(input, opts) end
 ---@field description? string
 ---@field descriptorType string
 ---@field descriptors? aws.bedrock_agentcore_control.Descriptors
+---@field name string
 ---@field recordVersion? string
 ---@field registryId string
 ---@field synchronizationConfiguration? aws.bedrock_agentcore_control.SynchronizationConfiguration
@@ -1507,16 +1531,19 @@ function client:update_workload_identity(input, opts) end
 ---@field authorizerType? string
 ---@field clientToken? string
 ---@field description? string
+---@field name string
 
 ---@class aws.bedrock_agentcore_control.CreateRegistryResponse
 ---@field registryArn string
 
 ---@class aws.bedrock_agentcore_control.CreateWorkloadIdentityRequest
 ---@field allowedResourceOauth2ReturnUrls? string[]
+---@field name string
 ---@field tags? table<string, string>
 
 ---@class aws.bedrock_agentcore_control.CreateWorkloadIdentityResponse
 ---@field allowedResourceOauth2ReturnUrls? string[]
+---@field name string
 ---@field workloadIdentityArn string
 
 ---@class aws.bedrock_agentcore_control.DeleteAgentRuntimeEndpointRequest
@@ -1538,6 +1565,7 @@ function client:update_workload_identity(input, opts) end
 ---@field status string
 
 ---@class aws.bedrock_agentcore_control.DeleteApiKeyCredentialProviderRequest
+---@field name string
 
 ---@class aws.bedrock_agentcore_control.DeleteApiKeyCredentialProviderResponse
 
@@ -1627,6 +1655,7 @@ function client:update_workload_identity(input, opts) end
 ---@field status? string
 
 ---@class aws.bedrock_agentcore_control.DeleteOauth2CredentialProviderRequest
+---@field name string
 
 ---@class aws.bedrock_agentcore_control.DeleteOauth2CredentialProviderResponse
 
@@ -1648,6 +1677,7 @@ function client:update_workload_identity(input, opts) end
 ---@field status string
 
 ---@class aws.bedrock_agentcore_control.DeletePaymentCredentialProviderRequest
+---@field name string
 
 ---@class aws.bedrock_agentcore_control.DeletePaymentCredentialProviderResponse
 
@@ -1666,6 +1696,7 @@ function client:update_workload_identity(input, opts) end
 ---@field createdAt aws.Timestamp
 ---@field description? string
 ---@field encryptionKeyArn? string
+---@field name string
 ---@field policyEngineArn string
 ---@field policyEngineId string
 ---@field status string
@@ -1680,6 +1711,7 @@ function client:update_workload_identity(input, opts) end
 ---@field createdAt aws.Timestamp
 ---@field definition aws.bedrock_agentcore_control.PolicyDefinition
 ---@field description? string
+---@field name string
 ---@field policyArn string
 ---@field policyEngineId string
 ---@field policyId string
@@ -1705,6 +1737,7 @@ function client:update_workload_identity(input, opts) end
 ---@class aws.bedrock_agentcore_control.DeleteResourcePolicyResponse
 
 ---@class aws.bedrock_agentcore_control.DeleteWorkloadIdentityRequest
+---@field name string
 
 ---@class aws.bedrock_agentcore_control.DeleteWorkloadIdentityResponse
 
@@ -1721,6 +1754,7 @@ function client:update_workload_identity(input, opts) end
 ---@field id string
 ---@field lastUpdatedAt aws.Timestamp
 ---@field liveVersion? string
+---@field name string
 ---@field status string
 ---@field targetVersion? string
 
@@ -1751,12 +1785,14 @@ function client:update_workload_identity(input, opts) end
 ---@field workloadIdentityDetails? aws.bedrock_agentcore_control.WorkloadIdentityDetails
 
 ---@class aws.bedrock_agentcore_control.GetApiKeyCredentialProviderRequest
+---@field name string
 
 ---@class aws.bedrock_agentcore_control.GetApiKeyCredentialProviderResponse
 ---@field apiKeySecretArn aws.bedrock_agentcore_control.Secret
 ---@field createdTime aws.Timestamp
 ---@field credentialProviderArn string
 ---@field lastUpdatedTime aws.Timestamp
+---@field name string
 
 ---@class aws.bedrock_agentcore_control.GetBrowserProfileRequest
 ---@field profileId string
@@ -1768,6 +1804,7 @@ function client:update_workload_identity(input, opts) end
 ---@field lastSavedBrowserId? string
 ---@field lastSavedBrowserSessionId? string
 ---@field lastUpdatedAt aws.Timestamp
+---@field name string
 ---@field profileArn string
 ---@field profileId string
 ---@field status string
@@ -1786,6 +1823,7 @@ function client:update_workload_identity(input, opts) end
 ---@field executionRoleArn? string
 ---@field failureReason? string
 ---@field lastUpdatedAt aws.Timestamp
+---@field name string
 ---@field networkConfiguration aws.bedrock_agentcore_control.BrowserNetworkConfiguration
 ---@field recording? aws.bedrock_agentcore_control.RecordingConfig
 ---@field status string
@@ -1802,6 +1840,7 @@ function client:update_workload_identity(input, opts) end
 ---@field executionRoleArn? string
 ---@field failureReason? string
 ---@field lastUpdatedAt aws.Timestamp
+---@field name string
 ---@field networkConfiguration aws.bedrock_agentcore_control.CodeInterpreterNetworkConfiguration
 ---@field status string
 
@@ -1866,6 +1905,7 @@ function client:update_workload_identity(input, opts) end
 ---@field gatewayUrl? string
 ---@field interceptorConfigurations? aws.bedrock_agentcore_control.GatewayInterceptorConfiguration[]
 ---@field kmsKeyArn? string
+---@field name string
 ---@field policyEngineConfiguration? aws.bedrock_agentcore_control.GatewayPolicyEngineConfiguration
 ---@field protocolConfiguration? aws.bedrock_agentcore_control.GatewayProtocolConfiguration
 ---@field protocolType? string
@@ -1903,6 +1943,7 @@ function client:update_workload_identity(input, opts) end
 ---@field gatewayArn string
 ---@field lastSynchronizedAt? aws.Timestamp
 ---@field metadataConfiguration? aws.bedrock_agentcore_control.MetadataConfiguration
+---@field name string
 ---@field privateEndpoint? aws.bedrock_agentcore_control.PrivateEndpoint
 ---@field privateEndpointManagedResources? aws.bedrock_agentcore_control.ManagedResourceDetails[]
 ---@field protocolType? string
@@ -1926,6 +1967,7 @@ function client:update_workload_identity(input, opts) end
 ---@field memory aws.bedrock_agentcore_control.Memory
 
 ---@class aws.bedrock_agentcore_control.GetOauth2CredentialProviderRequest
+---@field name string
 
 ---@class aws.bedrock_agentcore_control.GetOauth2CredentialProviderResponse
 ---@field callbackUrl? string
@@ -1935,6 +1977,7 @@ function client:update_workload_identity(input, opts) end
 ---@field credentialProviderVendor string
 ---@field failureReason? string
 ---@field lastUpdatedTime aws.Timestamp
+---@field name string
 ---@field oauth2ProviderConfigOutput aws.bedrock_agentcore_control.Oauth2ProviderConfigOutput
 ---@field status? string
 
@@ -1966,17 +2009,20 @@ function client:update_workload_identity(input, opts) end
 ---@field credentialProviderConfigurations aws.bedrock_agentcore_control.CredentialsProviderConfiguration[]
 ---@field description? string
 ---@field lastUpdatedAt aws.Timestamp
+---@field name string
 ---@field paymentConnectorId string
 ---@field status string
 ---@field type string
 
 ---@class aws.bedrock_agentcore_control.GetPaymentCredentialProviderRequest
+---@field name string
 
 ---@class aws.bedrock_agentcore_control.GetPaymentCredentialProviderResponse
 ---@field createdTime aws.Timestamp
 ---@field credentialProviderArn string
 ---@field credentialProviderVendor string
 ---@field lastUpdatedTime aws.Timestamp
+---@field name string
 ---@field providerConfigurationOutput aws.bedrock_agentcore_control.PaymentProviderConfigurationOutput
 ---@field tags? table<string, string>
 
@@ -1989,6 +2035,7 @@ function client:update_workload_identity(input, opts) end
 ---@field createdAt aws.Timestamp
 ---@field description? string
 ---@field lastUpdatedAt aws.Timestamp
+---@field name string
 ---@field paymentManagerArn string
 ---@field paymentManagerId string
 ---@field roleArn string
@@ -2003,6 +2050,7 @@ function client:update_workload_identity(input, opts) end
 ---@field createdAt aws.Timestamp
 ---@field description? string
 ---@field encryptionKeyArn? string
+---@field name string
 ---@field policyEngineArn string
 ---@field policyEngineId string
 ---@field status string
@@ -2015,6 +2063,7 @@ function client:update_workload_identity(input, opts) end
 ---@class aws.bedrock_agentcore_control.GetPolicyEngineSummaryResponse
 ---@field createdAt aws.Timestamp
 ---@field encryptionKeyArn? string
+---@field name string
 ---@field policyEngineArn string
 ---@field policyEngineId string
 ---@field status string
@@ -2027,6 +2076,7 @@ function client:update_workload_identity(input, opts) end
 ---@class aws.bedrock_agentcore_control.GetPolicyGenerationResponse
 ---@field createdAt aws.Timestamp
 ---@field findings? string
+---@field name string
 ---@field policyEngineId string
 ---@field policyGenerationArn string
 ---@field policyGenerationId string
@@ -2042,6 +2092,7 @@ function client:update_workload_identity(input, opts) end
 ---@class aws.bedrock_agentcore_control.GetPolicyGenerationSummaryResponse
 ---@field createdAt aws.Timestamp
 ---@field findings? string
+---@field name string
 ---@field policyEngineId string
 ---@field policyGenerationArn string
 ---@field policyGenerationId string
@@ -2057,6 +2108,7 @@ function client:update_workload_identity(input, opts) end
 ---@field createdAt aws.Timestamp
 ---@field definition aws.bedrock_agentcore_control.PolicyDefinition
 ---@field description? string
+---@field name string
 ---@field policyArn string
 ---@field policyEngineId string
 ---@field policyId string
@@ -2070,6 +2122,7 @@ function client:update_workload_identity(input, opts) end
 
 ---@class aws.bedrock_agentcore_control.GetPolicySummaryResponse
 ---@field createdAt aws.Timestamp
+---@field name string
 ---@field policyArn string
 ---@field policyEngineId string
 ---@field policyId string
@@ -2085,6 +2138,7 @@ function client:update_workload_identity(input, opts) end
 ---@field description? string
 ---@field descriptorType string
 ---@field descriptors aws.bedrock_agentcore_control.Descriptors
+---@field name string
 ---@field recordArn string
 ---@field recordId string
 ---@field recordVersion? string
@@ -2104,6 +2158,7 @@ function client:update_workload_identity(input, opts) end
 ---@field authorizerType? string
 ---@field createdAt aws.Timestamp
 ---@field description? string
+---@field name string
 ---@field registryArn string
 ---@field registryId string
 ---@field status string
@@ -2125,11 +2180,13 @@ function client:update_workload_identity(input, opts) end
 ---@field tokenVaultId string
 
 ---@class aws.bedrock_agentcore_control.GetWorkloadIdentityRequest
+---@field name string
 
 ---@class aws.bedrock_agentcore_control.GetWorkloadIdentityResponse
 ---@field allowedResourceOauth2ReturnUrls? string[]
 ---@field createdTime aws.Timestamp
 ---@field lastUpdatedTime aws.Timestamp
+---@field name string
 ---@field workloadIdentityArn string
 
 ---@class aws.bedrock_agentcore_control.ListAgentRuntimeEndpointsRequest
@@ -2168,6 +2225,7 @@ function client:update_workload_identity(input, opts) end
 
 ---@class aws.bedrock_agentcore_control.ListBrowserProfilesRequest
 ---@field maxResults? integer
+---@field name? string
 ---@field nextToken? string
 
 ---@class aws.bedrock_agentcore_control.ListBrowserProfilesResponse
@@ -2378,6 +2436,7 @@ function client:update_workload_identity(input, opts) end
 ---@class aws.bedrock_agentcore_control.ListRegistryRecordsRequest
 ---@field descriptorType? string
 ---@field maxResults? integer
+---@field name? string
 ---@field nextToken? string
 ---@field registryId string
 ---@field status? string
@@ -2419,12 +2478,14 @@ function client:update_workload_identity(input, opts) end
 ---@class aws.bedrock_agentcore_control.StartPolicyGenerationRequest
 ---@field clientToken? string
 ---@field content aws.bedrock_agentcore_control.Content
+---@field name string
 ---@field policyEngineId string
 ---@field resource aws.bedrock_agentcore_control.Resource
 
 ---@class aws.bedrock_agentcore_control.StartPolicyGenerationResponse
 ---@field createdAt aws.Timestamp
 ---@field findings? string
+---@field name string
 ---@field policyEngineId string
 ---@field policyGenerationArn string
 ---@field policyGenerationId string
@@ -2505,12 +2566,14 @@ function client:update_workload_identity(input, opts) end
 
 ---@class aws.bedrock_agentcore_control.UpdateApiKeyCredentialProviderRequest
 ---@field apiKey string
+---@field name string
 
 ---@class aws.bedrock_agentcore_control.UpdateApiKeyCredentialProviderResponse
 ---@field apiKeySecretArn aws.bedrock_agentcore_control.Secret
 ---@field createdTime aws.Timestamp
 ---@field credentialProviderArn string
 ---@field lastUpdatedTime aws.Timestamp
+---@field name string
 
 ---@class aws.bedrock_agentcore_control.UpdateConfigurationBundleRequest
 ---@field branchName? string
@@ -2551,6 +2614,7 @@ function client:update_workload_identity(input, opts) end
 ---@field gatewayIdentifier string
 ---@field interceptorConfigurations? aws.bedrock_agentcore_control.GatewayInterceptorConfiguration[]
 ---@field kmsKeyArn? string
+---@field name string
 ---@field policyEngineConfiguration? aws.bedrock_agentcore_control.GatewayPolicyEngineConfiguration
 ---@field protocolConfiguration? aws.bedrock_agentcore_control.GatewayProtocolConfiguration
 ---@field protocolType? string
@@ -2567,6 +2631,7 @@ function client:update_workload_identity(input, opts) end
 ---@field gatewayUrl? string
 ---@field interceptorConfigurations? aws.bedrock_agentcore_control.GatewayInterceptorConfiguration[]
 ---@field kmsKeyArn? string
+---@field name string
 ---@field policyEngineConfiguration? aws.bedrock_agentcore_control.GatewayPolicyEngineConfiguration
 ---@field protocolConfiguration? aws.bedrock_agentcore_control.GatewayProtocolConfiguration
 ---@field protocolType? string
@@ -2601,6 +2666,7 @@ function client:update_workload_identity(input, opts) end
 ---@field description? string
 ---@field gatewayIdentifier string
 ---@field metadataConfiguration? aws.bedrock_agentcore_control.MetadataConfiguration
+---@field name string
 ---@field privateEndpoint? aws.bedrock_agentcore_control.PrivateEndpoint
 ---@field targetConfiguration aws.bedrock_agentcore_control.TargetConfiguration
 ---@field targetId string
@@ -2613,6 +2679,7 @@ function client:update_workload_identity(input, opts) end
 ---@field gatewayArn string
 ---@field lastSynchronizedAt? aws.Timestamp
 ---@field metadataConfiguration? aws.bedrock_agentcore_control.MetadataConfiguration
+---@field name string
 ---@field privateEndpoint? aws.bedrock_agentcore_control.PrivateEndpoint
 ---@field privateEndpointManagedResources? aws.bedrock_agentcore_control.ManagedResourceDetails[]
 ---@field protocolType? string
@@ -2659,6 +2726,7 @@ function client:update_workload_identity(input, opts) end
 
 ---@class aws.bedrock_agentcore_control.UpdateOauth2CredentialProviderRequest
 ---@field credentialProviderVendor string
+---@field name string
 ---@field oauth2ProviderConfigInput aws.bedrock_agentcore_control.Oauth2ProviderConfigInput
 
 ---@class aws.bedrock_agentcore_control.UpdateOauth2CredentialProviderResponse
@@ -2668,6 +2736,7 @@ function client:update_workload_identity(input, opts) end
 ---@field credentialProviderArn string
 ---@field credentialProviderVendor string
 ---@field lastUpdatedTime aws.Timestamp
+---@field name string
 ---@field oauth2ProviderConfigOutput aws.bedrock_agentcore_control.Oauth2ProviderConfigOutput
 ---@field status? string
 
@@ -2700,6 +2769,7 @@ function client:update_workload_identity(input, opts) end
 ---@class aws.bedrock_agentcore_control.UpdatePaymentConnectorResponse
 ---@field credentialProviderConfigurations aws.bedrock_agentcore_control.CredentialsProviderConfiguration[]
 ---@field lastUpdatedAt aws.Timestamp
+---@field name string
 ---@field paymentConnectorId string
 ---@field paymentManagerId string
 ---@field status string
@@ -2707,6 +2777,7 @@ function client:update_workload_identity(input, opts) end
 
 ---@class aws.bedrock_agentcore_control.UpdatePaymentCredentialProviderRequest
 ---@field credentialProviderVendor string
+---@field name string
 ---@field providerConfigurationInput aws.bedrock_agentcore_control.PaymentProviderConfigurationInput
 
 ---@class aws.bedrock_agentcore_control.UpdatePaymentCredentialProviderResponse
@@ -2714,6 +2785,7 @@ function client:update_workload_identity(input, opts) end
 ---@field credentialProviderArn string
 ---@field credentialProviderVendor string
 ---@field lastUpdatedTime aws.Timestamp
+---@field name string
 ---@field providerConfigurationOutput aws.bedrock_agentcore_control.PaymentProviderConfigurationOutput
 
 ---@class aws.bedrock_agentcore_control.UpdatePaymentManagerRequest
@@ -2727,6 +2799,7 @@ function client:update_workload_identity(input, opts) end
 ---@class aws.bedrock_agentcore_control.UpdatePaymentManagerResponse
 ---@field authorizerType string
 ---@field lastUpdatedAt aws.Timestamp
+---@field name string
 ---@field paymentManagerArn string
 ---@field paymentManagerId string
 ---@field roleArn string
@@ -2741,6 +2814,7 @@ function client:update_workload_identity(input, opts) end
 ---@field createdAt aws.Timestamp
 ---@field description? string
 ---@field encryptionKeyArn? string
+---@field name string
 ---@field policyEngineArn string
 ---@field policyEngineId string
 ---@field status string
@@ -2758,6 +2832,7 @@ function client:update_workload_identity(input, opts) end
 ---@field createdAt aws.Timestamp
 ---@field definition aws.bedrock_agentcore_control.PolicyDefinition
 ---@field description? string
+---@field name string
 ---@field policyArn string
 ---@field policyEngineId string
 ---@field policyId string
@@ -2769,6 +2844,7 @@ function client:update_workload_identity(input, opts) end
 ---@field description? aws.bedrock_agentcore_control.UpdatedDescription
 ---@field descriptorType? string
 ---@field descriptors? aws.bedrock_agentcore_control.UpdatedDescriptors
+---@field name? string
 ---@field recordId string
 ---@field recordVersion? string
 ---@field registryId string
@@ -2781,6 +2857,7 @@ function client:update_workload_identity(input, opts) end
 ---@field description? string
 ---@field descriptorType string
 ---@field descriptors aws.bedrock_agentcore_control.Descriptors
+---@field name string
 ---@field recordArn string
 ---@field recordId string
 ---@field recordVersion? string
@@ -2809,6 +2886,7 @@ function client:update_workload_identity(input, opts) end
 ---@field approvalConfiguration? aws.bedrock_agentcore_control.UpdatedApprovalConfiguration
 ---@field authorizerConfiguration? aws.bedrock_agentcore_control.UpdatedAuthorizerConfiguration
 ---@field description? aws.bedrock_agentcore_control.UpdatedDescription
+---@field name? string
 ---@field registryId string
 
 ---@class aws.bedrock_agentcore_control.UpdateRegistryResponse
@@ -2817,6 +2895,7 @@ function client:update_workload_identity(input, opts) end
 ---@field authorizerType? string
 ---@field createdAt aws.Timestamp
 ---@field description? string
+---@field name string
 ---@field registryArn string
 ---@field registryId string
 ---@field status string
@@ -2825,11 +2904,13 @@ function client:update_workload_identity(input, opts) end
 
 ---@class aws.bedrock_agentcore_control.UpdateWorkloadIdentityRequest
 ---@field allowedResourceOauth2ReturnUrls? string[]
+---@field name string
 
 ---@class aws.bedrock_agentcore_control.UpdateWorkloadIdentityResponse
 ---@field allowedResourceOauth2ReturnUrls? string[]
 ---@field createdTime aws.Timestamp
 ---@field lastUpdatedTime aws.Timestamp
+---@field name string
 ---@field workloadIdentityArn string
 
 ---@class aws.bedrock_agentcore_control.Action
@@ -2857,6 +2938,7 @@ function client:update_workload_identity(input, opts) end
 ---@field id string
 ---@field lastUpdatedAt aws.Timestamp
 ---@field liveVersion? string
+---@field name string
 ---@field status string
 ---@field targetVersion? string
 
@@ -2864,6 +2946,7 @@ function client:update_workload_identity(input, opts) end
 ---@field createdTime aws.Timestamp
 ---@field credentialProviderArn string
 ---@field lastUpdatedTime aws.Timestamp
+---@field name string
 
 ---@class aws.bedrock_agentcore_control.ApprovalConfiguration
 ---@field autoApproval? boolean
@@ -2889,6 +2972,7 @@ function client:update_workload_identity(input, opts) end
 ---@field lastSavedBrowserId? string
 ---@field lastSavedBrowserSessionId? string
 ---@field lastUpdatedAt aws.Timestamp
+---@field name string
 ---@field profileArn string
 ---@field profileId string
 ---@field status string
@@ -2905,6 +2989,7 @@ function client:update_workload_identity(input, opts) end
 ---@field createdAt aws.Timestamp
 ---@field description? string
 ---@field lastUpdatedAt? aws.Timestamp
+---@field name? string
 ---@field status string
 
 ---@class aws.bedrock_agentcore_control.Certificate
@@ -2920,6 +3005,7 @@ function client:update_workload_identity(input, opts) end
 ---@field createdAt aws.Timestamp
 ---@field description? string
 ---@field lastUpdatedAt? aws.Timestamp
+---@field name? string
 ---@field status string
 
 ---@class aws.bedrock_agentcore_control.ComponentConfiguration
@@ -3016,6 +3102,7 @@ function client:update_workload_identity(input, opts) end
 ---@field createdAt aws.Timestamp
 ---@field description? string
 ---@field gatewayId string
+---@field name string
 ---@field protocolType? string
 ---@field status string
 ---@field updatedAt aws.Timestamp
@@ -3028,6 +3115,7 @@ function client:update_workload_identity(input, opts) end
 ---@field gatewayArn string
 ---@field lastSynchronizedAt? aws.Timestamp
 ---@field metadataConfiguration? aws.bedrock_agentcore_control.MetadataConfiguration
+---@field name string
 ---@field privateEndpoint? aws.bedrock_agentcore_control.PrivateEndpoint
 ---@field privateEndpointManagedResources? aws.bedrock_agentcore_control.ManagedResourceDetails[]
 ---@field protocolType? string
@@ -3091,6 +3179,7 @@ function client:update_workload_identity(input, opts) end
 
 ---@class aws.bedrock_agentcore_control.HarnessTool
 ---@field config? aws.bedrock_agentcore_control.HarnessToolConfiguration
+---@field name? string
 ---@field type string
 
 ---@class aws.bedrock_agentcore_control.HarnessTruncationConfiguration
@@ -3124,6 +3213,7 @@ function client:update_workload_identity(input, opts) end
 ---@field id string
 ---@field indexedKeys? aws.bedrock_agentcore_control.IndexedKey[]
 ---@field memoryExecutionRoleArn? string
+---@field name string
 ---@field status string
 ---@field strategies? aws.bedrock_agentcore_control.MemoryStrategy[]
 ---@field streamDeliveryResources? aws.bedrock_agentcore_control.StreamDeliveryResources
@@ -3162,6 +3252,7 @@ function client:update_workload_identity(input, opts) end
 ---@field credentialProviderArn string
 ---@field credentialProviderVendor string
 ---@field lastUpdatedTime aws.Timestamp
+---@field name string
 
 ---@class aws.bedrock_agentcore_control.Oauth2ProviderConfigInput
 ---@field atlassianOauth2ProviderConfig? aws.bedrock_agentcore_control.AtlassianOauth2ProviderConfigInput
@@ -3201,6 +3292,7 @@ function client:update_workload_identity(input, opts) end
 
 ---@class aws.bedrock_agentcore_control.PaymentConnectorSummary
 ---@field lastUpdatedAt aws.Timestamp
+---@field name string
 ---@field paymentConnectorId string
 ---@field status string
 ---@field type string
@@ -3210,12 +3302,14 @@ function client:update_workload_identity(input, opts) end
 ---@field credentialProviderArn string
 ---@field credentialProviderVendor string
 ---@field lastUpdatedTime aws.Timestamp
+---@field name string
 
 ---@class aws.bedrock_agentcore_control.PaymentManagerSummary
 ---@field authorizerType string
 ---@field createdAt? aws.Timestamp
 ---@field description? string
 ---@field lastUpdatedAt aws.Timestamp
+---@field name string
 ---@field paymentManagerArn string
 ---@field paymentManagerId string
 ---@field roleArn string
@@ -3233,6 +3327,7 @@ function client:update_workload_identity(input, opts) end
 ---@field createdAt aws.Timestamp
 ---@field definition aws.bedrock_agentcore_control.PolicyDefinition
 ---@field description? string
+---@field name string
 ---@field policyArn string
 ---@field policyEngineId string
 ---@field policyId string
@@ -3248,6 +3343,7 @@ function client:update_workload_identity(input, opts) end
 ---@field createdAt aws.Timestamp
 ---@field description? string
 ---@field encryptionKeyArn? string
+---@field name string
 ---@field policyEngineArn string
 ---@field policyEngineId string
 ---@field status string
@@ -3257,6 +3353,7 @@ function client:update_workload_identity(input, opts) end
 ---@class aws.bedrock_agentcore_control.PolicyEngineSummary
 ---@field createdAt aws.Timestamp
 ---@field encryptionKeyArn? string
+---@field name string
 ---@field policyEngineArn string
 ---@field policyEngineId string
 ---@field status string
@@ -3265,6 +3362,7 @@ function client:update_workload_identity(input, opts) end
 ---@class aws.bedrock_agentcore_control.PolicyGeneration
 ---@field createdAt aws.Timestamp
 ---@field findings? string
+---@field name string
 ---@field policyEngineId string
 ---@field policyGenerationArn string
 ---@field policyGenerationId string
@@ -3282,6 +3380,7 @@ function client:update_workload_identity(input, opts) end
 ---@class aws.bedrock_agentcore_control.PolicyGenerationSummary
 ---@field createdAt aws.Timestamp
 ---@field findings? string
+---@field name string
 ---@field policyEngineId string
 ---@field policyGenerationArn string
 ---@field policyGenerationId string
@@ -3291,6 +3390,7 @@ function client:update_workload_identity(input, opts) end
 
 ---@class aws.bedrock_agentcore_control.PolicySummary
 ---@field createdAt aws.Timestamp
+---@field name string
 ---@field policyArn string
 ---@field policyEngineId string
 ---@field policyId string
@@ -3312,6 +3412,7 @@ function client:update_workload_identity(input, opts) end
 ---@field createdAt aws.Timestamp
 ---@field description? string
 ---@field descriptorType string
+---@field name string
 ---@field recordArn string
 ---@field recordId string
 ---@field recordVersion string
@@ -3323,6 +3424,7 @@ function client:update_workload_identity(input, opts) end
 ---@field authorizerType? string
 ---@field createdAt aws.Timestamp
 ---@field description? string
+---@field name string
 ---@field registryArn string
 ---@field registryId string
 ---@field status string
@@ -3362,6 +3464,7 @@ function client:update_workload_identity(input, opts) end
 ---@class aws.bedrock_agentcore_control.TargetSummary
 ---@field createdAt aws.Timestamp
 ---@field description? string
+---@field name string
 ---@field resourcePriority? integer
 ---@field status string
 ---@field targetId string
@@ -3393,6 +3496,7 @@ function client:update_workload_identity(input, opts) end
 
 ---@class aws.bedrock_agentcore_control.VersionCreatedBySource
 ---@field arn? string
+---@field name string
 
 ---@class aws.bedrock_agentcore_control.VersionFilter
 ---@field branchName? string
@@ -3409,6 +3513,7 @@ function client:update_workload_identity(input, opts) end
 ---@field workloadIdentityArn string
 
 ---@class aws.bedrock_agentcore_control.WorkloadIdentityType
+---@field name string
 ---@field workloadIdentityArn string
 
 ---@class aws.bedrock_agentcore_control.A2aDescriptor
@@ -3485,6 +3590,7 @@ function client:update_workload_identity(input, opts) end
 ---@field configuration? aws.bedrock_agentcore_control.CustomConfigurationInput
 ---@field description? string
 ---@field memoryRecordSchema? aws.bedrock_agentcore_control.MemoryRecordSchema
+---@field name string
 ---@field namespaceTemplates? string[]
 ---@field namespaces? string[]
 
@@ -3517,6 +3623,7 @@ function client:update_workload_identity(input, opts) end
 ---@class aws.bedrock_agentcore_control.EpisodicMemoryStrategyInput
 ---@field description? string
 ---@field memoryRecordSchema? aws.bedrock_agentcore_control.MemoryRecordSchema
+---@field name string
 ---@field namespaceTemplates? string[]
 ---@field namespaces? string[]
 ---@field reflectionConfiguration? aws.bedrock_agentcore_control.EpisodicReflectionConfigurationInput
@@ -3666,6 +3773,7 @@ function client:update_workload_identity(input, opts) end
 ---@field createdAt? aws.Timestamp
 ---@field description? string
 ---@field memoryRecordSchema? aws.bedrock_agentcore_control.MemoryRecordSchema
+---@field name string
 ---@field namespaceTemplates string[]
 ---@field namespaces string[]
 ---@field status? string
@@ -3734,6 +3842,7 @@ function client:update_workload_identity(input, opts) end
 ---@class aws.bedrock_agentcore_control.SemanticMemoryStrategyInput
 ---@field description? string
 ---@field memoryRecordSchema? aws.bedrock_agentcore_control.MemoryRecordSchema
+---@field name string
 ---@field namespaceTemplates? string[]
 ---@field namespaces? string[]
 
@@ -3769,6 +3878,7 @@ function client:update_workload_identity(input, opts) end
 ---@class aws.bedrock_agentcore_control.SummaryMemoryStrategyInput
 ---@field description? string
 ---@field memoryRecordSchema? aws.bedrock_agentcore_control.MemoryRecordSchema
+---@field name string
 ---@field namespaceTemplates? string[]
 ---@field namespaces? string[]
 
@@ -3781,6 +3891,7 @@ function client:update_workload_identity(input, opts) end
 ---@class aws.bedrock_agentcore_control.UserPreferenceMemoryStrategyInput
 ---@field description? string
 ---@field memoryRecordSchema? aws.bedrock_agentcore_control.MemoryRecordSchema
+---@field name string
 ---@field namespaceTemplates? string[]
 ---@field namespaces? string[]
 
@@ -4110,6 +4221,7 @@ function client:update_workload_identity(input, opts) end
 ---@class aws.bedrock_agentcore_control.TargetTrafficSplitEntry
 ---@field description? string
 ---@field metadata? table<string, string>
+---@field name string
 ---@field targetName string
 ---@field weight integer
 
@@ -4125,6 +4237,7 @@ function client:update_workload_identity(input, opts) end
 ---@field configurationBundle aws.bedrock_agentcore_control.ConfigurationBundleReference
 ---@field description? string
 ---@field metadata? table<string, string>
+---@field name string
 ---@field weight integer
 
 ---@class aws.bedrock_agentcore_control.UpdatedAgentSkillsDescriptorFields
@@ -4148,6 +4261,7 @@ function client:update_workload_identity(input, opts) end
 ---@class aws.bedrock_agentcore_control.ApiGatewayToolOverride
 ---@field description? string
 ---@field method string
+---@field name string
 ---@field path string
 
 ---@class aws.bedrock_agentcore_control.ClaimMatchValueType
@@ -4253,6 +4367,7 @@ function client:update_workload_identity(input, opts) end
 ---@class aws.bedrock_agentcore_control.ToolDefinition
 ---@field description string
 ---@field inputSchema aws.bedrock_agentcore_control.SchemaDefinition
+---@field name string
 ---@field outputSchema? aws.bedrock_agentcore_control.SchemaDefinition
 
 ---@class aws.bedrock_agentcore_control.TriggerCondition

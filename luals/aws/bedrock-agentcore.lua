@@ -592,6 +592,7 @@ function client:update_browser_stream(input, opts) end
 ---@field evaluationConfig aws.bedrock_agentcore.ABTestEvaluationConfig
 ---@field gatewayArn string
 ---@field gatewayFilter? aws.bedrock_agentcore.GatewayFilter
+---@field name string
 ---@field roleArn string
 ---@field variants aws.bedrock_agentcore.Variant[]
 
@@ -600,6 +601,7 @@ function client:update_browser_stream(input, opts) end
 ---@field abTestId string
 ---@field createdAt aws.Timestamp
 ---@field executionStatus string
+---@field name? string
 ---@field status string
 
 ---@class aws.bedrock_agentcore.CreateEventInput
@@ -718,6 +720,7 @@ function client:update_browser_stream(input, opts) end
 ---@field gatewayArn string
 ---@field gatewayFilter? aws.bedrock_agentcore.GatewayFilter
 ---@field maxDurationExpiresAt? aws.Timestamp
+---@field name string
 ---@field results? aws.bedrock_agentcore.ABTestResults
 ---@field roleArn? string
 ---@field startedAt? aws.Timestamp
@@ -764,6 +767,7 @@ function client:update_browser_stream(input, opts) end
 ---@field enterprisePolicies? aws.bedrock_agentcore.BrowserEnterprisePolicy[]
 ---@field extensions? aws.bedrock_agentcore.BrowserExtension[]
 ---@field lastUpdatedAt? aws.Timestamp
+---@field name? string
 ---@field profileConfiguration? aws.bedrock_agentcore.BrowserProfileConfiguration
 ---@field proxyConfiguration? aws.bedrock_agentcore.ProxyConfiguration
 ---@field sessionId string
@@ -781,6 +785,7 @@ function client:update_browser_stream(input, opts) end
 ---@field certificates? aws.bedrock_agentcore.Certificate[]
 ---@field codeInterpreterIdentifier string
 ---@field createdAt aws.Timestamp
+---@field name? string
 ---@field sessionId string
 ---@field sessionTimeoutSeconds? integer
 ---@field status? string
@@ -839,6 +844,7 @@ function client:update_browser_stream(input, opts) end
 ---@class aws.bedrock_agentcore.GetRecommendationResponse
 ---@field createdAt aws.Timestamp
 ---@field description? string
+---@field name string
 ---@field recommendationArn string
 ---@field recommendationConfig aws.bedrock_agentcore.RecommendationConfig
 ---@field recommendationId string
@@ -964,6 +970,7 @@ function client:update_browser_stream(input, opts) end
 ---@class aws.bedrock_agentcore.InvokeCodeInterpreterRequest
 ---@field arguments? aws.bedrock_agentcore.ToolArguments
 ---@field codeInterpreterIdentifier string
+---@field name string
 ---@field sessionId? string
 ---@field traceId? string
 ---@field traceParent? string
@@ -1193,6 +1200,7 @@ function client:update_browser_stream(input, opts) end
 ---@field clientToken? string
 ---@field enterprisePolicies? aws.bedrock_agentcore.BrowserEnterprisePolicy[]
 ---@field extensions? aws.bedrock_agentcore.BrowserExtension[]
+---@field name? string
 ---@field profileConfiguration? aws.bedrock_agentcore.BrowserProfileConfiguration
 ---@field proxyConfiguration? aws.bedrock_agentcore.ProxyConfiguration
 ---@field sessionTimeoutSeconds? integer
@@ -1210,6 +1218,7 @@ function client:update_browser_stream(input, opts) end
 ---@field certificates? aws.bedrock_agentcore.Certificate[]
 ---@field clientToken? string
 ---@field codeInterpreterIdentifier string
+---@field name? string
 ---@field sessionTimeoutSeconds? integer
 ---@field traceId? string
 ---@field traceParent? string
@@ -1230,12 +1239,14 @@ function client:update_browser_stream(input, opts) end
 ---@class aws.bedrock_agentcore.StartRecommendationRequest
 ---@field clientToken? string
 ---@field description? string
+---@field name string
 ---@field recommendationConfig aws.bedrock_agentcore.RecommendationConfig
 ---@field type string
 
 ---@class aws.bedrock_agentcore.StartRecommendationResponse
 ---@field createdAt aws.Timestamp
 ---@field description? string
+---@field name string
 ---@field recommendationArn string
 ---@field recommendationConfig aws.bedrock_agentcore.RecommendationConfig
 ---@field recommendationId string
@@ -1293,6 +1304,7 @@ function client:update_browser_stream(input, opts) end
 ---@field evaluationConfig? aws.bedrock_agentcore.ABTestEvaluationConfig
 ---@field executionStatus? string
 ---@field gatewayFilter? aws.bedrock_agentcore.GatewayFilter
+---@field name? string
 ---@field roleArn? string
 ---@field variants? aws.bedrock_agentcore.Variant[]
 
@@ -1330,6 +1342,7 @@ function client:update_browser_stream(input, opts) end
 ---@field description? string
 ---@field executionStatus string
 ---@field gatewayArn? string
+---@field name string
 ---@field status string
 ---@field updatedAt aws.Timestamp
 
@@ -1351,6 +1364,7 @@ function client:update_browser_stream(input, opts) end
 ---@field updatedAt? aws.Timestamp
 
 ---@class aws.bedrock_agentcore.Branch
+---@field name string
 ---@field rootEventId? string
 
 ---@class aws.bedrock_agentcore.BrowserAction
@@ -1391,6 +1405,7 @@ function client:update_browser_stream(input, opts) end
 ---@field browserIdentifier string
 ---@field createdAt aws.Timestamp
 ---@field lastUpdatedAt? aws.Timestamp
+---@field name? string
 ---@field sessionId string
 ---@field status string
 
@@ -1401,6 +1416,7 @@ function client:update_browser_stream(input, opts) end
 ---@field codeInterpreterIdentifier string
 ---@field createdAt aws.Timestamp
 ---@field lastUpdatedAt? aws.Timestamp
+---@field name? string
 ---@field sessionId string
 ---@field status string
 
@@ -1499,6 +1515,7 @@ function client:update_browser_stream(input, opts) end
 
 ---@class aws.bedrock_agentcore.HarnessTool
 ---@field config? aws.bedrock_agentcore.HarnessToolConfiguration
+---@field name? string
 ---@field type string
 
 ---@class aws.bedrock_agentcore.InvokeAgentRuntimeCommandRequestBody
@@ -1636,6 +1653,7 @@ function client:update_browser_stream(input, opts) end
 ---@class aws.bedrock_agentcore.RecommendationSummary
 ---@field createdAt aws.Timestamp
 ---@field description? string
+---@field name string
 ---@field recommendationArn string
 ---@field recommendationId string
 ---@field status string
@@ -1647,6 +1665,7 @@ function client:update_browser_stream(input, opts) end
 ---@field description? string
 ---@field descriptorType string
 ---@field descriptors aws.bedrock_agentcore.Descriptors
+---@field name string
 ---@field recordArn string
 ---@field recordId string
 ---@field registryArn string
@@ -1698,6 +1717,7 @@ function client:update_browser_stream(input, opts) end
 ---@field userToken? string
 
 ---@class aws.bedrock_agentcore.Variant
+---@field name string
 ---@field variantConfiguration aws.bedrock_agentcore.VariantConfiguration
 ---@field weight integer
 
@@ -1722,6 +1742,7 @@ function client:update_browser_stream(input, opts) end
 
 ---@class aws.bedrock_agentcore.BranchFilter
 ---@field includeParentBranches? boolean
+---@field name string
 
 ---@class aws.bedrock_agentcore.CertificateLocation
 ---@field secretsManager? aws.bedrock_agentcore.SecretsManagerLocation
@@ -1919,6 +1940,7 @@ function client:update_browser_stream(input, opts) end
 ---@field status string
 
 ---@class aws.bedrock_agentcore.PerVariantOnlineEvaluationConfig
+---@field name string
 ---@field onlineEvaluationConfigArn string
 
 ---@class aws.bedrock_agentcore.Proxy
@@ -2060,6 +2082,7 @@ function client:update_browser_stream(input, opts) end
 
 ---@class aws.bedrock_agentcore.HarnessToolUseBlock
 ---@field input aws.bedrock_agentcore.SensitiveJson
+---@field name string
 ---@field serverName? string
 ---@field toolUseId string
 ---@field type? string
@@ -2111,6 +2134,7 @@ function client:update_browser_stream(input, opts) end
 ---@field text? string
 
 ---@class aws.bedrock_agentcore.TargetRef
+---@field name string
 
 ---@class aws.bedrock_agentcore.ToolDescriptionOutput
 ---@field recommendedToolDescription? string
@@ -2236,6 +2260,7 @@ function client:update_browser_stream(input, opts) end
 
 ---@class aws.bedrock_agentcore.OAuth2Authentication
 ---@field emailAddress? string
+---@field name? string
 ---@field sub string
 ---@field username? string
 

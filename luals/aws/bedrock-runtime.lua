@@ -493,6 +493,7 @@ function client:start_async_invoke(input, opts) end
 ---@field citations? aws.bedrock_runtime.CitationsConfig
 ---@field context? string
 ---@field format? string
+---@field name string
 ---@field source aws.bedrock_runtime.DocumentSource
 
 ---@class aws.bedrock_runtime.GuardrailAutomatedReasoningFinding
@@ -550,11 +551,13 @@ function client:start_async_invoke(input, opts) end
 ---@field action string
 ---@field detected? boolean
 ---@field match? string
+---@field name? string
 ---@field regex? string
 
 ---@class aws.bedrock_runtime.GuardrailTopic
 ---@field action string
 ---@field detected? boolean
+---@field name string
 ---@field type string
 
 ---@class aws.bedrock_runtime.ImageBlock
@@ -576,8 +579,10 @@ function client:start_async_invoke(input, opts) end
 ---@field title string
 
 ---@class aws.bedrock_runtime.SpecificToolChoice
+---@field name string
 
 ---@class aws.bedrock_runtime.SystemTool
+---@field name string
 
 ---@class aws.bedrock_runtime.ToolResultBlock
 ---@field content aws.bedrock_runtime.ToolResultContentBlock[]
@@ -588,10 +593,12 @@ function client:start_async_invoke(input, opts) end
 ---@class aws.bedrock_runtime.ToolSpecification
 ---@field description? string
 ---@field inputSchema aws.bedrock_runtime.ToolInputSchema
+---@field name string
 ---@field strict? boolean
 
 ---@class aws.bedrock_runtime.ToolUseBlock
 ---@field input aws.bedrock_runtime.Document
+---@field name string
 ---@field toolUseId string
 ---@field type? string
 
@@ -663,6 +670,7 @@ function client:start_async_invoke(input, opts) end
 
 ---@class aws.bedrock_runtime.JsonSchemaDefinition
 ---@field description? string
+---@field name? string
 ---@field schema string
 
 ---@class aws.bedrock_runtime.ReasoningTextBlock

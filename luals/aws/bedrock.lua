@@ -895,11 +895,13 @@ function client:update_provisioned_model_throughput(input, opts) end
 
 ---@class aws.bedrock.BatchDeleteAdvancedPromptOptimizationJobResponse
 ---@field advancedPromptOptimizationJobs aws.bedrock.BatchDeleteAdvancedPromptOptimizationJobItem[]
+---@field errors aws.bedrock.BatchDeleteAdvancedPromptOptimizationJobError[]
 
 ---@class aws.bedrock.BatchDeleteEvaluationJobRequest
 ---@field jobIdentifiers string[]
 
 ---@class aws.bedrock.BatchDeleteEvaluationJobResponse
+---@field errors aws.bedrock.BatchDeleteEvaluationJobError[]
 ---@field evaluationJobs aws.bedrock.BatchDeleteEvaluationJobItem[]
 
 ---@class aws.bedrock.CancelAutomatedReasoningPolicyBuildWorkflowRequest
@@ -925,6 +927,7 @@ function client:update_provisioned_model_throughput(input, opts) end
 ---@field clientRequestToken? string
 ---@field description? string
 ---@field kmsKeyId? string
+---@field name string
 ---@field policyDefinition? aws.bedrock.AutomatedReasoningPolicyDefinition
 ---@field tags? aws.bedrock.Tag[]
 
@@ -932,6 +935,7 @@ function client:update_provisioned_model_throughput(input, opts) end
 ---@field createdAt aws.Timestamp
 ---@field definitionHash? string
 ---@field description? string
+---@field name string
 ---@field policyArn string
 ---@field updatedAt aws.Timestamp
 ---@field version string
@@ -958,6 +962,7 @@ function client:update_provisioned_model_throughput(input, opts) end
 ---@field createdAt aws.Timestamp
 ---@field definitionHash string
 ---@field description? string
+---@field name string
 ---@field policyArn string
 ---@field version string
 
@@ -1014,6 +1019,7 @@ function client:update_provisioned_model_throughput(input, opts) end
 ---@field crossRegionConfig? aws.bedrock.GuardrailCrossRegionConfig
 ---@field description? string
 ---@field kmsKeyId? string
+---@field name string
 ---@field sensitiveInformationPolicyConfig? aws.bedrock.GuardrailSensitiveInformationPolicyConfig
 ---@field tags? aws.bedrock.Tag[]
 ---@field topicPolicyConfig? aws.bedrock.GuardrailTopicPolicyConfig
@@ -1253,6 +1259,7 @@ function client:update_provisioned_model_throughput(input, opts) end
 ---@field annotationSetHash string
 ---@field annotations aws.bedrock.AutomatedReasoningPolicyAnnotation[]
 ---@field buildWorkflowId string
+---@field name string
 ---@field policyArn string
 ---@field updatedAt aws.Timestamp
 
@@ -1298,6 +1305,7 @@ function client:update_provisioned_model_throughput(input, opts) end
 ---@field definitionHash string
 ---@field description? string
 ---@field kmsKeyArn? string
+---@field name string
 ---@field policyArn string
 ---@field policyId string
 ---@field updatedAt aws.Timestamp
@@ -1407,6 +1415,7 @@ function client:update_provisioned_model_throughput(input, opts) end
 ---@field guardrailArn string
 ---@field guardrailId string
 ---@field kmsKeyArn? string
+---@field name string
 ---@field sensitiveInformationPolicy? aws.bedrock.GuardrailSensitiveInformationPolicy
 ---@field status string
 ---@field statusReasons? string[]
@@ -1930,11 +1939,13 @@ function client:update_provisioned_model_throughput(input, opts) end
 
 ---@class aws.bedrock.UpdateAutomatedReasoningPolicyRequest
 ---@field description? string
+---@field name? string
 ---@field policyArn string
 ---@field policyDefinition aws.bedrock.AutomatedReasoningPolicyDefinition
 
 ---@class aws.bedrock.UpdateAutomatedReasoningPolicyResponse
 ---@field definitionHash string
+---@field name string
 ---@field policyArn string
 ---@field updatedAt aws.Timestamp
 
@@ -1969,6 +1980,7 @@ function client:update_provisioned_model_throughput(input, opts) end
 ---@field description? string
 ---@field guardrailIdentifier string
 ---@field kmsKeyId? string
+---@field name string
 ---@field sensitiveInformationPolicyConfig? aws.bedrock.GuardrailSensitiveInformationPolicyConfig
 ---@field topicPolicyConfig? aws.bedrock.GuardrailTopicPolicyConfig
 ---@field wordPolicyConfig? aws.bedrock.GuardrailWordPolicyConfig
@@ -2083,6 +2095,7 @@ function client:update_provisioned_model_throughput(input, opts) end
 ---@class aws.bedrock.AutomatedReasoningPolicySummary
 ---@field createdAt aws.Timestamp
 ---@field description? string
+---@field name string
 ---@field policyArn string
 ---@field policyId string
 ---@field updatedAt aws.Timestamp
@@ -2106,9 +2119,19 @@ function client:update_provisioned_model_throughput(input, opts) end
 ---@field testRunStatus string
 ---@field updatedAt aws.Timestamp
 
+---@class aws.bedrock.BatchDeleteAdvancedPromptOptimizationJobError
+---@field code string
+---@field jobIdentifier string
+---@field message? string
+
 ---@class aws.bedrock.BatchDeleteAdvancedPromptOptimizationJobItem
 ---@field jobIdentifier string
 ---@field jobStatus string
+
+---@class aws.bedrock.BatchDeleteEvaluationJobError
+---@field code string
+---@field jobIdentifier string
+---@field message? string
 
 ---@class aws.bedrock.BatchDeleteEvaluationJobItem
 ---@field jobIdentifier string
@@ -2240,6 +2263,7 @@ function client:update_provisioned_model_throughput(input, opts) end
 ---@field crossRegionDetails? aws.bedrock.GuardrailCrossRegionDetails
 ---@field description? string
 ---@field id string
+---@field name string
 ---@field status string
 ---@field updatedAt aws.Timestamp
 ---@field version string
@@ -2474,10 +2498,12 @@ function client:update_provisioned_model_throughput(input, opts) end
 
 ---@class aws.bedrock.AutomatedReasoningPolicyAddTypeAnnotation
 ---@field description string
+---@field name string
 ---@field values aws.bedrock.AutomatedReasoningPolicyDefinitionTypeValue[]
 
 ---@class aws.bedrock.AutomatedReasoningPolicyAddVariableAnnotation
 ---@field description string
+---@field name string
 ---@field type string
 
 ---@class aws.bedrock.AutomatedReasoningPolicyBuildLog
@@ -2503,18 +2529,22 @@ function client:update_provisioned_model_throughput(input, opts) end
 
 ---@class aws.bedrock.AutomatedReasoningPolicyDefinitionType
 ---@field description? string
+---@field name string
 ---@field values aws.bedrock.AutomatedReasoningPolicyDefinitionTypeValue[]
 
 ---@class aws.bedrock.AutomatedReasoningPolicyDefinitionVariable
 ---@field description string
+---@field name string
 ---@field type string
 
 ---@class aws.bedrock.AutomatedReasoningPolicyDeleteRuleAnnotation
 ---@field ruleId string
 
 ---@class aws.bedrock.AutomatedReasoningPolicyDeleteTypeAnnotation
+---@field name string
 
 ---@class aws.bedrock.AutomatedReasoningPolicyDeleteVariableAnnotation
+---@field name string
 
 ---@class aws.bedrock.AutomatedReasoningPolicyFidelityReport
 ---@field accuracyScore number
@@ -2554,11 +2584,13 @@ function client:update_provisioned_model_throughput(input, opts) end
 
 ---@class aws.bedrock.AutomatedReasoningPolicyUpdateTypeAnnotation
 ---@field description? string
+---@field name string
 ---@field newName? string
 ---@field values aws.bedrock.AutomatedReasoningPolicyTypeValueAnnotation[]
 
 ---@class aws.bedrock.AutomatedReasoningPolicyUpdateVariableAnnotation
 ---@field description? string
+---@field name string
 ---@field newName? string
 
 ---@class aws.bedrock.AutomatedReasoningPolicyWorkflowTypeContent
@@ -2669,29 +2701,37 @@ function client:update_provisioned_model_throughput(input, opts) end
 ---@field description? string
 ---@field inputAction? string
 ---@field inputEnabled? boolean
+---@field name string
 ---@field outputAction? string
 ---@field outputEnabled? boolean
+---@field pattern string
 
 ---@class aws.bedrock.GuardrailRegexConfig
 ---@field action string
 ---@field description? string
 ---@field inputAction? string
 ---@field inputEnabled? boolean
+---@field name string
 ---@field outputAction? string
 ---@field outputEnabled? boolean
+---@field pattern string
 
 ---@class aws.bedrock.GuardrailTopic
 ---@field definition string
+---@field examples? string[]
 ---@field inputAction? string
 ---@field inputEnabled? boolean
+---@field name string
 ---@field outputAction? string
 ---@field outputEnabled? boolean
 ---@field type? string
 
 ---@class aws.bedrock.GuardrailTopicConfig
 ---@field definition string
+---@field examples? string[]
 ---@field inputAction? string
 ---@field inputEnabled? boolean
+---@field name string
 ---@field outputAction? string
 ---@field outputEnabled? boolean
 ---@field type string
@@ -2923,6 +2963,7 @@ function client:update_provisioned_model_throughput(input, opts) end
 
 ---@class aws.bedrock.HumanEvaluationCustomMetric
 ---@field description? string
+---@field name string
 ---@field ratingMethod string
 
 ---@class aws.bedrock.HumanWorkflowConfig
@@ -3037,6 +3078,7 @@ function client:update_provisioned_model_throughput(input, opts) end
 
 ---@class aws.bedrock.EvaluationDataset
 ---@field datasetLocation? aws.bedrock.EvaluationDatasetLocation
+---@field name string
 
 ---@class aws.bedrock.EvaluationPrecomputedRetrieveAndGenerateSourceConfig
 ---@field ragSourceIdentifier string
@@ -3094,6 +3136,7 @@ function client:update_provisioned_model_throughput(input, opts) end
 
 ---@class aws.bedrock.CustomMetricDefinition
 ---@field instructions string
+---@field name string
 ---@field ratingScale? aws.bedrock.RatingScaleItem[]
 
 ---@class aws.bedrock.EvaluationDatasetLocation
@@ -3175,8 +3218,10 @@ function client:update_provisioned_model_throughput(input, opts) end
 ---@field id string
 
 ---@class aws.bedrock.AutomatedReasoningPolicyDeleteTypeMutation
+---@field name string
 
 ---@class aws.bedrock.AutomatedReasoningPolicyDeleteVariableMutation
+---@field name string
 
 ---@class aws.bedrock.AutomatedReasoningPolicyUpdateRuleMutation
 ---@field rule aws.bedrock.AutomatedReasoningPolicyDefinitionRule

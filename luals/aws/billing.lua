@@ -132,6 +132,7 @@ function client:update_billing_view(input, opts) end
 ---@field clientToken? string
 ---@field dataFilterExpression? aws.billing.Expression
 ---@field description? string
+---@field name string
 ---@field resourceTags? aws.billing.ResourceTag[]
 ---@field sourceViews string[]
 
@@ -211,6 +212,7 @@ function client:update_billing_view(input, opts) end
 ---@field arn string
 ---@field dataFilterExpression? aws.billing.Expression
 ---@field description? string
+---@field name? string
 
 ---@class aws.billing.UpdateBillingViewResponse
 ---@field arn string
@@ -228,6 +230,7 @@ function client:update_billing_view(input, opts) end
 ---@field derivedViewCount? integer
 ---@field description? string
 ---@field healthStatus? aws.billing.BillingViewHealthStatus
+---@field name? string
 ---@field ownerAccountId? string
 ---@field sourceAccountId? string
 ---@field sourceViewCount? integer
@@ -239,6 +242,7 @@ function client:update_billing_view(input, opts) end
 ---@field billingViewType? string
 ---@field description? string
 ---@field healthStatus? aws.billing.BillingViewHealthStatus
+---@field name? string
 ---@field ownerAccountId? string
 ---@field sourceAccountId? string
 

@@ -441,17 +441,21 @@ function client:update_spending_limit(input, opts) end
 ---@field tags? table<string, string>
 
 ---@class aws.braket.SearchDevicesFilter
+---@field name string
 ---@field values string[]
 
 ---@class aws.braket.SearchJobsFilter
+---@field name string
 ---@field operator string
 ---@field values string[]
 
 ---@class aws.braket.SearchQuantumTasksFilter
+---@field name string
 ---@field operator string
 ---@field values string[]
 
 ---@class aws.braket.SearchSpendingLimitsFilter
+---@field name string
 ---@field operator string
 ---@field values string[]
 

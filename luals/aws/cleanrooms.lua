@@ -753,6 +753,7 @@ function client:update_protected_query(input, opts) end
 
 ---@class aws.cleanrooms.BatchGetCollaborationAnalysisTemplateOutput
 ---@field collaborationAnalysisTemplates aws.cleanrooms.CollaborationAnalysisTemplate[]
+---@field errors aws.cleanrooms.BatchGetCollaborationAnalysisTemplateError[]
 
 ---@class aws.cleanrooms.BatchGetSchemaAnalysisRuleInput
 ---@field collaborationIdentifier string
@@ -760,12 +761,14 @@ function client:update_protected_query(input, opts) end
 
 ---@class aws.cleanrooms.BatchGetSchemaAnalysisRuleOutput
 ---@field analysisRules aws.cleanrooms.AnalysisRule[]
+---@field errors aws.cleanrooms.BatchGetSchemaAnalysisRuleError[]
 
 ---@class aws.cleanrooms.BatchGetSchemaInput
 ---@field collaborationIdentifier string
 ---@field names string[]
 
 ---@class aws.cleanrooms.BatchGetSchemaOutput
+---@field errors aws.cleanrooms.BatchGetSchemaError[]
 ---@field schemas aws.cleanrooms.Schema[]
 
 ---@class aws.cleanrooms.CreateAnalysisTemplateInput
@@ -774,6 +777,7 @@ function client:update_protected_query(input, opts) end
 ---@field errorMessageConfiguration? aws.cleanrooms.ErrorMessageConfiguration
 ---@field format string
 ---@field membershipIdentifier string
+---@field name string
 ---@field schema? aws.cleanrooms.AnalysisSchema
 ---@field source aws.cleanrooms.AnalysisSource
 ---@field syntheticDataParameters? aws.cleanrooms.SyntheticDataParameters
@@ -802,6 +806,7 @@ function client:update_protected_query(input, opts) end
 ---@field isMetricsEnabled? boolean
 ---@field jobLogStatus? string
 ---@field members aws.cleanrooms.MemberSpecification[]
+---@field name string
 ---@field queryLogStatus string
 ---@field tags? table<string, string>
 
@@ -840,6 +845,7 @@ function client:update_protected_query(input, opts) end
 ---@field configuredTableIdentifier string
 ---@field description? string
 ---@field membershipIdentifier string
+---@field name string
 ---@field roleArn string
 ---@field tags? table<string, string>
 
@@ -850,6 +856,7 @@ function client:update_protected_query(input, opts) end
 ---@field allowedColumns string[]
 ---@field analysisMethod string
 ---@field description? string
+---@field name string
 ---@field selectedAnalysisMethods? string[]
 ---@field tableReference aws.cleanrooms.TableReference
 ---@field tags? table<string, string>
@@ -862,6 +869,7 @@ function client:update_protected_query(input, opts) end
 ---@field inputReferenceConfig aws.cleanrooms.IdMappingTableInputReferenceConfig
 ---@field kmsKeyArn? string
 ---@field membershipIdentifier string
+---@field name string
 ---@field tags? table<string, string>
 
 ---@class aws.cleanrooms.CreateIdMappingTableOutput
@@ -872,6 +880,7 @@ function client:update_protected_query(input, opts) end
 ---@field idMappingConfig? aws.cleanrooms.IdMappingConfig
 ---@field inputReferenceConfig aws.cleanrooms.IdNamespaceAssociationInputReferenceConfig
 ---@field membershipIdentifier string
+---@field name string
 ---@field tags? table<string, string>
 
 ---@class aws.cleanrooms.CreateIdNamespaceAssociationOutput
@@ -1096,6 +1105,7 @@ function client:update_protected_query(input, opts) end
 
 ---@class aws.cleanrooms.GetSchemaAnalysisRuleInput
 ---@field collaborationIdentifier string
+---@field name string
 ---@field type string
 
 ---@class aws.cleanrooms.GetSchemaAnalysisRuleOutput
@@ -1103,6 +1113,7 @@ function client:update_protected_query(input, opts) end
 
 ---@class aws.cleanrooms.GetSchemaInput
 ---@field collaborationIdentifier string
+---@field name string
 
 ---@class aws.cleanrooms.GetSchemaOutput
 ---@field schema aws.cleanrooms.Schema
@@ -1367,6 +1378,7 @@ function client:update_protected_query(input, opts) end
 ---@field analyticsEngine? string
 ---@field collaborationIdentifier string
 ---@field description? string
+---@field name? string
 
 ---@class aws.cleanrooms.UpdateCollaborationOutput
 ---@field collaboration aws.cleanrooms.Collaboration
@@ -1375,6 +1387,7 @@ function client:update_protected_query(input, opts) end
 ---@field configuredAudienceModelAssociationIdentifier string
 ---@field description? string
 ---@field membershipIdentifier string
+---@field name? string
 
 ---@class aws.cleanrooms.UpdateConfiguredAudienceModelAssociationOutput
 ---@field configuredAudienceModelAssociation aws.cleanrooms.ConfiguredAudienceModelAssociation
@@ -1410,6 +1423,7 @@ function client:update_protected_query(input, opts) end
 ---@field analysisMethod? string
 ---@field configuredTableIdentifier string
 ---@field description? string
+---@field name? string
 ---@field selectedAnalysisMethods? string[]
 ---@field tableReference? aws.cleanrooms.TableReference
 
@@ -1430,6 +1444,7 @@ function client:update_protected_query(input, opts) end
 ---@field idMappingConfig? aws.cleanrooms.IdMappingConfig
 ---@field idNamespaceAssociationIdentifier string
 ---@field membershipIdentifier string
+---@field name? string
 
 ---@class aws.cleanrooms.UpdateIdNamespaceAssociationOutput
 ---@field idNamespaceAssociation aws.cleanrooms.IdNamespaceAssociation
@@ -1471,6 +1486,7 @@ function client:update_protected_query(input, opts) end
 
 ---@class aws.cleanrooms.AnalysisParameter
 ---@field defaultValue? string
+---@field name string
 ---@field type string
 
 ---@class aws.cleanrooms.AnalysisRule
@@ -1478,6 +1494,7 @@ function client:update_protected_query(input, opts) end
 ---@field collaborationPolicy? aws.cleanrooms.ConfiguredTableAssociationAnalysisRulePolicy
 ---@field consolidatedPolicy? aws.cleanrooms.ConsolidatedPolicy
 ---@field createTime aws.Timestamp
+---@field name string
 ---@field policy aws.cleanrooms.AnalysisRulePolicy
 ---@field type string
 ---@field updateTime aws.Timestamp
@@ -1501,6 +1518,7 @@ function client:update_protected_query(input, opts) end
 ---@field id string
 ---@field membershipArn string
 ---@field membershipId string
+---@field name string
 ---@field schema aws.cleanrooms.AnalysisSchema
 ---@field source aws.cleanrooms.AnalysisSource
 ---@field sourceMetadata? aws.cleanrooms.AnalysisSourceMetadata
@@ -1518,7 +1536,24 @@ function client:update_protected_query(input, opts) end
 ---@field isSyntheticData? boolean
 ---@field membershipArn string
 ---@field membershipId string
+---@field name string
 ---@field updateTime aws.Timestamp
+
+---@class aws.cleanrooms.BatchGetCollaborationAnalysisTemplateError
+---@field arn string
+---@field code string
+---@field message string
+
+---@class aws.cleanrooms.BatchGetSchemaAnalysisRuleError
+---@field code string
+---@field message string
+---@field name string
+---@field type string
+
+---@class aws.cleanrooms.BatchGetSchemaError
+---@field code string
+---@field message string
+---@field name string
 
 ---@class aws.cleanrooms.ChangeInput
 ---@field specification aws.cleanrooms.ChangeSpecification
@@ -1540,6 +1575,7 @@ function client:update_protected_query(input, opts) end
 ---@field memberStatus string
 ---@field membershipArn? string
 ---@field membershipId? string
+---@field name string
 ---@field queryLogStatus string
 ---@field updateTime aws.Timestamp
 
@@ -1554,6 +1590,7 @@ function client:update_protected_query(input, opts) end
 ---@field errorMessageConfiguration? aws.cleanrooms.ErrorMessageConfiguration
 ---@field format string
 ---@field id string
+---@field name string
 ---@field schema aws.cleanrooms.AnalysisSchema
 ---@field source? aws.cleanrooms.AnalysisSource
 ---@field sourceMetadata? aws.cleanrooms.AnalysisSourceMetadata
@@ -1570,6 +1607,7 @@ function client:update_protected_query(input, opts) end
 ---@field description? string
 ---@field id string
 ---@field isSyntheticData? boolean
+---@field name string
 ---@field updateTime aws.Timestamp
 
 ---@class aws.cleanrooms.CollaborationChangeRequest
@@ -1601,6 +1639,7 @@ function client:update_protected_query(input, opts) end
 ---@field creatorAccountId string
 ---@field description? string
 ---@field id string
+---@field name string
 ---@field updateTime aws.Timestamp
 
 ---@class aws.cleanrooms.CollaborationConfiguredAudienceModelAssociationSummary
@@ -1611,6 +1650,7 @@ function client:update_protected_query(input, opts) end
 ---@field creatorAccountId string
 ---@field description? string
 ---@field id string
+---@field name string
 ---@field updateTime aws.Timestamp
 
 ---@class aws.cleanrooms.CollaborationIdNamespaceAssociation
@@ -1624,6 +1664,7 @@ function client:update_protected_query(input, opts) end
 ---@field idMappingConfig? aws.cleanrooms.IdMappingConfig
 ---@field inputReferenceConfig aws.cleanrooms.IdNamespaceAssociationInputReferenceConfig
 ---@field inputReferenceProperties aws.cleanrooms.IdNamespaceAssociationInputReferenceProperties
+---@field name string
 ---@field updateTime aws.Timestamp
 
 ---@class aws.cleanrooms.CollaborationIdNamespaceAssociationSummary
@@ -1636,6 +1677,7 @@ function client:update_protected_query(input, opts) end
 ---@field id string
 ---@field inputReferenceConfig aws.cleanrooms.IdNamespaceAssociationInputReferenceConfig
 ---@field inputReferenceProperties aws.cleanrooms.IdNamespaceAssociationInputReferencePropertiesSummary
+---@field name string
 ---@field updateTime aws.Timestamp
 
 ---@class aws.cleanrooms.CollaborationPrivacyBudgetSummary
@@ -1682,6 +1724,7 @@ function client:update_protected_query(input, opts) end
 ---@field memberStatus string
 ---@field membershipArn? string
 ---@field membershipId? string
+---@field name string
 ---@field updateTime aws.Timestamp
 
 ---@class aws.cleanrooms.ComputeConfiguration
@@ -1698,6 +1741,7 @@ function client:update_protected_query(input, opts) end
 ---@field manageResourcePolicies boolean
 ---@field membershipArn string
 ---@field membershipId string
+---@field name string
 ---@field updateTime aws.Timestamp
 
 ---@class aws.cleanrooms.ConfiguredAudienceModelAssociationSummary
@@ -1710,6 +1754,7 @@ function client:update_protected_query(input, opts) end
 ---@field id string
 ---@field membershipArn string
 ---@field membershipId string
+---@field name string
 ---@field updateTime aws.Timestamp
 
 ---@class aws.cleanrooms.ConfiguredTable
@@ -1720,6 +1765,7 @@ function client:update_protected_query(input, opts) end
 ---@field createTime aws.Timestamp
 ---@field description? string
 ---@field id string
+---@field name string
 ---@field selectedAnalysisMethods? string[]
 ---@field tableReference aws.cleanrooms.TableReference
 ---@field updateTime aws.Timestamp
@@ -1745,6 +1791,7 @@ function client:update_protected_query(input, opts) end
 ---@field id string
 ---@field membershipArn string
 ---@field membershipId string
+---@field name string
 ---@field roleArn string
 ---@field updateTime aws.Timestamp
 
@@ -1768,6 +1815,7 @@ function client:update_protected_query(input, opts) end
 ---@field id string
 ---@field membershipArn string
 ---@field membershipId string
+---@field name string
 ---@field updateTime aws.Timestamp
 
 ---@class aws.cleanrooms.ConfiguredTableSummary
@@ -1776,6 +1824,7 @@ function client:update_protected_query(input, opts) end
 ---@field arn string
 ---@field createTime aws.Timestamp
 ---@field id string
+---@field name string
 ---@field selectedAnalysisMethods? string[]
 ---@field updateTime aws.Timestamp
 
@@ -1803,6 +1852,7 @@ function client:update_protected_query(input, opts) end
 ---@field kmsKeyArn? string
 ---@field membershipArn string
 ---@field membershipId string
+---@field name string
 ---@field updateTime aws.Timestamp
 
 ---@class aws.cleanrooms.IdMappingTableInputReferenceConfig
@@ -1819,6 +1869,7 @@ function client:update_protected_query(input, opts) end
 ---@field inputReferenceConfig aws.cleanrooms.IdMappingTableInputReferenceConfig
 ---@field membershipArn string
 ---@field membershipId string
+---@field name string
 ---@field updateTime aws.Timestamp
 
 ---@class aws.cleanrooms.IdNamespaceAssociation
@@ -1833,6 +1884,7 @@ function client:update_protected_query(input, opts) end
 ---@field inputReferenceProperties aws.cleanrooms.IdNamespaceAssociationInputReferenceProperties
 ---@field membershipArn string
 ---@field membershipId string
+---@field name string
 ---@field updateTime aws.Timestamp
 
 ---@class aws.cleanrooms.IdNamespaceAssociationInputReferenceConfig
@@ -1850,6 +1902,7 @@ function client:update_protected_query(input, opts) end
 ---@field inputReferenceProperties aws.cleanrooms.IdNamespaceAssociationInputReferencePropertiesSummary
 ---@field membershipArn string
 ---@field membershipId string
+---@field name string
 ---@field updateTime aws.Timestamp
 
 ---@class aws.cleanrooms.MLMemberAbilities
@@ -2048,6 +2101,7 @@ function client:update_protected_query(input, opts) end
 ---@field createTime aws.Timestamp
 ---@field creatorAccountId string
 ---@field description string
+---@field name string
 ---@field partitionKeys aws.cleanrooms.Column[]
 ---@field resourceArn? string
 ---@field schemaStatusDetails aws.cleanrooms.SchemaStatusDetail[]
@@ -2057,6 +2111,7 @@ function client:update_protected_query(input, opts) end
 ---@field updateTime aws.Timestamp
 
 ---@class aws.cleanrooms.SchemaAnalysisRuleRequest
+---@field name string
 ---@field type string
 
 ---@class aws.cleanrooms.SchemaSummary
@@ -2066,6 +2121,7 @@ function client:update_protected_query(input, opts) end
 ---@field collaborationId string
 ---@field createTime aws.Timestamp
 ---@field creatorAccountId string
+---@field name string
 ---@field resourceArn? string
 ---@field selectedAnalysisMethods? string[]
 ---@field type string
@@ -2123,6 +2179,7 @@ function client:update_protected_query(input, opts) end
 ---@field member? aws.cleanrooms.MemberChangeSpecification
 
 ---@class aws.cleanrooms.Column
+---@field name string
 ---@field type string
 
 ---@class aws.cleanrooms.ConfiguredTableAnalysisRulePolicyV1
@@ -2571,6 +2628,7 @@ function client:update_protected_query(input, opts) end
 ---@field isPredictiveValue boolean
 
 ---@class aws.cleanrooms.DifferentialPrivacyColumn
+---@field name string
 
 ---@class aws.cleanrooms.QueryConstraint
 ---@field requireOverlap? aws.cleanrooms.QueryConstraintRequireOverlap

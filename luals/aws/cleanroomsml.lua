@@ -523,6 +523,7 @@ function client:update_configured_audience_model(input, opts) end
 ---@class aws.cleanroomsml.CreateAudienceModelRequest
 ---@field description? string
 ---@field kmsKeyArn? string
+---@field name string
 ---@field tags? table<string, string>
 ---@field trainingDataEndTime? aws.Timestamp
 ---@field trainingDataStartTime? aws.Timestamp
@@ -537,6 +538,7 @@ function client:update_configured_audience_model(input, opts) end
 ---@field childResourceTagOnCreatePolicy? string
 ---@field description? string
 ---@field minMatchingSeedSize? integer
+---@field name string
 ---@field outputConfig aws.cleanroomsml.ConfiguredAudienceModelOutputConfig
 ---@field sharedAudienceMetrics string[]
 ---@field tags? table<string, string>
@@ -548,6 +550,7 @@ function client:update_configured_audience_model(input, opts) end
 ---@field configuredModelAlgorithmArn string
 ---@field description? string
 ---@field membershipIdentifier string
+---@field name string
 ---@field privacyConfiguration? aws.cleanroomsml.PrivacyConfiguration
 ---@field tags? table<string, string>
 
@@ -558,6 +561,7 @@ function client:update_configured_audience_model(input, opts) end
 ---@field description? string
 ---@field inferenceContainerConfig? aws.cleanroomsml.InferenceContainerConfig
 ---@field kmsKeyArn? string
+---@field name string
 ---@field roleArn string
 ---@field tags? table<string, string>
 ---@field trainingContainerConfig? aws.cleanroomsml.ContainerConfig
@@ -571,6 +575,7 @@ function client:update_configured_audience_model(input, opts) end
 ---@field inputChannel aws.cleanroomsml.InputChannel
 ---@field kmsKeyArn? string
 ---@field membershipIdentifier string
+---@field name string
 ---@field retentionInDays integer
 ---@field tags? table<string, string>
 
@@ -586,6 +591,7 @@ function client:update_configured_audience_model(input, opts) end
 ---@field incrementalTrainingDataChannels? aws.cleanroomsml.IncrementalTrainingDataChannel[]
 ---@field kmsKeyArn? string
 ---@field membershipIdentifier string
+---@field name string
 ---@field resourceConfig aws.cleanroomsml.ResourceConfig
 ---@field stoppingCondition? aws.cleanroomsml.StoppingCondition
 ---@field tags? table<string, string>
@@ -597,6 +603,7 @@ function client:update_configured_audience_model(input, opts) end
 
 ---@class aws.cleanroomsml.CreateTrainingDatasetRequest
 ---@field description? string
+---@field name string
 ---@field roleArn string
 ---@field tags? table<string, string>
 ---@field trainingData aws.cleanroomsml.Dataset[]
@@ -649,6 +656,7 @@ function client:update_configured_audience_model(input, opts) end
 ---@field description? string
 ---@field includeSeedInOutput? boolean
 ---@field metrics? aws.cleanroomsml.AudienceQualityMetrics
+---@field name string
 ---@field protectedQueryIdentifier? string
 ---@field seedAudience? aws.cleanroomsml.AudienceGenerationJobDataSource
 ---@field startedBy? string
@@ -665,6 +673,7 @@ function client:update_configured_audience_model(input, opts) end
 ---@field createTime aws.Timestamp
 ---@field description? string
 ---@field kmsKeyArn? string
+---@field name string
 ---@field status string
 ---@field statusDetails? aws.cleanroomsml.StatusDetails
 ---@field tags? table<string, string>
@@ -685,6 +694,7 @@ function client:update_configured_audience_model(input, opts) end
 ---@field creatorAccountId string
 ---@field description? string
 ---@field membershipIdentifier string
+---@field name string
 ---@field privacyConfiguration? aws.cleanroomsml.PrivacyConfiguration
 ---@field updateTime aws.Timestamp
 
@@ -700,6 +710,7 @@ function client:update_configured_audience_model(input, opts) end
 ---@field description? string
 ---@field membershipIdentifier string
 ---@field mlInputChannelArn string
+---@field name string
 ---@field numberOfRecords? integer
 ---@field privacyBudgets? aws.cleanroomsml.PrivacyBudgets
 ---@field retentionInDays integer
@@ -725,6 +736,7 @@ function client:update_configured_audience_model(input, opts) end
 ---@field membershipIdentifier string
 ---@field metricsStatus? string
 ---@field metricsStatusDetails? string
+---@field name string
 ---@field resourceConfig? aws.cleanroomsml.ResourceConfig
 ---@field status string
 ---@field statusDetails? aws.cleanroomsml.StatusDetails
@@ -754,6 +766,7 @@ function client:update_configured_audience_model(input, opts) end
 ---@field createTime aws.Timestamp
 ---@field description? string
 ---@field minMatchingSeedSize? integer
+---@field name string
 ---@field outputConfig aws.cleanroomsml.ConfiguredAudienceModelOutputConfig
 ---@field sharedAudienceMetrics string[]
 ---@field status string
@@ -771,6 +784,7 @@ function client:update_configured_audience_model(input, opts) end
 ---@field createTime aws.Timestamp
 ---@field description? string
 ---@field membershipIdentifier string
+---@field name string
 ---@field privacyConfiguration? aws.cleanroomsml.PrivacyConfiguration
 ---@field tags? table<string, string>
 ---@field updateTime aws.Timestamp
@@ -784,6 +798,7 @@ function client:update_configured_audience_model(input, opts) end
 ---@field description? string
 ---@field inferenceContainerConfig? aws.cleanroomsml.InferenceContainerConfig
 ---@field kmsKeyArn? string
+---@field name string
 ---@field roleArn string
 ---@field tags? table<string, string>
 ---@field trainingContainerConfig? aws.cleanroomsml.ContainerConfig
@@ -811,6 +826,7 @@ function client:update_configured_audience_model(input, opts) end
 ---@field kmsKeyArn? string
 ---@field membershipIdentifier string
 ---@field mlInputChannelArn string
+---@field name string
 ---@field numberOfFiles? number
 ---@field numberOfRecords? integer
 ---@field privacyBudgets? aws.cleanroomsml.PrivacyBudgets
@@ -841,6 +857,7 @@ function client:update_configured_audience_model(input, opts) end
 ---@field membershipIdentifier string
 ---@field metricsStatus? string
 ---@field metricsStatusDetails? string
+---@field name string
 ---@field outputConfiguration aws.cleanroomsml.InferenceOutputConfiguration
 ---@field resourceConfig aws.cleanroomsml.InferenceResourceConfig
 ---@field status string
@@ -871,6 +888,7 @@ function client:update_configured_audience_model(input, opts) end
 ---@field membershipIdentifier string
 ---@field metricsStatus? string
 ---@field metricsStatusDetails? string
+---@field name string
 ---@field resourceConfig? aws.cleanroomsml.ResourceConfig
 ---@field status string
 ---@field statusDetails? aws.cleanroomsml.StatusDetails
@@ -888,6 +906,7 @@ function client:update_configured_audience_model(input, opts) end
 ---@class aws.cleanroomsml.GetTrainingDatasetResponse
 ---@field createTime aws.Timestamp
 ---@field description? string
+---@field name string
 ---@field roleArn string
 ---@field status string
 ---@field tags? table<string, string>
@@ -1068,12 +1087,14 @@ function client:update_configured_audience_model(input, opts) end
 ---@field audienceGenerationJobArn string
 ---@field audienceSize aws.cleanroomsml.AudienceSize
 ---@field description? string
+---@field name string
 
 ---@class aws.cleanroomsml.StartAudienceGenerationJobRequest
 ---@field collaborationId? string
 ---@field configuredAudienceModelArn string
 ---@field description? string
 ---@field includeSeedInOutput? boolean
+---@field name string
 ---@field seedAudience aws.cleanroomsml.AudienceGenerationJobDataSource
 ---@field tags? table<string, string>
 
@@ -1083,6 +1104,7 @@ function client:update_configured_audience_model(input, opts) end
 ---@class aws.cleanroomsml.StartTrainedModelExportJobRequest
 ---@field description? string
 ---@field membershipIdentifier string
+---@field name string
 ---@field outputConfiguration aws.cleanroomsml.TrainedModelExportOutputConfiguration
 ---@field trainedModelArn string
 ---@field trainedModelVersionIdentifier? string
@@ -1095,6 +1117,7 @@ function client:update_configured_audience_model(input, opts) end
 ---@field environment? table<string, string>
 ---@field kmsKeyArn? string
 ---@field membershipIdentifier string
+---@field name string
 ---@field outputConfiguration aws.cleanroomsml.InferenceOutputConfiguration
 ---@field resourceConfig aws.cleanroomsml.InferenceResourceConfig
 ---@field tags? table<string, string>
@@ -1133,6 +1156,7 @@ function client:update_configured_audience_model(input, opts) end
 ---@field audienceSize aws.cleanroomsml.AudienceSize
 ---@field createTime aws.Timestamp
 ---@field description? string
+---@field name string
 ---@field outputLocation? string
 ---@field status string
 ---@field statusDetails? aws.cleanroomsml.StatusDetails
@@ -1150,6 +1174,7 @@ function client:update_configured_audience_model(input, opts) end
 ---@field configuredAudienceModelArn string
 ---@field createTime aws.Timestamp
 ---@field description? string
+---@field name string
 ---@field startedBy? string
 ---@field status string
 ---@field updateTime aws.Timestamp
@@ -1158,6 +1183,7 @@ function client:update_configured_audience_model(input, opts) end
 ---@field audienceModelArn string
 ---@field createTime aws.Timestamp
 ---@field description? string
+---@field name string
 ---@field status string
 ---@field trainingDatasetArn string
 ---@field updateTime aws.Timestamp
@@ -1182,6 +1208,7 @@ function client:update_configured_audience_model(input, opts) end
 ---@field creatorAccountId string
 ---@field description? string
 ---@field membershipIdentifier string
+---@field name string
 ---@field updateTime aws.Timestamp
 
 ---@class aws.cleanroomsml.CollaborationMLInputChannelSummary
@@ -1192,6 +1219,7 @@ function client:update_configured_audience_model(input, opts) end
 ---@field description? string
 ---@field membershipIdentifier string
 ---@field mlInputChannelArn string
+---@field name string
 ---@field status string
 ---@field updateTime aws.Timestamp
 
@@ -1201,6 +1229,7 @@ function client:update_configured_audience_model(input, opts) end
 ---@field creatorAccountId string
 ---@field description? string
 ---@field membershipIdentifier string
+---@field name string
 ---@field outputConfiguration aws.cleanroomsml.TrainedModelExportOutputConfiguration
 ---@field status string
 ---@field statusDetails? aws.cleanroomsml.StatusDetails
@@ -1219,6 +1248,7 @@ function client:update_configured_audience_model(input, opts) end
 ---@field membershipIdentifier string
 ---@field metricsStatus? string
 ---@field metricsStatusDetails? string
+---@field name string
 ---@field outputConfiguration aws.cleanroomsml.InferenceOutputConfiguration
 ---@field status string
 ---@field trainedModelArn string
@@ -1234,6 +1264,7 @@ function client:update_configured_audience_model(input, opts) end
 ---@field description? string
 ---@field incrementalTrainingDataChannels? aws.cleanroomsml.IncrementalTrainingDataChannelOutput[]
 ---@field membershipIdentifier string
+---@field name string
 ---@field status string
 ---@field trainedModelArn string
 ---@field updateTime aws.Timestamp
@@ -1248,6 +1279,7 @@ function client:update_configured_audience_model(input, opts) end
 ---@field configuredAudienceModelArn string
 ---@field createTime aws.Timestamp
 ---@field description? string
+---@field name string
 ---@field outputConfig aws.cleanroomsml.ConfiguredAudienceModelOutputConfig
 ---@field status string
 ---@field updateTime aws.Timestamp
@@ -1259,12 +1291,14 @@ function client:update_configured_audience_model(input, opts) end
 ---@field createTime aws.Timestamp
 ---@field description? string
 ---@field membershipIdentifier string
+---@field name string
 ---@field updateTime aws.Timestamp
 
 ---@class aws.cleanroomsml.ConfiguredModelAlgorithmSummary
 ---@field configuredModelAlgorithmArn string
 ---@field createTime aws.Timestamp
 ---@field description? string
+---@field name string
 ---@field updateTime aws.Timestamp
 
 ---@class aws.cleanroomsml.ContainerConfig
@@ -1312,6 +1346,7 @@ function client:update_configured_audience_model(input, opts) end
 ---@field description? string
 ---@field membershipIdentifier string
 ---@field mlInputChannelArn string
+---@field name string
 ---@field protectedQueryIdentifier? string
 ---@field status string
 ---@field updateTime aws.Timestamp
@@ -1363,6 +1398,7 @@ function client:update_configured_audience_model(input, opts) end
 ---@field membershipIdentifier string
 ---@field metricsStatus? string
 ---@field metricsStatusDetails? string
+---@field name string
 ---@field outputConfiguration aws.cleanroomsml.InferenceOutputConfiguration
 ---@field status string
 ---@field trainedModelArn string
@@ -1377,6 +1413,7 @@ function client:update_configured_audience_model(input, opts) end
 ---@field description? string
 ---@field incrementalTrainingDataChannels? aws.cleanroomsml.IncrementalTrainingDataChannelOutput[]
 ---@field membershipIdentifier string
+---@field name string
 ---@field status string
 ---@field trainedModelArn string
 ---@field updateTime aws.Timestamp
@@ -1385,6 +1422,7 @@ function client:update_configured_audience_model(input, opts) end
 ---@class aws.cleanroomsml.TrainingDatasetSummary
 ---@field createTime aws.Timestamp
 ---@field description? string
+---@field name string
 ---@field status string
 ---@field trainingDatasetArn string
 ---@field updateTime aws.Timestamp
@@ -1419,6 +1457,7 @@ function client:update_configured_audience_model(input, opts) end
 ---@field maxMembershipInferenceAttackScore number
 
 ---@class aws.cleanroomsml.MetricDefinition
+---@field name string
 ---@field regex string
 
 ---@class aws.cleanroomsml.PrivacyConfigurationPolicies

@@ -137,6 +137,7 @@ function client:update_environment_membership(input, opts) end
 ---@field dryRun? boolean
 ---@field imageId string
 ---@field instanceType string
+---@field name string
 ---@field ownerArn? string
 ---@field subnetId? string
 ---@field tags? aws.cloud9.Tag[]
@@ -225,6 +226,7 @@ function client:update_environment_membership(input, opts) end
 ---@field description? string
 ---@field environmentId string
 ---@field managedCredentialsAction? string
+---@field name? string
 
 ---@class aws.cloud9.UpdateEnvironmentResult
 
@@ -235,6 +237,7 @@ function client:update_environment_membership(input, opts) end
 ---@field id? string
 ---@field lifecycle? aws.cloud9.EnvironmentLifecycle
 ---@field managedCredentialsStatus? string
+---@field name? string
 ---@field ownerArn string
 ---@field type string
 

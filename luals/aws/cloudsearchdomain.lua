@@ -97,7 +97,9 @@ function client:upload_documents(input, opts) end
 
 ---@class aws.cloudsearchdomain.FieldStats
 ---@field count? integer
+---@field max? string
 ---@field mean? string
+---@field min? string
 ---@field missing? integer
 ---@field stddev? number
 ---@field sum? number

@@ -959,6 +959,7 @@ function client:update_repository(input, opts) end
 
 ---@class aws.codeartifact.AssetSummary
 ---@field hashes? table<string, string>
+---@field name string
 ---@field size? integer
 
 ---@class aws.codeartifact.AssociatedPackage
@@ -972,6 +973,7 @@ function client:update_repository(input, opts) end
 ---@field assetSizeBytes? integer
 ---@field createdTime? aws.Timestamp
 ---@field encryptionKey? string
+---@field name? string
 ---@field owner? string
 ---@field repositoryCount? integer
 ---@field s3BucketArn? string
@@ -981,6 +983,7 @@ function client:update_repository(input, opts) end
 ---@field arn? string
 ---@field createdTime? aws.Timestamp
 ---@field encryptionKey? string
+---@field name? string
 ---@field owner? string
 ---@field status? string
 
@@ -992,6 +995,7 @@ function client:update_repository(input, opts) end
 
 ---@class aws.codeartifact.PackageDescription
 ---@field format? string
+---@field name? string
 ---@field namespace? string
 ---@field originConfiguration? aws.codeartifact.PackageOriginConfiguration
 
@@ -1008,6 +1012,7 @@ function client:update_repository(input, opts) end
 ---@field domainOwner? string
 ---@field originConfiguration? aws.codeartifact.PackageGroupOriginConfiguration
 ---@field parent? aws.codeartifact.PackageGroupReference
+---@field pattern? string
 
 ---@class aws.codeartifact.PackageGroupSummary
 ---@field arn? string
@@ -1018,6 +1023,7 @@ function client:update_repository(input, opts) end
 ---@field domainOwner? string
 ---@field originConfiguration? aws.codeartifact.PackageGroupOriginConfiguration
 ---@field parent? aws.codeartifact.PackageGroupReference
+---@field pattern? string
 
 ---@class aws.codeartifact.PackageOriginConfiguration
 ---@field restrictions? aws.codeartifact.PackageOriginRestrictions
@@ -1065,6 +1071,7 @@ function client:update_repository(input, opts) end
 ---@field domainName? string
 ---@field domainOwner? string
 ---@field externalConnections? aws.codeartifact.RepositoryExternalConnectionInfo[]
+---@field name? string
 ---@field upstreams? aws.codeartifact.UpstreamRepositoryInfo[]
 
 ---@class aws.codeartifact.RepositorySummary
@@ -1074,6 +1081,7 @@ function client:update_repository(input, opts) end
 ---@field description? string
 ---@field domainName? string
 ---@field domainOwner? string
+---@field name? string
 
 ---@class aws.codeartifact.ResourcePolicy
 ---@field document? string
@@ -1092,6 +1100,7 @@ function client:update_repository(input, opts) end
 ---@field repositoryName string
 
 ---@class aws.codeartifact.LicenseInfo
+---@field name? string
 ---@field url? string
 
 ---@class aws.codeartifact.PackageGroupOriginConfiguration
@@ -1099,6 +1108,7 @@ function client:update_repository(input, opts) end
 
 ---@class aws.codeartifact.PackageGroupReference
 ---@field arn? string
+---@field pattern? string
 
 ---@class aws.codeartifact.PackageVersionOrigin
 ---@field domainEntryPoint? aws.codeartifact.DomainEntryPoint

@@ -581,6 +581,7 @@ function client:update_webhook(input, opts) end
 ---@field environmentType string
 ---@field fleetServiceRole? string
 ---@field imageId? string
+---@field name string
 ---@field overflowBehavior? string
 ---@field proxyConfiguration? aws.codebuild.ProxyConfiguration
 ---@field scalingConfiguration? aws.codebuild.ScalingConfigurationInput
@@ -602,6 +603,7 @@ function client:update_webhook(input, opts) end
 ---@field environment aws.codebuild.ProjectEnvironment
 ---@field fileSystemLocations? aws.codebuild.ProjectFileSystemLocation[]
 ---@field logsConfig? aws.codebuild.LogsConfig
+---@field name string
 ---@field queuedTimeoutInMinutes? integer
 ---@field secondaryArtifacts? aws.codebuild.ProjectArtifacts[]
 ---@field secondarySourceVersions? aws.codebuild.ProjectSourceVersion[]
@@ -618,6 +620,7 @@ function client:update_webhook(input, opts) end
 
 ---@class aws.codebuild.CreateReportGroupInput
 ---@field exportConfig aws.codebuild.ReportExportConfig
+---@field name string
 ---@field tags? aws.codebuild.Tag[]
 ---@field type string
 
@@ -650,6 +653,7 @@ function client:update_webhook(input, opts) end
 ---@class aws.codebuild.DeleteFleetOutput
 
 ---@class aws.codebuild.DeleteProjectInput
+---@field name string
 
 ---@class aws.codebuild.DeleteProjectOutput
 
@@ -1044,6 +1048,7 @@ function client:update_webhook(input, opts) end
 ---@field environment? aws.codebuild.ProjectEnvironment
 ---@field fileSystemLocations? aws.codebuild.ProjectFileSystemLocation[]
 ---@field logsConfig? aws.codebuild.LogsConfig
+---@field name string
 ---@field queuedTimeoutInMinutes? integer
 ---@field secondaryArtifacts? aws.codebuild.ProjectArtifacts[]
 ---@field secondarySourceVersions? aws.codebuild.ProjectSourceVersion[]
@@ -1205,6 +1210,7 @@ function client:update_webhook(input, opts) end
 ---@field platform? string
 
 ---@class aws.codebuild.EnvironmentVariable
+---@field name string
 ---@field type? string
 ---@field value string
 
@@ -1219,6 +1225,7 @@ function client:update_webhook(input, opts) end
 ---@field id? string
 ---@field imageId? string
 ---@field lastModified? aws.Timestamp
+---@field name? string
 ---@field overflowBehavior? string
 ---@field proxyConfiguration? aws.codebuild.ProxyConfiguration
 ---@field scalingConfiguration? aws.codebuild.ScalingConfigurationOutput
@@ -1248,6 +1255,7 @@ function client:update_webhook(input, opts) end
 ---@field fileSystemLocations? aws.codebuild.ProjectFileSystemLocation[]
 ---@field lastModified? aws.Timestamp
 ---@field logsConfig? aws.codebuild.LogsConfig
+---@field name? string
 ---@field projectVisibility? string
 ---@field publicProjectAlias? string
 ---@field queuedTimeoutInMinutes? integer
@@ -1268,6 +1276,7 @@ function client:update_webhook(input, opts) end
 ---@field bucketOwnerAccess? string
 ---@field encryptionDisabled? boolean
 ---@field location? string
+---@field name? string
 ---@field namespaceType? string
 ---@field overrideArtifactName? boolean
 ---@field packaging? string
@@ -1345,6 +1354,7 @@ function client:update_webhook(input, opts) end
 ---@field executionId? string
 ---@field expired? aws.Timestamp
 ---@field exportConfig? aws.codebuild.ReportExportConfig
+---@field name? string
 ---@field reportGroupArn? string
 ---@field status? string
 ---@field testSummary? aws.codebuild.TestReportSummary
@@ -1363,12 +1373,15 @@ function client:update_webhook(input, opts) end
 ---@field created? aws.Timestamp
 ---@field exportConfig? aws.codebuild.ReportExportConfig
 ---@field lastModified? aws.Timestamp
+---@field name? string
 ---@field status? string
 ---@field tags? aws.codebuild.Tag[]
 ---@field type? string
 
 ---@class aws.codebuild.ReportGroupTrendStats
 ---@field average? string
+---@field max? string
+---@field min? string
 
 ---@class aws.codebuild.ReportWithRawData
 ---@field data? string
@@ -1408,6 +1421,7 @@ function client:update_webhook(input, opts) end
 
 ---@class aws.codebuild.ScopeConfiguration
 ---@field domain? string
+---@field name string
 ---@field scope string
 
 ---@class aws.codebuild.SourceAuth
@@ -1428,6 +1442,7 @@ function client:update_webhook(input, opts) end
 ---@field durationInNanoSeconds? integer
 ---@field expired? aws.Timestamp
 ---@field message? string
+---@field name? string
 ---@field prefix? string
 ---@field reportArn? string
 ---@field status? string
@@ -1459,6 +1474,7 @@ function client:update_webhook(input, opts) end
 
 ---@class aws.codebuild.WebhookFilter
 ---@field excludeMatchedPattern? boolean
+---@field pattern string
 ---@field type string
 
 ---@class aws.codebuild.AutoRetryConfig
@@ -1531,6 +1547,7 @@ function client:update_webhook(input, opts) end
 ---@field language? string
 
 ---@class aws.codebuild.ExportedEnvironmentVariable
+---@field name? string
 ---@field value? string
 
 ---@class aws.codebuild.FleetProxyRule
@@ -1614,6 +1631,7 @@ function client:update_webhook(input, opts) end
 
 ---@class aws.codebuild.EnvironmentImage
 ---@field description? string
+---@field name? string
 ---@field versions? string[]
 
 ---@class aws.codebuild.PhaseContext

@@ -339,10 +339,12 @@ function client:verify_session(input, opts) end
 
 ---@class aws.codecatalyst.CreateAccessTokenRequest
 ---@field expiresTime? aws.Timestamp
+---@field name string
 
 ---@class aws.codecatalyst.CreateAccessTokenResponse
 ---@field accessTokenId string
 ---@field expiresTime aws.Timestamp
+---@field name string
 ---@field secret string
 
 ---@class aws.codecatalyst.CreateDevEnvironmentRequest
@@ -371,10 +373,12 @@ function client:verify_session(input, opts) end
 ---@class aws.codecatalyst.CreateProjectResponse
 ---@field description? string
 ---@field displayName? string
+---@field name string
 ---@field spaceName? string
 
 ---@class aws.codecatalyst.CreateSourceRepositoryBranchRequest
 ---@field headCommitId? string
+---@field name string
 ---@field projectName string
 ---@field sourceRepositoryName string
 ---@field spaceName string
@@ -382,15 +386,18 @@ function client:verify_session(input, opts) end
 ---@class aws.codecatalyst.CreateSourceRepositoryBranchResponse
 ---@field headCommitId? string
 ---@field lastUpdatedTime? aws.Timestamp
+---@field name? string
 ---@field ref? string
 
 ---@class aws.codecatalyst.CreateSourceRepositoryRequest
 ---@field description? string
+---@field name string
 ---@field projectName string
 ---@field spaceName string
 
 ---@class aws.codecatalyst.CreateSourceRepositoryResponse
 ---@field description? string
+---@field name string
 ---@field projectName string
 ---@field spaceName string
 
@@ -410,24 +417,30 @@ function client:verify_session(input, opts) end
 ---@field spaceName string
 
 ---@class aws.codecatalyst.DeleteProjectRequest
+---@field name string
 ---@field spaceName string
 
 ---@class aws.codecatalyst.DeleteProjectResponse
 ---@field displayName? string
+---@field name string
 ---@field spaceName string
 
 ---@class aws.codecatalyst.DeleteSourceRepositoryRequest
+---@field name string
 ---@field projectName string
 ---@field spaceName string
 
 ---@class aws.codecatalyst.DeleteSourceRepositoryResponse
+---@field name string
 ---@field projectName string
 ---@field spaceName string
 
 ---@class aws.codecatalyst.DeleteSpaceRequest
+---@field name string
 
 ---@class aws.codecatalyst.DeleteSpaceResponse
 ---@field displayName? string
+---@field name string
 
 ---@class aws.codecatalyst.GetDevEnvironmentRequest
 ---@field id string
@@ -451,11 +464,13 @@ function client:verify_session(input, opts) end
 ---@field vpcConnectionName? string
 
 ---@class aws.codecatalyst.GetProjectRequest
+---@field name string
 ---@field spaceName string
 
 ---@class aws.codecatalyst.GetProjectResponse
 ---@field description? string
 ---@field displayName? string
+---@field name string
 ---@field spaceName? string
 
 ---@class aws.codecatalyst.GetSourceRepositoryCloneUrlsRequest
@@ -467,6 +482,7 @@ function client:verify_session(input, opts) end
 ---@field https string
 
 ---@class aws.codecatalyst.GetSourceRepositoryRequest
+---@field name string
 ---@field projectName string
 ---@field spaceName string
 
@@ -474,14 +490,17 @@ function client:verify_session(input, opts) end
 ---@field createdTime aws.Timestamp
 ---@field description? string
 ---@field lastUpdatedTime aws.Timestamp
+---@field name string
 ---@field projectName string
 ---@field spaceName string
 
 ---@class aws.codecatalyst.GetSpaceRequest
+---@field name string
 
 ---@class aws.codecatalyst.GetSpaceResponse
 ---@field description? string
 ---@field displayName? string
+---@field name string
 ---@field regionName string
 
 ---@class aws.codecatalyst.GetSubscriptionRequest
@@ -514,6 +533,7 @@ function client:verify_session(input, opts) end
 ---@field definition aws.codecatalyst.WorkflowDefinition
 ---@field id string
 ---@field lastUpdatedTime aws.Timestamp
+---@field name string
 ---@field projectName string
 ---@field runMode string
 ---@field sourceBranchName? string
@@ -724,19 +744,23 @@ function client:verify_session(input, opts) end
 
 ---@class aws.codecatalyst.UpdateProjectRequest
 ---@field description? string
+---@field name string
 ---@field spaceName string
 
 ---@class aws.codecatalyst.UpdateProjectResponse
 ---@field description? string
 ---@field displayName? string
+---@field name? string
 ---@field spaceName? string
 
 ---@class aws.codecatalyst.UpdateSpaceRequest
 ---@field description? string
+---@field name string
 
 ---@class aws.codecatalyst.UpdateSpaceResponse
 ---@field description? string
 ---@field displayName? string
+---@field name? string
 
 ---@class aws.codecatalyst.VerifySessionResponse
 ---@field identity? string
@@ -744,6 +768,7 @@ function client:verify_session(input, opts) end
 ---@class aws.codecatalyst.AccessTokenSummary
 ---@field expiresTime? aws.Timestamp
 ---@field id string
+---@field name string
 
 ---@class aws.codecatalyst.DevEnvironmentAccessDetails
 ---@field streamUrl string
@@ -807,9 +832,11 @@ function client:verify_session(input, opts) end
 ---@field values string[]
 
 ---@class aws.codecatalyst.Ide
+---@field name? string
 ---@field runtime? string
 
 ---@class aws.codecatalyst.IdeConfiguration
+---@field name? string
 ---@field runtime? string
 
 ---@class aws.codecatalyst.ListSourceRepositoriesItem
@@ -817,10 +844,12 @@ function client:verify_session(input, opts) end
 ---@field description? string
 ---@field id string
 ---@field lastUpdatedTime aws.Timestamp
+---@field name string
 
 ---@class aws.codecatalyst.ListSourceRepositoryBranchesItem
 ---@field headCommitId? string
 ---@field lastUpdatedTime? aws.Timestamp
+---@field name? string
 ---@field ref? string
 
 ---@class aws.codecatalyst.PersistentStorage
@@ -837,6 +866,7 @@ function client:verify_session(input, opts) end
 ---@class aws.codecatalyst.ProjectSummary
 ---@field description? string
 ---@field displayName? string
+---@field name string
 
 ---@class aws.codecatalyst.RepositoryInput
 ---@field branchName? string
@@ -845,6 +875,7 @@ function client:verify_session(input, opts) end
 ---@class aws.codecatalyst.SpaceSummary
 ---@field description? string
 ---@field displayName? string
+---@field name string
 ---@field regionName string
 
 ---@class aws.codecatalyst.WorkflowDefinition
@@ -871,6 +902,7 @@ function client:verify_session(input, opts) end
 ---@field definition aws.codecatalyst.WorkflowDefinitionSummary
 ---@field id string
 ---@field lastUpdatedTime aws.Timestamp
+---@field name string
 ---@field runMode string
 ---@field sourceBranchName string
 ---@field sourceRepositoryName string
@@ -885,6 +917,7 @@ function client:verify_session(input, opts) end
 ---@field command string
 
 ---@class aws.codecatalyst.ProjectInformation
+---@field name? string
 ---@field projectId? string
 
 ---@class aws.codecatalyst.UserIdentity

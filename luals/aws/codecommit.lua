@@ -672,6 +672,7 @@ function client:update_repository_name(input, opts) end
 
 ---@class aws.codecommit.BatchAssociateApprovalRuleTemplateWithRepositoriesOutput
 ---@field associatedRepositoryNames string[]
+---@field errors aws.codecommit.BatchAssociateApprovalRuleTemplateWithRepositoriesError[]
 
 ---@class aws.codecommit.BatchDescribeMergeConflictsInput
 ---@field conflictDetailLevel? string
@@ -689,6 +690,7 @@ function client:update_repository_name(input, opts) end
 ---@field baseCommitId? string
 ---@field conflicts aws.codecommit.Conflict[]
 ---@field destinationCommitId string
+---@field errors? aws.codecommit.BatchDescribeMergeConflictsError[]
 ---@field nextToken? string
 ---@field sourceCommitId string
 
@@ -698,6 +700,7 @@ function client:update_repository_name(input, opts) end
 
 ---@class aws.codecommit.BatchDisassociateApprovalRuleTemplateFromRepositoriesOutput
 ---@field disassociatedRepositoryNames string[]
+---@field errors aws.codecommit.BatchDisassociateApprovalRuleTemplateFromRepositoriesError[]
 
 ---@class aws.codecommit.BatchGetCommitsInput
 ---@field commitIds string[]
@@ -705,11 +708,13 @@ function client:update_repository_name(input, opts) end
 
 ---@class aws.codecommit.BatchGetCommitsOutput
 ---@field commits? aws.codecommit.Commit[]
+---@field errors? aws.codecommit.BatchGetCommitsError[]
 
 ---@class aws.codecommit.BatchGetRepositoriesInput
 ---@field repositoryNames string[]
 
 ---@class aws.codecommit.BatchGetRepositoriesOutput
+---@field errors? aws.codecommit.BatchGetRepositoriesError[]
 ---@field repositories? aws.codecommit.RepositoryMetadata[]
 ---@field repositoriesNotFound? string[]
 
@@ -813,6 +818,7 @@ function client:update_repository_name(input, opts) end
 ---@field email? string
 ---@field filePath string
 ---@field keepEmptyFolders? boolean
+---@field name? string
 ---@field parentCommitId string
 ---@field repositoryName string
 
@@ -1275,6 +1281,7 @@ function client:update_repository_name(input, opts) end
 ---@field fileContent string
 ---@field fileMode? string
 ---@field filePath string
+---@field name? string
 ---@field parentCommitId? string
 ---@field repositoryName string
 
@@ -1414,6 +1421,32 @@ function client:update_repository_name(input, opts) end
 ---@field lastModifiedDate? aws.Timestamp
 ---@field lastModifiedUser? string
 ---@field ruleContentSha256? string
+
+---@class aws.codecommit.BatchAssociateApprovalRuleTemplateWithRepositoriesError
+---@field errorCode? string
+---@field errorMessage? string
+---@field repositoryName? string
+
+---@class aws.codecommit.BatchDescribeMergeConflictsError
+---@field exceptionName string
+---@field filePath string
+---@field message string
+
+---@class aws.codecommit.BatchDisassociateApprovalRuleTemplateFromRepositoriesError
+---@field errorCode? string
+---@field errorMessage? string
+---@field repositoryName? string
+
+---@class aws.codecommit.BatchGetCommitsError
+---@field commitId? string
+---@field errorCode? string
+---@field errorMessage? string
+
+---@class aws.codecommit.BatchGetRepositoriesError
+---@field errorCode? string
+---@field errorMessage? string
+---@field repositoryId? string
+---@field repositoryName? string
 
 ---@class aws.codecommit.BranchInfo
 ---@field branchName? string
@@ -1586,6 +1619,7 @@ function client:update_repository_name(input, opts) end
 ---@field customData? string
 ---@field destinationArn string
 ---@field events string[]
+---@field name string
 
 ---@class aws.codecommit.RepositoryTriggerExecutionFailure
 ---@field failureMessage? string
@@ -1709,6 +1743,7 @@ function client:update_repository_name(input, opts) end
 ---@class aws.codecommit.UserInfo
 ---@field date? string
 ---@field email? string
+---@field name? string
 
 ---@class aws.codecommit.MergeMetadata
 ---@field isMerged? boolean

@@ -788,6 +788,7 @@ function client:update_deployment_group(input, opts) end
 
 ---@class aws.codedeploy.AutoScalingGroup
 ---@field hook? string
+---@field name? string
 ---@field terminationHook? string
 
 ---@class aws.codedeploy.BlueGreenDeploymentConfiguration
@@ -965,6 +966,7 @@ function client:update_deployment_group(input, opts) end
 ---@field monitorDurationInSeconds? integer
 
 ---@class aws.codedeploy.Alarm
+---@field name? string
 
 ---@class aws.codedeploy.AppSpecContent
 ---@field content? string
@@ -1005,6 +1007,7 @@ function client:update_deployment_group(input, opts) end
 ---@field taskSetsInfo? aws.codedeploy.ECSTaskSet[]
 
 ---@class aws.codedeploy.ELBInfo
+---@field name? string
 
 ---@class aws.codedeploy.ErrorInformation
 ---@field code? string
@@ -1073,6 +1076,7 @@ function client:update_deployment_group(input, opts) end
 ---@field version? string
 
 ---@class aws.codedeploy.TargetGroupInfo
+---@field name? string
 
 ---@class aws.codedeploy.TargetGroupPairInfo
 ---@field prodTrafficRoute? aws.codedeploy.TrafficRoute

@@ -327,6 +327,7 @@ function client:update_account_configuration(input, opts) end
 ---@class aws.codeguru_security.FilePath
 ---@field codeSnippet? aws.codeguru_security.CodeLine[]
 ---@field endLine? integer
+---@field name? string
 ---@field path? string
 ---@field startLine? integer
 

@@ -455,6 +455,7 @@ function client:update_profiling_group(input, opts) end
 ---@field arn? string
 ---@field computePlatform? string
 ---@field createdAt? aws.Timestamp
+---@field name? string
 ---@field profilingStatus? aws.codeguruprofiler.ProfilingStatus
 ---@field tags? table<string, string>
 ---@field updatedAt? aws.Timestamp
@@ -463,6 +464,7 @@ function client:update_profiling_group(input, opts) end
 ---@field allMatchesCount integer
 ---@field allMatchesSum number
 ---@field endTime aws.Timestamp
+---@field pattern aws.codeguruprofiler.Pattern
 ---@field startTime aws.Timestamp
 ---@field topMatches aws.codeguruprofiler.Match[]
 
@@ -484,6 +486,15 @@ function client:update_profiling_group(input, opts) end
 ---@field frameName string
 ---@field threadStates string[]
 ---@field type string
+
+---@class aws.codeguruprofiler.Pattern
+---@field countersToAggregate? string[]
+---@field description? string
+---@field id? string
+---@field name? string
+---@field resolutionSteps? string
+---@field targetFrames? string[][]
+---@field thresholdPercent? number
 
 ---@class aws.codeguruprofiler.ProfilingStatus
 ---@field latestAgentOrchestratedAt? aws.Timestamp

@@ -426,8 +426,10 @@ function client:update_pipeline(input, opts) end
 ---@field version string
 
 ---@class aws.codepipeline.DeletePipelineInput
+---@field name string
 
 ---@class aws.codepipeline.DeleteWebhookInput
+---@field name string
 
 ---@class aws.codepipeline.DeleteWebhookOutput
 
@@ -470,6 +472,7 @@ function client:update_pipeline(input, opts) end
 ---@field pipelineExecution? aws.codepipeline.PipelineExecution
 
 ---@class aws.codepipeline.GetPipelineInput
+---@field name string
 ---@field version? integer
 
 ---@class aws.codepipeline.GetPipelineOutput
@@ -477,6 +480,7 @@ function client:update_pipeline(input, opts) end
 ---@field pipeline? aws.codepipeline.PipelineDeclaration
 
 ---@class aws.codepipeline.GetPipelineStateInput
+---@field name string
 
 ---@class aws.codepipeline.GetPipelineStateOutput
 ---@field created? aws.Timestamp
@@ -669,6 +673,7 @@ function client:update_pipeline(input, opts) end
 
 ---@class aws.codepipeline.StartPipelineExecutionInput
 ---@field clientRequestToken? string
+---@field name string
 ---@field sourceRevisions? aws.codepipeline.SourceRevisionOverride[]
 ---@field variables? aws.codepipeline.PipelineVariable[]
 
@@ -708,6 +713,7 @@ function client:update_pipeline(input, opts) end
 ---@class aws.codepipeline.ActionConfigurationProperty
 ---@field description? string
 ---@field key boolean
+---@field name string
 ---@field queryable? boolean
 ---@field required boolean
 ---@field secret boolean
@@ -820,6 +826,7 @@ function client:update_pipeline(input, opts) end
 ---@field artifactStore? aws.codepipeline.ArtifactStore
 ---@field artifactStores? table<string, aws.codepipeline.ArtifactStore>
 ---@field executionMode? string
+---@field name string
 ---@field pipelineType? string
 ---@field roleArn string
 ---@field stages aws.codepipeline.StageDeclaration[]
@@ -865,11 +872,13 @@ function client:update_pipeline(input, opts) end
 ---@class aws.codepipeline.PipelineSummary
 ---@field created? aws.Timestamp
 ---@field executionMode? string
+---@field name? string
 ---@field pipelineType? string
 ---@field updated? aws.Timestamp
 ---@field version? integer
 
 ---@class aws.codepipeline.PipelineVariable
+---@field name string
 ---@field value string
 
 ---@class aws.codepipeline.RuleExecutionDetail
@@ -917,6 +926,7 @@ function client:update_pipeline(input, opts) end
 ---@field value string
 
 ---@class aws.codepipeline.TargetFilter
+---@field name? string
 ---@field values? string[]
 
 ---@class aws.codepipeline.ThirdPartyJob
@@ -932,6 +942,7 @@ function client:update_pipeline(input, opts) end
 ---@field authentication string
 ---@field authenticationConfiguration aws.codepipeline.WebhookAuthConfiguration
 ---@field filters aws.codepipeline.WebhookFilterRule[]
+---@field name string
 ---@field targetAction string
 ---@field targetPipeline string
 
@@ -978,6 +989,7 @@ function client:update_pipeline(input, opts) end
 ---@class aws.codepipeline.ActionTypeProperty
 ---@field description? string
 ---@field key boolean
+---@field name string
 ---@field noEcho boolean
 ---@field optional boolean
 ---@field queryable? boolean
@@ -990,6 +1002,7 @@ function client:update_pipeline(input, opts) end
 
 ---@class aws.codepipeline.ArtifactRevision
 ---@field created? aws.Timestamp
+---@field name? string
 ---@field revisionChangeIdentifier? string
 ---@field revisionId? string
 ---@field revisionSummary? string
@@ -1003,6 +1016,7 @@ function client:update_pipeline(input, opts) end
 ---@class aws.codepipeline.DeployTargetEvent
 ---@field context? aws.codepipeline.DeployTargetEventContext
 ---@field endTime? aws.Timestamp
+---@field name? string
 ---@field startTime? aws.Timestamp
 ---@field status? string
 
@@ -1034,8 +1048,10 @@ function client:update_pipeline(input, opts) end
 ---@class aws.codepipeline.PipelineVariableDeclaration
 ---@field defaultValue? string
 ---@field description? string
+---@field name string
 
 ---@class aws.codepipeline.ResolvedPipelineVariable
+---@field name? string
 ---@field resolvedValue? string
 
 ---@class aws.codepipeline.RetryStageMetadata
@@ -1046,6 +1062,7 @@ function client:update_pipeline(input, opts) end
 ---@class aws.codepipeline.RuleConfigurationProperty
 ---@field description? string
 ---@field key boolean
+---@field name string
 ---@field queryable? boolean
 ---@field required boolean
 ---@field secret boolean
@@ -1088,6 +1105,7 @@ function client:update_pipeline(input, opts) end
 ---@field actions aws.codepipeline.ActionDeclaration[]
 ---@field beforeEntry? aws.codepipeline.BeforeEntryConditions
 ---@field blockers? aws.codepipeline.BlockerDeclaration[]
+---@field name string
 ---@field onFailure? aws.codepipeline.FailureConditions
 ---@field onSuccess? aws.codepipeline.SuccessConditions
 
@@ -1140,6 +1158,7 @@ function client:update_pipeline(input, opts) end
 ---@field configuration? table<string, string>
 ---@field environmentVariables? aws.codepipeline.EnvironmentVariable[]
 ---@field inputArtifacts? aws.codepipeline.InputArtifact[]
+---@field name string
 ---@field namespace? string
 ---@field outputArtifacts? aws.codepipeline.OutputArtifact[]
 ---@field outputVariables? string[]
@@ -1170,15 +1189,18 @@ function client:update_pipeline(input, opts) end
 
 ---@class aws.codepipeline.Artifact
 ---@field location? aws.codepipeline.ArtifactLocation
+---@field name? string
 ---@field revision? string
 
 ---@class aws.codepipeline.ArtifactDetail
+---@field name? string
 ---@field s3location? aws.codepipeline.S3Location
 
 ---@class aws.codepipeline.BeforeEntryConditions
 ---@field conditions aws.codepipeline.Condition[]
 
 ---@class aws.codepipeline.BlockerDeclaration
+---@field name string
 ---@field type string
 
 ---@class aws.codepipeline.ConditionState
@@ -1229,6 +1251,7 @@ function client:update_pipeline(input, opts) end
 
 ---@class aws.codepipeline.ActionContext
 ---@field actionExecutionId? string
+---@field name? string
 
 ---@class aws.codepipeline.ArtifactLocation
 ---@field s3Location? aws.codepipeline.S3ArtifactLocation
@@ -1244,6 +1267,7 @@ function client:update_pipeline(input, opts) end
 ---@field summary? string
 
 ---@class aws.codepipeline.EnvironmentVariable
+---@field name string
 ---@field type? string
 ---@field value string
 
@@ -1262,6 +1286,7 @@ function client:update_pipeline(input, opts) end
 ---@field tags? aws.codepipeline.GitTagFilterCriteria
 
 ---@class aws.codepipeline.InputArtifact
+---@field name string
 
 ---@class aws.codepipeline.JobWorkerExecutorConfiguration
 ---@field pollingAccounts? string[]
@@ -1272,6 +1297,7 @@ function client:update_pipeline(input, opts) end
 
 ---@class aws.codepipeline.OutputArtifact
 ---@field files? string[]
+---@field name string
 
 ---@class aws.codepipeline.RetryConfiguration
 ---@field retryMode? string
@@ -1288,6 +1314,7 @@ function client:update_pipeline(input, opts) end
 ---@field key? string
 
 ---@class aws.codepipeline.StageContext
+---@field name? string
 
 ---@class aws.codepipeline.GitBranchFilterCriteria
 ---@field excludes? string[]
@@ -1305,6 +1332,7 @@ function client:update_pipeline(input, opts) end
 ---@field commands? string[]
 ---@field configuration? table<string, string>
 ---@field inputArtifacts? aws.codepipeline.InputArtifact[]
+---@field name string
 ---@field region? string
 ---@field roleArn? string
 ---@field ruleTypeId aws.codepipeline.RuleTypeId

@@ -222,11 +222,13 @@ function client:update_enrollment_configuration(input, opts) end
 
 ---@class aws.compute_optimizer_automation.AssociateAccountsResponse
 ---@field accountIds? string[]
+---@field errors? string[]
 
 ---@class aws.compute_optimizer_automation.CreateAutomationRuleRequest
 ---@field clientToken? string
 ---@field criteria? aws.compute_optimizer_automation.Criteria
 ---@field description? string
+---@field name string
 ---@field organizationConfiguration? aws.compute_optimizer_automation.OrganizationConfiguration
 ---@field priority? string
 ---@field recommendedActionTypes string[]
@@ -239,6 +241,7 @@ function client:update_enrollment_configuration(input, opts) end
 ---@field createdTimestamp? aws.Timestamp
 ---@field criteria? aws.compute_optimizer_automation.Criteria
 ---@field description? string
+---@field name? string
 ---@field organizationConfiguration? aws.compute_optimizer_automation.OrganizationConfiguration
 ---@field priority? string
 ---@field recommendedActionTypes? string[]
@@ -263,6 +266,7 @@ function client:update_enrollment_configuration(input, opts) end
 
 ---@class aws.compute_optimizer_automation.DisassociateAccountsResponse
 ---@field accountIds? string[]
+---@field errors? string[]
 
 ---@class aws.compute_optimizer_automation.GetAutomationEventRequest
 ---@field eventId string
@@ -293,6 +297,7 @@ function client:update_enrollment_configuration(input, opts) end
 ---@field criteria? aws.compute_optimizer_automation.Criteria
 ---@field description? string
 ---@field lastUpdatedTimestamp? aws.Timestamp
+---@field name? string
 ---@field organizationConfiguration? aws.compute_optimizer_automation.OrganizationConfiguration
 ---@field priority? string
 ---@field recommendedActionTypes? string[]
@@ -445,6 +450,7 @@ function client:update_enrollment_configuration(input, opts) end
 ---@field clientToken? string
 ---@field criteria? aws.compute_optimizer_automation.Criteria
 ---@field description? string
+---@field name? string
 ---@field organizationConfiguration? aws.compute_optimizer_automation.OrganizationConfiguration
 ---@field priority? string
 ---@field recommendedActionTypes? string[]
@@ -459,6 +465,7 @@ function client:update_enrollment_configuration(input, opts) end
 ---@field criteria? aws.compute_optimizer_automation.Criteria
 ---@field description? string
 ---@field lastUpdatedTimestamp? aws.Timestamp
+---@field name? string
 ---@field organizationConfiguration? aws.compute_optimizer_automation.OrganizationConfiguration
 ---@field priority? string
 ---@field recommendedActionTypes? string[]
@@ -502,6 +509,7 @@ function client:update_enrollment_configuration(input, opts) end
 ---@field ruleId? string
 
 ---@class aws.compute_optimizer_automation.AutomationEventFilter
+---@field name string
 ---@field values string[]
 
 ---@class aws.compute_optimizer_automation.AutomationEventStep
@@ -525,6 +533,7 @@ function client:update_enrollment_configuration(input, opts) end
 ---@field createdTimestamp? aws.Timestamp
 ---@field description? string
 ---@field lastUpdatedTimestamp? aws.Timestamp
+---@field name? string
 ---@field organizationConfiguration? aws.compute_optimizer_automation.OrganizationConfiguration
 ---@field priority? string
 ---@field recommendedActionTypes? string[]
@@ -552,6 +561,7 @@ function client:update_enrollment_configuration(input, opts) end
 ---@field savingsEstimationMode string
 
 ---@class aws.compute_optimizer_automation.Filter
+---@field name string
 ---@field values string[]
 
 ---@class aws.compute_optimizer_automation.OrganizationConfiguration
@@ -600,6 +610,7 @@ function client:update_enrollment_configuration(input, opts) end
 ---@field restartNeeded? boolean
 
 ---@class aws.compute_optimizer_automation.RecommendedActionFilter
+---@field name string
 ---@field values string[]
 
 ---@class aws.compute_optimizer_automation.RecommendedActionSummary

@@ -378,6 +378,7 @@ function client:update_enrollment_status(input, opts) end
 
 ---@class aws.compute_optimizer.GetAutoScalingGroupRecommendationsResponse
 ---@field autoScalingGroupRecommendations? aws.compute_optimizer.AutoScalingGroupRecommendation[]
+---@field errors? aws.compute_optimizer.GetRecommendationError[]
 ---@field nextToken? string
 
 ---@class aws.compute_optimizer.GetEBSVolumeRecommendationsRequest
@@ -388,6 +389,7 @@ function client:update_enrollment_status(input, opts) end
 ---@field volumeArns? string[]
 
 ---@class aws.compute_optimizer.GetEBSVolumeRecommendationsResponse
+---@field errors? aws.compute_optimizer.GetRecommendationError[]
 ---@field nextToken? string
 ---@field volumeRecommendations? aws.compute_optimizer.VolumeRecommendation[]
 
@@ -400,6 +402,7 @@ function client:update_enrollment_status(input, opts) end
 ---@field recommendationPreferences? aws.compute_optimizer.RecommendationPreferences
 
 ---@class aws.compute_optimizer.GetEC2InstanceRecommendationsResponse
+---@field errors? aws.compute_optimizer.GetRecommendationError[]
 ---@field instanceRecommendations? aws.compute_optimizer.InstanceRecommendation[]
 ---@field nextToken? string
 
@@ -433,6 +436,7 @@ function client:update_enrollment_status(input, opts) end
 
 ---@class aws.compute_optimizer.GetECSServiceRecommendationsResponse
 ---@field ecsServiceRecommendations? aws.compute_optimizer.ECSServiceRecommendation[]
+---@field errors? aws.compute_optimizer.GetRecommendationError[]
 ---@field nextToken? string
 
 ---@class aws.compute_optimizer.GetEffectiveRecommendationPreferencesRequest
@@ -472,6 +476,7 @@ function client:update_enrollment_status(input, opts) end
 ---@field resourceArns? string[]
 
 ---@class aws.compute_optimizer.GetIdleRecommendationsResponse
+---@field errors? aws.compute_optimizer.IdleRecommendationError[]
 ---@field idleRecommendations? aws.compute_optimizer.IdleRecommendation[]
 ---@field nextToken? string
 
@@ -494,6 +499,7 @@ function client:update_enrollment_status(input, opts) end
 ---@field resourceArns? string[]
 
 ---@class aws.compute_optimizer.GetLicenseRecommendationsResponse
+---@field errors? aws.compute_optimizer.GetRecommendationError[]
 ---@field licenseRecommendations? aws.compute_optimizer.LicenseRecommendation[]
 ---@field nextToken? string
 
@@ -517,6 +523,7 @@ function client:update_enrollment_status(input, opts) end
 ---@field resourceArns? string[]
 
 ---@class aws.compute_optimizer.GetRDSDatabaseRecommendationsResponse
+---@field errors? aws.compute_optimizer.GetRecommendationError[]
 ---@field nextToken? string
 ---@field rdsDBRecommendations? aws.compute_optimizer.RDSDBRecommendation[]
 
@@ -582,6 +589,7 @@ function client:update_enrollment_status(input, opts) end
 ---@field utilizationMetrics? aws.compute_optimizer.UtilizationMetric[]
 
 ---@class aws.compute_optimizer.EBSFilter
+---@field name? string
 ---@field values? string[]
 
 ---@class aws.compute_optimizer.ECSServiceRecommendation
@@ -600,6 +608,7 @@ function client:update_enrollment_status(input, opts) end
 ---@field utilizationMetrics? aws.compute_optimizer.ECSServiceUtilizationMetric[]
 
 ---@class aws.compute_optimizer.ECSServiceRecommendationFilter
+---@field name? string
 ---@field values? string[]
 
 ---@class aws.compute_optimizer.ECSServiceRecommendedOptionProjectedMetric
@@ -611,15 +620,23 @@ function client:update_enrollment_status(input, opts) end
 ---@field effectiveIncludeList? string[]
 ---@field excludeList? string[]
 ---@field includeList? string[]
+---@field name? string
 
 ---@class aws.compute_optimizer.EnrollmentFilter
+---@field name? string
 ---@field values? string[]
 
 ---@class aws.compute_optimizer.ExternalMetricsPreference
 ---@field source? string
 
 ---@class aws.compute_optimizer.Filter
+---@field name? string
 ---@field values? string[]
+
+---@class aws.compute_optimizer.GetRecommendationError
+---@field code? string
+---@field identifier? string
+---@field message? string
 
 ---@class aws.compute_optimizer.IdleRecommendation
 ---@field accountId? string
@@ -635,7 +652,14 @@ function client:update_enrollment_status(input, opts) end
 ---@field tags? aws.compute_optimizer.Tag[]
 ---@field utilizationMetrics? aws.compute_optimizer.IdleUtilizationMetric[]
 
+---@class aws.compute_optimizer.IdleRecommendationError
+---@field code? string
+---@field identifier? string
+---@field message? string
+---@field resourceType? string
+
 ---@class aws.compute_optimizer.IdleRecommendationFilter
+---@field name? string
 ---@field values? string[]
 
 ---@class aws.compute_optimizer.InstanceRecommendation
@@ -660,6 +684,7 @@ function client:update_enrollment_status(input, opts) end
 ---@field utilizationMetrics? aws.compute_optimizer.UtilizationMetric[]
 
 ---@class aws.compute_optimizer.JobFilter
+---@field name? string
 ---@field values? string[]
 
 ---@class aws.compute_optimizer.LambdaFunctionRecommendation
@@ -679,6 +704,7 @@ function client:update_enrollment_status(input, opts) end
 ---@field utilizationMetrics? aws.compute_optimizer.LambdaFunctionUtilizationMetric[]
 
 ---@class aws.compute_optimizer.LambdaFunctionRecommendationFilter
+---@field name? string
 ---@field values? string[]
 
 ---@class aws.compute_optimizer.LicenseRecommendation
@@ -693,6 +719,7 @@ function client:update_enrollment_status(input, opts) end
 ---@field tags? aws.compute_optimizer.Tag[]
 
 ---@class aws.compute_optimizer.LicenseRecommendationFilter
+---@field name? string
 ---@field values? string[]
 
 ---@class aws.compute_optimizer.OrderBy
@@ -702,6 +729,7 @@ function client:update_enrollment_status(input, opts) end
 ---@class aws.compute_optimizer.PreferredResource
 ---@field excludeList? string[]
 ---@field includeList? string[]
+---@field name? string
 
 ---@class aws.compute_optimizer.RDSDBRecommendation
 ---@field accountId? string
@@ -728,6 +756,7 @@ function client:update_enrollment_status(input, opts) end
 ---@field utilizationMetrics? aws.compute_optimizer.RDSDBUtilizationMetric[]
 
 ---@class aws.compute_optimizer.RDSDBRecommendationFilter
+---@field name? string
 ---@field values? string[]
 
 ---@class aws.compute_optimizer.RDSDatabaseRecommendedOptionProjectedMetric
@@ -784,6 +813,7 @@ function client:update_enrollment_status(input, opts) end
 ---@field keyPrefix? string
 
 ---@class aws.compute_optimizer.Scope
+---@field name? string
 ---@field value? string
 
 ---@class aws.compute_optimizer.UtilizationPreference
@@ -844,6 +874,7 @@ function client:update_enrollment_status(input, opts) end
 ---@field savingsEstimationMode? aws.compute_optimizer.EBSSavingsEstimationMode
 
 ---@class aws.compute_optimizer.EBSUtilizationMetric
+---@field name? string
 ---@field statistic? string
 ---@field value? number
 
@@ -852,6 +883,7 @@ function client:update_enrollment_status(input, opts) end
 
 ---@class aws.compute_optimizer.ECSServiceProjectedMetric
 ---@field lowerBoundValues? number[]
+---@field name? string
 ---@field timestamps? aws.Timestamp[]
 ---@field upperBoundValues? number[]
 
@@ -864,6 +896,7 @@ function client:update_enrollment_status(input, opts) end
 ---@field savingsOpportunityAfterDiscounts? aws.compute_optimizer.ECSSavingsOpportunityAfterDiscounts
 
 ---@class aws.compute_optimizer.ECSServiceUtilizationMetric
+---@field name? string
 ---@field statistic? string
 ---@field value? number
 
@@ -896,9 +929,11 @@ function client:update_enrollment_status(input, opts) end
 ---@field savingsOpportunityPercentage? number
 
 ---@class aws.compute_optimizer.IdleSummary
+---@field name? string
 ---@field value? number
 
 ---@class aws.compute_optimizer.IdleUtilizationMetric
+---@field name? string
 ---@field statistic? string
 ---@field value? number
 
@@ -928,6 +963,7 @@ function client:update_enrollment_status(input, opts) end
 ---@field savingsOpportunityAfterDiscounts? aws.compute_optimizer.LambdaSavingsOpportunityAfterDiscounts
 
 ---@class aws.compute_optimizer.LambdaFunctionUtilizationMetric
+---@field name? string
 ---@field statistic? string
 ---@field value? number
 
@@ -949,6 +985,7 @@ function client:update_enrollment_status(input, opts) end
 ---@field savingsOpportunity? aws.compute_optimizer.SavingsOpportunity
 
 ---@class aws.compute_optimizer.ProjectedMetric
+---@field name? string
 ---@field timestamps? aws.Timestamp[]
 ---@field values? number[]
 
@@ -968,10 +1005,12 @@ function client:update_enrollment_status(input, opts) end
 ---@field storageConfiguration? aws.compute_optimizer.DBStorageConfiguration
 
 ---@class aws.compute_optimizer.RDSDBUtilizationMetric
+---@field name? string
 ---@field statistic? string
 ---@field value? number
 
 ---@class aws.compute_optimizer.RDSDatabaseProjectedMetric
+---@field name? string
 ---@field timestamps? aws.Timestamp[]
 ---@field values? number[]
 
@@ -997,6 +1036,7 @@ function client:update_enrollment_status(input, opts) end
 ---@field taskDefinitionArn? string
 
 ---@class aws.compute_optimizer.Summary
+---@field name? string
 ---@field reasonCodeSummaries? aws.compute_optimizer.ReasonCodeSummary[]
 ---@field value? number
 
@@ -1005,6 +1045,7 @@ function client:update_enrollment_status(input, opts) end
 ---@field value? string
 
 ---@class aws.compute_optimizer.UtilizationMetric
+---@field name? string
 ---@field statistic? string
 ---@field value? number
 
@@ -1054,6 +1095,7 @@ function client:update_enrollment_status(input, opts) end
 
 ---@class aws.compute_optimizer.ECSServiceProjectedUtilizationMetric
 ---@field lowerBoundValue? number
+---@field name? string
 ---@field statistic? string
 ---@field upperBoundValue? number
 
@@ -1077,6 +1119,7 @@ function client:update_enrollment_status(input, opts) end
 ---@field savingsOpportunityPercentage? number
 
 ---@class aws.compute_optimizer.LambdaFunctionMemoryProjectedMetric
+---@field name? string
 ---@field statistic? string
 ---@field value? number
 
@@ -1103,6 +1146,7 @@ function client:update_enrollment_status(input, opts) end
 ---@field savingsOpportunityPercentage? number
 
 ---@class aws.compute_optimizer.ReasonCodeSummary
+---@field name? string
 ---@field value? number
 
 ---@class aws.compute_optimizer.AutoScalingGroupEstimatedMonthlySavings

@@ -1763,6 +1763,7 @@ function client:untag_resource(input, opts) end
 
 ---@class aws.config.ConfigurationRecorder
 ---@field arn? string
+---@field name? string
 ---@field recordingGroup? aws.config.RecordingGroup
 ---@field recordingMode? aws.config.RecordingMode
 ---@field recordingScope? string
@@ -1781,11 +1782,13 @@ function client:untag_resource(input, opts) end
 ---@field lastStatus? string
 ---@field lastStatusChangeTime? aws.Timestamp
 ---@field lastStopTime? aws.Timestamp
+---@field name? string
 ---@field recording? boolean
 ---@field servicePrincipal? string
 
 ---@class aws.config.ConfigurationRecorderSummary
 ---@field arn string
+---@field name string
 ---@field recordingScope string
 ---@field servicePrincipal? string
 
@@ -1850,6 +1853,7 @@ function client:untag_resource(input, opts) end
 
 ---@class aws.config.DeliveryChannel
 ---@field configSnapshotDeliveryProperties? aws.config.ConfigSnapshotDeliveryProperties
+---@field name? string
 ---@field s3BucketName? string
 ---@field s3KeyPrefix? string
 ---@field s3KmsKeyArn? string
@@ -1859,6 +1863,7 @@ function client:untag_resource(input, opts) end
 ---@field configHistoryDeliveryInfo? aws.config.ConfigExportDeliveryInfo
 ---@field configSnapshotDeliveryInfo? aws.config.ConfigExportDeliveryInfo
 ---@field configStreamDeliveryInfo? aws.config.ConfigStreamDeliveryInfo
+---@field name? string
 
 ---@class aws.config.DescribeConfigRulesFilters
 ---@field EvaluationMode? string

@@ -203,6 +203,7 @@ function client:update_campaign_outbound_call_config(input, opts) end
 ---@class aws.connectcampaigns.CreateCampaignRequest
 ---@field connectInstanceId string
 ---@field dialerConfig aws.connectcampaigns.DialerConfig
+---@field name string
 ---@field outboundCallConfig aws.connectcampaigns.OutboundCallConfig
 ---@field tags? table<string, string>
 
@@ -307,6 +308,7 @@ function client:update_campaign_outbound_call_config(input, opts) end
 
 ---@class aws.connectcampaigns.UpdateCampaignNameRequest
 ---@field id string
+---@field name string
 
 ---@class aws.connectcampaigns.UpdateCampaignOutboundCallConfigRequest
 ---@field answerMachineDetectionConfig? aws.connectcampaigns.AnswerMachineDetectionConfig
@@ -323,6 +325,7 @@ function client:update_campaign_outbound_call_config(input, opts) end
 ---@field connectInstanceId string
 ---@field dialerConfig aws.connectcampaigns.DialerConfig
 ---@field id string
+---@field name string
 ---@field outboundCallConfig aws.connectcampaigns.OutboundCallConfig
 ---@field tags? table<string, string>
 
@@ -333,6 +336,7 @@ function client:update_campaign_outbound_call_config(input, opts) end
 ---@field arn string
 ---@field connectInstanceId string
 ---@field id string
+---@field name string
 
 ---@class aws.connectcampaigns.DialRequest
 ---@field attributes table<string, string>

@@ -328,6 +328,7 @@ function client:update_campaign_source(input, opts) end
 ---@field connectCampaignFlowArn? string
 ---@field connectInstanceId string
 ---@field entryLimitsConfig? aws.connectcampaignsv2.EntryLimitsConfig
+---@field name string
 ---@field schedule? aws.connectcampaignsv2.Schedule
 ---@field source? aws.connectcampaignsv2.Source
 ---@field tags? table<string, string>
@@ -501,6 +502,7 @@ function client:update_campaign_source(input, opts) end
 
 ---@class aws.connectcampaignsv2.UpdateCampaignNameRequest
 ---@field id string
+---@field name string
 
 ---@class aws.connectcampaignsv2.UpdateCampaignScheduleRequest
 ---@field id string
@@ -519,6 +521,7 @@ function client:update_campaign_source(input, opts) end
 ---@field connectInstanceId string
 ---@field entryLimitsConfig? aws.connectcampaignsv2.EntryLimitsConfig
 ---@field id string
+---@field name string
 ---@field schedule? aws.connectcampaignsv2.Schedule
 ---@field source? aws.connectcampaignsv2.Source
 ---@field tags? table<string, string>
@@ -534,6 +537,7 @@ function client:update_campaign_source(input, opts) end
 ---@field connectInstanceId string
 ---@field entryLimitsConfig? aws.connectcampaignsv2.EntryLimitsConfig
 ---@field id string
+---@field name string
 ---@field schedule? aws.connectcampaignsv2.Schedule
 ---@field type? string
 
@@ -800,6 +804,7 @@ function client:update_campaign_source(input, opts) end
 
 ---@class aws.connectcampaignsv2.RestrictedPeriod
 ---@field endDate string
+---@field name? string
 ---@field startDate string
 
 ---@class aws.connectcampaignsv2.TimeRange

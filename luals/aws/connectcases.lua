@@ -377,6 +377,7 @@ function client:update_template(input, opts) end
 
 ---@class aws.connectcases.BatchGetCaseRuleResponse
 ---@field caseRules aws.connectcases.GetCaseRuleResponse[]
+---@field errors aws.connectcases.CaseRuleError[]
 ---@field unprocessedCaseRules? string[]
 
 ---@class aws.connectcases.BatchGetFieldRequest
@@ -384,6 +385,7 @@ function client:update_template(input, opts) end
 ---@field fields aws.connectcases.FieldIdentifier[]
 
 ---@class aws.connectcases.BatchGetFieldResponse
+---@field errors aws.connectcases.FieldError[]
 ---@field fields aws.connectcases.GetFieldResponse[]
 
 ---@class aws.connectcases.BatchPutFieldOptionsRequest
@@ -392,6 +394,7 @@ function client:update_template(input, opts) end
 ---@field options aws.connectcases.FieldOption[]
 
 ---@class aws.connectcases.BatchPutFieldOptionsResponse
+---@field errors? aws.connectcases.FieldOptionError[]
 
 ---@class aws.connectcases.CreateCaseRequest
 ---@field clientToken? string
@@ -408,6 +411,7 @@ function client:update_template(input, opts) end
 ---@class aws.connectcases.CreateCaseRuleRequest
 ---@field description? string
 ---@field domainId string
+---@field name string
 ---@field rule aws.connectcases.CaseRuleDetails
 
 ---@class aws.connectcases.CreateCaseRuleResponse
@@ -415,6 +419,7 @@ function client:update_template(input, opts) end
 ---@field caseRuleId string
 
 ---@class aws.connectcases.CreateDomainRequest
+---@field name string
 
 ---@class aws.connectcases.CreateDomainResponse
 ---@field domainArn string
@@ -425,6 +430,7 @@ function client:update_template(input, opts) end
 ---@field attributes? aws.connectcases.FieldAttributes
 ---@field description? string
 ---@field domainId string
+---@field name string
 ---@field type string
 
 ---@class aws.connectcases.CreateFieldResponse
@@ -434,6 +440,7 @@ function client:update_template(input, opts) end
 ---@class aws.connectcases.CreateLayoutRequest
 ---@field content aws.connectcases.LayoutContent
 ---@field domainId string
+---@field name string
 
 ---@class aws.connectcases.CreateLayoutResponse
 ---@field layoutArn string
@@ -454,6 +461,7 @@ function client:update_template(input, opts) end
 ---@field description? string
 ---@field domainId string
 ---@field layoutConfiguration? aws.connectcases.LayoutConfiguration
+---@field name string
 ---@field requiredFields? aws.connectcases.RequiredField[]
 ---@field rules? aws.connectcases.TemplateRule[]
 ---@field status? string
@@ -541,6 +549,7 @@ function client:update_template(input, opts) end
 ---@field domainArn string
 ---@field domainId string
 ---@field domainStatus string
+---@field name string
 ---@field tags? table<string, string>
 
 ---@class aws.connectcases.GetLayoutRequest
@@ -554,6 +563,7 @@ function client:update_template(input, opts) end
 ---@field lastModifiedTime? aws.Timestamp
 ---@field layoutArn string
 ---@field layoutId string
+---@field name string
 ---@field tags? table<string, string>
 
 ---@class aws.connectcases.GetTemplateRequest
@@ -566,6 +576,7 @@ function client:update_template(input, opts) end
 ---@field description? string
 ---@field lastModifiedTime? aws.Timestamp
 ---@field layoutConfiguration? aws.connectcases.LayoutConfiguration
+---@field name string
 ---@field requiredFields? aws.connectcases.RequiredField[]
 ---@field rules? aws.connectcases.TemplateRule[]
 ---@field status string
@@ -708,6 +719,7 @@ function client:update_template(input, opts) end
 ---@field caseRuleId string
 ---@field description? string
 ---@field domainId string
+---@field name? string
 ---@field rule? aws.connectcases.CaseRuleDetails
 
 ---@class aws.connectcases.UpdateCaseRuleResponse
@@ -717,6 +729,7 @@ function client:update_template(input, opts) end
 ---@field description? string
 ---@field domainId string
 ---@field fieldId string
+---@field name? string
 
 ---@class aws.connectcases.UpdateFieldResponse
 
@@ -724,6 +737,7 @@ function client:update_template(input, opts) end
 ---@field content? aws.connectcases.LayoutContent
 ---@field domainId string
 ---@field layoutId string
+---@field name? string
 
 ---@class aws.connectcases.UpdateLayoutResponse
 
@@ -748,6 +762,7 @@ function client:update_template(input, opts) end
 ---@field description? string
 ---@field domainId string
 ---@field layoutConfiguration? aws.connectcases.LayoutConfiguration
+---@field name? string
 ---@field requiredFields? aws.connectcases.RequiredField[]
 ---@field rules? aws.connectcases.TemplateRule[]
 ---@field status? string
@@ -776,6 +791,11 @@ function client:update_template(input, opts) end
 ---@field hidden? aws.connectcases.HiddenCaseRule
 ---@field required? aws.connectcases.RequiredCaseRule
 
+---@class aws.connectcases.CaseRuleError
+---@field errorCode string
+---@field id string
+---@field message? string
+
 ---@class aws.connectcases.CaseRuleIdentifier
 ---@field id string
 
@@ -783,6 +803,7 @@ function client:update_template(input, opts) end
 ---@field caseRuleArn string
 ---@field caseRuleId string
 ---@field description? string
+---@field name string
 ---@field ruleType string
 
 ---@class aws.connectcases.CaseSummary
@@ -792,6 +813,7 @@ function client:update_template(input, opts) end
 ---@class aws.connectcases.DomainSummary
 ---@field domainArn string
 ---@field domainId string
+---@field name string
 
 ---@class aws.connectcases.EventBridgeConfiguration
 ---@field enabled boolean
@@ -800,17 +822,29 @@ function client:update_template(input, opts) end
 ---@class aws.connectcases.FieldAttributes
 ---@field text? aws.connectcases.TextAttributes
 
+---@class aws.connectcases.FieldError
+---@field errorCode string
+---@field id string
+---@field message? string
+
 ---@class aws.connectcases.FieldIdentifier
 ---@field id string
 
 ---@class aws.connectcases.FieldOption
 ---@field active boolean
+---@field name string
+---@field value string
+
+---@class aws.connectcases.FieldOptionError
+---@field errorCode string
+---@field message string
 ---@field value string
 
 ---@class aws.connectcases.FieldSummary
 ---@field attributes? aws.connectcases.FieldAttributes
 ---@field fieldArn string
 ---@field fieldId string
+---@field name string
 ---@field namespace string
 ---@field type string
 
@@ -825,6 +859,7 @@ function client:update_template(input, opts) end
 ---@field deleted? boolean
 ---@field description? string
 ---@field lastModifiedTime? aws.Timestamp
+---@field name string
 ---@field rule aws.connectcases.CaseRuleDetails
 ---@field tags? table<string, string>
 
@@ -836,6 +871,7 @@ function client:update_template(input, opts) end
 ---@field fieldArn string
 ---@field fieldId string
 ---@field lastModifiedTime? aws.Timestamp
+---@field name string
 ---@field namespace string
 ---@field tags? table<string, string>
 ---@field type string
@@ -849,6 +885,7 @@ function client:update_template(input, opts) end
 ---@class aws.connectcases.LayoutSummary
 ---@field layoutArn string
 ---@field layoutId string
+---@field name string
 
 ---@class aws.connectcases.RelatedItemContent
 ---@field comment? aws.connectcases.CommentContent
@@ -921,6 +958,7 @@ function client:update_template(input, opts) end
 ---@field fieldId? string
 
 ---@class aws.connectcases.TemplateSummary
+---@field name string
 ---@field status string
 ---@field tagPropagationConfigurations? aws.connectcases.TagPropagationConfiguration[]
 ---@field templateArn string
@@ -1028,6 +1066,7 @@ function client:update_template(input, opts) end
 ---@field slaConfiguration aws.connectcases.SlaConfiguration
 
 ---@class aws.connectcases.SlaFilter
+---@field name? string
 ---@field status? string
 
 ---@class aws.connectcases.SlaInputContent
@@ -1076,6 +1115,7 @@ function client:update_template(input, opts) end
 ---@class aws.connectcases.SlaConfiguration
 ---@field completionTime? aws.Timestamp
 ---@field fieldId? string
+---@field name string
 ---@field status string
 ---@field targetFieldValues? aws.connectcases.FieldValueUnion[]
 ---@field targetTime aws.Timestamp
@@ -1083,6 +1123,7 @@ function client:update_template(input, opts) end
 
 ---@class aws.connectcases.SlaInputConfiguration
 ---@field fieldId? string
+---@field name string
 ---@field targetFieldValues? aws.connectcases.FieldValueUnion[]
 ---@field targetSlaMinutes integer
 ---@field type string
@@ -1104,6 +1145,7 @@ function client:update_template(input, opts) end
 
 ---@class aws.connectcases.FieldGroup
 ---@field fields aws.connectcases.FieldItem[]
+---@field name? string
 
 ---@class aws.connectcases.OperandOne
 ---@field fieldId? string

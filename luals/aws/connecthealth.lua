@@ -162,6 +162,7 @@ function client:untag_resource(input, opts) end
 
 ---@class aws.connecthealth.CreateDomainInput
 ---@field kmsKeyArn? string
+---@field name string
 ---@field tags? table<string, string>
 ---@field webAppSetupConfiguration? aws.connecthealth.CreateWebAppConfiguration
 
@@ -171,6 +172,7 @@ function client:untag_resource(input, opts) end
 ---@field domainId string
 ---@field encryptionContext? aws.connecthealth.EncryptionContext
 ---@field kmsKeyArn? string
+---@field name string
 ---@field status string
 ---@field webAppConfiguration? aws.connecthealth.WebAppConfiguration
 ---@field webAppUrl? string
@@ -212,6 +214,7 @@ function client:untag_resource(input, opts) end
 ---@field domainId string
 ---@field encryptionContext? aws.connecthealth.EncryptionContext
 ---@field kmsKeyArn? string
+---@field name string
 ---@field status string
 ---@field tags? table<string, string>
 ---@field webAppConfiguration? aws.connecthealth.WebAppConfiguration
@@ -326,6 +329,7 @@ function client:untag_resource(input, opts) end
 ---@field arn string
 ---@field createdAt aws.Timestamp
 ---@field domainId string
+---@field name string
 ---@field status string
 
 ---@class aws.connecthealth.EncryptionContext

@@ -316,6 +316,7 @@ function client:update_landing_zone(input, opts) end
 ---@class aws.controltower.GetBaselineOutput
 ---@field arn string
 ---@field description? string
+---@field name string
 
 ---@class aws.controltower.GetControlOperationInput
 ---@field operationIdentifier string
@@ -473,6 +474,7 @@ function client:update_landing_zone(input, opts) end
 ---@class aws.controltower.BaselineSummary
 ---@field arn string
 ---@field description? string
+---@field name string
 
 ---@class aws.controltower.ControlOperation
 ---@field controlIdentifier? string
@@ -621,6 +623,7 @@ function client:update_landing_zone(input, opts) end
 ---@field status? string
 
 ---@class aws.controltower.Region
+---@field name? string
 
 ---@class aws.controltower.EnabledBaselineDriftTypes
 ---@field inheritance? aws.controltower.EnabledBaselineInheritanceDrift

@@ -885,19 +885,19 @@ function client:update_profile(input, opts) end
 function client:update_recommender(input, opts) end
 
 ---@class aws.customer_profiles.AddProfileKeyRequest
----@field DomainName any
----@field KeyName any
+---@field DomainName string
+---@field KeyName string
 ---@field ProfileId string
 ---@field Values string[]
 
 ---@class aws.customer_profiles.AddProfileKeyResponse
----@field KeyName? any
+---@field KeyName? string
 ---@field Values? string[]
 
 ---@class aws.customer_profiles.BatchGetCalculatedAttributeForProfileRequest
 ---@field CalculatedAttributeName string
 ---@field ConditionOverrides? aws.customer_profiles.ConditionOverrides
----@field DomainName any
+---@field DomainName string
 ---@field ProfileIds string[]
 
 ---@class aws.customer_profiles.BatchGetCalculatedAttributeForProfileResponse
@@ -906,7 +906,7 @@ function client:update_recommender(input, opts) end
 ---@field Errors? aws.customer_profiles.BatchGetCalculatedAttributeForProfileError[]
 
 ---@class aws.customer_profiles.BatchGetProfileRequest
----@field DomainName any
+---@field DomainName string
 ---@field ProfileIds string[]
 
 ---@class aws.customer_profiles.BatchGetProfileResponse
@@ -919,7 +919,7 @@ function client:update_recommender(input, opts) end
 ---@field Conditions? aws.customer_profiles.Conditions
 ---@field Description? string
 ---@field DisplayName? string
----@field DomainName any
+---@field DomainName string
 ---@field Filter? aws.customer_profiles.Filter
 ---@field Statistic string
 ---@field Tags? table<string, string>
@@ -943,10 +943,10 @@ function client:update_recommender(input, opts) end
 ---@class aws.customer_profiles.CreateDomainLayoutRequest
 ---@field Description string
 ---@field DisplayName string
----@field DomainName any
+---@field DomainName string
 ---@field IsDefault? boolean
 ---@field Layout string
----@field LayoutDefinitionName any
+---@field LayoutDefinitionName string
 ---@field LayoutType string
 ---@field Tags? table<string, string>
 
@@ -957,7 +957,7 @@ function client:update_recommender(input, opts) end
 ---@field IsDefault? boolean
 ---@field LastUpdatedAt? aws.Timestamp
 ---@field Layout string
----@field LayoutDefinitionName any
+---@field LayoutDefinitionName string
 ---@field LayoutType string
 ---@field Tags? table<string, string>
 ---@field Version string
@@ -967,7 +967,7 @@ function client:update_recommender(input, opts) end
 ---@field DeadLetterQueueUrl? string
 ---@field DefaultEncryptionKey? string
 ---@field DefaultExpirationDays integer
----@field DomainName any
+---@field DomainName string
 ---@field Matching? aws.customer_profiles.MatchingRequest
 ---@field RuleBasedMatching? aws.customer_profiles.RuleBasedMatchingRequest
 ---@field Tags? table<string, string>
@@ -978,15 +978,15 @@ function client:update_recommender(input, opts) end
 ---@field DeadLetterQueueUrl? string
 ---@field DefaultEncryptionKey? string
 ---@field DefaultExpirationDays integer
----@field DomainName any
+---@field DomainName string
 ---@field LastUpdatedAt aws.Timestamp
 ---@field Matching? aws.customer_profiles.MatchingResponse
 ---@field RuleBasedMatching? aws.customer_profiles.RuleBasedMatchingResponse
 ---@field Tags? table<string, string>
 
 ---@class aws.customer_profiles.CreateEventStreamRequest
----@field DomainName any
----@field EventStreamName any
+---@field DomainName string
+---@field EventStreamName string
 ---@field Tags? table<string, string>
 ---@field Uri string
 
@@ -996,12 +996,12 @@ function client:update_recommender(input, opts) end
 
 ---@class aws.customer_profiles.CreateEventTriggerRequest
 ---@field Description? string
----@field DomainName any
+---@field DomainName string
 ---@field EventTriggerConditions aws.customer_profiles.EventTriggerCondition[]
 ---@field EventTriggerLimits? aws.customer_profiles.EventTriggerLimits
----@field EventTriggerName any
+---@field EventTriggerName string
 ---@field ObjectTypeName string
----@field SegmentFilter? any
+---@field SegmentFilter? string
 ---@field Tags? table<string, string>
 
 ---@class aws.customer_profiles.CreateEventTriggerResponse
@@ -1009,14 +1009,14 @@ function client:update_recommender(input, opts) end
 ---@field Description? string
 ---@field EventTriggerConditions? aws.customer_profiles.EventTriggerCondition[]
 ---@field EventTriggerLimits? aws.customer_profiles.EventTriggerLimits
----@field EventTriggerName? any
+---@field EventTriggerName? string
 ---@field LastUpdatedAt? aws.Timestamp
 ---@field ObjectTypeName? string
----@field SegmentFilter? any
+---@field SegmentFilter? string
 ---@field Tags? table<string, string>
 
 ---@class aws.customer_profiles.CreateIntegrationWorkflowRequest
----@field DomainName any
+---@field DomainName string
 ---@field IntegrationConfig aws.customer_profiles.IntegrationConfig
 ---@field ObjectTypeName string
 ---@field RoleArn string
@@ -1037,7 +1037,7 @@ function client:update_recommender(input, opts) end
 ---@field BusinessEmailAddress? string
 ---@field BusinessName? string
 ---@field BusinessPhoneNumber? string
----@field DomainName any
+---@field DomainName string
 ---@field EmailAddress? string
 ---@field EngagementPreferences? aws.customer_profiles.EngagementPreferences
 ---@field FirstName? string
@@ -1060,10 +1060,10 @@ function client:update_recommender(input, opts) end
 
 ---@class aws.customer_profiles.CreateRecommenderFilterRequest
 ---@field Description? string
----@field DomainName any
+---@field DomainName string
 ---@field RecommenderFilterExpression string
 ---@field RecommenderFilterName string
----@field RecommenderSchemaName? any
+---@field RecommenderSchemaName? string
 ---@field Tags? table<string, string>
 
 ---@class aws.customer_profiles.CreateRecommenderFilterResponse
@@ -1072,11 +1072,11 @@ function client:update_recommender(input, opts) end
 
 ---@class aws.customer_profiles.CreateRecommenderRequest
 ---@field Description? string
----@field DomainName any
+---@field DomainName string
 ---@field RecommenderConfig? aws.customer_profiles.RecommenderConfig
----@field RecommenderName any
+---@field RecommenderName string
 ---@field RecommenderRecipeName string
----@field RecommenderSchemaName? any
+---@field RecommenderSchemaName? string
 ---@field Tags? table<string, string>
 
 ---@class aws.customer_profiles.CreateRecommenderResponse
@@ -1084,24 +1084,24 @@ function client:update_recommender(input, opts) end
 ---@field Tags? table<string, string>
 
 ---@class aws.customer_profiles.CreateRecommenderSchemaRequest
----@field DomainName any
+---@field DomainName string
 ---@field Fields table<string, aws.customer_profiles.RecommenderSchemaField[]>
----@field RecommenderSchemaName any
+---@field RecommenderSchemaName string
 ---@field Tags? table<string, string>
 
 ---@class aws.customer_profiles.CreateRecommenderSchemaResponse
 ---@field CreatedAt aws.Timestamp
 ---@field Fields table<string, aws.customer_profiles.RecommenderSchemaField[]>
 ---@field RecommenderSchemaArn string
----@field RecommenderSchemaName any
+---@field RecommenderSchemaName string
 ---@field Status string
 ---@field Tags? table<string, string>
 
 ---@class aws.customer_profiles.CreateSegmentDefinitionRequest
 ---@field Description? string
 ---@field DisplayName string
----@field DomainName any
----@field SegmentDefinitionName any
+---@field DomainName string
+---@field SegmentDefinitionName string
 ---@field SegmentGroups? aws.customer_profiles.SegmentGroup
 ---@field SegmentSort? aws.customer_profiles.SegmentSort
 ---@field SegmentSqlQuery? string
@@ -1112,26 +1112,26 @@ function client:update_recommender(input, opts) end
 ---@field Description? string
 ---@field DisplayName? string
 ---@field SegmentDefinitionArn? string
----@field SegmentDefinitionName any
+---@field SegmentDefinitionName string
 ---@field Tags? table<string, string>
 
 ---@class aws.customer_profiles.CreateSegmentEstimateRequest
----@field DomainName any
+---@field DomainName string
 ---@field SegmentQuery? aws.customer_profiles.SegmentGroupStructure
 ---@field SegmentSqlQuery? string
 
 ---@class aws.customer_profiles.CreateSegmentEstimateResponse
----@field DomainName? any
+---@field DomainName? string
 ---@field EstimateId? string
 ---@field StatusCode? integer
 
 ---@class aws.customer_profiles.CreateSegmentSnapshotRequest
 ---@field DataFormat string
 ---@field DestinationUri? string
----@field DomainName any
+---@field DomainName string
 ---@field EncryptionKey? string
 ---@field RoleArn? string
----@field SegmentDefinitionName any
+---@field SegmentDefinitionName string
 
 ---@class aws.customer_profiles.CreateSegmentSnapshotResponse
 ---@field SnapshotId string
@@ -1139,7 +1139,7 @@ function client:update_recommender(input, opts) end
 ---@class aws.customer_profiles.CreateUploadJobRequest
 ---@field DataExpiry? integer
 ---@field DisplayName string
----@field DomainName any
+---@field DomainName string
 ---@field Fields table<string, aws.customer_profiles.ObjectTypeField>
 ---@field UniqueKey string
 
@@ -1148,52 +1148,52 @@ function client:update_recommender(input, opts) end
 
 ---@class aws.customer_profiles.DeleteCalculatedAttributeDefinitionRequest
 ---@field CalculatedAttributeName string
----@field DomainName any
+---@field DomainName string
 
 ---@class aws.customer_profiles.DeleteCalculatedAttributeDefinitionResponse
 
 ---@class aws.customer_profiles.DeleteDomainLayoutRequest
----@field DomainName any
----@field LayoutDefinitionName any
+---@field DomainName string
+---@field LayoutDefinitionName string
 
 ---@class aws.customer_profiles.DeleteDomainLayoutResponse
 ---@field Message string
 
 ---@class aws.customer_profiles.DeleteDomainObjectTypeRequest
----@field DomainName any
+---@field DomainName string
 ---@field ObjectTypeName string
 
 ---@class aws.customer_profiles.DeleteDomainObjectTypeResponse
 
 ---@class aws.customer_profiles.DeleteDomainRequest
----@field DomainName any
+---@field DomainName string
 
 ---@class aws.customer_profiles.DeleteDomainResponse
 ---@field Message string
 
 ---@class aws.customer_profiles.DeleteEventStreamRequest
----@field DomainName any
----@field EventStreamName any
+---@field DomainName string
+---@field EventStreamName string
 
 ---@class aws.customer_profiles.DeleteEventStreamResponse
 
 ---@class aws.customer_profiles.DeleteEventTriggerRequest
----@field DomainName any
----@field EventTriggerName any
+---@field DomainName string
+---@field EventTriggerName string
 
 ---@class aws.customer_profiles.DeleteEventTriggerResponse
 ---@field Message string
 
 ---@class aws.customer_profiles.DeleteIntegrationRequest
----@field DomainName any
+---@field DomainName string
 ---@field Uri string
 
 ---@class aws.customer_profiles.DeleteIntegrationResponse
 ---@field Message string
 
 ---@class aws.customer_profiles.DeleteProfileKeyRequest
----@field DomainName any
----@field KeyName any
+---@field DomainName string
+---@field KeyName string
 ---@field ProfileId string
 ---@field Values string[]
 
@@ -1201,7 +1201,7 @@ function client:update_recommender(input, opts) end
 ---@field Message? string
 
 ---@class aws.customer_profiles.DeleteProfileObjectRequest
----@field DomainName any
+---@field DomainName string
 ---@field ObjectTypeName string
 ---@field ProfileId string
 ---@field ProfileObjectUniqueKey string
@@ -1210,53 +1210,53 @@ function client:update_recommender(input, opts) end
 ---@field Message? string
 
 ---@class aws.customer_profiles.DeleteProfileObjectTypeRequest
----@field DomainName any
+---@field DomainName string
 ---@field ObjectTypeName string
 
 ---@class aws.customer_profiles.DeleteProfileObjectTypeResponse
 ---@field Message string
 
 ---@class aws.customer_profiles.DeleteProfileRequest
----@field DomainName any
+---@field DomainName string
 ---@field ProfileId string
 
 ---@class aws.customer_profiles.DeleteProfileResponse
 ---@field Message? string
 
 ---@class aws.customer_profiles.DeleteRecommenderFilterRequest
----@field DomainName any
+---@field DomainName string
 ---@field RecommenderFilterName string
 
 ---@class aws.customer_profiles.DeleteRecommenderFilterResponse
 ---@field Message string
 
 ---@class aws.customer_profiles.DeleteRecommenderRequest
----@field DomainName any
----@field RecommenderName any
+---@field DomainName string
+---@field RecommenderName string
 
 ---@class aws.customer_profiles.DeleteRecommenderResponse
 
 ---@class aws.customer_profiles.DeleteRecommenderSchemaRequest
----@field DomainName any
----@field RecommenderSchemaName any
+---@field DomainName string
+---@field RecommenderSchemaName string
 
 ---@class aws.customer_profiles.DeleteRecommenderSchemaResponse
 
 ---@class aws.customer_profiles.DeleteSegmentDefinitionRequest
----@field DomainName any
----@field SegmentDefinitionName any
+---@field DomainName string
+---@field SegmentDefinitionName string
 
 ---@class aws.customer_profiles.DeleteSegmentDefinitionResponse
 ---@field Message? string
 
 ---@class aws.customer_profiles.DeleteWorkflowRequest
----@field DomainName any
+---@field DomainName string
 ---@field WorkflowId string
 
 ---@class aws.customer_profiles.DeleteWorkflowResponse
 
 ---@class aws.customer_profiles.DetectProfileObjectTypeRequest
----@field DomainName any
+---@field DomainName string
 ---@field Objects string[]
 
 ---@class aws.customer_profiles.DetectProfileObjectTypeResponse
@@ -1265,18 +1265,18 @@ function client:update_recommender(input, opts) end
 ---@class aws.customer_profiles.GetAutoMergingPreviewRequest
 ---@field ConflictResolution aws.customer_profiles.ConflictResolution
 ---@field Consolidation aws.customer_profiles.Consolidation
----@field DomainName any
+---@field DomainName string
 ---@field MinAllowedConfidenceScoreForMerging? number
 
 ---@class aws.customer_profiles.GetAutoMergingPreviewResponse
----@field DomainName any
+---@field DomainName string
 ---@field NumberOfMatchesInSample? integer
 ---@field NumberOfProfilesInSample? integer
 ---@field NumberOfProfilesWillBeMerged? integer
 
 ---@class aws.customer_profiles.GetCalculatedAttributeDefinitionRequest
 ---@field CalculatedAttributeName string
----@field DomainName any
+---@field DomainName string
 
 ---@class aws.customer_profiles.GetCalculatedAttributeDefinitionResponse
 ---@field AttributeDetails? aws.customer_profiles.AttributeDetails
@@ -1295,7 +1295,7 @@ function client:update_recommender(input, opts) end
 
 ---@class aws.customer_profiles.GetCalculatedAttributeForProfileRequest
 ---@field CalculatedAttributeName string
----@field DomainName any
+---@field DomainName string
 ---@field ProfileId string
 
 ---@class aws.customer_profiles.GetCalculatedAttributeForProfileResponse
@@ -1306,8 +1306,8 @@ function client:update_recommender(input, opts) end
 ---@field Value? string
 
 ---@class aws.customer_profiles.GetDomainLayoutRequest
----@field DomainName any
----@field LayoutDefinitionName any
+---@field DomainName string
+---@field LayoutDefinitionName string
 
 ---@class aws.customer_profiles.GetDomainLayoutResponse
 ---@field CreatedAt aws.Timestamp
@@ -1316,13 +1316,13 @@ function client:update_recommender(input, opts) end
 ---@field IsDefault? boolean
 ---@field LastUpdatedAt aws.Timestamp
 ---@field Layout string
----@field LayoutDefinitionName any
+---@field LayoutDefinitionName string
 ---@field LayoutType string
 ---@field Tags? table<string, string>
 ---@field Version string
 
 ---@class aws.customer_profiles.GetDomainObjectTypeRequest
----@field DomainName any
+---@field DomainName string
 ---@field ObjectTypeName string
 
 ---@class aws.customer_profiles.GetDomainObjectTypeResponse
@@ -1335,7 +1335,7 @@ function client:update_recommender(input, opts) end
 ---@field Tags? table<string, string>
 
 ---@class aws.customer_profiles.GetDomainRequest
----@field DomainName any
+---@field DomainName string
 
 ---@class aws.customer_profiles.GetDomainResponse
 ---@field CreatedAt aws.Timestamp
@@ -1343,7 +1343,7 @@ function client:update_recommender(input, opts) end
 ---@field DeadLetterQueueUrl? string
 ---@field DefaultEncryptionKey? string
 ---@field DefaultExpirationDays? integer
----@field DomainName any
+---@field DomainName string
 ---@field LastUpdatedAt aws.Timestamp
 ---@field Matching? aws.customer_profiles.MatchingResponse
 ---@field RuleBasedMatching? aws.customer_profiles.RuleBasedMatchingResponse
@@ -1351,40 +1351,40 @@ function client:update_recommender(input, opts) end
 ---@field Tags? table<string, string>
 
 ---@class aws.customer_profiles.GetEventStreamRequest
----@field DomainName any
----@field EventStreamName any
+---@field DomainName string
+---@field EventStreamName string
 
 ---@class aws.customer_profiles.GetEventStreamResponse
 ---@field CreatedAt aws.Timestamp
 ---@field DestinationDetails aws.customer_profiles.EventStreamDestinationDetails
----@field DomainName any
+---@field DomainName string
 ---@field EventStreamArn string
 ---@field State string
 ---@field StoppedSince? aws.Timestamp
 ---@field Tags? table<string, string>
 
 ---@class aws.customer_profiles.GetEventTriggerRequest
----@field DomainName any
----@field EventTriggerName any
+---@field DomainName string
+---@field EventTriggerName string
 
 ---@class aws.customer_profiles.GetEventTriggerResponse
 ---@field CreatedAt? aws.Timestamp
 ---@field Description? string
 ---@field EventTriggerConditions? aws.customer_profiles.EventTriggerCondition[]
 ---@field EventTriggerLimits? aws.customer_profiles.EventTriggerLimits
----@field EventTriggerName? any
+---@field EventTriggerName? string
 ---@field LastUpdatedAt? aws.Timestamp
 ---@field ObjectTypeName? string
----@field SegmentFilter? any
+---@field SegmentFilter? string
 ---@field Tags? table<string, string>
 
 ---@class aws.customer_profiles.GetIdentityResolutionJobRequest
----@field DomainName any
+---@field DomainName string
 ---@field JobId string
 
 ---@class aws.customer_profiles.GetIdentityResolutionJobResponse
 ---@field AutoMerging? aws.customer_profiles.AutoMerging
----@field DomainName? any
+---@field DomainName? string
 ---@field ExportingLocation? aws.customer_profiles.ExportingLocation
 ---@field JobEndTime? aws.Timestamp
 ---@field JobExpirationTime? aws.Timestamp
@@ -1396,13 +1396,13 @@ function client:update_recommender(input, opts) end
 ---@field Status? string
 
 ---@class aws.customer_profiles.GetIntegrationRequest
----@field DomainName any
+---@field DomainName string
 ---@field Uri string
 
 ---@class aws.customer_profiles.GetIntegrationResponse
 ---@field CreatedAt aws.Timestamp
----@field DomainName any
----@field EventTriggerNames? any[]
+---@field DomainName string
+---@field EventTriggerNames? string[]
 ---@field IsUnstructured? boolean
 ---@field LastUpdatedAt aws.Timestamp
 ---@field ObjectTypeName? string
@@ -1414,7 +1414,7 @@ function client:update_recommender(input, opts) end
 ---@field WorkflowId? string
 
 ---@class aws.customer_profiles.GetMatchesRequest
----@field DomainName any
+---@field DomainName string
 ---@field MaxResults? integer
 ---@field NextToken? string
 
@@ -1426,7 +1426,7 @@ function client:update_recommender(input, opts) end
 
 ---@class aws.customer_profiles.GetObjectTypeAttributeStatisticsRequest
 ---@field AttributeName string
----@field DomainName any
+---@field DomainName string
 ---@field ObjectTypeName string
 
 ---@class aws.customer_profiles.GetObjectTypeAttributeStatisticsResponse
@@ -1434,7 +1434,7 @@ function client:update_recommender(input, opts) end
 ---@field Statistics aws.customer_profiles.GetObjectTypeAttributeStatisticsStats
 
 ---@class aws.customer_profiles.GetProfileHistoryRecordRequest
----@field DomainName any
+---@field DomainName string
 ---@field Id string
 ---@field ProfileId string
 
@@ -1449,7 +1449,7 @@ function client:update_recommender(input, opts) end
 ---@field ProfileObjectUniqueKey? string
 
 ---@class aws.customer_profiles.GetProfileObjectTypeRequest
----@field DomainName any
+---@field DomainName string
 ---@field ObjectTypeName string
 
 ---@class aws.customer_profiles.GetProfileObjectTypeResponse
@@ -1467,36 +1467,36 @@ function client:update_recommender(input, opts) end
 ---@field SourceLastUpdatedTimestampFormat? string
 ---@field SourcePriority? integer
 ---@field Tags? table<string, string>
----@field TemplateId? any
+---@field TemplateId? string
 
 ---@class aws.customer_profiles.GetProfileObjectTypeTemplateRequest
----@field TemplateId any
+---@field TemplateId string
 
 ---@class aws.customer_profiles.GetProfileObjectTypeTemplateResponse
 ---@field AllowProfileCreation? boolean
 ---@field Fields? table<string, aws.customer_profiles.ObjectTypeField>
 ---@field Keys? table<string, aws.customer_profiles.ObjectTypeKey[]>
 ---@field SourceLastUpdatedTimestampFormat? string
----@field SourceName? any
----@field SourceObject? any
----@field TemplateId? any
+---@field SourceName? string
+---@field SourceObject? string
+---@field TemplateId? string
 
 ---@class aws.customer_profiles.GetProfileRecommendationsRequest
 ---@field CandidateIds? string[]
 ---@field Context? table<string, string>
----@field DomainName any
+---@field DomainName string
 ---@field MaxResults? integer
 ---@field MetadataConfig? aws.customer_profiles.MetadataConfig
 ---@field ProfileId string
 ---@field RecommenderFilters? aws.customer_profiles.RecommenderFilter[]
----@field RecommenderName any
+---@field RecommenderName string
 ---@field RecommenderPromotionalFilters? aws.customer_profiles.RecommenderPromotionalFilter[]
 
 ---@class aws.customer_profiles.GetProfileRecommendationsResponse
 ---@field Recommendations? aws.customer_profiles.Recommendation[]
 
 ---@class aws.customer_profiles.GetRecommenderFilterRequest
----@field DomainName any
+---@field DomainName string
 ---@field RecommenderFilterName string
 
 ---@class aws.customer_profiles.GetRecommenderFilterResponse
@@ -1505,13 +1505,13 @@ function client:update_recommender(input, opts) end
 ---@field FailureReason? string
 ---@field RecommenderFilterExpression string
 ---@field RecommenderFilterName string
----@field RecommenderSchemaName? any
+---@field RecommenderSchemaName? string
 ---@field Status string
 ---@field Tags table<string, string>
 
 ---@class aws.customer_profiles.GetRecommenderRequest
----@field DomainName any
----@field RecommenderName any
+---@field DomainName string
+---@field RecommenderName string
 ---@field TrainingMetricsCount? integer
 
 ---@class aws.customer_profiles.GetRecommenderResponse
@@ -1521,33 +1521,33 @@ function client:update_recommender(input, opts) end
 ---@field LastUpdatedAt? aws.Timestamp
 ---@field LatestRecommenderUpdate? aws.customer_profiles.RecommenderUpdate
 ---@field RecommenderConfig? aws.customer_profiles.RecommenderConfig
----@field RecommenderName any
+---@field RecommenderName string
 ---@field RecommenderRecipeName string
----@field RecommenderSchemaName? any
+---@field RecommenderSchemaName? string
 ---@field Status? string
 ---@field Tags? table<string, string>
 ---@field TrainingMetrics? aws.customer_profiles.TrainingMetrics[]
 
 ---@class aws.customer_profiles.GetRecommenderSchemaRequest
----@field DomainName any
----@field RecommenderSchemaName any
+---@field DomainName string
+---@field RecommenderSchemaName string
 
 ---@class aws.customer_profiles.GetRecommenderSchemaResponse
 ---@field CreatedAt aws.Timestamp
 ---@field Fields table<string, aws.customer_profiles.RecommenderSchemaField[]>
----@field RecommenderSchemaName any
+---@field RecommenderSchemaName string
 ---@field Status string
 
 ---@class aws.customer_profiles.GetSegmentDefinitionRequest
----@field DomainName any
----@field SegmentDefinitionName any
+---@field DomainName string
+---@field SegmentDefinitionName string
 
 ---@class aws.customer_profiles.GetSegmentDefinitionResponse
 ---@field CreatedAt? aws.Timestamp
 ---@field Description? string
 ---@field DisplayName? string
 ---@field SegmentDefinitionArn string
----@field SegmentDefinitionName? any
+---@field SegmentDefinitionName? string
 ---@field SegmentGroups? aws.customer_profiles.SegmentGroup
 ---@field SegmentSort? aws.customer_profiles.SegmentSort
 ---@field SegmentSqlQuery? string
@@ -1555,11 +1555,11 @@ function client:update_recommender(input, opts) end
 ---@field Tags? table<string, string>
 
 ---@class aws.customer_profiles.GetSegmentEstimateRequest
----@field DomainName any
+---@field DomainName string
 ---@field EstimateId string
 
 ---@class aws.customer_profiles.GetSegmentEstimateResponse
----@field DomainName? any
+---@field DomainName? string
 ---@field Estimate? string
 ---@field EstimateId? string
 ---@field Message? string
@@ -1567,19 +1567,19 @@ function client:update_recommender(input, opts) end
 ---@field StatusCode? integer
 
 ---@class aws.customer_profiles.GetSegmentMembershipRequest
----@field DomainName any
+---@field DomainName string
 ---@field ProfileIds string[]
----@field SegmentDefinitionName any
+---@field SegmentDefinitionName string
 
 ---@class aws.customer_profiles.GetSegmentMembershipResponse
 ---@field Failures? aws.customer_profiles.ProfileQueryFailures[]
 ---@field LastComputedAt? aws.Timestamp
 ---@field Profiles? aws.customer_profiles.ProfileQueryResult[]
----@field SegmentDefinitionName? any
+---@field SegmentDefinitionName? string
 
 ---@class aws.customer_profiles.GetSegmentSnapshotRequest
----@field DomainName any
----@field SegmentDefinitionName any
+---@field DomainName string
+---@field SegmentDefinitionName string
 ---@field SnapshotId string
 
 ---@class aws.customer_profiles.GetSegmentSnapshotResponse
@@ -1592,7 +1592,7 @@ function client:update_recommender(input, opts) end
 ---@field StatusMessage? string
 
 ---@class aws.customer_profiles.GetSimilarProfilesRequest
----@field DomainName any
+---@field DomainName string
 ---@field MatchType string
 ---@field MaxResults? integer
 ---@field NextToken? string
@@ -1608,8 +1608,8 @@ function client:update_recommender(input, opts) end
 ---@field RuleLevel? integer
 
 ---@class aws.customer_profiles.GetUploadJobPathRequest
----@field DomainName any
----@field JobId any
+---@field DomainName string
+---@field JobId string
 
 ---@class aws.customer_profiles.GetUploadJobPathResponse
 ---@field ClientToken? string
@@ -1617,7 +1617,7 @@ function client:update_recommender(input, opts) end
 ---@field ValidUntil? aws.Timestamp
 
 ---@class aws.customer_profiles.GetUploadJobRequest
----@field DomainName any
+---@field DomainName string
 ---@field JobId string
 
 ---@class aws.customer_profiles.GetUploadJobResponse
@@ -1633,7 +1633,7 @@ function client:update_recommender(input, opts) end
 ---@field UniqueKey? string
 
 ---@class aws.customer_profiles.GetWorkflowRequest
----@field DomainName any
+---@field DomainName string
 ---@field WorkflowId string
 
 ---@class aws.customer_profiles.GetWorkflowResponse
@@ -1647,7 +1647,7 @@ function client:update_recommender(input, opts) end
 ---@field WorkflowType? string
 
 ---@class aws.customer_profiles.GetWorkflowStepsRequest
----@field DomainName any
+---@field DomainName string
 ---@field MaxResults? integer
 ---@field NextToken? string
 ---@field WorkflowId string
@@ -1669,7 +1669,7 @@ function client:update_recommender(input, opts) end
 ---@field NextToken? string
 
 ---@class aws.customer_profiles.ListCalculatedAttributeDefinitionsRequest
----@field DomainName any
+---@field DomainName string
 ---@field MaxResults? integer
 ---@field NextToken? string
 
@@ -1678,7 +1678,7 @@ function client:update_recommender(input, opts) end
 ---@field NextToken? string
 
 ---@class aws.customer_profiles.ListCalculatedAttributesForProfileRequest
----@field DomainName any
+---@field DomainName string
 ---@field MaxResults? integer
 ---@field NextToken? string
 ---@field ProfileId string
@@ -1688,7 +1688,7 @@ function client:update_recommender(input, opts) end
 ---@field NextToken? string
 
 ---@class aws.customer_profiles.ListDomainLayoutsRequest
----@field DomainName any
+---@field DomainName string
 ---@field MaxResults? integer
 ---@field NextToken? string
 
@@ -1697,7 +1697,7 @@ function client:update_recommender(input, opts) end
 ---@field NextToken? string
 
 ---@class aws.customer_profiles.ListDomainObjectTypesRequest
----@field DomainName any
+---@field DomainName string
 ---@field MaxResults? integer
 ---@field NextToken? string
 
@@ -1714,7 +1714,7 @@ function client:update_recommender(input, opts) end
 ---@field NextToken? string
 
 ---@class aws.customer_profiles.ListEventStreamsRequest
----@field DomainName any
+---@field DomainName string
 ---@field MaxResults? integer
 ---@field NextToken? string
 
@@ -1723,7 +1723,7 @@ function client:update_recommender(input, opts) end
 ---@field NextToken? string
 
 ---@class aws.customer_profiles.ListEventTriggersRequest
----@field DomainName any
+---@field DomainName string
 ---@field MaxResults? integer
 ---@field NextToken? string
 
@@ -1732,7 +1732,7 @@ function client:update_recommender(input, opts) end
 ---@field NextToken? string
 
 ---@class aws.customer_profiles.ListIdentityResolutionJobsRequest
----@field DomainName any
+---@field DomainName string
 ---@field MaxResults? integer
 ---@field NextToken? string
 
@@ -1741,7 +1741,7 @@ function client:update_recommender(input, opts) end
 ---@field NextToken? string
 
 ---@class aws.customer_profiles.ListIntegrationsRequest
----@field DomainName any
+---@field DomainName string
 ---@field IncludeHidden? boolean
 ---@field MaxResults? integer
 ---@field NextToken? string
@@ -1752,7 +1752,7 @@ function client:update_recommender(input, opts) end
 
 ---@class aws.customer_profiles.ListObjectTypeAttributeValuesRequest
 ---@field AttributeName string
----@field DomainName any
+---@field DomainName string
 ---@field MaxResults? integer
 ---@field NextToken? string
 ---@field ObjectTypeName string
@@ -1762,7 +1762,7 @@ function client:update_recommender(input, opts) end
 ---@field NextToken? string
 
 ---@class aws.customer_profiles.ListObjectTypeAttributesRequest
----@field DomainName any
+---@field DomainName string
 ---@field MaxResults? integer
 ---@field NextToken? string
 ---@field ObjectTypeName string
@@ -1773,7 +1773,7 @@ function client:update_recommender(input, opts) end
 
 ---@class aws.customer_profiles.ListProfileHistoryRecordsRequest
 ---@field ActionType? string
----@field DomainName any
+---@field DomainName string
 ---@field MaxResults? integer
 ---@field NextToken? string
 ---@field ObjectTypeName? string
@@ -1793,7 +1793,7 @@ function client:update_recommender(input, opts) end
 ---@field NextToken? string
 
 ---@class aws.customer_profiles.ListProfileObjectTypesRequest
----@field DomainName any
+---@field DomainName string
 ---@field MaxResults? integer
 ---@field NextToken? string
 
@@ -1802,7 +1802,7 @@ function client:update_recommender(input, opts) end
 ---@field NextToken? string
 
 ---@class aws.customer_profiles.ListProfileObjectsRequest
----@field DomainName any
+---@field DomainName string
 ---@field MaxResults? integer
 ---@field NextToken? string
 ---@field ObjectFilter? aws.customer_profiles.ObjectFilter
@@ -1814,7 +1814,7 @@ function client:update_recommender(input, opts) end
 ---@field NextToken? string
 
 ---@class aws.customer_profiles.ListRecommenderFiltersRequest
----@field DomainName any
+---@field DomainName string
 ---@field MaxResults? integer
 ---@field NextToken? string
 
@@ -1831,7 +1831,7 @@ function client:update_recommender(input, opts) end
 ---@field RecommenderRecipes? aws.customer_profiles.RecommenderRecipe[]
 
 ---@class aws.customer_profiles.ListRecommenderSchemasRequest
----@field DomainName any
+---@field DomainName string
 ---@field MaxResults? integer
 ---@field NextToken? string
 
@@ -1840,7 +1840,7 @@ function client:update_recommender(input, opts) end
 ---@field RecommenderSchemas? aws.customer_profiles.RecommenderSchemaSummary[]
 
 ---@class aws.customer_profiles.ListRecommendersRequest
----@field DomainName any
+---@field DomainName string
 ---@field MaxResults? integer
 ---@field NextToken? string
 
@@ -1849,7 +1849,7 @@ function client:update_recommender(input, opts) end
 ---@field Recommenders? aws.customer_profiles.RecommenderSummary[]
 
 ---@class aws.customer_profiles.ListRuleBasedMatchesRequest
----@field DomainName any
+---@field DomainName string
 ---@field MaxResults? integer
 ---@field NextToken? string
 
@@ -1858,7 +1858,7 @@ function client:update_recommender(input, opts) end
 ---@field NextToken? string
 
 ---@class aws.customer_profiles.ListSegmentDefinitionsRequest
----@field DomainName any
+---@field DomainName string
 ---@field MaxResults? integer
 ---@field NextToken? string
 
@@ -1873,7 +1873,7 @@ function client:update_recommender(input, opts) end
 ---@field tags? table<string, string>
 
 ---@class aws.customer_profiles.ListUploadJobsRequest
----@field DomainName any
+---@field DomainName string
 ---@field MaxResults? integer
 ---@field NextToken? string
 
@@ -1882,7 +1882,7 @@ function client:update_recommender(input, opts) end
 ---@field NextToken? string
 
 ---@class aws.customer_profiles.ListWorkflowsRequest
----@field DomainName any
+---@field DomainName string
 ---@field MaxResults? integer
 ---@field NextToken? string
 ---@field QueryEndDate? aws.Timestamp
@@ -1895,7 +1895,7 @@ function client:update_recommender(input, opts) end
 ---@field NextToken? string
 
 ---@class aws.customer_profiles.MergeProfilesRequest
----@field DomainName any
+---@field DomainName string
 ---@field FieldSourceProfileIds? aws.customer_profiles.FieldSourceProfileIds
 ---@field MainProfileId string
 ---@field ProfileIdsToBeMerged string[]
@@ -1905,17 +1905,17 @@ function client:update_recommender(input, opts) end
 
 ---@class aws.customer_profiles.ProfileAttributeValuesRequest
 ---@field AttributeName string
----@field DomainName any
+---@field DomainName string
 
 ---@class aws.customer_profiles.ProfileAttributeValuesResponse
 ---@field AttributeName? string
----@field DomainName? any
+---@field DomainName? string
 ---@field Items? aws.customer_profiles.AttributeValueItem[]
 ---@field StatusCode? integer
 
 ---@class aws.customer_profiles.PutDomainObjectTypeRequest
 ---@field Description? string
----@field DomainName any
+---@field DomainName string
 ---@field EncryptionKey? string
 ---@field Fields table<string, aws.customer_profiles.DomainObjectTypeField>
 ---@field ObjectTypeName string
@@ -1931,8 +1931,8 @@ function client:update_recommender(input, opts) end
 ---@field Tags? table<string, string>
 
 ---@class aws.customer_profiles.PutIntegrationRequest
----@field DomainName any
----@field EventTriggerNames? any[]
+---@field DomainName string
+---@field EventTriggerNames? string[]
 ---@field FlowDefinition? aws.customer_profiles.FlowDefinition
 ---@field ObjectTypeName? string
 ---@field ObjectTypeNames? table<string, string>
@@ -1943,8 +1943,8 @@ function client:update_recommender(input, opts) end
 
 ---@class aws.customer_profiles.PutIntegrationResponse
 ---@field CreatedAt aws.Timestamp
----@field DomainName any
----@field EventTriggerNames? any[]
+---@field DomainName string
+---@field EventTriggerNames? string[]
 ---@field IsUnstructured? boolean
 ---@field LastUpdatedAt aws.Timestamp
 ---@field ObjectTypeName? string
@@ -1956,7 +1956,7 @@ function client:update_recommender(input, opts) end
 ---@field WorkflowId? string
 
 ---@class aws.customer_profiles.PutProfileObjectRequest
----@field DomainName any
+---@field DomainName string
 ---@field Object string
 ---@field ObjectTypeName string
 
@@ -1966,7 +1966,7 @@ function client:update_recommender(input, opts) end
 ---@class aws.customer_profiles.PutProfileObjectTypeRequest
 ---@field AllowProfileCreation? boolean
 ---@field Description string
----@field DomainName any
+---@field DomainName string
 ---@field EncryptionKey? string
 ---@field ExpirationDays? integer
 ---@field Fields? table<string, aws.customer_profiles.ObjectTypeField>
@@ -1976,7 +1976,7 @@ function client:update_recommender(input, opts) end
 ---@field SourceLastUpdatedTimestampFormat? string
 ---@field SourcePriority? integer
 ---@field Tags? table<string, string>
----@field TemplateId? any
+---@field TemplateId? string
 
 ---@class aws.customer_profiles.PutProfileObjectTypeResponse
 ---@field AllowProfileCreation? boolean
@@ -1993,12 +1993,12 @@ function client:update_recommender(input, opts) end
 ---@field SourceLastUpdatedTimestampFormat? string
 ---@field SourcePriority? integer
 ---@field Tags? table<string, string>
----@field TemplateId? any
+---@field TemplateId? string
 
 ---@class aws.customer_profiles.SearchProfilesRequest
 ---@field AdditionalSearchKeys? aws.customer_profiles.AdditionalSearchKey[]
----@field DomainName any
----@field KeyName any
+---@field DomainName string
+---@field KeyName string
 ---@field LogicalOperator? string
 ---@field MaxResults? integer
 ---@field NextToken? string
@@ -2009,26 +2009,26 @@ function client:update_recommender(input, opts) end
 ---@field NextToken? string
 
 ---@class aws.customer_profiles.StartRecommenderRequest
----@field DomainName any
----@field RecommenderName any
+---@field DomainName string
+---@field RecommenderName string
 
 ---@class aws.customer_profiles.StartRecommenderResponse
 
 ---@class aws.customer_profiles.StartUploadJobRequest
----@field DomainName any
----@field JobId any
+---@field DomainName string
+---@field JobId string
 
 ---@class aws.customer_profiles.StartUploadJobResponse
 
 ---@class aws.customer_profiles.StopRecommenderRequest
----@field DomainName any
----@field RecommenderName any
+---@field DomainName string
+---@field RecommenderName string
 
 ---@class aws.customer_profiles.StopRecommenderResponse
 
 ---@class aws.customer_profiles.StopUploadJobRequest
----@field DomainName any
----@field JobId any
+---@field DomainName string
+---@field JobId string
 
 ---@class aws.customer_profiles.StopUploadJobResponse
 
@@ -2049,7 +2049,7 @@ function client:update_recommender(input, opts) end
 ---@field Conditions? aws.customer_profiles.Conditions
 ---@field Description? string
 ---@field DisplayName? string
----@field DomainName any
+---@field DomainName string
 
 ---@class aws.customer_profiles.UpdateCalculatedAttributeDefinitionResponse
 ---@field AttributeDetails? aws.customer_profiles.AttributeDetails
@@ -2068,10 +2068,10 @@ function client:update_recommender(input, opts) end
 ---@class aws.customer_profiles.UpdateDomainLayoutRequest
 ---@field Description? string
 ---@field DisplayName? string
----@field DomainName any
+---@field DomainName string
 ---@field IsDefault? boolean
 ---@field Layout? string
----@field LayoutDefinitionName any
+---@field LayoutDefinitionName string
 ---@field LayoutType? string
 
 ---@class aws.customer_profiles.UpdateDomainLayoutResponse
@@ -2081,7 +2081,7 @@ function client:update_recommender(input, opts) end
 ---@field IsDefault? boolean
 ---@field LastUpdatedAt? aws.Timestamp
 ---@field Layout? string
----@field LayoutDefinitionName? any
+---@field LayoutDefinitionName? string
 ---@field LayoutType? string
 ---@field Tags? table<string, string>
 ---@field Version? string
@@ -2091,7 +2091,7 @@ function client:update_recommender(input, opts) end
 ---@field DeadLetterQueueUrl? string
 ---@field DefaultEncryptionKey? string
 ---@field DefaultExpirationDays? integer
----@field DomainName any
+---@field DomainName string
 ---@field Matching? aws.customer_profiles.MatchingRequest
 ---@field RuleBasedMatching? aws.customer_profiles.RuleBasedMatchingRequest
 ---@field Tags? table<string, string>
@@ -2102,7 +2102,7 @@ function client:update_recommender(input, opts) end
 ---@field DeadLetterQueueUrl? string
 ---@field DefaultEncryptionKey? string
 ---@field DefaultExpirationDays? integer
----@field DomainName any
+---@field DomainName string
 ---@field LastUpdatedAt aws.Timestamp
 ---@field Matching? aws.customer_profiles.MatchingResponse
 ---@field RuleBasedMatching? aws.customer_profiles.RuleBasedMatchingResponse
@@ -2110,22 +2110,22 @@ function client:update_recommender(input, opts) end
 
 ---@class aws.customer_profiles.UpdateEventTriggerRequest
 ---@field Description? string
----@field DomainName any
+---@field DomainName string
 ---@field EventTriggerConditions? aws.customer_profiles.EventTriggerCondition[]
 ---@field EventTriggerLimits? aws.customer_profiles.EventTriggerLimits
----@field EventTriggerName any
+---@field EventTriggerName string
 ---@field ObjectTypeName? string
----@field SegmentFilter? any
+---@field SegmentFilter? string
 
 ---@class aws.customer_profiles.UpdateEventTriggerResponse
 ---@field CreatedAt? aws.Timestamp
 ---@field Description? string
 ---@field EventTriggerConditions? aws.customer_profiles.EventTriggerCondition[]
 ---@field EventTriggerLimits? aws.customer_profiles.EventTriggerLimits
----@field EventTriggerName? any
+---@field EventTriggerName? string
 ---@field LastUpdatedAt? aws.Timestamp
 ---@field ObjectTypeName? string
----@field SegmentFilter? any
+---@field SegmentFilter? string
 ---@field Tags? table<string, string>
 
 ---@class aws.customer_profiles.UpdateProfileRequest
@@ -2138,7 +2138,7 @@ function client:update_recommender(input, opts) end
 ---@field BusinessEmailAddress? string
 ---@field BusinessName? string
 ---@field BusinessPhoneNumber? string
----@field DomainName any
+---@field DomainName string
 ---@field EmailAddress? string
 ---@field EngagementPreferences? aws.customer_profiles.EngagementPreferences
 ---@field FirstName? string
@@ -2162,15 +2162,15 @@ function client:update_recommender(input, opts) end
 
 ---@class aws.customer_profiles.UpdateRecommenderRequest
 ---@field Description? string
----@field DomainName any
+---@field DomainName string
 ---@field RecommenderConfig? aws.customer_profiles.RecommenderConfig
----@field RecommenderName any
+---@field RecommenderName string
 
 ---@class aws.customer_profiles.UpdateRecommenderResponse
----@field RecommenderName any
+---@field RecommenderName string
 
 ---@class aws.customer_profiles.AdditionalSearchKey
----@field KeyName any
+---@field KeyName string
 ---@field Values string[]
 
 ---@class aws.customer_profiles.Address
@@ -2274,9 +2274,9 @@ function client:update_recommender(input, opts) end
 
 ---@class aws.customer_profiles.EventStreamSummary
 ---@field DestinationSummary? aws.customer_profiles.DestinationSummary
----@field DomainName any
+---@field DomainName string
 ---@field EventStreamArn string
----@field EventStreamName any
+---@field EventStreamName string
 ---@field State string
 ---@field StoppedSince? aws.Timestamp
 ---@field Tags? table<string, string>
@@ -2292,7 +2292,7 @@ function client:update_recommender(input, opts) end
 ---@class aws.customer_profiles.EventTriggerSummaryItem
 ---@field CreatedAt? aws.Timestamp
 ---@field Description? string
----@field EventTriggerName? any
+---@field EventTriggerName? string
 ---@field LastUpdatedAt? aws.Timestamp
 ---@field ObjectTypeName? string
 ---@field Tags? table<string, string>
@@ -2345,7 +2345,7 @@ function client:update_recommender(input, opts) end
 ---@field StandardDeviation number
 
 ---@class aws.customer_profiles.IdentityResolutionJob
----@field DomainName? any
+---@field DomainName? string
 ---@field ExportingLocation? aws.customer_profiles.ExportingLocation
 ---@field JobEndTime? aws.Timestamp
 ---@field JobId? string
@@ -2368,7 +2368,7 @@ function client:update_recommender(input, opts) end
 ---@field DisplayName string
 ---@field IsDefault? boolean
 ---@field LastUpdatedAt aws.Timestamp
----@field LayoutDefinitionName any
+---@field LayoutDefinitionName string
 ---@field LayoutType string
 ---@field Tags? table<string, string>
 
@@ -2391,14 +2391,14 @@ function client:update_recommender(input, opts) end
 
 ---@class aws.customer_profiles.ListDomainItem
 ---@field CreatedAt aws.Timestamp
----@field DomainName any
+---@field DomainName string
 ---@field LastUpdatedAt aws.Timestamp
 ---@field Tags? table<string, string>
 
 ---@class aws.customer_profiles.ListIntegrationItem
 ---@field CreatedAt aws.Timestamp
----@field DomainName any
----@field EventTriggerNames? any[]
+---@field DomainName string
+---@field EventTriggerNames? string[]
 ---@field IsUnstructured? boolean
 ---@field LastUpdatedAt aws.Timestamp
 ---@field ObjectTypeName? string
@@ -2410,7 +2410,7 @@ function client:update_recommender(input, opts) end
 ---@field WorkflowId? string
 
 ---@class aws.customer_profiles.ListObjectTypeAttributeItem
----@field AttributeName any
+---@field AttributeName string
 ---@field LastUpdatedAt aws.Timestamp
 
 ---@class aws.customer_profiles.ListObjectTypeAttributeValuesItem
@@ -2428,9 +2428,9 @@ function client:update_recommender(input, opts) end
 ---@field Tags? table<string, string>
 
 ---@class aws.customer_profiles.ListProfileObjectTypeTemplateItem
----@field SourceName? any
----@field SourceObject? any
----@field TemplateId? any
+---@field SourceName? string
+---@field SourceObject? string
+---@field TemplateId? string
 
 ---@class aws.customer_profiles.ListProfileObjectsItem
 ---@field Object? string
@@ -2466,7 +2466,7 @@ function client:update_recommender(input, opts) end
 ---@field MetadataColumns? string[]
 
 ---@class aws.customer_profiles.ObjectFilter
----@field KeyName any
+---@field KeyName string
 ---@field Values string[]
 
 ---@class aws.customer_profiles.ObjectTypeField
@@ -2475,7 +2475,7 @@ function client:update_recommender(input, opts) end
 ---@field Target? string
 
 ---@class aws.customer_profiles.ObjectTypeKey
----@field FieldNames? any[]
+---@field FieldNames? string[]
 ---@field StandardIdentifiers? string[]
 
 ---@class aws.customer_profiles.Profile
@@ -2541,7 +2541,7 @@ function client:update_recommender(input, opts) end
 ---@field TrainingFrequency? integer
 
 ---@class aws.customer_profiles.RecommenderFilter
----@field Name? any
+---@field Name? string
 ---@field Values? table<string, string>
 
 ---@class aws.customer_profiles.RecommenderFilterSummary
@@ -2550,18 +2550,19 @@ function client:update_recommender(input, opts) end
 ---@field FailureReason? string
 ---@field RecommenderFilterExpression? string
 ---@field RecommenderFilterName? string
----@field RecommenderSchemaName? any
+---@field RecommenderSchemaName? string
 ---@field Status? string
 ---@field Tags? table<string, string>
 
 ---@class aws.customer_profiles.RecommenderPromotionalFilter
----@field Name? any
+---@field Name? string
 ---@field PercentPromotedItems? integer
----@field PromotionName? any
+---@field PromotionName? string
 ---@field Values? table<string, string>
 
 ---@class aws.customer_profiles.RecommenderRecipe
 ---@field description? string
+---@field name? string
 
 ---@class aws.customer_profiles.RecommenderSchemaField
 ---@field ContentType? string
@@ -2571,7 +2572,7 @@ function client:update_recommender(input, opts) end
 ---@class aws.customer_profiles.RecommenderSchemaSummary
 ---@field CreatedAt aws.Timestamp
 ---@field Fields table<string, aws.customer_profiles.RecommenderSchemaField[]>
----@field RecommenderSchemaName any
+---@field RecommenderSchemaName string
 ---@field Status string
 
 ---@class aws.customer_profiles.RecommenderSummary
@@ -2582,8 +2583,8 @@ function client:update_recommender(input, opts) end
 ---@field LatestRecommenderUpdate? aws.customer_profiles.RecommenderUpdate
 ---@field RecipeName? string
 ---@field RecommenderConfig? aws.customer_profiles.RecommenderConfig
----@field RecommenderName? any
----@field RecommenderSchemaName? any
+---@field RecommenderName? string
+---@field RecommenderSchemaName? string
 ---@field Status? string
 ---@field Tags? table<string, string>
 
@@ -2623,7 +2624,7 @@ function client:update_recommender(input, opts) end
 ---@field Description? string
 ---@field DisplayName? string
 ---@field SegmentDefinitionArn? string
----@field SegmentDefinitionName? any
+---@field SegmentDefinitionName? string
 ---@field SegmentType? string
 ---@field Tags? table<string, string>
 
@@ -2722,7 +2723,7 @@ function client:update_recommender(input, opts) end
 
 ---@class aws.customer_profiles.ContactPreference
 ---@field ContactType? string
----@field KeyName? any
+---@field KeyName? string
 ---@field KeyValue? string
 ---@field ProfileId? string
 
@@ -2745,7 +2746,7 @@ function client:update_recommender(input, opts) end
 ---@field Type string
 
 ---@class aws.customer_profiles.FoundByKeyValue
----@field KeyName? any
+---@field KeyName? string
 ---@field Values? string[]
 
 ---@class aws.customer_profiles.GetObjectTypeAttributeStatisticsPercentiles
@@ -2864,7 +2865,7 @@ function client:update_recommender(input, opts) end
 ---@field Zendesk? aws.customer_profiles.ZendeskSourceProperties
 
 ---@class aws.customer_profiles.SourceSegment
----@field SegmentDefinitionName? any
+---@field SegmentDefinitionName? string
 
 ---@class aws.customer_profiles.TriggerProperties
 ---@field Scheduled? aws.customer_profiles.ScheduledTriggerProperties

@@ -193,6 +193,7 @@ function client:validate_pipeline_definition(input, opts) end
 
 ---@class aws.datapipeline.CreatePipelineInput
 ---@field description? string
+---@field name string
 ---@field tags? aws.datapipeline.Tag[]
 ---@field uniqueId string
 
@@ -347,15 +348,18 @@ function client:validate_pipeline_definition(input, opts) end
 ---@class aws.datapipeline.PipelineDescription
 ---@field description? string
 ---@field fields aws.datapipeline.Field[]
+---@field name string
 ---@field pipelineId string
 ---@field tags? aws.datapipeline.Tag[]
 
 ---@class aws.datapipeline.PipelineIdName
 ---@field id? string
+---@field name? string
 
 ---@class aws.datapipeline.PipelineObject
 ---@field fields aws.datapipeline.Field[]
 ---@field id string
+---@field name string
 
 ---@class aws.datapipeline.Query
 ---@field selectors? aws.datapipeline.Selector[]
@@ -371,6 +375,7 @@ function client:validate_pipeline_definition(input, opts) end
 ---@field taskId? string
 
 ---@class aws.datapipeline.ValidationError
+---@field errors? string[]
 ---@field id? string
 
 ---@class aws.datapipeline.ValidationWarning

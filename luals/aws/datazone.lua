@@ -1648,6 +1648,7 @@ function client:update_user_profile(input, opts) end
 
 ---@class aws.datazone.BatchGetAttributesMetadataOutput
 ---@field attributes? aws.datazone.BatchGetAttributeOutput[]
+---@field errors aws.datazone.AttributeError[]
 
 ---@class aws.datazone.BatchPutAttributesMetadataInput
 ---@field attributes aws.datazone.AttributeInput[]
@@ -1658,6 +1659,7 @@ function client:update_user_profile(input, opts) end
 
 ---@class aws.datazone.BatchPutAttributesMetadataOutput
 ---@field attributes? aws.datazone.BatchPutAttributeOutput[]
+---@field errors? aws.datazone.AttributeError[]
 
 ---@class aws.datazone.CancelMetadataGenerationRunInput
 ---@field domainIdentifier string
@@ -1686,6 +1688,7 @@ function client:update_user_profile(input, opts) end
 ---@field accountSource aws.datazone.AccountSource
 ---@field description? string
 ---@field domainIdentifier string
+---@field name string
 ---@field resolutionStrategy string
 
 ---@class aws.datazone.CreateAccountPoolOutput
@@ -1697,6 +1700,7 @@ function client:update_user_profile(input, opts) end
 ---@field domainUnitId? string
 ---@field id? string
 ---@field lastUpdatedAt? aws.Timestamp
+---@field name? string
 ---@field resolutionStrategy? string
 ---@field updatedBy? string
 
@@ -1706,6 +1710,7 @@ function client:update_user_profile(input, opts) end
 ---@field configuration aws.datazone.AssetFilterConfiguration
 ---@field description? string
 ---@field domainIdentifier string
+---@field name string
 
 ---@class aws.datazone.CreateAssetFilterOutput
 ---@field assetId string
@@ -1717,6 +1722,7 @@ function client:update_user_profile(input, opts) end
 ---@field effectiveRowFilter? string
 ---@field errorMessage? string
 ---@field id string
+---@field name string
 ---@field status? string
 
 ---@class aws.datazone.CreateAssetInput
@@ -1726,6 +1732,7 @@ function client:update_user_profile(input, opts) end
 ---@field externalIdentifier? string
 ---@field formsInput? aws.datazone.FormInput[]
 ---@field glossaryTerms? string[]
+---@field name string
 ---@field owningProjectIdentifier string
 ---@field predictionConfiguration? aws.datazone.PredictionConfiguration
 ---@field typeIdentifier string
@@ -1745,6 +1752,7 @@ function client:update_user_profile(input, opts) end
 ---@field id string
 ---@field latestTimeSeriesDataPointFormsOutput? aws.datazone.TimeSeriesDataPointSummaryFormOutput[]
 ---@field listing? aws.datazone.AssetListingDetails
+---@field name string
 ---@field owningProjectId string
 ---@field predictionConfiguration? aws.datazone.PredictionConfiguration
 ---@field readOnlyFormsOutput? aws.datazone.FormOutput[]
@@ -1759,6 +1767,7 @@ function client:update_user_profile(input, opts) end
 ---@field formsInput? aws.datazone.FormInput[]
 ---@field glossaryTerms? string[]
 ---@field identifier string
+---@field name string
 ---@field predictionConfiguration? aws.datazone.PredictionConfiguration
 ---@field typeRevision? string
 
@@ -1776,6 +1785,7 @@ function client:update_user_profile(input, opts) end
 ---@field id string
 ---@field latestTimeSeriesDataPointFormsOutput? aws.datazone.TimeSeriesDataPointSummaryFormOutput[]
 ---@field listing? aws.datazone.AssetListingDetails
+---@field name string
 ---@field owningProjectId string
 ---@field predictionConfiguration? aws.datazone.PredictionConfiguration
 ---@field readOnlyFormsOutput? aws.datazone.FormOutput[]
@@ -1787,6 +1797,7 @@ function client:update_user_profile(input, opts) end
 ---@field description? string
 ---@field domainIdentifier string
 ---@field formsInput table<string, aws.datazone.FormEntryInput>
+---@field name string
 ---@field owningProjectIdentifier string
 
 ---@class aws.datazone.CreateAssetTypeOutput
@@ -1795,6 +1806,7 @@ function client:update_user_profile(input, opts) end
 ---@field description? string
 ---@field domainId string
 ---@field formsOutput table<string, aws.datazone.FormEntryOutput>
+---@field name string
 ---@field originDomainId? string
 ---@field originProjectId? string
 ---@field owningProjectId? string
@@ -1810,6 +1822,7 @@ function client:update_user_profile(input, opts) end
 ---@field domainIdentifier string
 ---@field enableTrustedIdentityPropagation? boolean
 ---@field environmentIdentifier? string
+---@field name string
 ---@field props? aws.datazone.ConnectionPropertiesInput
 ---@field scope? string
 
@@ -1820,6 +1833,7 @@ function client:update_user_profile(input, opts) end
 ---@field domainId string
 ---@field domainUnitId string
 ---@field environmentId? string
+---@field name string
 ---@field physicalEndpoints aws.datazone.PhysicalEndpoint[]
 ---@field projectId? string
 ---@field props? aws.datazone.ConnectionPropertiesOutput
@@ -1833,6 +1847,7 @@ function client:update_user_profile(input, opts) end
 ---@field formsInput? aws.datazone.FormInput[]
 ---@field glossaryTerms? string[]
 ---@field items? aws.datazone.DataProductItem[]
+---@field name string
 ---@field owningProjectIdentifier string
 
 ---@class aws.datazone.CreateDataProductOutput
@@ -1846,6 +1861,7 @@ function client:update_user_profile(input, opts) end
 ---@field glossaryTerms? string[]
 ---@field id string
 ---@field items? aws.datazone.DataProductItem[]
+---@field name string
 ---@field owningProjectId string
 ---@field revision string
 ---@field status string
@@ -1858,6 +1874,7 @@ function client:update_user_profile(input, opts) end
 ---@field glossaryTerms? string[]
 ---@field identifier string
 ---@field items? aws.datazone.DataProductItem[]
+---@field name string
 
 ---@class aws.datazone.CreateDataProductRevisionOutput
 ---@field createdAt? aws.Timestamp
@@ -1870,6 +1887,7 @@ function client:update_user_profile(input, opts) end
 ---@field glossaryTerms? string[]
 ---@field id string
 ---@field items? aws.datazone.DataProductItem[]
+---@field name string
 ---@field owningProjectId string
 ---@field revision string
 ---@field status string
@@ -1883,6 +1901,7 @@ function client:update_user_profile(input, opts) end
 ---@field domainIdentifier string
 ---@field enableSetting? string
 ---@field environmentIdentifier? string
+---@field name string
 ---@field projectIdentifier string
 ---@field publishOnImport? boolean
 ---@field recommendation? aws.datazone.RecommendationConfiguration
@@ -1903,6 +1922,7 @@ function client:update_user_profile(input, opts) end
 ---@field lastRunAt? aws.Timestamp
 ---@field lastRunErrorMessage? aws.datazone.DataSourceErrorMessage
 ---@field lastRunStatus? string
+---@field name string
 ---@field projectId string
 ---@field publishOnImport? boolean
 ---@field recommendation? aws.datazone.RecommendationConfiguration
@@ -1917,6 +1937,7 @@ function client:update_user_profile(input, opts) end
 ---@field domainExecutionRole? string
 ---@field domainVersion? string
 ---@field kmsKeyIdentifier? string
+---@field name string
 ---@field serviceRole? string
 ---@field singleSignOn? aws.datazone.SingleSignOn
 ---@field tags? table<string, string>
@@ -1928,6 +1949,7 @@ function client:update_user_profile(input, opts) end
 ---@field domainVersion? string
 ---@field id string
 ---@field kmsKeyIdentifier? string
+---@field name? string
 ---@field portalUrl? string
 ---@field rootDomainUnitId? string
 ---@field serviceRole? string
@@ -1939,6 +1961,7 @@ function client:update_user_profile(input, opts) end
 ---@field clientToken? string
 ---@field description? string
 ---@field domainIdentifier string
+---@field name string
 ---@field parentDomainUnitIdentifier string
 
 ---@class aws.datazone.CreateDomainUnitOutput
@@ -1948,6 +1971,7 @@ function client:update_user_profile(input, opts) end
 ---@field description? string
 ---@field domainId string
 ---@field id string
+---@field name string
 ---@field owners aws.datazone.DomainUnitOwnerProperties[]
 ---@field parentDomainUnitId? string
 
@@ -1955,6 +1979,7 @@ function client:update_user_profile(input, opts) end
 ---@field description? string
 ---@field domainIdentifier string
 ---@field environmentIdentifier string
+---@field name string
 ---@field parameters aws.datazone.ActionParameters
 
 ---@class aws.datazone.CreateEnvironmentActionOutput
@@ -1962,11 +1987,13 @@ function client:update_user_profile(input, opts) end
 ---@field domainId string
 ---@field environmentId string
 ---@field id string
+---@field name string
 ---@field parameters aws.datazone.ActionParameters
 
 ---@class aws.datazone.CreateEnvironmentBlueprintInput
 ---@field description? string
 ---@field domainIdentifier string
+---@field name string
 ---@field provisioningProperties aws.datazone.ProvisioningProperties
 ---@field userParameters? aws.datazone.CustomParameter[]
 
@@ -1976,6 +2003,7 @@ function client:update_user_profile(input, opts) end
 ---@field description? string
 ---@field glossaryTerms? string[]
 ---@field id string
+---@field name string
 ---@field provider string
 ---@field provisioningProperties aws.datazone.ProvisioningProperties
 ---@field updatedAt? aws.Timestamp
@@ -1992,6 +2020,7 @@ function client:update_user_profile(input, opts) end
 ---@field environmentConfigurationName? string
 ---@field environmentProfileIdentifier? string
 ---@field glossaryTerms? string[]
+---@field name string
 ---@field projectIdentifier string
 ---@field userParameters? aws.datazone.EnvironmentParameter[]
 
@@ -2011,6 +2040,7 @@ function client:update_user_profile(input, opts) end
 ---@field glossaryTerms? string[]
 ---@field id? string
 ---@field lastDeployment? aws.datazone.Deployment
+---@field name string
 ---@field projectId string
 ---@field provider string
 ---@field provisionedResources? aws.datazone.Resource[]
@@ -2025,6 +2055,7 @@ function client:update_user_profile(input, opts) end
 ---@field description? string
 ---@field domainIdentifier string
 ---@field environmentBlueprintIdentifier string
+---@field name string
 ---@field projectIdentifier string
 ---@field userParameters? aws.datazone.EnvironmentParameter[]
 
@@ -2037,6 +2068,7 @@ function client:update_user_profile(input, opts) end
 ---@field domainId string
 ---@field environmentBlueprintId string
 ---@field id string
+---@field name string
 ---@field projectId? string
 ---@field updatedAt? aws.Timestamp
 ---@field userParameters? aws.datazone.CustomParameter[]
@@ -2045,12 +2077,14 @@ function client:update_user_profile(input, opts) end
 ---@field description? string
 ---@field domainIdentifier string
 ---@field model aws.datazone.Model
+---@field name string
 ---@field owningProjectIdentifier string
 ---@field status? string
 
 ---@class aws.datazone.CreateFormTypeOutput
 ---@field description? string
 ---@field domainId string
+---@field name string
 ---@field originDomainId? string
 ---@field originProjectId? string
 ---@field owningProjectId? string
@@ -2060,6 +2094,7 @@ function client:update_user_profile(input, opts) end
 ---@field clientToken? string
 ---@field description? string
 ---@field domainIdentifier string
+---@field name string
 ---@field owningProjectIdentifier string
 ---@field status? string
 ---@field usageRestrictions? string[]
@@ -2068,6 +2103,7 @@ function client:update_user_profile(input, opts) end
 ---@field description? string
 ---@field domainId string
 ---@field id string
+---@field name string
 ---@field owningProjectId string
 ---@field status? string
 ---@field usageRestrictions? string[]
@@ -2077,6 +2113,7 @@ function client:update_user_profile(input, opts) end
 ---@field domainIdentifier string
 ---@field glossaryIdentifier string
 ---@field longDescription? string
+---@field name string
 ---@field shortDescription? string
 ---@field status? string
 ---@field termRelations? aws.datazone.TermRelations
@@ -2086,6 +2123,7 @@ function client:update_user_profile(input, opts) end
 ---@field glossaryId string
 ---@field id string
 ---@field longDescription? string
+---@field name string
 ---@field shortDescription? string
 ---@field status string
 ---@field termRelations? aws.datazone.TermRelations
@@ -2123,6 +2161,7 @@ function client:update_user_profile(input, opts) end
 ---@field description? string
 ---@field domainIdentifier string
 ---@field metadata? table<string, string>
+---@field name string
 ---@field owningProjectIdentifier string
 ---@field parameters? table<string, string>
 
@@ -2140,6 +2179,7 @@ function client:update_user_profile(input, opts) end
 ---@field lockedAt? aws.Timestamp
 ---@field lockedBy? string
 ---@field metadata? table<string, string>
+---@field name string
 ---@field owningProjectId string
 ---@field parameters? table<string, string>
 ---@field status string
@@ -2152,6 +2192,7 @@ function client:update_user_profile(input, opts) end
 ---@field domainUnitId? string
 ---@field glossaryTerms? string[]
 ---@field membershipAssignments? aws.datazone.ProjectMembershipAssignment[]
+---@field name string
 ---@field projectCategory? string
 ---@field projectExecutionRole? string
 ---@field projectProfileId? string
@@ -2177,6 +2218,7 @@ function client:update_user_profile(input, opts) end
 ---@field glossaryTerms? string[]
 ---@field id string
 ---@field lastUpdatedAt? aws.Timestamp
+---@field name string
 ---@field projectCategory? string
 ---@field projectProfileId? string
 ---@field projectStatus? string
@@ -2189,6 +2231,7 @@ function client:update_user_profile(input, opts) end
 ---@field domainIdentifier string
 ---@field domainUnitIdentifier? string
 ---@field environmentConfigurations? aws.datazone.EnvironmentConfiguration[]
+---@field name string
 ---@field projectResourceTags? aws.datazone.ResourceTagParameter[]
 ---@field projectResourceTagsDescription? string
 ---@field status? string
@@ -2203,6 +2246,7 @@ function client:update_user_profile(input, opts) end
 ---@field environmentConfigurations? aws.datazone.EnvironmentConfiguration[]
 ---@field id string
 ---@field lastUpdatedAt? aws.Timestamp
+---@field name string
 ---@field projectResourceTags? aws.datazone.ResourceTagParameter[]
 ---@field projectResourceTagsDescription? string
 ---@field status? string
@@ -2213,6 +2257,7 @@ function client:update_user_profile(input, opts) end
 ---@field description? string
 ---@field detail aws.datazone.RuleDetail
 ---@field domainIdentifier string
+---@field name string
 ---@field scope aws.datazone.RuleScope
 ---@field target aws.datazone.RuleTarget
 
@@ -2223,6 +2268,7 @@ function client:update_user_profile(input, opts) end
 ---@field description? string
 ---@field detail aws.datazone.RuleDetail
 ---@field identifier string
+---@field name string
 ---@field ruleType string
 ---@field scope aws.datazone.RuleScope
 ---@field target aws.datazone.RuleTarget
@@ -2283,6 +2329,7 @@ function client:update_user_profile(input, opts) end
 ---@field domainIdentifier string
 ---@field environmentIdentifier string
 ---@field manageAccessRole string
+---@field name string
 ---@field provider? string
 ---@field subscriptionGrantCreationMode? string
 ---@field subscriptionTargetConfig aws.datazone.SubscriptionTargetForm[]
@@ -2297,6 +2344,7 @@ function client:update_user_profile(input, opts) end
 ---@field environmentId string
 ---@field id string
 ---@field manageAccessRole? string
+---@field name string
 ---@field projectId string
 ---@field provider string
 ---@field subscriptionGrantCreationMode? string
@@ -2380,6 +2428,7 @@ function client:update_user_profile(input, opts) end
 ---@field lastRunAt? aws.Timestamp
 ---@field lastRunErrorMessage? aws.datazone.DataSourceErrorMessage
 ---@field lastRunStatus? string
+---@field name string
 ---@field projectId string
 ---@field publishOnImport? boolean
 ---@field retainPermissionsOnRevokeFailure? boolean
@@ -2546,6 +2595,7 @@ function client:update_user_profile(input, opts) end
 ---@field domainUnitId? string
 ---@field id? string
 ---@field lastUpdatedAt? aws.Timestamp
+---@field name? string
 ---@field resolutionStrategy? string
 ---@field updatedBy? string
 
@@ -2564,6 +2614,7 @@ function client:update_user_profile(input, opts) end
 ---@field effectiveRowFilter? string
 ---@field errorMessage? string
 ---@field id string
+---@field name string
 ---@field status? string
 
 ---@class aws.datazone.GetAssetInput
@@ -2585,6 +2636,7 @@ function client:update_user_profile(input, opts) end
 ---@field id string
 ---@field latestTimeSeriesDataPointFormsOutput? aws.datazone.TimeSeriesDataPointSummaryFormOutput[]
 ---@field listing? aws.datazone.AssetListingDetails
+---@field name string
 ---@field owningProjectId string
 ---@field readOnlyFormsOutput? aws.datazone.FormOutput[]
 ---@field revision string
@@ -2602,6 +2654,7 @@ function client:update_user_profile(input, opts) end
 ---@field description? string
 ---@field domainId string
 ---@field formsOutput table<string, aws.datazone.FormEntryOutput>
+---@field name string
 ---@field originDomainId? string
 ---@field originProjectId? string
 ---@field owningProjectId string
@@ -2623,6 +2676,7 @@ function client:update_user_profile(input, opts) end
 ---@field domainUnitId string
 ---@field environmentId? string
 ---@field environmentUserRole? string
+---@field name string
 ---@field physicalEndpoints aws.datazone.PhysicalEndpoint[]
 ---@field projectId? string
 ---@field props? aws.datazone.ConnectionPropertiesOutput
@@ -2656,6 +2710,7 @@ function client:update_user_profile(input, opts) end
 ---@field glossaryTerms? string[]
 ---@field id string
 ---@field items? aws.datazone.DataProductItem[]
+---@field name string
 ---@field owningProjectId string
 ---@field revision string
 ---@field status string
@@ -2679,6 +2734,7 @@ function client:update_user_profile(input, opts) end
 ---@field lastRunAt? aws.Timestamp
 ---@field lastRunErrorMessage? aws.datazone.DataSourceErrorMessage
 ---@field lastRunStatus? string
+---@field name string
 ---@field projectId string
 ---@field publishOnImport? boolean
 ---@field recommendation? aws.datazone.RecommendationConfiguration
@@ -2720,6 +2776,7 @@ function client:update_user_profile(input, opts) end
 ---@field id string
 ---@field kmsKeyIdentifier? string
 ---@field lastUpdatedAt? aws.Timestamp
+---@field name? string
 ---@field portalUrl? string
 ---@field rootDomainUnitId? string
 ---@field serviceRole? string
@@ -2739,6 +2796,7 @@ function client:update_user_profile(input, opts) end
 ---@field id string
 ---@field lastUpdatedAt? aws.Timestamp
 ---@field lastUpdatedBy? string
+---@field name string
 ---@field owners aws.datazone.DomainUnitOwnerProperties[]
 ---@field parentDomainUnitId? string
 
@@ -2752,6 +2810,7 @@ function client:update_user_profile(input, opts) end
 ---@field domainId string
 ---@field environmentId string
 ---@field id string
+---@field name string
 ---@field parameters aws.datazone.ActionParameters
 
 ---@class aws.datazone.GetEnvironmentBlueprintConfigurationInput
@@ -2780,6 +2839,7 @@ function client:update_user_profile(input, opts) end
 ---@field description? string
 ---@field glossaryTerms? string[]
 ---@field id string
+---@field name string
 ---@field provider string
 ---@field provisioningProperties aws.datazone.ProvisioningProperties
 ---@field updatedAt? aws.Timestamp
@@ -2815,6 +2875,7 @@ function client:update_user_profile(input, opts) end
 ---@field glossaryTerms? string[]
 ---@field id? string
 ---@field lastDeployment? aws.datazone.Deployment
+---@field name string
 ---@field projectId string
 ---@field provider string
 ---@field provisionedResources? aws.datazone.Resource[]
@@ -2836,6 +2897,7 @@ function client:update_user_profile(input, opts) end
 ---@field domainId string
 ---@field environmentBlueprintId string
 ---@field id string
+---@field name string
 ---@field projectId? string
 ---@field updatedAt? aws.Timestamp
 ---@field userParameters? aws.datazone.CustomParameter[]
@@ -2852,6 +2914,7 @@ function client:update_user_profile(input, opts) end
 ---@field domainId string
 ---@field imports? aws.datazone.Import[]
 ---@field model aws.datazone.Model
+---@field name string
 ---@field originDomainId? string
 ---@field originProjectId? string
 ---@field owningProjectId? string
@@ -2868,6 +2931,7 @@ function client:update_user_profile(input, opts) end
 ---@field description? string
 ---@field domainId string
 ---@field id string
+---@field name string
 ---@field owningProjectId string
 ---@field status string
 ---@field updatedAt? aws.Timestamp
@@ -2885,6 +2949,7 @@ function client:update_user_profile(input, opts) end
 ---@field glossaryId string
 ---@field id string
 ---@field longDescription? string
+---@field name string
 ---@field shortDescription? string
 ---@field status string
 ---@field termRelations? aws.datazone.TermRelations
@@ -2956,6 +3021,7 @@ function client:update_user_profile(input, opts) end
 ---@field eventTimestamp? aws.Timestamp
 ---@field formsOutput? aws.datazone.FormOutput[]
 ---@field id string
+---@field name? string
 ---@field sourceIdentifier? string
 ---@field typeName string
 ---@field typeRevision? string
@@ -2976,6 +3042,7 @@ function client:update_user_profile(input, opts) end
 ---@field id string
 ---@field item? aws.datazone.ListingItem
 ---@field listingRevision string
+---@field name? string
 ---@field status? string
 ---@field updatedAt? aws.Timestamp
 ---@field updatedBy? string
@@ -3032,6 +3099,7 @@ function client:update_user_profile(input, opts) end
 ---@field lockedAt? aws.Timestamp
 ---@field lockedBy? string
 ---@field metadata? table<string, string>
+---@field name string
 ---@field owningProjectId string
 ---@field parameters? table<string, string>
 ---@field status string
@@ -3081,6 +3149,7 @@ function client:update_user_profile(input, opts) end
 ---@field glossaryTerms? string[]
 ---@field id string
 ---@field lastUpdatedAt? aws.Timestamp
+---@field name string
 ---@field projectCategory? string
 ---@field projectProfileId? string
 ---@field projectStatus? string
@@ -3101,6 +3170,7 @@ function client:update_user_profile(input, opts) end
 ---@field environmentConfigurations? aws.datazone.EnvironmentConfiguration[]
 ---@field id string
 ---@field lastUpdatedAt? aws.Timestamp
+---@field name string
 ---@field projectResourceTags? aws.datazone.ResourceTagParameter[]
 ---@field projectResourceTagsDescription? string
 ---@field status? string
@@ -3118,6 +3188,7 @@ function client:update_user_profile(input, opts) end
 ---@field detail aws.datazone.RuleDetail
 ---@field identifier string
 ---@field lastUpdatedBy string
+---@field name string
 ---@field revision string
 ---@field ruleType string
 ---@field scope aws.datazone.RuleScope
@@ -3194,6 +3265,7 @@ function client:update_user_profile(input, opts) end
 ---@field environmentId string
 ---@field id string
 ---@field manageAccessRole? string
+---@field name string
 ---@field projectId string
 ---@field provider string
 ---@field subscriptionGrantCreationMode? string
@@ -3232,6 +3304,7 @@ function client:update_user_profile(input, opts) end
 ---@class aws.datazone.ListAccountPoolsInput
 ---@field domainIdentifier string
 ---@field maxResults? integer
+---@field name? string
 ---@field nextToken? string
 ---@field sortBy? string
 ---@field sortOrder? string
@@ -3275,6 +3348,7 @@ function client:update_user_profile(input, opts) end
 ---@field domainIdentifier string
 ---@field environmentIdentifier? string
 ---@field maxResults? integer
+---@field name? string
 ---@field nextToken? string
 ---@field projectIdentifier? string
 ---@field scope? string
@@ -3323,6 +3397,7 @@ function client:update_user_profile(input, opts) end
 ---@field domainIdentifier string
 ---@field environmentIdentifier? string
 ---@field maxResults? integer
+---@field name? string
 ---@field nextToken? string
 ---@field projectIdentifier string
 ---@field status? string
@@ -3385,6 +3460,7 @@ function client:update_user_profile(input, opts) end
 ---@field domainIdentifier string
 ---@field managed? boolean
 ---@field maxResults? integer
+---@field name? string
 ---@field nextToken? string
 
 ---@class aws.datazone.ListEnvironmentBlueprintsOutput
@@ -3397,6 +3473,7 @@ function client:update_user_profile(input, opts) end
 ---@field domainIdentifier string
 ---@field environmentBlueprintIdentifier? string
 ---@field maxResults? integer
+---@field name? string
 ---@field nextToken? string
 ---@field projectIdentifier? string
 
@@ -3411,6 +3488,7 @@ function client:update_user_profile(input, opts) end
 ---@field environmentBlueprintIdentifier? string
 ---@field environmentProfileIdentifier? string
 ---@field maxResults? integer
+---@field name? string
 ---@field nextToken? string
 ---@field projectIdentifier string
 ---@field provider? string
@@ -3539,6 +3617,7 @@ function client:update_user_profile(input, opts) end
 ---@class aws.datazone.ListProjectProfilesInput
 ---@field domainIdentifier string
 ---@field maxResults? integer
+---@field name? string
 ---@field nextToken? string
 ---@field sortBy? string
 ---@field sortOrder? string
@@ -3551,6 +3630,7 @@ function client:update_user_profile(input, opts) end
 ---@field domainIdentifier string
 ---@field groupIdentifier? string
 ---@field maxResults? integer
+---@field name? string
 ---@field nextToken? string
 ---@field projectCategory? string
 ---@field userIdentifier? string
@@ -3931,6 +4011,7 @@ function client:update_user_profile(input, opts) end
 ---@field clientToken? string
 ---@field description? string
 ---@field domainIdentifier string
+---@field name string
 ---@field owningProjectIdentifier string
 ---@field sourceLocation aws.datazone.SourceLocation
 
@@ -3939,6 +4020,7 @@ function client:update_user_profile(input, opts) end
 ---@field createdBy? string
 ---@field description? string
 ---@field domainId? string
+---@field name? string
 ---@field notebookId? string
 ---@field owningProjectId? string
 ---@field sourceLocation? aws.datazone.SourceLocation
@@ -4009,6 +4091,7 @@ function client:update_user_profile(input, opts) end
 ---@field description? string
 ---@field domainIdentifier string
 ---@field identifier string
+---@field name? string
 ---@field resolutionStrategy? string
 
 ---@class aws.datazone.UpdateAccountPoolOutput
@@ -4020,6 +4103,7 @@ function client:update_user_profile(input, opts) end
 ---@field domainUnitId? string
 ---@field id? string
 ---@field lastUpdatedAt? aws.Timestamp
+---@field name? string
 ---@field resolutionStrategy? string
 ---@field updatedBy? string
 
@@ -4029,6 +4113,7 @@ function client:update_user_profile(input, opts) end
 ---@field description? string
 ---@field domainIdentifier string
 ---@field identifier string
+---@field name? string
 
 ---@class aws.datazone.UpdateAssetFilterOutput
 ---@field assetId string
@@ -4040,6 +4125,7 @@ function client:update_user_profile(input, opts) end
 ---@field effectiveRowFilter? string
 ---@field errorMessage? string
 ---@field id string
+---@field name string
 ---@field status? string
 
 ---@class aws.datazone.UpdateConnectionInput
@@ -4057,6 +4143,7 @@ function client:update_user_profile(input, opts) end
 ---@field domainId string
 ---@field domainUnitId string
 ---@field environmentId? string
+---@field name string
 ---@field physicalEndpoints aws.datazone.PhysicalEndpoint[]
 ---@field projectId? string
 ---@field props? aws.datazone.ConnectionPropertiesOutput
@@ -4070,6 +4157,7 @@ function client:update_user_profile(input, opts) end
 ---@field domainIdentifier string
 ---@field enableSetting? string
 ---@field identifier string
+---@field name? string
 ---@field publishOnImport? boolean
 ---@field recommendation? aws.datazone.RecommendationConfiguration
 ---@field retainPermissionsOnRevokeFailure? boolean
@@ -4089,6 +4177,7 @@ function client:update_user_profile(input, opts) end
 ---@field lastRunAt? aws.Timestamp
 ---@field lastRunErrorMessage? aws.datazone.DataSourceErrorMessage
 ---@field lastRunStatus? string
+---@field name string
 ---@field projectId string
 ---@field publishOnImport? boolean
 ---@field recommendation? aws.datazone.RecommendationConfiguration
@@ -4104,6 +4193,7 @@ function client:update_user_profile(input, opts) end
 ---@field description? string
 ---@field domainExecutionRole? string
 ---@field identifier string
+---@field name? string
 ---@field serviceRole? string
 ---@field singleSignOn? aws.datazone.SingleSignOn
 
@@ -4112,6 +4202,7 @@ function client:update_user_profile(input, opts) end
 ---@field domainExecutionRole? string
 ---@field id string
 ---@field lastUpdatedAt? aws.Timestamp
+---@field name? string
 ---@field rootDomainUnitId? string
 ---@field serviceRole? string
 ---@field singleSignOn? aws.datazone.SingleSignOn
@@ -4120,6 +4211,7 @@ function client:update_user_profile(input, opts) end
 ---@field description? string
 ---@field domainIdentifier string
 ---@field identifier string
+---@field name? string
 
 ---@class aws.datazone.UpdateDomainUnitOutput
 ---@field createdAt? aws.Timestamp
@@ -4129,6 +4221,7 @@ function client:update_user_profile(input, opts) end
 ---@field id string
 ---@field lastUpdatedAt? aws.Timestamp
 ---@field lastUpdatedBy? string
+---@field name string
 ---@field owners aws.datazone.DomainUnitOwnerProperties[]
 ---@field parentDomainUnitId? string
 
@@ -4137,6 +4230,7 @@ function client:update_user_profile(input, opts) end
 ---@field domainIdentifier string
 ---@field environmentIdentifier string
 ---@field identifier string
+---@field name? string
 ---@field parameters? aws.datazone.ActionParameters
 
 ---@class aws.datazone.UpdateEnvironmentActionOutput
@@ -4144,6 +4238,7 @@ function client:update_user_profile(input, opts) end
 ---@field domainId string
 ---@field environmentId string
 ---@field id string
+---@field name string
 ---@field parameters aws.datazone.ActionParameters
 
 ---@class aws.datazone.UpdateEnvironmentBlueprintInput
@@ -4159,6 +4254,7 @@ function client:update_user_profile(input, opts) end
 ---@field description? string
 ---@field glossaryTerms? string[]
 ---@field id string
+---@field name string
 ---@field provider string
 ---@field provisioningProperties aws.datazone.ProvisioningProperties
 ---@field updatedAt? aws.Timestamp
@@ -4171,6 +4267,7 @@ function client:update_user_profile(input, opts) end
 ---@field environmentConfigurationName? string
 ---@field glossaryTerms? string[]
 ---@field identifier string
+---@field name? string
 ---@field userParameters? aws.datazone.EnvironmentParameter[]
 
 ---@class aws.datazone.UpdateEnvironmentOutput
@@ -4189,6 +4286,7 @@ function client:update_user_profile(input, opts) end
 ---@field glossaryTerms? string[]
 ---@field id? string
 ---@field lastDeployment? aws.datazone.Deployment
+---@field name string
 ---@field projectId string
 ---@field provider string
 ---@field provisionedResources? aws.datazone.Resource[]
@@ -4203,6 +4301,7 @@ function client:update_user_profile(input, opts) end
 ---@field description? string
 ---@field domainIdentifier string
 ---@field identifier string
+---@field name? string
 ---@field userParameters? aws.datazone.EnvironmentParameter[]
 
 ---@class aws.datazone.UpdateEnvironmentProfileOutput
@@ -4214,6 +4313,7 @@ function client:update_user_profile(input, opts) end
 ---@field domainId string
 ---@field environmentBlueprintId string
 ---@field id string
+---@field name string
 ---@field projectId? string
 ---@field updatedAt? aws.Timestamp
 ---@field userParameters? aws.datazone.CustomParameter[]
@@ -4223,12 +4323,14 @@ function client:update_user_profile(input, opts) end
 ---@field description? string
 ---@field domainIdentifier string
 ---@field identifier string
+---@field name? string
 ---@field status? string
 
 ---@class aws.datazone.UpdateGlossaryOutput
 ---@field description? string
 ---@field domainId string
 ---@field id string
+---@field name string
 ---@field owningProjectId string
 ---@field status? string
 ---@field usageRestrictions? string[]
@@ -4238,6 +4340,7 @@ function client:update_user_profile(input, opts) end
 ---@field glossaryIdentifier? string
 ---@field identifier string
 ---@field longDescription? string
+---@field name? string
 ---@field shortDescription? string
 ---@field status? string
 ---@field termRelations? aws.datazone.TermRelations
@@ -4247,6 +4350,7 @@ function client:update_user_profile(input, opts) end
 ---@field glossaryId string
 ---@field id string
 ---@field longDescription? string
+---@field name string
 ---@field shortDescription? string
 ---@field status string
 ---@field termRelations? aws.datazone.TermRelations
@@ -4273,6 +4377,7 @@ function client:update_user_profile(input, opts) end
 ---@field environmentConfiguration? aws.datazone.EnvironmentConfig
 ---@field identifier string
 ---@field metadata? table<string, string>
+---@field name? string
 ---@field parameters? table<string, string>
 ---@field status? string
 
@@ -4290,6 +4395,7 @@ function client:update_user_profile(input, opts) end
 ---@field lockedAt? aws.Timestamp
 ---@field lockedBy? string
 ---@field metadata? table<string, string>
+---@field name string
 ---@field owningProjectId string
 ---@field parameters? table<string, string>
 ---@field status string
@@ -4303,6 +4409,7 @@ function client:update_user_profile(input, opts) end
 ---@field environmentDeploymentDetails? aws.datazone.EnvironmentDeploymentDetails
 ---@field glossaryTerms? string[]
 ---@field identifier string
+---@field name? string
 ---@field projectProfileVersion? string
 ---@field resourceTags? table<string, string>
 ---@field userParameters? aws.datazone.EnvironmentConfigurationUserParameter[]
@@ -4318,6 +4425,7 @@ function client:update_user_profile(input, opts) end
 ---@field glossaryTerms? string[]
 ---@field id string
 ---@field lastUpdatedAt? aws.Timestamp
+---@field name string
 ---@field projectCategory? string
 ---@field projectProfileId? string
 ---@field projectStatus? string
@@ -4331,6 +4439,7 @@ function client:update_user_profile(input, opts) end
 ---@field domainUnitIdentifier? string
 ---@field environmentConfigurations? aws.datazone.EnvironmentConfiguration[]
 ---@field identifier string
+---@field name? string
 ---@field projectResourceTags? aws.datazone.ResourceTagParameter[]
 ---@field projectResourceTagsDescription? string
 ---@field status? string
@@ -4345,6 +4454,7 @@ function client:update_user_profile(input, opts) end
 ---@field environmentConfigurations? aws.datazone.EnvironmentConfiguration[]
 ---@field id string
 ---@field lastUpdatedAt? aws.Timestamp
+---@field name string
 ---@field projectResourceTags? aws.datazone.ResourceTagParameter[]
 ---@field projectResourceTagsDescription? string
 ---@field status? string
@@ -4363,6 +4473,7 @@ function client:update_user_profile(input, opts) end
 ---@field domainIdentifier string
 ---@field identifier string
 ---@field includeChildDomainUnits? boolean
+---@field name? string
 ---@field scope? aws.datazone.RuleScope
 
 ---@class aws.datazone.UpdateRuleOutput
@@ -4373,6 +4484,7 @@ function client:update_user_profile(input, opts) end
 ---@field detail aws.datazone.RuleDetail
 ---@field identifier string
 ---@field lastUpdatedBy string
+---@field name string
 ---@field revision string
 ---@field ruleType string
 ---@field scope aws.datazone.RuleScope
@@ -4429,6 +4541,7 @@ function client:update_user_profile(input, opts) end
 ---@field environmentIdentifier string
 ---@field identifier string
 ---@field manageAccessRole? string
+---@field name? string
 ---@field provider? string
 ---@field subscriptionGrantCreationMode? string
 ---@field subscriptionTargetConfig? aws.datazone.SubscriptionTargetForm[]
@@ -4442,6 +4555,7 @@ function client:update_user_profile(input, opts) end
 ---@field environmentId string
 ---@field id string
 ---@field manageAccessRole? string
+---@field name string
 ---@field projectId string
 ---@field provider string
 ---@field subscriptionGrantCreationMode? string
@@ -4487,6 +4601,7 @@ function client:update_user_profile(input, opts) end
 ---@field domainId? string
 ---@field domainUnitId? string
 ---@field id? string
+---@field name? string
 ---@field resolutionStrategy? string
 ---@field updatedBy? string
 
@@ -4522,6 +4637,7 @@ function client:update_user_profile(input, opts) end
 ---@field effectiveRowFilter? string
 ---@field errorMessage? string
 ---@field id string
+---@field name string
 ---@field status? string
 
 ---@class aws.datazone.AssetListingDetails
@@ -4542,6 +4658,11 @@ function client:update_user_profile(input, opts) end
 ---@class aws.datazone.AssetTargetNameMap
 ---@field assetId string
 ---@field targetName string
+
+---@class aws.datazone.AttributeError
+---@field attributeIdentifier string
+---@field code string
+---@field message string
 
 ---@class aws.datazone.AttributeInput
 ---@field attributeIdentifier string
@@ -4628,6 +4749,7 @@ function client:update_user_profile(input, opts) end
 ---@field domainId string
 ---@field domainUnitId string
 ---@field environmentId? string
+---@field name string
 ---@field physicalEndpoints aws.datazone.PhysicalEndpoint[]
 ---@field projectId? string
 ---@field props? aws.datazone.ConnectionPropertiesOutput
@@ -4712,6 +4834,7 @@ function client:update_user_profile(input, opts) end
 ---@field lastRunAt? aws.Timestamp
 ---@field lastRunErrorMessage? aws.datazone.DataSourceErrorMessage
 ---@field lastRunStatus? string
+---@field name string
 ---@field schedule? aws.datazone.ScheduleConfiguration
 ---@field status string
 ---@field type string
@@ -4737,6 +4860,7 @@ function client:update_user_profile(input, opts) end
 ---@field id string
 ---@field lastUpdatedAt? aws.Timestamp
 ---@field managedAccountId string
+---@field name string
 ---@field portalUrl? string
 ---@field status string
 
@@ -4746,6 +4870,7 @@ function client:update_user_profile(input, opts) end
 
 ---@class aws.datazone.DomainUnitSummary
 ---@field id string
+---@field name string
 
 ---@class aws.datazone.EncryptionConfiguration
 ---@field kmsKeyArn? string
@@ -4756,6 +4881,7 @@ function client:update_user_profile(input, opts) end
 ---@field domainId string
 ---@field environmentId string
 ---@field id string
+---@field name string
 ---@field parameters aws.datazone.ActionParameters
 
 ---@class aws.datazone.EnvironmentBlueprintConfigurationItem
@@ -4774,6 +4900,7 @@ function client:update_user_profile(input, opts) end
 ---@field createdAt? aws.Timestamp
 ---@field description? string
 ---@field id string
+---@field name string
 ---@field provider string
 ---@field provisioningProperties aws.datazone.ProvisioningProperties
 ---@field updatedAt? aws.Timestamp
@@ -4792,6 +4919,7 @@ function client:update_user_profile(input, opts) end
 ---@field description? string
 ---@field environmentBlueprintId string
 ---@field id? string
+---@field name string
 
 ---@class aws.datazone.EnvironmentConfigurationUserParameter
 ---@field environmentConfigurationName? string
@@ -4804,6 +4932,7 @@ function client:update_user_profile(input, opts) end
 ---@field overallDeploymentStatus? string
 
 ---@class aws.datazone.EnvironmentParameter
+---@field name? string
 ---@field value? string
 
 ---@class aws.datazone.EnvironmentProfileSummary
@@ -4815,6 +4944,7 @@ function client:update_user_profile(input, opts) end
 ---@field domainId string
 ---@field environmentBlueprintId string
 ---@field id string
+---@field name string
 ---@field projectId? string
 ---@field updatedAt? aws.Timestamp
 
@@ -4829,6 +4959,7 @@ function client:update_user_profile(input, opts) end
 ---@field environmentConfigurationName? string
 ---@field environmentProfileId? string
 ---@field id? string
+---@field name string
 ---@field projectId string
 ---@field provider string
 ---@field status? string
@@ -4879,6 +5010,7 @@ function client:update_user_profile(input, opts) end
 ---@field status? string
 
 ---@class aws.datazone.Import
+---@field name string
 ---@field revision string
 
 ---@class aws.datazone.JobRunDetails
@@ -4920,6 +5052,7 @@ function client:update_user_profile(input, opts) end
 ---@field domainId string
 ---@field eventTimestamp? aws.Timestamp
 ---@field id string
+---@field name? string
 ---@field sourceIdentifier? string
 ---@field typeName string
 ---@field typeRevision? string
@@ -4998,6 +5131,7 @@ function client:update_user_profile(input, opts) end
 ---@field description? string
 ---@field domainId string
 ---@field id string
+---@field name string
 ---@field owningProjectId string
 ---@field status string
 ---@field updatedAt? aws.Timestamp
@@ -5090,6 +5224,7 @@ function client:update_user_profile(input, opts) end
 ---@field domainUnitId? string
 ---@field id string
 ---@field lastUpdatedAt? aws.Timestamp
+---@field name string
 ---@field status? string
 
 ---@class aws.datazone.ProjectSummary
@@ -5100,6 +5235,7 @@ function client:update_user_profile(input, opts) end
 ---@field domainUnitId? string
 ---@field failureReasons? aws.datazone.ProjectDeletionError[]
 ---@field id string
+---@field name string
 ---@field projectCategory? string
 ---@field projectStatus? string
 ---@field updatedAt? aws.Timestamp
@@ -5122,6 +5258,7 @@ function client:update_user_profile(input, opts) end
 ---@field threshold? number
 
 ---@class aws.datazone.Resource
+---@field name? string
 ---@field provider? string
 ---@field type string
 ---@field value string
@@ -5152,6 +5289,7 @@ function client:update_user_profile(input, opts) end
 ---@field action? string
 ---@field identifier? string
 ---@field lastUpdatedBy? string
+---@field name? string
 ---@field revision? string
 ---@field ruleType? string
 ---@field scope? aws.datazone.RuleScope
@@ -5226,6 +5364,7 @@ function client:update_user_profile(input, opts) end
 ---@field description string
 ---@field id string
 ---@field item aws.datazone.SubscribedListingItem
+---@field name string
 ---@field ownerProjectId string
 ---@field ownerProjectName? string
 ---@field revision? string
@@ -5301,6 +5440,7 @@ function client:update_user_profile(input, opts) end
 ---@field environmentId string
 ---@field id string
 ---@field manageAccessRole? string
+---@field name string
 ---@field projectId string
 ---@field provider string
 ---@field subscriptionGrantCreationMode? string
@@ -5340,6 +5480,7 @@ function client:update_user_profile(input, opts) end
 ---@field runTimeoutInMinutes? integer
 
 ---@class aws.datazone.TriggerSource
+---@field name? string
 ---@field type? string
 
 ---@class aws.datazone.UserProfileDetails
@@ -5388,6 +5529,7 @@ function client:update_user_profile(input, opts) end
 ---@field glossaryTerms? string[]
 ---@field governedGlossaryTerms? string[]
 ---@field identifier string
+---@field name string
 ---@field owningProjectId string
 ---@field typeIdentifier string
 ---@field typeRevision string
@@ -5416,6 +5558,7 @@ function client:update_user_profile(input, opts) end
 ---@field listingId? string
 ---@field listingRevision? string
 ---@field listingUpdatedBy? string
+---@field name? string
 ---@field owningProjectId? string
 
 ---@class aws.datazone.AssetScope
@@ -5430,6 +5573,7 @@ function client:update_user_profile(input, opts) end
 ---@field description? string
 ---@field domainId string
 ---@field formsOutput table<string, aws.datazone.FormEntryOutput>
+---@field name string
 ---@field originDomainId? string
 ---@field originProjectId? string
 ---@field owningProjectId string
@@ -5517,6 +5661,7 @@ function client:update_user_profile(input, opts) end
 ---@field listingId? string
 ---@field listingRevision? string
 ---@field listingUpdatedBy? string
+---@field name? string
 ---@field owningProjectId? string
 
 ---@class aws.datazone.DataProductResultItem
@@ -5529,6 +5674,7 @@ function client:update_user_profile(input, opts) end
 ---@field firstRevisionCreatedBy? string
 ---@field glossaryTerms? string[]
 ---@field id string
+---@field name string
 ---@field owningProjectId string
 
 ---@class aws.datazone.DomainUnitGroupProperties
@@ -5581,6 +5727,7 @@ function client:update_user_profile(input, opts) end
 ---@field domainId string
 ---@field imports? aws.datazone.Import[]
 ---@field model? aws.datazone.Model
+---@field name string
 ---@field originDomainId? string
 ---@field originProjectId? string
 ---@field owningProjectId? string
@@ -5594,6 +5741,7 @@ function client:update_user_profile(input, opts) end
 ---@field description? string
 ---@field domainId string
 ---@field id string
+---@field name string
 ---@field owningProjectId string
 ---@field status string
 ---@field updatedAt? aws.Timestamp
@@ -5611,6 +5759,7 @@ function client:update_user_profile(input, opts) end
 ---@field glossaryId string
 ---@field id string
 ---@field longDescription? string
+---@field name string
 ---@field shortDescription? string
 ---@field status string
 ---@field termRelations? aws.datazone.TermRelations
@@ -5631,6 +5780,7 @@ function client:update_user_profile(input, opts) end
 ---@field lastUpdatedBy? string
 ---@field lastUpdatedTime? aws.Timestamp
 ---@field matchCriteria? string[]
+---@field name? string
 ---@field physicalConnectionRequirements? aws.datazone.PhysicalConnectionRequirements
 ---@field pythonProperties? table<string, string>
 ---@field sparkProperties? table<string, string>
@@ -5718,6 +5868,7 @@ function client:update_user_profile(input, opts) end
 ---@field eventTimestamp? aws.Timestamp
 ---@field formsOutput? aws.datazone.FormOutput[]
 ---@field id string
+---@field name? string
 ---@field sourceIdentifier? string
 ---@field typeName string
 ---@field typeRevision? string
@@ -5731,6 +5882,7 @@ function client:update_user_profile(input, opts) end
 ---@field description? string
 ---@field domainId string
 ---@field formsOutput table<string, aws.datazone.FormEntryOutput>
+---@field name? string
 ---@field revision string
 ---@field updatedAt? aws.Timestamp
 ---@field updatedBy? string
@@ -5856,6 +6008,7 @@ function client:update_user_profile(input, opts) end
 
 ---@class aws.datazone.RowFilterConfiguration
 ---@field rowFilter aws.datazone.RowFilter
+---@field sensitive? boolean
 
 ---@class aws.datazone.S3Destination
 ---@field uri? string
@@ -5950,6 +6103,7 @@ function client:update_user_profile(input, opts) end
 
 ---@class aws.datazone.SubscribedGroup
 ---@field id? string
+---@field name? string
 
 ---@class aws.datazone.SubscribedGroupInput
 ---@field identifier? string
@@ -5966,6 +6120,7 @@ function client:update_user_profile(input, opts) end
 
 ---@class aws.datazone.SubscribedProject
 ---@field id? string
+---@field name? string
 
 ---@class aws.datazone.SubscribedProjectInput
 ---@field identifier? string
@@ -6027,6 +6182,7 @@ function client:update_user_profile(input, opts) end
 ---@field matchRationale? aws.datazone.MatchRationaleItem[]
 
 ---@class aws.datazone.DetailedGlossaryTerm
+---@field name? string
 ---@field shortDescription? string
 
 ---@class aws.datazone.DomainUnitGrantFilter
@@ -6034,6 +6190,7 @@ function client:update_user_profile(input, opts) end
 
 ---@class aws.datazone.EnvironmentConfigurationParameter
 ---@field isEditable? boolean
+---@field name? string
 ---@field value? string
 
 ---@class aws.datazone.GlossaryItemAdditionalAttributes
@@ -6049,6 +6206,7 @@ function client:update_user_profile(input, opts) end
 ---@field connectionType? string
 ---@field description? string
 ---@field matchCriteria? string
+---@field name? string
 ---@field physicalConnectionRequirements? aws.datazone.PhysicalConnectionRequirements
 ---@field pythonProperties? table<string, string>
 ---@field sparkProperties? table<string, string>
@@ -6090,6 +6248,7 @@ function client:update_user_profile(input, opts) end
 
 ---@class aws.datazone.NotificationResource
 ---@field id string
+---@field name? string
 ---@field type string
 
 ---@class aws.datazone.OpenLineageRunEventSummary
@@ -6166,6 +6325,7 @@ function client:update_user_profile(input, opts) end
 ---@field entityId? string
 ---@field entityRevision? string
 ---@field glossaryTerms? aws.datazone.DetailedGlossaryTerm[]
+---@field name? string
 
 ---@class aws.datazone.UserDetails
 ---@field userId string
@@ -6208,6 +6368,7 @@ function client:update_user_profile(input, opts) end
 ---@field textMatches? aws.datazone.TextMatchItem[]
 
 ---@class aws.datazone.NameIdentifier
+---@field name? string
 ---@field namespace? string
 
 ---@class aws.datazone.OAuth2Properties

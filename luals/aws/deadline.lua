@@ -1122,41 +1122,48 @@ function client:update_worker_schedule(input, opts) end
 
 ---@class aws.deadline.BatchGetJobEntityResponse
 ---@field entities aws.deadline.JobEntity[]
+---@field errors aws.deadline.GetJobEntityError[]
 
 ---@class aws.deadline.BatchGetJobRequest
 ---@field identifiers aws.deadline.BatchGetJobIdentifier[]
 
 ---@class aws.deadline.BatchGetJobResponse
+---@field errors aws.deadline.BatchGetJobError[]
 ---@field jobs aws.deadline.BatchGetJobItem[]
 
 ---@class aws.deadline.BatchGetSessionActionRequest
 ---@field identifiers aws.deadline.BatchGetSessionActionIdentifier[]
 
 ---@class aws.deadline.BatchGetSessionActionResponse
+---@field errors aws.deadline.BatchGetSessionActionError[]
 ---@field sessionActions aws.deadline.BatchGetSessionActionItem[]
 
 ---@class aws.deadline.BatchGetSessionRequest
 ---@field identifiers aws.deadline.BatchGetSessionIdentifier[]
 
 ---@class aws.deadline.BatchGetSessionResponse
+---@field errors aws.deadline.BatchGetSessionError[]
 ---@field sessions aws.deadline.BatchGetSessionItem[]
 
 ---@class aws.deadline.BatchGetStepRequest
 ---@field identifiers aws.deadline.BatchGetStepIdentifier[]
 
 ---@class aws.deadline.BatchGetStepResponse
+---@field errors aws.deadline.BatchGetStepError[]
 ---@field steps aws.deadline.BatchGetStepItem[]
 
 ---@class aws.deadline.BatchGetTaskRequest
 ---@field identifiers aws.deadline.BatchGetTaskIdentifier[]
 
 ---@class aws.deadline.BatchGetTaskResponse
+---@field errors aws.deadline.BatchGetTaskError[]
 ---@field tasks aws.deadline.BatchGetTaskItem[]
 
 ---@class aws.deadline.BatchGetWorkerRequest
 ---@field identifiers aws.deadline.BatchGetWorkerIdentifier[]
 
 ---@class aws.deadline.BatchGetWorkerResponse
+---@field errors aws.deadline.BatchGetWorkerError[]
 ---@field workers aws.deadline.BatchGetWorkerItem[]
 
 ---@class aws.deadline.BatchUpdateJobRequest
@@ -1164,12 +1171,14 @@ function client:update_worker_schedule(input, opts) end
 ---@field jobs aws.deadline.BatchUpdateJobItem[]
 
 ---@class aws.deadline.BatchUpdateJobResponse
+---@field errors aws.deadline.BatchUpdateJobError[]
 
 ---@class aws.deadline.BatchUpdateTaskRequest
 ---@field clientToken? string
 ---@field tasks aws.deadline.BatchUpdateTaskItem[]
 
 ---@class aws.deadline.BatchUpdateTaskResponse
+---@field errors aws.deadline.BatchUpdateTaskError[]
 
 ---@class aws.deadline.CopyJobTemplateRequest
 ---@field farmId string
@@ -1522,6 +1531,7 @@ function client:update_worker_schedule(input, opts) end
 ---@field maxFailedTasksCount? integer
 ---@field maxRetriesPerTask? integer
 ---@field maxWorkerCount? integer
+---@field name string
 ---@field parameters? table<string, aws.deadline.JobParameter>
 ---@field priority integer
 ---@field sourceJobId? string
@@ -1594,6 +1604,7 @@ function client:update_worker_schedule(input, opts) end
 ---@class aws.deadline.GetQueueEnvironmentResponse
 ---@field createdAt aws.Timestamp
 ---@field createdBy string
+---@field name string
 ---@field priority integer
 ---@field queueEnvironmentId string
 ---@field template string
@@ -1718,6 +1729,7 @@ function client:update_worker_schedule(input, opts) end
 ---@field endedAt? aws.Timestamp
 ---@field lifecycleStatus string
 ---@field lifecycleStatusMessage? string
+---@field name string
 ---@field parameterSpace? aws.deadline.ParameterSpace
 ---@field requiredCapabilities? aws.deadline.StepRequiredCapabilities
 ---@field startedAt? aws.Timestamp
@@ -2217,6 +2229,7 @@ function client:update_worker_schedule(input, opts) end
 ---@field maxFailedTasksCount? integer
 ---@field maxRetriesPerTask? integer
 ---@field maxWorkerCount? integer
+---@field name? string
 ---@field priority? integer
 ---@field queueId string
 ---@field targetTaskRunStatus? string
@@ -2377,6 +2390,13 @@ function client:update_worker_schedule(input, opts) end
 ---@field secretAccessKey string
 ---@field sessionToken string
 
+---@class aws.deadline.BatchGetJobError
+---@field code string
+---@field farmId string
+---@field jobId string
+---@field message string
+---@field queueId string
+
 ---@class aws.deadline.BatchGetJobIdentifier
 ---@field farmId string
 ---@field jobId string
@@ -2395,6 +2415,7 @@ function client:update_worker_schedule(input, opts) end
 ---@field maxFailedTasksCount? integer
 ---@field maxRetriesPerTask? integer
 ---@field maxWorkerCount? integer
+---@field name string
 ---@field parameters? table<string, aws.deadline.JobParameter>
 ---@field priority integer
 ---@field queueId string
@@ -2407,6 +2428,14 @@ function client:update_worker_schedule(input, opts) end
 ---@field taskRunStatusCounts? table<string, integer>
 ---@field updatedAt? aws.Timestamp
 ---@field updatedBy? string
+
+---@class aws.deadline.BatchGetSessionActionError
+---@field code string
+---@field farmId string
+---@field jobId string
+---@field message string
+---@field queueId string
+---@field sessionActionId string
 
 ---@class aws.deadline.BatchGetSessionActionIdentifier
 ---@field farmId string
@@ -2431,6 +2460,14 @@ function client:update_worker_schedule(input, opts) end
 ---@field status string
 ---@field workerUpdatedAt? aws.Timestamp
 
+---@class aws.deadline.BatchGetSessionError
+---@field code string
+---@field farmId string
+---@field jobId string
+---@field message string
+---@field queueId string
+---@field sessionId string
+
 ---@class aws.deadline.BatchGetSessionIdentifier
 ---@field farmId string
 ---@field jobId string
@@ -2454,6 +2491,14 @@ function client:update_worker_schedule(input, opts) end
 ---@field workerId string
 ---@field workerLog? aws.deadline.LogConfiguration
 
+---@class aws.deadline.BatchGetStepError
+---@field code string
+---@field farmId string
+---@field jobId string
+---@field message string
+---@field queueId string
+---@field stepId string
+
 ---@class aws.deadline.BatchGetStepIdentifier
 ---@field farmId string
 ---@field jobId string
@@ -2470,6 +2515,7 @@ function client:update_worker_schedule(input, opts) end
 ---@field jobId string
 ---@field lifecycleStatus string
 ---@field lifecycleStatusMessage? string
+---@field name string
 ---@field parameterSpace? aws.deadline.ParameterSpace
 ---@field queueId string
 ---@field requiredCapabilities? aws.deadline.StepRequiredCapabilities
@@ -2481,6 +2527,15 @@ function client:update_worker_schedule(input, opts) end
 ---@field taskRunStatusCounts table<string, integer>
 ---@field updatedAt? aws.Timestamp
 ---@field updatedBy? string
+
+---@class aws.deadline.BatchGetTaskError
+---@field code string
+---@field farmId string
+---@field jobId string
+---@field message string
+---@field queueId string
+---@field stepId string
+---@field taskId string
 
 ---@class aws.deadline.BatchGetTaskIdentifier
 ---@field farmId string
@@ -2507,6 +2562,13 @@ function client:update_worker_schedule(input, opts) end
 ---@field updatedAt? aws.Timestamp
 ---@field updatedBy? string
 
+---@class aws.deadline.BatchGetWorkerError
+---@field code string
+---@field farmId string
+---@field fleetId string
+---@field message string
+---@field workerId string
+
 ---@class aws.deadline.BatchGetWorkerIdentifier
 ---@field farmId string
 ---@field fleetId string
@@ -2524,6 +2586,13 @@ function client:update_worker_schedule(input, opts) end
 ---@field updatedBy? string
 ---@field workerId string
 
+---@class aws.deadline.BatchUpdateJobError
+---@field code string
+---@field farmId string
+---@field jobId string
+---@field message string
+---@field queueId string
+
 ---@class aws.deadline.BatchUpdateJobItem
 ---@field description? string
 ---@field farmId string
@@ -2532,9 +2601,19 @@ function client:update_worker_schedule(input, opts) end
 ---@field maxFailedTasksCount? integer
 ---@field maxRetriesPerTask? integer
 ---@field maxWorkerCount? integer
+---@field name? string
 ---@field priority? integer
 ---@field queueId string
 ---@field targetTaskRunStatus? string
+
+---@class aws.deadline.BatchUpdateTaskError
+---@field code string
+---@field farmId string
+---@field jobId string
+---@field message string
+---@field queueId string
+---@field stepId string
+---@field taskId string
 
 ---@class aws.deadline.BatchUpdateTaskItem
 ---@field farmId string
@@ -2595,6 +2674,7 @@ function client:update_worker_schedule(input, opts) end
 ---@field updatedBy? string
 
 ---@class aws.deadline.FileSystemLocation
+---@field name string
 ---@field path string
 ---@field type string
 
@@ -2630,6 +2710,12 @@ function client:update_worker_schedule(input, opts) end
 ---@field updatedAt? aws.Timestamp
 ---@field updatedBy? string
 ---@field workerCount integer
+
+---@class aws.deadline.GetJobEntityError
+---@field environmentDetails? aws.deadline.EnvironmentDetailsError
+---@field jobAttachmentDetails? aws.deadline.JobAttachmentDetailsError
+---@field jobDetails? aws.deadline.JobDetailsError
+---@field stepDetails? aws.deadline.StepDetailsError
 
 ---@class aws.deadline.HostConfiguration
 ---@field scriptBody string
@@ -2694,6 +2780,7 @@ function client:update_worker_schedule(input, opts) end
 ---@field maxFailedTasksCount? integer
 ---@field maxRetriesPerTask? integer
 ---@field maxWorkerCount? integer
+---@field name? string
 ---@field priority? integer
 ---@field queueId? string
 ---@field sourceJobId? string
@@ -2715,6 +2802,7 @@ function client:update_worker_schedule(input, opts) end
 ---@field maxFailedTasksCount? integer
 ---@field maxRetriesPerTask? integer
 ---@field maxWorkerCount? integer
+---@field name string
 ---@field priority integer
 ---@field sourceJobId? string
 ---@field startedAt? aws.Timestamp
@@ -2774,6 +2862,7 @@ function client:update_worker_schedule(input, opts) end
 ---@field parameters aws.deadline.StepParameter[]
 
 ---@class aws.deadline.QueueEnvironmentSummary
+---@field name string
 ---@field priority integer
 ---@field queueEnvironmentId string
 
@@ -2903,6 +2992,7 @@ function client:update_worker_schedule(input, opts) end
 ---@field jobId? string
 ---@field lifecycleStatus? string
 ---@field lifecycleStatusMessage? string
+---@field name? string
 ---@field parameterSpace? aws.deadline.ParameterSpace
 ---@field queueId? string
 ---@field startedAt? aws.Timestamp
@@ -2921,6 +3011,7 @@ function client:update_worker_schedule(input, opts) end
 ---@field endedAt? aws.Timestamp
 ---@field lifecycleStatus string
 ---@field lifecycleStatusMessage? string
+---@field name string
 ---@field startedAt? aws.Timestamp
 ---@field stepId string
 ---@field targetTaskRunStatus? string
@@ -3040,6 +3131,12 @@ function client:update_worker_schedule(input, opts) end
 ---@field schemaVersion string
 ---@field template aws.deadline.Document
 
+---@class aws.deadline.EnvironmentDetailsError
+---@field code string
+---@field environmentId string
+---@field jobId string
+---@field message string
+
 ---@class aws.deadline.EnvironmentDetailsIdentifiers
 ---@field environmentId string
 ---@field jobId string
@@ -3051,6 +3148,7 @@ function client:update_worker_schedule(input, opts) end
 ---@field environmentId string
 
 ---@class aws.deadline.FieldSortExpression
+---@field name string
 ---@field sortOrder string
 
 ---@class aws.deadline.FixedBudgetSchedule
@@ -3058,8 +3156,12 @@ function client:update_worker_schedule(input, opts) end
 ---@field startTime aws.Timestamp
 
 ---@class aws.deadline.FleetAmountCapability
+---@field max? number
+---@field min number
+---@field name string
 
 ---@class aws.deadline.FleetAttributeCapability
+---@field name string
 ---@field values string[]
 
 ---@class aws.deadline.IpAddresses
@@ -3069,6 +3171,11 @@ function client:update_worker_schedule(input, opts) end
 ---@class aws.deadline.JobAttachmentDetailsEntity
 ---@field attachments aws.deadline.Attachments
 ---@field jobId string
+
+---@class aws.deadline.JobAttachmentDetailsError
+---@field code string
+---@field jobId string
+---@field message string
 
 ---@class aws.deadline.JobAttachmentDetailsIdentifiers
 ---@field jobId string
@@ -3083,6 +3190,11 @@ function client:update_worker_schedule(input, opts) end
 ---@field queueRoleArn? string
 ---@field schemaVersion string
 
+---@class aws.deadline.JobDetailsError
+---@field code string
+---@field jobId string
+---@field message string
+
 ---@class aws.deadline.JobDetailsIdentifiers
 ---@field jobId string
 
@@ -3095,6 +3207,7 @@ function client:update_worker_schedule(input, opts) end
 ---@field rootPathFormat string
 
 ---@class aws.deadline.ParameterSortExpression
+---@field name string
 ---@field sortOrder string
 
 ---@class aws.deadline.PosixUser
@@ -3129,14 +3242,20 @@ function client:update_worker_schedule(input, opts) end
 
 ---@class aws.deadline.Stats
 ---@field avg? number
+---@field max? number
+---@field min? number
 ---@field sum? number
 
 ---@class aws.deadline.StepAmountCapability
+---@field max? number
+---@field min? number
+---@field name string
 ---@field value? number
 
 ---@class aws.deadline.StepAttributeCapability
 ---@field allOf? string[]
 ---@field anyOf? string[]
+---@field name string
 
 ---@class aws.deadline.StepDetailsEntity
 ---@field dependencies string[]
@@ -3145,12 +3264,19 @@ function client:update_worker_schedule(input, opts) end
 ---@field stepId string
 ---@field template aws.deadline.Document
 
+---@class aws.deadline.StepDetailsError
+---@field code string
+---@field jobId string
+---@field message string
+---@field stepId string
+
 ---@class aws.deadline.StepDetailsIdentifiers
 ---@field jobId string
 ---@field stepId string
 
 ---@class aws.deadline.StepParameter
 ---@field chunks? aws.deadline.StepParameterChunks
+---@field name string
 ---@field type string
 
 ---@class aws.deadline.SyncInputJobAttachmentsSessionActionDefinition
@@ -3182,9 +3308,11 @@ function client:update_worker_schedule(input, opts) end
 ---@field user string
 
 ---@class aws.deadline.WorkerAmountCapability
+---@field name string
 ---@field value number
 
 ---@class aws.deadline.WorkerAttributeCapability
+---@field name string
 ---@field values string[]
 
 ---@class aws.deadline.AssignedSessionActionDefinition
@@ -3211,6 +3339,7 @@ function client:update_worker_schedule(input, opts) end
 
 ---@class aws.deadline.DateTimeFilterExpression
 ---@field dateTime aws.Timestamp
+---@field name string
 ---@field operator string
 
 ---@class aws.deadline.Document
@@ -3222,6 +3351,7 @@ function client:update_worker_schedule(input, opts) end
 ---@field environmentId string
 
 ---@class aws.deadline.ParameterFilterExpression
+---@field name string
 ---@field operator string
 ---@field value string
 
@@ -3266,10 +3396,12 @@ function client:update_worker_schedule(input, opts) end
 ---@field targetRuntimeSeconds? integer
 
 ---@class aws.deadline.StringFilterExpression
+---@field name string
 ---@field operator string
 ---@field value string
 
 ---@class aws.deadline.StringListFilterExpression
+---@field name string
 ---@field operator string
 ---@field values string[]
 
@@ -3289,8 +3421,12 @@ function client:update_worker_schedule(input, opts) end
 ---@field selections aws.deadline.AcceleratorSelection[]
 
 ---@class aws.deadline.AcceleratorCountRange
+---@field max? integer
+---@field min integer
 
 ---@class aws.deadline.AcceleratorTotalMemoryMiBRange
+---@field max? integer
+---@field min integer
 
 ---@class aws.deadline.AssignedEnvironmentEnterSessionActionDefinition
 ---@field environmentId string
@@ -3312,12 +3448,17 @@ function client:update_worker_schedule(input, opts) end
 ---@field throughputMiB? integer
 
 ---@class aws.deadline.MemoryMiBRange
+---@field max? integer
+---@field min integer
 
 ---@class aws.deadline.SchedulingMaxPriorityOverrideAlwaysScheduleFirst
 
 ---@class aws.deadline.SchedulingMinPriorityOverrideAlwaysScheduleLast
 
 ---@class aws.deadline.VCpuCountRange
+---@field max? integer
+---@field min integer
 
 ---@class aws.deadline.AcceleratorSelection
+---@field name string
 ---@field runtime? string

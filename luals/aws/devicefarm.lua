@@ -662,6 +662,7 @@ function client:update_vpce_configuration(input, opts) end
 ---@class aws.devicefarm.CreateDevicePoolRequest
 ---@field description? string
 ---@field maxDevices? integer
+---@field name string
 ---@field projectArn string
 ---@field rules aws.devicefarm.Rule[]
 
@@ -671,6 +672,7 @@ function client:update_vpce_configuration(input, opts) end
 ---@class aws.devicefarm.CreateInstanceProfileRequest
 ---@field description? string
 ---@field excludeAppPackagesFromCleanup? string[]
+---@field name string
 ---@field packageCleanup? boolean
 ---@field rebootAfterUse? boolean
 
@@ -683,6 +685,7 @@ function client:update_vpce_configuration(input, opts) end
 ---@field downlinkDelayMs? integer
 ---@field downlinkJitterMs? integer
 ---@field downlinkLossPercent? integer
+---@field name string
 ---@field projectArn string
 ---@field type? string
 ---@field uplinkBandwidthBits? integer
@@ -697,6 +700,7 @@ function client:update_vpce_configuration(input, opts) end
 ---@field defaultJobTimeoutMinutes? integer
 ---@field environmentVariables? aws.devicefarm.EnvironmentVariable[]
 ---@field executionRoleArn? string
+---@field name string
 ---@field vpcConfig? aws.devicefarm.VpcConfig
 
 ---@class aws.devicefarm.CreateProjectResult
@@ -708,6 +712,7 @@ function client:update_vpce_configuration(input, opts) end
 ---@field deviceArn string
 ---@field instanceArn? string
 ---@field interactionMode? string
+---@field name? string
 ---@field projectArn string
 ---@field skipAppResign? boolean
 
@@ -716,6 +721,7 @@ function client:update_vpce_configuration(input, opts) end
 
 ---@class aws.devicefarm.CreateTestGridProjectRequest
 ---@field description? string
+---@field name string
 ---@field vpcConfig? aws.devicefarm.TestGridVpcConfig
 
 ---@class aws.devicefarm.CreateTestGridProjectResult
@@ -731,6 +737,7 @@ function client:update_vpce_configuration(input, opts) end
 
 ---@class aws.devicefarm.CreateUploadRequest
 ---@field contentType? string
+---@field name string
 ---@field projectArn string
 ---@field type string
 
@@ -1137,6 +1144,7 @@ function client:update_vpce_configuration(input, opts) end
 ---@field devicePoolArn? string
 ---@field deviceSelectionConfiguration? aws.devicefarm.DeviceSelectionConfiguration
 ---@field executionConfiguration? aws.devicefarm.ExecutionConfiguration
+---@field name? string
 ---@field projectArn string
 ---@field test aws.devicefarm.ScheduleRunTest
 
@@ -1186,6 +1194,7 @@ function client:update_vpce_configuration(input, opts) end
 ---@field clearMaxDevices? boolean
 ---@field description? string
 ---@field maxDevices? integer
+---@field name? string
 ---@field rules? aws.devicefarm.Rule[]
 
 ---@class aws.devicefarm.UpdateDevicePoolResult
@@ -1195,6 +1204,7 @@ function client:update_vpce_configuration(input, opts) end
 ---@field arn string
 ---@field description? string
 ---@field excludeAppPackagesFromCleanup? string[]
+---@field name? string
 ---@field packageCleanup? boolean
 ---@field rebootAfterUse? boolean
 
@@ -1208,6 +1218,7 @@ function client:update_vpce_configuration(input, opts) end
 ---@field downlinkDelayMs? integer
 ---@field downlinkJitterMs? integer
 ---@field downlinkLossPercent? integer
+---@field name? string
 ---@field type? string
 ---@field uplinkBandwidthBits? integer
 ---@field uplinkDelayMs? integer
@@ -1222,6 +1233,7 @@ function client:update_vpce_configuration(input, opts) end
 ---@field defaultJobTimeoutMinutes? integer
 ---@field environmentVariables? aws.devicefarm.EnvironmentVariable[]
 ---@field executionRoleArn? string
+---@field name? string
 ---@field vpcConfig? aws.devicefarm.VpcConfig
 
 ---@class aws.devicefarm.UpdateProjectResult
@@ -1229,6 +1241,7 @@ function client:update_vpce_configuration(input, opts) end
 
 ---@class aws.devicefarm.UpdateTestGridProjectRequest
 ---@field description? string
+---@field name? string
 ---@field projectArn string
 ---@field vpcConfig? aws.devicefarm.TestGridVpcConfig
 
@@ -1239,6 +1252,7 @@ function client:update_vpce_configuration(input, opts) end
 ---@field arn string
 ---@field contentType? string
 ---@field editContent? boolean
+---@field name? string
 
 ---@class aws.devicefarm.UpdateUploadResult
 ---@field upload? aws.devicefarm.Upload
@@ -1266,6 +1280,7 @@ function client:update_vpce_configuration(input, opts) end
 ---@class aws.devicefarm.Artifact
 ---@field arn? string
 ---@field extension? string
+---@field name? string
 ---@field type? string
 ---@field url? string
 
@@ -1290,6 +1305,7 @@ function client:update_vpce_configuration(input, opts) end
 ---@field memory? integer
 ---@field model? string
 ---@field modelId? string
+---@field name? string
 ---@field os? string
 ---@field platform? string
 ---@field radio? string
@@ -1314,6 +1330,7 @@ function client:update_vpce_configuration(input, opts) end
 ---@field arn? string
 ---@field description? string
 ---@field maxDevices? integer
+---@field name? string
 ---@field rules? aws.devicefarm.Rule[]
 ---@field type? string
 
@@ -1327,6 +1344,7 @@ function client:update_vpce_configuration(input, opts) end
 ---@field maxDevices integer
 
 ---@class aws.devicefarm.EnvironmentVariable
+---@field name string
 ---@field value string
 
 ---@class aws.devicefarm.ExecutionConfiguration
@@ -1340,6 +1358,7 @@ function client:update_vpce_configuration(input, opts) end
 ---@field arn? string
 ---@field description? string
 ---@field excludeAppPackagesFromCleanup? string[]
+---@field name? string
 ---@field packageCleanup? boolean
 ---@field rebootAfterUse? boolean
 
@@ -1351,6 +1370,7 @@ function client:update_vpce_configuration(input, opts) end
 ---@field deviceMinutes? aws.devicefarm.DeviceMinutes
 ---@field instanceArn? string
 ---@field message? string
+---@field name? string
 ---@field result? string
 ---@field started? aws.Timestamp
 ---@field status? string
@@ -1366,6 +1386,7 @@ function client:update_vpce_configuration(input, opts) end
 ---@field downlinkDelayMs? integer
 ---@field downlinkJitterMs? integer
 ---@field downlinkLossPercent? integer
+---@field name? string
 ---@field type? string
 ---@field uplinkBandwidthBits? integer
 ---@field uplinkDelayMs? integer
@@ -1402,6 +1423,7 @@ function client:update_vpce_configuration(input, opts) end
 ---@field defaultJobTimeoutMinutes? integer
 ---@field environmentVariables? aws.devicefarm.EnvironmentVariable[]
 ---@field executionRoleArn? string
+---@field name? string
 ---@field vpcConfig? aws.devicefarm.VpcConfig
 
 ---@class aws.devicefarm.RemoteAccessSession
@@ -1418,6 +1440,7 @@ function client:update_vpce_configuration(input, opts) end
 ---@field instanceArn? string
 ---@field interactionMode? string
 ---@field message? string
+---@field name? string
 ---@field result? string
 ---@field skipAppResign? boolean
 ---@field started? aws.Timestamp
@@ -1449,6 +1472,7 @@ function client:update_vpce_configuration(input, opts) end
 ---@field locale? string
 ---@field location? aws.devicefarm.Location
 ---@field message? string
+---@field name? string
 ---@field networkProfile? aws.devicefarm.NetworkProfile
 ---@field parsingResultUrl? string
 ---@field platform? string
@@ -1498,6 +1522,7 @@ function client:update_vpce_configuration(input, opts) end
 ---@field created? aws.Timestamp
 ---@field deviceMinutes? aws.devicefarm.DeviceMinutes
 ---@field message? string
+---@field name? string
 ---@field result? string
 ---@field started? aws.Timestamp
 ---@field status? string
@@ -1514,6 +1539,7 @@ function client:update_vpce_configuration(input, opts) end
 ---@field created? aws.Timestamp
 ---@field deviceMinutes? aws.devicefarm.DeviceMinutes
 ---@field message? string
+---@field name? string
 ---@field result? string
 ---@field started? aws.Timestamp
 ---@field status? string
@@ -1524,6 +1550,7 @@ function client:update_vpce_configuration(input, opts) end
 ---@field arn? string
 ---@field created? aws.Timestamp
 ---@field description? string
+---@field name? string
 ---@field vpcConfig? aws.devicefarm.TestGridVpcConfig
 
 ---@class aws.devicefarm.TestGridSession
@@ -1562,6 +1589,7 @@ function client:update_vpce_configuration(input, opts) end
 ---@field created? aws.Timestamp
 ---@field message? string
 ---@field metadata? string
+---@field name? string
 ---@field status? string
 ---@field type? string
 ---@field url? string
@@ -1656,3 +1684,4 @@ function client:update_vpce_configuration(input, opts) end
 
 ---@class aws.devicefarm.ProblemDetail
 ---@field arn? string
+---@field name? string

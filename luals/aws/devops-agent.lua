@@ -396,6 +396,7 @@ function client:validate_aws_associations(input, opts) end
 ---@field description? string
 ---@field kmsKeyArn? string
 ---@field locale? string
+---@field name string
 ---@field tags? table<string, string>
 
 ---@class aws.devops_agent.CreateAgentSpaceOutput
@@ -425,11 +426,13 @@ function client:validate_aws_associations(input, opts) end
 
 ---@class aws.devops_agent.CreatePrivateConnectionInput
 ---@field mode aws.devops_agent.PrivateConnectionMode
+---@field name string
 ---@field tags? table<string, string>
 
 ---@class aws.devops_agent.CreatePrivateConnectionOutput
 ---@field certificateExpiryTime? aws.Timestamp
 ---@field hostAddress? string
+---@field name string
 ---@field resourceConfigurationId? string
 ---@field resourceGatewayId? string
 ---@field status string
@@ -443,8 +446,10 @@ function client:validate_aws_associations(input, opts) end
 ---@class aws.devops_agent.DeleteAgentSpaceOutput
 
 ---@class aws.devops_agent.DeletePrivateConnectionInput
+---@field name string
 
 ---@class aws.devops_agent.DeletePrivateConnectionOutput
+---@field name string
 ---@field status string
 
 ---@class aws.devops_agent.DeregisterServiceInput
@@ -453,10 +458,12 @@ function client:validate_aws_associations(input, opts) end
 ---@class aws.devops_agent.DeregisterServiceOutput
 
 ---@class aws.devops_agent.DescribePrivateConnectionInput
+---@field name string
 
 ---@class aws.devops_agent.DescribePrivateConnectionOutput
 ---@field certificateExpiryTime? aws.Timestamp
 ---@field hostAddress? string
+---@field name string
 ---@field resourceConfigurationId? string
 ---@field resourceGatewayId? string
 ---@field status string
@@ -669,6 +676,7 @@ function client:validate_aws_associations(input, opts) end
 
 ---@class aws.devops_agent.RegisterServiceInput
 ---@field kmsKeyArn? string
+---@field name? string
 ---@field privateConnectionName? string
 ---@field service string
 ---@field serviceDetails aws.devops_agent.ServiceDetails
@@ -706,6 +714,7 @@ function client:validate_aws_associations(input, opts) end
 ---@field agentSpaceId string
 ---@field description? string
 ---@field locale? string
+---@field name? string
 
 ---@class aws.devops_agent.UpdateAgentSpaceOutput
 ---@field agentSpace aws.devops_agent.AgentSpace
@@ -747,10 +756,12 @@ function client:validate_aws_associations(input, opts) end
 
 ---@class aws.devops_agent.UpdatePrivateConnectionCertificateInput
 ---@field certificate string
+---@field name string
 
 ---@class aws.devops_agent.UpdatePrivateConnectionCertificateOutput
 ---@field certificateExpiryTime? aws.Timestamp
 ---@field hostAddress? string
+---@field name string
 ---@field resourceConfigurationId? string
 ---@field resourceGatewayId? string
 ---@field status string
@@ -781,6 +792,7 @@ function client:validate_aws_associations(input, opts) end
 ---@field description? string
 ---@field kmsKeyArn? string
 ---@field locale? string
+---@field name string
 ---@field updatedAt aws.Timestamp
 
 ---@class aws.devops_agent.Association
@@ -874,6 +886,7 @@ function client:validate_aws_associations(input, opts) end
 ---@class aws.devops_agent.PrivateConnectionSummary
 ---@field certificateExpiryTime? aws.Timestamp
 ---@field hostAddress? string
+---@field name string
 ---@field resourceConfigurationId? string
 ---@field resourceGatewayId? string
 ---@field status string
@@ -908,6 +921,7 @@ function client:validate_aws_associations(input, opts) end
 ---@field accessibleResources? aws.devops_agent.Document[]
 ---@field additionalServiceDetails? aws.devops_agent.AdditionalServiceDetails
 ---@field kmsKeyArn? string
+---@field name? string
 ---@field privateConnectionName? string
 ---@field serviceId string
 ---@field serviceType string
@@ -1018,6 +1032,7 @@ function client:validate_aws_associations(input, opts) end
 ---@field authorizationConfig aws.devops_agent.DatadogAuthorizationConfig
 ---@field description? string
 ---@field endpoint string
+---@field name string
 
 ---@class aws.devops_agent.Document
 
@@ -1064,6 +1079,7 @@ function client:validate_aws_associations(input, opts) end
 ---@field authorizationConfig aws.devops_agent.MCPServerAuthorizationConfig
 ---@field description? string
 ---@field endpoint string
+---@field name string
 
 ---@class aws.devops_agent.MCPServerConfiguration
 ---@field tools string[]
@@ -1074,6 +1090,7 @@ function client:validate_aws_associations(input, opts) end
 ---@field authorizationConfig aws.devops_agent.MCPServerAuthorizationConfig
 ---@field description? string
 ---@field endpoint string
+---@field name string
 
 ---@class aws.devops_agent.MCPServerGrafanaConfiguration
 ---@field endpoint string
@@ -1091,6 +1108,7 @@ function client:validate_aws_associations(input, opts) end
 ---@field authorizationConfig aws.devops_agent.MCPServerSigV4AuthorizationConfig
 ---@field description? string
 ---@field endpoint string
+---@field name string
 
 ---@class aws.devops_agent.MCPServerSplunkConfiguration
 
@@ -1217,11 +1235,13 @@ function client:validate_aws_associations(input, opts) end
 ---@field authorizationMethod string
 ---@field description? string
 ---@field endpoint string
+---@field name string
 
 ---@class aws.devops_agent.RegisteredMCPServerSigV4Details
 ---@field customHeaders? table<string, string>
 ---@field description? string
 ---@field endpoint string
+---@field name string
 ---@field region string
 ---@field roleArn string
 ---@field service string

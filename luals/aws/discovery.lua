@@ -264,15 +264,18 @@ function client:update_application(input, opts) end
 ---@field deleteAgents aws.discovery.DeleteAgent[]
 
 ---@class aws.discovery.BatchDeleteAgentsResponse
+---@field errors? aws.discovery.BatchDeleteAgentError[]
 
 ---@class aws.discovery.BatchDeleteImportDataRequest
 ---@field deleteHistory? boolean
 ---@field importTaskIds string[]
 
 ---@class aws.discovery.BatchDeleteImportDataResponse
+---@field errors? aws.discovery.BatchDeleteImportDataError[]
 
 ---@class aws.discovery.CreateApplicationRequest
 ---@field description? string
+---@field name string
 ---@field wave? string
 
 ---@class aws.discovery.CreateApplicationResponse
@@ -442,6 +445,7 @@ function client:update_application(input, opts) end
 ---@class aws.discovery.StartImportTaskRequest
 ---@field clientRequestToken? string
 ---@field importUrl string
+---@field name string
 
 ---@class aws.discovery.StartImportTaskResponse
 ---@field task? aws.discovery.ImportTask
@@ -462,6 +466,7 @@ function client:update_application(input, opts) end
 ---@class aws.discovery.UpdateApplicationRequest
 ---@field configurationId string
 ---@field description? string
+---@field name? string
 ---@field wave? string
 
 ---@class aws.discovery.UpdateApplicationResponse
@@ -483,6 +488,11 @@ function client:update_application(input, opts) end
 ---@field registeredTime? string
 ---@field version? string
 
+---@class aws.discovery.BatchDeleteAgentError
+---@field agentId string
+---@field errorCode string
+---@field errorMessage string
+
 ---@class aws.discovery.BatchDeleteConfigurationTask
 ---@field configurationType? string
 ---@field deletedConfigurations? string[]
@@ -493,6 +503,11 @@ function client:update_application(input, opts) end
 ---@field startTime? aws.Timestamp
 ---@field status? string
 ---@field taskId? string
+
+---@class aws.discovery.BatchDeleteImportDataError
+---@field errorCode? string
+---@field errorDescription? string
+---@field importTaskId? string
 
 ---@class aws.discovery.ConfigurationTag
 ---@field configurationId? string
@@ -553,6 +568,7 @@ function client:update_application(input, opts) end
 
 ---@class aws.discovery.ExportFilter
 ---@field condition string
+---@field name string
 ---@field values string[]
 
 ---@class aws.discovery.ExportInfo
@@ -570,6 +586,7 @@ function client:update_application(input, opts) end
 
 ---@class aws.discovery.Filter
 ---@field condition string
+---@field name string
 ---@field values string[]
 
 ---@class aws.discovery.ImportTask
@@ -583,11 +600,13 @@ function client:update_application(input, opts) end
 ---@field importRequestTime? aws.Timestamp
 ---@field importTaskId? string
 ---@field importUrl? string
+---@field name? string
 ---@field serverImportFailure? integer
 ---@field serverImportSuccess? integer
 ---@field status? string
 
 ---@class aws.discovery.ImportTaskFilter
+---@field name? string
 ---@field values? string[]
 
 ---@class aws.discovery.NeighborConnectionDetail
@@ -606,6 +625,7 @@ function client:update_application(input, opts) end
 ---@field value string
 
 ---@class aws.discovery.TagFilter
+---@field name string
 ---@field values string[]
 
 ---@class aws.discovery.AgentNetworkInfo
@@ -637,4 +657,5 @@ function client:update_application(input, opts) end
 ---@field termLength string
 
 ---@class aws.discovery.UsageMetricBasis
+---@field name? string
 ---@field percentageAdjust? number

@@ -615,6 +615,7 @@ function client:update_replication_configuration_template(input, opts) end
 ---@class aws.drs.GetFailbackReplicationConfigurationResponse
 ---@field bandwidthThrottling? integer
 ---@field internetProtocol? string
+---@field name? string
 ---@field recoveryInstanceID string
 ---@field usePrivateIP? boolean
 
@@ -635,6 +636,7 @@ function client:update_replication_configuration_template(input, opts) end
 ---@field launchDisposition? string
 ---@field launchIntoInstanceProperties? aws.drs.LaunchIntoInstanceProperties
 ---@field licensing? aws.drs.Licensing
+---@field name? string
 ---@field postLaunchEnabled? boolean
 ---@field sourceServerID? string
 ---@field targetInstanceTypeRightSizingMethod? string
@@ -679,6 +681,7 @@ function client:update_replication_configuration_template(input, opts) end
 ---@field active boolean
 ---@field category string
 ---@field description string
+---@field name string
 ---@field optional boolean
 ---@field order integer
 ---@field parameters? table<string, aws.drs.LaunchActionParameter>
@@ -691,6 +694,7 @@ function client:update_replication_configuration_template(input, opts) end
 ---@field active? boolean
 ---@field category? string
 ---@field description? string
+---@field name? string
 ---@field optional? boolean
 ---@field order? integer
 ---@field parameters? table<string, aws.drs.LaunchActionParameter>
@@ -707,6 +711,7 @@ function client:update_replication_configuration_template(input, opts) end
 ---@field ebsEncryption? string
 ---@field ebsEncryptionKeyArn? string
 ---@field internetProtocol? string
+---@field name? string
 ---@field pitPolicy? aws.drs.PITPolicyRule[]
 ---@field replicatedDisks? aws.drs.ReplicationConfigurationReplicatedDisk[]
 ---@field replicationServerInstanceType? string
@@ -828,6 +833,7 @@ function client:update_replication_configuration_template(input, opts) end
 ---@class aws.drs.UpdateFailbackReplicationConfigurationRequest
 ---@field bandwidthThrottling? integer
 ---@field internetProtocol? string
+---@field name? string
 ---@field recoveryInstanceID string
 ---@field usePrivateIP? boolean
 
@@ -837,6 +843,7 @@ function client:update_replication_configuration_template(input, opts) end
 ---@field launchDisposition? string
 ---@field launchIntoInstanceProperties? aws.drs.LaunchIntoInstanceProperties
 ---@field licensing? aws.drs.Licensing
+---@field name? string
 ---@field postLaunchEnabled? boolean
 ---@field sourceServerID string
 ---@field targetInstanceTypeRightSizingMethod? string
@@ -865,6 +872,7 @@ function client:update_replication_configuration_template(input, opts) end
 ---@field ebsEncryption? string
 ---@field ebsEncryptionKeyArn? string
 ---@field internetProtocol? string
+---@field name? string
 ---@field pitPolicy? aws.drs.PITPolicyRule[]
 ---@field replicatedDisks? aws.drs.ReplicationConfigurationReplicatedDisk[]
 ---@field replicationServerInstanceType? string
@@ -953,6 +961,7 @@ function client:update_replication_configuration_template(input, opts) end
 ---@field active? boolean
 ---@field category? string
 ---@field description? string
+---@field name? string
 ---@field optional? boolean
 ---@field order? integer
 ---@field parameters? table<string, aws.drs.LaunchActionParameter>
@@ -1188,6 +1197,7 @@ function client:update_replication_configuration_template(input, opts) end
 ---@field volumeToVolumeSize? table<string, integer>
 
 ---@class aws.drs.DataReplicationInitiationStep
+---@field name? string
 ---@field status? string
 
 ---@class aws.drs.EventResourceData
@@ -1236,6 +1246,7 @@ function client:update_replication_configuration_template(input, opts) end
 ---@field productCodeMode? string
 
 ---@class aws.drs.RecoveryInstanceDataReplicationInitiationStep
+---@field name? string
 ---@field status? string
 
 ---@class aws.drs.SourceNetworkData

@@ -501,5 +501,6 @@ function client:upload_layer_part(input, opts) end
 
 ---@class aws.ecr_public.RegistryAlias
 ---@field defaultRegistryAlias boolean
+---@field name string
 ---@field primaryRegistryAlias boolean
 ---@field status string

@@ -738,8 +738,10 @@ function client:validate_pull_through_cache_rule(input, opts) end
 ---@field repositoryCreationTemplates? aws.ecr.RepositoryCreationTemplate[]
 
 ---@class aws.ecr.GetAccountSettingRequest
+---@field name string
 
 ---@class aws.ecr.GetAccountSettingResponse
+---@field name? string
 ---@field value? string
 
 ---@class aws.ecr.GetAuthorizationTokenRequest
@@ -857,9 +859,11 @@ function client:validate_pull_through_cache_rule(input, opts) end
 ---@field tags? aws.ecr.Tag[]
 
 ---@class aws.ecr.PutAccountSettingRequest
+---@field name string
 ---@field value string
 
 ---@class aws.ecr.PutAccountSettingResponse
+---@field name? string
 ---@field value? string
 
 ---@class aws.ecr.PutImageRequest
@@ -1266,6 +1270,7 @@ function client:validate_pull_through_cache_rule(input, opts) end
 ---@class aws.ecr.ImageScanFinding
 ---@field attributes? aws.ecr.Attribute[]
 ---@field description? string
+---@field name? string
 ---@field severity? string
 ---@field uri? string
 
@@ -1359,6 +1364,7 @@ function client:validate_pull_through_cache_rule(input, opts) end
 ---@field epoch? integer
 ---@field filePath? string
 ---@field fixedInVersion? string
+---@field name? string
 ---@field packageManager? string
 ---@field release? string
 ---@field sourceLayerHash? string

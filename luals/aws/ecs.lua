@@ -660,6 +660,7 @@ function client:update_task_set(input, opts) end
 ---@field autoScalingGroupProvider? aws.ecs.AutoScalingGroupProvider
 ---@field cluster? string
 ---@field managedInstancesProvider? aws.ecs.CreateManagedInstancesProviderConfiguration
+---@field name string
 ---@field tags? aws.ecs.Tag[]
 
 ---@class aws.ecs.CreateCapacityProviderResponse
@@ -762,6 +763,7 @@ function client:update_task_set(input, opts) end
 ---@field taskSet? aws.ecs.TaskSet
 
 ---@class aws.ecs.DeleteAccountSettingRequest
+---@field name string
 ---@field principalArn? string
 
 ---@class aws.ecs.DeleteAccountSettingResponse
@@ -994,6 +996,7 @@ function client:update_task_set(input, opts) end
 ---@class aws.ecs.ListAccountSettingsRequest
 ---@field effectiveSettings? boolean
 ---@field maxResults? integer
+---@field name? string
 ---@field nextToken? string
 ---@field principalArn? string
 ---@field value? string
@@ -1144,12 +1147,14 @@ function client:update_task_set(input, opts) end
 ---@field taskArns? string[]
 
 ---@class aws.ecs.PutAccountSettingDefaultRequest
+---@field name string
 ---@field value string
 
 ---@class aws.ecs.PutAccountSettingDefaultResponse
 ---@field setting? aws.ecs.Setting
 
 ---@class aws.ecs.PutAccountSettingRequest
+---@field name string
 ---@field principalArn? string
 ---@field value string
 
@@ -1332,6 +1337,7 @@ function client:update_task_set(input, opts) end
 ---@field autoScalingGroupProvider? aws.ecs.AutoScalingGroupProviderUpdate
 ---@field cluster? string
 ---@field managedInstancesProvider? aws.ecs.UpdateManagedInstancesProviderConfiguration
+---@field name string
 
 ---@class aws.ecs.UpdateCapacityProviderResponse
 ---@field capacityProvider? aws.ecs.CapacityProvider
@@ -1457,6 +1463,7 @@ function client:update_task_set(input, opts) end
 ---@field status string
 
 ---@class aws.ecs.Attribute
+---@field name string
 ---@field targetId? string
 ---@field targetType? string
 ---@field value? string
@@ -1477,6 +1484,7 @@ function client:update_task_set(input, opts) end
 ---@field capacityProviderArn? string
 ---@field cluster? string
 ---@field managedInstancesProvider? aws.ecs.ManagedInstancesProvider
+---@field name? string
 ---@field status? string
 ---@field tags? aws.ecs.Tag[]
 ---@field type? string
@@ -1514,6 +1522,7 @@ function client:update_task_set(input, opts) end
 ---@field namespace string
 
 ---@class aws.ecs.ClusterSetting
+---@field name? string
 ---@field value? string
 
 ---@class aws.ecs.ContainerDefinition
@@ -1542,6 +1551,7 @@ function client:update_task_set(input, opts) end
 ---@field memory? integer
 ---@field memoryReservation? integer
 ---@field mountPoints? aws.ecs.MountPoint[]
+---@field name? string
 ---@field portMappings? aws.ecs.PortMapping[]
 ---@field privileged? boolean
 ---@field pseudoTerminal? boolean
@@ -1616,6 +1626,7 @@ function client:update_task_set(input, opts) end
 ---@field memory? integer
 ---@field memoryReservation? integer
 ---@field mountPoints? aws.ecs.MountPoint[]
+---@field name? string
 ---@field privileged? boolean
 ---@field pseudoTerminal? boolean
 ---@field readonlyRootFilesystem? boolean
@@ -1712,6 +1723,7 @@ function client:update_task_set(input, opts) end
 
 ---@class aws.ecs.DaemonVolume
 ---@field host? aws.ecs.HostVolumeProperties
+---@field name? string
 
 ---@class aws.ecs.DeploymentConfiguration
 ---@field alarms? aws.ecs.DeploymentAlarms
@@ -1820,6 +1832,7 @@ function client:update_task_set(input, opts) end
 ---@field doubleValue? number
 ---@field integerValue? integer
 ---@field longValue? integer
+---@field name? string
 ---@field stringSetValue? string[]
 ---@field type? string
 
@@ -1936,6 +1949,7 @@ function client:update_task_set(input, opts) end
 
 ---@class aws.ecs.ServiceVolumeConfiguration
 ---@field managedEBSVolume? aws.ecs.ServiceManagedEBSVolumeConfiguration
+---@field name string
 
 ---@class aws.ecs.Session
 ---@field sessionId? string
@@ -1943,6 +1957,7 @@ function client:update_task_set(input, opts) end
 ---@field tokenValue? string
 
 ---@class aws.ecs.Setting
+---@field name? string
 ---@field principalArn? string
 ---@field type? string
 ---@field value? string
@@ -2060,6 +2075,7 @@ function client:update_task_set(input, opts) end
 
 ---@class aws.ecs.TaskVolumeConfiguration
 ---@field managedEBSVolume? aws.ecs.TaskManagedEBSVolumeConfiguration
+---@field name string
 
 ---@class aws.ecs.UpdateManagedInstancesProviderConfiguration
 ---@field autoRepairConfiguration? aws.ecs.AutoRepairConfiguration
@@ -2088,6 +2104,7 @@ function client:update_task_set(input, opts) end
 ---@field efsVolumeConfiguration? aws.ecs.EFSVolumeConfiguration
 ---@field fsxWindowsFileServerVolumeConfiguration? aws.ecs.FSxWindowsFileServerVolumeConfiguration
 ---@field host? aws.ecs.HostVolumeProperties
+---@field name? string
 ---@field s3filesVolumeConfiguration? aws.ecs.S3FilesVolumeConfiguration
 
 ---@class aws.ecs.VpcLatticeConfiguration
@@ -2134,6 +2151,7 @@ function client:update_task_set(input, opts) end
 ---@field managedAgents? aws.ecs.ManagedAgent[]
 ---@field memory? string
 ---@field memoryReservation? string
+---@field name? string
 ---@field networkBindings? aws.ecs.NetworkBinding[]
 ---@field networkInterfaces? aws.ecs.NetworkInterface[]
 ---@field reason? string
@@ -2160,6 +2178,7 @@ function client:update_task_set(input, opts) end
 ---@field environmentFiles? aws.ecs.EnvironmentFile[]
 ---@field memory? integer
 ---@field memoryReservation? integer
+---@field name? string
 ---@field resourceRequirements? aws.ecs.ResourceRequirement[]
 
 ---@class aws.ecs.ContainerRestartPolicy
@@ -2367,6 +2386,7 @@ function client:update_task_set(input, opts) end
 ---@field storageConfiguration? aws.ecs.ManagedInstancesStorageConfiguration
 
 ---@class aws.ecs.KeyValuePair
+---@field name? string
 ---@field value? string
 
 ---@class aws.ecs.LinearConfiguration
@@ -2415,6 +2435,7 @@ function client:update_task_set(input, opts) end
 ---@field containerPort? integer
 ---@field containerPortRange? string
 ---@field hostPort? integer
+---@field name? string
 ---@field protocol? string
 
 ---@class aws.ecs.RepositoryCredentials
@@ -2439,6 +2460,7 @@ function client:update_task_set(input, opts) end
 ---@field transitEncryptionPort? integer
 
 ---@class aws.ecs.Secret
+---@field name string
 ---@field valueFrom string
 
 ---@class aws.ecs.ServiceConnectAccessLogConfiguration
@@ -2519,6 +2541,7 @@ function client:update_task_set(input, opts) end
 
 ---@class aws.ecs.Ulimit
 ---@field hardLimit integer
+---@field name string
 ---@field softLimit integer
 
 ---@class aws.ecs.VolumeFrom
@@ -2613,6 +2636,7 @@ function client:update_task_set(input, opts) end
 ---@class aws.ecs.ManagedAgent
 ---@field lastStartedAt? aws.Timestamp
 ---@field lastStatus? string
+---@field name? string
 ---@field reason? string
 
 ---@class aws.ecs.ManagedAutoScaling
@@ -2694,10 +2718,16 @@ function client:update_task_set(input, opts) end
 ---@field size integer
 
 ---@class aws.ecs.AcceleratorCountRequest
+---@field max? integer
+---@field min? integer
 
 ---@class aws.ecs.AcceleratorTotalMemoryMiBRequest
+---@field max? integer
+---@field min? integer
 
 ---@class aws.ecs.BaselineEbsBandwidthMbpsRequest
+---@field max? integer
+---@field min? integer
 
 ---@class aws.ecs.ManagedApplicationAutoScalingPolicy
 ---@field arn? string
@@ -2754,12 +2784,20 @@ function client:update_task_set(input, opts) end
 ---@field updatedAt aws.Timestamp
 
 ---@class aws.ecs.MemoryGiBPerVCpuRequest
+---@field max? number
+---@field min? number
 
 ---@class aws.ecs.MemoryMiBRequest
+---@field max? integer
+---@field min integer
 
 ---@class aws.ecs.NetworkBandwidthGbpsRequest
+---@field max? number
+---@field min? number
 
 ---@class aws.ecs.NetworkInterfaceCountRequest
+---@field max? integer
+---@field min? integer
 
 ---@class aws.ecs.ServiceConnectTestTrafficRules
 ---@field header aws.ecs.ServiceConnectTestTrafficHeaderRules
@@ -2768,10 +2806,15 @@ function client:update_task_set(input, opts) end
 ---@field awsPcaAuthorityArn? string
 
 ---@class aws.ecs.TotalLocalStorageGBRequest
+---@field max? number
+---@field min? number
 
 ---@class aws.ecs.VCpuCountRangeRequest
+---@field max? integer
+---@field min integer
 
 ---@class aws.ecs.ServiceConnectTestTrafficHeaderRules
+---@field name string
 ---@field value? aws.ecs.ServiceConnectTestTrafficHeaderMatchRules
 
 ---@class aws.ecs.ServiceConnectTestTrafficHeaderMatchRules

@@ -629,6 +629,7 @@ function client:update_pod_identity_association(input, opts) end
 ---@field encryptionConfig? aws.eks.EncryptionConfig[]
 ---@field kubernetesNetworkConfig? aws.eks.KubernetesNetworkConfigRequest
 ---@field logging? aws.eks.Logging
+---@field name string
 ---@field outpostConfig? aws.eks.OutpostConfigRequest
 ---@field remoteNetworkConfig? aws.eks.RemoteNetworkConfigRequest
 ---@field resourcesVpcConfig aws.eks.VpcConfigRequest
@@ -647,6 +648,7 @@ function client:update_pod_identity_association(input, opts) end
 ---@field clientRequestToken? string
 ---@field licenseQuantity? integer
 ---@field licenseType? string
+---@field name string
 ---@field tags? table<string, string>
 ---@field term aws.eks.EksAnywhereSubscriptionTerm
 
@@ -726,6 +728,7 @@ function client:update_pod_identity_association(input, opts) end
 ---@field capability? aws.eks.Capability
 
 ---@class aws.eks.DeleteClusterRequest
+---@field name string
 
 ---@class aws.eks.DeleteClusterResponse
 ---@field cluster? aws.eks.Cluster
@@ -758,6 +761,7 @@ function client:update_pod_identity_association(input, opts) end
 ---@field association? aws.eks.PodIdentityAssociation
 
 ---@class aws.eks.DeregisterClusterRequest
+---@field name string
 
 ---@class aws.eks.DeregisterClusterResponse
 ---@field cluster? aws.eks.Cluster
@@ -807,6 +811,7 @@ function client:update_pod_identity_association(input, opts) end
 ---@field capability? aws.eks.Capability
 
 ---@class aws.eks.DescribeClusterRequest
+---@field name string
 
 ---@class aws.eks.DescribeClusterResponse
 ---@field cluster? aws.eks.Cluster
@@ -878,6 +883,7 @@ function client:update_pod_identity_association(input, opts) end
 ---@class aws.eks.DescribeUpdateRequest
 ---@field addonName? string
 ---@field capabilityName? string
+---@field name string
 ---@field nodegroupName? string
 ---@field updateId string
 
@@ -1023,6 +1029,7 @@ function client:update_pod_identity_association(input, opts) end
 ---@field addonName? string
 ---@field capabilityName? string
 ---@field maxResults? integer
+---@field name string
 ---@field nextToken? string
 ---@field nodegroupName? string
 
@@ -1033,6 +1040,7 @@ function client:update_pod_identity_association(input, opts) end
 ---@class aws.eks.RegisterClusterRequest
 ---@field clientRequestToken? string
 ---@field connectorConfig aws.eks.ConnectorConfigRequest
+---@field name string
 ---@field tags? table<string, string>
 
 ---@class aws.eks.RegisterClusterResponse
@@ -1099,6 +1107,7 @@ function client:update_pod_identity_association(input, opts) end
 ---@field deletionProtection? boolean
 ---@field kubernetesNetworkConfig? aws.eks.KubernetesNetworkConfigRequest
 ---@field logging? aws.eks.Logging
+---@field name string
 ---@field remoteNetworkConfig? aws.eks.RemoteNetworkConfigRequest
 ---@field resourcesVpcConfig? aws.eks.VpcConfigRequest
 ---@field storageConfig? aws.eks.StorageConfigRequest
@@ -1111,6 +1120,7 @@ function client:update_pod_identity_association(input, opts) end
 ---@class aws.eks.UpdateClusterVersionRequest
 ---@field clientRequestToken? string
 ---@field force? boolean
+---@field name string
 ---@field version string
 
 ---@class aws.eks.UpdateClusterVersionResponse
@@ -1175,6 +1185,7 @@ function client:update_pod_identity_association(input, opts) end
 
 ---@class aws.eks.AccessPolicy
 ---@field arn? string
+---@field name? string
 
 ---@class aws.eks.AccessScope
 ---@field namespaces? string[]
@@ -1268,6 +1279,7 @@ function client:update_pod_identity_association(input, opts) end
 ---@field identity? aws.eks.Identity
 ---@field kubernetesNetworkConfig? aws.eks.KubernetesNetworkConfigResponse
 ---@field logging? aws.eks.Logging
+---@field name? string
 ---@field outpostConfig? aws.eks.OutpostConfigResponse
 ---@field platformVersion? string
 ---@field remoteNetworkConfig? aws.eks.RemoteNetworkConfigResponse
@@ -1348,6 +1360,7 @@ function client:update_pod_identity_association(input, opts) end
 ---@field namespace? string
 
 ---@class aws.eks.IdentityProviderConfig
+---@field name string
 ---@field type string
 
 ---@class aws.eks.IdentityProviderConfigResponse
@@ -1363,6 +1376,7 @@ function client:update_pod_identity_association(input, opts) end
 ---@field kubernetesVersion? string
 ---@field lastRefreshTime? aws.Timestamp
 ---@field lastTransitionTime? aws.Timestamp
+---@field name? string
 ---@field recommendation? string
 ---@field resources? aws.eks.InsightResourceDetail[]
 
@@ -1374,6 +1388,7 @@ function client:update_pod_identity_association(input, opts) end
 ---@field kubernetesVersion? string
 ---@field lastRefreshTime? aws.Timestamp
 ---@field lastTransitionTime? aws.Timestamp
+---@field name? string
 
 ---@class aws.eks.InsightsFilter
 ---@field categories? string[]
@@ -1387,6 +1402,7 @@ function client:update_pod_identity_association(input, opts) end
 
 ---@class aws.eks.LaunchTemplateSpecification
 ---@field id? string
+---@field name? string
 ---@field version? string
 
 ---@class aws.eks.Logging
@@ -1494,6 +1510,7 @@ function client:update_pod_identity_association(input, opts) end
 
 ---@class aws.eks.Update
 ---@field createdAt? aws.Timestamp
+---@field errors? aws.eks.ErrorDetail[]
 ---@field id? string
 ---@field params? aws.eks.UpdateParam[]
 ---@field status? string
@@ -1589,6 +1606,11 @@ function client:update_pod_identity_association(input, opts) end
 
 ---@class aws.eks.ElasticLoadBalancing
 ---@field enabled? boolean
+
+---@class aws.eks.ErrorDetail
+---@field errorCode? string
+---@field errorMessage? string
+---@field resourceIds? string[]
 
 ---@class aws.eks.FargateProfileHealth
 ---@field issues? aws.eks.FargateProfileIssue[]
@@ -1700,6 +1722,7 @@ function client:update_pod_identity_association(input, opts) end
 
 ---@class aws.eks.AddonCompatibilityDetail
 ---@field compatibleVersions? string[]
+---@field name? string
 
 ---@class aws.eks.AddonIssue
 ---@field code? string
@@ -1725,6 +1748,7 @@ function client:update_pod_identity_association(input, opts) end
 ---@field role string
 
 ---@class aws.eks.AutoScalingGroup
+---@field name? string
 
 ---@class aws.eks.CapabilityIssue
 ---@field code? string

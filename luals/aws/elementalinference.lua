@@ -115,6 +115,7 @@ function client:update_feed(input, opts) end
 ---@field id string
 
 ---@class aws.elementalinference.CreateFeedRequest
+---@field name string
 ---@field outputs aws.elementalinference.CreateOutput[]
 ---@field tags? table<string, string>
 
@@ -123,6 +124,7 @@ function client:update_feed(input, opts) end
 ---@field association? aws.elementalinference.FeedAssociation
 ---@field dataEndpoints string[]
 ---@field id string
+---@field name string
 ---@field outputs aws.elementalinference.GetOutput[]
 ---@field status string
 ---@field tags? table<string, string>
@@ -152,6 +154,7 @@ function client:update_feed(input, opts) end
 ---@field association? aws.elementalinference.FeedAssociation
 ---@field dataEndpoints string[]
 ---@field id string
+---@field name string
 ---@field outputs aws.elementalinference.GetOutput[]
 ---@field status string
 ---@field tags? table<string, string>
@@ -180,6 +183,7 @@ function client:update_feed(input, opts) end
 
 ---@class aws.elementalinference.UpdateFeedRequest
 ---@field id string
+---@field name string
 ---@field outputs aws.elementalinference.UpdateOutput[]
 
 ---@class aws.elementalinference.UpdateFeedResponse
@@ -187,12 +191,14 @@ function client:update_feed(input, opts) end
 ---@field association? aws.elementalinference.FeedAssociation
 ---@field dataEndpoints string[]
 ---@field id string
+---@field name string
 ---@field outputs aws.elementalinference.GetOutput[]
 ---@field status string
 ---@field tags? table<string, string>
 
 ---@class aws.elementalinference.CreateOutput
 ---@field description? string
+---@field name string
 ---@field outputConfig aws.elementalinference.OutputConfig
 ---@field status string
 
@@ -203,17 +209,20 @@ function client:update_feed(input, opts) end
 ---@field arn string
 ---@field association? aws.elementalinference.FeedAssociation
 ---@field id string
+---@field name string
 ---@field status string
 
 ---@class aws.elementalinference.GetOutput
 ---@field description? string
 ---@field fromAssociation? boolean
+---@field name string
 ---@field outputConfig aws.elementalinference.OutputConfig
 ---@field status string
 
 ---@class aws.elementalinference.UpdateOutput
 ---@field description? string
 ---@field fromAssociation? boolean
+---@field name string
 ---@field outputConfig aws.elementalinference.OutputConfig
 ---@field status string
 

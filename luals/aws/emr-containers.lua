@@ -224,18 +224,21 @@ function client:untag_resource(input, opts) end
 ---@field clientToken string
 ---@field jobTemplateData aws.emr_containers.JobTemplateData
 ---@field kmsKeyArn? string
+---@field name string
 ---@field tags? table<string, string>
 
 ---@class aws.emr_containers.CreateJobTemplateResponse
 ---@field arn? string
 ---@field createdAt? aws.Timestamp
 ---@field id? string
+---@field name? string
 
 ---@class aws.emr_containers.CreateManagedEndpointRequest
 ---@field certificateArn? string
 ---@field clientToken string
 ---@field configurationOverrides? aws.emr_containers.ConfigurationOverrides
 ---@field executionRoleArn string
+---@field name string
 ---@field releaseLabel string
 ---@field tags? table<string, string>
 ---@field type string
@@ -244,27 +247,32 @@ function client:untag_resource(input, opts) end
 ---@class aws.emr_containers.CreateManagedEndpointResponse
 ---@field arn? string
 ---@field id? string
+---@field name? string
 ---@field virtualClusterId? string
 
 ---@class aws.emr_containers.CreateSecurityConfigurationRequest
 ---@field clientToken string
 ---@field containerProvider? aws.emr_containers.ContainerProvider
+---@field name string
 ---@field securityConfigurationData aws.emr_containers.SecurityConfigurationData
 ---@field tags? table<string, string>
 
 ---@class aws.emr_containers.CreateSecurityConfigurationResponse
 ---@field arn? string
 ---@field id? string
+---@field name? string
 
 ---@class aws.emr_containers.CreateVirtualClusterRequest
 ---@field clientToken string
 ---@field containerProvider aws.emr_containers.ContainerProvider
+---@field name string
 ---@field securityConfigurationId? string
 ---@field tags? table<string, string>
 
 ---@class aws.emr_containers.CreateVirtualClusterResponse
 ---@field arn? string
 ---@field id? string
+---@field name? string
 
 ---@class aws.emr_containers.DeleteJobTemplateRequest
 ---@field id string
@@ -336,6 +344,7 @@ function client:untag_resource(input, opts) end
 ---@field createdAfter? aws.Timestamp
 ---@field createdBefore? aws.Timestamp
 ---@field maxResults? integer
+---@field name? string
 ---@field nextToken? string
 ---@field states? string[]
 ---@field virtualClusterId string
@@ -404,6 +413,7 @@ function client:untag_resource(input, opts) end
 ---@field jobDriver? aws.emr_containers.JobDriver
 ---@field jobTemplateId? string
 ---@field jobTemplateParameters? table<string, string>
+---@field name? string
 ---@field releaseLabel? string
 ---@field retryPolicyConfiguration? aws.emr_containers.RetryPolicyConfiguration
 ---@field tags? table<string, string>
@@ -412,6 +422,7 @@ function client:untag_resource(input, opts) end
 ---@class aws.emr_containers.StartJobRunResponse
 ---@field arn? string
 ---@field id? string
+---@field name? string
 ---@field virtualClusterId? string
 
 ---@class aws.emr_containers.TagResourceRequest
@@ -447,6 +458,7 @@ function client:untag_resource(input, opts) end
 ---@field executionRoleArn? string
 ---@field failureReason? string
 ---@field id? string
+---@field name? string
 ---@field releaseLabel? string
 ---@field securityGroup? string
 ---@field serverUrl? string
@@ -472,6 +484,7 @@ function client:untag_resource(input, opts) end
 ---@field finishedAt? aws.Timestamp
 ---@field id? string
 ---@field jobDriver? aws.emr_containers.JobDriver
+---@field name? string
 ---@field releaseLabel? string
 ---@field retryPolicyConfiguration? aws.emr_containers.RetryPolicyConfiguration
 ---@field retryPolicyExecution? aws.emr_containers.RetryPolicyExecution
@@ -488,6 +501,7 @@ function client:untag_resource(input, opts) end
 ---@field id? string
 ---@field jobTemplateData aws.emr_containers.JobTemplateData
 ---@field kmsKeyArn? string
+---@field name? string
 ---@field tags? table<string, string>
 
 ---@class aws.emr_containers.JobTemplateData
@@ -506,6 +520,7 @@ function client:untag_resource(input, opts) end
 ---@field createdAt? aws.Timestamp
 ---@field createdBy? string
 ---@field id? string
+---@field name? string
 ---@field securityConfigurationData? aws.emr_containers.SecurityConfigurationData
 ---@field tags? table<string, string>
 
@@ -517,6 +532,7 @@ function client:untag_resource(input, opts) end
 ---@field containerProvider? aws.emr_containers.ContainerProvider
 ---@field createdAt? aws.Timestamp
 ---@field id? string
+---@field name? string
 ---@field securityConfigurationId? string
 ---@field state? string
 ---@field tags? table<string, string>

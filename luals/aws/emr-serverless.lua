@@ -225,6 +225,7 @@ function client:update_application(input, opts) end
 ---@field jobLevelCostAllocationConfiguration? aws.emr_serverless.JobLevelCostAllocationConfiguration
 ---@field maximumCapacity? aws.emr_serverless.MaximumAllowedResources
 ---@field monitoringConfiguration? aws.emr_serverless.MonitoringConfiguration
+---@field name? string
 ---@field networkConfiguration? aws.emr_serverless.NetworkConfiguration
 ---@field releaseLabel string
 ---@field runtimeConfiguration? aws.emr_serverless.Configuration[]
@@ -236,6 +237,7 @@ function client:update_application(input, opts) end
 ---@class aws.emr_serverless.CreateApplicationResponse
 ---@field applicationId string
 ---@field arn string
+---@field name? string
 
 ---@class aws.emr_serverless.DeleteApplicationRequest
 ---@field applicationId string
@@ -355,6 +357,7 @@ function client:update_application(input, opts) end
 ---@field executionTimeoutMinutes? integer
 ---@field jobDriver? aws.emr_serverless.JobDriver
 ---@field mode? string
+---@field name? string
 ---@field retryPolicy? aws.emr_serverless.RetryPolicy
 ---@field tags? table<string, string>
 
@@ -369,6 +372,7 @@ function client:update_application(input, opts) end
 ---@field configurationOverrides? aws.emr_serverless.SessionConfigurationOverrides
 ---@field executionRoleArn string
 ---@field idleTimeoutMinutes? integer
+---@field name? string
 ---@field tags? table<string, string>
 
 ---@class aws.emr_serverless.StartSessionResponse
@@ -439,6 +443,7 @@ function client:update_application(input, opts) end
 ---@field jobLevelCostAllocationConfiguration? aws.emr_serverless.JobLevelCostAllocationConfiguration
 ---@field maximumCapacity? aws.emr_serverless.MaximumAllowedResources
 ---@field monitoringConfiguration? aws.emr_serverless.MonitoringConfiguration
+---@field name? string
 ---@field networkConfiguration? aws.emr_serverless.NetworkConfiguration
 ---@field releaseLabel string
 ---@field runtimeConfiguration? aws.emr_serverless.Configuration[]
@@ -455,6 +460,7 @@ function client:update_application(input, opts) end
 ---@field arn string
 ---@field createdAt aws.Timestamp
 ---@field id string
+---@field name? string
 ---@field releaseLabel string
 ---@field state string
 ---@field stateDetails? string
@@ -522,6 +528,7 @@ function client:update_application(input, opts) end
 ---@field jobDriver aws.emr_serverless.JobDriver
 ---@field jobRunId string
 ---@field mode? string
+---@field name? string
 ---@field networkConfiguration? aws.emr_serverless.NetworkConfiguration
 ---@field queuedDurationMilliseconds? integer
 ---@field releaseLabel string
@@ -544,6 +551,7 @@ function client:update_application(input, opts) end
 ---@field id string
 ---@field jobCreatedAt aws.Timestamp
 ---@field mode? string
+---@field name? string
 ---@field releaseLabel string
 ---@field state string
 ---@field stateDetails string
@@ -565,6 +573,7 @@ function client:update_application(input, opts) end
 ---@field executionRole string
 ---@field id string
 ---@field mode? string
+---@field name? string
 ---@field releaseLabel string
 ---@field state string
 ---@field stateDetails string
@@ -605,6 +614,7 @@ function client:update_application(input, opts) end
 ---@field executionRoleArn string
 ---@field idleSince? aws.Timestamp
 ---@field idleTimeoutMinutes? integer
+---@field name? string
 ---@field networkConfiguration? aws.emr_serverless.NetworkConfiguration
 ---@field releaseLabel string
 ---@field sessionId string
@@ -625,6 +635,7 @@ function client:update_application(input, opts) end
 ---@field createdAt aws.Timestamp
 ---@field createdBy string
 ---@field executionRoleArn string
+---@field name? string
 ---@field releaseLabel string
 ---@field sessionId string
 ---@field state string

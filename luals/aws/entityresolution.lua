@@ -355,6 +355,7 @@ function client:update_schema_mapping(input, opts) end
 ---@class aws.entityresolution.BatchDeleteUniqueIdOutput
 ---@field deleted aws.entityresolution.DeletedUniqueId[]
 ---@field disconnectedUniqueIds string[]
+---@field errors aws.entityresolution.DeleteUniqueIdError[]
 ---@field status string
 
 ---@class aws.entityresolution.CreateIdMappingWorkflowInput
@@ -764,6 +765,10 @@ function client:update_schema_mapping(input, opts) end
 ---@field schemaArn string
 ---@field schemaName string
 
+---@class aws.entityresolution.DeleteUniqueIdError
+---@field errorType string
+---@field uniqueId string
+
 ---@class aws.entityresolution.DeletedUniqueId
 ---@field uniqueId string
 
@@ -963,6 +968,7 @@ function client:update_schema_mapping(input, opts) end
 
 ---@class aws.entityresolution.OutputAttribute
 ---@field hashed? boolean
+---@field name string
 
 ---@class aws.entityresolution.ProviderMarketplaceConfiguration
 ---@field assetId string

@@ -325,6 +325,7 @@ function client:update_user(input, opts) end
 ---@field applicationPermissions string[]
 ---@field clientToken? string
 ---@field description? string
+---@field name string
 
 ---@class aws.finspace_data.CreatePermissionGroupResponse
 ---@field permissionGroupId? string
@@ -572,6 +573,7 @@ function client:update_user(input, opts) end
 ---@field applicationPermissions? string[]
 ---@field clientToken? string
 ---@field description? string
+---@field name? string
 ---@field permissionGroupId string
 
 ---@class aws.finspace_data.UpdatePermissionGroupResponse
@@ -656,6 +658,7 @@ function client:update_user(input, opts) end
 
 ---@class aws.finspace_data.DatasetOwnerInfo
 ---@field email? string
+---@field name? string
 ---@field phoneNumber? string
 
 ---@class aws.finspace_data.PermissionGroup
@@ -664,10 +667,12 @@ function client:update_user(input, opts) end
 ---@field description? string
 ---@field lastModifiedTime? integer
 ---@field membershipStatus? string
+---@field name? string
 ---@field permissionGroupId? string
 
 ---@class aws.finspace_data.PermissionGroupByUser
 ---@field membershipStatus? string
+---@field name? string
 ---@field permissionGroupId? string
 
 ---@class aws.finspace_data.PermissionGroupParams

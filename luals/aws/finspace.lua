@@ -430,6 +430,7 @@ function client:update_kx_volume(input, opts) end
 ---@field federationMode? string
 ---@field federationParameters? aws.finspace.FederationParameters
 ---@field kmsKeyId? string
+---@field name string
 ---@field superuserParameters? aws.finspace.SuperuserParameters
 ---@field tags? table<string, string>
 
@@ -551,6 +552,7 @@ function client:update_kx_volume(input, opts) end
 ---@field clientToken? string
 ---@field description? string
 ---@field kmsKeyId string
+---@field name string
 ---@field tags? table<string, string>
 
 ---@class aws.finspace.CreateKxEnvironmentResponse
@@ -559,6 +561,7 @@ function client:update_kx_volume(input, opts) end
 ---@field environmentArn? string
 ---@field environmentId? string
 ---@field kmsKeyId? string
+---@field name? string
 ---@field status? string
 
 ---@class aws.finspace.CreateKxScalingGroupRequest
@@ -789,6 +792,7 @@ function client:update_kx_volume(input, opts) end
 ---@field environmentId? string
 ---@field errorMessage? string
 ---@field kmsKeyId? string
+---@field name? string
 ---@field status? string
 ---@field tgwStatus? string
 ---@field transitGatewayConfiguration? aws.finspace.TransitGatewayConfiguration
@@ -954,6 +958,7 @@ function client:update_kx_volume(input, opts) end
 ---@field environmentId string
 ---@field federationMode? string
 ---@field federationParameters? aws.finspace.FederationParameters
+---@field name? string
 
 ---@class aws.finspace.UpdateEnvironmentResponse
 ---@field environment? aws.finspace.Environment
@@ -1033,6 +1038,7 @@ function client:update_kx_volume(input, opts) end
 ---@field environmentId? string
 ---@field errorMessage? string
 ---@field kmsKeyId? string
+---@field name? string
 ---@field status? string
 ---@field tgwStatus? string
 ---@field transitGatewayConfiguration? aws.finspace.TransitGatewayConfiguration
@@ -1042,6 +1048,7 @@ function client:update_kx_volume(input, opts) end
 ---@field clientToken? string
 ---@field description? string
 ---@field environmentId string
+---@field name? string
 
 ---@class aws.finspace.UpdateKxEnvironmentResponse
 ---@field availabilityZoneIds? string[]
@@ -1055,6 +1062,7 @@ function client:update_kx_volume(input, opts) end
 ---@field environmentId? string
 ---@field errorMessage? string
 ---@field kmsKeyId? string
+---@field name? string
 ---@field status? string
 ---@field tgwStatus? string
 ---@field transitGatewayConfiguration? aws.finspace.TransitGatewayConfiguration
@@ -1130,6 +1138,7 @@ function client:update_kx_volume(input, opts) end
 ---@field federationMode? string
 ---@field federationParameters? aws.finspace.FederationParameters
 ---@field kmsKeyId? string
+---@field name? string
 ---@field sageMakerStudioDomainUrl? string
 ---@field status? string
 
@@ -1240,6 +1249,7 @@ function client:update_kx_volume(input, opts) end
 ---@field environmentId? string
 ---@field errorMessage? string
 ---@field kmsKeyId? string
+---@field name? string
 ---@field status? string
 ---@field tgwStatus? string
 ---@field transitGatewayConfiguration? aws.finspace.TransitGatewayConfiguration

@@ -613,11 +613,13 @@ function client:update_variable(input, opts) end
 ---@field variableEntries aws.frauddetector.VariableEntry[]
 
 ---@class aws.frauddetector.BatchCreateVariableResult
+---@field errors? aws.frauddetector.BatchCreateVariableError[]
 
 ---@class aws.frauddetector.BatchGetVariableRequest
 ---@field names string[]
 
 ---@class aws.frauddetector.BatchGetVariableResult
+---@field errors? aws.frauddetector.BatchGetVariableError[]
 ---@field variables? aws.frauddetector.Variable[]
 
 ---@class aws.frauddetector.CancelBatchImportJobRequest
@@ -669,6 +671,7 @@ function client:update_variable(input, opts) end
 ---@class aws.frauddetector.CreateListRequest
 ---@field description? string
 ---@field elements? string[]
+---@field name string
 ---@field tags? aws.frauddetector.Tag[]
 ---@field variableType? string
 
@@ -715,6 +718,7 @@ function client:update_variable(input, opts) end
 ---@field dataType string
 ---@field defaultValue string
 ---@field description? string
+---@field name string
 ---@field tags? aws.frauddetector.Tag[]
 ---@field variableType? string
 
@@ -742,6 +746,7 @@ function client:update_variable(input, opts) end
 ---@class aws.frauddetector.DeleteDetectorVersionResult
 
 ---@class aws.frauddetector.DeleteEntityTypeRequest
+---@field name string
 
 ---@class aws.frauddetector.DeleteEntityTypeResult
 
@@ -753,6 +758,7 @@ function client:update_variable(input, opts) end
 ---@class aws.frauddetector.DeleteEventResult
 
 ---@class aws.frauddetector.DeleteEventTypeRequest
+---@field name string
 
 ---@class aws.frauddetector.DeleteEventTypeResult
 
@@ -769,10 +775,12 @@ function client:update_variable(input, opts) end
 ---@class aws.frauddetector.DeleteExternalModelResult
 
 ---@class aws.frauddetector.DeleteLabelRequest
+---@field name string
 
 ---@class aws.frauddetector.DeleteLabelResult
 
 ---@class aws.frauddetector.DeleteListRequest
+---@field name string
 
 ---@class aws.frauddetector.DeleteListResult
 
@@ -790,6 +798,7 @@ function client:update_variable(input, opts) end
 ---@class aws.frauddetector.DeleteModelVersionResult
 
 ---@class aws.frauddetector.DeleteOutcomeRequest
+---@field name string
 
 ---@class aws.frauddetector.DeleteOutcomeResult
 
@@ -799,6 +808,7 @@ function client:update_variable(input, opts) end
 ---@class aws.frauddetector.DeleteRuleResult
 
 ---@class aws.frauddetector.DeleteVariableRequest
+---@field name string
 
 ---@class aws.frauddetector.DeleteVariableResult
 
@@ -877,6 +887,7 @@ function client:update_variable(input, opts) end
 
 ---@class aws.frauddetector.GetEntityTypesRequest
 ---@field maxResults? integer
+---@field name? string
 ---@field nextToken? string
 
 ---@class aws.frauddetector.GetEntityTypesResult
@@ -931,6 +942,7 @@ function client:update_variable(input, opts) end
 
 ---@class aws.frauddetector.GetEventTypesRequest
 ---@field maxResults? integer
+---@field name? string
 ---@field nextToken? string
 
 ---@class aws.frauddetector.GetEventTypesResult
@@ -951,6 +963,7 @@ function client:update_variable(input, opts) end
 
 ---@class aws.frauddetector.GetLabelsRequest
 ---@field maxResults? integer
+---@field name? string
 ---@field nextToken? string
 
 ---@class aws.frauddetector.GetLabelsResult
@@ -959,6 +972,7 @@ function client:update_variable(input, opts) end
 
 ---@class aws.frauddetector.GetListElementsRequest
 ---@field maxResults? integer
+---@field name string
 ---@field nextToken? string
 
 ---@class aws.frauddetector.GetListElementsResult
@@ -967,6 +981,7 @@ function client:update_variable(input, opts) end
 
 ---@class aws.frauddetector.GetListsMetadataRequest
 ---@field maxResults? integer
+---@field name? string
 ---@field nextToken? string
 
 ---@class aws.frauddetector.GetListsMetadataResult
@@ -1001,6 +1016,7 @@ function client:update_variable(input, opts) end
 
 ---@class aws.frauddetector.GetOutcomesRequest
 ---@field maxResults? integer
+---@field name? string
 ---@field nextToken? string
 
 ---@class aws.frauddetector.GetOutcomesResult
@@ -1020,6 +1036,7 @@ function client:update_variable(input, opts) end
 
 ---@class aws.frauddetector.GetVariablesRequest
 ---@field maxResults? integer
+---@field name? string
 ---@field nextToken? string
 
 ---@class aws.frauddetector.GetVariablesResult
@@ -1058,6 +1075,7 @@ function client:update_variable(input, opts) end
 
 ---@class aws.frauddetector.PutEntityTypeRequest
 ---@field description? string
+---@field name string
 ---@field tags? aws.frauddetector.Tag[]
 
 ---@class aws.frauddetector.PutEntityTypeResult
@@ -1069,6 +1087,7 @@ function client:update_variable(input, opts) end
 ---@field eventOrchestration? aws.frauddetector.EventOrchestration
 ---@field eventVariables string[]
 ---@field labels? string[]
+---@field name string
 ---@field tags? aws.frauddetector.Tag[]
 
 ---@class aws.frauddetector.PutEventTypeResult
@@ -1091,12 +1110,14 @@ function client:update_variable(input, opts) end
 
 ---@class aws.frauddetector.PutLabelRequest
 ---@field description? string
+---@field name string
 ---@field tags? aws.frauddetector.Tag[]
 
 ---@class aws.frauddetector.PutLabelResult
 
 ---@class aws.frauddetector.PutOutcomeRequest
 ---@field description? string
+---@field name string
 ---@field tags? aws.frauddetector.Tag[]
 
 ---@class aws.frauddetector.PutOutcomeResult
@@ -1160,6 +1181,7 @@ function client:update_variable(input, opts) end
 ---@class aws.frauddetector.UpdateListRequest
 ---@field description? string
 ---@field elements? string[]
+---@field name string
 ---@field updateMode? string
 ---@field variableType? string
 
@@ -1214,6 +1236,7 @@ function client:update_variable(input, opts) end
 ---@class aws.frauddetector.UpdateVariableRequest
 ---@field defaultValue? string
 ---@field description? string
+---@field name string
 ---@field variableType? string
 
 ---@class aws.frauddetector.UpdateVariableResult
@@ -1222,8 +1245,19 @@ function client:update_variable(input, opts) end
 ---@field arn? string
 ---@field createdTime? string
 ---@field description? string
+---@field name string
 ---@field updatedTime? string
 ---@field variableType? string
+
+---@class aws.frauddetector.BatchCreateVariableError
+---@field code? integer
+---@field message? string
+---@field name? string
+
+---@class aws.frauddetector.BatchGetVariableError
+---@field code? integer
+---@field message? string
+---@field name? string
 
 ---@class aws.frauddetector.BatchImport
 ---@field arn? string
@@ -1280,6 +1314,7 @@ function client:update_variable(input, opts) end
 ---@field createdTime? string
 ---@field description? string
 ---@field lastUpdatedTime? string
+---@field name? string
 
 ---@class aws.frauddetector.EvaluatedExternalModel
 ---@field inputVariables? table<string, string>
@@ -1333,8 +1368,10 @@ function client:update_variable(input, opts) end
 ---@field ingestedEventStatistics? aws.frauddetector.IngestedEventStatistics
 ---@field labels? string[]
 ---@field lastUpdatedTime? string
+---@field name? string
 
 ---@class aws.frauddetector.EventVariableSummary
+---@field name? string
 ---@field source? string
 ---@field value? string
 
@@ -1371,6 +1408,7 @@ function client:update_variable(input, opts) end
 ---@field createdTime? string
 ---@field description? string
 ---@field lastUpdatedTime? string
+---@field name? string
 
 ---@class aws.frauddetector.Model
 ---@field arn? string
@@ -1427,6 +1465,7 @@ function client:update_variable(input, opts) end
 ---@field createdTime? string
 ---@field description? string
 ---@field lastUpdatedTime? string
+---@field name? string
 
 ---@class aws.frauddetector.PredictionTimeRange
 ---@field endTime string
@@ -1469,6 +1508,7 @@ function client:update_variable(input, opts) end
 ---@field defaultValue? string
 ---@field description? string
 ---@field lastUpdatedTime? string
+---@field name? string
 ---@field variableType? string
 
 ---@class aws.frauddetector.VariableEntry
@@ -1476,6 +1516,7 @@ function client:update_variable(input, opts) end
 ---@field dataType? string
 ---@field defaultValue? string
 ---@field description? string
+---@field name? string
 ---@field variableType? string
 
 ---@class aws.frauddetector.ExternalModelSummary

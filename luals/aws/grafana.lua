@@ -273,14 +273,17 @@ function client:update_workspace_configuration(input, opts) end
 
 ---@class aws.grafana.CreateWorkspaceServiceAccountRequest
 ---@field grafanaRole string
+---@field name string
 ---@field workspaceId string
 
 ---@class aws.grafana.CreateWorkspaceServiceAccountResponse
 ---@field grafanaRole string
 ---@field id string
+---@field name string
 ---@field workspaceId string
 
 ---@class aws.grafana.CreateWorkspaceServiceAccountTokenRequest
+---@field name string
 ---@field secondsToLive integer
 ---@field serviceAccountId string
 ---@field workspaceId string
@@ -422,6 +425,7 @@ function client:update_workspace_configuration(input, opts) end
 ---@field workspaceId string
 
 ---@class aws.grafana.UpdatePermissionsResponse
+---@field errors aws.grafana.UpdateError[]
 
 ---@class aws.grafana.UpdateWorkspaceAuthenticationRequest
 ---@field authenticationProviders string[]
@@ -483,16 +487,24 @@ function client:update_workspace_configuration(input, opts) end
 ---@field grafanaRole string
 ---@field id string
 ---@field isDisabled string
+---@field name string
 
 ---@class aws.grafana.ServiceAccountTokenSummary
 ---@field createdAt aws.Timestamp
 ---@field expiresAt aws.Timestamp
 ---@field id string
 ---@field lastUsedAt? aws.Timestamp
+---@field name string
 
 ---@class aws.grafana.ServiceAccountTokenSummaryWithKey
 ---@field id string
 ---@field key string
+---@field name string
+
+---@class aws.grafana.UpdateError
+---@field causedBy aws.grafana.UpdateInstruction
+---@field code integer
+---@field message string
 
 ---@class aws.grafana.UpdateInstruction
 ---@field action string
@@ -521,6 +533,7 @@ function client:update_workspace_configuration(input, opts) end
 ---@field licenseExpiration? aws.Timestamp
 ---@field licenseType? string
 ---@field modified aws.Timestamp
+---@field name? string
 ---@field networkAccessControl? aws.grafana.NetworkAccessConfiguration
 ---@field notificationDestinations? string[]
 ---@field organizationRoleName? string
@@ -542,6 +555,7 @@ function client:update_workspace_configuration(input, opts) end
 ---@field id string
 ---@field licenseType? string
 ---@field modified aws.Timestamp
+---@field name? string
 ---@field notificationDestinations? string[]
 ---@field status string
 ---@field tags? table<string, string>
@@ -550,6 +564,7 @@ function client:update_workspace_configuration(input, opts) end
 ---@field email? string
 ---@field groups? string
 ---@field login? string
+---@field name? string
 ---@field org? string
 ---@field role? string
 

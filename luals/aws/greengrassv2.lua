@@ -522,6 +522,7 @@ function client:update_connectivity_info(input, opts) end
 
 ---@class aws.greengrassv2.CloudComponentStatus
 ---@field componentState? string
+---@field errors? table<string, string>
 ---@field message? string
 ---@field vendorGuidance? string
 ---@field vendorGuidanceMessage? string
@@ -543,6 +544,7 @@ function client:update_connectivity_info(input, opts) end
 
 ---@class aws.greengrassv2.ComponentPlatform
 ---@field attributes? table<string, string>
+---@field name? string
 
 ---@class aws.greengrassv2.ComponentVersionListItem
 ---@field arn? string

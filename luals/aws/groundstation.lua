@@ -367,6 +367,7 @@ function client:update_mission_profile(input, opts) end
 
 ---@class aws.groundstation.CreateConfigRequest
 ---@field configData aws.groundstation.ConfigTypeData
+---@field name string
 ---@field tags? table<string, string>
 
 ---@class aws.groundstation.CreateDataflowEndpointGroupRequest
@@ -389,6 +390,7 @@ function client:update_mission_profile(input, opts) end
 ---@field ephemeris? aws.groundstation.EphemerisData
 ---@field expirationTime? aws.Timestamp
 ---@field kmsKeyArn? string
+---@field name string
 ---@field priority? integer
 ---@field satelliteId? string
 ---@field tags? table<string, string>
@@ -398,6 +400,7 @@ function client:update_mission_profile(input, opts) end
 ---@field contactPrePassDurationSeconds? integer
 ---@field dataflowEdges string[][]
 ---@field minimumViableContactDurationSeconds integer
+---@field name string
 ---@field streamsKmsKey? aws.groundstation.KmsKey
 ---@field streamsKmsRole? string
 ---@field tags? table<string, string>
@@ -478,6 +481,7 @@ function client:update_mission_profile(input, opts) end
 ---@field ephemerisId? string
 ---@field errorReasons? aws.groundstation.EphemerisErrorReason[]
 ---@field invalidReason? string
+---@field name? string
 ---@field priority? integer
 ---@field satelliteId? string
 ---@field status? string
@@ -512,6 +516,7 @@ function client:update_mission_profile(input, opts) end
 ---@field configData aws.groundstation.ConfigTypeData
 ---@field configId string
 ---@field configType? string
+---@field name string
 ---@field tags? table<string, string>
 
 ---@class aws.groundstation.GetDataflowEndpointGroupRequest
@@ -546,6 +551,7 @@ function client:update_mission_profile(input, opts) end
 ---@field minimumViableContactDurationSeconds? integer
 ---@field missionProfileArn? string
 ---@field missionProfileId? string
+---@field name? string
 ---@field region? string
 ---@field streamsKmsKey? aws.groundstation.KmsKey
 ---@field streamsKmsRole? string
@@ -713,6 +719,7 @@ function client:update_mission_profile(input, opts) end
 ---@field configData aws.groundstation.ConfigTypeData
 ---@field configId string
 ---@field configType string
+---@field name string
 
 ---@class aws.groundstation.UpdateContactRequest
 ---@field clientToken? string
@@ -727,6 +734,7 @@ function client:update_mission_profile(input, opts) end
 ---@class aws.groundstation.UpdateEphemerisRequest
 ---@field enabled boolean
 ---@field ephemerisId string
+---@field name? string
 ---@field priority? integer
 
 ---@class aws.groundstation.UpdateMissionProfileRequest
@@ -735,6 +743,7 @@ function client:update_mission_profile(input, opts) end
 ---@field dataflowEdges? string[][]
 ---@field minimumViableContactDurationSeconds? integer
 ---@field missionProfileId string
+---@field name? string
 ---@field streamsKmsKey? aws.groundstation.KmsKey
 ---@field streamsKmsRole? string
 ---@field telemetrySinkConfigArn? string
@@ -770,6 +779,7 @@ function client:update_mission_profile(input, opts) end
 ---@field configArn? string
 ---@field configId? string
 ---@field configType? string
+---@field name? string
 
 ---@class aws.groundstation.ConfigTypeData
 ---@field antennaDownlinkConfig? aws.groundstation.AntennaDownlinkConfig
@@ -858,6 +868,7 @@ function client:update_mission_profile(input, opts) end
 ---@field enabled? boolean
 ---@field ephemerisId? string
 ---@field ephemerisType? string
+---@field name? string
 ---@field priority? integer
 ---@field sourceS3Object? aws.groundstation.S3Object
 ---@field status? string
@@ -865,6 +876,7 @@ function client:update_mission_profile(input, opts) end
 ---@class aws.groundstation.EphemerisMetaData
 ---@field ephemerisId? string
 ---@field epoch? aws.Timestamp
+---@field name? string
 ---@field source string
 
 ---@class aws.groundstation.EphemerisResponseData
@@ -897,6 +909,7 @@ function client:update_mission_profile(input, opts) end
 ---@class aws.groundstation.MissionProfileListItem
 ---@field missionProfileArn? string
 ---@field missionProfileId? string
+---@field name? string
 ---@field region? string
 
 ---@class aws.groundstation.SatelliteListItem
@@ -927,6 +940,7 @@ function client:update_mission_profile(input, opts) end
 ---@field auditResults? string
 ---@field egressAddress aws.groundstation.ConnectionDetails
 ---@field ingressAddress aws.groundstation.RangedConnectionDetails
+---@field name string
 
 ---@class aws.groundstation.AzElEphemeris
 ---@field data aws.groundstation.AzElSegmentsData
@@ -942,6 +956,7 @@ function client:update_mission_profile(input, opts) end
 ---@class aws.groundstation.DataflowEndpoint
 ---@field address? aws.groundstation.SocketAddress
 ---@field mtu? integer
+---@field name? string
 ---@field status? string
 
 ---@class aws.groundstation.DataflowEndpointConfig
@@ -956,11 +971,13 @@ function client:update_mission_profile(input, opts) end
 
 ---@class aws.groundstation.DownlinkAwsGroundStationAgentEndpoint
 ---@field dataflowDetails aws.groundstation.DownlinkDataflowDetails
+---@field name string
 
 ---@class aws.groundstation.DownlinkAwsGroundStationAgentEndpointDetails
 ---@field agentStatus? string
 ---@field auditResults? string
 ---@field dataflowDetails aws.groundstation.DownlinkDataflowDetails
+---@field name string
 
 ---@class aws.groundstation.EphemerisDescription
 ---@field ephemerisData? string
@@ -1013,11 +1030,13 @@ function client:update_mission_profile(input, opts) end
 
 ---@class aws.groundstation.UplinkAwsGroundStationAgentEndpoint
 ---@field dataflowDetails aws.groundstation.UplinkDataflowDetails
+---@field name string
 
 ---@class aws.groundstation.UplinkAwsGroundStationAgentEndpointDetails
 ---@field agentStatus? string
 ---@field auditResults? string
 ---@field dataflowDetails aws.groundstation.UplinkDataflowDetails
+---@field name string
 
 ---@class aws.groundstation.UplinkEchoConfig
 ---@field antennaUplinkConfigArn string
@@ -1066,6 +1085,7 @@ function client:update_mission_profile(input, opts) end
 ---@field socketAddress aws.groundstation.RangedSocketAddress
 
 ---@class aws.groundstation.SocketAddress
+---@field name string
 ---@field port integer
 
 ---@class aws.groundstation.SpectrumConfig
@@ -1115,6 +1135,7 @@ function client:update_mission_profile(input, opts) end
 ---@field kinesisRoleArn string
 
 ---@class aws.groundstation.RangedSocketAddress
+---@field name string
 ---@field portRange aws.groundstation.IntegerRange
 
 ---@class aws.groundstation.S3RecordingDetails

@@ -683,6 +683,7 @@ function client:update_lifecycle_policy(input, opts) end
 ---@field description? string
 ---@field dryRun? boolean
 ---@field kmsKeyId? string
+---@field name string
 ---@field platform string
 ---@field semanticVersion string
 ---@field supportedOsVersions? string[]
@@ -705,6 +706,7 @@ function client:update_lifecycle_policy(input, opts) end
 ---@field imageOsVersionOverride? string
 ---@field instanceConfiguration? aws.imagebuilder.InstanceConfiguration
 ---@field kmsKeyId? string
+---@field name string
 ---@field parentImage string
 ---@field platformOverride? string
 ---@field semanticVersion string
@@ -722,6 +724,7 @@ function client:update_lifecycle_policy(input, opts) end
 ---@field clientToken string
 ---@field description? string
 ---@field distributions aws.imagebuilder.Distribution[]
+---@field name string
 ---@field tags? table<string, string>
 
 ---@class aws.imagebuilder.CreateDistributionConfigurationResponse
@@ -742,6 +745,7 @@ function client:update_lifecycle_policy(input, opts) end
 ---@field imageTestsConfiguration? aws.imagebuilder.ImageTestsConfiguration
 ---@field infrastructureConfigurationArn string
 ---@field loggingConfiguration? aws.imagebuilder.PipelineLoggingConfiguration
+---@field name string
 ---@field schedule? aws.imagebuilder.Schedule
 ---@field status? string
 ---@field tags? table<string, string>
@@ -759,6 +763,7 @@ function client:update_lifecycle_policy(input, opts) end
 ---@field clientToken string
 ---@field components? aws.imagebuilder.ComponentConfiguration[]
 ---@field description? string
+---@field name string
 ---@field parentImage string
 ---@field semanticVersion string
 ---@field tags? table<string, string>
@@ -798,6 +803,7 @@ function client:update_lifecycle_policy(input, opts) end
 ---@field instanceTypes? string[]
 ---@field keyPair? string
 ---@field logging? aws.imagebuilder.Logging
+---@field name string
 ---@field placement? aws.imagebuilder.Placement
 ---@field resourceTags? table<string, string>
 ---@field securityGroupIds? string[]
@@ -815,6 +821,7 @@ function client:update_lifecycle_policy(input, opts) end
 ---@field clientToken string
 ---@field description? string
 ---@field executionRole string
+---@field name string
 ---@field policyDetails aws.imagebuilder.LifecyclePolicyDetail[]
 ---@field resourceSelection aws.imagebuilder.LifecyclePolicyResourceSelection
 ---@field resourceType string
@@ -832,6 +839,7 @@ function client:update_lifecycle_policy(input, opts) end
 ---@field description? string
 ---@field dryRun? boolean
 ---@field kmsKeyId? string
+---@field name string
 ---@field semanticVersion string
 ---@field tags? table<string, string>
 ---@field type string
@@ -1054,6 +1062,7 @@ function client:update_lifecycle_policy(input, opts) end
 ---@field imageBuildVersionArn? string
 ---@field inputs? string
 ---@field message? string
+---@field name? string
 ---@field onFailure? string
 ---@field outputs? string
 ---@field requestId? string
@@ -1072,6 +1081,7 @@ function client:update_lifecycle_policy(input, opts) end
 ---@field description? string
 ---@field format string
 ---@field kmsKeyId? string
+---@field name string
 ---@field platform string
 ---@field semanticVersion string
 ---@field tags? table<string, string>
@@ -1089,6 +1099,7 @@ function client:update_lifecycle_policy(input, opts) end
 ---@field executionRole? string
 ---@field infrastructureConfigurationArn string
 ---@field loggingConfiguration? aws.imagebuilder.ImageLoggingConfiguration
+---@field name string
 ---@field osVersion string
 ---@field platform string
 ---@field registerImageOptions? aws.imagebuilder.RegisterImageOptions
@@ -1105,6 +1116,7 @@ function client:update_lifecycle_policy(input, opts) end
 ---@field clientToken string
 ---@field description? string
 ---@field loggingConfiguration? aws.imagebuilder.ImageLoggingConfiguration
+---@field name string
 ---@field osVersion? string
 ---@field platform string
 ---@field semanticVersion string
@@ -1512,6 +1524,7 @@ function client:update_lifecycle_policy(input, opts) end
 ---@field description? string
 ---@field encrypted? boolean
 ---@field kmsKeyId? string
+---@field name? string
 ---@field obfuscate? boolean
 ---@field owner? string
 ---@field parameters? aws.imagebuilder.ComponentParameterDetail[]
@@ -1533,6 +1546,7 @@ function client:update_lifecycle_policy(input, opts) end
 ---@field changeDescription? string
 ---@field dateCreated? string
 ---@field description? string
+---@field name? string
 ---@field obfuscate? boolean
 ---@field owner? string
 ---@field platform? string
@@ -1547,6 +1561,7 @@ function client:update_lifecycle_policy(input, opts) end
 ---@field arn? string
 ---@field dateCreated? string
 ---@field description? string
+---@field name? string
 ---@field owner? string
 ---@field platform? string
 ---@field productCodes? aws.imagebuilder.ProductCodeListItem[]
@@ -1565,6 +1580,7 @@ function client:update_lifecycle_policy(input, opts) end
 ---@field encrypted? boolean
 ---@field instanceConfiguration? aws.imagebuilder.InstanceConfiguration
 ---@field kmsKeyId? string
+---@field name? string
 ---@field owner? string
 ---@field parentImage? string
 ---@field platform? string
@@ -1578,6 +1594,7 @@ function client:update_lifecycle_policy(input, opts) end
 ---@field containerType? string
 ---@field dateCreated? string
 ---@field instanceImage? string
+---@field name? string
 ---@field owner? string
 ---@field parentImage? string
 ---@field platform? string
@@ -1599,6 +1616,7 @@ function client:update_lifecycle_policy(input, opts) end
 ---@field dateUpdated? string
 ---@field description? string
 ---@field distributions? aws.imagebuilder.Distribution[]
+---@field name? string
 ---@field tags? table<string, string>
 ---@field timeoutMinutes integer
 
@@ -1607,10 +1625,12 @@ function client:update_lifecycle_policy(input, opts) end
 ---@field dateCreated? string
 ---@field dateUpdated? string
 ---@field description? string
+---@field name? string
 ---@field regions? string[]
 ---@field tags? table<string, string>
 
 ---@class aws.imagebuilder.Filter
+---@field name? string
 ---@field values? string[]
 
 ---@class aws.imagebuilder.Image
@@ -1629,6 +1649,7 @@ function client:update_lifecycle_policy(input, opts) end
 ---@field infrastructureConfiguration? aws.imagebuilder.InfrastructureConfiguration
 ---@field lifecycleExecutionId? string
 ---@field loggingConfiguration? aws.imagebuilder.ImageLoggingConfiguration
+---@field name? string
 ---@field osVersion? string
 ---@field outputResources? aws.imagebuilder.OutputResources
 ---@field platform? string
@@ -1667,6 +1688,7 @@ function client:update_lifecycle_policy(input, opts) end
 ---@field infrastructureConfigurationArn? string
 ---@field lastRunStatus? string
 ---@field loggingConfiguration? aws.imagebuilder.PipelineLoggingConfiguration
+---@field name? string
 ---@field platform? string
 ---@field schedule? aws.imagebuilder.Schedule
 ---@field status? string
@@ -1681,6 +1703,7 @@ function client:update_lifecycle_policy(input, opts) end
 ---@field components? aws.imagebuilder.ComponentConfiguration[]
 ---@field dateCreated? string
 ---@field description? string
+---@field name? string
 ---@field owner? string
 ---@field parentImage? string
 ---@field platform? string
@@ -1692,6 +1715,7 @@ function client:update_lifecycle_policy(input, opts) end
 ---@class aws.imagebuilder.ImageRecipeSummary
 ---@field arn? string
 ---@field dateCreated? string
+---@field name? string
 ---@field owner? string
 ---@field parentImage? string
 ---@field platform? string
@@ -1720,6 +1744,7 @@ function client:update_lifecycle_policy(input, opts) end
 ---@field vulnerabilityIdAggregation? aws.imagebuilder.VulnerabilityIdAggregation
 
 ---@class aws.imagebuilder.ImageScanFindingsFilter
+---@field name? string
 ---@field values? string[]
 
 ---@class aws.imagebuilder.ImageScanningConfiguration
@@ -1734,6 +1759,7 @@ function client:update_lifecycle_policy(input, opts) end
 ---@field imageSource? string
 ---@field lifecycleExecutionId? string
 ---@field loggingConfiguration? aws.imagebuilder.ImageLoggingConfiguration
+---@field name? string
 ---@field osVersion? string
 ---@field outputResources? aws.imagebuilder.OutputResources
 ---@field owner? string
@@ -1752,6 +1778,7 @@ function client:update_lifecycle_policy(input, opts) end
 ---@field buildType? string
 ---@field dateCreated? string
 ---@field imageSource? string
+---@field name? string
 ---@field osVersion? string
 ---@field owner? string
 ---@field platform? string
@@ -1768,6 +1795,7 @@ function client:update_lifecycle_policy(input, opts) end
 ---@field instanceTypes? string[]
 ---@field keyPair? string
 ---@field logging? aws.imagebuilder.Logging
+---@field name? string
 ---@field placement? aws.imagebuilder.Placement
 ---@field resourceTags? table<string, string>
 ---@field securityGroupIds? string[]
@@ -1783,6 +1811,7 @@ function client:update_lifecycle_policy(input, opts) end
 ---@field description? string
 ---@field instanceProfileName? string
 ---@field instanceTypes? string[]
+---@field name? string
 ---@field placement? aws.imagebuilder.Placement
 ---@field resourceTags? table<string, string>
 ---@field tags? table<string, string>
@@ -1837,6 +1866,7 @@ function client:update_lifecycle_policy(input, opts) end
 ---@field dateUpdated? aws.Timestamp
 ---@field description? string
 ---@field executionRole? string
+---@field name? string
 ---@field policyDetails? aws.imagebuilder.LifecyclePolicyDetail[]
 ---@field resourceSelection? aws.imagebuilder.LifecyclePolicyResourceSelection
 ---@field resourceType? string
@@ -1859,6 +1889,7 @@ function client:update_lifecycle_policy(input, opts) end
 ---@field dateUpdated? aws.Timestamp
 ---@field description? string
 ---@field executionRole? string
+---@field name? string
 ---@field resourceType? string
 ---@field status? string
 ---@field tags? table<string, string>
@@ -1911,6 +1942,7 @@ function client:update_lifecycle_policy(input, opts) end
 ---@field dateCreated? string
 ---@field description? string
 ---@field kmsKeyId? string
+---@field name? string
 ---@field owner? string
 ---@field parameters? aws.imagebuilder.WorkflowParameterDetail[]
 ---@field state? aws.imagebuilder.WorkflowState
@@ -1942,6 +1974,7 @@ function client:update_lifecycle_policy(input, opts) end
 ---@class aws.imagebuilder.WorkflowStepExecution
 ---@field action? string
 ---@field imageBuildVersionArn? string
+---@field name? string
 ---@field startTime? string
 ---@field stepExecutionId? string
 ---@field workflowBuildVersionArn? string
@@ -1953,6 +1986,7 @@ function client:update_lifecycle_policy(input, opts) end
 ---@field endTime? string
 ---@field inputs? string
 ---@field message? string
+---@field name? string
 ---@field outputs? string
 ---@field rollbackStatus? string
 ---@field startTime? string
@@ -1964,6 +1998,7 @@ function client:update_lifecycle_policy(input, opts) end
 ---@field changeDescription? string
 ---@field dateCreated? string
 ---@field description? string
+---@field name? string
 ---@field owner? string
 ---@field state? aws.imagebuilder.WorkflowState
 ---@field tags? table<string, string>
@@ -1974,6 +2009,7 @@ function client:update_lifecycle_policy(input, opts) end
 ---@field arn? string
 ---@field dateCreated? string
 ---@field description? string
+---@field name? string
 ---@field owner? string
 ---@field type? string
 ---@field version? string
@@ -1987,17 +2023,20 @@ function client:update_lifecycle_policy(input, opts) end
 ---@field description? string
 ---@field kmsKeyId? string
 ---@field launchPermission? aws.imagebuilder.LaunchPermissionConfiguration
+---@field name? string
 ---@field targetAccountIds? string[]
 
 ---@class aws.imagebuilder.AutoDisablePolicy
 ---@field failureCount integer
 
 ---@class aws.imagebuilder.ComponentParameter
+---@field name string
 ---@field value string[]
 
 ---@class aws.imagebuilder.ComponentParameterDetail
 ---@field defaultValue? string[]
 ---@field description? string
+---@field name string
 ---@field type string
 
 ---@class aws.imagebuilder.ComponentState
@@ -2055,6 +2094,7 @@ function client:update_lifecycle_policy(input, opts) end
 ---@field setDefaultVersion? boolean
 
 ---@class aws.imagebuilder.LifecycleExecutionResourceAction
+---@field name? string
 ---@field reason? string
 
 ---@class aws.imagebuilder.LifecycleExecutionResourceState
@@ -2090,6 +2130,7 @@ function client:update_lifecycle_policy(input, opts) end
 ---@field value integer
 
 ---@class aws.imagebuilder.LifecyclePolicyResourceSelectionRecipe
+---@field name string
 ---@field semanticVersion string
 
 ---@class aws.imagebuilder.OutputResources
@@ -2138,11 +2179,13 @@ function client:update_lifecycle_policy(input, opts) end
 ---@field vulnerabilityId? string
 
 ---@class aws.imagebuilder.WorkflowParameter
+---@field name string
 ---@field value string[]
 
 ---@class aws.imagebuilder.WorkflowParameterDetail
 ---@field defaultValue? string[]
 ---@field description? string
+---@field name string
 ---@field type string
 
 ---@class aws.imagebuilder.WorkflowState
@@ -2153,6 +2196,7 @@ function client:update_lifecycle_policy(input, opts) end
 ---@field accountId? string
 ---@field description? string
 ---@field image? string
+---@field name? string
 ---@field region? string
 ---@field state? aws.imagebuilder.ImageState
 
@@ -2212,6 +2256,7 @@ function client:update_lifecycle_policy(input, opts) end
 ---@field epoch? integer
 ---@field filePath? string
 ---@field fixedInVersion? string
+---@field name? string
 ---@field packageManager? string
 ---@field release? string
 ---@field remediation? string

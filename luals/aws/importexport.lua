@@ -100,6 +100,7 @@ function client:update_job(input, opts) end
 ---@field company? string
 ---@field country? string
 ---@field jobIds string[]
+---@field name? string
 ---@field phoneNumber? string
 ---@field postalCode? string
 ---@field stateOrProvince? string

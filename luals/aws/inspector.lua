@@ -609,6 +609,7 @@ function client:update_assessment_target(input, opts) end
 ---@field dataCollected boolean
 ---@field durationInSeconds integer
 ---@field findingCounts table<string, integer>
+---@field name string
 ---@field notifications aws.inspector.AssessmentRunNotification[]
 ---@field rulesPackageArns string[]
 ---@field startedAt? aws.Timestamp
@@ -638,6 +639,7 @@ function client:update_assessment_target(input, opts) end
 ---@class aws.inspector.AssessmentTarget
 ---@field arn string
 ---@field createdAt aws.Timestamp
+---@field name string
 ---@field resourceGroupArn? string
 ---@field updatedAt aws.Timestamp
 
@@ -651,6 +653,7 @@ function client:update_assessment_target(input, opts) end
 ---@field createdAt aws.Timestamp
 ---@field durationInSeconds integer
 ---@field lastAssessmentRunArn? string
+---@field name string
 ---@field rulesPackageArns string[]
 ---@field userAttributesForFindings aws.inspector.Attribute[]
 
@@ -724,6 +727,7 @@ function client:update_assessment_target(input, opts) end
 ---@class aws.inspector.RulesPackage
 ---@field arn string
 ---@field description? string
+---@field name string
 ---@field provider string
 ---@field version string
 

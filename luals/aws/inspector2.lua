@@ -671,11 +671,13 @@ function client:update_organization_configuration(input, opts) end
 
 ---@class aws.inspector2.BatchGetCodeSnippetResponse
 ---@field codeSnippetResults? aws.inspector2.CodeSnippetResult[]
+---@field errors? aws.inspector2.CodeSnippetError[]
 
 ---@class aws.inspector2.BatchGetFindingDetailsRequest
 ---@field findingArns string[]
 
 ---@class aws.inspector2.BatchGetFindingDetailsResponse
+---@field errors? aws.inspector2.FindingDetailsError[]
 ---@field findingDetails? aws.inspector2.FindingDetail[]
 
 ---@class aws.inspector2.BatchGetFreeTrialInfoRequest
@@ -723,6 +725,7 @@ function client:update_organization_configuration(input, opts) end
 
 ---@class aws.inspector2.CreateCodeSecurityIntegrationRequest
 ---@field details? aws.inspector2.CreateIntegrationDetail
+---@field name string
 ---@field tags? table<string, string>
 ---@field type string
 
@@ -734,6 +737,7 @@ function client:update_organization_configuration(input, opts) end
 ---@class aws.inspector2.CreateCodeSecurityScanConfigurationRequest
 ---@field configuration aws.inspector2.CodeSecurityScanConfiguration
 ---@field level string
+---@field name string
 ---@field scopeSettings? aws.inspector2.ScopeSettings
 ---@field tags? table<string, string>
 
@@ -744,6 +748,7 @@ function client:update_organization_configuration(input, opts) end
 ---@field action string
 ---@field description? string
 ---@field filterCriteria aws.inspector2.FilterCriteria
+---@field name string
 ---@field reason? string
 ---@field tags? table<string, string>
 
@@ -873,6 +878,7 @@ function client:update_organization_configuration(input, opts) end
 ---@field createdOn aws.Timestamp
 ---@field integrationArn string
 ---@field lastUpdateOn aws.Timestamp
+---@field name string
 ---@field status string
 ---@field statusReason string
 ---@field tags? table<string, string>
@@ -886,6 +892,7 @@ function client:update_organization_configuration(input, opts) end
 ---@field createdAt? aws.Timestamp
 ---@field lastUpdatedAt? aws.Timestamp
 ---@field level? string
+---@field name? string
 ---@field scanConfigurationArn? string
 ---@field scopeSettings? aws.inspector2.ScopeSettings
 ---@field tags? table<string, string>
@@ -1236,6 +1243,7 @@ function client:update_organization_configuration(input, opts) end
 ---@field description? string
 ---@field filterArn string
 ---@field filterCriteria? aws.inspector2.FilterCriteria
+---@field name? string
 ---@field reason? string
 
 ---@class aws.inspector2.UpdateFilterResponse
@@ -1398,6 +1406,7 @@ function client:update_organization_configuration(input, opts) end
 ---@field createdOn aws.Timestamp
 ---@field integrationArn string
 ---@field lastUpdateOn aws.Timestamp
+---@field name string
 ---@field status string
 ---@field statusReason string
 ---@field tags? table<string, string>
@@ -1417,12 +1426,18 @@ function client:update_organization_configuration(input, opts) end
 ---@class aws.inspector2.CodeSecurityScanConfigurationSummary
 ---@field continuousIntegrationScanSupportedEvents? string[]
 ---@field frequencyExpression? string
+---@field name string
 ---@field ownerAccountId string
 ---@field periodicScanFrequency? string
 ---@field ruleSetCategories string[]
 ---@field scanConfigurationArn string
 ---@field scopeSettings? aws.inspector2.ScopeSettings
 ---@field tags? table<string, string>
+
+---@class aws.inspector2.CodeSnippetError
+---@field errorCode string
+---@field errorMessage string
+---@field findingArn string
 
 ---@class aws.inspector2.CodeSnippetResult
 ---@field codeSnippet? aws.inspector2.CodeLine[]
@@ -1530,6 +1545,7 @@ function client:update_organization_configuration(input, opts) end
 ---@field createdAt aws.Timestamp
 ---@field criteria aws.inspector2.FilterCriteria
 ---@field description? string
+---@field name string
 ---@field ownerId string
 ---@field reason? string
 ---@field tags? table<string, string>
@@ -1617,6 +1633,11 @@ function client:update_organization_configuration(input, opts) end
 ---@field riskScore? integer
 ---@field tools? string[]
 ---@field ttps? string[]
+
+---@class aws.inspector2.FindingDetailsError
+---@field errorCode string
+---@field errorMessage string
+---@field findingArn string
 
 ---@class aws.inspector2.FreeTrialAccountInfo
 ---@field accountId string
@@ -2066,6 +2087,7 @@ function client:update_organization_configuration(input, opts) end
 ---@field architecture? aws.inspector2.StringFilter
 ---@field epoch? aws.inspector2.NumberFilter
 ---@field filePath? aws.inspector2.StringFilter
+---@field name? aws.inspector2.StringFilter
 ---@field release? aws.inspector2.StringFilter
 ---@field sourceLambdaLayerArn? aws.inspector2.StringFilter
 ---@field sourceLayerHash? aws.inspector2.StringFilter
@@ -2252,6 +2274,7 @@ function client:update_organization_configuration(input, opts) end
 ---@field tags? string[]
 
 ---@class aws.inspector2.EcrRepositoryMetadata
+---@field name? string
 ---@field scanFrequency? string
 
 ---@class aws.inspector2.LambdaFunctionMetadata
@@ -2292,6 +2315,7 @@ function client:update_organization_configuration(input, opts) end
 ---@field epoch? integer
 ---@field filePath? string
 ---@field fixedInVersion? string
+---@field name string
 ---@field packageManager? string
 ---@field release? string
 ---@field remediation? string
@@ -2367,6 +2391,7 @@ function client:update_organization_configuration(input, opts) end
 ---@field componentType string
 
 ---@class aws.inspector2.AwsEksWorkloadInfo
+---@field name string
 ---@field type string
 
 ---@class aws.inspector2.LambdaVpcConfig

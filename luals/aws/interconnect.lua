@@ -244,6 +244,7 @@ function client:update_connection(input, opts) end
 
 ---@class aws.interconnect.AttachPointDescriptor
 ---@field identifier string
+---@field name string
 ---@field type string
 
 ---@class aws.interconnect.Connection

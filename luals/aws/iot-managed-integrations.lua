@@ -1688,6 +1688,7 @@ function client:update_ota_task(input, opts) end
 ---@class aws.iot_managed_integrations.CommandCapability
 ---@field actions aws.iot_managed_integrations.CapabilityAction[]
 ---@field id string
+---@field name string
 ---@field version string
 
 ---@class aws.iot_managed_integrations.ConfigurationError
@@ -1754,6 +1755,7 @@ function client:update_ota_task(input, opts) end
 
 ---@class aws.iot_managed_integrations.StateCapability
 ---@field id string
+---@field name string
 ---@field properties? aws.iot_managed_integrations.CapabilityProperties
 ---@field version string
 
@@ -1767,6 +1769,7 @@ function client:update_ota_task(input, opts) end
 
 ---@class aws.iot_managed_integrations.CapabilityAction
 ---@field actionTraceId? string
+---@field name string
 ---@field parameters? aws.iot_managed_integrations.CapabilityProperties
 ---@field ref? string
 
@@ -1776,6 +1779,7 @@ function client:update_ota_task(input, opts) end
 ---@field actions string[]
 ---@field events string[]
 ---@field id string
+---@field name string
 ---@field properties string[]
 ---@field version string
 
@@ -1808,6 +1812,7 @@ function client:update_ota_task(input, opts) end
 ---@field featureMap? integer
 ---@field generatedCommands? string[]
 ---@field id string
+---@field name? string
 ---@field publicId? string
 ---@field revision integer
 ---@field specVersion? string
@@ -1818,6 +1823,7 @@ function client:update_ota_task(input, opts) end
 
 ---@class aws.iot_managed_integrations.MatterCapabilityReportAttribute
 ---@field id? string
+---@field name? string
 ---@field value? aws.iot_managed_integrations.MatterCapabilityReportAttributeValue
 
 ---@class aws.iot_managed_integrations.MatterCapabilityReportAttributeValue

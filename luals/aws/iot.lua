@@ -2456,12 +2456,14 @@ function client:validate_security_profile_behaviors(input, opts) end
 
 ---@class aws.iot.CreateDimensionRequest
 ---@field clientRequestToken string
+---@field name string
 ---@field stringValues string[]
 ---@field tags? aws.iot.Tag[]
 ---@field type string
 
 ---@class aws.iot.CreateDimensionResponse
 ---@field arn? string
+---@field name? string
 
 ---@class aws.iot.CreateDomainConfigurationRequest
 ---@field applicationProtocol? string
@@ -2829,6 +2831,7 @@ function client:validate_security_profile_behaviors(input, opts) end
 ---@class aws.iot.DeleteCustomMetricResponse
 
 ---@class aws.iot.DeleteDimensionRequest
+---@field name string
 
 ---@class aws.iot.DeleteDimensionResponse
 
@@ -3076,11 +3079,13 @@ function client:validate_security_profile_behaviors(input, opts) end
 ---@field taskSummary? aws.iot.DetectMitigationActionsTaskSummary
 
 ---@class aws.iot.DescribeDimensionRequest
+---@field name string
 
 ---@class aws.iot.DescribeDimensionResponse
 ---@field arn? string
 ---@field creationDate? aws.Timestamp
 ---@field lastModifiedDate? aws.Timestamp
+---@field name? string
 ---@field stringValues? string[]
 ---@field type? string
 
@@ -3420,6 +3425,7 @@ function client:validate_security_profile_behaviors(input, opts) end
 ---@field commandArn? string
 ---@field commandId? string
 ---@field createdAt? aws.Timestamp
+---@field deprecated? boolean
 ---@field description? string
 ---@field displayName? string
 ---@field lastUpdatedAt? aws.Timestamp
@@ -4476,11 +4482,13 @@ function client:validate_security_profile_behaviors(input, opts) end
 
 ---@class aws.iot.UpdateCommandRequest
 ---@field commandId string
+---@field deprecated? boolean
 ---@field description? string
 ---@field displayName? string
 
 ---@class aws.iot.UpdateCommandResponse
 ---@field commandId? string
+---@field deprecated? boolean
 ---@field description? string
 ---@field displayName? string
 ---@field lastUpdatedAt? aws.Timestamp
@@ -4498,12 +4506,14 @@ function client:validate_security_profile_behaviors(input, opts) end
 ---@field metricType? string
 
 ---@class aws.iot.UpdateDimensionRequest
+---@field name string
 ---@field stringValues string[]
 
 ---@class aws.iot.UpdateDimensionResponse
 ---@field arn? string
 ---@field creationDate? aws.Timestamp
 ---@field lastModifiedDate? aws.Timestamp
+---@field name? string
 ---@field stringValues? string[]
 ---@field type? string
 
@@ -4738,6 +4748,7 @@ function client:validate_security_profile_behaviors(input, opts) end
 ---@field violationStartTime? aws.Timestamp
 
 ---@class aws.iot.AggregationType
+---@field name string
 ---@field values? string[]
 
 ---@class aws.iot.AlertTarget
@@ -4861,6 +4872,7 @@ function client:validate_security_profile_behaviors(input, opts) end
 ---@field exportMetric? boolean
 ---@field metric? string
 ---@field metricDimension? aws.iot.MetricDimension
+---@field name string
 ---@field suppressAlerts? boolean
 
 ---@class aws.iot.BehaviorModelTrainingSummary
@@ -4951,6 +4963,7 @@ function client:validate_security_profile_behaviors(input, opts) end
 ---@class aws.iot.CommandParameter
 ---@field defaultValue? aws.iot.CommandParameterValue
 ---@field description? string
+---@field name string
 ---@field type? string
 ---@field value? aws.iot.CommandParameterValue
 ---@field valueConditions? aws.iot.CommandParameterValueCondition[]
@@ -4975,6 +4988,7 @@ function client:validate_security_profile_behaviors(input, opts) end
 ---@field commandArn? string
 ---@field commandId? string
 ---@field createdAt? aws.Timestamp
+---@field deprecated? boolean
 ---@field displayName? string
 ---@field lastUpdatedAt? aws.Timestamp
 ---@field pendingDeletion? boolean
@@ -5164,6 +5178,7 @@ function client:validate_security_profile_behaviors(input, opts) end
 ---@class aws.iot.MitigationAction
 ---@field actionParams? aws.iot.MitigationActionParams
 ---@field id? string
+---@field name? string
 ---@field roleArn? string
 
 ---@class aws.iot.MitigationActionIdentifier
@@ -5333,6 +5348,7 @@ function client:validate_security_profile_behaviors(input, opts) end
 
 ---@class aws.iot.SecurityProfileIdentifier
 ---@field arn string
+---@field name string
 
 ---@class aws.iot.SecurityProfileTarget
 ---@field arn string
@@ -5464,6 +5480,7 @@ function client:validate_security_profile_behaviors(input, opts) end
 
 ---@class aws.iot.ThingTypeMetadata
 ---@field creationDate? aws.Timestamp
+---@field deprecated? boolean
 ---@field deprecationDate? aws.Timestamp
 
 ---@class aws.iot.ThingTypeProperties
@@ -5651,6 +5668,7 @@ function client:validate_security_profile_behaviors(input, opts) end
 ---@field rateIncreaseCriteria aws.iot.RateIncreaseCriteria
 
 ---@class aws.iot.Field
+---@field name? string
 ---@field type? string
 
 ---@class aws.iot.FileLocation
@@ -5850,6 +5868,7 @@ function client:validate_security_profile_behaviors(input, opts) end
 ---@field separator? string
 
 ---@class aws.iot.GeoLocationTarget
+---@field name? string
 ---@field order? string
 
 ---@class aws.iot.HttpAction
@@ -5986,6 +6005,8 @@ function client:validate_security_profile_behaviors(input, opts) end
 ---@field inlineDocument? string
 
 ---@class aws.iot.CommandParameterValueNumberRange
+---@field max string
+---@field min string
 
 ---@class aws.iot.Destination
 ---@field s3Destination? aws.iot.S3Destination
@@ -6029,6 +6050,7 @@ function client:validate_security_profile_behaviors(input, opts) end
 ---@field platform? string
 
 ---@class aws.iot.TimestreamDimension
+---@field name string
 ---@field value string
 
 ---@class aws.iot.TimestreamTimestamp

@@ -340,15 +340,19 @@ function client:list_detectors(input, opts) end
 ---@field stateChangeConfiguration? aws.iotevents_data.StateChangeConfiguration
 
 ---@class aws.iotevents_data.Timer
+---@field name string
 ---@field timestamp aws.Timestamp
 
 ---@class aws.iotevents_data.TimerDefinition
+---@field name string
 ---@field seconds integer
 
 ---@class aws.iotevents_data.Variable
+---@field name string
 ---@field value string
 
 ---@class aws.iotevents_data.VariableDefinition
+---@field name string
 ---@field value string
 
 ---@class aws.iotevents_data.AcknowledgeActionConfiguration

@@ -558,6 +558,7 @@ function client:update_input(input, opts) end
 
 ---@class aws.iotevents.RoutedResource
 ---@field arn? string
+---@field name? string
 
 ---@class aws.iotevents.Tag
 ---@field key string

@@ -503,12 +503,14 @@ function client:update_vehicle(input, opts) end
 ---@field vehicles aws.iotfleetwise.CreateVehicleRequestItem[]
 
 ---@class aws.iotfleetwise.BatchCreateVehicleResponse
+---@field errors? aws.iotfleetwise.CreateVehicleError[]
 ---@field vehicles? aws.iotfleetwise.CreateVehicleResponseItem[]
 
 ---@class aws.iotfleetwise.BatchUpdateVehicleRequest
 ---@field vehicles aws.iotfleetwise.UpdateVehicleRequestItem[]
 
 ---@class aws.iotfleetwise.BatchUpdateVehicleResponse
+---@field errors? aws.iotfleetwise.UpdateVehicleError[]
 ---@field vehicles? aws.iotfleetwise.UpdateVehicleResponseItem[]
 
 ---@class aws.iotfleetwise.CreateCampaignRequest
@@ -520,6 +522,7 @@ function client:update_vehicle(input, opts) end
 ---@field description? string
 ---@field diagnosticsMode? string
 ---@field expiryTime? aws.Timestamp
+---@field name string
 ---@field postTriggerCollectionDuration? integer
 ---@field priority? integer
 ---@field signalCatalogArn string
@@ -532,17 +535,20 @@ function client:update_vehicle(input, opts) end
 
 ---@class aws.iotfleetwise.CreateCampaignResponse
 ---@field arn? string
+---@field name? string
 
 ---@class aws.iotfleetwise.CreateDecoderManifestRequest
 ---@field defaultForUnmappedSignals? string
 ---@field description? string
 ---@field modelManifestArn string
+---@field name string
 ---@field networkInterfaces? aws.iotfleetwise.NetworkInterface[]
 ---@field signalDecoders? aws.iotfleetwise.SignalDecoder[]
 ---@field tags? aws.iotfleetwise.Tag[]
 
 ---@class aws.iotfleetwise.CreateDecoderManifestResponse
 ---@field arn string
+---@field name string
 
 ---@class aws.iotfleetwise.CreateFleetRequest
 ---@field description? string
@@ -556,25 +562,30 @@ function client:update_vehicle(input, opts) end
 
 ---@class aws.iotfleetwise.CreateModelManifestRequest
 ---@field description? string
+---@field name string
 ---@field nodes string[]
 ---@field signalCatalogArn string
 ---@field tags? aws.iotfleetwise.Tag[]
 
 ---@class aws.iotfleetwise.CreateModelManifestResponse
 ---@field arn string
+---@field name string
 
 ---@class aws.iotfleetwise.CreateSignalCatalogRequest
 ---@field description? string
+---@field name string
 ---@field nodes? aws.iotfleetwise.Node[]
 ---@field tags? aws.iotfleetwise.Tag[]
 
 ---@class aws.iotfleetwise.CreateSignalCatalogResponse
 ---@field arn string
+---@field name string
 
 ---@class aws.iotfleetwise.CreateStateTemplateRequest
 ---@field dataExtraDimensions? string[]
 ---@field description? string
 ---@field metadataExtraDimensions? string[]
+---@field name string
 ---@field signalCatalogArn string
 ---@field stateTemplateProperties string[]
 ---@field tags? aws.iotfleetwise.Tag[]
@@ -582,6 +593,7 @@ function client:update_vehicle(input, opts) end
 ---@class aws.iotfleetwise.CreateStateTemplateResponse
 ---@field arn? string
 ---@field id? string
+---@field name? string
 
 ---@class aws.iotfleetwise.CreateVehicleRequest
 ---@field associationBehavior? string
@@ -598,14 +610,18 @@ function client:update_vehicle(input, opts) end
 ---@field vehicleName? string
 
 ---@class aws.iotfleetwise.DeleteCampaignRequest
+---@field name string
 
 ---@class aws.iotfleetwise.DeleteCampaignResponse
 ---@field arn? string
+---@field name? string
 
 ---@class aws.iotfleetwise.DeleteDecoderManifestRequest
+---@field name string
 
 ---@class aws.iotfleetwise.DeleteDecoderManifestResponse
 ---@field arn string
+---@field name string
 
 ---@class aws.iotfleetwise.DeleteFleetRequest
 ---@field fleetId string
@@ -615,14 +631,18 @@ function client:update_vehicle(input, opts) end
 ---@field id? string
 
 ---@class aws.iotfleetwise.DeleteModelManifestRequest
+---@field name string
 
 ---@class aws.iotfleetwise.DeleteModelManifestResponse
 ---@field arn string
+---@field name string
 
 ---@class aws.iotfleetwise.DeleteSignalCatalogRequest
+---@field name string
 
 ---@class aws.iotfleetwise.DeleteSignalCatalogResponse
 ---@field arn string
+---@field name string
 
 ---@class aws.iotfleetwise.DeleteStateTemplateRequest
 ---@field identifier string
@@ -630,6 +650,7 @@ function client:update_vehicle(input, opts) end
 ---@class aws.iotfleetwise.DeleteStateTemplateResponse
 ---@field arn? string
 ---@field id? string
+---@field name? string
 
 ---@class aws.iotfleetwise.DeleteVehicleRequest
 ---@field vehicleName string
@@ -645,6 +666,7 @@ function client:update_vehicle(input, opts) end
 ---@class aws.iotfleetwise.DisassociateVehicleFleetResponse
 
 ---@class aws.iotfleetwise.GetCampaignRequest
+---@field name string
 
 ---@class aws.iotfleetwise.GetCampaignResponse
 ---@field arn? string
@@ -658,6 +680,7 @@ function client:update_vehicle(input, opts) end
 ---@field diagnosticsMode? string
 ---@field expiryTime? aws.Timestamp
 ---@field lastModificationTime? aws.Timestamp
+---@field name? string
 ---@field postTriggerCollectionDuration? integer
 ---@field priority? integer
 ---@field signalCatalogArn? string
@@ -669,6 +692,7 @@ function client:update_vehicle(input, opts) end
 ---@field targetArn? string
 
 ---@class aws.iotfleetwise.GetDecoderManifestRequest
+---@field name string
 
 ---@class aws.iotfleetwise.GetDecoderManifestResponse
 ---@field arn string
@@ -677,6 +701,7 @@ function client:update_vehicle(input, opts) end
 ---@field lastModificationTime aws.Timestamp
 ---@field message? string
 ---@field modelManifestArn? string
+---@field name string
 ---@field status? string
 
 ---@class aws.iotfleetwise.GetEncryptionConfigurationRequest
@@ -706,12 +731,14 @@ function client:update_vehicle(input, opts) end
 ---@field cloudWatchLogDelivery aws.iotfleetwise.CloudWatchLogDeliveryOptions
 
 ---@class aws.iotfleetwise.GetModelManifestRequest
+---@field name string
 
 ---@class aws.iotfleetwise.GetModelManifestResponse
 ---@field arn string
 ---@field creationTime aws.Timestamp
 ---@field description? string
 ---@field lastModificationTime aws.Timestamp
+---@field name string
 ---@field signalCatalogArn? string
 ---@field status? string
 
@@ -726,12 +753,14 @@ function client:update_vehicle(input, opts) end
 ---@field timestreamRegistrationResponse? aws.iotfleetwise.TimestreamRegistrationResponse
 
 ---@class aws.iotfleetwise.GetSignalCatalogRequest
+---@field name string
 
 ---@class aws.iotfleetwise.GetSignalCatalogResponse
 ---@field arn string
 ---@field creationTime aws.Timestamp
 ---@field description? string
 ---@field lastModificationTime aws.Timestamp
+---@field name string
 ---@field nodeCounts? aws.iotfleetwise.NodeCounts
 
 ---@class aws.iotfleetwise.GetStateTemplateRequest
@@ -745,6 +774,7 @@ function client:update_vehicle(input, opts) end
 ---@field id? string
 ---@field lastModificationTime? aws.Timestamp
 ---@field metadataExtraDimensions? string[]
+---@field name? string
 ---@field signalCatalogArn? string
 ---@field stateTemplateProperties? string[]
 
@@ -771,18 +801,22 @@ function client:update_vehicle(input, opts) end
 ---@field nextToken? string
 
 ---@class aws.iotfleetwise.ImportDecoderManifestRequest
+---@field name string
 ---@field networkFileDefinitions aws.iotfleetwise.NetworkFileDefinition[]
 
 ---@class aws.iotfleetwise.ImportDecoderManifestResponse
 ---@field arn string
+---@field name string
 
 ---@class aws.iotfleetwise.ImportSignalCatalogRequest
 ---@field description? string
+---@field name string
 ---@field tags? aws.iotfleetwise.Tag[]
 ---@field vss? aws.iotfleetwise.FormattedVss
 
 ---@class aws.iotfleetwise.ImportSignalCatalogResponse
 ---@field arn string
+---@field name string
 
 ---@class aws.iotfleetwise.ListCampaignsRequest
 ---@field listResponseScope? string
@@ -796,6 +830,7 @@ function client:update_vehicle(input, opts) end
 
 ---@class aws.iotfleetwise.ListDecoderManifestNetworkInterfacesRequest
 ---@field maxResults? integer
+---@field name string
 ---@field nextToken? string
 
 ---@class aws.iotfleetwise.ListDecoderManifestNetworkInterfacesResponse
@@ -804,6 +839,7 @@ function client:update_vehicle(input, opts) end
 
 ---@class aws.iotfleetwise.ListDecoderManifestSignalsRequest
 ---@field maxResults? integer
+---@field name string
 ---@field nextToken? string
 
 ---@class aws.iotfleetwise.ListDecoderManifestSignalsResponse
@@ -840,6 +876,7 @@ function client:update_vehicle(input, opts) end
 
 ---@class aws.iotfleetwise.ListModelManifestNodesRequest
 ---@field maxResults? integer
+---@field name string
 ---@field nextToken? string
 
 ---@class aws.iotfleetwise.ListModelManifestNodesResponse
@@ -858,6 +895,7 @@ function client:update_vehicle(input, opts) end
 
 ---@class aws.iotfleetwise.ListSignalCatalogNodesRequest
 ---@field maxResults? integer
+---@field name string
 ---@field nextToken? string
 ---@field signalNodeType? string
 
@@ -950,14 +988,17 @@ function client:update_vehicle(input, opts) end
 ---@field action string
 ---@field dataExtraDimensions? string[]
 ---@field description? string
+---@field name string
 
 ---@class aws.iotfleetwise.UpdateCampaignResponse
 ---@field arn? string
+---@field name? string
 ---@field status? string
 
 ---@class aws.iotfleetwise.UpdateDecoderManifestRequest
 ---@field defaultForUnmappedSignals? string
 ---@field description? string
+---@field name string
 ---@field networkInterfacesToAdd? aws.iotfleetwise.NetworkInterface[]
 ---@field networkInterfacesToRemove? string[]
 ---@field networkInterfacesToUpdate? aws.iotfleetwise.NetworkInterface[]
@@ -968,6 +1009,7 @@ function client:update_vehicle(input, opts) end
 
 ---@class aws.iotfleetwise.UpdateDecoderManifestResponse
 ---@field arn string
+---@field name string
 
 ---@class aws.iotfleetwise.UpdateFleetRequest
 ---@field description? string
@@ -979,21 +1021,25 @@ function client:update_vehicle(input, opts) end
 
 ---@class aws.iotfleetwise.UpdateModelManifestRequest
 ---@field description? string
+---@field name string
 ---@field nodesToAdd? string[]
 ---@field nodesToRemove? string[]
 ---@field status? string
 
 ---@class aws.iotfleetwise.UpdateModelManifestResponse
 ---@field arn string
+---@field name string
 
 ---@class aws.iotfleetwise.UpdateSignalCatalogRequest
 ---@field description? string
+---@field name string
 ---@field nodesToAdd? aws.iotfleetwise.Node[]
 ---@field nodesToRemove? string[]
 ---@field nodesToUpdate? aws.iotfleetwise.Node[]
 
 ---@class aws.iotfleetwise.UpdateSignalCatalogResponse
 ---@field arn string
+---@field name string
 
 ---@class aws.iotfleetwise.UpdateStateTemplateRequest
 ---@field dataExtraDimensions? string[]
@@ -1006,6 +1052,7 @@ function client:update_vehicle(input, opts) end
 ---@class aws.iotfleetwise.UpdateStateTemplateResponse
 ---@field arn? string
 ---@field id? string
+---@field name? string
 
 ---@class aws.iotfleetwise.UpdateVehicleRequest
 ---@field attributeUpdateMode? string
@@ -1026,6 +1073,7 @@ function client:update_vehicle(input, opts) end
 ---@field creationTime aws.Timestamp
 ---@field description? string
 ---@field lastModificationTime aws.Timestamp
+---@field name? string
 ---@field signalCatalogArn? string
 ---@field status? string
 ---@field targetArn? string
@@ -1037,6 +1085,11 @@ function client:update_vehicle(input, opts) end
 ---@class aws.iotfleetwise.CollectionScheme
 ---@field conditionBasedCollectionScheme? aws.iotfleetwise.ConditionBasedCollectionScheme
 ---@field timeBasedCollectionScheme? aws.iotfleetwise.TimeBasedCollectionScheme
+
+---@class aws.iotfleetwise.CreateVehicleError
+---@field code? string
+---@field message? string
+---@field vehicleName? string
 
 ---@class aws.iotfleetwise.CreateVehicleRequestItem
 ---@field associationBehavior? string
@@ -1069,6 +1122,7 @@ function client:update_vehicle(input, opts) end
 ---@field lastModificationTime aws.Timestamp
 ---@field message? string
 ---@field modelManifestArn? string
+---@field name? string
 ---@field status? string
 
 ---@class aws.iotfleetwise.FleetSummary
@@ -1095,6 +1149,7 @@ function client:update_vehicle(input, opts) end
 ---@field creationTime aws.Timestamp
 ---@field description? string
 ---@field lastModificationTime aws.Timestamp
+---@field name? string
 ---@field signalCatalogArn? string
 ---@field status? string
 
@@ -1130,6 +1185,7 @@ function client:update_vehicle(input, opts) end
 ---@field arn? string
 ---@field creationTime? aws.Timestamp
 ---@field lastModificationTime? aws.Timestamp
+---@field name? string
 
 ---@class aws.iotfleetwise.SignalDecoder
 ---@field canSignal? aws.iotfleetwise.CanSignal
@@ -1150,6 +1206,7 @@ function client:update_vehicle(input, opts) end
 ---@field dataPartitionId? string
 ---@field maxSampleCount? integer
 ---@field minimumSamplingIntervalMs? integer
+---@field name string
 
 ---@class aws.iotfleetwise.StateTemplateAssociation
 ---@field identifier string
@@ -1161,6 +1218,7 @@ function client:update_vehicle(input, opts) end
 ---@field description? string
 ---@field id? string
 ---@field lastModificationTime? aws.Timestamp
+---@field name? string
 ---@field signalCatalogArn? string
 
 ---@class aws.iotfleetwise.Tag
@@ -1178,6 +1236,11 @@ function client:update_vehicle(input, opts) end
 ---@class aws.iotfleetwise.TimestreamResources
 ---@field timestreamDatabaseName string
 ---@field timestreamTableName string
+
+---@class aws.iotfleetwise.UpdateVehicleError
+---@field code? integer
+---@field message? string
+---@field vehicleName? string
 
 ---@class aws.iotfleetwise.UpdateVehicleRequestItem
 ---@field attributeUpdateMode? string
@@ -1215,6 +1278,8 @@ function client:update_vehicle(input, opts) end
 ---@field deprecationMessage? string
 ---@field description? string
 ---@field fullyQualifiedName string
+---@field max? number
+---@field min? number
 ---@field structFullyQualifiedName? string
 ---@field unit? string
 
@@ -1227,6 +1292,8 @@ function client:update_vehicle(input, opts) end
 ---@field deprecationMessage? string
 ---@field description? string
 ---@field fullyQualifiedName string
+---@field max? number
+---@field min? number
 ---@field unit? string
 
 ---@class aws.iotfleetwise.Branch
@@ -1241,6 +1308,7 @@ function client:update_vehicle(input, opts) end
 ---@field signalsMap? table<string, string>
 
 ---@class aws.iotfleetwise.CanInterface
+---@field name string
 ---@field protocolName? string
 ---@field protocolVersion? string
 
@@ -1250,6 +1318,7 @@ function client:update_vehicle(input, opts) end
 ---@field isSigned boolean
 ---@field length integer
 ---@field messageId integer
+---@field name? string
 ---@field offset number
 ---@field signalValueType? string
 ---@field startBit integer
@@ -1261,6 +1330,7 @@ function client:update_vehicle(input, opts) end
 ---@field triggerMode? string
 
 ---@class aws.iotfleetwise.CustomDecodingInterface
+---@field name string
 
 ---@class aws.iotfleetwise.CustomDecodingSignal
 ---@field id string
@@ -1300,6 +1370,7 @@ function client:update_vehicle(input, opts) end
 ---@class aws.iotfleetwise.ObdInterface
 ---@field dtcRequestIntervalSeconds? integer
 ---@field hasTransmissionEcu? boolean
+---@field name string
 ---@field obdStandard? string
 ---@field pidRequestIntervalSeconds? integer
 ---@field requestMessageId integer
@@ -1331,6 +1402,8 @@ function client:update_vehicle(input, opts) end
 ---@field deprecationMessage? string
 ---@field description? string
 ---@field fullyQualifiedName string
+---@field max? number
+---@field min? number
 ---@field structFullyQualifiedName? string
 ---@field unit? string
 
@@ -1350,6 +1423,7 @@ function client:update_vehicle(input, opts) end
 ---@field timestreamTableArn string
 
 ---@class aws.iotfleetwise.VehicleMiddleware
+---@field name string
 ---@field protocolName string
 
 ---@class aws.iotfleetwise.ConditionBasedSignalFetchConfig
@@ -1388,6 +1462,7 @@ function client:update_vehicle(input, opts) end
 ---@field capacity? integer
 ---@field listType string
 ---@field memberType aws.iotfleetwise.StructuredMessage
+---@field name string
 
 ---@class aws.iotfleetwise.TimePeriod
 ---@field unit string

@@ -900,6 +900,7 @@ function client:update_project(input, opts) end
 ---@field projectId string
 
 ---@class aws.iotsitewise.BatchAssociateProjectAssetsResponse
+---@field errors? aws.iotsitewise.AssetErrorDetails[]
 
 ---@class aws.iotsitewise.BatchDisassociateProjectAssetsRequest
 ---@field assetIds string[]
@@ -907,6 +908,7 @@ function client:update_project(input, opts) end
 ---@field projectId string
 
 ---@class aws.iotsitewise.BatchDisassociateProjectAssetsResponse
+---@field errors? aws.iotsitewise.AssetErrorDetails[]
 
 ---@class aws.iotsitewise.BatchGetAssetPropertyAggregatesRequest
 ---@field entries aws.iotsitewise.BatchGetAssetPropertyAggregatesEntry[]
@@ -2049,27 +2051,37 @@ function client:update_project(input, opts) end
 ---@field description? string
 ---@field externalId? string
 ---@field id? string
+---@field name string
 ---@field properties aws.iotsitewise.AssetProperty[]
 ---@field type string
 
 ---@class aws.iotsitewise.AssetCompositeModelPathSegment
 ---@field id? string
+---@field name? string
 
 ---@class aws.iotsitewise.AssetCompositeModelSummary
 ---@field description string
 ---@field externalId? string
 ---@field id string
+---@field name string
 ---@field path aws.iotsitewise.AssetCompositeModelPathSegment[]
 ---@field type string
+
+---@class aws.iotsitewise.AssetErrorDetails
+---@field assetId string
+---@field code string
+---@field message string
 
 ---@class aws.iotsitewise.AssetHierarchy
 ---@field externalId? string
 ---@field id? string
+---@field name string
 
 ---@class aws.iotsitewise.AssetModelCompositeModel
 ---@field description? string
 ---@field externalId? string
 ---@field id? string
+---@field name string
 ---@field properties? aws.iotsitewise.AssetModelProperty[]
 ---@field type string
 
@@ -2077,16 +2089,19 @@ function client:update_project(input, opts) end
 ---@field description? string
 ---@field externalId? string
 ---@field id? string
+---@field name string
 ---@field properties? aws.iotsitewise.AssetModelPropertyDefinition[]
 ---@field type string
 
 ---@class aws.iotsitewise.AssetModelCompositeModelPathSegment
 ---@field id? string
+---@field name? string
 
 ---@class aws.iotsitewise.AssetModelCompositeModelSummary
 ---@field description? string
 ---@field externalId? string
 ---@field id string
+---@field name string
 ---@field path? aws.iotsitewise.AssetModelCompositeModelPathSegment[]
 ---@field type string
 
@@ -2094,17 +2109,20 @@ function client:update_project(input, opts) end
 ---@field childAssetModelId string
 ---@field externalId? string
 ---@field id? string
+---@field name string
 
 ---@class aws.iotsitewise.AssetModelHierarchyDefinition
 ---@field childAssetModelId string
 ---@field externalId? string
 ---@field id? string
+---@field name string
 
 ---@class aws.iotsitewise.AssetModelProperty
 ---@field dataType string
 ---@field dataTypeSpec? string
 ---@field externalId? string
 ---@field id? string
+---@field name string
 ---@field path? aws.iotsitewise.AssetModelPropertyPathSegment[]
 ---@field type aws.iotsitewise.PropertyType
 ---@field unit? string
@@ -2114,6 +2132,7 @@ function client:update_project(input, opts) end
 ---@field dataTypeSpec? string
 ---@field externalId? string
 ---@field id? string
+---@field name string
 ---@field type aws.iotsitewise.PropertyType
 ---@field unit? string
 
@@ -2124,6 +2143,7 @@ function client:update_project(input, opts) end
 ---@field externalId? string
 ---@field id? string
 ---@field interfaceSummaries? aws.iotsitewise.InterfaceSummary[]
+---@field name string
 ---@field path? aws.iotsitewise.AssetModelPropertyPathSegment[]
 ---@field type aws.iotsitewise.PropertyType
 ---@field unit? string
@@ -2140,6 +2160,7 @@ function client:update_project(input, opts) end
 ---@field externalId? string
 ---@field id string
 ---@field lastUpdateDate aws.Timestamp
+---@field name string
 ---@field status aws.iotsitewise.AssetModelStatus
 ---@field version? string
 
@@ -2149,6 +2170,7 @@ function client:update_project(input, opts) end
 ---@field dataTypeSpec? string
 ---@field externalId? string
 ---@field id string
+---@field name string
 ---@field notification? aws.iotsitewise.PropertyNotification
 ---@field path? aws.iotsitewise.AssetPropertyPathSegment[]
 ---@field unit? string
@@ -2184,6 +2206,7 @@ function client:update_project(input, opts) end
 ---@field hierarchies aws.iotsitewise.AssetHierarchy[]
 ---@field id string
 ---@field lastUpdateDate aws.Timestamp
+---@field name string
 ---@field status aws.iotsitewise.AssetStatus
 
 ---@class aws.iotsitewise.AssociatedAssetsSummary
@@ -2195,6 +2218,7 @@ function client:update_project(input, opts) end
 ---@field hierarchies aws.iotsitewise.AssetHierarchy[]
 ---@field id string
 ---@field lastUpdateDate aws.Timestamp
+---@field name string
 ---@field status aws.iotsitewise.AssetStatus
 
 ---@class aws.iotsitewise.BatchGetAssetPropertyAggregatesEntry
@@ -2269,14 +2293,17 @@ function client:update_project(input, opts) end
 
 ---@class aws.iotsitewise.BatchPutAssetPropertyErrorEntry
 ---@field entryId string
+---@field errors aws.iotsitewise.BatchPutAssetPropertyError[]
 
 ---@class aws.iotsitewise.ColumnInfo
+---@field name? string
 ---@field type? aws.iotsitewise.ColumnType
 
 ---@class aws.iotsitewise.CompositeModelProperty
 ---@field assetProperty aws.iotsitewise.Property
 ---@field externalId? string
 ---@field id? string
+---@field name string
 ---@field type string
 
 ---@class aws.iotsitewise.CompositionDetails
@@ -2312,6 +2339,7 @@ function client:update_project(input, opts) end
 ---@field description? string
 ---@field id string
 ---@field lastUpdateDate aws.Timestamp
+---@field name string
 ---@field status aws.iotsitewise.ComputationModelStatus
 ---@field type string
 ---@field version string
@@ -2325,6 +2353,7 @@ function client:update_project(input, opts) end
 ---@field description? string
 ---@field id string
 ---@field lastUpdateDate? aws.Timestamp
+---@field name string
 
 ---@class aws.iotsitewise.DataBindingValueFilter
 ---@field asset? aws.iotsitewise.AssetBindingValueFilter
@@ -2347,6 +2376,7 @@ function client:update_project(input, opts) end
 ---@field description string
 ---@field id string
 ---@field lastUpdateDate aws.Timestamp
+---@field name string
 ---@field status aws.iotsitewise.DatasetStatus
 
 ---@class aws.iotsitewise.ErrorReportLocation
@@ -2427,6 +2457,7 @@ function client:update_project(input, opts) end
 
 ---@class aws.iotsitewise.JobSummary
 ---@field id string
+---@field name string
 ---@field status string
 
 ---@class aws.iotsitewise.LoggingOptions
@@ -2444,6 +2475,7 @@ function client:update_project(input, opts) end
 ---@field description? string
 ---@field id string
 ---@field lastUpdateDate? aws.Timestamp
+---@field name string
 ---@field portalType? string
 ---@field roleArn? string
 ---@field startUrl string
@@ -2457,12 +2489,14 @@ function client:update_project(input, opts) end
 ---@field description? string
 ---@field id string
 ---@field lastUpdateDate? aws.Timestamp
+---@field name string
 
 ---@class aws.iotsitewise.Property
 ---@field alias? string
 ---@field dataType string
 ---@field externalId? string
 ---@field id string
+---@field name string
 ---@field notification? aws.iotsitewise.PropertyNotification
 ---@field path? aws.iotsitewise.AssetPropertyPathSegment[]
 ---@field type? aws.iotsitewise.PropertyType
@@ -2545,6 +2579,7 @@ function client:update_project(input, opts) end
 
 ---@class aws.iotsitewise.AssetModelPropertyPathSegment
 ---@field id? string
+---@field name? string
 
 ---@class aws.iotsitewise.AssetPropertyBindingValue
 ---@field assetId string
@@ -2556,6 +2591,7 @@ function client:update_project(input, opts) end
 
 ---@class aws.iotsitewise.AssetPropertyPathSegment
 ---@field id? string
+---@field name? string
 
 ---@class aws.iotsitewise.BatchGetAssetPropertyAggregatesErrorInfo
 ---@field errorCode string
@@ -2568,6 +2604,11 @@ function client:update_project(input, opts) end
 ---@class aws.iotsitewise.BatchGetAssetPropertyValueHistoryErrorInfo
 ---@field errorCode string
 ---@field errorTimestamp aws.Timestamp
+
+---@class aws.iotsitewise.BatchPutAssetPropertyError
+---@field errorCode string
+---@field errorMessage string
+---@field timestamps aws.iotsitewise.TimeInNanos[]
 
 ---@class aws.iotsitewise.ColumnType
 ---@field scalarType? string
@@ -2703,6 +2744,7 @@ function client:update_project(input, opts) end
 ---@field variables aws.iotsitewise.ExpressionVariable[]
 
 ---@class aws.iotsitewise.ExpressionVariable
+---@field name string
 ---@field value aws.iotsitewise.VariableValue
 
 ---@class aws.iotsitewise.MeasurementProcessingConfig

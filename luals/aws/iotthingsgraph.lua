@@ -598,6 +598,7 @@ function client:upload_entity_definitions(input, opts) end
 ---@field type? string
 
 ---@class aws.iotthingsgraph.EntityFilter
+---@field name? string
 ---@field value? string[]
 
 ---@class aws.iotthingsgraph.FlowExecutionMessage
@@ -620,6 +621,7 @@ function client:upload_entity_definitions(input, opts) end
 ---@field validatedNamespaceVersion? integer
 
 ---@class aws.iotthingsgraph.FlowTemplateFilter
+---@field name string
 ---@field value string[]
 
 ---@class aws.iotthingsgraph.FlowTemplateSummary
@@ -642,6 +644,7 @@ function client:upload_entity_definitions(input, opts) end
 ---@field validatedNamespaceVersion? integer
 
 ---@class aws.iotthingsgraph.SystemInstanceFilter
+---@field name? string
 ---@field value? string[]
 
 ---@class aws.iotthingsgraph.SystemInstanceSummary
@@ -661,6 +664,7 @@ function client:upload_entity_definitions(input, opts) end
 ---@field validatedNamespaceVersion? integer
 
 ---@class aws.iotthingsgraph.SystemTemplateFilter
+---@field name string
 ---@field value string[]
 
 ---@class aws.iotthingsgraph.SystemTemplateSummary

@@ -806,8 +806,10 @@ function client:update_workspace(input, opts) end
 ---@field updateDateTime aws.Timestamp
 
 ---@class aws.iottwinmaker.BatchPutPropertyErrorEntry
+---@field errors aws.iottwinmaker.BatchPutPropertyError[]
 
 ---@class aws.iottwinmaker.ColumnDescription
+---@field name? string
 ---@field type? string
 
 ---@class aws.iottwinmaker.ComponentRequest
@@ -1076,6 +1078,11 @@ function client:update_workspace(input, opts) end
 ---@field linkedServices? string[]
 ---@field updateDateTime aws.Timestamp
 ---@field workspaceId string
+
+---@class aws.iottwinmaker.BatchPutPropertyError
+---@field entry aws.iottwinmaker.PropertyValueEntry
+---@field errorCode string
+---@field errorMessage string
 
 ---@class aws.iottwinmaker.BundleInformation
 ---@field bundleNames string[]

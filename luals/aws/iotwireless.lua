@@ -2313,6 +2313,7 @@ function client:update_wireless_gateway(input, opts) end
 ---@field MaxAllowedSignature? integer
 
 ---@class aws.iotwireless.Dimension
+---@field name? string
 ---@field value? string
 
 ---@class aws.iotwireless.EventNotificationItemConfigurations

@@ -339,6 +339,7 @@ function client:update_ingest_configuration(input, opts) end
 function client:update_stage(input, opts) end
 
 ---@class aws.ivs_realtime.CreateEncoderConfigurationRequest
+---@field name? string
 ---@field tags? table<string, string>
 ---@field video? aws.ivs_realtime.Video
 
@@ -349,6 +350,7 @@ function client:update_stage(input, opts) end
 ---@field attributes? table<string, string>
 ---@field ingestProtocol string
 ---@field insecureIngest? boolean
+---@field name? string
 ---@field redundantIngest? boolean
 ---@field stageArn? string
 ---@field tags? table<string, string>
@@ -369,6 +371,7 @@ function client:update_stage(input, opts) end
 
 ---@class aws.ivs_realtime.CreateStageRequest
 ---@field autoParticipantRecordingConfiguration? aws.ivs_realtime.AutoParticipantRecordingConfiguration
+---@field name? string
 ---@field participantTokenConfigurations? aws.ivs_realtime.ParticipantTokenConfiguration[]
 ---@field tags? table<string, string>
 
@@ -377,6 +380,7 @@ function client:update_stage(input, opts) end
 ---@field stage? aws.ivs_realtime.Stage
 
 ---@class aws.ivs_realtime.CreateStorageConfigurationRequest
+---@field name? string
 ---@field s3 aws.ivs_realtime.S3StorageConfiguration
 ---@field tags? table<string, string>
 
@@ -468,6 +472,7 @@ function client:update_stage(input, opts) end
 ---@field storageConfiguration? aws.ivs_realtime.StorageConfiguration
 
 ---@class aws.ivs_realtime.ImportPublicKeyRequest
+---@field name? string
 ---@field publicKeyMaterial string
 ---@field tags? table<string, string>
 
@@ -644,6 +649,7 @@ function client:update_stage(input, opts) end
 ---@class aws.ivs_realtime.UpdateStageRequest
 ---@field arn string
 ---@field autoParticipantRecordingConfiguration? aws.ivs_realtime.AutoParticipantRecordingConfiguration
+---@field name? string
 
 ---@class aws.ivs_realtime.UpdateStageResponse
 ---@field stage? aws.ivs_realtime.Stage
@@ -677,15 +683,18 @@ function client:update_stage(input, opts) end
 
 ---@class aws.ivs_realtime.DestinationConfiguration
 ---@field channel? aws.ivs_realtime.ChannelDestinationConfiguration
+---@field name? string
 ---@field s3? aws.ivs_realtime.S3DestinationConfiguration
 
 ---@class aws.ivs_realtime.EncoderConfiguration
 ---@field arn string
+---@field name? string
 ---@field tags? table<string, string>
 ---@field video? aws.ivs_realtime.Video
 
 ---@class aws.ivs_realtime.EncoderConfigurationSummary
 ---@field arn string
+---@field name? string
 ---@field tags? table<string, string>
 
 ---@class aws.ivs_realtime.Event
@@ -693,6 +702,7 @@ function client:update_stage(input, opts) end
 ---@field destinationStageArn? string
 ---@field errorCode? string
 ---@field eventTime? aws.Timestamp
+---@field name? string
 ---@field newToken? aws.ivs_realtime.ExchangedParticipantToken
 ---@field participantId? string
 ---@field previousToken? aws.ivs_realtime.ExchangedParticipantToken
@@ -703,6 +713,7 @@ function client:update_stage(input, opts) end
 ---@field arn string
 ---@field attributes? table<string, string>
 ---@field ingestProtocol string
+---@field name? string
 ---@field participantId string
 ---@field redundantIngest? boolean
 ---@field redundantIngestCredentials? aws.ivs_realtime.RedundantIngestCredential[]
@@ -715,6 +726,7 @@ function client:update_stage(input, opts) end
 ---@class aws.ivs_realtime.IngestConfigurationSummary
 ---@field arn string
 ---@field ingestProtocol string
+---@field name? string
 ---@field participantId string
 ---@field redundantIngest? boolean
 ---@field stageArn string
@@ -789,11 +801,13 @@ function client:update_stage(input, opts) end
 ---@class aws.ivs_realtime.PublicKey
 ---@field arn? string
 ---@field fingerprint? string
+---@field name? string
 ---@field publicKeyMaterial? string
 ---@field tags? table<string, string>
 
 ---@class aws.ivs_realtime.PublicKeySummary
 ---@field arn? string
+---@field name? string
 ---@field tags? table<string, string>
 
 ---@class aws.ivs_realtime.S3StorageConfiguration
@@ -804,6 +818,7 @@ function client:update_stage(input, opts) end
 ---@field arn string
 ---@field autoParticipantRecordingConfiguration? aws.ivs_realtime.AutoParticipantRecordingConfiguration
 ---@field endpoints? aws.ivs_realtime.StageEndpoints
+---@field name? string
 ---@field tags? table<string, string>
 
 ---@class aws.ivs_realtime.StageSession
@@ -819,15 +834,18 @@ function client:update_stage(input, opts) end
 ---@class aws.ivs_realtime.StageSummary
 ---@field activeSessionId? string
 ---@field arn string
+---@field name? string
 ---@field tags? table<string, string>
 
 ---@class aws.ivs_realtime.StorageConfiguration
 ---@field arn string
+---@field name? string
 ---@field s3? aws.ivs_realtime.S3StorageConfiguration
 ---@field tags? table<string, string>
 
 ---@class aws.ivs_realtime.StorageConfigurationSummary
 ---@field arn string
+---@field name? string
 ---@field s3? aws.ivs_realtime.S3StorageConfiguration
 ---@field tags? table<string, string>
 

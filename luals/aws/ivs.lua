@@ -358,6 +358,7 @@ function client:update_playback_restriction_policy(input, opts) end
 ---@field cacheControl? string
 ---@field channels? aws.ivs.Channel[]
 ---@field contentSecurityPolicy? string
+---@field errors? aws.ivs.BatchError[]
 ---@field strictTransportSecurity? string
 ---@field xContentTypeOptions? string
 ---@field xFrameOptions? string
@@ -370,6 +371,7 @@ function client:update_playback_restriction_policy(input, opts) end
 ---@field accessControlExposeHeaders? string
 ---@field cacheControl? string
 ---@field contentSecurityPolicy? string
+---@field errors? aws.ivs.BatchError[]
 ---@field streamKeys? aws.ivs.StreamKey[]
 ---@field strictTransportSecurity? string
 ---@field xContentTypeOptions? string
@@ -383,12 +385,14 @@ function client:update_playback_restriction_policy(input, opts) end
 ---@field accessControlExposeHeaders? string
 ---@field cacheControl? string
 ---@field contentSecurityPolicy? string
+---@field errors? aws.ivs.BatchStartViewerSessionRevocationError[]
 ---@field strictTransportSecurity? string
 ---@field xContentTypeOptions? string
 ---@field xFrameOptions? string
 
 ---@class aws.ivs.CreateAdConfigurationRequest
 ---@field mediaTailorPlaybackConfigurations aws.ivs.MediaTailorPlaybackConfiguration[]
+---@field name? string
 ---@field tags? table<string, string>
 
 ---@class aws.ivs.CreateAdConfigurationResponse
@@ -401,6 +405,7 @@ function client:update_playback_restriction_policy(input, opts) end
 ---@field insecureIngest? boolean
 ---@field latencyMode? string
 ---@field multitrackInputConfiguration? aws.ivs.MultitrackInputConfiguration
+---@field name? string
 ---@field playbackRestrictionPolicyArn? string
 ---@field preset? string
 ---@field recordingConfigurationArn? string
@@ -415,6 +420,7 @@ function client:update_playback_restriction_policy(input, opts) end
 ---@field allowedCountries? string[]
 ---@field allowedOrigins? string[]
 ---@field enableStrictOriginEnforcement? boolean
+---@field name? string
 ---@field tags? table<string, string>
 
 ---@class aws.ivs.CreatePlaybackRestrictionPolicyResponse
@@ -422,6 +428,7 @@ function client:update_playback_restriction_policy(input, opts) end
 
 ---@class aws.ivs.CreateRecordingConfigurationRequest
 ---@field destinationConfiguration aws.ivs.DestinationConfiguration
+---@field name? string
 ---@field recordingReconnectWindowSeconds? integer
 ---@field renditionConfiguration? aws.ivs.RenditionConfiguration
 ---@field tags? table<string, string>
@@ -507,6 +514,7 @@ function client:update_playback_restriction_policy(input, opts) end
 ---@field streamSession? aws.ivs.StreamSession
 
 ---@class aws.ivs.ImportPlaybackKeyPairRequest
+---@field name? string
 ---@field publicKeyMaterial string
 ---@field tags? table<string, string>
 
@@ -633,6 +641,7 @@ function client:update_playback_restriction_policy(input, opts) end
 ---@field insecureIngest? boolean
 ---@field latencyMode? string
 ---@field multitrackInputConfiguration? aws.ivs.MultitrackInputConfiguration
+---@field name? string
 ---@field playbackRestrictionPolicyArn? string
 ---@field preset? string
 ---@field recordingConfigurationArn? string
@@ -646,6 +655,7 @@ function client:update_playback_restriction_policy(input, opts) end
 ---@field allowedOrigins? string[]
 ---@field arn string
 ---@field enableStrictOriginEnforcement? boolean
+---@field name? string
 
 ---@class aws.ivs.UpdatePlaybackRestrictionPolicyResponse
 ---@field playbackRestrictionPolicy? aws.ivs.PlaybackRestrictionPolicy
@@ -653,12 +663,25 @@ function client:update_playback_restriction_policy(input, opts) end
 ---@class aws.ivs.AdConfiguration
 ---@field arn string
 ---@field mediaTailorPlaybackConfigurations aws.ivs.MediaTailorPlaybackConfiguration[]
+---@field name? string
 ---@field tags? table<string, string>
 
 ---@class aws.ivs.AdConfigurationSummary
 ---@field arn string
 ---@field mediaTailorPlaybackConfigurations aws.ivs.MediaTailorPlaybackConfiguration[]
+---@field name? string
 ---@field tags? table<string, string>
+
+---@class aws.ivs.BatchError
+---@field arn? string
+---@field code? string
+---@field message? string
+
+---@class aws.ivs.BatchStartViewerSessionRevocationError
+---@field channelArn string
+---@field code? string
+---@field message? string
+---@field viewerId string
 
 ---@class aws.ivs.BatchStartViewerSessionRevocationViewerSession
 ---@field channelArn string
@@ -674,6 +697,7 @@ function client:update_playback_restriction_policy(input, opts) end
 ---@field insecureIngest? boolean
 ---@field latencyMode? string
 ---@field multitrackInputConfiguration? aws.ivs.MultitrackInputConfiguration
+---@field name? string
 ---@field playbackRestrictionPolicyArn? string
 ---@field playbackUrl? string
 ---@field preset? string
@@ -688,6 +712,7 @@ function client:update_playback_restriction_policy(input, opts) end
 ---@field authorized? boolean
 ---@field insecureIngest? boolean
 ---@field latencyMode? string
+---@field name? string
 ---@field playbackRestrictionPolicyArn? string
 ---@field preset? string
 ---@field recordingConfigurationArn? string
@@ -708,10 +733,12 @@ function client:update_playback_restriction_policy(input, opts) end
 ---@class aws.ivs.PlaybackKeyPair
 ---@field arn? string
 ---@field fingerprint? string
+---@field name? string
 ---@field tags? table<string, string>
 
 ---@class aws.ivs.PlaybackKeyPairSummary
 ---@field arn? string
+---@field name? string
 ---@field tags? table<string, string>
 
 ---@class aws.ivs.PlaybackRestrictionPolicy
@@ -719,6 +746,7 @@ function client:update_playback_restriction_policy(input, opts) end
 ---@field allowedOrigins string[]
 ---@field arn string
 ---@field enableStrictOriginEnforcement? boolean
+---@field name? string
 ---@field tags? table<string, string>
 
 ---@class aws.ivs.PlaybackRestrictionPolicySummary
@@ -726,11 +754,13 @@ function client:update_playback_restriction_policy(input, opts) end
 ---@field allowedOrigins string[]
 ---@field arn string
 ---@field enableStrictOriginEnforcement? boolean
+---@field name? string
 ---@field tags? table<string, string>
 
 ---@class aws.ivs.RecordingConfiguration
 ---@field arn string
 ---@field destinationConfiguration aws.ivs.DestinationConfiguration
+---@field name? string
 ---@field recordingReconnectWindowSeconds? integer
 ---@field renditionConfiguration? aws.ivs.RenditionConfiguration
 ---@field state string
@@ -740,6 +770,7 @@ function client:update_playback_restriction_policy(input, opts) end
 ---@class aws.ivs.RecordingConfigurationSummary
 ---@field arn string
 ---@field destinationConfiguration aws.ivs.DestinationConfiguration
+---@field name? string
 ---@field state string
 ---@field tags? table<string, string>
 
@@ -818,6 +849,7 @@ function client:update_playback_restriction_policy(input, opts) end
 ---@class aws.ivs.StreamEvent
 ---@field code? string
 ---@field eventTime? aws.Timestamp
+---@field name? string
 ---@field type? string
 
 ---@class aws.ivs.AudioConfiguration

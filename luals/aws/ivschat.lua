@@ -174,6 +174,7 @@ function client:update_room(input, opts) end
 
 ---@class aws.ivschat.CreateLoggingConfigurationRequest
 ---@field destinationConfiguration aws.ivschat.DestinationConfiguration
+---@field name? string
 ---@field tags? table<string, string>
 
 ---@class aws.ivschat.CreateLoggingConfigurationResponse
@@ -181,6 +182,7 @@ function client:update_room(input, opts) end
 ---@field createTime? aws.Timestamp
 ---@field destinationConfiguration? aws.ivschat.DestinationConfiguration
 ---@field id? string
+---@field name? string
 ---@field state? string
 ---@field tags? table<string, string>
 ---@field updateTime? aws.Timestamp
@@ -190,6 +192,7 @@ function client:update_room(input, opts) end
 ---@field maximumMessageLength? integer
 ---@field maximumMessageRatePerSecond? integer
 ---@field messageReviewHandler? aws.ivschat.MessageReviewHandler
+---@field name? string
 ---@field tags? table<string, string>
 
 ---@class aws.ivschat.CreateRoomResponse
@@ -200,6 +203,7 @@ function client:update_room(input, opts) end
 ---@field maximumMessageLength? integer
 ---@field maximumMessageRatePerSecond? integer
 ---@field messageReviewHandler? aws.ivschat.MessageReviewHandler
+---@field name? string
 ---@field tags? table<string, string>
 ---@field updateTime? aws.Timestamp
 
@@ -232,6 +236,7 @@ function client:update_room(input, opts) end
 ---@field createTime? aws.Timestamp
 ---@field destinationConfiguration? aws.ivschat.DestinationConfiguration
 ---@field id? string
+---@field name? string
 ---@field state? string
 ---@field tags? table<string, string>
 ---@field updateTime? aws.Timestamp
@@ -247,6 +252,7 @@ function client:update_room(input, opts) end
 ---@field maximumMessageLength? integer
 ---@field maximumMessageRatePerSecond? integer
 ---@field messageReviewHandler? aws.ivschat.MessageReviewHandler
+---@field name? string
 ---@field tags? table<string, string>
 ---@field updateTime? aws.Timestamp
 
@@ -262,6 +268,7 @@ function client:update_room(input, opts) end
 ---@field loggingConfigurationIdentifier? string
 ---@field maxResults? integer
 ---@field messageReviewHandlerUri? string
+---@field name? string
 ---@field nextToken? string
 
 ---@class aws.ivschat.ListRoomsResponse
@@ -297,12 +304,14 @@ function client:update_room(input, opts) end
 ---@class aws.ivschat.UpdateLoggingConfigurationRequest
 ---@field destinationConfiguration? aws.ivschat.DestinationConfiguration
 ---@field identifier string
+---@field name? string
 
 ---@class aws.ivschat.UpdateLoggingConfigurationResponse
 ---@field arn? string
 ---@field createTime? aws.Timestamp
 ---@field destinationConfiguration? aws.ivschat.DestinationConfiguration
 ---@field id? string
+---@field name? string
 ---@field state? string
 ---@field tags? table<string, string>
 ---@field updateTime? aws.Timestamp
@@ -313,6 +322,7 @@ function client:update_room(input, opts) end
 ---@field maximumMessageLength? integer
 ---@field maximumMessageRatePerSecond? integer
 ---@field messageReviewHandler? aws.ivschat.MessageReviewHandler
+---@field name? string
 
 ---@class aws.ivschat.UpdateRoomResponse
 ---@field arn? string
@@ -322,6 +332,7 @@ function client:update_room(input, opts) end
 ---@field maximumMessageLength? integer
 ---@field maximumMessageRatePerSecond? integer
 ---@field messageReviewHandler? aws.ivschat.MessageReviewHandler
+---@field name? string
 ---@field tags? table<string, string>
 ---@field updateTime? aws.Timestamp
 
@@ -335,6 +346,7 @@ function client:update_room(input, opts) end
 ---@field createTime? aws.Timestamp
 ---@field destinationConfiguration? aws.ivschat.DestinationConfiguration
 ---@field id? string
+---@field name? string
 ---@field state? string
 ---@field tags? table<string, string>
 ---@field updateTime? aws.Timestamp
@@ -349,6 +361,7 @@ function client:update_room(input, opts) end
 ---@field id? string
 ---@field loggingConfigurationIdentifiers? string[]
 ---@field messageReviewHandler? aws.ivschat.MessageReviewHandler
+---@field name? string
 ---@field tags? table<string, string>
 ---@field updateTime? aws.Timestamp
 

@@ -196,21 +196,25 @@ function client:update_connector(input, opts) end
 ---@field contentType string
 ---@field description? string
 ---@field location aws.kafkaconnect.CustomPluginLocation
+---@field name string
 ---@field tags? table<string, string>
 
 ---@class aws.kafkaconnect.CreateCustomPluginResponse
 ---@field customPluginArn? string
 ---@field customPluginState? string
+---@field name? string
 ---@field revision? integer
 
 ---@class aws.kafkaconnect.CreateWorkerConfigurationRequest
 ---@field description? string
+---@field name string
 ---@field propertiesFileContent string
 ---@field tags? table<string, string>
 
 ---@class aws.kafkaconnect.CreateWorkerConfigurationResponse
 ---@field creationTime? aws.Timestamp
 ---@field latestRevision? aws.kafkaconnect.WorkerConfigurationRevisionSummary
+---@field name? string
 ---@field workerConfigurationArn? string
 ---@field workerConfigurationState? string
 
@@ -285,6 +289,7 @@ function client:update_connector(input, opts) end
 ---@field customPluginState? string
 ---@field description? string
 ---@field latestRevision? aws.kafkaconnect.CustomPluginRevisionSummary
+---@field name? string
 ---@field stateDescription? aws.kafkaconnect.StateDescription
 
 ---@class aws.kafkaconnect.DescribeWorkerConfigurationRequest
@@ -294,6 +299,7 @@ function client:update_connector(input, opts) end
 ---@field creationTime? aws.Timestamp
 ---@field description? string
 ---@field latestRevision? aws.kafkaconnect.WorkerConfigurationRevisionDescription
+---@field name? string
 ---@field workerConfigurationArn? string
 ---@field workerConfigurationState? string
 
@@ -420,6 +426,7 @@ function client:update_connector(input, opts) end
 ---@field customPluginState? string
 ---@field description? string
 ---@field latestRevision? aws.kafkaconnect.CustomPluginRevisionSummary
+---@field name? string
 
 ---@class aws.kafkaconnect.KafkaCluster
 ---@field apacheKafkaCluster aws.kafkaconnect.ApacheKafkaCluster
@@ -478,6 +485,7 @@ function client:update_connector(input, opts) end
 ---@field creationTime? aws.Timestamp
 ---@field description? string
 ---@field latestRevision? aws.kafkaconnect.WorkerConfigurationRevisionSummary
+---@field name? string
 ---@field workerConfigurationArn? string
 ---@field workerConfigurationState? string
 

@@ -412,6 +412,7 @@ function client:update_table(input, opts) end
 ---@field status string
 
 ---@class aws.keyspaces.ColumnDefinition
+---@field name string
 ---@field type string
 
 ---@class aws.keyspaces.Comment
@@ -422,6 +423,7 @@ function client:update_table(input, opts) end
 ---@field type string
 
 ---@class aws.keyspaces.FieldDefinition
+---@field name string
 ---@field type string
 
 ---@class aws.keyspaces.KeyspaceSummary
@@ -495,11 +497,14 @@ function client:update_table(input, opts) end
 ---@field scalingPolicy? aws.keyspaces.AutoScalingPolicy
 
 ---@class aws.keyspaces.ClusteringKey
+---@field name string
 ---@field orderBy string
 
 ---@class aws.keyspaces.PartitionKey
+---@field name string
 
 ---@class aws.keyspaces.StaticColumn
+---@field name string
 
 ---@class aws.keyspaces.AutoScalingPolicy
 ---@field targetTrackingScalingPolicyConfiguration? aws.keyspaces.TargetTrackingScalingPolicyConfiguration

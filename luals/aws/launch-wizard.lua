@@ -151,6 +151,7 @@ function client:update_deployment(input, opts) end
 ---@class aws.launch_wizard.CreateDeploymentInput
 ---@field deploymentPatternName string
 ---@field dryRun? boolean
+---@field name string
 ---@field specifications table<string, string>
 ---@field tags? table<string, string>
 ---@field workloadName string
@@ -273,6 +274,7 @@ function client:update_deployment(input, opts) end
 ---@field deploymentArn? string
 ---@field id? string
 ---@field modifiedAt? aws.Timestamp
+---@field name? string
 ---@field patternName? string
 ---@field resourceGroup? string
 ---@field specifications? table<string, string>
@@ -284,31 +286,37 @@ function client:update_deployment(input, opts) end
 ---@field createdAt? aws.Timestamp
 ---@field id? string
 ---@field modifiedAt? aws.Timestamp
+---@field name? string
 ---@field patternName? string
 ---@field status? string
 ---@field workloadName? string
 
 ---@class aws.launch_wizard.DeploymentEventDataSummary
 ---@field description? string
+---@field name? string
 ---@field status? string
 ---@field statusReason? string
 ---@field timestamp? aws.Timestamp
 
 ---@class aws.launch_wizard.DeploymentFilter
+---@field name? string
 ---@field values? string[]
 
 ---@class aws.launch_wizard.DeploymentPatternVersionDataSummary
 ---@field deploymentPatternName? string
 ---@field deploymentPatternVersionName? string
 ---@field description? string
+---@field documentationUrl? string
 ---@field workloadName? string
 
 ---@class aws.launch_wizard.DeploymentPatternVersionFilter
+---@field name string
 ---@field values string[]
 
 ---@class aws.launch_wizard.WorkloadData
 ---@field description? string
 ---@field displayName? string
+---@field documentationUrl? string
 ---@field iconUrl? string
 ---@field status? string
 ---@field statusMessage? string
@@ -344,8 +352,10 @@ function client:update_deployment(input, opts) end
 ---@field allowedValues? string[]
 ---@field conditionals? aws.launch_wizard.DeploymentConditionalField[]
 ---@field description? string
+---@field name? string
 ---@field required? string
 
 ---@class aws.launch_wizard.DeploymentConditionalField
 ---@field comparator? string
+---@field name? string
 ---@field value? string

@@ -371,6 +371,7 @@ function client:untag_resource(input, opts) end
 
 ---@class aws.lex_models.CreateBotVersionRequest
 ---@field checksum? string
+---@field name string
 
 ---@class aws.lex_models.CreateBotVersionResponse
 ---@field abortStatement? aws.lex_models.Statement
@@ -386,12 +387,14 @@ function client:untag_resource(input, opts) end
 ---@field intents? aws.lex_models.Intent[]
 ---@field lastUpdatedDate? aws.Timestamp
 ---@field locale? string
+---@field name? string
 ---@field status? string
 ---@field version? string
 ---@field voiceId? string
 
 ---@class aws.lex_models.CreateIntentVersionRequest
 ---@field checksum? string
+---@field name string
 
 ---@class aws.lex_models.CreateIntentVersionResponse
 ---@field checksum? string
@@ -405,6 +408,7 @@ function client:untag_resource(input, opts) end
 ---@field inputContexts? aws.lex_models.InputContext[]
 ---@field kendraConfiguration? aws.lex_models.KendraConfiguration
 ---@field lastUpdatedDate? aws.Timestamp
+---@field name? string
 ---@field outputContexts? aws.lex_models.OutputContext[]
 ---@field parentIntentSignature? string
 ---@field rejectionStatement? aws.lex_models.Statement
@@ -414,6 +418,7 @@ function client:untag_resource(input, opts) end
 
 ---@class aws.lex_models.CreateSlotTypeVersionRequest
 ---@field checksum? string
+---@field name string
 
 ---@class aws.lex_models.CreateSlotTypeVersionResponse
 ---@field checksum? string
@@ -421,6 +426,7 @@ function client:untag_resource(input, opts) end
 ---@field description? string
 ---@field enumerationValues? aws.lex_models.EnumerationValue[]
 ---@field lastUpdatedDate? aws.Timestamp
+---@field name? string
 ---@field parentSlotTypeSignature? string
 ---@field slotTypeConfigurations? aws.lex_models.SlotTypeConfiguration[]
 ---@field valueSelectionStrategy? string
@@ -428,24 +434,32 @@ function client:untag_resource(input, opts) end
 
 ---@class aws.lex_models.DeleteBotAliasRequest
 ---@field botName string
+---@field name string
 
 ---@class aws.lex_models.DeleteBotChannelAssociationRequest
 ---@field botAlias string
 ---@field botName string
+---@field name string
 
 ---@class aws.lex_models.DeleteBotRequest
+---@field name string
 
 ---@class aws.lex_models.DeleteBotVersionRequest
+---@field name string
 ---@field version string
 
 ---@class aws.lex_models.DeleteIntentRequest
+---@field name string
 
 ---@class aws.lex_models.DeleteIntentVersionRequest
+---@field name string
 ---@field version string
 
 ---@class aws.lex_models.DeleteSlotTypeRequest
+---@field name string
 
 ---@class aws.lex_models.DeleteSlotTypeVersionRequest
+---@field name string
 ---@field version string
 
 ---@class aws.lex_models.DeleteUtterancesRequest
@@ -454,6 +468,7 @@ function client:untag_resource(input, opts) end
 
 ---@class aws.lex_models.GetBotAliasRequest
 ---@field botName string
+---@field name string
 
 ---@class aws.lex_models.GetBotAliasResponse
 ---@field botName? string
@@ -463,6 +478,7 @@ function client:untag_resource(input, opts) end
 ---@field createdDate? aws.Timestamp
 ---@field description? string
 ---@field lastUpdatedDate? aws.Timestamp
+---@field name? string
 
 ---@class aws.lex_models.GetBotAliasesRequest
 ---@field botName string
@@ -477,6 +493,7 @@ function client:untag_resource(input, opts) end
 ---@class aws.lex_models.GetBotChannelAssociationRequest
 ---@field botAlias string
 ---@field botName string
+---@field name string
 
 ---@class aws.lex_models.GetBotChannelAssociationResponse
 ---@field botAlias? string
@@ -485,6 +502,7 @@ function client:untag_resource(input, opts) end
 ---@field createdDate? aws.Timestamp
 ---@field description? string
 ---@field failureReason? string
+---@field name? string
 ---@field status? string
 ---@field type? string
 
@@ -500,6 +518,7 @@ function client:untag_resource(input, opts) end
 ---@field nextToken? string
 
 ---@class aws.lex_models.GetBotRequest
+---@field name string
 ---@field versionOrAlias string
 
 ---@class aws.lex_models.GetBotResponse
@@ -516,6 +535,7 @@ function client:untag_resource(input, opts) end
 ---@field intents? aws.lex_models.Intent[]
 ---@field lastUpdatedDate? aws.Timestamp
 ---@field locale? string
+---@field name? string
 ---@field nluIntentConfidenceThreshold? number
 ---@field status? string
 ---@field version? string
@@ -523,6 +543,7 @@ function client:untag_resource(input, opts) end
 
 ---@class aws.lex_models.GetBotVersionsRequest
 ---@field maxResults? integer
+---@field name string
 ---@field nextToken? string
 
 ---@class aws.lex_models.GetBotVersionsResponse
@@ -568,6 +589,7 @@ function client:untag_resource(input, opts) end
 
 ---@class aws.lex_models.GetExportRequest
 ---@field exportType string
+---@field name string
 ---@field resourceType string
 ---@field version string
 
@@ -575,6 +597,7 @@ function client:untag_resource(input, opts) end
 ---@field exportStatus? string
 ---@field exportType? string
 ---@field failureReason? string
+---@field name? string
 ---@field resourceType? string
 ---@field url? string
 ---@field version? string
@@ -588,9 +611,11 @@ function client:untag_resource(input, opts) end
 ---@field importId? string
 ---@field importStatus? string
 ---@field mergeStrategy? string
+---@field name? string
 ---@field resourceType? string
 
 ---@class aws.lex_models.GetIntentRequest
+---@field name string
 ---@field version string
 
 ---@class aws.lex_models.GetIntentResponse
@@ -605,6 +630,7 @@ function client:untag_resource(input, opts) end
 ---@field inputContexts? aws.lex_models.InputContext[]
 ---@field kendraConfiguration? aws.lex_models.KendraConfiguration
 ---@field lastUpdatedDate? aws.Timestamp
+---@field name? string
 ---@field outputContexts? aws.lex_models.OutputContext[]
 ---@field parentIntentSignature? string
 ---@field rejectionStatement? aws.lex_models.Statement
@@ -614,6 +640,7 @@ function client:untag_resource(input, opts) end
 
 ---@class aws.lex_models.GetIntentVersionsRequest
 ---@field maxResults? integer
+---@field name string
 ---@field nextToken? string
 
 ---@class aws.lex_models.GetIntentVersionsResponse
@@ -657,6 +684,7 @@ function client:untag_resource(input, opts) end
 ---@field nextToken? string
 
 ---@class aws.lex_models.GetSlotTypeRequest
+---@field name string
 ---@field version string
 
 ---@class aws.lex_models.GetSlotTypeResponse
@@ -665,6 +693,7 @@ function client:untag_resource(input, opts) end
 ---@field description? string
 ---@field enumerationValues? aws.lex_models.EnumerationValue[]
 ---@field lastUpdatedDate? aws.Timestamp
+---@field name? string
 ---@field parentSlotTypeSignature? string
 ---@field slotTypeConfigurations? aws.lex_models.SlotTypeConfiguration[]
 ---@field valueSelectionStrategy? string
@@ -672,6 +701,7 @@ function client:untag_resource(input, opts) end
 
 ---@class aws.lex_models.GetSlotTypeVersionsRequest
 ---@field maxResults? integer
+---@field name string
 ---@field nextToken? string
 
 ---@class aws.lex_models.GetSlotTypeVersionsResponse
@@ -708,6 +738,7 @@ function client:untag_resource(input, opts) end
 ---@field checksum? string
 ---@field conversationLogs? aws.lex_models.ConversationLogsRequest
 ---@field description? string
+---@field name string
 ---@field tags? aws.lex_models.Tag[]
 
 ---@class aws.lex_models.PutBotAliasResponse
@@ -718,6 +749,7 @@ function client:untag_resource(input, opts) end
 ---@field createdDate? aws.Timestamp
 ---@field description? string
 ---@field lastUpdatedDate? aws.Timestamp
+---@field name? string
 ---@field tags? aws.lex_models.Tag[]
 
 ---@class aws.lex_models.PutBotRequest
@@ -732,6 +764,7 @@ function client:untag_resource(input, opts) end
 ---@field idleSessionTTLInSeconds? integer
 ---@field intents? aws.lex_models.Intent[]
 ---@field locale string
+---@field name string
 ---@field nluIntentConfidenceThreshold? number
 ---@field processBehavior? string
 ---@field tags? aws.lex_models.Tag[]
@@ -752,6 +785,7 @@ function client:untag_resource(input, opts) end
 ---@field intents? aws.lex_models.Intent[]
 ---@field lastUpdatedDate? aws.Timestamp
 ---@field locale? string
+---@field name? string
 ---@field nluIntentConfidenceThreshold? number
 ---@field status? string
 ---@field tags? aws.lex_models.Tag[]
@@ -769,6 +803,7 @@ function client:untag_resource(input, opts) end
 ---@field fulfillmentActivity? aws.lex_models.FulfillmentActivity
 ---@field inputContexts? aws.lex_models.InputContext[]
 ---@field kendraConfiguration? aws.lex_models.KendraConfiguration
+---@field name string
 ---@field outputContexts? aws.lex_models.OutputContext[]
 ---@field parentIntentSignature? string
 ---@field rejectionStatement? aws.lex_models.Statement
@@ -788,6 +823,7 @@ function client:untag_resource(input, opts) end
 ---@field inputContexts? aws.lex_models.InputContext[]
 ---@field kendraConfiguration? aws.lex_models.KendraConfiguration
 ---@field lastUpdatedDate? aws.Timestamp
+---@field name? string
 ---@field outputContexts? aws.lex_models.OutputContext[]
 ---@field parentIntentSignature? string
 ---@field rejectionStatement? aws.lex_models.Statement
@@ -800,6 +836,7 @@ function client:untag_resource(input, opts) end
 ---@field createVersion? boolean
 ---@field description? string
 ---@field enumerationValues? aws.lex_models.EnumerationValue[]
+---@field name string
 ---@field parentSlotTypeSignature? string
 ---@field slotTypeConfigurations? aws.lex_models.SlotTypeConfiguration[]
 ---@field valueSelectionStrategy? string
@@ -811,6 +848,7 @@ function client:untag_resource(input, opts) end
 ---@field description? string
 ---@field enumerationValues? aws.lex_models.EnumerationValue[]
 ---@field lastUpdatedDate? aws.Timestamp
+---@field name? string
 ---@field parentSlotTypeSignature? string
 ---@field slotTypeConfigurations? aws.lex_models.SlotTypeConfiguration[]
 ---@field valueSelectionStrategy? string
@@ -827,6 +865,7 @@ function client:untag_resource(input, opts) end
 ---@field importId? string
 ---@field importStatus? string
 ---@field mergeStrategy? string
+---@field name? string
 ---@field resourceType? string
 ---@field tags? aws.lex_models.Tag[]
 
@@ -867,6 +906,7 @@ function client:untag_resource(input, opts) end
 ---@field createdDate? aws.Timestamp
 ---@field description? string
 ---@field lastUpdatedDate? aws.Timestamp
+---@field name? string
 
 ---@class aws.lex_models.BotChannelAssociation
 ---@field botAlias? string
@@ -875,6 +915,7 @@ function client:untag_resource(input, opts) end
 ---@field createdDate? aws.Timestamp
 ---@field description? string
 ---@field failureReason? string
+---@field name? string
 ---@field status? string
 ---@field type? string
 
@@ -882,6 +923,7 @@ function client:untag_resource(input, opts) end
 ---@field createdDate? aws.Timestamp
 ---@field description? string
 ---@field lastUpdatedDate? aws.Timestamp
+---@field name? string
 ---@field status? string
 ---@field version? string
 
@@ -890,6 +932,7 @@ function client:untag_resource(input, opts) end
 ---@field supportedLocales? string[]
 
 ---@class aws.lex_models.BuiltinIntentSlot
+---@field name? string
 
 ---@class aws.lex_models.BuiltinSlotTypeMetadata
 ---@field signature? string
@@ -920,6 +963,7 @@ function client:untag_resource(input, opts) end
 ---@field type string
 
 ---@class aws.lex_models.InputContext
+---@field name string
 
 ---@class aws.lex_models.Intent
 ---@field intentName string
@@ -929,6 +973,7 @@ function client:untag_resource(input, opts) end
 ---@field createdDate? aws.Timestamp
 ---@field description? string
 ---@field lastUpdatedDate? aws.Timestamp
+---@field name? string
 ---@field version? string
 
 ---@class aws.lex_models.KendraConfiguration
@@ -954,6 +999,7 @@ function client:untag_resource(input, opts) end
 ---@field v2BotRole? string
 
 ---@class aws.lex_models.OutputContext
+---@field name string
 ---@field timeToLiveInSeconds integer
 ---@field turnsToLive integer
 
@@ -965,6 +1011,7 @@ function client:untag_resource(input, opts) end
 ---@class aws.lex_models.Slot
 ---@field defaultValueSpec? aws.lex_models.SlotDefaultValueSpec
 ---@field description? string
+---@field name string
 ---@field obfuscationSetting? string
 ---@field priority? integer
 ---@field responseCard? string
@@ -981,6 +1028,7 @@ function client:untag_resource(input, opts) end
 ---@field createdDate? aws.Timestamp
 ---@field description? string
 ---@field lastUpdatedDate? aws.Timestamp
+---@field name? string
 ---@field version? string
 
 ---@class aws.lex_models.Statement
@@ -1017,6 +1065,7 @@ function client:untag_resource(input, opts) end
 ---@field defaultValueList aws.lex_models.SlotDefaultValue[]
 
 ---@class aws.lex_models.SlotTypeRegexConfiguration
+---@field pattern string
 
 ---@class aws.lex_models.UtteranceData
 ---@field count? integer

@@ -169,6 +169,7 @@ function client:put_session(input, opts) end
 ---@field slots? string
 
 ---@class aws.lex_runtime.ActiveContext
+---@field name string
 ---@field parameters table<string, string>
 ---@field timeToLive aws.lex_runtime.ActiveContextTimeToLive
 

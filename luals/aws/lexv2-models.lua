@@ -890,6 +890,7 @@ function client:update_test_set(input, opts) end
 ---@class aws.lexv2_models.BatchCreateCustomVocabularyItemResponse
 ---@field botId? string
 ---@field botVersion? string
+---@field errors? aws.lexv2_models.FailedCustomVocabularyItem[]
 ---@field localeId? string
 ---@field resources? aws.lexv2_models.CustomVocabularyItem[]
 
@@ -902,6 +903,7 @@ function client:update_test_set(input, opts) end
 ---@class aws.lexv2_models.BatchDeleteCustomVocabularyItemResponse
 ---@field botId? string
 ---@field botVersion? string
+---@field errors? aws.lexv2_models.FailedCustomVocabularyItem[]
 ---@field localeId? string
 ---@field resources? aws.lexv2_models.CustomVocabularyItem[]
 
@@ -914,6 +916,7 @@ function client:update_test_set(input, opts) end
 ---@class aws.lexv2_models.BatchUpdateCustomVocabularyItemResponse
 ---@field botId? string
 ---@field botVersion? string
+---@field errors? aws.lexv2_models.FailedCustomVocabularyItem[]
 ---@field localeId? string
 ---@field resources? aws.lexv2_models.CustomVocabularyItem[]
 
@@ -2468,6 +2471,7 @@ function client:update_test_set(input, opts) end
 ---@field testSetName? string
 
 ---@class aws.lexv2_models.AggregatedUtterancesFilter
+---@field name string
 ---@field operator string
 ---@field values string[]
 
@@ -2485,15 +2489,19 @@ function client:update_test_set(input, opts) end
 
 ---@class aws.lexv2_models.AnalyticsBinBySpecification
 ---@field interval string
+---@field name string
 ---@field order? string
 
 ---@class aws.lexv2_models.AnalyticsIntentFilter
+---@field name string
 ---@field operator string
 ---@field values string[]
 
 ---@class aws.lexv2_models.AnalyticsIntentGroupBySpecification
+---@field name string
 
 ---@class aws.lexv2_models.AnalyticsIntentMetric
+---@field name string
 ---@field order? string
 ---@field statistic string
 
@@ -2510,12 +2518,15 @@ function client:update_test_set(input, opts) end
 ---@field metricsResults? aws.lexv2_models.AnalyticsIntentMetricResult[]
 
 ---@class aws.lexv2_models.AnalyticsIntentStageFilter
+---@field name string
 ---@field operator string
 ---@field values string[]
 
 ---@class aws.lexv2_models.AnalyticsIntentStageGroupBySpecification
+---@field name string
 
 ---@class aws.lexv2_models.AnalyticsIntentStageMetric
+---@field name string
 ---@field order? string
 ---@field statistic string
 
@@ -2525,16 +2536,20 @@ function client:update_test_set(input, opts) end
 ---@field metricsResults? aws.lexv2_models.AnalyticsIntentStageMetricResult[]
 
 ---@class aws.lexv2_models.AnalyticsPathFilter
+---@field name string
 ---@field operator string
 ---@field values string[]
 
 ---@class aws.lexv2_models.AnalyticsSessionFilter
+---@field name string
 ---@field operator string
 ---@field values string[]
 
 ---@class aws.lexv2_models.AnalyticsSessionGroupBySpecification
+---@field name string
 
 ---@class aws.lexv2_models.AnalyticsSessionMetric
+---@field name string
 ---@field order? string
 ---@field statistic string
 
@@ -2544,14 +2559,18 @@ function client:update_test_set(input, opts) end
 ---@field metricsResults? aws.lexv2_models.AnalyticsSessionMetricResult[]
 
 ---@class aws.lexv2_models.AnalyticsUtteranceAttribute
+---@field name string
 
 ---@class aws.lexv2_models.AnalyticsUtteranceFilter
+---@field name string
 ---@field operator string
 ---@field values string[]
 
 ---@class aws.lexv2_models.AnalyticsUtteranceGroupBySpecification
+---@field name string
 
 ---@class aws.lexv2_models.AnalyticsUtteranceMetric
+---@field name string
 ---@field order? string
 ---@field statistic string
 
@@ -2565,6 +2584,7 @@ function client:update_test_set(input, opts) end
 ---@field transcript? string
 
 ---@class aws.lexv2_models.AssociatedTranscriptFilter
+---@field name string
 ---@field values string[]
 
 ---@class aws.lexv2_models.AudioFillerSettings
@@ -2612,10 +2632,12 @@ function client:update_test_set(input, opts) end
 ---@field proposedFix string
 
 ---@class aws.lexv2_models.BotFilter
+---@field name string
 ---@field operator string
 ---@field values string[]
 
 ---@class aws.lexv2_models.BotLocaleFilter
+---@field name string
 ---@field operator string
 ---@field values string[]
 
@@ -2743,6 +2765,7 @@ function client:update_test_set(input, opts) end
 ---@field enabled boolean
 
 ---@class aws.lexv2_models.ExportFilter
+---@field name string
 ---@field operator string
 ---@field values string[]
 
@@ -2767,6 +2790,11 @@ function client:update_test_set(input, opts) end
 ---@class aws.lexv2_models.ExternalSourceSetting
 ---@field grammarSlotTypeSetting? aws.lexv2_models.GrammarSlotTypeSetting
 
+---@class aws.lexv2_models.FailedCustomVocabularyItem
+---@field errorCode? string
+---@field errorMessage? string
+---@field itemId? string
+
 ---@class aws.lexv2_models.FulfillmentCodeHookSettings
 ---@field active? boolean
 ---@field enabled boolean
@@ -2788,6 +2816,7 @@ function client:update_test_set(input, opts) end
 ---@field runtimeSettings? aws.lexv2_models.RuntimeSettings
 
 ---@class aws.lexv2_models.ImportFilter
+---@field name string
 ---@field operator string
 ---@field values string[]
 
@@ -2818,6 +2847,7 @@ function client:update_test_set(input, opts) end
 ---@field nextStep? aws.lexv2_models.DialogState
 
 ---@class aws.lexv2_models.InputContext
+---@field name string
 
 ---@class aws.lexv2_models.IntentClosingSetting
 ---@field active? boolean
@@ -2841,6 +2871,7 @@ function client:update_test_set(input, opts) end
 ---@field promptSpecification aws.lexv2_models.PromptSpecification
 
 ---@class aws.lexv2_models.IntentFilter
+---@field name string
 ---@field operator string
 ---@field values string[]
 
@@ -2875,6 +2906,7 @@ function client:update_test_set(input, opts) end
 ---@field obfuscationSettingType string
 
 ---@class aws.lexv2_models.OutputContext
+---@field name string
 ---@field timeToLiveInSeconds integer
 ---@field turnsToLive integer
 
@@ -2905,6 +2937,7 @@ function client:update_test_set(input, opts) end
 ---@field detectSentiment boolean
 
 ---@class aws.lexv2_models.SessionDataSortBy
+---@field name string
 ---@field order string
 
 ---@class aws.lexv2_models.SessionSpecification
@@ -2923,6 +2956,7 @@ function client:update_test_set(input, opts) end
 ---@field sessionId? string
 
 ---@class aws.lexv2_models.SlotFilter
+---@field name string
 ---@field operator string
 ---@field values string[]
 
@@ -2944,6 +2978,7 @@ function client:update_test_set(input, opts) end
 ---@field valueElicitationPromptSpecification? aws.lexv2_models.PromptSpecification
 
 ---@class aws.lexv2_models.SlotTypeFilter
+---@field name string
 ---@field operator string
 ---@field values string[]
 
@@ -3061,6 +3096,7 @@ function client:update_test_set(input, opts) end
 ---@field relativeAggregationDuration aws.lexv2_models.RelativeAggregationDuration
 
 ---@class aws.lexv2_models.UtteranceDataSortBy
+---@field name string
 ---@field order string
 
 ---@class aws.lexv2_models.UtteranceSpecification
@@ -3095,26 +3131,33 @@ function client:update_test_set(input, opts) end
 ---@field audioRecognitionStrategy? string
 
 ---@class aws.lexv2_models.AnalyticsBinKey
+---@field name? string
 ---@field value? integer
 
 ---@class aws.lexv2_models.AnalyticsIntentGroupByKey
+---@field name? string
 ---@field value? string
 
 ---@class aws.lexv2_models.AnalyticsIntentMetricResult
+---@field name? string
 ---@field statistic? string
 ---@field value? number
 
 ---@class aws.lexv2_models.AnalyticsIntentStageGroupByKey
+---@field name? string
 ---@field value? string
 
 ---@class aws.lexv2_models.AnalyticsIntentStageMetricResult
+---@field name? string
 ---@field statistic? string
 ---@field value? number
 
 ---@class aws.lexv2_models.AnalyticsSessionGroupByKey
+---@field name? string
 ---@field value? string
 
 ---@class aws.lexv2_models.AnalyticsSessionMetricResult
+---@field name? string
 ---@field statistic? string
 ---@field value? number
 
@@ -3122,9 +3165,11 @@ function client:update_test_set(input, opts) end
 ---@field lastUsedIntent? string
 
 ---@class aws.lexv2_models.AnalyticsUtteranceGroupByKey
+---@field name? string
 ---@field value? string
 
 ---@class aws.lexv2_models.AnalyticsUtteranceMetricResult
+---@field name? string
 ---@field statistic? string
 ---@field value? number
 
@@ -3317,6 +3362,7 @@ function client:update_test_set(input, opts) end
 ---@field slotResolutionStrategy string
 
 ---@class aws.lexv2_models.SlotValueRegexFilter
+---@field pattern string
 
 ---@class aws.lexv2_models.Specifications
 ---@field slotTypeId string
@@ -3330,6 +3376,7 @@ function client:update_test_set(input, opts) end
 ---@field deepgramConfig? aws.lexv2_models.DeepgramSpeechModelConfig
 
 ---@class aws.lexv2_models.SubSlotTypeComposition
+---@field name string
 ---@field slotTypeId string
 
 ---@class aws.lexv2_models.TestSetDiscrepancyReportBotAliasTarget
@@ -3398,6 +3445,7 @@ function client:update_test_set(input, opts) end
 
 ---@class aws.lexv2_models.ConditionalBranch
 ---@field condition aws.lexv2_models.Condition
+---@field name string
 ---@field nextStep aws.lexv2_models.DialogState
 ---@field response? aws.lexv2_models.ResponseSpecification
 
@@ -3462,6 +3510,7 @@ function client:update_test_set(input, opts) end
 ---@field slotResolutionResults aws.lexv2_models.SlotResolutionTestResultItem[]
 
 ---@class aws.lexv2_models.IntentOverride
+---@field name? string
 ---@field slots? table<string, aws.lexv2_models.SlotValueOverride>
 
 ---@class aws.lexv2_models.IntentStatistics
@@ -3651,6 +3700,7 @@ function client:update_test_set(input, opts) end
 ---@field transcript? string
 
 ---@class aws.lexv2_models.ActiveContext
+---@field name string
 
 ---@class aws.lexv2_models.AgentTurnResult
 ---@field actualAgentPrompt? string
@@ -3696,6 +3746,7 @@ function client:update_test_set(input, opts) end
 ---@field interpretedValue? string
 
 ---@class aws.lexv2_models.UserTurnIntentOutput
+---@field name string
 ---@field slots? table<string, aws.lexv2_models.UserTurnSlotOutput>
 
 ---@class aws.lexv2_models.UserTurnResult

@@ -190,6 +190,7 @@ function client:start_conversation(input, opts) end
 
 ---@class aws.lexv2_runtime.ActiveContext
 ---@field contextAttributes table<string, string>
+---@field name string
 ---@field timeToLive aws.lexv2_runtime.ActiveContextTimeToLive
 
 ---@class aws.lexv2_runtime.ConfidenceScore
@@ -209,6 +210,7 @@ function client:start_conversation(input, opts) end
 
 ---@class aws.lexv2_runtime.Intent
 ---@field confirmationState? string
+---@field name string
 ---@field slots? table<string, aws.lexv2_runtime.Slot>
 ---@field state? string
 
@@ -228,6 +230,7 @@ function client:start_conversation(input, opts) end
 ---@field value string
 
 ---@class aws.lexv2_runtime.ElicitSubSlot
+---@field name string
 ---@field subSlotToElicit? aws.lexv2_runtime.ElicitSubSlot
 
 ---@class aws.lexv2_runtime.RuntimeHintDetails

@@ -2642,6 +2642,7 @@ function client:update_relational_database_parameters(input, opts) end
 ---@field location? aws.lightsail.ResourceLocation
 ---@field metricName? string
 ---@field monitoredResourceInfo? aws.lightsail.MonitoredResourceInfo
+---@field name? string
 ---@field notificationEnabled? boolean
 ---@field notificationTriggers? string[]
 ---@field period? integer
@@ -2668,6 +2669,7 @@ function client:update_relational_database_parameters(input, opts) end
 ---@field isActive? boolean
 ---@field licenseUrl? string
 ---@field minPower? integer
+---@field name? string
 ---@field platform? string
 ---@field productUrl? string
 ---@field type? string
@@ -2683,6 +2685,7 @@ function client:update_relational_database_parameters(input, opts) end
 ---@field cors? aws.lightsail.BucketCorsConfig
 ---@field createdAt? aws.Timestamp
 ---@field location? aws.lightsail.ResourceLocation
+---@field name? string
 ---@field objectVersioning? string
 ---@field readonlyAccessAccounts? string[]
 ---@field resourceType? string
@@ -2700,6 +2703,7 @@ function client:update_relational_database_parameters(input, opts) end
 ---@class aws.lightsail.BucketBundle
 ---@field bundleId? string
 ---@field isActive? boolean
+---@field name? string
 ---@field price? number
 ---@field storagePerMonthInGb? integer
 ---@field transferPerMonthInGb? integer
@@ -2713,6 +2717,7 @@ function client:update_relational_database_parameters(input, opts) end
 ---@field diskSizeInGb? integer
 ---@field instanceType? string
 ---@field isActive? boolean
+---@field name? string
 ---@field power? integer
 ---@field price? number
 ---@field publicIpv4AddressCount? integer
@@ -2750,6 +2755,7 @@ function client:update_relational_database_parameters(input, opts) end
 ---@field createdAt? aws.Timestamp
 ---@field destinationInfo? aws.lightsail.DestinationInfo
 ---@field location? aws.lightsail.ResourceLocation
+---@field name? string
 ---@field resourceType? string
 ---@field sourceInfo? aws.lightsail.CloudFormationStackRecordSourceInfo[]
 ---@field state? string
@@ -2759,6 +2765,7 @@ function client:update_relational_database_parameters(input, opts) end
 ---@field contactEndpoint? string
 ---@field createdAt? aws.Timestamp
 ---@field location? aws.lightsail.ResourceLocation
+---@field name? string
 ---@field protocol? string
 ---@field resourceType? string
 ---@field status? string
@@ -2815,6 +2822,7 @@ function client:update_relational_database_parameters(input, opts) end
 ---@class aws.lightsail.ContainerServicePower
 ---@field cpuCount? number
 ---@field isActive? boolean
+---@field name? string
 ---@field powerId? string
 ---@field price? number
 ---@field ramSizeInGb? number
@@ -2837,6 +2845,7 @@ function client:update_relational_database_parameters(input, opts) end
 ---@field isAttached? boolean
 ---@field isSystemDisk? boolean
 ---@field location? aws.lightsail.ResourceLocation
+---@field name? string
 ---@field path? string
 ---@field resourceType? string
 ---@field sizeInGb? integer
@@ -2857,6 +2866,7 @@ function client:update_relational_database_parameters(input, opts) end
 ---@field fromInstanceName? string
 ---@field isFromAutoSnapshot? boolean
 ---@field location? aws.lightsail.ResourceLocation
+---@field name? string
 ---@field progress? string
 ---@field resourceType? string
 ---@field sizeInGb? integer
@@ -2867,6 +2877,7 @@ function client:update_relational_database_parameters(input, opts) end
 ---@class aws.lightsail.DistributionBundle
 ---@field bundleId? string
 ---@field isActive? boolean
+---@field name? string
 ---@field price? number
 ---@field transferPerMonthInGb? integer
 
@@ -2875,6 +2886,7 @@ function client:update_relational_database_parameters(input, opts) end
 ---@field createdAt? aws.Timestamp
 ---@field domainEntries? aws.lightsail.DomainEntry[]
 ---@field location? aws.lightsail.ResourceLocation
+---@field name? string
 ---@field registeredDomainDelegationInfo? aws.lightsail.RegisteredDomainDelegationInfo
 ---@field resourceType? string
 ---@field supportCode? string
@@ -2883,6 +2895,7 @@ function client:update_relational_database_parameters(input, opts) end
 ---@class aws.lightsail.DomainEntry
 ---@field id? string
 ---@field isAlias? boolean
+---@field name? string
 ---@field options? table<string, string>
 ---@field target? string
 ---@field type? string
@@ -2897,12 +2910,14 @@ function client:update_relational_database_parameters(input, opts) end
 ---@field createdAt? aws.Timestamp
 ---@field destinationInfo? aws.lightsail.DestinationInfo
 ---@field location? aws.lightsail.ResourceLocation
+---@field name? string
 ---@field resourceType? string
 ---@field sourceInfo? aws.lightsail.ExportSnapshotRecordSourceInfo
 ---@field state? string
 
 ---@class aws.lightsail.InputOrigin
 ---@field ipAddressType? string
+---@field name? string
 ---@field protocolPolicy? string
 ---@field regionName? string
 ---@field responseTimeout? integer
@@ -2920,6 +2935,7 @@ function client:update_relational_database_parameters(input, opts) end
 ---@field isStaticIp? boolean
 ---@field location? aws.lightsail.ResourceLocation
 ---@field metadataOptions? aws.lightsail.InstanceMetadataOptions
+---@field name? string
 ---@field networking? aws.lightsail.InstanceNetworking
 ---@field privateIpAddress? string
 ---@field publicIpAddress? string
@@ -2969,6 +2985,7 @@ function client:update_relational_database_parameters(input, opts) end
 ---@field fromInstanceName? string
 ---@field isFromAutoSnapshot? boolean
 ---@field location? aws.lightsail.ResourceLocation
+---@field name? string
 ---@field progress? string
 ---@field resourceType? string
 ---@field sizeInGb? integer
@@ -2978,12 +2995,14 @@ function client:update_relational_database_parameters(input, opts) end
 
 ---@class aws.lightsail.InstanceState
 ---@field code? integer
+---@field name? string
 
 ---@class aws.lightsail.KeyPair
 ---@field arn? string
 ---@field createdAt? aws.Timestamp
 ---@field fingerprint? string
 ---@field location? aws.lightsail.ResourceLocation
+---@field name? string
 ---@field resourceType? string
 ---@field supportCode? string
 ---@field tags? aws.lightsail.Tag[]
@@ -3002,6 +3021,7 @@ function client:update_relational_database_parameters(input, opts) end
 ---@field ipAddressType? string
 ---@field isEnabled? boolean
 ---@field location? aws.lightsail.ResourceLocation
+---@field name? string
 ---@field origin? aws.lightsail.Origin
 ---@field originPublicDNS? string
 ---@field resourceType? string
@@ -3021,6 +3041,7 @@ function client:update_relational_database_parameters(input, opts) end
 ---@field instancePort? integer
 ---@field ipAddressType? string
 ---@field location? aws.lightsail.ResourceLocation
+---@field name? string
 ---@field protocol? string
 ---@field publicPorts? integer[]
 ---@field resourceType? string
@@ -3042,6 +3063,7 @@ function client:update_relational_database_parameters(input, opts) end
 ---@field keyAlgorithm? string
 ---@field loadBalancerName? string
 ---@field location? aws.lightsail.ResourceLocation
+---@field name? string
 ---@field notAfter? aws.Timestamp
 ---@field notBefore? aws.Timestamp
 ---@field renewalSummary? aws.lightsail.LoadBalancerTlsCertificateRenewalSummary
@@ -3060,6 +3082,7 @@ function client:update_relational_database_parameters(input, opts) end
 ---@field ciphers? string[]
 ---@field description? string
 ---@field isDefault? boolean
+---@field name? string
 ---@field protocols? string[]
 
 ---@class aws.lightsail.LogEvent
@@ -3105,6 +3128,7 @@ function client:update_relational_database_parameters(input, opts) end
 ---@field continentCode? string
 ---@field description? string
 ---@field displayName? string
+---@field name? string
 ---@field relationalDatabaseAvailabilityZones? aws.lightsail.AvailabilityZone[]
 
 ---@class aws.lightsail.RelationalDatabase
@@ -3120,6 +3144,7 @@ function client:update_relational_database_parameters(input, opts) end
 ---@field masterDatabaseName? string
 ---@field masterEndpoint? aws.lightsail.RelationalDatabaseEndpoint
 ---@field masterUsername? string
+---@field name? string
 ---@field parameterApplyStatus? string
 ---@field pendingMaintenanceActions? aws.lightsail.PendingMaintenanceAction[]
 ---@field pendingModifiedValues? aws.lightsail.PendingModifiedRelationalDatabaseValues
@@ -3148,6 +3173,7 @@ function client:update_relational_database_parameters(input, opts) end
 ---@field diskSizeInGb? integer
 ---@field isActive? boolean
 ---@field isEncrypted? boolean
+---@field name? string
 ---@field price? number
 ---@field ramSizeInGb? number
 ---@field transferPerMonthInGb? integer
@@ -3178,6 +3204,7 @@ function client:update_relational_database_parameters(input, opts) end
 ---@field fromRelationalDatabaseBundleId? string
 ---@field fromRelationalDatabaseName? string
 ---@field location? aws.lightsail.ResourceLocation
+---@field name? string
 ---@field resourceType? string
 ---@field sizeInGb? integer
 ---@field state? string
@@ -3193,6 +3220,7 @@ function client:update_relational_database_parameters(input, opts) end
 
 ---@class aws.lightsail.Session
 ---@field isPrimary? boolean
+---@field name? string
 ---@field url? string
 
 ---@class aws.lightsail.SetupHistory
@@ -3209,6 +3237,7 @@ function client:update_relational_database_parameters(input, opts) end
 ---@field ipAddress? string
 ---@field isAttached? boolean
 ---@field location? aws.lightsail.ResourceLocation
+---@field name? string
 ---@field resourceType? string
 ---@field supportCode? string
 
@@ -3223,6 +3252,7 @@ function client:update_relational_database_parameters(input, opts) end
 
 ---@class aws.lightsail.AddOn
 ---@field duration? string
+---@field name? string
 ---@field nextSnapshotTimeOfDay? string
 ---@field snapshotTimeOfDay? string
 ---@field status? string
@@ -3261,6 +3291,7 @@ function client:update_relational_database_parameters(input, opts) end
 ---@field issuedAt? aws.Timestamp
 ---@field issuerCA? string
 ---@field keyAlgorithm? string
+---@field name? string
 ---@field notAfter? aws.Timestamp
 ---@field notBefore? aws.Timestamp
 ---@field renewalSummary? aws.lightsail.RenewalSummary
@@ -3275,6 +3306,7 @@ function client:update_relational_database_parameters(input, opts) end
 
 ---@class aws.lightsail.CloudFormationStackRecordSourceInfo
 ---@field arn? string
+---@field name? string
 ---@field resourceType? string
 
 ---@class aws.lightsail.ContainerServiceECRImagePullerRoleRequest
@@ -3316,6 +3348,7 @@ function client:update_relational_database_parameters(input, opts) end
 ---@field fromResourceArn? string
 ---@field fromResourceName? string
 ---@field instanceSnapshotInfo? aws.lightsail.InstanceSnapshotInfo
+---@field name? string
 ---@field resourceType? string
 
 ---@class aws.lightsail.HeaderObject
@@ -3355,6 +3388,7 @@ function client:update_relational_database_parameters(input, opts) end
 ---@class aws.lightsail.LoadBalancerTlsCertificateDomainValidationRecord
 ---@field dnsRecordCreationState? aws.lightsail.LoadBalancerTlsCertificateDnsRecordCreationState
 ---@field domainName? string
+---@field name? string
 ---@field type? string
 ---@field validationStatus? string
 ---@field value? string
@@ -3365,13 +3399,16 @@ function client:update_relational_database_parameters(input, opts) end
 
 ---@class aws.lightsail.LoadBalancerTlsCertificateSummary
 ---@field isAttached? boolean
+---@field name? string
 
 ---@class aws.lightsail.MonitoredResourceInfo
 ---@field arn? string
+---@field name? string
 ---@field resourceType? string
 
 ---@class aws.lightsail.Origin
 ---@field ipAddressType? string
+---@field name? string
 ---@field protocolPolicy? string
 ---@field regionName? string
 ---@field resourceType? string
@@ -3416,11 +3453,13 @@ function client:update_relational_database_parameters(input, opts) end
 ---@field regionName? string
 
 ---@class aws.lightsail.ResourceReceivingAccess
+---@field name? string
 ---@field resourceType? string
 
 ---@class aws.lightsail.SetupExecutionDetails
 ---@field command? string
 ---@field dateTime? aws.Timestamp
+---@field name? string
 ---@field standardError? string
 ---@field standardOutput? string
 ---@field status? string
@@ -3430,6 +3469,7 @@ function client:update_relational_database_parameters(input, opts) end
 ---@field arn? string
 ---@field createdAt? aws.Timestamp
 ---@field location? aws.lightsail.ResourceLocation
+---@field name? string
 ---@field resourceType? string
 
 ---@class aws.lightsail.SetupRequest
@@ -3505,6 +3545,7 @@ function client:update_relational_database_parameters(input, opts) end
 
 ---@class aws.lightsail.DiskInfo
 ---@field isSystemDisk? boolean
+---@field name? string
 ---@field path? string
 ---@field sizeInGb? integer
 
@@ -3513,6 +3554,7 @@ function client:update_relational_database_parameters(input, opts) end
 ---@field message? string
 
 ---@class aws.lightsail.ResourceRecord
+---@field name? string
 ---@field type? string
 ---@field value? string
 

@@ -1044,6 +1044,7 @@ function client:update_scheduled_query(input, opts) end
 ---@field destinationConfiguration? aws.logs.DestinationConfiguration
 ---@field executionRoleArn string
 ---@field logGroupIdentifiers? string[]
+---@field name string
 ---@field queryLanguage string
 ---@field queryString string
 ---@field scheduleEndTime? integer
@@ -1069,11 +1070,13 @@ function client:update_scheduled_query(input, opts) end
 ---@field deliveryDestinationName string
 
 ---@class aws.logs.DeleteDeliveryDestinationRequest
+---@field name string
 
 ---@class aws.logs.DeleteDeliveryRequest
 ---@field id string
 
 ---@class aws.logs.DeleteDeliverySourceRequest
+---@field name string
 
 ---@class aws.logs.DeleteDestinationRequest
 ---@field destinationName string
@@ -1368,6 +1371,7 @@ function client:update_scheduled_query(input, opts) end
 ---@field policy? aws.logs.Policy
 
 ---@class aws.logs.GetDeliveryDestinationRequest
+---@field name string
 
 ---@class aws.logs.GetDeliveryDestinationResponse
 ---@field deliveryDestination? aws.logs.DeliveryDestination
@@ -1379,6 +1383,7 @@ function client:update_scheduled_query(input, opts) end
 ---@field delivery? aws.logs.Delivery
 
 ---@class aws.logs.GetDeliverySourceRequest
+---@field name string
 
 ---@class aws.logs.GetDeliverySourceResponse
 ---@field deliverySource? aws.logs.DeliverySource
@@ -1485,6 +1490,7 @@ function client:update_scheduled_query(input, opts) end
 ---@field startTime integer
 
 ---@class aws.logs.GetScheduledQueryHistoryResponse
+---@field name? string
 ---@field nextToken? string
 ---@field scheduledQueryArn? string
 ---@field triggerHistory? aws.logs.TriggerHistoryRecord[]
@@ -1501,6 +1507,7 @@ function client:update_scheduled_query(input, opts) end
 ---@field lastTriggeredTime? integer
 ---@field lastUpdatedTime? integer
 ---@field logGroupIdentifiers? string[]
+---@field name? string
 ---@field queryLanguage? string
 ---@field queryString? string
 ---@field scheduleEndTime? integer
@@ -1648,6 +1655,7 @@ function client:update_scheduled_query(input, opts) end
 ---@class aws.logs.PutDeliveryDestinationRequest
 ---@field deliveryDestinationConfiguration? aws.logs.DeliveryDestinationConfiguration
 ---@field deliveryDestinationType? string
+---@field name string
 ---@field outputFormat? string
 ---@field tags? table<string, string>
 
@@ -1657,6 +1665,7 @@ function client:update_scheduled_query(input, opts) end
 ---@class aws.logs.PutDeliverySourceRequest
 ---@field deliverySourceConfiguration? table<string, string>
 ---@field logType string
+---@field name string
 ---@field resourceArn string
 ---@field tags? table<string, string>
 
@@ -1721,6 +1730,7 @@ function client:update_scheduled_query(input, opts) end
 ---@class aws.logs.PutQueryDefinitionRequest
 ---@field clientToken? string
 ---@field logGroupNames? string[]
+---@field name string
 ---@field parameters? aws.logs.QueryParameter[]
 ---@field queryDefinitionId? string
 ---@field queryLanguage? string
@@ -1873,6 +1883,7 @@ function client:update_scheduled_query(input, opts) end
 ---@field lastTriggeredTime? integer
 ---@field lastUpdatedTime? integer
 ---@field logGroupIdentifiers? string[]
+---@field name? string
 ---@field queryLanguage? string
 ---@field queryString? string
 ---@field scheduleEndTime? integer
@@ -1944,9 +1955,11 @@ function client:update_scheduled_query(input, opts) end
 ---@field service? string
 
 ---@class aws.logs.DataSource
+---@field name string
 ---@field type? string
 
 ---@class aws.logs.DataSourceFilter
+---@field name string
 ---@field type? string
 
 ---@class aws.logs.Delivery
@@ -1964,6 +1977,7 @@ function client:update_scheduled_query(input, opts) end
 ---@field arn? string
 ---@field deliveryDestinationConfiguration? aws.logs.DeliveryDestinationConfiguration
 ---@field deliveryDestinationType? string
+---@field name? string
 ---@field outputFormat? string
 ---@field tags? table<string, string>
 
@@ -1974,6 +1988,7 @@ function client:update_scheduled_query(input, opts) end
 ---@field arn? string
 ---@field deliverySourceConfiguration? table<string, string>
 ---@field logType? string
+---@field name? string
 ---@field resourceArns? string[]
 ---@field service? string
 ---@field status? string
@@ -2083,6 +2098,7 @@ function client:update_scheduled_query(input, opts) end
 ---@field storedBytes? integer
 
 ---@class aws.logs.LogGroupField
+---@field name? string
 ---@field percent? integer
 
 ---@class aws.logs.LogGroupSummary
@@ -2169,6 +2185,7 @@ function client:update_scheduled_query(input, opts) end
 ---@class aws.logs.QueryDefinition
 ---@field lastModified? integer
 ---@field logGroupNames? string[]
+---@field name? string
 ---@field parameters? aws.logs.QueryParameter[]
 ---@field queryDefinitionId? string
 ---@field queryLanguage? string
@@ -2188,6 +2205,7 @@ function client:update_scheduled_query(input, opts) end
 ---@class aws.logs.QueryParameter
 ---@field defaultValue? string
 ---@field description? string
+---@field name string
 
 ---@class aws.logs.QueryStatistics
 ---@field bytesScanned? number
@@ -2238,6 +2256,7 @@ function client:update_scheduled_query(input, opts) end
 ---@field lastExecutionStatus? string
 ---@field lastTriggeredTime? integer
 ---@field lastUpdatedTime? integer
+---@field name? string
 ---@field scheduleExpression? string
 ---@field scheduledQueryArn? string
 ---@field state? string
@@ -2416,6 +2435,7 @@ function client:update_scheduled_query(input, opts) end
 
 ---@class aws.logs.RecordField
 ---@field mandatory? boolean
+---@field name? string
 
 ---@class aws.logs.RenameKeys
 ---@field entries aws.logs.RenameKeyEntry[]

@@ -342,6 +342,7 @@ function client:update_environment(input, opts) end
 ---@field description? string
 ---@field engineType string
 ---@field kmsKeyId? string
+---@field name string
 ---@field roleArn? string
 ---@field tags? table<string, string>
 
@@ -384,6 +385,7 @@ function client:update_environment(input, opts) end
 ---@field highAvailabilityConfig? aws.m2.HighAvailabilityConfig
 ---@field instanceType string
 ---@field kmsKeyId? string
+---@field name string
 ---@field networkType? string
 ---@field preferredMaintenanceWindow? string
 ---@field publiclyAccessible? boolean
@@ -429,6 +431,7 @@ function client:update_environment(input, opts) end
 ---@field listenerPorts? integer[]
 ---@field loadBalancerDnsName? string
 ---@field logGroups? aws.m2.LogGroupSummary[]
+---@field name string
 ---@field roleArn? string
 ---@field status string
 ---@field statusReason? string
@@ -444,6 +447,7 @@ function client:update_environment(input, opts) end
 ---@field creationTime aws.Timestamp
 ---@field definitionContent string
 ---@field description? string
+---@field name string
 ---@field status string
 ---@field statusReason? string
 
@@ -529,6 +533,7 @@ function client:update_environment(input, opts) end
 ---@field instanceType string
 ---@field kmsKeyId? string
 ---@field loadBalancerArn? string
+---@field name string
 ---@field networkType? string
 ---@field pendingMaintenance? aws.m2.PendingMaintenance
 ---@field preferredMaintenanceWindow? string
@@ -721,6 +726,7 @@ function client:update_environment(input, opts) end
 ---@field engineType string
 ---@field environmentId? string
 ---@field lastStartTime? aws.Timestamp
+---@field name string
 ---@field roleArn? string
 ---@field status string
 ---@field versionStatus? string
@@ -830,6 +836,7 @@ function client:update_environment(input, opts) end
 ---@field environmentArn string
 ---@field environmentId string
 ---@field instanceType string
+---@field name string
 ---@field networkType? string
 ---@field status string
 
@@ -933,6 +940,7 @@ function client:update_environment(input, opts) end
 ---@class aws.m2.AlternateKey
 ---@field allowDuplicates? boolean
 ---@field length integer
+---@field name? string
 ---@field offset integer
 
 ---@class aws.m2.DataSet
@@ -951,6 +959,7 @@ function client:update_environment(input, opts) end
 
 ---@class aws.m2.PrimaryKey
 ---@field length integer
+---@field name? string
 ---@field offset integer
 
 ---@class aws.m2.DatasetOrgAttributes
@@ -960,6 +969,8 @@ function client:update_environment(input, opts) end
 ---@field vsam? aws.m2.VsamAttributes
 
 ---@class aws.m2.RecordLength
+---@field max integer
+---@field min integer
 
 ---@class aws.m2.GdgAttributes
 ---@field limit? integer

@@ -706,11 +706,13 @@ function client:update_sensitivity_inspection_template(input, opts) end
 ---@field accounts? aws.macie2.AutomatedDiscoveryAccountUpdate[]
 
 ---@class aws.macie2.BatchUpdateAutomatedDiscoveryAccountsResponse
+---@field errors? aws.macie2.AutomatedDiscoveryAccountUpdateError[]
 
 ---@class aws.macie2.CreateAllowListRequest
 ---@field clientToken string
 ---@field criteria aws.macie2.AllowListCriteria
 ---@field description? string
+---@field name string
 ---@field tags? table<string, string>
 
 ---@class aws.macie2.CreateAllowListResponse
@@ -726,6 +728,7 @@ function client:update_sensitivity_inspection_template(input, opts) end
 ---@field jobType string
 ---@field managedDataIdentifierIds? string[]
 ---@field managedDataIdentifierSelector? string
+---@field name string
 ---@field s3JobDefinition aws.macie2.S3JobDefinition
 ---@field samplingPercentage? integer
 ---@field scheduleFrequency? aws.macie2.JobScheduleFrequency
@@ -741,6 +744,7 @@ function client:update_sensitivity_inspection_template(input, opts) end
 ---@field ignoreWords? string[]
 ---@field keywords? string[]
 ---@field maximumMatchDistance? integer
+---@field name string
 ---@field regex string
 ---@field severityLevels? aws.macie2.SeverityLevel[]
 ---@field tags? table<string, string>
@@ -753,6 +757,7 @@ function client:update_sensitivity_inspection_template(input, opts) end
 ---@field clientToken? string
 ---@field description? string
 ---@field findingCriteria aws.macie2.FindingCriteria
+---@field name string
 ---@field position? integer
 ---@field tags? table<string, string>
 
@@ -841,6 +846,7 @@ function client:update_sensitivity_inspection_template(input, opts) end
 ---@field lastRunTime? aws.Timestamp
 ---@field managedDataIdentifierIds? string[]
 ---@field managedDataIdentifierSelector? string
+---@field name? string
 ---@field s3JobDefinition? aws.macie2.S3JobDefinition
 ---@field samplingPercentage? integer
 ---@field scheduleFrequency? aws.macie2.JobScheduleFrequency
@@ -903,6 +909,7 @@ function client:update_sensitivity_inspection_template(input, opts) end
 ---@field criteria? aws.macie2.AllowListCriteria
 ---@field description? string
 ---@field id? string
+---@field name? string
 ---@field status? aws.macie2.AllowListStatus
 ---@field tags? table<string, string>
 ---@field updatedAt? aws.Timestamp
@@ -947,6 +954,7 @@ function client:update_sensitivity_inspection_template(input, opts) end
 
 ---@class aws.macie2.GetClassificationScopeResponse
 ---@field id? string
+---@field name? string
 ---@field s3? aws.macie2.S3ClassificationScope
 
 ---@class aws.macie2.GetCustomDataIdentifierRequest
@@ -961,6 +969,7 @@ function client:update_sensitivity_inspection_template(input, opts) end
 ---@field ignoreWords? string[]
 ---@field keywords? string[]
 ---@field maximumMatchDistance? integer
+---@field name? string
 ---@field regex? string
 ---@field severityLevels? aws.macie2.SeverityLevel[]
 ---@field tags? table<string, string>
@@ -983,6 +992,7 @@ function client:update_sensitivity_inspection_template(input, opts) end
 ---@field description? string
 ---@field findingCriteria? aws.macie2.FindingCriteria
 ---@field id? string
+---@field name? string
 ---@field position? integer
 ---@field tags? table<string, string>
 
@@ -1068,6 +1078,7 @@ function client:update_sensitivity_inspection_template(input, opts) end
 ---@field description? string
 ---@field excludes? aws.macie2.SensitivityInspectionTemplateExcludes
 ---@field includes? aws.macie2.SensitivityInspectionTemplateIncludes
+---@field name? string
 ---@field sensitivityInspectionTemplateId? string
 
 ---@class aws.macie2.GetUsageStatisticsRequest
@@ -1117,6 +1128,7 @@ function client:update_sensitivity_inspection_template(input, opts) end
 ---@field nextToken? string
 
 ---@class aws.macie2.ListClassificationScopesRequest
+---@field name? string
 ---@field nextToken? string
 
 ---@class aws.macie2.ListClassificationScopesResponse
@@ -1260,6 +1272,7 @@ function client:update_sensitivity_inspection_template(input, opts) end
 ---@field criteria aws.macie2.AllowListCriteria
 ---@field description? string
 ---@field id string
+---@field name string
 
 ---@class aws.macie2.UpdateAllowListResponse
 ---@field arn? string
@@ -1289,6 +1302,7 @@ function client:update_sensitivity_inspection_template(input, opts) end
 ---@field description? string
 ---@field findingCriteria? aws.macie2.FindingCriteria
 ---@field id string
+---@field name? string
 ---@field position? integer
 
 ---@class aws.macie2.UpdateFindingsFilterResponse
@@ -1361,6 +1375,7 @@ function client:update_sensitivity_inspection_template(input, opts) end
 ---@field createdAt? aws.Timestamp
 ---@field description? string
 ---@field id? string
+---@field name? string
 ---@field updatedAt? aws.Timestamp
 
 ---@class aws.macie2.AutomatedDiscoveryAccount
@@ -1371,12 +1386,17 @@ function client:update_sensitivity_inspection_template(input, opts) end
 ---@field accountId? string
 ---@field status? string
 
+---@class aws.macie2.AutomatedDiscoveryAccountUpdateError
+---@field accountId? string
+---@field errorCode? string
+
 ---@class aws.macie2.BatchGetCustomDataIdentifierSummary
 ---@field arn? string
 ---@field createdAt? aws.Timestamp
 ---@field deleted? boolean
 ---@field description? string
 ---@field id? string
+---@field name? string
 
 ---@class aws.macie2.BucketCountByEffectivePermission
 ---@field publiclyAccessible? integer
@@ -1447,18 +1467,21 @@ function client:update_sensitivity_inspection_template(input, opts) end
 ---@field classificationError? aws.macie2.SensitivityAggregations
 ---@field notClassified? aws.macie2.SensitivityAggregations
 ---@field notSensitive? aws.macie2.SensitivityAggregations
+---@field sensitive? aws.macie2.SensitivityAggregations
 
 ---@class aws.macie2.ClassificationExportConfiguration
 ---@field s3Destination? aws.macie2.S3Destination
 
 ---@class aws.macie2.ClassificationScopeSummary
 ---@field id? string
+---@field name? string
 
 ---@class aws.macie2.CustomDataIdentifierSummary
 ---@field arn? string
 ---@field createdAt? aws.Timestamp
 ---@field description? string
 ---@field id? string
+---@field name? string
 
 ---@class aws.macie2.DetectedDataDetails
 ---@field value string
@@ -1467,6 +1490,7 @@ function client:update_sensitivity_inspection_template(input, opts) end
 ---@field arn? string
 ---@field count? integer
 ---@field id? string
+---@field name? string
 ---@field suppressed? boolean
 ---@field type? string
 
@@ -1501,6 +1525,7 @@ function client:update_sensitivity_inspection_template(input, opts) end
 ---@field action? string
 ---@field arn? string
 ---@field id? string
+---@field name? string
 ---@field tags? table<string, string>
 
 ---@class aws.macie2.GroupCount
@@ -1526,6 +1551,7 @@ function client:update_sensitivity_inspection_template(input, opts) end
 ---@field jobStatus? string
 ---@field jobType? string
 ---@field lastRunErrorStatus? aws.macie2.LastRunErrorStatus
+---@field name? string
 ---@field userPausedDetails? aws.macie2.UserPausedDetails
 
 ---@class aws.macie2.LastRunErrorStatus
@@ -1565,6 +1591,7 @@ function client:update_sensitivity_inspection_template(input, opts) end
 ---@class aws.macie2.ResourceProfileArtifact
 ---@field arn string
 ---@field classificationResultStatus string
+---@field sensitive? boolean
 
 ---@class aws.macie2.ResourceStatistics
 ---@field totalBytesClassified? integer
@@ -1619,6 +1646,7 @@ function client:update_sensitivity_inspection_template(input, opts) end
 
 ---@class aws.macie2.SensitivityInspectionTemplatesEntry
 ---@field id? string
+---@field name? string
 
 ---@class aws.macie2.SeverityLevel
 ---@field occurrencesThreshold integer
@@ -1835,6 +1863,7 @@ function client:update_sensitivity_inspection_template(input, opts) end
 ---@field arn? string
 ---@field createdAt? aws.Timestamp
 ---@field defaultServerSideEncryption? aws.macie2.ServerSideEncryption
+---@field name? string
 ---@field owner? aws.macie2.S3BucketOwner
 ---@field publicAccess? aws.macie2.BucketPublicAccess
 ---@field tags? aws.macie2.KeyValuePair[]
@@ -1964,6 +1993,7 @@ function client:update_sensitivity_inspection_template(input, opts) end
 ---@class aws.macie2.CustomDetection
 ---@field arn? string
 ---@field count? integer
+---@field name? string
 ---@field occurrences? aws.macie2.Occurrences
 
 ---@class aws.macie2.DefaultDetection
@@ -1985,9 +2015,11 @@ function client:update_sensitivity_inspection_template(input, opts) end
 ---@field userName? string
 
 ---@class aws.macie2.IpCity
+---@field name? string
 
 ---@class aws.macie2.IpCountry
 ---@field code? string
+---@field name? string
 
 ---@class aws.macie2.IpGeoLocation
 ---@field lat? number

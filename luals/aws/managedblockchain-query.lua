@@ -104,6 +104,7 @@ function client:list_transactions(input, opts) end
 ---@field getTokenBalanceInputs? aws.managedblockchain_query.BatchGetTokenBalanceInputItem[]
 
 ---@class aws.managedblockchain_query.BatchGetTokenBalanceOutput
+---@field errors aws.managedblockchain_query.BatchGetTokenBalanceErrorItem[]
 ---@field tokenBalances aws.managedblockchain_query.BatchGetTokenBalanceOutputItem[]
 
 ---@class aws.managedblockchain_query.GetAssetContractInput
@@ -201,6 +202,14 @@ function client:list_transactions(input, opts) end
 ---@field deployerAddress string
 ---@field tokenStandard string
 
+---@class aws.managedblockchain_query.BatchGetTokenBalanceErrorItem
+---@field atBlockchainInstant? aws.managedblockchain_query.BlockchainInstant
+---@field errorCode string
+---@field errorMessage string
+---@field errorType string
+---@field ownerIdentifier? aws.managedblockchain_query.OwnerIdentifier
+---@field tokenIdentifier? aws.managedblockchain_query.TokenIdentifier
+
 ---@class aws.managedblockchain_query.BatchGetTokenBalanceInputItem
 ---@field atBlockchainInstant? aws.managedblockchain_query.BlockchainInstant
 ---@field ownerIdentifier aws.managedblockchain_query.OwnerIdentifier
@@ -230,6 +239,7 @@ function client:list_transactions(input, opts) end
 
 ---@class aws.managedblockchain_query.ContractMetadata
 ---@field decimals? integer
+---@field name? string
 ---@field symbol? string
 
 ---@class aws.managedblockchain_query.ListFilteredTransactionEventsSort

@@ -255,6 +255,7 @@ function client:update_purchase_orders(input, opts) end
 ---@field createdAt? aws.Timestamp
 ---@field currencyCode? string
 ---@field description? string
+---@field name? string
 ---@field paymentRequestId? string
 ---@field status? string
 ---@field updatedAt? aws.Timestamp
@@ -270,6 +271,7 @@ function client:update_purchase_orders(input, opts) end
 ---@field billingAdjustmentRequestEntries aws.marketplace_agreement.BatchCreateBillingAdjustmentRequestEntry[]
 
 ---@class aws.marketplace_agreement.BatchCreateBillingAdjustmentRequestOutput
+---@field errors aws.marketplace_agreement.BatchCreateBillingAdjustmentError[]
 ---@field items aws.marketplace_agreement.BatchCreateBillingAdjustmentItem[]
 
 ---@class aws.marketplace_agreement.CancelAgreementCancellationRequestInput
@@ -302,6 +304,7 @@ function client:update_purchase_orders(input, opts) end
 ---@field createdAt? aws.Timestamp
 ---@field currencyCode? string
 ---@field description? string
+---@field name? string
 ---@field paymentRequestId? string
 ---@field status? string
 ---@field updatedAt? aws.Timestamp
@@ -367,6 +370,7 @@ function client:update_purchase_orders(input, opts) end
 ---@field createdAt? aws.Timestamp
 ---@field currencyCode? string
 ---@field description? string
+---@field name? string
 ---@field paymentRequestId? string
 ---@field status? string
 ---@field statusMessage? string
@@ -490,6 +494,7 @@ function client:update_purchase_orders(input, opts) end
 ---@field createdAt? aws.Timestamp
 ---@field currencyCode? string
 ---@field description? string
+---@field name? string
 ---@field paymentRequestId? string
 ---@field status? string
 ---@field statusMessage? string
@@ -526,6 +531,7 @@ function client:update_purchase_orders(input, opts) end
 ---@field chargeAmount string
 ---@field clientToken? string
 ---@field description? string
+---@field name string
 ---@field termId string
 
 ---@class aws.marketplace_agreement.SendAgreementPaymentRequestOutput
@@ -534,6 +540,7 @@ function client:update_purchase_orders(input, opts) end
 ---@field createdAt? aws.Timestamp
 ---@field currencyCode? string
 ---@field description? string
+---@field name? string
 ---@field paymentRequestId? string
 ---@field status? string
 
@@ -597,6 +604,11 @@ function client:update_purchase_orders(input, opts) end
 ---@field startTime? aws.Timestamp
 ---@field status? string
 
+---@class aws.marketplace_agreement.BatchCreateBillingAdjustmentError
+---@field clientToken string
+---@field code string
+---@field message string
+
 ---@class aws.marketplace_agreement.BatchCreateBillingAdjustmentItem
 ---@field billingAdjustmentRequestId string
 ---@field clientToken string
@@ -646,6 +658,7 @@ function client:update_purchase_orders(input, opts) end
 ---@field currencyCode? string
 
 ---@class aws.marketplace_agreement.Filter
+---@field name? string
 ---@field values? string[]
 
 ---@class aws.marketplace_agreement.InvoiceBillingPeriod
@@ -658,6 +671,7 @@ function client:update_purchase_orders(input, opts) end
 ---@field chargeId? string
 ---@field createdAt? aws.Timestamp
 ---@field currencyCode? string
+---@field name? string
 ---@field paymentRequestId? string
 ---@field status? string
 ---@field updatedAt? aws.Timestamp

@@ -90,4 +90,5 @@ function client:untag_resource(input, opts) end
 ---@class aws.marketplace_deployment.UntagResourceResponse
 
 ---@class aws.marketplace_deployment.DeploymentParameterInput
+---@field name string
 ---@field secretString string

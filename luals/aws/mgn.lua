@@ -820,6 +820,7 @@ function client:update_wave(input, opts) end
 ---@field description? string
 ---@field isArchived? boolean
 ---@field lastModifiedDateTime? string
+---@field name? string
 ---@field tags? table<string, string>
 ---@field waveID? string
 
@@ -853,6 +854,7 @@ function client:update_wave(input, opts) end
 ---@class aws.mgn.Connector
 ---@field arn? string
 ---@field connectorID? string
+---@field name? string
 ---@field ssmCommandConfig? aws.mgn.ConnectorSsmCommandConfig
 ---@field ssmInstanceID? string
 ---@field tags? table<string, string>
@@ -860,9 +862,11 @@ function client:update_wave(input, opts) end
 ---@class aws.mgn.CreateApplicationRequest
 ---@field accountID? string
 ---@field description? string
+---@field name string
 ---@field tags? table<string, string>
 
 ---@class aws.mgn.CreateConnectorRequest
+---@field name string
 ---@field ssmCommandConfig? aws.mgn.ConnectorSsmCommandConfig
 ---@field ssmInstanceID string
 ---@field tags? table<string, string>
@@ -887,6 +891,7 @@ function client:update_wave(input, opts) end
 
 ---@class aws.mgn.CreateNetworkMigrationDefinitionRequest
 ---@field description? string
+---@field name string
 ---@field scopeTags? table<string, string>
 ---@field sourceConfigurations? aws.mgn.SourceConfiguration[]
 ---@field tags? table<string, string>
@@ -915,6 +920,7 @@ function client:update_wave(input, opts) end
 ---@class aws.mgn.CreateWaveRequest
 ---@field accountID? string
 ---@field description? string
+---@field name string
 ---@field tags? table<string, string>
 
 ---@class aws.mgn.DeleteApplicationRequest
@@ -1073,6 +1079,7 @@ function client:update_wave(input, opts) end
 ---@field launchDisposition? string
 ---@field licensing? aws.mgn.Licensing
 ---@field mapAutoTaggingMpeID? string
+---@field name? string
 ---@field postLaunchActions? aws.mgn.PostLaunchActions
 ---@field sourceServerID? string
 ---@field targetInstanceTypeRightSizingMethod? string
@@ -1344,6 +1351,7 @@ function client:update_wave(input, opts) end
 ---@field arn? string
 ---@field createdAt? aws.Timestamp
 ---@field description? string
+---@field name? string
 ---@field networkMigrationDefinitionID? string
 ---@field scopeTags? table<string, string>
 ---@field sourceConfigurations? aws.mgn.SourceConfiguration[]
@@ -1359,6 +1367,7 @@ function client:update_wave(input, opts) end
 ---@field description? string
 ---@field jobID? string
 ---@field logicalID? string
+---@field name? string
 ---@field networkMigrationDefinitionID? string
 ---@field networkMigrationExecutionID? string
 ---@field outputS3Configuration? aws.mgn.S3Configuration
@@ -1427,6 +1436,7 @@ function client:update_wave(input, opts) end
 ---@field ebsEncryption? string
 ---@field ebsEncryptionKeyArn? string
 ---@field internetProtocol? string
+---@field name? string
 ---@field replicatedDisks? aws.mgn.ReplicationConfigurationReplicatedDisk[]
 ---@field replicationServerInstanceType? string
 ---@field replicationServersSecurityGroupsIDs? string[]
@@ -1627,9 +1637,11 @@ function client:update_wave(input, opts) end
 ---@field accountID? string
 ---@field applicationID string
 ---@field description? string
+---@field name? string
 
 ---@class aws.mgn.UpdateConnectorRequest
 ---@field connectorID string
+---@field name? string
 ---@field ssmCommandConfig? aws.mgn.ConnectorSsmCommandConfig
 
 ---@class aws.mgn.UpdateLaunchConfigurationRequest
@@ -1641,6 +1653,7 @@ function client:update_wave(input, opts) end
 ---@field launchDisposition? string
 ---@field licensing? aws.mgn.Licensing
 ---@field mapAutoTaggingMpeID? string
+---@field name? string
 ---@field postLaunchActions? aws.mgn.PostLaunchActions
 ---@field sourceServerID string
 ---@field targetInstanceTypeRightSizingMethod? string
@@ -1665,6 +1678,7 @@ function client:update_wave(input, opts) end
 
 ---@class aws.mgn.UpdateNetworkMigrationDefinitionRequest
 ---@field description? string
+---@field name? string
 ---@field networkMigrationDefinitionID string
 ---@field scopeTags? table<string, string>
 ---@field sourceConfigurations? aws.mgn.SourceConfiguration[]
@@ -1688,6 +1702,7 @@ function client:update_wave(input, opts) end
 ---@field ebsEncryption? string
 ---@field ebsEncryptionKeyArn? string
 ---@field internetProtocol? string
+---@field name? string
 ---@field replicatedDisks? aws.mgn.ReplicationConfigurationReplicatedDisk[]
 ---@field replicationServerInstanceType? string
 ---@field replicationServersSecurityGroupsIDs? string[]
@@ -1730,6 +1745,7 @@ function client:update_wave(input, opts) end
 ---@class aws.mgn.UpdateWaveRequest
 ---@field accountID? string
 ---@field description? string
+---@field name? string
 ---@field waveID string
 
 ---@class aws.mgn.Wave
@@ -1738,6 +1754,7 @@ function client:update_wave(input, opts) end
 ---@field description? string
 ---@field isArchived? boolean
 ---@field lastModifiedDateTime? string
+---@field name? string
 ---@field tags? table<string, string>
 ---@field waveAggregatedStatus? aws.mgn.WaveAggregatedStatus
 ---@field waveID? string
@@ -1975,6 +1992,7 @@ function client:update_wave(input, opts) end
 
 ---@class aws.mgn.NetworkMigrationDefinitionSummary
 ---@field arn? string
+---@field name? string
 ---@field networkMigrationDefinitionID? string
 ---@field scopeTags? table<string, string>
 ---@field sourceEnvironment? string
@@ -2014,6 +2032,7 @@ function client:update_wave(input, opts) end
 ---@field description? string
 ---@field excluded? boolean
 ---@field logicalID? string
+---@field name? string
 ---@field properties? table<string, string>
 ---@field updatedAt? aws.Timestamp
 
@@ -2269,6 +2288,7 @@ function client:update_wave(input, opts) end
 ---@field timeoutSeconds? integer
 
 ---@class aws.mgn.DataReplicationInitiationStep
+---@field name? string
 ---@field status? string
 
 ---@class aws.mgn.DeleteOperation
@@ -2317,6 +2337,7 @@ function client:update_wave(input, opts) end
 
 ---@class aws.mgn.UpdateOperation
 ---@field excluded? boolean
+---@field name? string
 ---@field properties? table<string, string>
 
 ---@class aws.mgn.JobPostLaunchActionsLaunchStatus

@@ -282,6 +282,7 @@ function client:update_workflow_step_group(input, opts) end
 ---@field applicationConfigurationId? string
 ---@field description? string
 ---@field inputParameters table<string, aws.migrationhuborchestrator.StepInput>
+---@field name string
 ---@field stepTargets? string[]
 ---@field tags? table<string, string>
 ---@field templateId string
@@ -292,6 +293,7 @@ function client:update_workflow_step_group(input, opts) end
 ---@field creationTime? aws.Timestamp
 ---@field description? string
 ---@field id? string
+---@field name? string
 ---@field status? string
 ---@field stepTargets? string[]
 ---@field tags? table<string, string>
@@ -312,6 +314,7 @@ function client:update_workflow_step_group(input, opts) end
 
 ---@class aws.migrationhuborchestrator.CreateWorkflowStepGroupRequest
 ---@field description? string
+---@field name string
 ---@field next? string[]
 ---@field previous? string[]
 ---@field workflowId string
@@ -320,6 +323,7 @@ function client:update_workflow_step_group(input, opts) end
 ---@field creationTime? aws.Timestamp
 ---@field description? string
 ---@field id? string
+---@field name? string
 ---@field next? string[]
 ---@field previous? string[]
 ---@field tools? aws.migrationhuborchestrator.Tool[]
@@ -327,6 +331,7 @@ function client:update_workflow_step_group(input, opts) end
 
 ---@class aws.migrationhuborchestrator.CreateWorkflowStepRequest
 ---@field description? string
+---@field name string
 ---@field next? string[]
 ---@field outputs? aws.migrationhuborchestrator.WorkflowStepOutput[]
 ---@field previous? string[]
@@ -338,6 +343,7 @@ function client:update_workflow_step_group(input, opts) end
 
 ---@class aws.migrationhuborchestrator.CreateWorkflowStepResponse
 ---@field id? string
+---@field name? string
 ---@field stepGroupId? string
 ---@field workflowId? string
 
@@ -382,6 +388,7 @@ function client:update_workflow_step_group(input, opts) end
 ---@field lastModifiedTime? aws.Timestamp
 ---@field lastStartTime? aws.Timestamp
 ---@field lastStopTime? aws.Timestamp
+---@field name? string
 ---@field status? string
 ---@field statusMessage? string
 ---@field tags? table<string, string>
@@ -399,6 +406,7 @@ function client:update_workflow_step_group(input, opts) end
 ---@field description? string
 ---@field id? string
 ---@field inputs? aws.migrationhuborchestrator.TemplateInput[]
+---@field name? string
 ---@field owner? string
 ---@field status? string
 ---@field statusMessage? string
@@ -416,6 +424,7 @@ function client:update_workflow_step_group(input, opts) end
 ---@field description? string
 ---@field id? string
 ---@field lastModifiedTime? aws.Timestamp
+---@field name? string
 ---@field next? string[]
 ---@field previous? string[]
 ---@field status? string
@@ -431,6 +440,7 @@ function client:update_workflow_step_group(input, opts) end
 ---@field creationTime? string
 ---@field description? string
 ---@field id? string
+---@field name? string
 ---@field next? string[]
 ---@field outputs? aws.migrationhuborchestrator.StepOutput[]
 ---@field previous? string[]
@@ -449,6 +459,7 @@ function client:update_workflow_step_group(input, opts) end
 ---@field endTime? aws.Timestamp
 ---@field id? string
 ---@field lastModifiedTime? aws.Timestamp
+---@field name? string
 ---@field next? string[]
 ---@field owner? string
 ---@field previous? string[]
@@ -466,6 +477,7 @@ function client:update_workflow_step_group(input, opts) end
 ---@field description? string
 ---@field endTime? aws.Timestamp
 ---@field lastStartTime? aws.Timestamp
+---@field name? string
 ---@field next? string[]
 ---@field noOfSrvCompleted? integer
 ---@field noOfSrvFailed? integer
@@ -485,6 +497,7 @@ function client:update_workflow_step_group(input, opts) end
 
 ---@class aws.migrationhuborchestrator.ListMigrationWorkflowTemplatesRequest
 ---@field maxResults? integer
+---@field name? string
 ---@field nextToken? string
 
 ---@class aws.migrationhuborchestrator.ListMigrationWorkflowTemplatesResponse
@@ -494,6 +507,7 @@ function client:update_workflow_step_group(input, opts) end
 ---@class aws.migrationhuborchestrator.ListMigrationWorkflowsRequest
 ---@field adsApplicationConfigurationName? string
 ---@field maxResults? integer
+---@field name? string
 ---@field nextToken? string
 ---@field status? string
 ---@field templateId? string
@@ -601,6 +615,7 @@ function client:update_workflow_step_group(input, opts) end
 ---@field description? string
 ---@field id string
 ---@field inputParameters? table<string, aws.migrationhuborchestrator.StepInput>
+---@field name? string
 ---@field stepTargets? string[]
 
 ---@class aws.migrationhuborchestrator.UpdateMigrationWorkflowResponse
@@ -610,6 +625,7 @@ function client:update_workflow_step_group(input, opts) end
 ---@field description? string
 ---@field id? string
 ---@field lastModifiedTime? aws.Timestamp
+---@field name? string
 ---@field status? string
 ---@field stepTargets? string[]
 ---@field tags? table<string, string>
@@ -630,6 +646,7 @@ function client:update_workflow_step_group(input, opts) end
 ---@class aws.migrationhuborchestrator.UpdateWorkflowStepGroupRequest
 ---@field description? string
 ---@field id string
+---@field name? string
 ---@field next? string[]
 ---@field previous? string[]
 ---@field workflowId string
@@ -638,6 +655,7 @@ function client:update_workflow_step_group(input, opts) end
 ---@field description? string
 ---@field id? string
 ---@field lastModifiedTime? aws.Timestamp
+---@field name? string
 ---@field next? string[]
 ---@field previous? string[]
 ---@field tools? aws.migrationhuborchestrator.Tool[]
@@ -646,6 +664,7 @@ function client:update_workflow_step_group(input, opts) end
 ---@class aws.migrationhuborchestrator.UpdateWorkflowStepRequest
 ---@field description? string
 ---@field id string
+---@field name? string
 ---@field next? string[]
 ---@field outputs? aws.migrationhuborchestrator.WorkflowStepOutput[]
 ---@field previous? string[]
@@ -658,6 +677,7 @@ function client:update_workflow_step_group(input, opts) end
 
 ---@class aws.migrationhuborchestrator.UpdateWorkflowStepResponse
 ---@field id? string
+---@field name? string
 ---@field stepGroupId? string
 ---@field workflowId? string
 
@@ -667,6 +687,7 @@ function client:update_workflow_step_group(input, opts) end
 ---@field creationTime? aws.Timestamp
 ---@field endTime? aws.Timestamp
 ---@field id? string
+---@field name? string
 ---@field status? string
 ---@field statusMessage? string
 ---@field templateId? string
@@ -695,6 +716,7 @@ function client:update_workflow_step_group(input, opts) end
 
 ---@class aws.migrationhuborchestrator.StepOutput
 ---@field dataType? string
+---@field name? string
 ---@field required? boolean
 
 ---@class aws.migrationhuborchestrator.TemplateInput
@@ -707,11 +729,13 @@ function client:update_workflow_step_group(input, opts) end
 
 ---@class aws.migrationhuborchestrator.TemplateStepGroupSummary
 ---@field id? string
+---@field name? string
 ---@field next? string[]
 ---@field previous? string[]
 
 ---@class aws.migrationhuborchestrator.TemplateStepSummary
 ---@field id? string
+---@field name? string
 ---@field next? string[]
 ---@field owner? string
 ---@field previous? string[]
@@ -724,8 +748,10 @@ function client:update_workflow_step_group(input, opts) end
 ---@field arn? string
 ---@field description? string
 ---@field id? string
+---@field name? string
 
 ---@class aws.migrationhuborchestrator.Tool
+---@field name? string
 ---@field url? string
 
 ---@class aws.migrationhuborchestrator.WorkflowStepAutomationConfiguration
@@ -737,6 +763,7 @@ function client:update_workflow_step_group(input, opts) end
 
 ---@class aws.migrationhuborchestrator.WorkflowStepGroupSummary
 ---@field id? string
+---@field name? string
 ---@field next? string[]
 ---@field owner? string
 ---@field previous? string[]
@@ -744,11 +771,13 @@ function client:update_workflow_step_group(input, opts) end
 
 ---@class aws.migrationhuborchestrator.WorkflowStepOutput
 ---@field dataType? string
+---@field name? string
 ---@field required? boolean
 ---@field value? aws.migrationhuborchestrator.WorkflowStepOutputUnion
 
 ---@class aws.migrationhuborchestrator.WorkflowStepSummary
 ---@field description? string
+---@field name? string
 ---@field next? string[]
 ---@field noOfSrvCompleted? integer
 ---@field noOfSrvFailed? integer

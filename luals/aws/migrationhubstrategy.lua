@@ -355,6 +355,7 @@ function client:update_server_config(input, opts) end
 ---@field S3Bucket string
 ---@field dataSourceType? string
 ---@field groupId? aws.migrationhubstrategy.Group[]
+---@field name string
 ---@field s3bucketForReportData? string
 ---@field s3key string
 
@@ -410,6 +411,7 @@ function client:update_server_config(input, opts) end
 ---@field lastAnalyzedTimestamp? aws.Timestamp
 ---@field listAntipatternSeveritySummary? aws.migrationhubstrategy.AntipatternSeveritySummary[]
 ---@field moreServerAssociationExists? boolean
+---@field name? string
 ---@field osDriver? string
 ---@field osVersion? string
 ---@field recommendationSet? aws.migrationhubstrategy.RecommendationSet
@@ -443,10 +445,12 @@ function client:update_server_config(input, opts) end
 
 ---@class aws.migrationhubstrategy.AssessmentTarget
 ---@field condition string
+---@field name string
 ---@field values string[]
 
 ---@class aws.migrationhubstrategy.AssociatedApplication
 ---@field id? string
+---@field name? string
 
 ---@class aws.migrationhubstrategy.Collector
 ---@field collectorHealth? string
@@ -473,6 +477,7 @@ function client:update_server_config(input, opts) end
 ---@field databaseMigrationPreference? aws.migrationhubstrategy.DatabaseMigrationPreference
 
 ---@class aws.migrationhubstrategy.Group
+---@field name? string
 ---@field value? string
 
 ---@class aws.migrationhubstrategy.ImportFileTaskInformation
@@ -508,6 +513,7 @@ function client:update_server_config(input, opts) end
 ---@field id? string
 ---@field lastAnalyzedTimestamp? aws.Timestamp
 ---@field listAntipatternSeveritySummary? aws.migrationhubstrategy.AntipatternSeveritySummary[]
+---@field name? string
 ---@field recommendationSet? aws.migrationhubstrategy.RecommendationSet
 ---@field serverError? aws.migrationhubstrategy.ServerError
 ---@field serverType? string
@@ -667,6 +673,7 @@ function client:update_server_config(input, opts) end
 
 ---@class aws.migrationhubstrategy.TransformationTool
 ---@field description? string
+---@field name? string
 ---@field tranformationToolInstallationLink? string
 
 ---@class aws.migrationhubstrategy.VcenterBasedRemoteInfo

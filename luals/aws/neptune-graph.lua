@@ -348,6 +348,7 @@ function client:update_graph(input, opts) end
 ---@field endpoint? string
 ---@field id string
 ---@field kmsKeyIdentifier? string
+---@field name string
 ---@field provisionedMemory? integer
 ---@field publicConnectivity? boolean
 ---@field replicaCount? integer
@@ -365,6 +366,7 @@ function client:update_graph(input, opts) end
 ---@field arn string
 ---@field id string
 ---@field kmsKeyIdentifier? string
+---@field name string
 ---@field snapshotCreateTime? aws.Timestamp
 ---@field sourceGraphId? string
 ---@field status? string
@@ -421,6 +423,7 @@ function client:update_graph(input, opts) end
 ---@field endpoint? string
 ---@field id string
 ---@field kmsKeyIdentifier? string
+---@field name string
 ---@field provisionedMemory? integer
 ---@field publicConnectivity? boolean
 ---@field replicaCount? integer
@@ -436,6 +439,7 @@ function client:update_graph(input, opts) end
 ---@field arn string
 ---@field id string
 ---@field kmsKeyIdentifier? string
+---@field name string
 ---@field snapshotCreateTime? aws.Timestamp
 ---@field sourceGraphId? string
 ---@field status? string
@@ -489,6 +493,7 @@ function client:update_graph(input, opts) end
 ---@field endpoint? string
 ---@field id string
 ---@field kmsKeyIdentifier? string
+---@field name string
 ---@field provisionedMemory? integer
 ---@field publicConnectivity? boolean
 ---@field replicaCount? integer
@@ -504,6 +509,7 @@ function client:update_graph(input, opts) end
 ---@field arn string
 ---@field id string
 ---@field kmsKeyIdentifier? string
+---@field name string
 ---@field snapshotCreateTime? aws.Timestamp
 ---@field sourceGraphId? string
 ---@field status? string
@@ -623,6 +629,7 @@ function client:update_graph(input, opts) end
 ---@field endpoint? string
 ---@field id string
 ---@field kmsKeyIdentifier? string
+---@field name string
 ---@field provisionedMemory? integer
 ---@field publicConnectivity? boolean
 ---@field replicaCount? integer
@@ -648,6 +655,7 @@ function client:update_graph(input, opts) end
 ---@field endpoint? string
 ---@field id string
 ---@field kmsKeyIdentifier? string
+---@field name string
 ---@field provisionedMemory? integer
 ---@field publicConnectivity? boolean
 ---@field replicaCount? integer
@@ -689,6 +697,7 @@ function client:update_graph(input, opts) end
 ---@field endpoint? string
 ---@field id string
 ---@field kmsKeyIdentifier? string
+---@field name string
 ---@field provisionedMemory? integer
 ---@field publicConnectivity? boolean
 ---@field replicaCount? integer
@@ -728,6 +737,7 @@ function client:update_graph(input, opts) end
 ---@field endpoint? string
 ---@field id string
 ---@field kmsKeyIdentifier? string
+---@field name string
 ---@field provisionedMemory? integer
 ---@field publicConnectivity? boolean
 ---@field replicaCount? integer
@@ -762,6 +772,7 @@ function client:update_graph(input, opts) end
 ---@field endpoint? string
 ---@field id string
 ---@field kmsKeyIdentifier? string
+---@field name string
 ---@field provisionedMemory? integer
 ---@field publicConnectivity? boolean
 ---@field replicaCount? integer
@@ -814,6 +825,7 @@ function client:update_graph(input, opts) end
 ---@field arn string
 ---@field id string
 ---@field kmsKeyIdentifier? string
+---@field name string
 ---@field snapshotCreateTime? aws.Timestamp
 ---@field sourceGraphId? string
 ---@field status? string
@@ -824,6 +836,7 @@ function client:update_graph(input, opts) end
 ---@field endpoint? string
 ---@field id string
 ---@field kmsKeyIdentifier? string
+---@field name string
 ---@field provisionedMemory? integer
 ---@field publicConnectivity? boolean
 ---@field replicaCount? integer

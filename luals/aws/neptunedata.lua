@@ -520,6 +520,7 @@ function client:start_ml_model_transform_job(input, opts) end
 
 ---@class aws.neptunedata.GetLoaderJobStatusInput
 ---@field details? boolean
+---@field errors? boolean
 ---@field errorsPerPage? integer
 ---@field loadId string
 ---@field page? integer
@@ -814,11 +815,13 @@ function client:start_ml_model_transform_job(input, opts) end
 
 ---@class aws.neptunedata.MlConfigDefinition
 ---@field arn? string
+---@field name? string
 
 ---@class aws.neptunedata.MlResourceDefinition
 ---@field arn? string
 ---@field cloudwatchLogUrl? string
 ---@field failureReason? string
+---@field name? string
 ---@field outputLocation? string
 ---@field status? string
 

@@ -385,6 +385,7 @@ function client:update_notification_configuration(input, opts) end
 ---@class aws.notifications.CreateNotificationConfigurationRequest
 ---@field aggregationDuration? string
 ---@field description string
+---@field name string
 ---@field tags? table<string, string>
 
 ---@class aws.notifications.CreateNotificationConfigurationResponse
@@ -471,6 +472,7 @@ function client:update_notification_configuration(input, opts) end
 ---@field arn string
 ---@field category string
 ---@field description string
+---@field name string
 ---@field subCategory string
 
 ---@class aws.notifications.GetManagedNotificationEventRequest
@@ -491,6 +493,7 @@ function client:update_notification_configuration(input, opts) end
 ---@field arn string
 ---@field creationTime aws.Timestamp
 ---@field description string
+---@field name string
 ---@field status string
 ---@field subtype? string
 
@@ -670,6 +673,7 @@ function client:update_notification_configuration(input, opts) end
 ---@field aggregationDuration? string
 ---@field arn string
 ---@field description? string
+---@field name? string
 
 ---@class aws.notifications.UpdateNotificationConfigurationResponse
 ---@field arn string
@@ -721,6 +725,7 @@ function client:update_notification_configuration(input, opts) end
 ---@class aws.notifications.ManagedNotificationConfigurationStructure
 ---@field arn string
 ---@field description string
+---@field name string
 
 ---@class aws.notifications.ManagedNotificationEvent
 ---@field aggregationEventType? string
@@ -760,6 +765,7 @@ function client:update_notification_configuration(input, opts) end
 ---@field arn string
 ---@field creationTime aws.Timestamp
 ---@field description string
+---@field name string
 ---@field status string
 ---@field subtype? string
 
@@ -867,9 +873,11 @@ function client:update_notification_configuration(input, opts) end
 ---@field url? string
 
 ---@class aws.notifications.AggregationKey
+---@field name string
 ---@field value string
 
 ---@class aws.notifications.Dimension
+---@field name string
 ---@field value string
 
 ---@class aws.notifications.ManagedSourceEventMetadataSummary
@@ -892,8 +900,10 @@ function client:update_notification_configuration(input, opts) end
 ---@field source string
 
 ---@class aws.notifications.SummarizationDimensionDetail
+---@field name string
 ---@field value string
 
 ---@class aws.notifications.SummarizationDimensionOverview
 ---@field count integer
+---@field name string
 ---@field sampleValues? string[]

@@ -104,6 +104,7 @@ function client:untag_resource(input, opts) end
 
 ---@class aws.notificationscontacts.CreateEmailContactRequest
 ---@field emailAddress string
+---@field name string
 ---@field tags? table<string, string>
 
 ---@class aws.notificationscontacts.CreateEmailContactResponse
@@ -155,5 +156,6 @@ function client:untag_resource(input, opts) end
 ---@field address string
 ---@field arn string
 ---@field creationTime aws.Timestamp
+---@field name string
 ---@field status string
 ---@field updateTime aws.Timestamp

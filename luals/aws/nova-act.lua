@@ -179,6 +179,7 @@ function client:update_workflow_run(input, opts) end
 ---@field clientToken? string
 ---@field description? string
 ---@field exportConfig? aws.nova_act.WorkflowExportConfig
+---@field name string
 
 ---@class aws.nova_act.CreateWorkflowDefinitionResponse
 ---@field status string
@@ -215,6 +216,7 @@ function client:update_workflow_run(input, opts) end
 ---@field createdAt aws.Timestamp
 ---@field description? string
 ---@field exportConfig? aws.nova_act.WorkflowExportConfig
+---@field name string
 ---@field status string
 
 ---@class aws.nova_act.GetWorkflowRunRequest
@@ -325,6 +327,7 @@ function client:update_workflow_run(input, opts) end
 ---@class aws.nova_act.Call
 ---@field callId string
 ---@field input aws.nova_act.SensitiveDocument
+---@field name string
 
 ---@class aws.nova_act.CallResult
 ---@field callId? string
@@ -355,6 +358,7 @@ function client:update_workflow_run(input, opts) end
 ---@class aws.nova_act.ToolSpec
 ---@field description string
 ---@field inputSchema aws.nova_act.ToolInputSchema
+---@field name string
 
 ---@class aws.nova_act.WorkflowDefinitionSummary
 ---@field createdAt aws.Timestamp

@@ -1221,6 +1221,7 @@ function client:update_odb_peering_connection(input, opts) end
 ---@field minStorageCount? integer
 ---@field minimumCoreCount? integer
 ---@field minimumNodeCount? integer
+---@field name? string
 ---@field runtimeMinimumCoreCount? integer
 ---@field shapeFamily? string
 ---@field shapeType? string
@@ -1332,6 +1333,7 @@ function client:update_odb_peering_connection(input, opts) end
 ---@field unallocatedAdbStorageInTBs? number
 
 ---@class aws.odb.DayOfWeek
+---@field name? string
 
 ---@class aws.odb.DbServerPatchingDetails
 ---@field estimatedPatchDuration? integer
@@ -1364,6 +1366,7 @@ function client:update_odb_peering_connection(input, opts) end
 ---@field zeroEtlAccess? aws.odb.ZeroEtlAccess
 
 ---@class aws.odb.Month
+---@field name? string
 
 ---@class aws.odb.OciDnsForwardingConfig
 ---@field domainName? string

@@ -921,6 +921,7 @@ function client:upload_read_set_part(input, opts) end
 ---@field sequenceStoreId string
 
 ---@class aws.omics.BatchDeleteReadSetResponse
+---@field errors? aws.omics.ReadSetBatchError[]
 
 ---@class aws.omics.CancelAnnotationImportRequest
 ---@field jobId string
@@ -950,6 +951,7 @@ function client:upload_read_set_part(input, opts) end
 
 ---@class aws.omics.CreateAnnotationStoreRequest
 ---@field description? string
+---@field name? string
 ---@field reference? aws.omics.ReferenceItem
 ---@field sseConfig? aws.omics.SseConfig
 ---@field storeFormat string
@@ -960,6 +962,7 @@ function client:upload_read_set_part(input, opts) end
 ---@class aws.omics.CreateAnnotationStoreResponse
 ---@field creationTime aws.Timestamp
 ---@field id string
+---@field name string
 ---@field reference? aws.omics.ReferenceItem
 ---@field status string
 ---@field storeFormat? string
@@ -968,6 +971,7 @@ function client:upload_read_set_part(input, opts) end
 
 ---@class aws.omics.CreateAnnotationStoreVersionRequest
 ---@field description? string
+---@field name string
 ---@field tags? table<string, string>
 ---@field versionName string
 ---@field versionOptions? aws.omics.VersionOptions
@@ -975,6 +979,7 @@ function client:upload_read_set_part(input, opts) end
 ---@class aws.omics.CreateAnnotationStoreVersionResponse
 ---@field creationTime aws.Timestamp
 ---@field id string
+---@field name string
 ---@field status string
 ---@field storeId string
 ---@field versionName string
@@ -982,6 +987,7 @@ function client:upload_read_set_part(input, opts) end
 
 ---@class aws.omics.CreateConfigurationRequest
 ---@field description? string
+---@field name string
 ---@field requestId string
 ---@field runConfigurations aws.omics.RunConfigurations
 ---@field tags? table<string, string>
@@ -990,6 +996,7 @@ function client:upload_read_set_part(input, opts) end
 ---@field arn? string
 ---@field creationTime? aws.Timestamp
 ---@field description? string
+---@field name? string
 ---@field runConfigurations? aws.omics.RunConfigurationsResponse
 ---@field status? string
 ---@field tags? table<string, string>
@@ -999,6 +1006,7 @@ function client:upload_read_set_part(input, opts) end
 ---@field clientToken? string
 ---@field description? string
 ---@field generatedFrom? string
+---@field name string
 ---@field referenceArn? string
 ---@field sampleId string
 ---@field sequenceStoreId string
@@ -1010,6 +1018,7 @@ function client:upload_read_set_part(input, opts) end
 ---@field creationTime aws.Timestamp
 ---@field description? string
 ---@field generatedFrom? string
+---@field name? string
 ---@field referenceArn string
 ---@field sampleId string
 ---@field sequenceStoreId string
@@ -1021,6 +1030,7 @@ function client:upload_read_set_part(input, opts) end
 ---@class aws.omics.CreateReferenceStoreRequest
 ---@field clientToken? string
 ---@field description? string
+---@field name string
 ---@field sseConfig? aws.omics.SseConfig
 ---@field tags? table<string, string>
 
@@ -1029,6 +1039,7 @@ function client:upload_read_set_part(input, opts) end
 ---@field creationTime aws.Timestamp
 ---@field description? string
 ---@field id string
+---@field name? string
 ---@field sseConfig? aws.omics.SseConfig
 
 ---@class aws.omics.CreateRunCacheRequest
@@ -1036,6 +1047,7 @@ function client:upload_read_set_part(input, opts) end
 ---@field cacheBucketOwnerId? string
 ---@field cacheS3Location string
 ---@field description? string
+---@field name? string
 ---@field requestId string
 ---@field tags? table<string, string>
 
@@ -1050,6 +1062,7 @@ function client:upload_read_set_part(input, opts) end
 ---@field maxDuration? integer
 ---@field maxGpus? integer
 ---@field maxRuns? integer
+---@field name? string
 ---@field requestId string
 ---@field tags? table<string, string>
 
@@ -1063,6 +1076,7 @@ function client:upload_read_set_part(input, opts) end
 ---@field description? string
 ---@field eTagAlgorithmFamily? string
 ---@field fallbackLocation? string
+---@field name string
 ---@field propagatedSetLevelTags? string[]
 ---@field s3AccessConfig? aws.omics.S3AccessConfig
 ---@field sseConfig? aws.omics.SseConfig
@@ -1075,6 +1089,7 @@ function client:upload_read_set_part(input, opts) end
 ---@field eTagAlgorithmFamily? string
 ---@field fallbackLocation? string
 ---@field id string
+---@field name? string
 ---@field propagatedSetLevelTags? string[]
 ---@field s3Access? aws.omics.SequenceStoreS3Access
 ---@field sseConfig? aws.omics.SseConfig
@@ -1093,6 +1108,7 @@ function client:upload_read_set_part(input, opts) end
 
 ---@class aws.omics.CreateVariantStoreRequest
 ---@field description? string
+---@field name? string
 ---@field reference aws.omics.ReferenceItem
 ---@field sseConfig? aws.omics.SseConfig
 ---@field tags? table<string, string>
@@ -1100,6 +1116,7 @@ function client:upload_read_set_part(input, opts) end
 ---@class aws.omics.CreateVariantStoreResponse
 ---@field creationTime aws.Timestamp
 ---@field id string
+---@field name string
 ---@field reference? aws.omics.ReferenceItem
 ---@field status string
 
@@ -1113,6 +1130,7 @@ function client:upload_read_set_part(input, opts) end
 ---@field description? string
 ---@field engine? string
 ---@field main? string
+---@field name? string
 ---@field parameterTemplate? table<string, aws.omics.WorkflowParameter>
 ---@field parameterTemplatePath? string
 ---@field readmeMarkdown? string
@@ -1164,20 +1182,24 @@ function client:upload_read_set_part(input, opts) end
 
 ---@class aws.omics.DeleteAnnotationStoreRequest
 ---@field force? boolean
+---@field name string
 
 ---@class aws.omics.DeleteAnnotationStoreResponse
 ---@field status string
 
 ---@class aws.omics.DeleteAnnotationStoreVersionsRequest
 ---@field force? boolean
+---@field name string
 ---@field versions string[]
 
 ---@class aws.omics.DeleteAnnotationStoreVersionsResponse
+---@field errors? aws.omics.VersionDeleteError[]
 
 ---@class aws.omics.DeleteBatchRequest
 ---@field batchId string
 
 ---@class aws.omics.DeleteConfigurationRequest
+---@field name string
 
 ---@class aws.omics.DeleteReferenceRequest
 ---@field id string
@@ -1222,6 +1244,7 @@ function client:upload_read_set_part(input, opts) end
 
 ---@class aws.omics.DeleteVariantStoreRequest
 ---@field force? boolean
+---@field name string
 
 ---@class aws.omics.DeleteVariantStoreResponse
 ---@field status string
@@ -1252,11 +1275,13 @@ function client:upload_read_set_part(input, opts) end
 ---@field versionName string
 
 ---@class aws.omics.GetAnnotationStoreRequest
+---@field name string
 
 ---@class aws.omics.GetAnnotationStoreResponse
 ---@field creationTime aws.Timestamp
 ---@field description string
 ---@field id string
+---@field name string
 ---@field numVersions integer
 ---@field reference aws.omics.ReferenceItem
 ---@field sseConfig aws.omics.SseConfig
@@ -1270,12 +1295,14 @@ function client:upload_read_set_part(input, opts) end
 ---@field updateTime aws.Timestamp
 
 ---@class aws.omics.GetAnnotationStoreVersionRequest
+---@field name string
 ---@field versionName string
 
 ---@class aws.omics.GetAnnotationStoreVersionResponse
 ---@field creationTime aws.Timestamp
 ---@field description string
 ---@field id string
+---@field name string
 ---@field status string
 ---@field statusMessage string
 ---@field storeId string
@@ -1296,6 +1323,7 @@ function client:upload_read_set_part(input, opts) end
 ---@field failedTime? aws.Timestamp
 ---@field failureReason? string
 ---@field id? string
+---@field name? string
 ---@field processedTime? aws.Timestamp
 ---@field runSummary? aws.omics.RunSummary
 ---@field status? string
@@ -1306,11 +1334,13 @@ function client:upload_read_set_part(input, opts) end
 ---@field uuid? string
 
 ---@class aws.omics.GetConfigurationRequest
+---@field name string
 
 ---@class aws.omics.GetConfigurationResponse
 ---@field arn? string
 ---@field creationTime? aws.Timestamp
 ---@field description? string
+---@field name? string
 ---@field runConfigurations? aws.omics.RunConfigurationsResponse
 ---@field status? string
 ---@field tags? table<string, string>
@@ -1371,6 +1401,7 @@ function client:upload_read_set_part(input, opts) end
 ---@field fileType string
 ---@field files? aws.omics.ReadSetFiles
 ---@field id string
+---@field name? string
 ---@field referenceArn? string
 ---@field sampleId? string
 ---@field sequenceInformation? aws.omics.SequenceInformation
@@ -1415,6 +1446,7 @@ function client:upload_read_set_part(input, opts) end
 ---@field files? aws.omics.ReferenceFiles
 ---@field id string
 ---@field md5 string
+---@field name? string
 ---@field referenceStoreId string
 ---@field status? string
 ---@field updateTime aws.Timestamp
@@ -1437,6 +1469,7 @@ function client:upload_read_set_part(input, opts) end
 ---@field creationTime aws.Timestamp
 ---@field description? string
 ---@field id string
+---@field name? string
 ---@field sseConfig? aws.omics.SseConfig
 
 ---@class aws.omics.GetRunCacheRequest
@@ -1450,6 +1483,7 @@ function client:upload_read_set_part(input, opts) end
 ---@field creationTime? aws.Timestamp
 ---@field description? string
 ---@field id? string
+---@field name? string
 ---@field status? string
 ---@field tags? table<string, string>
 
@@ -1464,6 +1498,7 @@ function client:upload_read_set_part(input, opts) end
 ---@field maxDuration? integer
 ---@field maxGpus? integer
 ---@field maxRuns? integer
+---@field name? string
 ---@field tags? table<string, string>
 
 ---@class aws.omics.GetRunRequest
@@ -1485,6 +1520,7 @@ function client:upload_read_set_part(input, opts) end
 ---@field id? string
 ---@field logLevel? string
 ---@field logLocation? aws.omics.RunLogLocation
+---@field name? string
 ---@field networkingMode? string
 ---@field outputUri? string
 ---@field parameters? aws.omics.RunParameters
@@ -1526,6 +1562,7 @@ function client:upload_read_set_part(input, opts) end
 ---@field instanceType? string
 ---@field logStream? string
 ---@field memory? integer
+---@field name? string
 ---@field startTime? aws.Timestamp
 ---@field status? string
 ---@field statusMessage? string
@@ -1552,6 +1589,7 @@ function client:upload_read_set_part(input, opts) end
 ---@field eTagAlgorithmFamily? string
 ---@field fallbackLocation? string
 ---@field id string
+---@field name? string
 ---@field propagatedSetLevelTags? string[]
 ---@field s3Access? aws.omics.SequenceStoreS3Access
 ---@field sseConfig? aws.omics.SseConfig
@@ -1582,11 +1620,13 @@ function client:upload_read_set_part(input, opts) end
 ---@field updateTime aws.Timestamp
 
 ---@class aws.omics.GetVariantStoreRequest
+---@field name string
 
 ---@class aws.omics.GetVariantStoreResponse
 ---@field creationTime aws.Timestamp
 ---@field description string
 ---@field id string
+---@field name string
 ---@field reference aws.omics.ReferenceItem
 ---@field sseConfig aws.omics.SseConfig
 ---@field status string
@@ -1615,6 +1655,7 @@ function client:upload_read_set_part(input, opts) end
 ---@field id? string
 ---@field main? string
 ---@field metadata? table<string, string>
+---@field name? string
 ---@field parameterTemplate? table<string, aws.omics.WorkflowParameter>
 ---@field readme? string
 ---@field readmePath? string
@@ -1672,6 +1713,7 @@ function client:upload_read_set_part(input, opts) end
 ---@class aws.omics.ListAnnotationStoreVersionsRequest
 ---@field filter? aws.omics.ListAnnotationStoreVersionsFilter
 ---@field maxResults? integer
+---@field name string
 ---@field nextToken? string
 
 ---@class aws.omics.ListAnnotationStoreVersionsResponse
@@ -1690,6 +1732,7 @@ function client:upload_read_set_part(input, opts) end
 
 ---@class aws.omics.ListBatchRequest
 ---@field maxItems? integer
+---@field name? string
 ---@field runGroupId? string
 ---@field startingToken? string
 ---@field status? string
@@ -1806,6 +1849,7 @@ function client:upload_read_set_part(input, opts) end
 
 ---@class aws.omics.ListRunGroupsRequest
 ---@field maxResults? integer
+---@field name? string
 ---@field startingToken? string
 
 ---@class aws.omics.ListRunGroupsResponse
@@ -1837,6 +1881,7 @@ function client:upload_read_set_part(input, opts) end
 ---@class aws.omics.ListRunsRequest
 ---@field batchId? string
 ---@field maxResults? integer
+---@field name? string
 ---@field runGroupId? string
 ---@field startingToken? string
 ---@field status? string
@@ -1903,6 +1948,7 @@ function client:upload_read_set_part(input, opts) end
 
 ---@class aws.omics.ListWorkflowsRequest
 ---@field maxResults? integer
+---@field name? string
 ---@field startingToken? string
 ---@field type? string
 
@@ -2001,6 +2047,7 @@ function client:upload_read_set_part(input, opts) end
 ---@field cacheId? string
 ---@field configurationName? string
 ---@field logLevel? string
+---@field name? string
 ---@field networkingMode? string
 ---@field outputUri string
 ---@field parameters? aws.omics.RunParameters
@@ -2052,11 +2099,13 @@ function client:upload_read_set_part(input, opts) end
 
 ---@class aws.omics.UpdateAnnotationStoreRequest
 ---@field description? string
+---@field name string
 
 ---@class aws.omics.UpdateAnnotationStoreResponse
 ---@field creationTime aws.Timestamp
 ---@field description string
 ---@field id string
+---@field name string
 ---@field reference aws.omics.ReferenceItem
 ---@field status string
 ---@field storeFormat? string
@@ -2065,12 +2114,14 @@ function client:upload_read_set_part(input, opts) end
 
 ---@class aws.omics.UpdateAnnotationStoreVersionRequest
 ---@field description? string
+---@field name string
 ---@field versionName string
 
 ---@class aws.omics.UpdateAnnotationStoreVersionResponse
 ---@field creationTime aws.Timestamp
 ---@field description string
 ---@field id string
+---@field name string
 ---@field status string
 ---@field storeId string
 ---@field updateTime aws.Timestamp
@@ -2080,6 +2131,7 @@ function client:upload_read_set_part(input, opts) end
 ---@field cacheBehavior? string
 ---@field description? string
 ---@field id string
+---@field name? string
 
 ---@class aws.omics.UpdateRunGroupRequest
 ---@field id string
@@ -2087,12 +2139,14 @@ function client:upload_read_set_part(input, opts) end
 ---@field maxDuration? integer
 ---@field maxGpus? integer
 ---@field maxRuns? integer
+---@field name? string
 
 ---@class aws.omics.UpdateSequenceStoreRequest
 ---@field clientToken? string
 ---@field description? string
 ---@field fallbackLocation? string
 ---@field id string
+---@field name? string
 ---@field propagatedSetLevelTags? string[]
 ---@field s3AccessConfig? aws.omics.S3AccessConfig
 
@@ -2103,6 +2157,7 @@ function client:upload_read_set_part(input, opts) end
 ---@field eTagAlgorithmFamily? string
 ---@field fallbackLocation? string
 ---@field id string
+---@field name? string
 ---@field propagatedSetLevelTags? string[]
 ---@field s3Access? aws.omics.SequenceStoreS3Access
 ---@field sseConfig? aws.omics.SseConfig
@@ -2112,11 +2167,13 @@ function client:upload_read_set_part(input, opts) end
 
 ---@class aws.omics.UpdateVariantStoreRequest
 ---@field description? string
+---@field name string
 
 ---@class aws.omics.UpdateVariantStoreResponse
 ---@field creationTime aws.Timestamp
 ---@field description string
 ---@field id string
+---@field name string
 ---@field reference aws.omics.ReferenceItem
 ---@field status string
 ---@field updateTime aws.Timestamp
@@ -2124,6 +2181,7 @@ function client:upload_read_set_part(input, opts) end
 ---@class aws.omics.UpdateWorkflowRequest
 ---@field description? string
 ---@field id string
+---@field name? string
 ---@field readmeMarkdown? string
 ---@field storageCapacity? integer
 ---@field storageType? string
@@ -2186,6 +2244,7 @@ function client:upload_read_set_part(input, opts) end
 ---@field creationTime aws.Timestamp
 ---@field description string
 ---@field id string
+---@field name string
 ---@field reference aws.omics.ReferenceItem
 ---@field sseConfig aws.omics.SseConfig
 ---@field status string
@@ -2199,6 +2258,7 @@ function client:upload_read_set_part(input, opts) end
 ---@field creationTime aws.Timestamp
 ---@field description string
 ---@field id string
+---@field name string
 ---@field status string
 ---@field statusMessage string
 ---@field storeId string
@@ -2210,6 +2270,7 @@ function client:upload_read_set_part(input, opts) end
 ---@class aws.omics.BatchListItem
 ---@field createdAt? aws.Timestamp
 ---@field id? string
+---@field name? string
 ---@field status? string
 ---@field totalRuns? integer
 ---@field workflowId? string
@@ -2225,12 +2286,14 @@ function client:upload_read_set_part(input, opts) end
 
 ---@class aws.omics.ConfigurationDetails
 ---@field arn? string
+---@field name? string
 ---@field uuid? string
 
 ---@class aws.omics.ConfigurationListItem
 ---@field arn? string
 ---@field creationTime? aws.Timestamp
 ---@field description? string
+---@field name? string
 ---@field status? string
 
 ---@class aws.omics.ContainerRegistryMap
@@ -2242,6 +2305,7 @@ function client:upload_read_set_part(input, opts) end
 ---@field cacheId? string
 ---@field configurationName? string
 ---@field logLevel? string
+---@field name? string
 ---@field networkingMode? string
 ---@field outputBucketOwnerId? string
 ---@field outputUri? string
@@ -2327,6 +2391,7 @@ function client:upload_read_set_part(input, opts) end
 ---@class aws.omics.ImportReadSetSourceItem
 ---@field description? string
 ---@field generatedFrom? string
+---@field name? string
 ---@field readSetId? string
 ---@field referenceArn? string
 ---@field sampleId string
@@ -2352,6 +2417,7 @@ function client:upload_read_set_part(input, opts) end
 
 ---@class aws.omics.ImportReferenceSourceItem
 ---@field description? string
+---@field name? string
 ---@field referenceId? string
 ---@field sourceFile? string
 ---@field status string
@@ -2379,6 +2445,7 @@ function client:upload_read_set_part(input, opts) end
 ---@field creationTime aws.Timestamp
 ---@field description? string
 ---@field generatedFrom string
+---@field name? string
 ---@field referenceArn string
 ---@field sampleId string
 ---@field sequenceStoreId string
@@ -2386,6 +2453,11 @@ function client:upload_read_set_part(input, opts) end
 ---@field subjectId string
 ---@field tags? table<string, string>
 ---@field uploadId string
+
+---@class aws.omics.ReadSetBatchError
+---@field code string
+---@field id string
+---@field message string
 
 ---@class aws.omics.ReadSetFiles
 ---@field index? aws.omics.FileInformation
@@ -2397,6 +2469,7 @@ function client:upload_read_set_part(input, opts) end
 ---@field createdBefore? aws.Timestamp
 ---@field creationType? string
 ---@field generatedFrom? string
+---@field name? string
 ---@field referenceArn? string
 ---@field sampleId? string
 ---@field status? string
@@ -2410,6 +2483,7 @@ function client:upload_read_set_part(input, opts) end
 ---@field etag? aws.omics.ETag
 ---@field fileType string
 ---@field id string
+---@field name? string
 ---@field referenceArn? string
 ---@field sampleId? string
 ---@field sequenceInformation? aws.omics.SequenceInformation
@@ -2438,6 +2512,7 @@ function client:upload_read_set_part(input, opts) end
 ---@field createdAfter? aws.Timestamp
 ---@field createdBefore? aws.Timestamp
 ---@field md5? string
+---@field name? string
 
 ---@class aws.omics.ReferenceItem
 ---@field referenceArn? string
@@ -2448,6 +2523,7 @@ function client:upload_read_set_part(input, opts) end
 ---@field description? string
 ---@field id string
 ---@field md5 string
+---@field name? string
 ---@field referenceStoreId string
 ---@field status? string
 ---@field updateTime aws.Timestamp
@@ -2457,11 +2533,13 @@ function client:upload_read_set_part(input, opts) end
 ---@field creationTime aws.Timestamp
 ---@field description? string
 ---@field id string
+---@field name? string
 ---@field sseConfig? aws.omics.SseConfig
 
 ---@class aws.omics.ReferenceStoreFilter
 ---@field createdAfter? aws.Timestamp
 ---@field createdBefore? aws.Timestamp
+---@field name? string
 
 ---@class aws.omics.RunBatchListItem
 ---@field runArn? string
@@ -2478,6 +2556,7 @@ function client:upload_read_set_part(input, opts) end
 ---@field cacheS3Uri? string
 ---@field creationTime? aws.Timestamp
 ---@field id? string
+---@field name? string
 ---@field status? string
 
 ---@class aws.omics.RunConfigurations
@@ -2494,12 +2573,14 @@ function client:upload_read_set_part(input, opts) end
 ---@field maxDuration? integer
 ---@field maxGpus? integer
 ---@field maxRuns? integer
+---@field name? string
 
 ---@class aws.omics.RunListItem
 ---@field arn? string
 ---@field batchId? string
 ---@field creationTime? aws.Timestamp
 ---@field id? string
+---@field name? string
 ---@field priority? integer
 ---@field startTime? aws.Timestamp
 ---@field status? string
@@ -2541,6 +2622,7 @@ function client:upload_read_set_part(input, opts) end
 ---@field eTagAlgorithmFamily? string
 ---@field fallbackLocation? string
 ---@field id string
+---@field name? string
 ---@field sseConfig? aws.omics.SseConfig
 ---@field status? string
 ---@field statusMessage? string
@@ -2549,6 +2631,7 @@ function client:upload_read_set_part(input, opts) end
 ---@class aws.omics.SequenceStoreFilter
 ---@field createdAfter? aws.Timestamp
 ---@field createdBefore? aws.Timestamp
+---@field name? string
 ---@field status? string
 ---@field updatedAfter? aws.Timestamp
 ---@field updatedBefore? aws.Timestamp
@@ -2580,6 +2663,7 @@ function client:upload_read_set_part(input, opts) end
 ---@class aws.omics.StartReadSetImportJobSourceItem
 ---@field description? string
 ---@field generatedFrom? string
+---@field name? string
 ---@field referenceArn? string
 ---@field sampleId string
 ---@field sourceFileType string
@@ -2589,6 +2673,7 @@ function client:upload_read_set_part(input, opts) end
 
 ---@class aws.omics.StartReferenceImportJobSourceItem
 ---@field description? string
+---@field name string
 ---@field sourceFile string
 ---@field tags? table<string, string>
 
@@ -2612,6 +2697,7 @@ function client:upload_read_set_part(input, opts) end
 ---@field gpus? integer
 ---@field instanceType? string
 ---@field memory? integer
+---@field name? string
 ---@field startTime? aws.Timestamp
 ---@field status? string
 ---@field stopTime? aws.Timestamp
@@ -2640,6 +2726,7 @@ function client:upload_read_set_part(input, opts) end
 ---@field creationTime aws.Timestamp
 ---@field description string
 ---@field id string
+---@field name string
 ---@field reference aws.omics.ReferenceItem
 ---@field sseConfig aws.omics.SseConfig
 ---@field status string
@@ -2647,6 +2734,10 @@ function client:upload_read_set_part(input, opts) end
 ---@field storeArn string
 ---@field storeSizeBytes integer
 ---@field updateTime aws.Timestamp
+
+---@class aws.omics.VersionDeleteError
+---@field message string
+---@field versionName string
 
 ---@class aws.omics.VersionOptions
 ---@field tsvVersionOptions? aws.omics.TsvVersionOptions
@@ -2662,6 +2753,7 @@ function client:upload_read_set_part(input, opts) end
 ---@field digest? string
 ---@field id? string
 ---@field metadata? table<string, string>
+---@field name? string
 ---@field status? string
 ---@field type? string
 
@@ -2691,6 +2783,7 @@ function client:upload_read_set_part(input, opts) end
 ---@field sourceImage? string
 
 ---@class aws.omics.InlineSetting
+---@field name? string
 ---@field outputBucketOwnerId? string
 ---@field outputUri? string
 ---@field parameters? aws.omics.RunParameters

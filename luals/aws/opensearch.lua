@@ -804,6 +804,7 @@ function client:upgrade_domain(input, opts) end
 ---@field dataSources? aws.opensearch.DataSource[]
 ---@field iamIdentityCenterOptions? aws.opensearch.IamIdentityCenterOptionsInput
 ---@field kmsKeyArn? string
+---@field name string
 ---@field tagList? aws.opensearch.Tag[]
 
 ---@class aws.opensearch.CreateApplicationResponse
@@ -814,6 +815,7 @@ function client:upgrade_domain(input, opts) end
 ---@field iamIdentityCenterOptions? aws.opensearch.IamIdentityCenterOptions
 ---@field id? string
 ---@field kmsKeyArn? string
+---@field name? string
 ---@field tagList? aws.opensearch.Tag[]
 
 ---@class aws.opensearch.CreateDomainRequest
@@ -1111,6 +1113,7 @@ function client:upgrade_domain(input, opts) end
 ---@field id? string
 ---@field kmsKeyArn? string
 ---@field lastUpdatedAt? aws.Timestamp
+---@field name? string
 ---@field status? string
 
 ---@class aws.opensearch.GetCapabilityRequest
@@ -1408,6 +1411,7 @@ function client:upgrade_domain(input, opts) end
 ---@field iamIdentityCenterOptions? aws.opensearch.IamIdentityCenterOptions
 ---@field id? string
 ---@field lastUpdatedAt? aws.Timestamp
+---@field name? string
 
 ---@class aws.opensearch.UpdateDataSourceRequest
 ---@field DataSourceType aws.opensearch.DataSourceType
@@ -1543,6 +1547,7 @@ function client:upgrade_domain(input, opts) end
 ---@field endpoint? string
 ---@field id? string
 ---@field lastUpdatedAt? aws.Timestamp
+---@field name? string
 ---@field status? string
 
 ---@class aws.opensearch.AuthorizedPrincipal

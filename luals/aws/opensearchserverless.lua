@@ -432,6 +432,7 @@ function client:update_vpc_endpoint(input, opts) end
 ---@class aws.opensearchserverless.CreateAccessPolicyRequest
 ---@field clientToken? string
 ---@field description? string
+---@field name string
 ---@field policy string
 ---@field type string
 
@@ -442,6 +443,7 @@ function client:update_vpc_endpoint(input, opts) end
 ---@field capacityLimits? aws.opensearchserverless.CollectionGroupCapacityLimits
 ---@field clientToken? string
 ---@field description? string
+---@field name string
 ---@field standbyReplicas string
 ---@field tags? aws.opensearchserverless.Tag[]
 
@@ -453,6 +455,7 @@ function client:update_vpc_endpoint(input, opts) end
 ---@field collectionGroupName? string
 ---@field description? string
 ---@field encryptionConfig? aws.opensearchserverless.EncryptionConfig
+---@field name string
 ---@field standbyReplicas? string
 ---@field tags? aws.opensearchserverless.Tag[]
 ---@field type? string
@@ -471,6 +474,7 @@ function client:update_vpc_endpoint(input, opts) end
 ---@class aws.opensearchserverless.CreateLifecyclePolicyRequest
 ---@field clientToken? string
 ---@field description? string
+---@field name string
 ---@field policy string
 ---@field type string
 
@@ -482,6 +486,7 @@ function client:update_vpc_endpoint(input, opts) end
 ---@field description? string
 ---@field iamFederationOptions? aws.opensearchserverless.IamFederationConfigOptions
 ---@field iamIdentityCenterOptions? aws.opensearchserverless.CreateIamIdentityCenterConfigOptions
+---@field name string
 ---@field samlOptions? aws.opensearchserverless.SamlConfigOptions
 ---@field type string
 
@@ -491,6 +496,7 @@ function client:update_vpc_endpoint(input, opts) end
 ---@class aws.opensearchserverless.CreateSecurityPolicyRequest
 ---@field clientToken? string
 ---@field description? string
+---@field name string
 ---@field policy string
 ---@field type string
 
@@ -499,6 +505,7 @@ function client:update_vpc_endpoint(input, opts) end
 
 ---@class aws.opensearchserverless.CreateVpcEndpointRequest
 ---@field clientToken? string
+---@field name string
 ---@field securityGroupIds? string[]
 ---@field subnetIds string[]
 ---@field vpcId string
@@ -508,6 +515,7 @@ function client:update_vpc_endpoint(input, opts) end
 
 ---@class aws.opensearchserverless.DeleteAccessPolicyRequest
 ---@field clientToken? string
+---@field name string
 ---@field type string
 
 ---@class aws.opensearchserverless.DeleteAccessPolicyResponse
@@ -533,6 +541,7 @@ function client:update_vpc_endpoint(input, opts) end
 
 ---@class aws.opensearchserverless.DeleteLifecyclePolicyRequest
 ---@field clientToken? string
+---@field name string
 ---@field type string
 
 ---@class aws.opensearchserverless.DeleteLifecyclePolicyResponse
@@ -545,6 +554,7 @@ function client:update_vpc_endpoint(input, opts) end
 
 ---@class aws.opensearchserverless.DeleteSecurityPolicyRequest
 ---@field clientToken? string
+---@field name string
 ---@field type string
 
 ---@class aws.opensearchserverless.DeleteSecurityPolicyResponse
@@ -557,6 +567,7 @@ function client:update_vpc_endpoint(input, opts) end
 ---@field deleteVpcEndpointDetail? aws.opensearchserverless.DeleteVpcEndpointDetail
 
 ---@class aws.opensearchserverless.GetAccessPolicyRequest
+---@field name string
 ---@field type string
 
 ---@class aws.opensearchserverless.GetAccessPolicyResponse
@@ -590,6 +601,7 @@ function client:update_vpc_endpoint(input, opts) end
 ---@field securityConfigDetail? aws.opensearchserverless.SecurityConfigDetail
 
 ---@class aws.opensearchserverless.GetSecurityPolicyRequest
+---@field name string
 ---@field type string
 
 ---@class aws.opensearchserverless.GetSecurityPolicyResponse
@@ -681,6 +693,7 @@ function client:update_vpc_endpoint(input, opts) end
 ---@class aws.opensearchserverless.UpdateAccessPolicyRequest
 ---@field clientToken? string
 ---@field description? string
+---@field name string
 ---@field policy? string
 ---@field policyVersion string
 ---@field type string
@@ -722,6 +735,7 @@ function client:update_vpc_endpoint(input, opts) end
 ---@class aws.opensearchserverless.UpdateLifecyclePolicyRequest
 ---@field clientToken? string
 ---@field description? string
+---@field name string
 ---@field policy? string
 ---@field policyVersion string
 ---@field type string
@@ -744,6 +758,7 @@ function client:update_vpc_endpoint(input, opts) end
 ---@class aws.opensearchserverless.UpdateSecurityPolicyRequest
 ---@field clientToken? string
 ---@field description? string
+---@field name string
 ---@field policy? string
 ---@field policyVersion string
 ---@field type string
@@ -766,6 +781,7 @@ function client:update_vpc_endpoint(input, opts) end
 ---@field createdDate? integer
 ---@field description? string
 ---@field lastModifiedDate? integer
+---@field name? string
 ---@field policy? aws.opensearchserverless.Document
 ---@field policyVersion? string
 ---@field type? string
@@ -777,6 +793,7 @@ function client:update_vpc_endpoint(input, opts) end
 ---@field createdDate? integer
 ---@field description? string
 ---@field lastModifiedDate? integer
+---@field name? string
 ---@field policyVersion? string
 ---@field type? string
 
@@ -800,6 +817,7 @@ function client:update_vpc_endpoint(input, opts) end
 ---@field id? string
 ---@field kmsKeyArn? string
 ---@field lastModifiedDate? integer
+---@field name? string
 ---@field standbyReplicas? string
 ---@field status? string
 ---@field type? string
@@ -809,9 +827,11 @@ function client:update_vpc_endpoint(input, opts) end
 ---@field errorCode? string
 ---@field errorMessage? string
 ---@field id? string
+---@field name? string
 
 ---@class aws.opensearchserverless.CollectionFilters
 ---@field collectionGroupName? string
+---@field name? string
 ---@field status? string
 
 ---@class aws.opensearchserverless.CollectionGroupCapacityLimits
@@ -826,6 +846,7 @@ function client:update_vpc_endpoint(input, opts) end
 ---@field createdDate? integer
 ---@field description? string
 ---@field id? string
+---@field name? string
 ---@field numberOfCollections? integer
 ---@field standbyReplicas? string
 ---@field tags? aws.opensearchserverless.Tag[]
@@ -834,12 +855,14 @@ function client:update_vpc_endpoint(input, opts) end
 ---@field errorCode? string
 ---@field errorMessage? string
 ---@field id? string
+---@field name? string
 
 ---@class aws.opensearchserverless.CollectionGroupSummary
 ---@field arn? string
 ---@field capacityLimits? aws.opensearchserverless.CollectionGroupCapacityLimits
 ---@field createdDate? integer
 ---@field id? string
+---@field name? string
 ---@field numberOfCollections? integer
 
 ---@class aws.opensearchserverless.CollectionSummary
@@ -847,6 +870,7 @@ function client:update_vpc_endpoint(input, opts) end
 ---@field collectionGroupName? string
 ---@field id? string
 ---@field kmsKeyArn? string
+---@field name? string
 ---@field status? string
 
 ---@class aws.opensearchserverless.CreateCollectionDetail
@@ -857,6 +881,7 @@ function client:update_vpc_endpoint(input, opts) end
 ---@field id? string
 ---@field kmsKeyArn? string
 ---@field lastModifiedDate? integer
+---@field name? string
 ---@field standbyReplicas? string
 ---@field status? string
 ---@field type? string
@@ -868,6 +893,7 @@ function client:update_vpc_endpoint(input, opts) end
 ---@field createdDate? integer
 ---@field description? string
 ---@field id? string
+---@field name? string
 ---@field standbyReplicas? string
 ---@field tags? aws.opensearchserverless.Tag[]
 
@@ -878,14 +904,17 @@ function client:update_vpc_endpoint(input, opts) end
 
 ---@class aws.opensearchserverless.CreateVpcEndpointDetail
 ---@field id? string
+---@field name? string
 ---@field status? string
 
 ---@class aws.opensearchserverless.DeleteCollectionDetail
 ---@field id? string
+---@field name? string
 ---@field status? string
 
 ---@class aws.opensearchserverless.DeleteVpcEndpointDetail
 ---@field id? string
+---@field name? string
 ---@field status? string
 
 ---@class aws.opensearchserverless.EffectiveLifecyclePolicyDetail
@@ -916,6 +945,7 @@ function client:update_vpc_endpoint(input, opts) end
 ---@field createdDate? integer
 ---@field description? string
 ---@field lastModifiedDate? integer
+---@field name? string
 ---@field policy? aws.opensearchserverless.Document
 ---@field policyVersion? string
 ---@field type? string
@@ -923,9 +953,11 @@ function client:update_vpc_endpoint(input, opts) end
 ---@class aws.opensearchserverless.LifecyclePolicyErrorDetail
 ---@field errorCode? string
 ---@field errorMessage? string
+---@field name? string
 ---@field type? string
 
 ---@class aws.opensearchserverless.LifecyclePolicyIdentifier
+---@field name string
 ---@field type string
 
 ---@class aws.opensearchserverless.LifecyclePolicyResourceIdentifier
@@ -939,6 +971,7 @@ function client:update_vpc_endpoint(input, opts) end
 ---@field createdDate? integer
 ---@field description? string
 ---@field lastModifiedDate? integer
+---@field name? string
 ---@field policyVersion? string
 ---@field type? string
 
@@ -975,6 +1008,7 @@ function client:update_vpc_endpoint(input, opts) end
 ---@field createdDate? integer
 ---@field description? string
 ---@field lastModifiedDate? integer
+---@field name? string
 ---@field policy? aws.opensearchserverless.Document
 ---@field policyVersion? string
 ---@field type? string
@@ -987,6 +1021,7 @@ function client:update_vpc_endpoint(input, opts) end
 ---@field createdDate? integer
 ---@field description? string
 ---@field lastModifiedDate? integer
+---@field name? string
 ---@field policyVersion? string
 ---@field type? string
 
@@ -1000,6 +1035,7 @@ function client:update_vpc_endpoint(input, opts) end
 ---@field description? string
 ---@field id? string
 ---@field lastModifiedDate? integer
+---@field name? string
 ---@field status? string
 ---@field type? string
 ---@field vectorOptions? aws.opensearchserverless.VectorOptions
@@ -1011,6 +1047,7 @@ function client:update_vpc_endpoint(input, opts) end
 ---@field description? string
 ---@field id? string
 ---@field lastModifiedDate? integer
+---@field name? string
 
 ---@class aws.opensearchserverless.UpdateIamIdentityCenterConfigOptions
 ---@field groupAttribute? string
@@ -1019,6 +1056,7 @@ function client:update_vpc_endpoint(input, opts) end
 ---@class aws.opensearchserverless.UpdateVpcEndpointDetail
 ---@field id? string
 ---@field lastModifiedDate? integer
+---@field name? string
 ---@field securityGroupIds? string[]
 ---@field status? string
 ---@field subnetIds? string[]
@@ -1031,6 +1069,7 @@ function client:update_vpc_endpoint(input, opts) end
 ---@field failureCode? string
 ---@field failureMessage? string
 ---@field id? string
+---@field name? string
 ---@field securityGroupIds? string[]
 ---@field status? string
 ---@field subnetIds? string[]
@@ -1046,6 +1085,7 @@ function client:update_vpc_endpoint(input, opts) end
 
 ---@class aws.opensearchserverless.VpcEndpointSummary
 ---@field id? string
+---@field name? string
 ---@field status? string
 
 ---@class aws.opensearchserverless.Document

@@ -353,6 +353,7 @@ function client:update_queue(input, opts) end
 ---@field errorInfo? aws.pcs.ErrorInfo[]
 ---@field id string
 ---@field modifiedAt aws.Timestamp
+---@field name string
 ---@field networking aws.pcs.Networking
 ---@field scheduler aws.pcs.Scheduler
 ---@field size string
@@ -372,6 +373,7 @@ function client:update_queue(input, opts) end
 ---@field createdAt aws.Timestamp
 ---@field id string
 ---@field modifiedAt aws.Timestamp
+---@field name string
 ---@field status string
 
 ---@class aws.pcs.ComputeNodeGroup
@@ -385,6 +387,7 @@ function client:update_queue(input, opts) end
 ---@field id string
 ---@field instanceConfigs aws.pcs.InstanceConfig[]
 ---@field modifiedAt aws.Timestamp
+---@field name string
 ---@field purchaseOption? string
 ---@field scalingConfiguration aws.pcs.ScalingConfiguration
 ---@field slurmConfiguration? aws.pcs.ComputeNodeGroupSlurmConfiguration
@@ -404,6 +407,7 @@ function client:update_queue(input, opts) end
 ---@field createdAt aws.Timestamp
 ---@field id string
 ---@field modifiedAt aws.Timestamp
+---@field name string
 ---@field status string
 
 ---@class aws.pcs.CustomLaunchTemplate
@@ -433,6 +437,7 @@ function client:update_queue(input, opts) end
 ---@field errorInfo? aws.pcs.ErrorInfo[]
 ---@field id string
 ---@field modifiedAt aws.Timestamp
+---@field name string
 ---@field slurmConfiguration? aws.pcs.QueueSlurmConfiguration
 ---@field status string
 
@@ -445,6 +450,7 @@ function client:update_queue(input, opts) end
 ---@field createdAt aws.Timestamp
 ---@field id string
 ---@field modifiedAt aws.Timestamp
+---@field name string
 ---@field status string
 
 ---@class aws.pcs.ScalingConfigurationRequest

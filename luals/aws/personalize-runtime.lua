@@ -102,4 +102,5 @@ function client:get_recommendations(input, opts) end
 ---@class aws.personalize_runtime.Promotion
 ---@field filterArn? string
 ---@field filterValues? table<string, string>
+---@field name? string
 ---@field percentPromotedItems? integer

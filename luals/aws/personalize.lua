@@ -639,6 +639,7 @@ function client:update_solution(input, opts) end
 ---@class aws.personalize.CreateCampaignRequest
 ---@field campaignConfig? aws.personalize.CampaignConfig
 ---@field minProvisionedTPS? integer
+---@field name string
 ---@field solutionVersionArn string
 ---@field tags? aws.personalize.Tag[]
 
@@ -669,6 +670,7 @@ function client:update_solution(input, opts) end
 ---@class aws.personalize.CreateDatasetGroupRequest
 ---@field domain? string
 ---@field kmsKeyArn? string
+---@field name string
 ---@field roleArn? string
 ---@field tags? aws.personalize.Tag[]
 
@@ -691,6 +693,7 @@ function client:update_solution(input, opts) end
 ---@class aws.personalize.CreateDatasetRequest
 ---@field datasetGroupArn string
 ---@field datasetType string
+---@field name string
 ---@field schemaArn string
 ---@field tags? aws.personalize.Tag[]
 
@@ -699,6 +702,7 @@ function client:update_solution(input, opts) end
 
 ---@class aws.personalize.CreateEventTrackerRequest
 ---@field datasetGroupArn string
+---@field name string
 ---@field tags? aws.personalize.Tag[]
 
 ---@class aws.personalize.CreateEventTrackerResponse
@@ -708,6 +712,7 @@ function client:update_solution(input, opts) end
 ---@class aws.personalize.CreateFilterRequest
 ---@field datasetGroupArn string
 ---@field filterExpression string
+---@field name string
 ---@field tags? aws.personalize.Tag[]
 
 ---@class aws.personalize.CreateFilterResponse
@@ -717,12 +722,14 @@ function client:update_solution(input, opts) end
 ---@field datasetGroupArn string
 ---@field metrics aws.personalize.MetricAttribute[]
 ---@field metricsOutputConfig aws.personalize.MetricAttributionOutput
+---@field name string
 
 ---@class aws.personalize.CreateMetricAttributionResponse
 ---@field metricAttributionArn? string
 
 ---@class aws.personalize.CreateRecommenderRequest
 ---@field datasetGroupArn string
+---@field name string
 ---@field recipeArn string
 ---@field recommenderConfig? aws.personalize.RecommenderConfig
 ---@field tags? aws.personalize.Tag[]
@@ -732,6 +739,7 @@ function client:update_solution(input, opts) end
 
 ---@class aws.personalize.CreateSchemaRequest
 ---@field domain? string
+---@field name string
 ---@field schema string
 
 ---@class aws.personalize.CreateSchemaResponse
@@ -740,6 +748,7 @@ function client:update_solution(input, opts) end
 ---@class aws.personalize.CreateSolutionRequest
 ---@field datasetGroupArn string
 ---@field eventType? string
+---@field name string
 ---@field performAutoML? boolean
 ---@field performAutoTraining? boolean
 ---@field performHPO? boolean
@@ -752,6 +761,7 @@ function client:update_solution(input, opts) end
 ---@field solutionArn? string
 
 ---@class aws.personalize.CreateSolutionVersionRequest
+---@field name? string
 ---@field solutionArn string
 ---@field tags? aws.personalize.Tag[]
 ---@field trainingMode? string
@@ -1135,6 +1145,7 @@ function client:update_solution(input, opts) end
 ---@field defaultHyperParameters? table<string, string>
 ---@field defaultResourceConfig? table<string, string>
 ---@field lastUpdatedDateTime? aws.Timestamp
+---@field name? string
 ---@field roleArn? string
 ---@field trainingInputMode? string
 
@@ -1212,6 +1223,7 @@ function client:update_solution(input, opts) end
 ---@field lastUpdatedDateTime? aws.Timestamp
 ---@field latestCampaignUpdate? aws.personalize.CampaignUpdateSummary
 ---@field minProvisionedTPS? integer
+---@field name? string
 ---@field solutionVersionArn? string
 ---@field status? string
 
@@ -1226,6 +1238,7 @@ function client:update_solution(input, opts) end
 ---@field creationDateTime? aws.Timestamp
 ---@field failureReason? string
 ---@field lastUpdatedDateTime? aws.Timestamp
+---@field name? string
 ---@field status? string
 
 ---@class aws.personalize.DataDeletionJob
@@ -1259,6 +1272,7 @@ function client:update_solution(input, opts) end
 ---@field datasetType? string
 ---@field lastUpdatedDateTime? aws.Timestamp
 ---@field latestDatasetUpdate? aws.personalize.DatasetUpdateSummary
+---@field name? string
 ---@field schemaArn? string
 ---@field status? string
 ---@field trackingId? string
@@ -1293,6 +1307,7 @@ function client:update_solution(input, opts) end
 ---@field failureReason? string
 ---@field kmsKeyArn? string
 ---@field lastUpdatedDateTime? aws.Timestamp
+---@field name? string
 ---@field roleArn? string
 ---@field status? string
 
@@ -1302,6 +1317,7 @@ function client:update_solution(input, opts) end
 ---@field domain? string
 ---@field failureReason? string
 ---@field lastUpdatedDateTime? aws.Timestamp
+---@field name? string
 ---@field status? string
 
 ---@class aws.personalize.DatasetImportJob
@@ -1330,6 +1346,7 @@ function client:update_solution(input, opts) end
 ---@field creationDateTime? aws.Timestamp
 ---@field domain? string
 ---@field lastUpdatedDateTime? aws.Timestamp
+---@field name? string
 ---@field schema? string
 ---@field schemaArn? string
 
@@ -1337,6 +1354,7 @@ function client:update_solution(input, opts) end
 ---@field creationDateTime? aws.Timestamp
 ---@field domain? string
 ---@field lastUpdatedDateTime? aws.Timestamp
+---@field name? string
 ---@field schemaArn? string
 
 ---@class aws.personalize.DatasetSummary
@@ -1344,6 +1362,7 @@ function client:update_solution(input, opts) end
 ---@field datasetArn? string
 ---@field datasetType? string
 ---@field lastUpdatedDateTime? aws.Timestamp
+---@field name? string
 ---@field status? string
 
 ---@class aws.personalize.EventTracker
@@ -1352,6 +1371,7 @@ function client:update_solution(input, opts) end
 ---@field datasetGroupArn? string
 ---@field eventTrackerArn? string
 ---@field lastUpdatedDateTime? aws.Timestamp
+---@field name? string
 ---@field status? string
 ---@field trackingId? string
 
@@ -1359,6 +1379,7 @@ function client:update_solution(input, opts) end
 ---@field creationDateTime? aws.Timestamp
 ---@field eventTrackerArn? string
 ---@field lastUpdatedDateTime? aws.Timestamp
+---@field name? string
 ---@field status? string
 
 ---@class aws.personalize.FeatureTransformation
@@ -1366,6 +1387,7 @@ function client:update_solution(input, opts) end
 ---@field defaultParameters? table<string, string>
 ---@field featureTransformationArn? string
 ---@field lastUpdatedDateTime? aws.Timestamp
+---@field name? string
 ---@field status? string
 
 ---@class aws.personalize.Filter
@@ -1375,6 +1397,7 @@ function client:update_solution(input, opts) end
 ---@field filterArn? string
 ---@field filterExpression? string
 ---@field lastUpdatedDateTime? aws.Timestamp
+---@field name? string
 ---@field status? string
 
 ---@class aws.personalize.FilterSummary
@@ -1383,6 +1406,7 @@ function client:update_solution(input, opts) end
 ---@field failureReason? string
 ---@field filterArn? string
 ---@field lastUpdatedDateTime? aws.Timestamp
+---@field name? string
 ---@field status? string
 
 ---@class aws.personalize.MetricAttribute
@@ -1397,6 +1421,7 @@ function client:update_solution(input, opts) end
 ---@field lastUpdatedDateTime? aws.Timestamp
 ---@field metricAttributionArn? string
 ---@field metricsOutputConfig? aws.personalize.MetricAttributionOutput
+---@field name? string
 ---@field status? string
 
 ---@class aws.personalize.MetricAttributionOutput
@@ -1408,6 +1433,7 @@ function client:update_solution(input, opts) end
 ---@field failureReason? string
 ---@field lastUpdatedDateTime? aws.Timestamp
 ---@field metricAttributionArn? string
+---@field name? string
 ---@field status? string
 
 ---@class aws.personalize.Recipe
@@ -1416,6 +1442,7 @@ function client:update_solution(input, opts) end
 ---@field description? string
 ---@field featureTransformationArn? string
 ---@field lastUpdatedDateTime? aws.Timestamp
+---@field name? string
 ---@field recipeArn? string
 ---@field recipeType? string
 ---@field status? string
@@ -1424,6 +1451,7 @@ function client:update_solution(input, opts) end
 ---@field creationDateTime? aws.Timestamp
 ---@field domain? string
 ---@field lastUpdatedDateTime? aws.Timestamp
+---@field name? string
 ---@field recipeArn? string
 ---@field status? string
 
@@ -1434,6 +1462,7 @@ function client:update_solution(input, opts) end
 ---@field lastUpdatedDateTime? aws.Timestamp
 ---@field latestRecommenderUpdate? aws.personalize.RecommenderUpdateSummary
 ---@field modelMetrics? table<string, number>
+---@field name? string
 ---@field recipeArn? string
 ---@field recommenderArn? string
 ---@field recommenderConfig? aws.personalize.RecommenderConfig
@@ -1449,6 +1478,7 @@ function client:update_solution(input, opts) end
 ---@field creationDateTime? aws.Timestamp
 ---@field datasetGroupArn? string
 ---@field lastUpdatedDateTime? aws.Timestamp
+---@field name? string
 ---@field recipeArn? string
 ---@field recommenderArn? string
 ---@field recommenderConfig? aws.personalize.RecommenderConfig
@@ -1462,6 +1492,7 @@ function client:update_solution(input, opts) end
 ---@field lastUpdatedDateTime? aws.Timestamp
 ---@field latestSolutionUpdate? aws.personalize.SolutionUpdateSummary
 ---@field latestSolutionVersion? aws.personalize.SolutionVersionSummary
+---@field name? string
 ---@field performAutoML? boolean
 ---@field performAutoTraining? boolean
 ---@field performHPO? boolean
@@ -1485,6 +1516,7 @@ function client:update_solution(input, opts) end
 ---@class aws.personalize.SolutionSummary
 ---@field creationDateTime? aws.Timestamp
 ---@field lastUpdatedDateTime? aws.Timestamp
+---@field name? string
 ---@field recipeArn? string
 ---@field solutionArn? string
 ---@field status? string
@@ -1499,6 +1531,7 @@ function client:update_solution(input, opts) end
 ---@field eventType? string
 ---@field failureReason? string
 ---@field lastUpdatedDateTime? aws.Timestamp
+---@field name? string
 ---@field performAutoML? boolean
 ---@field performHPO? boolean
 ---@field performIncrementalUpdate? boolean
@@ -1530,6 +1563,7 @@ function client:update_solution(input, opts) end
 
 ---@class aws.personalize.AlgorithmImage
 ---@field dockerURI string
+---@field name? string
 
 ---@class aws.personalize.AutoMLConfig
 ---@field metricName? string
@@ -1606,17 +1640,20 @@ function client:update_solution(input, opts) end
 
 ---@class aws.personalize.DefaultCategoricalHyperParameterRange
 ---@field isTunable? boolean
+---@field name? string
 ---@field values? string[]
 
 ---@class aws.personalize.DefaultContinuousHyperParameterRange
 ---@field isTunable? boolean
 ---@field maxValue? number
 ---@field minValue? number
+---@field name? string
 
 ---@class aws.personalize.DefaultIntegerHyperParameterRange
 ---@field isTunable? boolean
 ---@field maxValue? integer
 ---@field minValue? integer
+---@field name? string
 
 ---@class aws.personalize.EventParameters
 ---@field eventType? string
@@ -1638,12 +1675,15 @@ function client:update_solution(input, opts) end
 ---@field integerHyperParameterRanges? aws.personalize.IntegerHyperParameterRange[]
 
 ---@class aws.personalize.CategoricalHyperParameterRange
+---@field name? string
 ---@field values? string[]
 
 ---@class aws.personalize.ContinuousHyperParameterRange
 ---@field maxValue? number
 ---@field minValue? number
+---@field name? string
 
 ---@class aws.personalize.IntegerHyperParameterRange
 ---@field maxValue? integer
 ---@field minValue? integer
+---@field name? string

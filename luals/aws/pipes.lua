@@ -635,6 +635,7 @@ function client:update_pipe(input, opts) end
 ---@field value string
 
 ---@class aws.pipes.EcsEnvironmentVariable
+---@field name? string
 ---@field value? string
 
 ---@class aws.pipes.EcsResourceRequirement

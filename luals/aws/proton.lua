@@ -776,6 +776,7 @@ function client:update_template_sync_config(input, opts) end
 ---@field description? string
 ---@field environmentName? string
 ---@field manifest string
+---@field name string
 ---@field serviceInstanceName? string
 ---@field serviceName? string
 ---@field serviceSpec? string
@@ -802,6 +803,7 @@ function client:update_template_sync_config(input, opts) end
 ---@field componentRoleArn? string
 ---@field description? string
 ---@field environmentAccountConnectionId? string
+---@field name string
 ---@field protonServiceRoleArn? string
 ---@field provisioningRepository? aws.proton.RepositoryBranchInput
 ---@field spec string
@@ -817,6 +819,7 @@ function client:update_template_sync_config(input, opts) end
 ---@field description? string
 ---@field displayName? string
 ---@field encryptionKey? string
+---@field name string
 ---@field provisioning? string
 ---@field tags? aws.proton.Tag[]
 
@@ -837,6 +840,7 @@ function client:update_template_sync_config(input, opts) end
 ---@class aws.proton.CreateRepositoryInput
 ---@field connectionArn string
 ---@field encryptionKey? string
+---@field name string
 ---@field provider string
 ---@field tags? aws.proton.Tag[]
 
@@ -846,6 +850,7 @@ function client:update_template_sync_config(input, opts) end
 ---@class aws.proton.CreateServiceInput
 ---@field branchName? string
 ---@field description? string
+---@field name string
 ---@field repositoryConnectionArn? string
 ---@field repositoryId? string
 ---@field spec string
@@ -856,6 +861,7 @@ function client:update_template_sync_config(input, opts) end
 
 ---@class aws.proton.CreateServiceInstanceInput
 ---@field clientToken? string
+---@field name string
 ---@field serviceName string
 ---@field spec string
 ---@field tags? aws.proton.Tag[]
@@ -882,6 +888,7 @@ function client:update_template_sync_config(input, opts) end
 ---@field description? string
 ---@field displayName? string
 ---@field encryptionKey? string
+---@field name string
 ---@field pipelineProvisioning? string
 ---@field tags? aws.proton.Tag[]
 
@@ -913,6 +920,7 @@ function client:update_template_sync_config(input, opts) end
 ---@field templateSyncConfig? aws.proton.TemplateSyncConfig
 
 ---@class aws.proton.DeleteComponentInput
+---@field name string
 
 ---@class aws.proton.DeleteComponentOutput
 ---@field component? aws.proton.Component
@@ -930,11 +938,13 @@ function client:update_template_sync_config(input, opts) end
 ---@field environmentAccountConnection? aws.proton.EnvironmentAccountConnection
 
 ---@class aws.proton.DeleteEnvironmentInput
+---@field name string
 
 ---@class aws.proton.DeleteEnvironmentOutput
 ---@field environment? aws.proton.Environment
 
 ---@class aws.proton.DeleteEnvironmentTemplateInput
+---@field name string
 
 ---@class aws.proton.DeleteEnvironmentTemplateOutput
 ---@field environmentTemplate? aws.proton.EnvironmentTemplate
@@ -948,12 +958,14 @@ function client:update_template_sync_config(input, opts) end
 ---@field environmentTemplateVersion? aws.proton.EnvironmentTemplateVersion
 
 ---@class aws.proton.DeleteRepositoryInput
+---@field name string
 ---@field provider string
 
 ---@class aws.proton.DeleteRepositoryOutput
 ---@field repository? aws.proton.Repository
 
 ---@class aws.proton.DeleteServiceInput
+---@field name string
 
 ---@class aws.proton.DeleteServiceOutput
 ---@field service? aws.proton.Service
@@ -965,6 +977,7 @@ function client:update_template_sync_config(input, opts) end
 ---@field serviceSyncConfig? aws.proton.ServiceSyncConfig
 
 ---@class aws.proton.DeleteServiceTemplateInput
+---@field name string
 
 ---@class aws.proton.DeleteServiceTemplateOutput
 ---@field serviceTemplate? aws.proton.ServiceTemplate
@@ -990,6 +1003,7 @@ function client:update_template_sync_config(input, opts) end
 ---@field accountSettings? aws.proton.AccountSettings
 
 ---@class aws.proton.GetComponentInput
+---@field name string
 
 ---@class aws.proton.GetComponentOutput
 ---@field component? aws.proton.Component
@@ -1011,11 +1025,13 @@ function client:update_template_sync_config(input, opts) end
 ---@field environmentAccountConnection aws.proton.EnvironmentAccountConnection
 
 ---@class aws.proton.GetEnvironmentInput
+---@field name string
 
 ---@class aws.proton.GetEnvironmentOutput
 ---@field environment aws.proton.Environment
 
 ---@class aws.proton.GetEnvironmentTemplateInput
+---@field name string
 
 ---@class aws.proton.GetEnvironmentTemplateOutput
 ---@field environmentTemplate aws.proton.EnvironmentTemplate
@@ -1029,6 +1045,7 @@ function client:update_template_sync_config(input, opts) end
 ---@field environmentTemplateVersion aws.proton.EnvironmentTemplateVersion
 
 ---@class aws.proton.GetRepositoryInput
+---@field name string
 ---@field provider string
 
 ---@class aws.proton.GetRepositoryOutput
@@ -1049,8 +1066,10 @@ function client:update_template_sync_config(input, opts) end
 ---@field counts aws.proton.CountsSummary
 
 ---@class aws.proton.GetServiceInput
+---@field name string
 
 ---@class aws.proton.GetServiceInstanceInput
+---@field name string
 ---@field serviceName string
 
 ---@class aws.proton.GetServiceInstanceOutput
@@ -1082,6 +1101,7 @@ function client:update_template_sync_config(input, opts) end
 ---@field serviceSyncConfig? aws.proton.ServiceSyncConfig
 
 ---@class aws.proton.GetServiceTemplateInput
+---@field name string
 
 ---@class aws.proton.GetServiceTemplateOutput
 ---@field serviceTemplate aws.proton.ServiceTemplate
@@ -1347,6 +1367,7 @@ function client:update_template_sync_config(input, opts) end
 ---@field clientToken? string
 ---@field deploymentType string
 ---@field description? string
+---@field name string
 ---@field serviceInstanceName? string
 ---@field serviceName? string
 ---@field serviceSpec? string
@@ -1370,6 +1391,7 @@ function client:update_template_sync_config(input, opts) end
 ---@field deploymentType string
 ---@field description? string
 ---@field environmentAccountConnectionId? string
+---@field name string
 ---@field protonServiceRoleArn? string
 ---@field provisioningRepository? aws.proton.RepositoryBranchInput
 ---@field spec? string
@@ -1382,6 +1404,7 @@ function client:update_template_sync_config(input, opts) end
 ---@class aws.proton.UpdateEnvironmentTemplateInput
 ---@field description? string
 ---@field displayName? string
+---@field name string
 
 ---@class aws.proton.UpdateEnvironmentTemplateOutput
 ---@field environmentTemplate aws.proton.EnvironmentTemplate
@@ -1398,11 +1421,13 @@ function client:update_template_sync_config(input, opts) end
 
 ---@class aws.proton.UpdateServiceInput
 ---@field description? string
+---@field name string
 ---@field spec? string
 
 ---@class aws.proton.UpdateServiceInstanceInput
 ---@field clientToken? string
 ---@field deploymentType string
+---@field name string
 ---@field serviceName string
 ---@field spec? string
 ---@field templateMajorVersion? string
@@ -1446,6 +1471,7 @@ function client:update_template_sync_config(input, opts) end
 ---@class aws.proton.UpdateServiceTemplateInput
 ---@field description? string
 ---@field displayName? string
+---@field name string
 
 ---@class aws.proton.UpdateServiceTemplateOutput
 ---@field serviceTemplate aws.proton.ServiceTemplate
@@ -1495,6 +1521,7 @@ function client:update_template_sync_config(input, opts) end
 ---@field lastDeploymentSucceededAt? aws.Timestamp
 ---@field lastModifiedAt aws.Timestamp
 ---@field lastSucceededDeploymentId? string
+---@field name string
 ---@field serviceInstanceName? string
 ---@field serviceName? string
 ---@field serviceSpec? string
@@ -1510,6 +1537,7 @@ function client:update_template_sync_config(input, opts) end
 ---@field lastDeploymentSucceededAt? aws.Timestamp
 ---@field lastModifiedAt aws.Timestamp
 ---@field lastSucceededDeploymentId? string
+---@field name string
 ---@field serviceInstanceName? string
 ---@field serviceName? string
 
@@ -1573,6 +1601,7 @@ function client:update_template_sync_config(input, opts) end
 ---@field lastDeploymentAttemptedAt aws.Timestamp
 ---@field lastDeploymentSucceededAt aws.Timestamp
 ---@field lastSucceededDeploymentId? string
+---@field name string
 ---@field protonServiceRoleArn? string
 ---@field provisioning? string
 ---@field provisioningRepository? aws.proton.RepositoryBranch
@@ -1619,6 +1648,7 @@ function client:update_template_sync_config(input, opts) end
 ---@field lastDeploymentAttemptedAt aws.Timestamp
 ---@field lastDeploymentSucceededAt aws.Timestamp
 ---@field lastSucceededDeploymentId? string
+---@field name string
 ---@field protonServiceRoleArn? string
 ---@field provisioning? string
 ---@field templateMajorVersion string
@@ -1632,6 +1662,7 @@ function client:update_template_sync_config(input, opts) end
 ---@field displayName? string
 ---@field encryptionKey? string
 ---@field lastModifiedAt aws.Timestamp
+---@field name string
 ---@field provisioning? string
 ---@field recommendedVersion? string
 
@@ -1645,6 +1676,7 @@ function client:update_template_sync_config(input, opts) end
 ---@field description? string
 ---@field displayName? string
 ---@field lastModifiedAt aws.Timestamp
+---@field name string
 ---@field provisioning? string
 ---@field recommendedVersion? string
 
@@ -1683,21 +1715,25 @@ function client:update_template_sync_config(input, opts) end
 
 ---@class aws.proton.ProvisionedResource
 ---@field identifier? string
+---@field name? string
 ---@field provisioningEngine? string
 
 ---@class aws.proton.Repository
 ---@field arn string
 ---@field connectionArn string
 ---@field encryptionKey? string
+---@field name string
 ---@field provider string
 
 ---@class aws.proton.RepositoryBranchInput
 ---@field branch string
+---@field name string
 ---@field provider string
 
 ---@class aws.proton.RepositorySummary
 ---@field arn string
 ---@field connectionArn string
+---@field name string
 ---@field provider string
 
 ---@class aws.proton.RepositorySyncAttempt
@@ -1732,6 +1768,7 @@ function client:update_template_sync_config(input, opts) end
 ---@field createdAt aws.Timestamp
 ---@field description? string
 ---@field lastModifiedAt aws.Timestamp
+---@field name string
 ---@field pipeline? aws.proton.ServicePipeline
 ---@field repositoryConnectionArn? string
 ---@field repositoryId? string
@@ -1751,6 +1788,7 @@ function client:update_template_sync_config(input, opts) end
 ---@field lastDeploymentAttemptedAt aws.Timestamp
 ---@field lastDeploymentSucceededAt aws.Timestamp
 ---@field lastSucceededDeploymentId? string
+---@field name string
 ---@field serviceName string
 ---@field spec? string
 ---@field templateMajorVersion string
@@ -1767,6 +1805,7 @@ function client:update_template_sync_config(input, opts) end
 ---@field lastDeploymentAttemptedAt aws.Timestamp
 ---@field lastDeploymentSucceededAt aws.Timestamp
 ---@field lastSucceededDeploymentId? string
+---@field name string
 ---@field serviceName string
 ---@field templateMajorVersion string
 ---@field templateMinorVersion string
@@ -1791,6 +1830,7 @@ function client:update_template_sync_config(input, opts) end
 ---@field createdAt aws.Timestamp
 ---@field description? string
 ---@field lastModifiedAt aws.Timestamp
+---@field name string
 ---@field status string
 ---@field statusMessage? string
 ---@field templateName string
@@ -1814,6 +1854,7 @@ function client:update_template_sync_config(input, opts) end
 ---@field displayName? string
 ---@field encryptionKey? string
 ---@field lastModifiedAt aws.Timestamp
+---@field name string
 ---@field pipelineProvisioning? string
 ---@field recommendedVersion? string
 
@@ -1823,6 +1864,7 @@ function client:update_template_sync_config(input, opts) end
 ---@field description? string
 ---@field displayName? string
 ---@field lastModifiedAt aws.Timestamp
+---@field name string
 ---@field pipelineProvisioning? string
 ---@field recommendedVersion? string
 
@@ -1891,6 +1933,7 @@ function client:update_template_sync_config(input, opts) end
 ---@class aws.proton.RepositoryBranch
 ---@field arn string
 ---@field branch string
+---@field name string
 ---@field provider string
 
 ---@class aws.proton.RepositorySyncEvent

@@ -869,6 +869,7 @@ function client:update_q_app_session_metadata(input, opts) end
 ---@field schema aws.qapps.FormInputCardMetadataSchema
 
 ---@class aws.qapps.DocumentAttribute
+---@field name string
 ---@field value aws.qapps.DocumentAttributeValue
 
 ---@class aws.qapps.FormInputCardMetadataSchema

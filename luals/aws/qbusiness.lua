@@ -1651,6 +1651,7 @@ function client:update_web_experience(input, opts) end
 ---@field control string
 
 ---@class aws.qbusiness.AssociatedGroup
+---@field name? string
 ---@field type? string
 
 ---@class aws.qbusiness.AssociatedUser
@@ -1666,16 +1667,19 @@ function client:update_web_experience(input, opts) end
 ---@field fileSize? integer
 ---@field fileType? string
 ---@field md5chksum? string
+---@field name? string
 ---@field status? string
 
 ---@class aws.qbusiness.AttachmentInput
 ---@field copyFrom? aws.qbusiness.CopyFromSource
 ---@field data? string
+---@field name? string
 
 ---@class aws.qbusiness.AttachmentOutput
 ---@field attachmentId? string
 ---@field conversationId? string
 ---@field error? aws.qbusiness.ErrorDetail
+---@field name? string
 ---@field status? string
 
 ---@class aws.qbusiness.AttachmentsConfiguration
@@ -1812,6 +1816,7 @@ function client:update_web_experience(input, opts) end
 ---@field denyList? aws.qbusiness.DocumentAclMembership
 
 ---@class aws.qbusiness.DocumentAttributeConfiguration
+---@field name? string
 ---@field search? string
 ---@field type? string
 
@@ -1985,6 +1990,7 @@ function client:update_web_experience(input, opts) end
 ---@class aws.qbusiness.TopicConfiguration
 ---@field description? string
 ---@field exampleChatMessages? string[]
+---@field name string
 ---@field rules aws.qbusiness.Rule[]
 
 ---@class aws.qbusiness.UserAlias
@@ -2052,6 +2058,7 @@ function client:update_web_experience(input, opts) end
 ---@field memberRelation? string
 
 ---@class aws.qbusiness.DocumentAttribute
+---@field name string
 ---@field value aws.qbusiness.DocumentAttributeValue
 
 ---@class aws.qbusiness.DocumentContent
@@ -2078,6 +2085,7 @@ function client:update_web_experience(input, opts) end
 
 ---@class aws.qbusiness.InstructionCollection
 ---@field customInstructions? string
+---@field examples? string
 ---@field identity? string
 ---@field outputStyle? string
 ---@field perspective? string
@@ -2236,6 +2244,7 @@ function client:update_web_experience(input, opts) end
 ---@field boostingLevel string
 
 ---@class aws.qbusiness.DocumentAclGroup
+---@field name? string
 ---@field type? string
 
 ---@class aws.qbusiness.DocumentAclUser
@@ -2275,6 +2284,7 @@ function client:update_web_experience(input, opts) end
 ---@class aws.qbusiness.PrincipalGroup
 ---@field access string
 ---@field membershipType? string
+---@field name? string
 
 ---@class aws.qbusiness.PrincipalUser
 ---@field access string

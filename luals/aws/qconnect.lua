@@ -813,6 +813,7 @@ function client:update_session_data(input, opts) end
 ---@field clientToken? string
 ---@field configuration aws.qconnect.AIAgentConfiguration
 ---@field description? string
+---@field name string
 ---@field tags? table<string, string>
 ---@field type string
 ---@field visibilityStatus string
@@ -838,6 +839,7 @@ function client:update_session_data(input, opts) end
 ---@field contentPolicyConfig? aws.qconnect.AIGuardrailContentPolicyConfig
 ---@field contextualGroundingPolicyConfig? aws.qconnect.AIGuardrailContextualGroundingPolicyConfig
 ---@field description? string
+---@field name string
 ---@field sensitiveInformationPolicyConfig? aws.qconnect.AIGuardrailSensitiveInformationPolicyConfig
 ---@field tags? table<string, string>
 ---@field topicPolicyConfig? aws.qconnect.AIGuardrailTopicPolicyConfig
@@ -864,6 +866,7 @@ function client:update_session_data(input, opts) end
 ---@field description? string
 ---@field inferenceConfiguration? aws.qconnect.AIPromptInferenceConfiguration
 ---@field modelId string
+---@field name string
 ---@field tags? table<string, string>
 ---@field templateConfiguration aws.qconnect.AIPromptTemplateConfiguration
 ---@field templateType string
@@ -896,6 +899,7 @@ function client:update_session_data(input, opts) end
 ---@class aws.qconnect.CreateAssistantRequest
 ---@field clientToken? string
 ---@field description? string
+---@field name string
 ---@field serverSideEncryptionConfiguration? aws.qconnect.ServerSideEncryptionConfiguration
 ---@field tags? table<string, string>
 ---@field type string
@@ -918,6 +922,7 @@ function client:update_session_data(input, opts) end
 ---@field clientToken? string
 ---@field knowledgeBaseId string
 ---@field metadata? table<string, string>
+---@field name string
 ---@field overrideLinkOutUri? string
 ---@field tags? table<string, string>
 ---@field title? string
@@ -930,6 +935,7 @@ function client:update_session_data(input, opts) end
 ---@field clientToken? string
 ---@field description? string
 ---@field knowledgeBaseType string
+---@field name string
 ---@field renderingConfiguration? aws.qconnect.RenderingConfiguration
 ---@field serverSideEncryptionConfiguration? aws.qconnect.ServerSideEncryptionConfiguration
 ---@field sourceConfiguration? aws.qconnect.SourceConfiguration
@@ -945,6 +951,7 @@ function client:update_session_data(input, opts) end
 ---@field contentDisposition string
 ---@field knowledgeBaseId string
 ---@field messageTemplateId string
+---@field name string
 
 ---@class aws.qconnect.CreateMessageTemplateAttachmentResponse
 ---@field attachment? aws.qconnect.MessageTemplateAttachment
@@ -958,6 +965,7 @@ function client:update_session_data(input, opts) end
 ---@field groupingConfiguration? aws.qconnect.GroupingConfiguration
 ---@field knowledgeBaseId string
 ---@field language? string
+---@field name? string
 ---@field sourceConfiguration? aws.qconnect.MessageTemplateSourceConfiguration
 ---@field tags? table<string, string>
 
@@ -982,6 +990,7 @@ function client:update_session_data(input, opts) end
 ---@field isActive? boolean
 ---@field knowledgeBaseId string
 ---@field language? string
+---@field name string
 ---@field shortcutKey? string
 ---@field tags? table<string, string>
 
@@ -994,6 +1003,7 @@ function client:update_session_data(input, opts) end
 ---@field clientToken? string
 ---@field contactArn? string
 ---@field description? string
+---@field name string
 ---@field orchestratorConfigurationList? aws.qconnect.OrchestratorConfigurationEntry[]
 ---@field removeOrchestratorConfigurationList? boolean
 ---@field tagFilter? aws.qconnect.TagFilter
@@ -1410,6 +1420,7 @@ function client:update_session_data(input, opts) end
 ---@field sessionId string
 
 ---@class aws.qconnect.NotifyRecommendationsReceivedResponse
+---@field errors? aws.qconnect.NotifyRecommendationsReceivedError[]
 ---@field recommendationIds? string[]
 
 ---@class aws.qconnect.PutFeedbackRequest
@@ -1638,6 +1649,7 @@ function client:update_session_data(input, opts) end
 ---@field groupingConfiguration? aws.qconnect.GroupingConfiguration
 ---@field knowledgeBaseId string
 ---@field messageTemplateId string
+---@field name? string
 
 ---@class aws.qconnect.UpdateMessageTemplateMetadataResponse
 ---@field messageTemplate? aws.qconnect.MessageTemplateData
@@ -1662,6 +1674,7 @@ function client:update_session_data(input, opts) end
 ---@field isActive? boolean
 ---@field knowledgeBaseId string
 ---@field language? string
+---@field name? string
 ---@field quickResponseId string
 ---@field removeDescription? boolean
 ---@field removeGroupingConfiguration? boolean
@@ -1717,6 +1730,7 @@ function client:update_session_data(input, opts) end
 ---@field configuration aws.qconnect.AIAgentConfiguration
 ---@field description? string
 ---@field modifiedTime? aws.Timestamp
+---@field name string
 ---@field origin? string
 ---@field status? string
 ---@field tags? table<string, string>
@@ -1731,6 +1745,7 @@ function client:update_session_data(input, opts) end
 ---@field configuration? aws.qconnect.AIAgentConfiguration
 ---@field description? string
 ---@field modifiedTime? aws.Timestamp
+---@field name string
 ---@field origin? string
 ---@field status? string
 ---@field tags? table<string, string>
@@ -1758,6 +1773,7 @@ function client:update_session_data(input, opts) end
 ---@field contextualGroundingPolicyConfig? aws.qconnect.AIGuardrailContextualGroundingPolicyConfig
 ---@field description? string
 ---@field modifiedTime? aws.Timestamp
+---@field name string
 ---@field sensitiveInformationPolicyConfig? aws.qconnect.AIGuardrailSensitiveInformationPolicyConfig
 ---@field status? string
 ---@field tags? table<string, string>
@@ -1776,6 +1792,7 @@ function client:update_session_data(input, opts) end
 ---@field assistantId string
 ---@field description? string
 ---@field modifiedTime? aws.Timestamp
+---@field name string
 ---@field status? string
 ---@field tags? table<string, string>
 ---@field visibilityStatus string
@@ -1801,6 +1818,7 @@ function client:update_session_data(input, opts) end
 ---@field inferenceConfiguration? aws.qconnect.AIPromptInferenceConfiguration
 ---@field modelId string
 ---@field modifiedTime? aws.Timestamp
+---@field name string
 ---@field origin? string
 ---@field status? string
 ---@field tags? table<string, string>
@@ -1824,6 +1842,7 @@ function client:update_session_data(input, opts) end
 ---@field description? string
 ---@field modelId string
 ---@field modifiedTime? aws.Timestamp
+---@field name string
 ---@field origin? string
 ---@field status? string
 ---@field tags? table<string, string>
@@ -1867,6 +1886,7 @@ function client:update_session_data(input, opts) end
 ---@field capabilityConfiguration? aws.qconnect.AssistantCapabilityConfiguration
 ---@field description? string
 ---@field integrationConfiguration? aws.qconnect.AssistantIntegrationConfiguration
+---@field name string
 ---@field orchestratorConfigurationList? aws.qconnect.OrchestratorConfigurationEntry[]
 ---@field serverSideEncryptionConfiguration? aws.qconnect.ServerSideEncryptionConfiguration
 ---@field status string
@@ -1880,6 +1900,7 @@ function client:update_session_data(input, opts) end
 ---@field capabilityConfiguration? aws.qconnect.AssistantCapabilityConfiguration
 ---@field description? string
 ---@field integrationConfiguration? aws.qconnect.AssistantIntegrationConfiguration
+---@field name string
 ---@field orchestratorConfigurationList? aws.qconnect.OrchestratorConfigurationEntry[]
 ---@field serverSideEncryptionConfiguration? aws.qconnect.ServerSideEncryptionConfiguration
 ---@field status string
@@ -1919,6 +1940,7 @@ function client:update_session_data(input, opts) end
 ---@field knowledgeBaseId string
 ---@field linkOutUri? string
 ---@field metadata table<string, string>
+---@field name string
 ---@field revisionId string
 ---@field status string
 ---@field tags? table<string, string>
@@ -1936,6 +1958,7 @@ function client:update_session_data(input, opts) end
 ---@field knowledgeBaseArn string
 ---@field knowledgeBaseId string
 ---@field metadata table<string, string>
+---@field name string
 ---@field revisionId string
 ---@field status string
 ---@field tags? table<string, string>
@@ -1967,6 +1990,7 @@ function client:update_session_data(input, opts) end
 ---@field messageTemplateArn string
 ---@field messageTemplateContentSha256 string
 ---@field messageTemplateId string
+---@field name string
 ---@field sourceConfigurationSummary? aws.qconnect.MessageTemplateSourceConfigurationSummary
 ---@field tags? table<string, string>
 ---@field versionNumber? integer
@@ -2014,6 +2038,7 @@ function client:update_session_data(input, opts) end
 ---@field knowledgeBaseId string
 ---@field knowledgeBaseType string
 ---@field lastContentModificationTime? aws.Timestamp
+---@field name string
 ---@field renderingConfiguration? aws.qconnect.RenderingConfiguration
 ---@field serverSideEncryptionConfiguration? aws.qconnect.ServerSideEncryptionConfiguration
 ---@field sourceConfiguration? aws.qconnect.SourceConfiguration
@@ -2026,6 +2051,7 @@ function client:update_session_data(input, opts) end
 ---@field knowledgeBaseArn string
 ---@field knowledgeBaseId string
 ---@field knowledgeBaseType string
+---@field name string
 ---@field renderingConfiguration? aws.qconnect.RenderingConfiguration
 ---@field serverSideEncryptionConfiguration? aws.qconnect.ServerSideEncryptionConfiguration
 ---@field sourceConfiguration? aws.qconnect.SourceConfiguration
@@ -2049,6 +2075,7 @@ function client:update_session_data(input, opts) end
 ---@class aws.qconnect.MessageTemplateAttachment
 ---@field attachmentId string
 ---@field contentDisposition string
+---@field name string
 ---@field uploadedTime aws.Timestamp
 ---@field url string
 ---@field urlExpiry aws.Timestamp
@@ -2082,6 +2109,7 @@ function client:update_session_data(input, opts) end
 ---@field messageTemplateArn string
 ---@field messageTemplateContentSha256 string
 ---@field messageTemplateId string
+---@field name string
 ---@field sourceConfigurationSummary? aws.qconnect.MessageTemplateSourceConfigurationSummary
 ---@field tags? table<string, string>
 
@@ -2104,6 +2132,7 @@ function client:update_session_data(input, opts) end
 ---@field lastModifiedTime aws.Timestamp
 ---@field messageTemplateArn string
 ---@field messageTemplateId string
+---@field name string
 ---@field sourceConfigurationSummary? aws.qconnect.MessageTemplateSourceConfigurationSummary
 ---@field tags? table<string, string>
 ---@field versionNumber? integer
@@ -2126,6 +2155,7 @@ function client:update_session_data(input, opts) end
 ---@field lastModifiedTime aws.Timestamp
 ---@field messageTemplateArn string
 ---@field messageTemplateId string
+---@field name string
 ---@field sourceConfiguration? aws.qconnect.MessageTemplateSourceConfiguration
 ---@field tags? table<string, string>
 
@@ -2137,6 +2167,7 @@ function client:update_session_data(input, opts) end
 ---@field knowledgeBaseId string
 ---@field messageTemplateArn string
 ---@field messageTemplateId string
+---@field name string
 ---@field versionNumber integer
 
 ---@class aws.qconnect.ModelSummary
@@ -2148,6 +2179,10 @@ function client:update_session_data(input, opts) end
 ---@field modelLifecycle? string
 ---@field supportedAIPromptTypes? string[]
 ---@field supportsPromptCaching? boolean
+
+---@class aws.qconnect.NotifyRecommendationsReceivedError
+---@field message? string
+---@field recommendationId? string
 
 ---@class aws.qconnect.OrchestratorConfigurationEntry
 ---@field aiAgentId? string
@@ -2174,6 +2209,7 @@ function client:update_session_data(input, opts) end
 ---@field language? string
 ---@field lastModifiedBy? string
 ---@field lastModifiedTime aws.Timestamp
+---@field name string
 ---@field quickResponseArn string
 ---@field quickResponseId string
 ---@field shortcutKey? string
@@ -2203,6 +2239,7 @@ function client:update_session_data(input, opts) end
 ---@field language? string
 ---@field lastModifiedBy? string
 ---@field lastModifiedTime aws.Timestamp
+---@field name string
 ---@field quickResponseArn string
 ---@field quickResponseId string
 ---@field shortcutKey? string
@@ -2219,6 +2256,7 @@ function client:update_session_data(input, opts) end
 ---@field knowledgeBaseId string
 ---@field lastModifiedBy? string
 ---@field lastModifiedTime aws.Timestamp
+---@field name string
 ---@field quickResponseArn string
 ---@field quickResponseId string
 ---@field status string
@@ -2275,6 +2313,7 @@ function client:update_session_data(input, opts) end
 ---@field aiAgentConfiguration? table<string, aws.qconnect.AIAgentConfigurationData>
 ---@field description? string
 ---@field integrationConfiguration? aws.qconnect.SessionIntegrationConfiguration
+---@field name string
 ---@field orchestratorConfigurationList? aws.qconnect.OrchestratorConfigurationEntry[]
 ---@field origin? string
 ---@field sessionArn string
@@ -2484,9 +2523,13 @@ function client:update_session_data(input, opts) end
 ---@class aws.qconnect.GuardrailRegexConfig
 ---@field action string
 ---@field description? string
+---@field name string
+---@field pattern string
 
 ---@class aws.qconnect.GuardrailTopicConfig
 ---@field definition string
+---@field examples? string[]
+---@field name string
 ---@field type string
 
 ---@class aws.qconnect.GuardrailWordConfig
@@ -2513,14 +2556,17 @@ function client:update_session_data(input, opts) end
 
 ---@class aws.qconnect.MessageTemplateFilterField
 ---@field includeNoExistence? boolean
+---@field name string
 ---@field operator string
 ---@field values? string[]
 
 ---@class aws.qconnect.MessageTemplateOrderField
+---@field name string
 ---@field order? string
 
 ---@class aws.qconnect.MessageTemplateQueryField
 ---@field allowFuzziness? boolean
+---@field name string
 ---@field operator string
 ---@field priority? string
 ---@field values string[]
@@ -2565,14 +2611,17 @@ function client:update_session_data(input, opts) end
 
 ---@class aws.qconnect.QuickResponseFilterField
 ---@field includeNoExistence? boolean
+---@field name string
 ---@field operator string
 ---@field values? string[]
 
 ---@class aws.qconnect.QuickResponseOrderField
+---@field name string
 ---@field order? string
 
 ---@class aws.qconnect.QuickResponseQueryField
 ---@field allowFuzziness? boolean
+---@field name string
 ---@field operator string
 ---@field priority? string
 ---@field values string[]
@@ -2655,6 +2704,7 @@ function client:update_session_data(input, opts) end
 
 ---@class aws.qconnect.SystemAttributes
 ---@field customerEndpoint? aws.qconnect.SystemEndpointAttributes
+---@field name? string
 ---@field systemEndpoint? aws.qconnect.SystemEndpointAttributes
 
 ---@class aws.qconnect.TagCondition
@@ -2676,6 +2726,7 @@ function client:update_session_data(input, opts) end
 ---@field businessAccountId string
 ---@field components? string[]
 ---@field language? string
+---@field name? string
 ---@field status? string
 ---@field statusReason? string
 ---@field templateId string
@@ -2724,6 +2775,7 @@ function client:update_session_data(input, opts) end
 ---@field text? string
 
 ---@class aws.qconnect.EmailHeader
+---@field name? string
 ---@field value? string
 
 ---@class aws.qconnect.EmailMessageTemplateContentBody
@@ -2951,6 +3003,7 @@ function client:update_session_data(input, opts) end
 
 ---@class aws.qconnect.SpanToolUseValue
 ---@field arguments aws.qconnect.JSONDocument
+---@field name string
 ---@field toolUseId string
 
 ---@class aws.qconnect.SuggestedMessageDataDetails
@@ -2961,6 +3014,7 @@ function client:update_session_data(input, opts) end
 ---@field aiAgentId string
 
 ---@class aws.qconnect.ToolInstruction
+---@field examples? string[]
 ---@field instruction? string
 
 ---@class aws.qconnect.ToolOutputFilter

@@ -342,6 +342,7 @@ function client:update_resource_share(input, opts) end
 
 ---@class aws.ram.CreatePermissionRequest
 ---@field clientToken? string
+---@field name string
 ---@field policyTemplate string
 ---@field resourceType string
 ---@field tags? aws.ram.Tag[]
@@ -362,6 +363,7 @@ function client:update_resource_share(input, opts) end
 ---@class aws.ram.CreateResourceShareRequest
 ---@field allowExternalPrincipals? boolean
 ---@field clientToken? string
+---@field name string
 ---@field permissionArns? string[]
 ---@field principals? string[]
 ---@field resourceArns? string[]
@@ -467,6 +469,7 @@ function client:update_resource_share(input, opts) end
 
 ---@class aws.ram.GetResourceSharesRequest
 ---@field maxResults? integer
+---@field name? string
 ---@field nextToken? string
 ---@field permissionArn? string
 ---@field permissionVersion? integer
@@ -591,6 +594,7 @@ function client:update_resource_share(input, opts) end
 
 ---@class aws.ram.PromotePermissionCreatedFromPolicyRequest
 ---@field clientToken? string
+---@field name string
 ---@field permissionArn string
 
 ---@class aws.ram.PromotePermissionCreatedFromPolicyResponse
@@ -647,6 +651,7 @@ function client:update_resource_share(input, opts) end
 ---@class aws.ram.UpdateResourceShareRequest
 ---@field allowExternalPrincipals? boolean
 ---@field clientToken? string
+---@field name? string
 ---@field resourceShareArn string
 
 ---@class aws.ram.UpdateResourceShareResponse
@@ -706,6 +711,7 @@ function client:update_resource_share(input, opts) end
 ---@field creationTime? aws.Timestamp
 ---@field featureSet? string
 ---@field lastUpdatedTime? aws.Timestamp
+---@field name? string
 ---@field owningAccountId? string
 ---@field resourceShareArn? string
 ---@field resourceShareConfiguration? aws.ram.ResourceShareConfiguration
@@ -745,6 +751,7 @@ function client:update_resource_share(input, opts) end
 ---@field featureSet? string
 ---@field isResourceTypeDefault? boolean
 ---@field lastUpdatedTime? aws.Timestamp
+---@field name? string
 ---@field permission? string
 ---@field permissionType? string
 ---@field resourceType? string
@@ -759,6 +766,7 @@ function client:update_resource_share(input, opts) end
 ---@field featureSet? string
 ---@field isResourceTypeDefault? boolean
 ---@field lastUpdatedTime? aws.Timestamp
+---@field name? string
 ---@field permissionType? string
 ---@field resourceType? string
 ---@field status? string

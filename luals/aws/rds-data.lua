@@ -146,6 +146,7 @@ function client:rollback_transaction(input, opts) end
 ---@field isCurrency? boolean
 ---@field isSigned? boolean
 ---@field label? string
+---@field name? string
 ---@field nullable? integer
 ---@field precision? integer
 ---@field scale? integer
@@ -168,6 +169,7 @@ function client:rollback_transaction(input, opts) end
 ---@field longReturnType? string
 
 ---@class aws.rds_data.SqlParameter
+---@field name? string
 ---@field typeHint? string
 ---@field value? aws.rds_data.Field
 

@@ -305,6 +305,7 @@ function client:list_tables(input, opts) end
 ---@field isSigned? boolean
 ---@field label? string
 ---@field length? integer
+---@field name? string
 ---@field nullable? integer
 ---@field precision? integer
 ---@field scale? integer
@@ -324,6 +325,7 @@ function client:list_tables(input, opts) end
 ---@field CSVRecords? string
 
 ---@class aws.redshift_data.SqlParameter
+---@field name string
 ---@field value string
 
 ---@class aws.redshift_data.StatementData
@@ -354,5 +356,6 @@ function client:list_tables(input, opts) end
 ---@field UpdatedAt? aws.Timestamp
 
 ---@class aws.redshift_data.TableMember
+---@field name? string
 ---@field schema? string
 ---@field type? string

@@ -185,6 +185,7 @@ function client:update_space(input, opts) end
 
 ---@class aws.repostspace.BatchAddChannelRoleToAccessorsOutput
 ---@field addedAccessorIds string[]
+---@field errors aws.repostspace.BatchError[]
 
 ---@class aws.repostspace.BatchAddRoleInput
 ---@field accessorIds string[]
@@ -193,6 +194,7 @@ function client:update_space(input, opts) end
 
 ---@class aws.repostspace.BatchAddRoleOutput
 ---@field addedAccessorIds string[]
+---@field errors aws.repostspace.BatchError[]
 
 ---@class aws.repostspace.BatchRemoveChannelRoleFromAccessorsInput
 ---@field accessorIds string[]
@@ -201,6 +203,7 @@ function client:update_space(input, opts) end
 ---@field spaceId string
 
 ---@class aws.repostspace.BatchRemoveChannelRoleFromAccessorsOutput
+---@field errors aws.repostspace.BatchError[]
 ---@field removedAccessorIds string[]
 
 ---@class aws.repostspace.BatchRemoveRoleInput
@@ -209,6 +212,7 @@ function client:update_space(input, opts) end
 ---@field spaceId string
 
 ---@class aws.repostspace.BatchRemoveRoleOutput
+---@field errors aws.repostspace.BatchError[]
 ---@field removedAccessorIds string[]
 
 ---@class aws.repostspace.CreateChannelInput
@@ -221,6 +225,7 @@ function client:update_space(input, opts) end
 
 ---@class aws.repostspace.CreateSpaceInput
 ---@field description? string
+---@field name string
 ---@field roleArn? string
 ---@field subdomain string
 ---@field supportedEmailDomains? aws.repostspace.SupportedEmailDomainsParameters
@@ -267,6 +272,7 @@ function client:update_space(input, opts) end
 ---@field description? string
 ---@field groupAdmins? string[]
 ---@field identityStoreId? string
+---@field name string
 ---@field randomDomain string
 ---@field roles? table<string, string[]>
 ---@field spaceId string
@@ -340,6 +346,11 @@ function client:update_space(input, opts) end
 ---@field supportedEmailDomains? aws.repostspace.SupportedEmailDomainsParameters
 ---@field tier? string
 
+---@class aws.repostspace.BatchError
+---@field accessorId string
+---@field error integer
+---@field message string
+
 ---@class aws.repostspace.ChannelData
 ---@field channelDescription? string
 ---@field channelId string
@@ -358,6 +369,7 @@ function client:update_space(input, opts) end
 ---@field createDateTime aws.Timestamp
 ---@field deleteDateTime? aws.Timestamp
 ---@field description? string
+---@field name string
 ---@field randomDomain string
 ---@field spaceId string
 ---@field status string

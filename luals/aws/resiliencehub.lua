@@ -562,6 +562,7 @@ function client:update_resiliency_policy(input, opts) end
 ---@field clientToken? string
 ---@field description? string
 ---@field eventSubscriptions? aws.resiliencehub.EventSubscription[]
+---@field name string
 ---@field permissionModel? aws.resiliencehub.PermissionModel
 ---@field policyArn? string
 ---@field tags? table<string, string>
@@ -574,6 +575,7 @@ function client:update_resiliency_policy(input, opts) end
 ---@field appArn string
 ---@field clientToken? string
 ---@field id? string
+---@field name string
 ---@field type string
 
 ---@class aws.resiliencehub.CreateAppVersionAppComponentResponse
@@ -603,6 +605,7 @@ function client:update_resiliency_policy(input, opts) end
 ---@field bucketName? string
 ---@field clientToken? string
 ---@field format? string
+---@field name string
 ---@field recommendationIds? string[]
 ---@field recommendationTypes? string[]
 ---@field tags? table<string, string>
@@ -923,6 +926,7 @@ function client:update_resiliency_policy(input, opts) end
 ---@field awsApplicationArn? string
 ---@field fromLastAssessmentTime? aws.Timestamp
 ---@field maxResults? integer
+---@field name? string
 ---@field nextToken? string
 ---@field reverseOrder? boolean
 ---@field toLastAssessmentTime? aws.Timestamp
@@ -946,6 +950,7 @@ function client:update_resiliency_policy(input, opts) end
 ---@class aws.resiliencehub.ListRecommendationTemplatesRequest
 ---@field assessmentArn? string
 ---@field maxResults? integer
+---@field name? string
 ---@field nextToken? string
 ---@field recommendationTemplateArn? string
 ---@field reverseOrder? boolean
@@ -1121,6 +1126,7 @@ function client:update_resiliency_policy(input, opts) end
 ---@field additionalInfo? table<string, string[]>
 ---@field appArn string
 ---@field id string
+---@field name? string
 ---@field type? string
 
 ---@class aws.resiliencehub.UpdateAppVersionAppComponentResponse
@@ -1173,6 +1179,7 @@ function client:update_resiliency_policy(input, opts) end
 ---@field appComponentNames? string[]
 ---@field description? string
 ---@field items? aws.resiliencehub.RecommendationItem[]
+---@field name string
 ---@field prerequisite? string
 ---@field recommendationId string
 ---@field recommendationStatus? string
@@ -1191,6 +1198,7 @@ function client:update_resiliency_policy(input, opts) end
 ---@field lastAppComplianceEvaluationTime? aws.Timestamp
 ---@field lastDriftEvaluationTime? aws.Timestamp
 ---@field lastResiliencyScoreEvaluationTime? aws.Timestamp
+---@field name string
 ---@field permissionModel? aws.resiliencehub.PermissionModel
 ---@field policyArn? string
 ---@field resiliencyScore? number
@@ -1239,6 +1247,7 @@ function client:update_resiliency_policy(input, opts) end
 ---@class aws.resiliencehub.AppComponent
 ---@field additionalInfo? table<string, string[]>
 ---@field id? string
+---@field name string
 ---@field type string
 
 ---@class aws.resiliencehub.AppComponentCompliance
@@ -1266,6 +1275,7 @@ function client:update_resiliency_policy(input, opts) end
 ---@field description? string
 ---@field driftStatus? string
 ---@field lastAppComplianceEvaluationTime? aws.Timestamp
+---@field name string
 ---@field resiliencyScore? number
 ---@field rpoInSecs? integer
 ---@field rtoInSecs? integer
@@ -1324,6 +1334,7 @@ function client:update_resiliency_policy(input, opts) end
 
 ---@class aws.resiliencehub.EventSubscription
 ---@field eventType string
+---@field name string
 ---@field snsTopicArn? string
 
 ---@class aws.resiliencehub.FailedGroupingRecommendationEntry
@@ -1336,6 +1347,7 @@ function client:update_resiliency_policy(input, opts) end
 
 ---@class aws.resiliencehub.Field
 ---@field aggregation? string
+---@field name string
 
 ---@class aws.resiliencehub.GroupingRecommendation
 ---@field confidenceLevel string
@@ -1377,6 +1389,7 @@ function client:update_resiliency_policy(input, opts) end
 ---@field endTime? aws.Timestamp
 ---@field format string
 ---@field message? string
+---@field name string
 ---@field needsReplacements? boolean
 ---@field recommendationIds? string[]
 ---@field recommendationTemplateArn string
@@ -1426,6 +1439,7 @@ function client:update_resiliency_policy(input, opts) end
 ---@field appComponentName? string
 ---@field description? string
 ---@field items? aws.resiliencehub.RecommendationItem[]
+---@field name? string
 ---@field prerequisite? string
 ---@field recommendationId string
 ---@field recommendationStatus? string
@@ -1446,6 +1460,7 @@ function client:update_resiliency_policy(input, opts) end
 ---@field description? string
 ---@field intent? string
 ---@field items? aws.resiliencehub.RecommendationItem[]
+---@field name? string
 ---@field prerequisite? string
 ---@field recommendationId? string
 ---@field recommendationStatus? string
@@ -1477,6 +1492,7 @@ function client:update_resiliency_policy(input, opts) end
 ---@field cost? aws.resiliencehub.Cost
 ---@field description? string
 ---@field haArchitecture? string
+---@field name string
 ---@field optimizationType string
 ---@field recommendationCompliance? table<string, aws.resiliencehub.RecommendationDisruptionCompliance>
 ---@field referenceId string

@@ -272,6 +272,7 @@ function client:update_trust_anchor(input, opts) end
 ---@field durationSeconds? integer
 ---@field enabled? boolean
 ---@field managedPolicyArns? string[]
+---@field name string
 ---@field requireInstanceProperties? boolean
 ---@field roleArns string[]
 ---@field sessionPolicy? string
@@ -279,6 +280,7 @@ function client:update_trust_anchor(input, opts) end
 
 ---@class aws.rolesanywhere.CreateTrustAnchorRequest
 ---@field enabled? boolean
+---@field name string
 ---@field notificationSettings? aws.rolesanywhere.NotificationSetting[]
 ---@field source aws.rolesanywhere.Source
 ---@field tags? aws.rolesanywhere.Tag[]
@@ -297,6 +299,7 @@ function client:update_trust_anchor(input, opts) end
 ---@class aws.rolesanywhere.ImportCrlRequest
 ---@field crlData string
 ---@field enabled? boolean
+---@field name string
 ---@field tags? aws.rolesanywhere.Tag[]
 ---@field trustAnchorArn string
 
@@ -384,16 +387,19 @@ function client:update_trust_anchor(input, opts) end
 ---@class aws.rolesanywhere.UpdateCrlRequest
 ---@field crlData? string
 ---@field crlId string
+---@field name? string
 
 ---@class aws.rolesanywhere.UpdateProfileRequest
 ---@field acceptRoleSessionName? boolean
 ---@field durationSeconds? integer
 ---@field managedPolicyArns? string[]
+---@field name? string
 ---@field profileId string
 ---@field roleArns? string[]
 ---@field sessionPolicy? string
 
 ---@class aws.rolesanywhere.UpdateTrustAnchorRequest
+---@field name? string
 ---@field source? aws.rolesanywhere.Source
 ---@field trustAnchorId string
 
@@ -403,6 +409,7 @@ function client:update_trust_anchor(input, opts) end
 ---@field crlData? string
 ---@field crlId? string
 ---@field enabled? boolean
+---@field name? string
 ---@field trustAnchorArn? string
 ---@field updatedAt? aws.Timestamp
 
@@ -427,6 +434,7 @@ function client:update_trust_anchor(input, opts) end
 ---@field durationSeconds? integer
 ---@field enabled? boolean
 ---@field managedPolicyArns? string[]
+---@field name? string
 ---@field profileArn? string
 ---@field profileId? string
 ---@field requireInstanceProperties? boolean
@@ -465,6 +473,7 @@ function client:update_trust_anchor(input, opts) end
 ---@class aws.rolesanywhere.TrustAnchorDetail
 ---@field createdAt? aws.Timestamp
 ---@field enabled? boolean
+---@field name? string
 ---@field notificationSettings? aws.rolesanywhere.NotificationSettingDetail[]
 ---@field source? aws.rolesanywhere.Source
 ---@field trustAnchorArn? string

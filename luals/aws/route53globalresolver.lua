@@ -410,6 +410,7 @@ function client:update_hosted_zone_association(input, opts) end
 
 ---@class aws.route53globalresolver.AssociateHostedZoneInput
 ---@field hostedZoneId string
+---@field name string
 ---@field resourceArn string
 
 ---@class aws.route53globalresolver.AssociateHostedZoneOutput
@@ -417,6 +418,7 @@ function client:update_hosted_zone_association(input, opts) end
 ---@field hostedZoneId string
 ---@field hostedZoneName string
 ---@field id string
+---@field name string
 ---@field resourceArn string
 ---@field status string
 ---@field updatedAt aws.Timestamp
@@ -447,6 +449,7 @@ function client:update_hosted_zone_association(input, opts) end
 ---@field clientToken? string
 ---@field dnsViewId string
 ---@field ipAddressType? string
+---@field name? string
 ---@field protocol string
 ---@field tags? table<string, string>
 
@@ -457,6 +460,7 @@ function client:update_hosted_zone_association(input, opts) end
 ---@field dnsViewId string
 ---@field id string
 ---@field ipAddressType string
+---@field name? string
 ---@field protocol string
 ---@field status string
 ---@field updatedAt aws.Timestamp
@@ -465,6 +469,7 @@ function client:update_hosted_zone_association(input, opts) end
 ---@field clientToken? string
 ---@field dnsViewId string
 ---@field expiresAt? aws.Timestamp
+---@field name? string
 ---@field tags? table<string, string>
 
 ---@class aws.route53globalresolver.CreateAccessTokenOutput
@@ -474,6 +479,7 @@ function client:update_hosted_zone_association(input, opts) end
 ---@field dnsViewId string
 ---@field expiresAt aws.Timestamp
 ---@field id string
+---@field name? string
 ---@field status string
 ---@field value string
 
@@ -484,6 +490,7 @@ function client:update_hosted_zone_association(input, opts) end
 ---@field ednsClientSubnet? string
 ---@field firewallRulesFailOpen? string
 ---@field globalResolverId string
+---@field name string
 ---@field tags? table<string, string>
 
 ---@class aws.route53globalresolver.CreateDNSViewOutput
@@ -496,6 +503,7 @@ function client:update_hosted_zone_association(input, opts) end
 ---@field firewallRulesFailOpen string
 ---@field globalResolverId string
 ---@field id string
+---@field name string
 ---@field status string
 ---@field updatedAt aws.Timestamp
 
@@ -503,6 +511,7 @@ function client:update_hosted_zone_association(input, opts) end
 ---@field clientToken? string
 ---@field description? string
 ---@field globalResolverId string
+---@field name string
 ---@field tags? table<string, string>
 
 ---@class aws.route53globalresolver.CreateFirewallDomainListOutput
@@ -512,6 +521,7 @@ function client:update_hosted_zone_association(input, opts) end
 ---@field domainCount integer
 ---@field globalResolverId string
 ---@field id string
+---@field name string
 ---@field status string
 ---@field updatedAt aws.Timestamp
 
@@ -527,6 +537,7 @@ function client:update_hosted_zone_association(input, opts) end
 ---@field dnsAdvancedProtection? string
 ---@field dnsViewId string
 ---@field firewallDomainListId? string
+---@field name string
 ---@field priority? integer
 ---@field qType? string
 
@@ -543,6 +554,7 @@ function client:update_hosted_zone_association(input, opts) end
 ---@field dnsViewId string
 ---@field firewallDomainListId? string
 ---@field id string
+---@field name string
 ---@field priority integer
 ---@field queryType? string
 ---@field status string
@@ -552,6 +564,7 @@ function client:update_hosted_zone_association(input, opts) end
 ---@field clientToken? string
 ---@field description? string
 ---@field ipAddressType? string
+---@field name string
 ---@field observabilityRegion? string
 ---@field regions string[]
 ---@field tags? table<string, string>
@@ -566,6 +579,7 @@ function client:update_hosted_zone_association(input, opts) end
 ---@field ipAddressType? string
 ---@field ipv4Addresses string[]
 ---@field ipv6Addresses? string[]
+---@field name string
 ---@field observabilityRegion? string
 ---@field regions string[]
 ---@field status string
@@ -581,6 +595,7 @@ function client:update_hosted_zone_association(input, opts) end
 ---@field dnsViewId string
 ---@field id string
 ---@field ipAddressType string
+---@field name? string
 ---@field protocol string
 ---@field status string
 ---@field updatedAt aws.Timestamp
@@ -606,6 +621,7 @@ function client:update_hosted_zone_association(input, opts) end
 ---@field firewallRulesFailOpen string
 ---@field globalResolverId string
 ---@field id string
+---@field name string
 ---@field status string
 ---@field updatedAt aws.Timestamp
 
@@ -615,6 +631,7 @@ function client:update_hosted_zone_association(input, opts) end
 ---@class aws.route53globalresolver.DeleteFirewallDomainListOutput
 ---@field arn string
 ---@field id string
+---@field name string
 ---@field status string
 
 ---@class aws.route53globalresolver.DeleteFirewallRuleInput
@@ -633,6 +650,7 @@ function client:update_hosted_zone_association(input, opts) end
 ---@field dnsViewId string
 ---@field firewallDomainListId? string
 ---@field id string
+---@field name string
 ---@field priority integer
 ---@field queryType? string
 ---@field status string
@@ -651,6 +669,7 @@ function client:update_hosted_zone_association(input, opts) end
 ---@field ipAddressType? string
 ---@field ipv4Addresses string[]
 ---@field ipv6Addresses? string[]
+---@field name string
 ---@field observabilityRegion? string
 ---@field regions string[]
 ---@field status string
@@ -669,6 +688,7 @@ function client:update_hosted_zone_association(input, opts) end
 ---@field firewallRulesFailOpen string
 ---@field globalResolverId string
 ---@field id string
+---@field name string
 ---@field status string
 ---@field updatedAt aws.Timestamp
 
@@ -681,6 +701,7 @@ function client:update_hosted_zone_association(input, opts) end
 ---@field hostedZoneId string
 ---@field hostedZoneName string
 ---@field id string
+---@field name string
 ---@field resourceArn string
 ---@field status string
 ---@field updatedAt aws.Timestamp
@@ -698,6 +719,7 @@ function client:update_hosted_zone_association(input, opts) end
 ---@field firewallRulesFailOpen string
 ---@field globalResolverId string
 ---@field id string
+---@field name string
 ---@field status string
 ---@field updatedAt aws.Timestamp
 
@@ -711,6 +733,7 @@ function client:update_hosted_zone_association(input, opts) end
 ---@field dnsViewId string
 ---@field id string
 ---@field ipAddressType string
+---@field name? string
 ---@field protocol string
 ---@field status string
 ---@field updatedAt aws.Timestamp
@@ -726,6 +749,7 @@ function client:update_hosted_zone_association(input, opts) end
 ---@field expiresAt aws.Timestamp
 ---@field globalResolverId string
 ---@field id string
+---@field name? string
 ---@field status string
 ---@field updatedAt aws.Timestamp
 ---@field value string
@@ -743,6 +767,7 @@ function client:update_hosted_zone_association(input, opts) end
 ---@field firewallRulesFailOpen string
 ---@field globalResolverId string
 ---@field id string
+---@field name string
 ---@field status string
 ---@field updatedAt aws.Timestamp
 
@@ -757,6 +782,7 @@ function client:update_hosted_zone_association(input, opts) end
 ---@field domainCount integer
 ---@field globalResolverId string
 ---@field id string
+---@field name string
 ---@field status string
 ---@field statusMessage? string
 ---@field updatedAt aws.Timestamp
@@ -777,6 +803,7 @@ function client:update_hosted_zone_association(input, opts) end
 ---@field dnsViewId string
 ---@field firewallDomainListId? string
 ---@field id string
+---@field name string
 ---@field priority integer
 ---@field queryType? string
 ---@field status string
@@ -795,6 +822,7 @@ function client:update_hosted_zone_association(input, opts) end
 ---@field ipAddressType? string
 ---@field ipv4Addresses string[]
 ---@field ipv6Addresses? string[]
+---@field name string
 ---@field observabilityRegion? string
 ---@field regions string[]
 ---@field status string
@@ -808,6 +836,7 @@ function client:update_hosted_zone_association(input, opts) end
 ---@field hostedZoneId string
 ---@field hostedZoneName string
 ---@field id string
+---@field name string
 ---@field resourceArn string
 ---@field status string
 ---@field updatedAt aws.Timestamp
@@ -819,6 +848,7 @@ function client:update_hosted_zone_association(input, opts) end
 ---@field description? string
 ---@field id string
 ---@field managedListType string
+---@field name string
 
 ---@class aws.route53globalresolver.ImportFirewallDomainsInput
 ---@field domainFileUrl string
@@ -827,6 +857,7 @@ function client:update_hosted_zone_association(input, opts) end
 
 ---@class aws.route53globalresolver.ImportFirewallDomainsOutput
 ---@field id string
+---@field name string
 ---@field status string
 
 ---@class aws.route53globalresolver.ListAccessSourcesInput
@@ -933,6 +964,7 @@ function client:update_hosted_zone_association(input, opts) end
 ---@field accessSourceId string
 ---@field cidr? string
 ---@field ipAddressType? string
+---@field name? string
 ---@field protocol? string
 
 ---@class aws.route53globalresolver.UpdateAccessSourceOutput
@@ -942,15 +974,18 @@ function client:update_hosted_zone_association(input, opts) end
 ---@field dnsViewId string
 ---@field id string
 ---@field ipAddressType string
+---@field name? string
 ---@field protocol string
 ---@field status string
 ---@field updatedAt aws.Timestamp
 
 ---@class aws.route53globalresolver.UpdateAccessTokenInput
 ---@field accessTokenId string
+---@field name string
 
 ---@class aws.route53globalresolver.UpdateAccessTokenOutput
 ---@field id string
+---@field name string
 
 ---@class aws.route53globalresolver.UpdateDNSViewInput
 ---@field description? string
@@ -958,6 +993,7 @@ function client:update_hosted_zone_association(input, opts) end
 ---@field dnssecValidation? string
 ---@field ednsClientSubnet? string
 ---@field firewallRulesFailOpen? string
+---@field name? string
 
 ---@class aws.route53globalresolver.UpdateDNSViewOutput
 ---@field arn string
@@ -969,6 +1005,7 @@ function client:update_hosted_zone_association(input, opts) end
 ---@field firewallRulesFailOpen string
 ---@field globalResolverId string
 ---@field id string
+---@field name string
 ---@field status string
 ---@field updatedAt aws.Timestamp
 
@@ -979,6 +1016,7 @@ function client:update_hosted_zone_association(input, opts) end
 
 ---@class aws.route53globalresolver.UpdateFirewallDomainsOutput
 ---@field id string
+---@field name string
 ---@field status string
 
 ---@class aws.route53globalresolver.UpdateFirewallRuleInput
@@ -992,6 +1030,7 @@ function client:update_hosted_zone_association(input, opts) end
 ---@field description? string
 ---@field dnsAdvancedProtection? string
 ---@field firewallRuleId string
+---@field name? string
 ---@field priority? integer
 
 ---@class aws.route53globalresolver.UpdateFirewallRuleOutput
@@ -1007,6 +1046,7 @@ function client:update_hosted_zone_association(input, opts) end
 ---@field dnsViewId string
 ---@field firewallDomainListId? string
 ---@field id string
+---@field name string
 ---@field priority integer
 ---@field queryType? string
 ---@field status string
@@ -1016,6 +1056,7 @@ function client:update_hosted_zone_association(input, opts) end
 ---@field description? string
 ---@field globalResolverId string
 ---@field ipAddressType? string
+---@field name? string
 ---@field observabilityRegion? string
 ---@field regions? string[]
 
@@ -1029,6 +1070,7 @@ function client:update_hosted_zone_association(input, opts) end
 ---@field ipAddressType? string
 ---@field ipv4Addresses string[]
 ---@field ipv6Addresses? string[]
+---@field name string
 ---@field observabilityRegion? string
 ---@field regions string[]
 ---@field status string
@@ -1036,12 +1078,14 @@ function client:update_hosted_zone_association(input, opts) end
 
 ---@class aws.route53globalresolver.UpdateHostedZoneAssociationInput
 ---@field hostedZoneAssociationId string
+---@field name? string
 
 ---@class aws.route53globalresolver.UpdateHostedZoneAssociationOutput
 ---@field createdAt aws.Timestamp
 ---@field hostedZoneId string
 ---@field hostedZoneName string
 ---@field id string
+---@field name string
 ---@field resourceArn string
 ---@field status string
 ---@field updatedAt aws.Timestamp
@@ -1053,6 +1097,7 @@ function client:update_hosted_zone_association(input, opts) end
 ---@field dnsViewId string
 ---@field id string
 ---@field ipAddressType string
+---@field name? string
 ---@field protocol string
 ---@field status string
 ---@field updatedAt aws.Timestamp
@@ -1064,6 +1109,7 @@ function client:update_hosted_zone_association(input, opts) end
 ---@field expiresAt aws.Timestamp
 ---@field globalResolverId string
 ---@field id string
+---@field name? string
 ---@field status string
 ---@field updatedAt aws.Timestamp
 
@@ -1079,6 +1125,7 @@ function client:update_hosted_zone_association(input, opts) end
 ---@field dnsAdvancedProtection? string
 ---@field dnsViewId string
 ---@field firewallDomainListId? string
+---@field name string
 ---@field priority? integer
 ---@field qType? string
 
@@ -1105,6 +1152,7 @@ function client:update_hosted_zone_association(input, opts) end
 ---@field description? string
 ---@field dnsAdvancedProtection? string
 ---@field firewallRuleId string
+---@field name? string
 ---@field priority? integer
 
 ---@class aws.route53globalresolver.BatchUpdateFirewallRuleOutputItem
@@ -1122,6 +1170,7 @@ function client:update_hosted_zone_association(input, opts) end
 ---@field firewallRulesFailOpen string
 ---@field globalResolverId string
 ---@field id string
+---@field name string
 ---@field status string
 ---@field updatedAt aws.Timestamp
 
@@ -1131,6 +1180,7 @@ function client:update_hosted_zone_association(input, opts) end
 ---@field description? string
 ---@field globalResolverId string
 ---@field id string
+---@field name string
 ---@field status string
 ---@field updatedAt aws.Timestamp
 
@@ -1147,6 +1197,7 @@ function client:update_hosted_zone_association(input, opts) end
 ---@field dnsViewId string
 ---@field firewallDomainListId? string
 ---@field id string
+---@field name string
 ---@field priority integer
 ---@field queryType? string
 ---@field status string
@@ -1162,6 +1213,7 @@ function client:update_hosted_zone_association(input, opts) end
 ---@field ipAddressType? string
 ---@field ipv4Addresses string[]
 ---@field ipv6Addresses? string[]
+---@field name string
 ---@field observabilityRegion? string
 ---@field regions string[]
 ---@field status string
@@ -1172,6 +1224,7 @@ function client:update_hosted_zone_association(input, opts) end
 ---@field hostedZoneId string
 ---@field hostedZoneName string
 ---@field id string
+---@field name string
 ---@field resourceArn string
 ---@field status string
 ---@field updatedAt aws.Timestamp
@@ -1180,6 +1233,7 @@ function client:update_hosted_zone_association(input, opts) end
 ---@field description? string
 ---@field id string
 ---@field managedListType string
+---@field name string
 
 ---@class aws.route53globalresolver.BatchCreateFirewallRuleResult
 ---@field action string
@@ -1196,6 +1250,7 @@ function client:update_hosted_zone_association(input, opts) end
 ---@field firewallDomainListId? string
 ---@field id? string
 ---@field managedDomainListName? string
+---@field name string
 ---@field priority? integer
 ---@field queryType? string
 ---@field status? string
@@ -1204,6 +1259,7 @@ function client:update_hosted_zone_association(input, opts) end
 ---@class aws.route53globalresolver.BatchDeleteFirewallRuleResult
 ---@field clientToken? string
 ---@field id string
+---@field name? string
 ---@field status? string
 
 ---@class aws.route53globalresolver.BatchUpdateFirewallRuleResult
@@ -1220,6 +1276,7 @@ function client:update_hosted_zone_association(input, opts) end
 ---@field dnsViewId? string
 ---@field firewallDomainListId? string
 ---@field id string
+---@field name? string
 ---@field priority? integer
 ---@field queryType? string
 ---@field status? string

@@ -811,6 +811,7 @@ function client:update_responder_gateway(input, opts) end
 ---@class aws.rtbfabric.ModuleConfiguration
 ---@field dependsOn? string[]
 ---@field moduleParameters? aws.rtbfabric.ModuleParameters
+---@field name string
 ---@field version? string
 
 ---@class aws.rtbfabric.RuleCondition
@@ -895,6 +896,7 @@ function client:update_responder_gateway(input, opts) end
 ---@field values string[]
 
 ---@class aws.rtbfabric.HeaderTagAction
+---@field name string
 ---@field value string
 
 ---@class aws.rtbfabric.NoBidAction

@@ -386,6 +386,7 @@ function client:update_rum_metric_definition(input, opts) end
 
 ---@class aws.rum.AppMonitorDetails
 ---@field id? string
+---@field name? string
 ---@field version? string
 
 ---@class aws.rum.AppMonitorSummary

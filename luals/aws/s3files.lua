@@ -207,6 +207,7 @@ function client:update_mount_target(input, opts) end
 ---@field accessPointId string
 ---@field clientToken string
 ---@field fileSystemId string
+---@field name? string
 ---@field ownerId string
 ---@field posixUser? aws.s3files.PosixUser
 ---@field rootDirectory? aws.s3files.RootDirectory
@@ -229,6 +230,7 @@ function client:update_mount_target(input, opts) end
 ---@field fileSystemArn? string
 ---@field fileSystemId? string
 ---@field kmsKeyId? string
+---@field name? string
 ---@field ownerId? string
 ---@field prefix? string
 ---@field roleArn? string
@@ -279,6 +281,7 @@ function client:update_mount_target(input, opts) end
 ---@field accessPointId string
 ---@field clientToken string
 ---@field fileSystemId string
+---@field name? string
 ---@field ownerId string
 ---@field posixUser? aws.s3files.PosixUser
 ---@field rootDirectory? aws.s3files.RootDirectory
@@ -302,6 +305,7 @@ function client:update_mount_target(input, opts) end
 ---@field fileSystemArn? string
 ---@field fileSystemId? string
 ---@field kmsKeyId? string
+---@field name? string
 ---@field ownerId? string
 ---@field prefix? string
 ---@field roleArn? string
@@ -423,6 +427,7 @@ function client:update_mount_target(input, opts) end
 ---@field accessPointArn string
 ---@field accessPointId string
 ---@field fileSystemId string
+---@field name? string
 ---@field ownerId string
 ---@field posixUser? aws.s3files.PosixUser
 ---@field rootDirectory? aws.s3files.RootDirectory
@@ -433,6 +438,7 @@ function client:update_mount_target(input, opts) end
 ---@field creationTime aws.Timestamp
 ---@field fileSystemArn string
 ---@field fileSystemId string
+---@field name? string
 ---@field ownerId string
 ---@field roleArn string
 ---@field status string

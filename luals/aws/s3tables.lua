@@ -428,6 +428,7 @@ function client:update_table_metadata_location(input, opts) end
 
 ---@class aws.s3tables.CreateTableBucketRequest
 ---@field encryptionConfiguration? aws.s3tables.EncryptionConfiguration
+---@field name string
 ---@field storageClassConfiguration? aws.s3tables.StorageClassConfiguration
 ---@field tags? table<string, string>
 
@@ -438,6 +439,7 @@ function client:update_table_metadata_location(input, opts) end
 ---@field encryptionConfiguration? aws.s3tables.EncryptionConfiguration
 ---@field format string
 ---@field metadata? aws.s3tables.TableMetadata
+---@field name string
 ---@field namespace string
 ---@field storageClassConfiguration? aws.s3tables.StorageClassConfiguration
 ---@field tableBucketARN string
@@ -468,6 +470,7 @@ function client:update_table_metadata_location(input, opts) end
 ---@field tableBucketARN string
 
 ---@class aws.s3tables.DeleteTablePolicyRequest
+---@field name string
 ---@field namespace string
 ---@field tableBucketARN string
 
@@ -476,6 +479,7 @@ function client:update_table_metadata_location(input, opts) end
 ---@field versionToken string
 
 ---@class aws.s3tables.DeleteTableRequest
+---@field name string
 ---@field namespace string
 ---@field tableBucketARN string
 ---@field versionToken? string
@@ -531,6 +535,7 @@ function client:update_table_metadata_location(input, opts) end
 ---@class aws.s3tables.GetTableBucketResponse
 ---@field arn string
 ---@field createdAt aws.Timestamp
+---@field name string
 ---@field ownerAccountId string
 ---@field tableBucketId? string
 ---@field type? string
@@ -542,6 +547,7 @@ function client:update_table_metadata_location(input, opts) end
 ---@field storageClassConfiguration aws.s3tables.StorageClassConfiguration
 
 ---@class aws.s3tables.GetTableEncryptionRequest
+---@field name string
 ---@field namespace string
 ---@field tableBucketARN string
 
@@ -549,6 +555,7 @@ function client:update_table_metadata_location(input, opts) end
 ---@field encryptionConfiguration aws.s3tables.EncryptionConfiguration
 
 ---@class aws.s3tables.GetTableMaintenanceConfigurationRequest
+---@field name string
 ---@field namespace string
 ---@field tableBucketARN string
 
@@ -557,6 +564,7 @@ function client:update_table_metadata_location(input, opts) end
 ---@field tableARN string
 
 ---@class aws.s3tables.GetTableMaintenanceJobStatusRequest
+---@field name string
 ---@field namespace string
 ---@field tableBucketARN string
 
@@ -565,6 +573,7 @@ function client:update_table_metadata_location(input, opts) end
 ---@field tableARN string
 
 ---@class aws.s3tables.GetTableMetadataLocationRequest
+---@field name string
 ---@field namespace string
 ---@field tableBucketARN string
 
@@ -574,6 +583,7 @@ function client:update_table_metadata_location(input, opts) end
 ---@field warehouseLocation string
 
 ---@class aws.s3tables.GetTablePolicyRequest
+---@field name string
 ---@field namespace string
 ---@field tableBucketARN string
 
@@ -610,6 +620,7 @@ function client:update_table_metadata_location(input, opts) end
 ---@field sourceTableArn string
 
 ---@class aws.s3tables.GetTableRequest
+---@field name? string
 ---@field namespace? string
 ---@field tableArn? string
 ---@field tableBucketARN? string
@@ -623,6 +634,7 @@ function client:update_table_metadata_location(input, opts) end
 ---@field metadataLocation? string
 ---@field modifiedAt aws.Timestamp
 ---@field modifiedBy string
+---@field name string
 ---@field namespace string[]
 ---@field namespaceId? string
 ---@field ownerAccountId string
@@ -633,6 +645,7 @@ function client:update_table_metadata_location(input, opts) end
 ---@field warehouseLocation string
 
 ---@class aws.s3tables.GetTableStorageClassRequest
+---@field name string
 ---@field namespace string
 ---@field tableBucketARN string
 
@@ -706,12 +719,14 @@ function client:update_table_metadata_location(input, opts) end
 ---@field tableBucketARN string
 
 ---@class aws.s3tables.PutTableMaintenanceConfigurationRequest
+---@field name string
 ---@field namespace string
 ---@field tableBucketARN string
 ---@field type string
 ---@field value aws.s3tables.TableMaintenanceConfigurationValue
 
 ---@class aws.s3tables.PutTablePolicyRequest
+---@field name string
 ---@field namespace string
 ---@field resourcePolicy string
 ---@field tableBucketARN string
@@ -730,6 +745,7 @@ function client:update_table_metadata_location(input, opts) end
 ---@field versionToken string
 
 ---@class aws.s3tables.RenameTableRequest
+---@field name string
 ---@field namespace string
 ---@field newName? string
 ---@field newNamespaceName? string
@@ -750,12 +766,14 @@ function client:update_table_metadata_location(input, opts) end
 
 ---@class aws.s3tables.UpdateTableMetadataLocationRequest
 ---@field metadataLocation string
+---@field name string
 ---@field namespace string
 ---@field tableBucketARN string
 ---@field versionToken string
 
 ---@class aws.s3tables.UpdateTableMetadataLocationResponse
 ---@field metadataLocation string
+---@field name string
 ---@field namespace string[]
 ---@field tableARN string
 ---@field versionToken string
@@ -796,6 +814,7 @@ function client:update_table_metadata_location(input, opts) end
 ---@class aws.s3tables.TableBucketSummary
 ---@field arn string
 ---@field createdAt aws.Timestamp
+---@field name string
 ---@field ownerAccountId string
 ---@field tableBucketId? string
 ---@field type? string
@@ -829,6 +848,7 @@ function client:update_table_metadata_location(input, opts) end
 ---@field createdAt aws.Timestamp
 ---@field managedByService? string
 ---@field modifiedAt aws.Timestamp
+---@field name string
 ---@field namespace string[]
 ---@field namespaceId? string
 ---@field tableARN string
@@ -899,6 +919,7 @@ function client:update_table_metadata_location(input, opts) end
 
 ---@class aws.s3tables.IcebergPartitionField
 ---@field fieldId? integer
+---@field name string
 ---@field sourceId integer
 ---@field transform string
 
@@ -910,12 +931,14 @@ function client:update_table_metadata_location(input, opts) end
 
 ---@class aws.s3tables.SchemaField
 ---@field id? integer
+---@field name string
 ---@field required? boolean
 ---@field type string
 
 ---@class aws.s3tables.SchemaV2Field
 ---@field doc? string
 ---@field id integer
+---@field name string
 ---@field required boolean
 ---@field type aws.s3tables.Document
 

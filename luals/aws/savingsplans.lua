@@ -225,6 +225,7 @@ function client:untag_resource(input, opts) end
 ---@field upfrontPaymentAmount? string
 
 ---@class aws.savingsplans.SavingsPlanFilter
+---@field name? string
 ---@field values? string[]
 
 ---@class aws.savingsplans.SavingsPlanOffering
@@ -241,6 +242,7 @@ function client:untag_resource(input, opts) end
 ---@field usageType? string
 
 ---@class aws.savingsplans.SavingsPlanOfferingFilterElement
+---@field name? string
 ---@field values? string[]
 
 ---@class aws.savingsplans.SavingsPlanOfferingRate
@@ -254,6 +256,7 @@ function client:untag_resource(input, opts) end
 ---@field usageType? string
 
 ---@class aws.savingsplans.SavingsPlanOfferingRateFilterElement
+---@field name? string
 ---@field values? string[]
 
 ---@class aws.savingsplans.SavingsPlanRate
@@ -267,6 +270,7 @@ function client:untag_resource(input, opts) end
 ---@field usageType? string
 
 ---@class aws.savingsplans.SavingsPlanRateFilter
+---@field name? string
 ---@field values? string[]
 
 ---@class aws.savingsplans.ParentSavingsPlanOffering
@@ -278,10 +282,13 @@ function client:untag_resource(input, opts) end
 ---@field planType? string
 
 ---@class aws.savingsplans.SavingsPlanOfferingProperty
+---@field name? string
 ---@field value? string
 
 ---@class aws.savingsplans.SavingsPlanOfferingRateProperty
+---@field name? string
 ---@field value? string
 
 ---@class aws.savingsplans.SavingsPlanRateProperty
+---@field name? string
 ---@field value? string

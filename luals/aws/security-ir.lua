@@ -225,6 +225,7 @@ function client:update_resolver_type(input, opts) end
 ---@field membershipId string
 
 ---@class aws.security_ir.BatchGetMemberAccountDetailsResponse
+---@field errors? aws.security_ir.GetMembershipAccountDetailError[]
 ---@field items? aws.security_ir.GetMembershipAccountDetailItem[]
 
 ---@class aws.security_ir.CancelMembershipRequest
@@ -480,6 +481,11 @@ function client:update_resolver_type(input, opts) end
 ---@field key string
 ---@field value string
 
+---@class aws.security_ir.GetMembershipAccountDetailError
+---@field accountId string
+---@field error string
+---@field message string
+
 ---@class aws.security_ir.GetMembershipAccountDetailItem
 ---@field accountId? string
 ---@field relationshipStatus? string
@@ -492,6 +498,7 @@ function client:update_resolver_type(input, opts) end
 ---@field communicationPreferences? string[]
 ---@field email string
 ---@field jobTitle string
+---@field name string
 
 ---@class aws.security_ir.InvestigationAction
 ---@field actionType string
@@ -549,6 +556,7 @@ function client:update_resolver_type(input, opts) end
 ---@class aws.security_ir.Watcher
 ---@field email string
 ---@field jobTitle? string
+---@field name? string
 
 ---@class aws.security_ir.InvestigationFeedback
 ---@field comment? string

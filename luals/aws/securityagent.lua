@@ -633,6 +633,7 @@ function client:verify_target_domain(input, opts) end
 ---@field codeReviewSettings? aws.securityagent.CodeReviewSettings
 ---@field description? string
 ---@field kmsKeyId? string
+---@field name string
 ---@field tags? table<string, string>
 ---@field targetDomainIds? string[]
 
@@ -643,6 +644,7 @@ function client:verify_target_domain(input, opts) end
 ---@field createdAt? aws.Timestamp
 ---@field description? string
 ---@field kmsKeyId? string
+---@field name string
 ---@field targetDomainIds? string[]
 ---@field updatedAt? aws.Timestamp
 
@@ -875,6 +877,7 @@ function client:verify_target_domain(input, opts) end
 ---@field codeReviewJobId? string
 ---@field confidence? string
 ---@field maxResults? integer
+---@field name? string
 ---@field nextToken? string
 ---@field pentestJobId? string
 ---@field riskLevel? string
@@ -1024,6 +1027,7 @@ function client:verify_target_domain(input, opts) end
 ---@field awsResources? aws.securityagent.AWSResources
 ---@field codeReviewSettings? aws.securityagent.CodeReviewSettings
 ---@field description? string
+---@field name? string
 ---@field targetDomainIds? string[]
 
 ---@class aws.securityagent.UpdateAgentSpaceOutput
@@ -1032,6 +1036,7 @@ function client:verify_target_domain(input, opts) end
 ---@field codeReviewSettings? aws.securityagent.CodeReviewSettings
 ---@field createdAt? aws.Timestamp
 ---@field description? string
+---@field name string
 ---@field targetDomainIds? string[]
 ---@field updatedAt? aws.Timestamp
 
@@ -1141,12 +1146,14 @@ function client:verify_target_domain(input, opts) end
 ---@field createdAt? aws.Timestamp
 ---@field description? string
 ---@field kmsKeyId? string
+---@field name string
 ---@field targetDomainIds? string[]
 ---@field updatedAt? aws.Timestamp
 
 ---@class aws.securityagent.AgentSpaceSummary
 ---@field agentSpaceId string
 ---@field createdAt? aws.Timestamp
+---@field name string
 ---@field updatedAt? aws.Timestamp
 
 ---@class aws.securityagent.ApplicationSummary
@@ -1283,6 +1290,7 @@ function client:verify_target_domain(input, opts) end
 ---@field description? string
 ---@field findingId string
 ---@field lastUpdatedBy? string
+---@field name? string
 ---@field pentestId? string
 ---@field pentestJobId? string
 ---@field reasoning? string
@@ -1300,6 +1308,7 @@ function client:verify_target_domain(input, opts) end
 ---@field confidence? string
 ---@field createdAt? aws.Timestamp
 ---@field findingId string
+---@field name? string
 ---@field pentestId? string
 ---@field pentestJobId? string
 ---@field riskLevel? string
@@ -1465,6 +1474,7 @@ function client:verify_target_domain(input, opts) end
 
 ---@class aws.securityagent.Category
 ---@field isPrimary? boolean
+---@field name? string
 
 ---@class aws.securityagent.CodeLocation
 ---@field filePath string
@@ -1478,6 +1488,7 @@ function client:verify_target_domain(input, opts) end
 ---@field taskDetails? aws.securityagent.CodeRemediationTaskDetails[]
 
 ---@class aws.securityagent.CustomHeader
+---@field name? string
 ---@field value? string
 
 ---@class aws.securityagent.DnsVerification
@@ -1530,6 +1541,7 @@ function client:verify_target_domain(input, opts) end
 ---@class aws.securityagent.NetworkTrafficRule
 ---@field effect? string
 ---@field networkTrafficRuleType? string
+---@field pattern? string
 
 ---@class aws.securityagent.ProviderResourceCapabilities
 ---@field github? aws.securityagent.GitHubResourceCapabilities
@@ -1539,6 +1551,7 @@ function client:verify_target_domain(input, opts) end
 
 ---@class aws.securityagent.Step
 ---@field createdAt? aws.Timestamp
+---@field name? string
 ---@field status? string
 ---@field updatedAt? aws.Timestamp
 
@@ -1556,10 +1569,12 @@ function client:verify_target_domain(input, opts) end
 
 ---@class aws.securityagent.GitHubRepositoryMetadata
 ---@field accessType? string
+---@field name string
 ---@field owner string
 ---@field providerResourceId string
 
 ---@class aws.securityagent.GitHubRepositoryResource
+---@field name string
 ---@field owner string
 
 ---@class aws.securityagent.GitHubResourceCapabilities

@@ -242,6 +242,7 @@ function client:update_attribute_group(input, opts) end
 ---@class aws.servicecatalog_appregistry.CreateApplicationRequest
 ---@field clientToken string
 ---@field description? string
+---@field name string
 ---@field tags? table<string, string>
 
 ---@class aws.servicecatalog_appregistry.CreateApplicationResponse
@@ -251,6 +252,7 @@ function client:update_attribute_group(input, opts) end
 ---@field attributes string
 ---@field clientToken string
 ---@field description? string
+---@field name string
 ---@field tags? table<string, string>
 
 ---@class aws.servicecatalog_appregistry.CreateAttributeGroupResponse
@@ -297,6 +299,7 @@ function client:update_attribute_group(input, opts) end
 ---@field id? string
 ---@field integrations? aws.servicecatalog_appregistry.Integrations
 ---@field lastUpdateTime? aws.Timestamp
+---@field name? string
 ---@field tags? table<string, string>
 
 ---@class aws.servicecatalog_appregistry.GetAssociatedResourceRequest
@@ -323,6 +326,7 @@ function client:update_attribute_group(input, opts) end
 ---@field description? string
 ---@field id? string
 ---@field lastUpdateTime? aws.Timestamp
+---@field name? string
 ---@field tags? table<string, string>
 
 ---@class aws.servicecatalog_appregistry.GetConfigurationResponse
@@ -404,6 +408,7 @@ function client:update_attribute_group(input, opts) end
 ---@class aws.servicecatalog_appregistry.UpdateApplicationRequest
 ---@field application string
 ---@field description? string
+---@field name? string
 
 ---@class aws.servicecatalog_appregistry.UpdateApplicationResponse
 ---@field application? aws.servicecatalog_appregistry.Application
@@ -412,6 +417,7 @@ function client:update_attribute_group(input, opts) end
 ---@field attributeGroup string
 ---@field attributes? string
 ---@field description? string
+---@field name? string
 
 ---@class aws.servicecatalog_appregistry.UpdateAttributeGroupResponse
 ---@field attributeGroup? aws.servicecatalog_appregistry.AttributeGroup
@@ -426,6 +432,7 @@ function client:update_attribute_group(input, opts) end
 ---@field description? string
 ---@field id? string
 ---@field lastUpdateTime? aws.Timestamp
+---@field name? string
 ---@field tags? table<string, string>
 
 ---@class aws.servicecatalog_appregistry.ApplicationSummary
@@ -434,6 +441,7 @@ function client:update_attribute_group(input, opts) end
 ---@field description? string
 ---@field id? string
 ---@field lastUpdateTime? aws.Timestamp
+---@field name? string
 
 ---@class aws.servicecatalog_appregistry.ApplicationTagResult
 ---@field applicationTagStatus? string
@@ -447,12 +455,14 @@ function client:update_attribute_group(input, opts) end
 ---@field description? string
 ---@field id? string
 ---@field lastUpdateTime? aws.Timestamp
+---@field name? string
 ---@field tags? table<string, string>
 
 ---@class aws.servicecatalog_appregistry.AttributeGroupDetails
 ---@field arn? string
 ---@field createdBy? string
 ---@field id? string
+---@field name? string
 
 ---@class aws.servicecatalog_appregistry.AttributeGroupSummary
 ---@field arn? string
@@ -461,6 +471,7 @@ function client:update_attribute_group(input, opts) end
 ---@field description? string
 ---@field id? string
 ---@field lastUpdateTime? aws.Timestamp
+---@field name? string
 
 ---@class aws.servicecatalog_appregistry.Integrations
 ---@field applicationTagResourceGroup? aws.servicecatalog_appregistry.ResourceGroup
@@ -470,9 +481,11 @@ function client:update_attribute_group(input, opts) end
 ---@field arn? string
 ---@field associationTime? aws.Timestamp
 ---@field integrations? aws.servicecatalog_appregistry.ResourceIntegrations
+---@field name? string
 
 ---@class aws.servicecatalog_appregistry.ResourceInfo
 ---@field arn? string
+---@field name? string
 ---@field options? string[]
 ---@field resourceDetails? aws.servicecatalog_appregistry.ResourceDetails
 ---@field resourceType? string

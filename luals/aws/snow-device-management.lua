@@ -251,6 +251,7 @@ function client:untag_resource(input, opts) end
 
 ---@class aws.snow_device_management.Capacity
 ---@field available? integer
+---@field name? string
 ---@field total? integer
 ---@field unit? string
 ---@field used? integer
@@ -329,6 +330,7 @@ function client:untag_resource(input, opts) end
 
 ---@class aws.snow_device_management.InstanceState
 ---@field code? integer
+---@field name? string
 
 ---@class aws.snow_device_management.SecurityGroupIdentifier
 ---@field groupId? string

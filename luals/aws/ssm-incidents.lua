@@ -283,6 +283,7 @@ function client:update_timeline_event(input, opts) end
 ---@field incidentRecordArn string
 
 ---@class aws.ssm_incidents.BatchGetIncidentFindingsOutput
+---@field errors aws.ssm_incidents.BatchGetIncidentFindingsError[]
 ---@field findings aws.ssm_incidents.Finding[]
 
 ---@class aws.ssm_incidents.CreateReplicationSetInput
@@ -301,6 +302,7 @@ function client:update_timeline_event(input, opts) end
 ---@field engagements? string[]
 ---@field incidentTemplate aws.ssm_incidents.IncidentTemplate
 ---@field integrations? aws.ssm_incidents.Integration[]
+---@field name string
 ---@field tags? table<string, string>
 
 ---@class aws.ssm_incidents.CreateResponsePlanOutput
@@ -377,6 +379,7 @@ function client:update_timeline_event(input, opts) end
 ---@field engagements? string[]
 ---@field incidentTemplate aws.ssm_incidents.IncidentTemplate
 ---@field integrations? aws.ssm_incidents.Integration[]
+---@field name string
 
 ---@class aws.ssm_incidents.GetTimelineEventInput
 ---@field eventId string
@@ -540,6 +543,11 @@ function client:update_timeline_event(input, opts) end
 ---@class aws.ssm_incidents.Action
 ---@field ssmAutomation? aws.ssm_incidents.SsmAutomation
 
+---@class aws.ssm_incidents.BatchGetIncidentFindingsError
+---@field code string
+---@field findingId string
+---@field message string
+
 ---@class aws.ssm_incidents.ChatChannel
 ---@field chatbotSns? string[]
 ---@field empty? aws.ssm_incidents.EmptyChatChannel
@@ -639,6 +647,7 @@ function client:update_timeline_event(input, opts) end
 ---@class aws.ssm_incidents.ResponsePlanSummary
 ---@field arn string
 ---@field displayName? string
+---@field name string
 
 ---@class aws.ssm_incidents.TimelineEvent
 ---@field eventData string
@@ -691,6 +700,7 @@ function client:update_timeline_event(input, opts) end
 ---@field value aws.ssm_incidents.ItemValue
 
 ---@class aws.ssm_incidents.PagerDutyConfiguration
+---@field name string
 ---@field pagerDutyIncidentConfiguration aws.ssm_incidents.PagerDutyIncidentConfiguration
 ---@field secretId string
 

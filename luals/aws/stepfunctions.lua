@@ -326,6 +326,7 @@ function client:validate_state_machine_definition(input, opts) end
 
 ---@class aws.stepfunctions.CreateActivityInput
 ---@field encryptionConfiguration? aws.stepfunctions.EncryptionConfiguration
+---@field name string
 ---@field tags? aws.stepfunctions.Tag[]
 
 ---@class aws.stepfunctions.CreateActivityOutput
@@ -334,6 +335,7 @@ function client:validate_state_machine_definition(input, opts) end
 
 ---@class aws.stepfunctions.CreateStateMachineAliasInput
 ---@field description? string
+---@field name string
 ---@field routingConfiguration aws.stepfunctions.RoutingConfigurationListItem[]
 
 ---@class aws.stepfunctions.CreateStateMachineAliasOutput
@@ -344,6 +346,7 @@ function client:validate_state_machine_definition(input, opts) end
 ---@field definition string
 ---@field encryptionConfiguration? aws.stepfunctions.EncryptionConfiguration
 ---@field loggingConfiguration? aws.stepfunctions.LoggingConfiguration
+---@field name string
 ---@field publish? boolean
 ---@field roleArn string
 ---@field tags? aws.stepfunctions.Tag[]
@@ -383,6 +386,7 @@ function client:validate_state_machine_definition(input, opts) end
 ---@field activityArn string
 ---@field creationDate aws.Timestamp
 ---@field encryptionConfiguration? aws.stepfunctions.EncryptionConfiguration
+---@field name string
 
 ---@class aws.stepfunctions.DescribeExecutionInput
 ---@field executionArn string
@@ -395,6 +399,7 @@ function client:validate_state_machine_definition(input, opts) end
 ---@field input? string
 ---@field inputDetails? aws.stepfunctions.CloudWatchEventsExecutionDataDetails
 ---@field mapRunArn? string
+---@field name? string
 ---@field output? string
 ---@field outputDetails? aws.stepfunctions.CloudWatchEventsExecutionDataDetails
 ---@field redriveCount? integer
@@ -432,6 +437,7 @@ function client:validate_state_machine_definition(input, opts) end
 ---@class aws.stepfunctions.DescribeStateMachineAliasOutput
 ---@field creationDate? aws.Timestamp
 ---@field description? string
+---@field name? string
 ---@field routingConfiguration? aws.stepfunctions.RoutingConfigurationListItem[]
 ---@field stateMachineAliasArn? string
 ---@field updateDate? aws.Timestamp
@@ -446,6 +452,7 @@ function client:validate_state_machine_definition(input, opts) end
 ---@field label? string
 ---@field loggingConfiguration? aws.stepfunctions.LoggingConfiguration
 ---@field mapRunArn? string
+---@field name string
 ---@field revisionId? string
 ---@field roleArn string
 ---@field stateMachineArn string
@@ -464,6 +471,7 @@ function client:validate_state_machine_definition(input, opts) end
 ---@field encryptionConfiguration? aws.stepfunctions.EncryptionConfiguration
 ---@field label? string
 ---@field loggingConfiguration? aws.stepfunctions.LoggingConfiguration
+---@field name string
 ---@field revisionId? string
 ---@field roleArn string
 ---@field stateMachineArn string
@@ -588,6 +596,7 @@ function client:validate_state_machine_definition(input, opts) end
 
 ---@class aws.stepfunctions.StartExecutionInput
 ---@field input? string
+---@field name? string
 ---@field stateMachineArn string
 ---@field traceHeader? string
 
@@ -598,6 +607,7 @@ function client:validate_state_machine_definition(input, opts) end
 ---@class aws.stepfunctions.StartSyncExecutionInput
 ---@field includedData? string
 ---@field input? string
+---@field name? string
 ---@field stateMachineArn string
 ---@field traceHeader? string
 
@@ -608,6 +618,7 @@ function client:validate_state_machine_definition(input, opts) end
 ---@field executionArn string
 ---@field input? string
 ---@field inputDetails? aws.stepfunctions.CloudWatchEventsExecutionDataDetails
+---@field name? string
 ---@field output? string
 ---@field outputDetails? aws.stepfunctions.CloudWatchEventsExecutionDataDetails
 ---@field startDate aws.Timestamp
@@ -701,6 +712,7 @@ function client:validate_state_machine_definition(input, opts) end
 ---@class aws.stepfunctions.ActivityListItem
 ---@field activityArn string
 ---@field creationDate aws.Timestamp
+---@field name string
 
 ---@class aws.stepfunctions.BillingDetails
 ---@field billedDurationInMilliseconds? integer
@@ -718,6 +730,7 @@ function client:validate_state_machine_definition(input, opts) end
 ---@field executionArn string
 ---@field itemCount? integer
 ---@field mapRunArn? string
+---@field name string
 ---@field redriveCount? integer
 ---@field redriveDate? aws.Timestamp
 ---@field startDate aws.Timestamp
@@ -841,6 +854,7 @@ function client:validate_state_machine_definition(input, opts) end
 
 ---@class aws.stepfunctions.StateMachineListItem
 ---@field creationDate aws.Timestamp
+---@field name string
 ---@field stateMachineArn string
 ---@field type string
 
@@ -976,6 +990,7 @@ function client:validate_state_machine_definition(input, opts) end
 
 ---@class aws.stepfunctions.MapIterationEventDetails
 ---@field index? integer
+---@field name? string
 
 ---@class aws.stepfunctions.MapRunFailedEventDetails
 ---@field cause? string
@@ -998,10 +1013,12 @@ function client:validate_state_machine_definition(input, opts) end
 ---@class aws.stepfunctions.StateEnteredEventDetails
 ---@field input? string
 ---@field inputDetails? aws.stepfunctions.HistoryEventExecutionDataDetails
+---@field name string
 
 ---@class aws.stepfunctions.StateExitedEventDetails
 ---@field assignedVariables? table<string, string>
 ---@field assignedVariablesDetails? aws.stepfunctions.AssignedVariablesDetails
+---@field name string
 ---@field output? string
 ---@field outputDetails? aws.stepfunctions.HistoryEventExecutionDataDetails
 

@@ -279,6 +279,7 @@ function client:update_instance(input, opts) end
 
 ---@class aws.supplychain.CreateDataIntegrationFlowRequest
 ---@field instanceId string
+---@field name string
 ---@field sources aws.supplychain.DataIntegrationFlowSource[]
 ---@field tags? table<string, string>
 ---@field target aws.supplychain.DataIntegrationFlowTarget
@@ -286,10 +287,12 @@ function client:update_instance(input, opts) end
 
 ---@class aws.supplychain.CreateDataIntegrationFlowResponse
 ---@field instanceId string
+---@field name string
 
 ---@class aws.supplychain.CreateDataLakeDatasetRequest
 ---@field description? string
 ---@field instanceId string
+---@field name string
 ---@field namespace string
 ---@field partitionSpec? aws.supplychain.DataLakeDatasetPartitionSpec
 ---@field schema? aws.supplychain.DataLakeDatasetSchema
@@ -301,6 +304,7 @@ function client:update_instance(input, opts) end
 ---@class aws.supplychain.CreateDataLakeNamespaceRequest
 ---@field description? string
 ---@field instanceId string
+---@field name string
 ---@field tags? table<string, string>
 
 ---@class aws.supplychain.CreateDataLakeNamespaceResponse
@@ -319,23 +323,29 @@ function client:update_instance(input, opts) end
 
 ---@class aws.supplychain.DeleteDataIntegrationFlowRequest
 ---@field instanceId string
+---@field name string
 
 ---@class aws.supplychain.DeleteDataIntegrationFlowResponse
 ---@field instanceId string
+---@field name string
 
 ---@class aws.supplychain.DeleteDataLakeDatasetRequest
 ---@field instanceId string
+---@field name string
 ---@field namespace string
 
 ---@class aws.supplychain.DeleteDataLakeDatasetResponse
 ---@field instanceId string
+---@field name string
 ---@field namespace string
 
 ---@class aws.supplychain.DeleteDataLakeNamespaceRequest
 ---@field instanceId string
+---@field name string
 
 ---@class aws.supplychain.DeleteDataLakeNamespaceResponse
 ---@field instanceId string
+---@field name string
 
 ---@class aws.supplychain.DeleteInstanceRequest
 ---@field instanceId string
@@ -367,12 +377,14 @@ function client:update_instance(input, opts) end
 
 ---@class aws.supplychain.GetDataIntegrationFlowRequest
 ---@field instanceId string
+---@field name string
 
 ---@class aws.supplychain.GetDataIntegrationFlowResponse
 ---@field flow aws.supplychain.DataIntegrationFlow
 
 ---@class aws.supplychain.GetDataLakeDatasetRequest
 ---@field instanceId string
+---@field name string
 ---@field namespace string
 
 ---@class aws.supplychain.GetDataLakeDatasetResponse
@@ -380,6 +392,7 @@ function client:update_instance(input, opts) end
 
 ---@class aws.supplychain.GetDataLakeNamespaceRequest
 ---@field instanceId string
+---@field name string
 
 ---@class aws.supplychain.GetDataLakeNamespaceResponse
 ---@field namespace aws.supplychain.DataLakeNamespace
@@ -480,6 +493,7 @@ function client:update_instance(input, opts) end
 
 ---@class aws.supplychain.UpdateDataIntegrationFlowRequest
 ---@field instanceId string
+---@field name string
 ---@field sources? aws.supplychain.DataIntegrationFlowSource[]
 ---@field target? aws.supplychain.DataIntegrationFlowTarget
 ---@field transformation? aws.supplychain.DataIntegrationFlowTransformation
@@ -490,6 +504,7 @@ function client:update_instance(input, opts) end
 ---@class aws.supplychain.UpdateDataLakeDatasetRequest
 ---@field description? string
 ---@field instanceId string
+---@field name string
 ---@field namespace string
 
 ---@class aws.supplychain.UpdateDataLakeDatasetResponse
@@ -498,6 +513,7 @@ function client:update_instance(input, opts) end
 ---@class aws.supplychain.UpdateDataLakeNamespaceRequest
 ---@field description? string
 ---@field instanceId string
+---@field name string
 
 ---@class aws.supplychain.UpdateDataLakeNamespaceResponse
 ---@field namespace aws.supplychain.DataLakeNamespace
@@ -533,6 +549,7 @@ function client:update_instance(input, opts) end
 ---@field createdTime aws.Timestamp
 ---@field instanceId string
 ---@field lastModifiedTime aws.Timestamp
+---@field name string
 ---@field sources aws.supplychain.DataIntegrationFlowSource[]
 ---@field target aws.supplychain.DataIntegrationFlowTarget
 ---@field transformation aws.supplychain.DataIntegrationFlowTransformation
@@ -569,6 +586,7 @@ function client:update_instance(input, opts) end
 ---@field description? string
 ---@field instanceId string
 ---@field lastModifiedTime aws.Timestamp
+---@field name string
 ---@field namespace string
 ---@field partitionSpec? aws.supplychain.DataLakeDatasetPartitionSpec
 ---@field schema aws.supplychain.DataLakeDatasetSchema
@@ -578,6 +596,7 @@ function client:update_instance(input, opts) end
 
 ---@class aws.supplychain.DataLakeDatasetSchema
 ---@field fields aws.supplychain.DataLakeDatasetSchemaField[]
+---@field name string
 ---@field primaryKeys? aws.supplychain.DataLakeDatasetPrimaryKeyField[]
 
 ---@class aws.supplychain.DataLakeNamespace
@@ -586,6 +605,7 @@ function client:update_instance(input, opts) end
 ---@field description? string
 ---@field instanceId string
 ---@field lastModifiedTime aws.Timestamp
+---@field name string
 
 ---@class aws.supplychain.Instance
 ---@field awsAccountId string
@@ -635,12 +655,15 @@ function client:update_instance(input, opts) end
 ---@field query string
 
 ---@class aws.supplychain.DataLakeDatasetPartitionField
+---@field name string
 ---@field transform aws.supplychain.DataLakeDatasetPartitionFieldTransform
 
 ---@class aws.supplychain.DataLakeDatasetPrimaryKeyField
+---@field name string
 
 ---@class aws.supplychain.DataLakeDatasetSchemaField
 ---@field isRequired boolean
+---@field name string
 ---@field type string
 
 ---@class aws.supplychain.DataIntegrationEventDatasetLoadExecutionDetails
@@ -673,4 +696,5 @@ function client:update_instance(input, opts) end
 ---@field fields aws.supplychain.DataIntegrationFlowFieldPriorityDedupeField[]
 
 ---@class aws.supplychain.DataIntegrationFlowFieldPriorityDedupeField
+---@field name string
 ---@field sortOrder string

@@ -318,9 +318,11 @@ function client:resolve_case(input, opts) end
 ---@class aws.support.Service
 ---@field categories? aws.support.Category[]
 ---@field code? string
+---@field name? string
 
 ---@class aws.support.SeverityLevel
 ---@field code? string
+---@field name? string
 
 ---@class aws.support.SupportedLanguage
 ---@field code? string
@@ -332,6 +334,7 @@ function client:resolve_case(input, opts) end
 ---@field description string
 ---@field id string
 ---@field metadata string[]
+---@field name string
 
 ---@class aws.support.TrustedAdvisorCheckRefreshStatus
 ---@field checkId string
@@ -360,6 +363,7 @@ function client:resolve_case(input, opts) end
 
 ---@class aws.support.Category
 ---@field code? string
+---@field name? string
 
 ---@class aws.support.DateInterval
 ---@field endDateTime? string

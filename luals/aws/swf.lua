@@ -407,6 +407,7 @@ function client:untag_resource(input, opts) end
 ---@field domain string
 
 ---@class aws.swf.DeprecateDomainInput
+---@field name string
 
 ---@class aws.swf.DeprecateWorkflowTypeInput
 ---@field domain string
@@ -417,6 +418,7 @@ function client:untag_resource(input, opts) end
 ---@field domain string
 
 ---@class aws.swf.DescribeDomainInput
+---@field name string
 
 ---@class aws.swf.DescribeWorkflowExecutionInput
 ---@field domain string
@@ -448,6 +450,7 @@ function client:untag_resource(input, opts) end
 ---@class aws.swf.ListActivityTypesInput
 ---@field domain string
 ---@field maximumPageSize? integer
+---@field name? string
 ---@field nextPageToken? string
 ---@field registrationStatus string
 ---@field reverseOrder? boolean
@@ -489,6 +492,7 @@ function client:untag_resource(input, opts) end
 ---@class aws.swf.ListWorkflowTypesInput
 ---@field domain string
 ---@field maximumPageSize? integer
+---@field name? string
 ---@field nextPageToken? string
 ---@field registrationStatus string
 ---@field reverseOrder? boolean
@@ -524,10 +528,12 @@ function client:untag_resource(input, opts) end
 ---@field defaultTaskStartToCloseTimeout? string
 ---@field description? string
 ---@field domain string
+---@field name string
 ---@field version string
 
 ---@class aws.swf.RegisterDomainInput
 ---@field description? string
+---@field name string
 ---@field tags? aws.swf.ResourceTag[]
 ---@field workflowExecutionRetentionPeriodInDays string
 
@@ -540,6 +546,7 @@ function client:untag_resource(input, opts) end
 ---@field defaultTaskStartToCloseTimeout? string
 ---@field description? string
 ---@field domain string
+---@field name string
 ---@field version string
 
 ---@class aws.swf.RequestCancelWorkflowExecutionInput
@@ -607,6 +614,7 @@ function client:untag_resource(input, opts) end
 ---@field domain string
 
 ---@class aws.swf.UndeprecateDomainInput
+---@field name string
 
 ---@class aws.swf.UndeprecateWorkflowTypeInput
 ---@field domain string
@@ -640,6 +648,7 @@ function client:untag_resource(input, opts) end
 ---@field typeInfos aws.swf.WorkflowTypeInfo[]
 
 ---@class aws.swf.ActivityType
+---@field name string
 ---@field version string
 
 ---@class aws.swf.ActivityTypeConfiguration
@@ -682,6 +691,7 @@ function client:untag_resource(input, opts) end
 ---@class aws.swf.DomainInfo
 ---@field arn? string
 ---@field description? string
+---@field name string
 ---@field status string
 
 ---@class aws.swf.ExecutionTimeFilter
@@ -755,6 +765,7 @@ function client:untag_resource(input, opts) end
 ---@field tag string
 
 ---@class aws.swf.TaskList
+---@field name string
 
 ---@class aws.swf.WorkflowExecution
 ---@field runId string
@@ -790,6 +801,7 @@ function client:untag_resource(input, opts) end
 ---@field openTimers integer
 
 ---@class aws.swf.WorkflowType
+---@field name string
 ---@field version string
 
 ---@class aws.swf.WorkflowTypeConfiguration
@@ -801,6 +813,7 @@ function client:untag_resource(input, opts) end
 ---@field defaultTaskStartToCloseTimeout? string
 
 ---@class aws.swf.WorkflowTypeFilter
+---@field name string
 ---@field version? string
 
 ---@class aws.swf.WorkflowTypeInfo
@@ -985,6 +998,7 @@ function client:untag_resource(input, opts) end
 ---@field decisionTaskCompletedEventId integer
 ---@field id string
 ---@field input? string
+---@field name string
 ---@field startToCloseTimeout? string
 
 ---@class aws.swf.LambdaFunctionStartedEventAttributes
@@ -1058,12 +1072,14 @@ function client:untag_resource(input, opts) end
 ---@field control? string
 ---@field id string
 ---@field input? string
+---@field name string
 ---@field startToCloseTimeout? string
 
 ---@class aws.swf.ScheduleLambdaFunctionFailedEventAttributes
 ---@field cause string
 ---@field decisionTaskCompletedEventId integer
 ---@field id string
+---@field name string
 
 ---@class aws.swf.SignalExternalWorkflowExecutionDecisionAttributes
 ---@field control? string

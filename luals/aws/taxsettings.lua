@@ -158,6 +158,7 @@ function client:put_tax_registration(input, opts) end
 ---@field accountIds string[]
 
 ---@class aws.taxsettings.BatchDeleteTaxRegistrationResponse
+---@field errors aws.taxsettings.BatchDeleteTaxRegistrationError[]
 
 ---@class aws.taxsettings.BatchGetTaxExemptionsRequest
 ---@field accountIds string[]
@@ -171,6 +172,7 @@ function client:put_tax_registration(input, opts) end
 ---@field taxRegistrationEntry aws.taxsettings.TaxRegistrationEntry
 
 ---@class aws.taxsettings.BatchPutTaxRegistrationResponse
+---@field errors aws.taxsettings.BatchPutTaxRegistrationError[]
 ---@field status? string
 
 ---@class aws.taxsettings.DeleteSupplementalTaxRegistrationRequest
@@ -268,6 +270,16 @@ function client:put_tax_registration(input, opts) end
 ---@class aws.taxsettings.Authority
 ---@field country string
 ---@field state? string
+
+---@class aws.taxsettings.BatchDeleteTaxRegistrationError
+---@field accountId string
+---@field code? string
+---@field message string
+
+---@class aws.taxsettings.BatchPutTaxRegistrationError
+---@field accountId string
+---@field code? string
+---@field message string
 
 ---@class aws.taxsettings.DestinationS3Location
 ---@field bucket string

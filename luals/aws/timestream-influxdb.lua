@@ -189,6 +189,7 @@ function client:update_db_instance(input, opts) end
 ---@field failoverMode? string
 ---@field logDeliveryConfiguration? aws.timestream_influxdb.LogDeliveryConfiguration
 ---@field maintenanceSchedule? aws.timestream_influxdb.MaintenanceSchedule
+---@field name string
 ---@field networkType? string
 ---@field organization? string
 ---@field password? string
@@ -212,6 +213,7 @@ function client:update_db_instance(input, opts) end
 ---@field deploymentType? string
 ---@field logDeliveryConfiguration? aws.timestream_influxdb.LogDeliveryConfiguration
 ---@field maintenanceSchedule? aws.timestream_influxdb.MaintenanceSchedule
+---@field name string
 ---@field networkType? string
 ---@field organization? string
 ---@field password string
@@ -239,6 +241,7 @@ function client:update_db_instance(input, opts) end
 ---@field lastMaintenanceTime? aws.Timestamp
 ---@field logDeliveryConfiguration? aws.timestream_influxdb.LogDeliveryConfiguration
 ---@field maintenanceSchedule? aws.timestream_influxdb.MaintenanceSchedule
+---@field name string
 ---@field networkType? string
 ---@field nextMaintenanceTime? aws.Timestamp
 ---@field port? integer
@@ -250,6 +253,7 @@ function client:update_db_instance(input, opts) end
 
 ---@class aws.timestream_influxdb.CreateDbParameterGroupInput
 ---@field description? string
+---@field name string
 ---@field parameters? aws.timestream_influxdb.Parameters
 ---@field tags? table<string, string>
 
@@ -257,6 +261,7 @@ function client:update_db_instance(input, opts) end
 ---@field arn string
 ---@field description? string
 ---@field id string
+---@field name string
 ---@field parameters? aws.timestream_influxdb.Parameters
 
 ---@class aws.timestream_influxdb.DeleteDbClusterInput
@@ -285,6 +290,7 @@ function client:update_db_instance(input, opts) end
 ---@field lastMaintenanceTime? aws.Timestamp
 ---@field logDeliveryConfiguration? aws.timestream_influxdb.LogDeliveryConfiguration
 ---@field maintenanceSchedule? aws.timestream_influxdb.MaintenanceSchedule
+---@field name string
 ---@field networkType? string
 ---@field nextMaintenanceTime? aws.Timestamp
 ---@field port? integer
@@ -313,6 +319,7 @@ function client:update_db_instance(input, opts) end
 ---@field lastMaintenanceTime? aws.Timestamp
 ---@field logDeliveryConfiguration? aws.timestream_influxdb.LogDeliveryConfiguration
 ---@field maintenanceSchedule? aws.timestream_influxdb.MaintenanceSchedule
+---@field name string
 ---@field networkType? string
 ---@field nextMaintenanceTime? aws.Timestamp
 ---@field port? integer
@@ -342,6 +349,7 @@ function client:update_db_instance(input, opts) end
 ---@field lastMaintenanceTime? aws.Timestamp
 ---@field logDeliveryConfiguration? aws.timestream_influxdb.LogDeliveryConfiguration
 ---@field maintenanceSchedule? aws.timestream_influxdb.MaintenanceSchedule
+---@field name string
 ---@field networkType? string
 ---@field nextMaintenanceTime? aws.Timestamp
 ---@field port? integer
@@ -358,6 +366,7 @@ function client:update_db_instance(input, opts) end
 ---@field arn string
 ---@field description? string
 ---@field id string
+---@field name string
 ---@field parameters? aws.timestream_influxdb.Parameters
 
 ---@class aws.timestream_influxdb.ListDbClustersInput
@@ -426,6 +435,7 @@ function client:update_db_instance(input, opts) end
 ---@field lastMaintenanceTime? aws.Timestamp
 ---@field logDeliveryConfiguration? aws.timestream_influxdb.LogDeliveryConfiguration
 ---@field maintenanceSchedule? aws.timestream_influxdb.MaintenanceSchedule
+---@field name string
 ---@field networkType? string
 ---@field nextMaintenanceTime? aws.Timestamp
 ---@field port? integer
@@ -483,6 +493,7 @@ function client:update_db_instance(input, opts) end
 ---@field lastMaintenanceTime? aws.Timestamp
 ---@field logDeliveryConfiguration? aws.timestream_influxdb.LogDeliveryConfiguration
 ---@field maintenanceSchedule? aws.timestream_influxdb.MaintenanceSchedule
+---@field name string
 ---@field networkType? string
 ---@field nextMaintenanceTime? aws.Timestamp
 ---@field port? integer
@@ -506,6 +517,7 @@ function client:update_db_instance(input, opts) end
 ---@field endpoint? string
 ---@field engineType? string
 ---@field id string
+---@field name string
 ---@field networkType? string
 ---@field port? integer
 ---@field readerEndpoint? string
@@ -521,6 +533,7 @@ function client:update_db_instance(input, opts) end
 ---@field id string
 ---@field instanceMode? string
 ---@field instanceModes? string[]
+---@field name string
 ---@field networkType? string
 ---@field port? integer
 ---@field status? string
@@ -533,6 +546,7 @@ function client:update_db_instance(input, opts) end
 ---@field deploymentType? string
 ---@field endpoint? string
 ---@field id string
+---@field name string
 ---@field networkType? string
 ---@field port? integer
 ---@field status? string
@@ -541,6 +555,7 @@ function client:update_db_instance(input, opts) end
 ---@field arn string
 ---@field description? string
 ---@field id string
+---@field name string
 
 ---@class aws.timestream_influxdb.LogDeliveryConfiguration
 ---@field s3Configuration aws.timestream_influxdb.S3Configuration

@@ -784,3 +784,4 @@ function client:validate_sol_network_package_content(input, opts) end
 
 ---@class aws.tnb.ToscaOverride
 ---@field defaultValue? string
+---@field name? string

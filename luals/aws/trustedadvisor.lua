@@ -245,6 +245,7 @@ function client:update_recommendation_lifecycle(input, opts) end
 ---@field description string
 ---@field id string
 ---@field metadata table<string, string>
+---@field name string
 ---@field pillars string[]
 ---@field source string
 
@@ -258,6 +259,7 @@ function client:update_recommendation_lifecycle(input, opts) end
 ---@field id string
 ---@field lastUpdatedAt? aws.Timestamp
 ---@field lifecycleStage? string
+---@field name string
 ---@field pillarSpecificAggregates? aws.trustedadvisor.RecommendationPillarSpecificAggregates
 ---@field pillars string[]
 ---@field resolvedAt? aws.Timestamp
@@ -290,6 +292,7 @@ function client:update_recommendation_lifecycle(input, opts) end
 ---@field id string
 ---@field lastUpdatedAt? aws.Timestamp
 ---@field lifecycleStage? string
+---@field name string
 ---@field pillarSpecificAggregates? aws.trustedadvisor.RecommendationPillarSpecificAggregates
 ---@field pillars string[]
 ---@field resourcesAggregates aws.trustedadvisor.RecommendationResourcesAggregates
@@ -307,6 +310,7 @@ function client:update_recommendation_lifecycle(input, opts) end
 ---@field id string
 ---@field lastUpdatedAt? aws.Timestamp
 ---@field lifecycleStage? string
+---@field name string
 ---@field pillarSpecificAggregates? aws.trustedadvisor.RecommendationPillarSpecificAggregates
 ---@field pillars string[]
 ---@field resolvedAt? aws.Timestamp
@@ -343,6 +347,7 @@ function client:update_recommendation_lifecycle(input, opts) end
 ---@field id string
 ---@field lastUpdatedAt? aws.Timestamp
 ---@field lifecycleStage? string
+---@field name string
 ---@field pillarSpecificAggregates? aws.trustedadvisor.RecommendationPillarSpecificAggregates
 ---@field pillars string[]
 ---@field resourcesAggregates aws.trustedadvisor.RecommendationResourcesAggregates

@@ -304,6 +304,7 @@ function client:update_policy_template(input, opts) end
 ---@field requests aws.verifiedpermissions.BatchGetPolicyInputItem[]
 
 ---@class aws.verifiedpermissions.BatchGetPolicyOutput
+---@field errors aws.verifiedpermissions.BatchGetPolicyErrorItem[]
 ---@field results aws.verifiedpermissions.BatchGetPolicyOutputItem[]
 
 ---@class aws.verifiedpermissions.BatchIsAuthorizedInput
@@ -340,6 +341,7 @@ function client:update_policy_template(input, opts) end
 ---@class aws.verifiedpermissions.CreatePolicyInput
 ---@field clientToken? string
 ---@field definition aws.verifiedpermissions.PolicyDefinition
+---@field name? string
 ---@field policyStoreId string
 
 ---@class aws.verifiedpermissions.CreatePolicyOutput
@@ -380,6 +382,7 @@ function client:update_policy_template(input, opts) end
 ---@class aws.verifiedpermissions.CreatePolicyTemplateInput
 ---@field clientToken? string
 ---@field description? string
+---@field name? string
 ---@field policyStoreId string
 ---@field statement string
 
@@ -440,6 +443,7 @@ function client:update_policy_template(input, opts) end
 ---@field definition aws.verifiedpermissions.PolicyDefinitionDetail
 ---@field effect? string
 ---@field lastUpdatedDate aws.Timestamp
+---@field name? string
 ---@field policyId string
 ---@field policyStoreId string
 ---@field policyType string
@@ -480,6 +484,7 @@ function client:update_policy_template(input, opts) end
 ---@field createdDate aws.Timestamp
 ---@field description? string
 ---@field lastUpdatedDate aws.Timestamp
+---@field name? string
 ---@field policyStoreId string
 ---@field policyTemplateId string
 ---@field statement string
@@ -505,6 +510,7 @@ function client:update_policy_template(input, opts) end
 ---@class aws.verifiedpermissions.IsAuthorizedOutput
 ---@field decision string
 ---@field determiningPolicies aws.verifiedpermissions.DeterminingPolicyItem[]
+---@field errors aws.verifiedpermissions.EvaluationErrorItem[]
 
 ---@class aws.verifiedpermissions.IsAuthorizedWithTokenInput
 ---@field accessToken? string
@@ -518,6 +524,7 @@ function client:update_policy_template(input, opts) end
 ---@class aws.verifiedpermissions.IsAuthorizedWithTokenOutput
 ---@field decision string
 ---@field determiningPolicies aws.verifiedpermissions.DeterminingPolicyItem[]
+---@field errors aws.verifiedpermissions.EvaluationErrorItem[]
 ---@field principal? aws.verifiedpermissions.EntityIdentifier
 
 ---@class aws.verifiedpermissions.ListIdentitySourcesInput
@@ -608,6 +615,7 @@ function client:update_policy_template(input, opts) end
 
 ---@class aws.verifiedpermissions.UpdatePolicyInput
 ---@field definition? aws.verifiedpermissions.UpdatePolicyDefinition
+---@field name? string
 ---@field policyId string
 ---@field policyStoreId string
 
@@ -636,6 +644,7 @@ function client:update_policy_template(input, opts) end
 
 ---@class aws.verifiedpermissions.UpdatePolicyTemplateInput
 ---@field description? string
+---@field name? string
 ---@field policyStoreId string
 ---@field policyTemplateId string
 ---@field statement string
@@ -650,6 +659,12 @@ function client:update_policy_template(input, opts) end
 ---@field actionId string
 ---@field actionType string
 
+---@class aws.verifiedpermissions.BatchGetPolicyErrorItem
+---@field code string
+---@field message string
+---@field policyId string
+---@field policyStoreId string
+
 ---@class aws.verifiedpermissions.BatchGetPolicyInputItem
 ---@field policyId string
 ---@field policyStoreId string
@@ -658,6 +673,7 @@ function client:update_policy_template(input, opts) end
 ---@field createdDate aws.Timestamp
 ---@field definition aws.verifiedpermissions.PolicyDefinitionDetail
 ---@field lastUpdatedDate aws.Timestamp
+---@field name? string
 ---@field policyId string
 ---@field policyStoreId string
 ---@field policyType string
@@ -671,6 +687,7 @@ function client:update_policy_template(input, opts) end
 ---@class aws.verifiedpermissions.BatchIsAuthorizedOutputItem
 ---@field decision string
 ---@field determiningPolicies aws.verifiedpermissions.DeterminingPolicyItem[]
+---@field errors aws.verifiedpermissions.EvaluationErrorItem[]
 ---@field request aws.verifiedpermissions.BatchIsAuthorizedInputItem
 
 ---@class aws.verifiedpermissions.BatchIsAuthorizedWithTokenInputItem
@@ -681,6 +698,7 @@ function client:update_policy_template(input, opts) end
 ---@class aws.verifiedpermissions.BatchIsAuthorizedWithTokenOutputItem
 ---@field decision string
 ---@field determiningPolicies aws.verifiedpermissions.DeterminingPolicyItem[]
+---@field errors aws.verifiedpermissions.EvaluationErrorItem[]
 ---@field request aws.verifiedpermissions.BatchIsAuthorizedWithTokenInputItem
 
 ---@class aws.verifiedpermissions.Configuration
@@ -713,6 +731,9 @@ function client:update_policy_template(input, opts) end
 ---@class aws.verifiedpermissions.EntityIdentifier
 ---@field entityId string
 ---@field entityType string
+
+---@class aws.verifiedpermissions.EvaluationErrorItem
+---@field errorDescription string
 
 ---@class aws.verifiedpermissions.IdentitySourceDetails
 ---@field clientIds? string[]
@@ -752,6 +773,7 @@ function client:update_policy_template(input, opts) end
 ---@field definition aws.verifiedpermissions.PolicyDefinitionItem
 ---@field effect? string
 ---@field lastUpdatedDate aws.Timestamp
+---@field name? string
 ---@field policyId string
 ---@field policyStoreId string
 ---@field policyType string
@@ -779,6 +801,7 @@ function client:update_policy_template(input, opts) end
 ---@field createdDate aws.Timestamp
 ---@field description? string
 ---@field lastUpdatedDate aws.Timestamp
+---@field name? string
 ---@field policyStoreId string
 ---@field policyTemplateId string
 

@@ -649,6 +649,7 @@ function client:update_target_group(input, opts) end
 ---@class aws.vpc_lattice.CreateListenerRequest
 ---@field clientToken? string
 ---@field defaultAction aws.vpc_lattice.RuleAction
+---@field name string
 ---@field port? integer
 ---@field protocol string
 ---@field serviceIdentifier string
@@ -658,6 +659,7 @@ function client:update_target_group(input, opts) end
 ---@field arn? string
 ---@field defaultAction? aws.vpc_lattice.RuleAction
 ---@field id? string
+---@field name? string
 ---@field port? integer
 ---@field protocol? string
 ---@field serviceArn? string
@@ -669,6 +671,7 @@ function client:update_target_group(input, opts) end
 ---@field customDomainName? string
 ---@field domainVerificationIdentifier? string
 ---@field groupDomain? string
+---@field name string
 ---@field portRanges? string[]
 ---@field protocol? string
 ---@field resourceConfigurationDefinition? aws.vpc_lattice.ResourceConfigurationDefinition
@@ -687,6 +690,7 @@ function client:update_target_group(input, opts) end
 ---@field failureReason? string
 ---@field groupDomain? string
 ---@field id? string
+---@field name? string
 ---@field portRanges? string[]
 ---@field protocol? string
 ---@field resourceConfigurationDefinition? aws.vpc_lattice.ResourceConfigurationDefinition
@@ -699,6 +703,7 @@ function client:update_target_group(input, opts) end
 ---@field clientToken? string
 ---@field ipAddressType? string
 ---@field ipv4AddressesPerEni? integer
+---@field name string
 ---@field resourceConfigDnsResolution? string
 ---@field securityGroupIds? string[]
 ---@field subnetIds? string[]
@@ -710,6 +715,7 @@ function client:update_target_group(input, opts) end
 ---@field id? string
 ---@field ipAddressType? string
 ---@field ipv4AddressesPerEni? integer
+---@field name? string
 ---@field resourceConfigDnsResolution? string
 ---@field securityGroupIds? string[]
 ---@field status? string
@@ -721,6 +727,7 @@ function client:update_target_group(input, opts) end
 ---@field clientToken? string
 ---@field listenerIdentifier string
 ---@field match aws.vpc_lattice.RuleMatch
+---@field name string
 ---@field priority integer
 ---@field serviceIdentifier string
 ---@field tags? table<string, string>
@@ -730,11 +737,13 @@ function client:update_target_group(input, opts) end
 ---@field arn? string
 ---@field id? string
 ---@field match? aws.vpc_lattice.RuleMatch
+---@field name? string
 ---@field priority? integer
 
 ---@class aws.vpc_lattice.CreateServiceNetworkRequest
 ---@field authType? string
 ---@field clientToken? string
+---@field name string
 ---@field sharingConfig? aws.vpc_lattice.SharingConfig
 ---@field tags? table<string, string>
 
@@ -756,6 +765,7 @@ function client:update_target_group(input, opts) end
 ---@field arn? string
 ---@field authType? string
 ---@field id? string
+---@field name? string
 ---@field sharingConfig? aws.vpc_lattice.SharingConfig
 
 ---@class aws.vpc_lattice.CreateServiceNetworkServiceAssociationRequest
@@ -795,6 +805,7 @@ function client:update_target_group(input, opts) end
 ---@field certificateArn? string
 ---@field clientToken? string
 ---@field customDomainName? string
+---@field name string
 ---@field tags? table<string, string>
 
 ---@class aws.vpc_lattice.CreateServiceResponse
@@ -804,11 +815,13 @@ function client:update_target_group(input, opts) end
 ---@field customDomainName? string
 ---@field dnsEntry? aws.vpc_lattice.DnsEntry
 ---@field id? string
+---@field name? string
 ---@field status? string
 
 ---@class aws.vpc_lattice.CreateTargetGroupRequest
 ---@field clientToken? string
 ---@field config? aws.vpc_lattice.TargetGroupConfig
+---@field name string
 ---@field tags? table<string, string>
 ---@field type string
 
@@ -816,6 +829,7 @@ function client:update_target_group(input, opts) end
 ---@field arn? string
 ---@field config? aws.vpc_lattice.TargetGroupConfig
 ---@field id? string
+---@field name? string
 ---@field status? string
 ---@field type? string
 
@@ -861,6 +875,7 @@ function client:update_target_group(input, opts) end
 ---@class aws.vpc_lattice.DeleteResourceGatewayResponse
 ---@field arn? string
 ---@field id? string
+---@field name? string
 ---@field status? string
 
 ---@class aws.vpc_lattice.DeleteResourcePolicyRequest
@@ -910,6 +925,7 @@ function client:update_target_group(input, opts) end
 ---@class aws.vpc_lattice.DeleteServiceResponse
 ---@field arn? string
 ---@field id? string
+---@field name? string
 ---@field status? string
 
 ---@class aws.vpc_lattice.DeleteTargetGroupRequest
@@ -973,6 +989,7 @@ function client:update_target_group(input, opts) end
 ---@field defaultAction? aws.vpc_lattice.RuleAction
 ---@field id? string
 ---@field lastUpdatedAt? aws.Timestamp
+---@field name? string
 ---@field port? integer
 ---@field protocol? string
 ---@field serviceArn? string
@@ -994,6 +1011,7 @@ function client:update_target_group(input, opts) end
 ---@field groupDomain? string
 ---@field id? string
 ---@field lastUpdatedAt? aws.Timestamp
+---@field name? string
 ---@field portRanges? string[]
 ---@field protocol? string
 ---@field resourceConfigurationDefinition? aws.vpc_lattice.ResourceConfigurationDefinition
@@ -1013,6 +1031,7 @@ function client:update_target_group(input, opts) end
 ---@field ipv4AddressesPerEni? integer
 ---@field lastUpdatedAt? aws.Timestamp
 ---@field managedBy? string
+---@field name? string
 ---@field resourceConfigDnsResolution? string
 ---@field securityGroupIds? string[]
 ---@field serviceManaged? boolean
@@ -1039,6 +1058,7 @@ function client:update_target_group(input, opts) end
 ---@field isDefault? boolean
 ---@field lastUpdatedAt? aws.Timestamp
 ---@field match? aws.vpc_lattice.RuleMatch
+---@field name? string
 ---@field priority? integer
 
 ---@class aws.vpc_lattice.GetServiceNetworkRequest
@@ -1074,6 +1094,7 @@ function client:update_target_group(input, opts) end
 ---@field createdAt? aws.Timestamp
 ---@field id? string
 ---@field lastUpdatedAt? aws.Timestamp
+---@field name? string
 ---@field numberOfAssociatedServices? integer
 ---@field numberOfAssociatedVPCs? integer
 ---@field sharingConfig? aws.vpc_lattice.SharingConfig
@@ -1132,6 +1153,7 @@ function client:update_target_group(input, opts) end
 ---@field failureMessage? string
 ---@field id? string
 ---@field lastUpdatedAt? aws.Timestamp
+---@field name? string
 ---@field status? string
 
 ---@class aws.vpc_lattice.GetTargetGroupRequest
@@ -1145,6 +1167,7 @@ function client:update_target_group(input, opts) end
 ---@field failureMessage? string
 ---@field id? string
 ---@field lastUpdatedAt? aws.Timestamp
+---@field name? string
 ---@field serviceArns? string[]
 ---@field status? string
 ---@field type? string
@@ -1364,6 +1387,7 @@ function client:update_target_group(input, opts) end
 ---@field arn? string
 ---@field defaultAction? aws.vpc_lattice.RuleAction
 ---@field id? string
+---@field name? string
 ---@field port? integer
 ---@field protocol? string
 ---@field serviceArn? string
@@ -1379,6 +1403,7 @@ function client:update_target_group(input, opts) end
 ---@field allowAssociationToShareableServiceNetwork? boolean
 ---@field arn? string
 ---@field id? string
+---@field name? string
 ---@field portRanges? string[]
 ---@field protocol? string
 ---@field resourceConfigurationDefinition? aws.vpc_lattice.ResourceConfigurationDefinition
@@ -1395,6 +1420,7 @@ function client:update_target_group(input, opts) end
 ---@field arn? string
 ---@field id? string
 ---@field ipAddressType? string
+---@field name? string
 ---@field securityGroupIds? string[]
 ---@field status? string
 ---@field subnetIds? string[]
@@ -1414,6 +1440,7 @@ function client:update_target_group(input, opts) end
 ---@field id? string
 ---@field isDefault? boolean
 ---@field match? aws.vpc_lattice.RuleMatch
+---@field name? string
 ---@field priority? integer
 
 ---@class aws.vpc_lattice.UpdateServiceNetworkRequest
@@ -1424,6 +1451,7 @@ function client:update_target_group(input, opts) end
 ---@field arn? string
 ---@field authType? string
 ---@field id? string
+---@field name? string
 
 ---@class aws.vpc_lattice.UpdateServiceNetworkVpcAssociationRequest
 ---@field securityGroupIds string[]
@@ -1447,6 +1475,7 @@ function client:update_target_group(input, opts) end
 ---@field certificateArn? string
 ---@field customDomainName? string
 ---@field id? string
+---@field name? string
 
 ---@class aws.vpc_lattice.UpdateTargetGroupRequest
 ---@field healthCheck aws.vpc_lattice.HealthCheckConfig
@@ -1456,6 +1485,7 @@ function client:update_target_group(input, opts) end
 ---@field arn? string
 ---@field config? aws.vpc_lattice.TargetGroupConfig
 ---@field id? string
+---@field name? string
 ---@field status? string
 ---@field type? string
 
@@ -1504,6 +1534,7 @@ function client:update_target_group(input, opts) end
 ---@field createdAt? aws.Timestamp
 ---@field id? string
 ---@field lastUpdatedAt? aws.Timestamp
+---@field name? string
 ---@field port? integer
 ---@field protocol? string
 
@@ -1521,6 +1552,7 @@ function client:update_target_group(input, opts) end
 ---@field groupDomain? string
 ---@field id? string
 ---@field lastUpdatedAt? aws.Timestamp
+---@field name? string
 ---@field resourceConfigurationGroupId? string
 ---@field resourceGatewayId? string
 ---@field status? string
@@ -1544,6 +1576,7 @@ function client:update_target_group(input, opts) end
 ---@field ipAddressType? string
 ---@field ipv4AddressesPerEni? integer
 ---@field lastUpdatedAt? aws.Timestamp
+---@field name? string
 ---@field resourceConfigDnsResolution? string
 ---@field securityGroupIds? string[]
 ---@field status? string
@@ -1563,6 +1596,7 @@ function client:update_target_group(input, opts) end
 ---@field id? string
 ---@field isDefault? boolean
 ---@field lastUpdatedAt? aws.Timestamp
+---@field name? string
 ---@field priority? integer
 
 ---@class aws.vpc_lattice.RuleUpdate
@@ -1582,6 +1616,7 @@ function client:update_target_group(input, opts) end
 ---@field id? string
 ---@field isDefault? boolean
 ---@field match? aws.vpc_lattice.RuleMatch
+---@field name? string
 ---@field priority? integer
 
 ---@class aws.vpc_lattice.ServiceNetworkEndpointAssociation
@@ -1631,6 +1666,7 @@ function client:update_target_group(input, opts) end
 ---@field createdAt? aws.Timestamp
 ---@field id? string
 ---@field lastUpdatedAt? aws.Timestamp
+---@field name? string
 ---@field numberOfAssociatedResourceConfigurations? integer
 ---@field numberOfAssociatedServices? integer
 ---@field numberOfAssociatedVPCs? integer
@@ -1656,6 +1692,7 @@ function client:update_target_group(input, opts) end
 ---@field dnsEntry? aws.vpc_lattice.DnsEntry
 ---@field id? string
 ---@field lastUpdatedAt? aws.Timestamp
+---@field name? string
 ---@field status? string
 
 ---@class aws.vpc_lattice.SharingConfig
@@ -1687,6 +1724,7 @@ function client:update_target_group(input, opts) end
 ---@field ipAddressType? string
 ---@field lambdaEventStructureVersion? string
 ---@field lastUpdatedAt? aws.Timestamp
+---@field name? string
 ---@field port? integer
 ---@field protocol? string
 ---@field serviceArns? string[]
@@ -1701,6 +1739,7 @@ function client:update_target_group(input, opts) end
 ---@field status? string
 
 ---@class aws.vpc_lattice.TxtMethodConfig
+---@field name string
 ---@field value string
 
 ---@class aws.vpc_lattice.ArnResource
@@ -1730,6 +1769,7 @@ function client:update_target_group(input, opts) end
 ---@class aws.vpc_lattice.HeaderMatch
 ---@field caseSensitive? boolean
 ---@field match aws.vpc_lattice.HeaderMatchType
+---@field name string
 
 ---@class aws.vpc_lattice.PathMatch
 ---@field caseSensitive? boolean

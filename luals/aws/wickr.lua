@@ -485,6 +485,7 @@ function client:update_user(input, opts) end
 
 ---@class aws.wickr.CreateSecurityGroupRequest
 ---@field clientToken? string
+---@field name string
 ---@field networkId string
 ---@field securityGroupSettings aws.wickr.SecurityGroupSettingsRequest
 
@@ -848,6 +849,7 @@ function client:update_user(input, opts) end
 
 ---@class aws.wickr.UpdateSecurityGroupRequest
 ---@field groupId string
+---@field name? string
 ---@field networkId string
 ---@field securityGroupSettings? aws.wickr.SecurityGroupSettings
 
@@ -991,6 +993,7 @@ function client:update_user(input, opts) end
 ---@field id string
 ---@field isDefault boolean
 ---@field modified integer
+---@field name string
 ---@field securityGroupSettings aws.wickr.SecurityGroupSettings
 
 ---@class aws.wickr.SecurityGroupSettings

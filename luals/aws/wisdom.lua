@@ -374,6 +374,7 @@ function client:update_quick_response(input, opts) end
 ---@class aws.wisdom.CreateAssistantRequest
 ---@field clientToken? string
 ---@field description? string
+---@field name string
 ---@field serverSideEncryptionConfiguration? aws.wisdom.ServerSideEncryptionConfiguration
 ---@field tags? table<string, string>
 ---@field type string
@@ -385,6 +386,7 @@ function client:update_quick_response(input, opts) end
 ---@field clientToken? string
 ---@field knowledgeBaseId string
 ---@field metadata? table<string, string>
+---@field name string
 ---@field overrideLinkOutUri? string
 ---@field tags? table<string, string>
 ---@field title? string
@@ -397,6 +399,7 @@ function client:update_quick_response(input, opts) end
 ---@field clientToken? string
 ---@field description? string
 ---@field knowledgeBaseType string
+---@field name string
 ---@field renderingConfiguration? aws.wisdom.RenderingConfiguration
 ---@field serverSideEncryptionConfiguration? aws.wisdom.ServerSideEncryptionConfiguration
 ---@field sourceConfiguration? aws.wisdom.SourceConfiguration
@@ -415,6 +418,7 @@ function client:update_quick_response(input, opts) end
 ---@field isActive? boolean
 ---@field knowledgeBaseId string
 ---@field language? string
+---@field name string
 ---@field shortcutKey? string
 ---@field tags? table<string, string>
 
@@ -425,6 +429,7 @@ function client:update_quick_response(input, opts) end
 ---@field assistantId string
 ---@field clientToken? string
 ---@field description? string
+---@field name string
 ---@field tags? table<string, string>
 
 ---@class aws.wisdom.CreateSessionResponse
@@ -592,6 +597,7 @@ function client:update_quick_response(input, opts) end
 ---@field sessionId string
 
 ---@class aws.wisdom.NotifyRecommendationsReceivedResponse
+---@field errors? aws.wisdom.NotifyRecommendationsReceivedError[]
 ---@field recommendationIds? string[]
 
 ---@class aws.wisdom.QueryAssistantRequest
@@ -703,6 +709,7 @@ function client:update_quick_response(input, opts) end
 ---@field isActive? boolean
 ---@field knowledgeBaseId string
 ---@field language? string
+---@field name? string
 ---@field quickResponseId string
 ---@field removeDescription? boolean
 ---@field removeGroupingConfiguration? boolean
@@ -738,6 +745,7 @@ function client:update_quick_response(input, opts) end
 ---@field assistantId string
 ---@field description? string
 ---@field integrationConfiguration? aws.wisdom.AssistantIntegrationConfiguration
+---@field name string
 ---@field serverSideEncryptionConfiguration? aws.wisdom.ServerSideEncryptionConfiguration
 ---@field status string
 ---@field tags? table<string, string>
@@ -748,6 +756,7 @@ function client:update_quick_response(input, opts) end
 ---@field assistantId string
 ---@field description? string
 ---@field integrationConfiguration? aws.wisdom.AssistantIntegrationConfiguration
+---@field name string
 ---@field serverSideEncryptionConfiguration? aws.wisdom.ServerSideEncryptionConfiguration
 ---@field status string
 ---@field tags? table<string, string>
@@ -761,6 +770,7 @@ function client:update_quick_response(input, opts) end
 ---@field knowledgeBaseId string
 ---@field linkOutUri? string
 ---@field metadata table<string, string>
+---@field name string
 ---@field revisionId string
 ---@field status string
 ---@field tags? table<string, string>
@@ -775,6 +785,7 @@ function client:update_quick_response(input, opts) end
 ---@field knowledgeBaseArn string
 ---@field knowledgeBaseId string
 ---@field metadata table<string, string>
+---@field name string
 ---@field revisionId string
 ---@field status string
 ---@field tags? table<string, string>
@@ -821,6 +832,7 @@ function client:update_quick_response(input, opts) end
 ---@field knowledgeBaseId string
 ---@field knowledgeBaseType string
 ---@field lastContentModificationTime? aws.Timestamp
+---@field name string
 ---@field renderingConfiguration? aws.wisdom.RenderingConfiguration
 ---@field serverSideEncryptionConfiguration? aws.wisdom.ServerSideEncryptionConfiguration
 ---@field sourceConfiguration? aws.wisdom.SourceConfiguration
@@ -832,11 +844,16 @@ function client:update_quick_response(input, opts) end
 ---@field knowledgeBaseArn string
 ---@field knowledgeBaseId string
 ---@field knowledgeBaseType string
+---@field name string
 ---@field renderingConfiguration? aws.wisdom.RenderingConfiguration
 ---@field serverSideEncryptionConfiguration? aws.wisdom.ServerSideEncryptionConfiguration
 ---@field sourceConfiguration? aws.wisdom.SourceConfiguration
 ---@field status string
 ---@field tags? table<string, string>
+
+---@class aws.wisdom.NotifyRecommendationsReceivedError
+---@field message? string
+---@field recommendationId? string
 
 ---@class aws.wisdom.QuickResponseData
 ---@field channels? string[]
@@ -851,6 +868,7 @@ function client:update_quick_response(input, opts) end
 ---@field language? string
 ---@field lastModifiedBy? string
 ---@field lastModifiedTime aws.Timestamp
+---@field name string
 ---@field quickResponseArn string
 ---@field quickResponseId string
 ---@field shortcutKey? string
@@ -880,6 +898,7 @@ function client:update_quick_response(input, opts) end
 ---@field language? string
 ---@field lastModifiedBy? string
 ---@field lastModifiedTime aws.Timestamp
+---@field name string
 ---@field quickResponseArn string
 ---@field quickResponseId string
 ---@field shortcutKey? string
@@ -896,6 +915,7 @@ function client:update_quick_response(input, opts) end
 ---@field knowledgeBaseId string
 ---@field lastModifiedBy? string
 ---@field lastModifiedTime aws.Timestamp
+---@field name string
 ---@field quickResponseArn string
 ---@field quickResponseId string
 ---@field status string
@@ -932,6 +952,7 @@ function client:update_quick_response(input, opts) end
 ---@class aws.wisdom.SessionData
 ---@field description? string
 ---@field integrationConfiguration? aws.wisdom.SessionIntegrationConfiguration
+---@field name string
 ---@field sessionArn string
 ---@field sessionId string
 ---@field tags? table<string, string>
@@ -974,14 +995,17 @@ function client:update_quick_response(input, opts) end
 
 ---@class aws.wisdom.QuickResponseFilterField
 ---@field includeNoExistence? boolean
+---@field name string
 ---@field operator string
 ---@field values? string[]
 
 ---@class aws.wisdom.QuickResponseOrderField
+---@field name string
 ---@field order? string
 
 ---@class aws.wisdom.QuickResponseQueryField
 ---@field allowFuzziness? boolean
+---@field name string
 ---@field operator string
 ---@field priority? string
 ---@field values string[]

@@ -162,6 +162,7 @@ function client:update_software_set(input, opts) end
 ---@field deviceCreationTags? table<string, string>
 ---@field kmsKeyArn? string
 ---@field maintenanceWindow? aws.workspaces_thin_client.MaintenanceWindow
+---@field name? string
 ---@field softwareSetUpdateMode? string
 ---@field softwareSetUpdateSchedule? string
 ---@field tags? table<string, string>
@@ -251,6 +252,7 @@ function client:update_software_set(input, opts) end
 ---@class aws.workspaces_thin_client.UpdateDeviceRequest
 ---@field desiredSoftwareSetId? string
 ---@field id string
+---@field name? string
 ---@field softwareSetUpdateSchedule? string
 
 ---@class aws.workspaces_thin_client.UpdateDeviceResponse
@@ -263,6 +265,7 @@ function client:update_software_set(input, opts) end
 ---@field deviceCreationTags? table<string, string>
 ---@field id string
 ---@field maintenanceWindow? aws.workspaces_thin_client.MaintenanceWindow
+---@field name? string
 ---@field softwareSetUpdateMode? string
 ---@field softwareSetUpdateSchedule? string
 
@@ -288,6 +291,7 @@ function client:update_software_set(input, opts) end
 ---@field lastPostureAt? aws.Timestamp
 ---@field lastUserId? string
 ---@field model? string
+---@field name? string
 ---@field pendingSoftwareSetId? string
 ---@field pendingSoftwareSetVersion? string
 ---@field serialNumber? string
@@ -308,6 +312,7 @@ function client:update_software_set(input, opts) end
 ---@field lastPostureAt? aws.Timestamp
 ---@field lastUserId? string
 ---@field model? string
+---@field name? string
 ---@field pendingSoftwareSetId? string
 ---@field serialNumber? string
 ---@field softwareSetUpdateSchedule? string
@@ -326,6 +331,7 @@ function client:update_software_set(input, opts) end
 ---@field id? string
 ---@field kmsKeyArn? string
 ---@field maintenanceWindow? aws.workspaces_thin_client.MaintenanceWindow
+---@field name? string
 ---@field pendingSoftwareSetId? string
 ---@field pendingSoftwareSetVersion? string
 ---@field registeredDevicesCount? integer
@@ -344,6 +350,7 @@ function client:update_software_set(input, opts) end
 ---@field desktopType? string
 ---@field id? string
 ---@field maintenanceWindow? aws.workspaces_thin_client.MaintenanceWindow
+---@field name? string
 ---@field pendingSoftwareSetId? string
 ---@field softwareSetUpdateMode? string
 ---@field softwareSetUpdateSchedule? string
@@ -376,4 +383,5 @@ function client:update_software_set(input, opts) end
 ---@field version? string
 
 ---@class aws.workspaces_thin_client.Software
+---@field name? string
 ---@field version? string

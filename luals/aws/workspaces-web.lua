@@ -1485,6 +1485,7 @@ function client:update_user_settings(input, opts) end
 
 ---@class aws.workspaces_web.CookieSpecification
 ---@field domain string
+---@field name? string
 ---@field path? string
 
 ---@class aws.workspaces_web.IconImageInput
