@@ -173,8 +173,9 @@ local function client_lines(svc, want, out)
   out[#out + 1] = "--- The pages of a paginated operation's results, one per call."
   out[#out + 1] = ("---@param op %s.Paginated"):format(class)
   out[#out + 1] = "---@param params? table"
-  out[#out + 1] = "---@return fun(): table|nil, lambda.Error|nil"
-  out[#out + 1] = "function client:paginate(op, params) end"
+  out[#out + 1] = "---@param opts? aws.PageOptions"
+  out[#out + 1] = "---@return aws.Pager"
+  out[#out + 1] = "function client:paginate(op, params, opts) end"
   for _, method in ipairs(sorted_keys(svc.methods)) do
     if method ~= "call" and method ~= "paginate" then
       method_lines(svc, method, assert(svc:operation(svc.methods[method])),
@@ -243,8 +244,33 @@ local TOP = [[
 --- What a call takes besides its input.
 ---@class aws.CallOptions
 ---@field region? string the region to call (default: aws.region())
----@field timeout? number seconds for the call, retries included
----@field [string] any
+---@field timeout? number milliseconds for each attempt (never past the invocation's deadline)
+---@field max_attempts? integer attempts at most, this call (default: AWS_MAX_ATTEMPTS, else 3)
+---@field headers? table<string, string> more headers to send
+---@field stream? boolean read the answer's body as it comes
+---@field sink? string|userdata write the answer's body into this file as it comes
+---@field on_body? function hand the answer's body over chunk by chunk
+---@field max_body? integer the largest body to accept
+
+--- What paginate takes besides the input: a call's options, and the
+--- paginator's page size (its limit key, as boto3's PageSize).
+---@class aws.PageOptions: aws.CallOptions
+---@field page_size? integer
+
+--- A paginated operation's pages: call it (or loop over it) for each
+--- page; an error ends the loop and is kept in .error.
+---@class aws.Pager
+---@field error lambda.Error|nil what ended the pages early
+---@field pages integer the pages read so far
+---@overload fun(): table|nil
+local Pager = {}
+--- The next page, nil after the last, or nil and an error value.
+---@return table|nil page
+---@return lambda.Error|nil err
+function Pager:next() end
+--- The items of every page under the paginator's result key.
+---@return fun(): any
+function Pager:items() end
 
 --- An event stream's events (Bedrock ConverseStream, S3
 --- SelectObjectContent, ...), read as they come.
@@ -276,8 +302,9 @@ function Client:call(op, params, opts) end
 --- The pages of a paginated operation's results, one per call.
 ---@param op string
 ---@param params? table
----@return fun(): table|nil, lambda.Error|nil
-function Client:paginate(op, params) end
+---@param opts? aws.PageOptions
+---@return aws.Pager
+function Client:paginate(op, params, opts) end
 
 ---@class lambda.aws
 ]]

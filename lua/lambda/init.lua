@@ -16,7 +16,7 @@
 ---@field metrics lambda.metrics
 ---@field json table
 ---@field base64 table
----@field aws table
+---@field aws lambda.aws
 ---@field errors lambda.errors
 local lambda = {}
 

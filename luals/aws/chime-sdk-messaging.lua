@@ -72,8 +72,9 @@ function client:call(op, params, opts) end
 --- The pages of a paginated operation's results, one per call.
 ---@param op aws.chime_sdk_messaging.Client.Paginated
 ---@param params? table
----@return fun(): table|nil, lambda.Error|nil
-function client:paginate(op, params) end
+---@param opts? aws.PageOptions
+---@return aws.Pager
+function client:paginate(op, params, opts) end
 
 --- AssociateChannelFlow
 ---@param input aws.chime_sdk_messaging.AssociateChannelFlowRequest

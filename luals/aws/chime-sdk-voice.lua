@@ -118,8 +118,9 @@ function client:call(op, params, opts) end
 --- The pages of a paginated operation's results, one per call.
 ---@param op aws.chime_sdk_voice.Client.Paginated
 ---@param params? table
----@return fun(): table|nil, lambda.Error|nil
-function client:paginate(op, params) end
+---@param opts? aws.PageOptions
+---@return aws.Pager
+function client:paginate(op, params, opts) end
 
 --- AssociatePhoneNumbersWithVoiceConnector
 ---@param input aws.chime_sdk_voice.AssociatePhoneNumbersWithVoiceConnectorRequest

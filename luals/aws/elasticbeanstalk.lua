@@ -72,8 +72,9 @@ function client:call(op, params, opts) end
 --- The pages of a paginated operation's results, one per call.
 ---@param op aws.elasticbeanstalk.Client.Paginated
 ---@param params? table
----@return fun(): table|nil, lambda.Error|nil
-function client:paginate(op, params) end
+---@param opts? aws.PageOptions
+---@return aws.Pager
+function client:paginate(op, params, opts) end
 
 --- AbortEnvironmentUpdate
 ---@param input? aws.elasticbeanstalk.AbortEnvironmentUpdateMessage

@@ -27,8 +27,9 @@ function client:call(op, params, opts) end
 --- The pages of a paginated operation's results, one per call.
 ---@param op aws.importexport.Client.Paginated
 ---@param params? table
----@return fun(): table|nil, lambda.Error|nil
-function client:paginate(op, params) end
+---@param opts? aws.PageOptions
+---@return aws.Pager
+function client:paginate(op, params, opts) end
 
 --- CancelJob
 ---@param input aws.importexport.CancelJobInput

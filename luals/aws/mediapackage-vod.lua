@@ -40,8 +40,9 @@ function client:call(op, params, opts) end
 --- The pages of a paginated operation's results, one per call.
 ---@param op aws.mediapackage_vod.Client.Paginated
 ---@param params? table
----@return fun(): table|nil, lambda.Error|nil
-function client:paginate(op, params) end
+---@param opts? aws.PageOptions
+---@return aws.Pager
+function client:paginate(op, params, opts) end
 
 --- ConfigureLogs
 ---@param input aws.mediapackage_vod.ConfigureLogsRequest

@@ -50,8 +50,9 @@ function client:call(op, params, opts) end
 --- The pages of a paginated operation's results, one per call.
 ---@param op aws.pca_connector_ad.Client.Paginated
 ---@param params? table
----@return fun(): table|nil, lambda.Error|nil
-function client:paginate(op, params) end
+---@param opts? aws.PageOptions
+---@return aws.Pager
+function client:paginate(op, params, opts) end
 
 --- CreateConnector
 ---@param input aws.pca_connector_ad.CreateConnectorRequest

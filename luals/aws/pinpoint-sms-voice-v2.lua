@@ -153,8 +153,9 @@ function client:call(op, params, opts) end
 --- The pages of a paginated operation's results, one per call.
 ---@param op aws.pinpoint_sms_voice_v2.Client.Paginated
 ---@param params? table
----@return fun(): table|nil, lambda.Error|nil
-function client:paginate(op, params) end
+---@param opts? aws.PageOptions
+---@return aws.Pager
+function client:paginate(op, params, opts) end
 
 --- AssociateOriginationIdentity
 ---@param input aws.pinpoint_sms_voice_v2.AssociateOriginationIdentityRequest

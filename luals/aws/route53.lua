@@ -99,8 +99,9 @@ function client:call(op, params, opts) end
 --- The pages of a paginated operation's results, one per call.
 ---@param op aws.route53.Client.Paginated
 ---@param params? table
----@return fun(): table|nil, lambda.Error|nil
-function client:paginate(op, params) end
+---@param opts? aws.PageOptions
+---@return aws.Pager
+function client:paginate(op, params, opts) end
 
 --- ActivateKeySigningKey
 ---@param input aws.route53.ActivateKeySigningKeyRequest
