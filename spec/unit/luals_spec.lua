@@ -244,7 +244,7 @@ end)
 -- and the files what the generator makes of the models today.
 local AWS_FILES_CMD = "ls " .. ROOT .. "/luals/aws.lua " .. ROOT .. "/luals/aws/*.lua"
 local BUILTIN = { string = true, integer = true, number = true, boolean = true,
-  any = true, table = true, ["nil"] = true, lightuserdata = true, ["function"] = true }
+  any = true, table = true, ["nil"] = true, lightuserdata = true, userdata = true, ["function"] = true }
 
 local function aws_files()
   local files = {}
