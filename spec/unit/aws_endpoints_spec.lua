@@ -496,6 +496,97 @@ describe("lambda.aws.endpoints", function()
     end)
   end)
 
+  describe("the rules' functions", function()
+    local fns = require "lambda.aws.endpoint_functions"
+    local CHARS = { "a", "b", "z", "A", "Z", "0", "9", "-", ".", "_", ":", "/", "%", "~", " ",
+      "\n", "é", "@", "[", "]", "#", "?", ";", "!", "+", "*" }
+    local function junk(rng, n)
+      local out = {}
+      for i = 1, rng(n + 1) - 1 do out[i] = CHARS[rng(#CHARS)] end
+      return table.concat(out)
+    end
+    local function pick_or(rng, list, f) if rng(3) == 1 then return f() end return pick(rng, list) end
+    local function url(rng)
+      local scheme = pick(rng, { "https", "http", "HTTP", "ftp", "", "h-t.tp+s", "1http" })
+      local sep = pick(rng, { "://", "://", "://", ":", "" })
+      local user = pick(rng, { "", "", "", "user@", "u:p@", "a@b@" })
+      local host = pick_or(rng, { "example.com", "EXAMPLE.com", "1.2.3.4", "999.1.1.1", "[::1]",
+        "[fe80::1%25eth0]", "[1:2:3:4:5:6:7:8]", "[1:2:3:4:5:6:7]", "[::ffff:1.2.3.4]",
+        "[1::2::3]", "[v1.x]", "", "localhost", "a_b", "s3-accelerate.amazonaws.com",
+        "s3-accelerate.dualstack.amazonaws.com", "[::1" }, function() return junk(rng, 6) end)
+      local port = pick(rng, { "", "", "", ":80", ":", ":abc", ":99999", ":0", ":65535", ":1:2" })
+      local path = pick_or(rng, { "", "/", "/a/b", "/a/../b", "//x//y/", "/%41", "/a b", "/;p",
+        "/a;b/c;d", "/./", "/..", "/a/b/.." }, function() return "/" .. junk(rng, 6) end)
+      local query = pick(rng, { "", "", "", "?", "?a=1" })
+      local frag = pick(rng, { "", "", "", "#", "#f" })
+      return scheme .. sep .. user .. host .. port .. path .. query .. frag
+    end
+    local function arn(rng)
+      local parts = { pick(rng, { "arn", "arn", "arn", "ARN", "" }) }
+      for i = 2, rng(8) do
+        parts[i] = pick_or(rng, { "", "aws", "s3", "us-east-1", "123456789012", "accesspoint/a",
+          "a:b/c", "outpost/op-1/accesspoint/x" }, function() return junk(rng, 5) end)
+      end
+      return table.concat(parts, ":")
+    end
+    local function label(rng)
+      return pick_or(rng, { "abc", "a.b", ("a"):rep(63), ("a"):rep(64), "-a", "a-", "a--b", "1.2.3.4",
+        "1.2.3.4\n", "ab\n", "ab", "Abc", "a_b", "" , ".", "a..b", "xn--abc" },
+        function() return junk(rng, 10) end)
+    end
+    local function case(rng)
+      local r = rng(9)
+      if r == 1 then return "parseURL", { url(rng) } end
+      if r == 2 then return "aws.parseArn", { arn(rng) } end
+      if r == 3 then return "isValidHostLabel", { label(rng), rng(2) == 1 } end
+      if r == 4 then return "aws.isVirtualHostableS3Bucket", { label(rng), rng(2) == 1 } end
+      if r == 5 then
+        local s = rng(8) == 1 and json.null or junk(rng, 8)
+        local a = rng(8) - 1
+        return "substring", { s, a, a + rng(6) - 2, rng(2) == 1 }
+      end
+      if r == 6 then return "uriEncode", { junk(rng, 10) } end
+      if r == 7 then return "aws.partition", { pick_or(rng, REGIONS, function() return junk(rng, 12) end) } end
+      if r == 8 then return "getAttr", { { a = { b = json.array({ "x", "y" }) }, c = "s" },
+        pick(rng, { "a.b[0]", "a.b[1]", "a.b[2]", "c", "a", "a.b" }) } end
+      return pick(rng, { "stringEquals", "booleanEquals" }),
+        { pick(rng, { "a", "b", true, false, json.null }), pick(rng, { "a", true, json.null }) }
+    end
+
+    it("agree with botocore's RuleSetStandardLibrary on random values", function()
+      math.randomseed(tonumber(real_getenv("ENDPOINTS_SEED") or "") or 28)
+      local rng = math.random
+      local cases, ours = {}, {}
+      for i = 1, 20000 do
+        local fn, argv = case(rng)
+        cases[i] = { fn = fn, argv = json.array(argv) }
+        local args = {}
+        for j, v in ipairs(argv) do if v ~= json.null then args[j] = v end end
+        local ok, v = pcall(fns[fn], table.unpack(args, 1, #argv))
+        if ok then ours[i] = { value = v == nil and json.null or v }
+        elseif type(v) == "table" and v.resolution then ours[i] = { error = v.resolution }
+        elseif type(v) == "table" and v.python then ours[i] = { exception = v.python }
+        else error(v) end
+      end
+      local theirs = oracle("functions", cases)
+      local differ, first, by = 0, nil, {}
+      for i = 1, #cases do
+        local a, b = canon(theirs[i]), canon(ours[i])
+        by[cases[i].fn] = (by[cases[i].fn] or 0) + 1
+        if a ~= b then
+          differ = differ + 1
+          first = first or ("%s\n botocore: %s\n ours:     %s"):format(canon(cases[i]), a, b)
+        end
+      end
+      local counts = {}
+      for fn, n in pairs(by) do counts[#counts + 1] = fn .. " " .. n end
+      table.sort(counts)
+      print(("\nrules' functions: %d cases (%s); %d differ"):format(#cases,
+        table.concat(counts, ", "), differ))
+      assert.equal(0, differ, first)
+    end)
+  end)
+
   describe("compiled once", function()
     it("keeps what it derives on the model, and a DynamoDB endpoint is cheap after the first", function()
       local svc = load("dynamodb")

@@ -60,6 +60,19 @@ local function ipv6_with_zone(host)
 end
 M.ipv6_with_zone = ipv6_with_zone
 
+-- urlsplit's _check_bracketed_host (Python 3.11.4 and later): what is
+-- between the first "[" and the "]" after it must be an IPv6 address
+-- (ipaddress's, which takes a zone) or an IPvFuture.
+local function check_bracketed(netloc)
+  local inner = netloc:sub(netloc:find("[", 1, true) + 1)
+  inner = inner:sub(1, (inner:find("]", 1, true) or (#inner + 1)) - 1)
+  if inner:sub(1, 1) == "v" then
+    if not inner:find("^v%x+%..+$") then python_error("ValueError", "IPvFuture address is invalid") end
+  elseif not ipv6_with_zone(inner) then
+    python_error("ValueError", inner .. " does not appear to be an IPv4 or IPv6 address")
+  end
+end
+
 -- urlsplit's netloc, path, query, fragment.
 local function split(url)
   url = url:gsub("^[%z\1- ]+", ""):gsub("[\t\r\n]", "")
@@ -76,6 +89,7 @@ local function split(url)
     if (open and not close) or (close and not open) then
       python_error("ValueError", "Invalid IPv6 URL")
     end
+    if open and close then check_bracketed(netloc) end
   end
   local fragment, query = "", ""
   local h = url:find("#", 1, true)
@@ -147,15 +161,7 @@ end
 function M.parse(value)
   if value == nil then return nil end
   local scheme, netloc, path, query = split(value)
-  local host, port, bracketed = hostinfo(netloc)
-  if bracketed and netloc:find("]", 1, true) then
-    local inner = netloc:match("%[(.-)%]")
-    if inner:sub(1, 1) == "v" then
-      if not inner:find("^v%x+%..+$") then python_error("ValueError", "IPvFuture address is invalid") end
-    elseif not ipv6_with_zone(inner) then
-      python_error("ValueError", inner .. " does not appear to be an IPv4 or IPv6 address")
-    end
-  end
+  local host, port = hostinfo(netloc)
   if port ~= "" then
     if not port:find("^%d+$") or tonumber(port) > 65535 then return nil end
   end

@@ -10,6 +10,9 @@ botocore's endpoint resolution on lua-lambda's model files.
         a real botocore client made under that environment, whose
         ruleset resolver gives the rule set's parameters and the endpoint
         of the call (construct_endpoint)
+    python3 endpoint_oracle.py functions < cases > results
+        each case {"fn": name, "argv": [...]}: that function of botocore's
+        RuleSetStandardLibrary -> {"value": result}
     python3 endpoint_oracle.py patch <out-folder> <service>...
         our model files, with what scripts/aws-models.py leaves out put
         back from this botocore's own data: contextParam names,
@@ -93,6 +96,25 @@ def client(folder):
         sys.stdout.write(json.dumps(out, sort_keys=True) + "\n")
 
 
+def functions(folder):
+    """each case {"fn": "parseURL", "argv": [...]}: botocore's
+    RuleSetStandardLibrary function on those values -> {"value": ...}"""
+    from botocore.endpoint_provider import RuleSetStandardLibrary
+    from botocore.exceptions import EndpointResolutionError
+    with open(PARTITIONS, encoding="utf-8") as f:
+        lib = RuleSetStandardLibrary(json.load(f))
+    for line in sys.stdin:
+        case = json.loads(line)
+        try:
+            fn = getattr(lib, lib.convert_func_name(case["fn"]))
+            out = {"value": fn(*case["argv"])}
+        except EndpointResolutionError as e:
+            out = {"error": e.kwargs.get("msg", str(e))}
+        except Exception as e:  # noqa: BLE001
+            out = {"exception": type(e).__name__}
+        sys.stdout.write(json.dumps(out, sort_keys=True) + "\n")
+
+
 def fill_context_params(ours, theirs):
     for name, shape in ours.items():
         for member, ref in shape.get("members", {}).items():
@@ -127,7 +149,7 @@ def main():
         patch(sys.argv[2], sys.argv[3:])
         return
     folder = sys.argv[2] if len(sys.argv) > 2 else aws_model.MODELS
-    {"provider": provider, "client": client}[mode](folder)
+    {"provider": provider, "client": client, "functions": functions}[mode](folder)
 
 
 if __name__ == "__main__":
