@@ -114,6 +114,15 @@ M["getAttr"] = function(value, path)
   return value
 end
 
+-- A function of the rules given what botocore's would fail on with
+-- AttributeError or TypeError (a rule set that passes a list where a
+-- string goes): raised as that Python error, as botocore does.
+local function want_string(v, what)
+  if type(v) ~= "string" then
+    python_error("AttributeError", ("%s of %s"):format(what, M.pytype(v)))
+  end
+end
+
 local function is_ascii(s)
   return not s:find("[\128-\255]")
 end
@@ -154,9 +163,9 @@ local function host_label(s)
 end
 
 M["isValidHostLabel"] = function(value, allow_subdomains)
-  if value == nil or (allow_subdomains == false and value:find(".", 1, true)) then
-    return false
-  end
+  if value == nil then return false end
+  want_string(value, "isValidHostLabel")
+  if allow_subdomains == false and value:find(".", 1, true) then return false end
   if allow_subdomains == true then
     for _, label in ipairs(split(value, ".")) do
       if not host_label(label) then return false end
@@ -176,6 +185,7 @@ end
 M.ipv4 = ipv4
 
 M["aws.isVirtualHostableS3Bucket"] = function(value, allow_subdomains)
+  if value ~= nil then want_string(value, "aws.isVirtualHostableS3Bucket") end
   if value == nil or utf8.len(value) == nil or utf8.len(value) < 3
     or value:find("%u") or ipv4(value) then
     return false
@@ -197,6 +207,7 @@ end
 M["aws.partition"] = function(region)
   local list = partitions.partitions
   if region ~= nil then
+    if type(region) ~= "string" then python_error("TypeError", "aws.partition of " .. M.pytype(region)) end
     for _, p in ipairs(list) do
       if region_in(p, region) then return p.outputs end
     end
@@ -205,7 +216,9 @@ M["aws.partition"] = function(region)
 end
 
 M["aws.parseArn"] = function(value)
-  if value == nil or value:sub(1, 4) ~= "arn:" then return nil end
+  if value == nil then return nil end
+  want_string(value, "aws.parseArn")
+  if value:sub(1, 4) ~= "arn:" then return nil end
   local parts, from = {}, 1
   for _ = 1, 5 do
     local at = value:find(":", from, true)

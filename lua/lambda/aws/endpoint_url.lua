@@ -55,8 +55,8 @@ local function ipv6_with_zone(host)
     local rest = z:gsub("%%%x%x", ""):gsub("[%w%._!%-~]", "")
     return rest == ""
   end
-  local after = host:sub(at + 1)
-  return (after:sub(1, 2) == "25" and zone(after:sub(3))) or zone(after)
+  -- "%25" then a zone is "%" then one beginning "25": both unreserved
+  return zone(host:sub(at + 1))
 end
 M.ipv6_with_zone = ipv6_with_zone
 
@@ -160,6 +160,7 @@ end
 --- or nil.
 function M.parse(value)
   if value == nil then return nil end
+  if type(value) ~= "string" then python_error("TypeError", "parseURL of a " .. type(value)) end
   local scheme, netloc, path, query = split(value)
   local host, port = hostinfo(netloc)
   if port ~= "" then
