@@ -623,7 +623,9 @@ describe("lambda.aws.endpoints", function()
       local each = (clock() - t0) * 1e6 / n
       print(("\nDynamoDB endpoint: first resolve %.0f us (compiling the rule set), then %.1f us each")
         :format(first, each))
-      assert.is_true(each < 100, each .. " us")
+      -- compiling again each time would cost the first's; tens of us is
+      -- a loaded machine's figure for what takes a few
+      assert.is_true(each < 50 and each < first / 10, each .. " us")
     end)
   end)
 end)

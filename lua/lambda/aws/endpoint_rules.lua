@@ -167,9 +167,12 @@ local function error_action(e)
   return function(scope) lib.fail(message(scope)) end
 end
 
+-- A tree's rules are compiled when it is first entered: a rule set's
+-- first use pays only for the branches it takes (S3's is large).
 local function tree_action(rules)
-  local subrules = compile_rules(rules)
+  local subrules
   return function(scope)
+    subrules = subrules or compile_rules(rules)
     for _, rule in ipairs(subrules) do
       local result = rule(scope)
       if result then return result end
@@ -233,7 +236,7 @@ function M.compile(ruleset)
       default = spec.default, required = spec.required == true }
   end
   return setmetatable({ params = params, rules = compile_rules(ruleset.rules or {}),
-    key_parts = {}, memo = {}, memo_size = 0 }, RuleSet)
+    memo = {}, memo_size = 0 }, RuleSet)
 end
 
 -- botocore's process_input: defaults, the required, the types.
@@ -273,28 +276,26 @@ local function run(self, input)
   lib.fail(no_endpoint(self, input))
 end
 
--- A key of the parameters' values, in the rule set's order.
-local function key_of(self, input)
-  local parts = self.key_parts
-  for i, p in ipairs(self.params) do
+-- The answers kept: a tree of the parameters' values in the rule set's
+-- order (NIL for an absent one); only strings and booleans are kept
+-- (a stringArray is not).
+local NIL = {}
+
+local function memo_path(self, input, make)
+  local node = self.memo
+  for _, p in ipairs(self.params) do
     local v = input[p.name]
     local t = type(v)
-    if t == "string" then
-      parts[i] = #v .. ":" .. v
-    elseif t == "table" then
-      local items = {}
-      for j, x in ipairs(v) do items[j] = type(x) == "string" and (#x .. ":" .. x) or "?" end
-      if next(v) ~= nil and #items == 0 then return nil end  -- not an array: not kept
-      parts[i] = "[" .. #items .. "]" .. table.concat(items)
-    elseif v == nil then
-      parts[i] = "-"
-    elseif t == "boolean" then
-      parts[i] = v and "T" or "F"
-    else
-      return nil
+    if v == nil then v = NIL elseif t ~= "string" and t ~= "boolean" then return nil end
+    local next_node = node[v]
+    if not next_node then
+      if not make then return nil end
+      next_node = {}
+      node[v] = next_node
     end
+    node = next_node
   end
-  return table.concat(parts, "|", 1, #self.params)
+  return node
 end
 
 local function copy(v)
@@ -324,14 +325,17 @@ end
 --- CACHE_SIZE sets of values are kept (the rules are pure); each
 --- endpoint returned is the caller's own copy.
 function RuleSet:evaluate(input)
-  local key = key_of(self, input)
-  local hit = key and self.memo[key]
+  local leaf = memo_path(self, input, false)
+  local hit = leaf and leaf.answer
   if not hit then
     hit = table.pack(evaluate(self, input))
-    if key then
+    if M.CACHE_SIZE > 0 then
       if self.memo_size >= M.CACHE_SIZE then self.memo, self.memo_size = {}, 0 end
-      self.memo[key] = hit
-      self.memo_size = self.memo_size + 1
+      leaf = memo_path(self, input, true)
+      if leaf then
+        leaf.answer = hit
+        self.memo_size = self.memo_size + 1
+      end
     end
   end
   if hit[1] then return copy(hit[1]) end

@@ -129,7 +129,7 @@ M.BUILTINS = BUILTINS
 
 -- botocore's customize_endpoint_resolver_builtins for S3 (handlers.py):
 -- path-style for GetBucketLocation, never for an ARN.
-local function s3_path_style(op, params, c)
+local function s3_path_style(c, op, params)
   local bucket = params.Bucket
   if op.name == "GetBucketLocation" then return true end
   if type(bucket) == "string" and bucket:sub(1, 4) == "arn:"
@@ -166,30 +166,11 @@ local function cache_of(svc)
         :format(svc.name, type(compiled) == "table" and tostring(compiled.resolution
           or compiled.message) or tostring(compiled)))
     end
-    cache = { ruleset = compiled, ops = {}, client = {} }
+    cache = { ruleset = compiled, plans = {}, client = {} }
     for name in pairs(client_params(svc)) do cache.client[name] = true end
   end
   svc.endpoint_cache = cache
   return cache
-end
-
--- An operation's context: static values, input members, JMESPath paths.
-local function op_context(svc, cache, op)
-  local ctx = cache.ops[op.name or op]
-  if ctx then return ctx end
-  ctx = { static = {}, members = {}, paths = {} }
-  for name, p in pairs(op.staticContextParams or {}) do ctx.static[name] = p.value end
-  for name, p in pairs(op.operationContextParams or {}) do
-    ctx.paths[name] = jmespath.compile(p.path)
-  end
-  local input = op.input and op.input.shape and svc:shape(op.input.shape)
-  for member, ref in pairs(input and input.members or {}) do
-    if type(ref.contextParam) == "table" and ref.contextParam.name then
-      ctx.members[ref.contextParam.name] = member
-    end
-  end
-  cache.ops[op.name or op] = ctx
-  return ctx
 end
 
 local function resolution_error(svc, message, python)
@@ -197,22 +178,51 @@ local function resolution_error(svc, message, python)
     service = svc.name, python = python })
 end
 
-local NO_CONTEXT = { static = {}, members = {}, paths = {} }
-
 local function absent(v)
   return v == nil or v == json.null
 end
 
--- The client context (clientContextParams' values by parameter name):
--- config.client_context, and for S3 and S3 Control what botocore puts
--- there from its s3 configuration.
-local function client_context(svc, config)
-  local given = config.client_context or {}
-  if svc.name ~= "s3" and svc.name ~= "s3control" then return given end
-  local out = { UseArnRegion = config.s3_use_arn_region,
-    DisableS3ExpressSessionAuth = config.s3_disable_express_session_auth == true }
-  for k, v in pairs(given) do out[k] = v end
-  return out
+-- A client context value (clientContextParams' by parameter name):
+-- config.client_context's, and for S3 and S3 Control what botocore puts
+-- there from its s3 configuration, which wins.
+local function client_value(svc, config, name)
+  local given = config.client_context and config.client_context[name]
+  if svc.name == "s3" or svc.name == "s3control" then
+    if name == "DisableS3ExpressSessionAuth" then return config.s3_disable_express_session_auth == true end
+    if name == "UseArnRegion" and config.s3_use_arn_region ~= nil then return config.s3_use_arn_region end
+  end
+  return given
+end
+
+-- Where each of the rule set's parameters comes from for an operation
+-- (op nil: none), in botocore's order: the operation's static value, an
+-- input member (contextParam), a JMESPath of the input
+-- (operationContextParams), the client context, a builtin.
+local function plan_of(svc, cache, op)
+  local key = op and (op.name or op) or false
+  local plan = cache.plans[key]
+  if plan then return plan end
+  local static, paths, members = {}, {}, {}
+  if op then
+    for name, p in pairs(op.staticContextParams or {}) do static[name] = p.value end
+    for name, p in pairs(op.operationContextParams or {}) do paths[name] = jmespath.compile(p.path) end
+    local input = op.input and op.input.shape and svc:shape(op.input.shape)
+    for member, ref in pairs(input and input.members or {}) do
+      if type(ref.contextParam) == "table" and ref.contextParam.name then
+        members[ref.contextParam.name] = member
+      end
+    end
+  end
+  plan = {}
+  for i, p in ipairs(cache.ruleset.params) do
+    local builtin = p.builtin and BUILTINS[p.builtin]
+    if svc.name == "s3" and op and p.builtin == "AWS::S3::ForcePathStyle" then builtin = s3_path_style end
+    plan[i] = { name = p.name, static = static[p.name], member = members[p.name],
+      path = paths[p.name], client = cache.client[p.name], builtin = builtin,
+      unknown = p.builtin and not builtin and p.builtin }
+  end
+  cache.plans[key] = plan
+  return plan
 end
 
 --- The rule set's parameters for a call (botocore's _get_provider_params).
@@ -221,28 +231,17 @@ function M.parameters(svc, op, params, config)
   if cache.none then return nil end
   params = params or {}
   config = config or {}
-  local ctx = op and op_context(svc, cache, op) or NO_CONTEXT
-  local s3 = svc.name == "s3" and op
-  local client = client_context(svc, config)
   local out = {}
-  for _, p in ipairs(cache.ruleset.params) do
-    local name, v = p.name, nil
-    v = ctx.static[name]
-    if v == nil and ctx.members[name] then v = params[ctx.members[name]] end
-    if v == nil and ctx.paths[name] then v = ctx.paths[name](params) end
-    if v == nil and cache.client[name] then v = client[name] end
-    if absent(v) and p.builtin then
-      if s3 and p.builtin == "AWS::S3::ForcePathStyle" then
-        v = s3_path_style(op, params, config)
-      else
-        local f = BUILTINS[p.builtin]
-        if not f then
-          return nil, resolution_error(svc, "Unknown builtin variable name: " .. p.builtin)
-        end
-        v = f(config)
-      end
+  for _, e in ipairs(plan_of(svc, cache, op)) do
+    local v = e.static
+    if v == nil and e.member then v = params[e.member] end
+    if v == nil and e.path then v = e.path(params) end
+    if v == nil and e.client then v = client_value(svc, config, e.name) end
+    if absent(v) and e.unknown then
+      return nil, resolution_error(svc, "Unknown builtin variable name: " .. e.unknown)
     end
-    if not absent(v) then out[name] = v end
+    if absent(v) and e.builtin then v = e.builtin(config, op, params) end
+    if not absent(v) then out[e.name] = v end
   end
   return out
 end
