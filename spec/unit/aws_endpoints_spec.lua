@@ -230,6 +230,45 @@ local BIG = { s3 = 3000, s3control = 1500, dynamodb = 400, kinesis = 300, sts = 
   iam = 150, ["cloudfront-keyvaluestore"] = 200, events = 200, sesv2 = 200 }
 local PER_SERVICE = tonumber(real_getenv("ENDPOINTS_CASES") or "") or 40
 
+-- Random parameters for each service's rule set (models from folder),
+-- our answers and botocore's EndpointProvider's compared: the counts.
+local function random_run(seed, services, folder, per)
+  math.randomseed(seed)
+  local rng = math.random
+  MODELS_DIR = folder
+  model.reset()
+  local cases, ours, n = {}, {}, 0
+  for _, name in ipairs(services) do
+    local svc = load(name)
+    local ruleset = svc:rules()
+    if ruleset then
+      n = n + 1
+      local pools = literals(ruleset)
+      for _ = 1, per or BIG[name] or PER_SERVICE do
+        local p = random_params(rng, ruleset, pools)
+        local ep, err = endpoints.evaluate(svc, p)
+        local given = {}
+        for k, v in pairs(p) do given[k] = (type(v) == "table" and json.array(v)) or v end
+        cases[#cases + 1] = { service = name, params = given }
+        ours[#ours + 1] = answer(ep, err)
+      end
+    end
+  end
+  local theirs = oracle("provider", cases, folder)
+  local counts = { endpoint = 0, error = 0, exception = 0, mismatch = 0, cases = #cases, services = n }
+  for i = 1, #cases do
+    local a, b = canon(exceptions_alike(theirs[i])), canon(exceptions_alike(ours[i]))
+    if a ~= b then
+      counts.mismatch = counts.mismatch + 1
+      counts.first = counts.first or ("%s %s\n botocore: %s\n ours:     %s"):format(
+        cases[i].service, canon(cases[i].params), a, b)
+    elseif theirs[i].url then counts.endpoint = counts.endpoint + 1
+    elseif theirs[i].error then counts.error = counts.error + 1
+    else counts.exception = counts.exception + 1 end
+  end
+  return counts
+end
+
 describe("lambda.aws.endpoints", function()
   local saved_env
   setup(function() os.getenv = fake_getenv end)
@@ -349,6 +388,14 @@ describe("lambda.aws.endpoints", function()
           { region = "us-east-1", endpoint_url = "https://s3.example.com", force_path_style = false }))
     end)
 
+    it("botocore's own rule sets (authSchemes named) agree on random parameters too", function()
+      local counts = random_run(7, { "s3", "s3control", "dynamodb", "sts", "kinesis" }, patched, 500)
+      print(("\nbotocore's rule sets: %d cases: %d endpoints, %d rule errors agree; %d differ")
+        :format(counts.cases, counts.endpoint, counts.error, counts.mismatch))
+      assert.equal(0, counts.mismatch, counts.first)
+      assert.is_true(counts.endpoint > counts.cases / 3)
+    end)
+
     it("a call's parameters and endpoint are a botocore client's", function()
       local cases = {
         { "s3", "GetObject", { Bucket = "mybucket", Key = "k" }, "us-west-2", {} },
@@ -430,6 +477,14 @@ describe("lambda.aws.endpoints", function()
     end)
   end)
 
+  it("partitions.lua is what scripts/aws-partitions.py makes of models/partitions.json", function()
+    local out = tmp.dir() .. "/partitions.lua"
+    assert(os.execute(("%s scripts/aws-partitions.py models/partitions.json %s")
+      :format(oracle_python.python(), out)))
+    assert.equal(helper.read("lua/lambda/aws/partitions.lua"), helper.read(out))
+    assert.equal("aws", require("lambda.aws.endpoint_functions")["aws.partition"]("x").name)
+  end)
+
   describe("endpoints.config: the SDKs' environment", function()
     it("names each service's variable by its serviceId", function()
       assert.equal("AWS_ENDPOINT_URL_DYNAMODB", endpoints.endpoint_variable(load("dynamodb")))
@@ -465,46 +520,13 @@ describe("lambda.aws.endpoints", function()
   describe("the rules engine on every service's rule set", function()
     it("agrees with botocore's EndpointProvider on random parameters", function()
       local seed = tonumber(real_getenv("ENDPOINTS_SEED") or "") or 28
-      math.randomseed(seed)
-      local rng = math.random
-      local cases, ours, services = {}, {}, 0
-      for _, name in ipairs(names()) do
-        local svc = load(name)
-        local ruleset = svc:rules()
-        if ruleset then
-          services = services + 1
-          local pools = literals(ruleset)
-          for _ = 1, BIG[name] or PER_SERVICE do
-            local p = random_params(rng, ruleset, pools)
-            local ep, err = endpoints.evaluate(svc, p)
-            local given = {}
-            for k, v in pairs(p) do
-              given[k] = (type(v) == "table" and json.array(v)) or v
-            end
-            cases[#cases + 1] = { service = name, params = given }
-            ours[#ours + 1] = answer(ep, err)
-          end
-        end
-      end
-      local theirs = oracle("provider", cases)
-      local counts = { endpoint = 0, error = 0, exception = 0, mismatch = 0 }
-      local first
-      for i = 1, #cases do
-        local a, b = canon(exceptions_alike(theirs[i])), canon(exceptions_alike(ours[i]))
-        if a ~= b then
-          counts.mismatch = counts.mismatch + 1
-          first = first or ("%s %s\n botocore: %s\n ours:     %s"):format(cases[i].service,
-            canon(cases[i].params), a, b)
-        elseif theirs[i].url then counts.endpoint = counts.endpoint + 1
-        elseif theirs[i].error then counts.error = counts.error + 1
-        else counts.exception = counts.exception + 1 end
-      end
+      local counts = random_run(seed, names(), MODELS)
       print(("\nendpoint rules: %d services, %d cases (seed %d): %d endpoints, %d rule errors, "
-        .. "%d other exceptions agree; %d differ"):format(services, #cases, seed,
+        .. "%d other exceptions agree; %d differ"):format(counts.services, counts.cases, seed,
         counts.endpoint, counts.error, counts.exception, counts.mismatch))
-      assert.equal(0, counts.mismatch, first)
-      assert.is_true(counts.endpoint > #cases / 3)
-      assert.is_true(counts.error > #cases / 20)
+      assert.equal(0, counts.mismatch, counts.first)
+      assert.is_true(counts.endpoint > counts.cases / 3)
+      assert.is_true(counts.error > counts.cases / 20)
     end)
   end)
 

@@ -63,6 +63,9 @@ end
 --- AWS_STS_REGIONAL_ENDPOINTS, AWS_ACCOUNT_ID_ENDPOINT_MODE,
 --- AWS_S3_USE_ARN_REGION, AWS_S3_DISABLE_MULTIREGION_ACCESS_POINTS,
 --- AWS_S3_DISABLE_EXPRESS_SESSION_AUTH (each boolean: "true" in any case).
+---@param svc table
+---@param region? string
+---@return table
 function M.config(svc, region)
   local c = {
     region = require("lambda.aws.options").region(region),
@@ -262,6 +265,12 @@ end
 --- op: the model's operation (svc:operation(name)), or nil for none;
 --- params: the call's input; config: as endpoints.config gives it
 --- (nil: endpoints.config(svc)).
+---@param svc table
+---@param op table|nil
+---@param params table|nil
+---@param config table|nil
+---@return table|nil endpoint
+---@return lambda.Error|nil err
 function M.resolve(svc, op, params, config)
   config = config or M.config(svc)
   local parameters, err = M.parameters(svc, op, params, config)
