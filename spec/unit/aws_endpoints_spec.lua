@@ -8,7 +8,9 @@ local helper = require "helper"
 local tmp = require "tmp"
 local oracle_python = require "oracle_python"
 
-local ROOT = os.getenv("PWD") or "."
+-- The source tree (where busted and ctest run the specs), absolute: PWD
+-- is the shell's, not always the working folder.
+local ROOT = (io.popen("pwd"):read("l"))
 local MODELS = ROOT .. "/models"
 local ORACLE = ROOT .. "/spec/support/lib/endpoint_oracle.py"
 
