@@ -8,10 +8,13 @@
 ---   ep = { url = "https://dynamodb.us-east-1.amazonaws.com",
 ---          headers = { [name] = value }, properties = { authSchemes = ... } }
 ---   err: kind "aws", code "EndpointResolutionError", message: the rule's
+---   error text (botocore's); err.python names the Python exception
+---   botocore would raise instead, for a rule set it cannot evaluate either
 ---
 --- config = { region, use_fips, use_dualstack, endpoint_url,
 ---   force_path_style, s3_accelerate, s3_use_arn_region,
----   s3_disable_multiregion_access_points, s3_us_east_1_regional_endpoint,
+---   s3_disable_multiregion_access_points, s3_disable_express_session_auth,
+---   s3_us_east_1_regional_endpoint,
 ---   sts_regional_endpoints, account_id, account_id_endpoint_mode,
 ---   client_context = { [rule-set parameter] = value } }
 --- The rule set's parameters are filled in botocore's order: the
