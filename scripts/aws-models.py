@@ -10,7 +10,7 @@ documentation, examples or validation limits), its paginators-1.json
 "pagination" and its endpoint-rule-set-1.json, as lines (models/README.md):
 
     line 1   {"botocore","name","metadata","operations","methods","paginators",
-             "errorCodes"}
+             "errorCodes","clientContextParams"}
     line 2   the endpoint rule set (JSON), or {} when the service has none
     then     one line per shape, sorted: <ShapeName> TAB <shape as JSON>
 
@@ -112,6 +112,11 @@ def model_of(loader, service):
         "methods": {botocore.xform_name(op): op for op in model["operations"]},
         "shapes": {name: strip_shape(shape) for name, shape in model["shapes"].items()},
     }
+    if model.get("clientContextParams"):
+        # the rule set parameters a client's configuration sets (S3's
+        # ForcePathStyle, Accelerate, ...)
+        out["clientContextParams"] = {name: strip_ref(p) for name, p in
+                                      model["clientContextParams"].items()}
     # botocore's ServiceModel.shape_for_error_code: an exception's
     # error.code, else its name; only the codes that differ are written
     codes = {}

@@ -145,17 +145,9 @@ local function s3_path_style(c, op, params)
   return force_path_style(c)
 end
 
--- The model's clientContextParams (name -> { type }): svc's when
--- lambda.aws.model gives them, else read from the header line when it
--- holds them (today's generator leaves them out: then none).
+-- The model's clientContextParams (name -> { type }).
 local function client_params(svc)
-  if svc.client_context_params then return svc.client_context_params end
-  local text = svc.text or ""
-  local head_end = text:find("\n", 1, true) or #text
-  local at = text:find('"clientContextParams":', 1, true)
-  if not at or at > head_end then return {} end
-  local head = json.decode(text:sub(1, head_end - 1))
-  return type(head) == "table" and head.clientContextParams or {}
+  return svc.client_context_params or {}
 end
 
 -- What a service derives from its rule set, once: the compiled rules.

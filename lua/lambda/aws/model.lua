@@ -194,6 +194,7 @@ local function read_model(name, path)
   self.paginators = head.paginators or {}
   self.methods = head.methods or {}
   self.error_codes = head.errorCodes or {}
+  self.client_context_params = head.clientContextParams or {}
   for _, p in ipairs(self.metadata.protocols or { self.metadata.protocol }) do
     if M.PROTOCOLS[p] then
       self.protocol = p

@@ -9,11 +9,14 @@ local oracle_python = require "oracle_python"
 
 local M = {}
 
---- model.lua finds <dir>/aws-models/<svc>.model for each "<dir>/?.lua"
---- of package.path: a folder whose aws-models is the repository's models.
+--- The repository's models for lambda.aws.model: LUA_LAMBDA_AWS_MODELS
+--- when set (ctest sets it), else a folder whose aws-models links to them
+--- put on package.path (model.lua looks beside each "<dir>/?.lua").
 function M.use_repo_models()
+  if os.getenv("LUA_LAMBDA_AWS_MODELS") then return end
   local dir = helper.tmpdir()
-  local ok, out = helper.sh("ln -s " .. helper.quote(os.getenv("PWD") .. "/models")
+  local cwd = io.popen("pwd"):read("l")  -- PWD is the shell's, not always ours
+  local ok, out = helper.sh("ln -s " .. helper.quote(cwd .. "/models")
     .. " " .. helper.quote(dir .. "/aws-models"))
   assert(ok, out)
   package.path = dir .. "/?.lua;" .. package.path
