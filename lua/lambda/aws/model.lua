@@ -16,7 +16,11 @@
 ---   2. beside the Lua modules: for each package.path template that ends
 ---      in "/?.lua", <that folder>/aws-models/<service>.model (the task
 ---      root, lua_modules, each layer's lua/), which is where
----      `lua-lambda build` puts the models of the services a function uses.
+---      `lua-lambda build` puts the models of the services a function uses;
+---   3. under a stock lua5.4 only (a function's specs), the models beside
+---      this file: the source tree's models/, or an installed lua-lambda's
+---      share/lua-lambda/aws-models. The bootstrap embeds this file, so
+---      on Lambda (and under invoke and serve) there is no third place.
 local json = require "lambda.json"
 local errors = require "lambda.errors"
 
@@ -36,6 +40,11 @@ local loaded = {}  -- service name -> model
 -- os.getenv later still find the models).
 local ENV_FOLDERS = os.getenv("LUA_LAMBDA_AWS_MODELS")
 
+-- This file's folder when it was read from a file (a stock lua5.4):
+-- .../lua/lambda/aws in the source tree, .../share/lua/5.4/lambda/aws
+-- installed. nil when embedded in bootstrap ("@lambda/aws/model.lua").
+local OWN_DIR = debug.getinfo(1, "S").source:match("^@(.*/lambda/aws)/model%.lua$")
+
 local function model_paths(name)
   local paths = {}
   local env = ENV_FOLDERS
@@ -49,6 +58,10 @@ local function model_paths(name)
     if root then
       paths[#paths + 1] = root .. "/aws-models/" .. name .. ".model"
     end
+  end
+  if OWN_DIR then
+    paths[#paths + 1] = OWN_DIR .. "/../../../models/" .. name .. ".model"
+    paths[#paths + 1] = OWN_DIR .. "/../../../../lua-lambda/aws-models/" .. name .. ".model"
   end
   return paths
 end
