@@ -214,4 +214,17 @@ describe("lambda.aws.client #unit", function()
       assert.has_error(function() svc:shape("AaaNoSuchShape") end)
     end
   end)
+
+  it("costs nothing to require: lambda.aws loads its parts on first use", function()
+    for name in pairs(package.loaded) do
+      if name:match("^lambda%.aws") then package.loaded[name] = nil end
+    end
+    local aws = require "lambda.aws"
+    for name in pairs(package.loaded) do
+      assert.is_falsy(name:match("^lambda%.aws%.") , name .. " loaded by require")
+    end
+    assert.is_function(aws.region)   -- first touch
+    assert.is_truthy(package.loaded["lambda.aws.api"])
+    assert.is_nil(package.loaded["lambda.aws.client"])
+  end)
 end)
