@@ -16,7 +16,7 @@ describe("web identity credentials", function()
 
   lazy_setup(function()
     fake = Process.start { argv = { "/usr/bin/python3", "spec/support/fakes/fake_sts.py" },
-      env = { PYTHONPATH = "spec/support/fakes" } }
+      env = { PYTHONPATH = "spec/support/fakes", PYTHONDONTWRITEBYTECODE = "1" } }
     local port = tonumber(helper.wait_for(function()
       assert(not fake:exited(), "fake_sts.py exited: " .. fake:stderr())
       return fake:stdout():match("port (%d+)")

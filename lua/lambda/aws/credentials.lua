@@ -40,7 +40,7 @@ local function make(id, secret, token, expires, source, account_id)
 end
 
 local function fail(message)
-  return nil, errors.new("credentials", message, { code = "CredentialsError" })
+  return nil, errors.new("credentials", message)
 end
 
 --- Unix seconds of an ISO 8601 UTC time ("2026-12-02T13:45:00Z", with

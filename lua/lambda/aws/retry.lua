@@ -137,6 +137,9 @@ local function checked_attempts(n, where)
       :format(where, tostring(n)))
   end
   n = math.tointeger(n)
+  if n == nil then
+    errors.raise(("lambda.aws.retry: %s must be a whole number"):format(where))
+  end
   if n < 1 then
     errors.raise(("lambda.aws.retry: %s must be at least 1, got %d"):format(where, n))
   end
@@ -276,8 +279,16 @@ function M.send(policy, attempt_fn, opts)
       end
       return value
     end
+    if type(err) ~= "table" then
+      errors.raise("lambda.aws.retry.send: attempt_fn must return a value, "
+        .. "or nil and an error value, got " .. type(err))
+    end
     M.classify(err, policy)
-    if policy.limiter then policy.limiter:on_response(err.throttling) end
+    -- botocore's limiter hears of what was sent: an answer or no answer
+    -- (not a failure before sending, as credentials that do not resolve)
+    if policy.limiter and (err.status ~= nil or no_answer(err)) then
+      policy.limiter:on_response(err.throttling)
+    end
     last = err
     local pause_ms, why = M.decide(policy, err, attempt, max, taken)
     if not pause_ms then

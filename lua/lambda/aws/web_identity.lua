@@ -151,7 +151,7 @@ local function read_token(path)
 end
 
 local function fail(message, fields)
-  return nil, errors.new("credentials", message, fields or { code = "CredentialsError" })
+  return nil, errors.new("credentials", message, fields)
 end
 
 --- The credentials STS gives for the token: { access_key_id,
