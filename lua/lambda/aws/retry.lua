@@ -253,7 +253,7 @@ local function rate_limited(last, attempt)
   local err = last or errors.new("aws",
     "the client-side rate limiter (adaptive retry mode) would wait past the deadline",
     { code = "ClientRateLimited", throttling = true })
-  err.retryable, err.attempts = false, attempt - 1
+  err.retryable, err.attempts, err.retry_stop = false, attempt - 1, "deadline"
   return nil, err
 end
 
