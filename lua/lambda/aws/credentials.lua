@@ -2,11 +2,15 @@
 --- minutes before they expire:
 ---   1. AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN (what
 ---      Lambda sets for the function's role);
----   2. the container credentials endpoint: AWS_CONTAINER_CREDENTIALS_FULL_URI
+---   2. web identity: AWS_WEB_IDENTITY_TOKEN_FILE with AWS_ROLE_ARN (and
+---      AWS_ROLE_SESSION_NAME) exchanged with STS's
+---      AssumeRoleWithWebIdentity (web_identity.lua; botocore's place for
+---      it: after the environment's keys, before the container's);
+---   3. the container credentials endpoint: AWS_CONTAINER_CREDENTIALS_FULL_URI
 ---      (or _RELATIVE_URI on 169.254.170.2) with AWS_CONTAINER_AUTHORIZATION_TOKEN
 ---      or the file named by AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE (SnapStart,
 ---      Managed Instances);
----   3. the shared files ~/.aws/credentials and ~/.aws/config (or
+---   4. the shared files ~/.aws/credentials and ~/.aws/config (or
 ---      AWS_SHARED_CREDENTIALS_FILE, AWS_CONFIG_FILE), profile AWS_PROFILE or
 ---      "default" (local development).
 --- A secret never appears in an error message or in tostring().
@@ -27,11 +31,11 @@ local redacted = {
 
 -- token: a string, or anything else for none (an endpoint's JSON may
 -- say "Token": null).
-local function make(id, secret, token, expires, source)
+local function make(id, secret, token, expires, source, account_id)
   return setmetatable({
     access_key_id = id, secret_access_key = secret,
     session_token = type(token) == "string" and token ~= "" and token or nil,
-    expiration = expires, source = source,
+    expiration = expires, source = source, account_id = account_id,
   }, redacted)
 end
 
@@ -60,6 +64,16 @@ local function from_env()
   if id and id ~= "" and secret and secret ~= "" then
     return make(id, secret, os.getenv("AWS_SESSION_TOKEN"), nil, "environment")
   end
+end
+
+-- nil when not configured; the credentials; or nil and an error value.
+local function from_web_identity()
+  local web_identity = require "lambda.aws.web_identity"
+  if not web_identity.configured() then return nil end
+  local c, err = web_identity.fetch(require("lambda.aws.options").region(), M.parse_time)
+  if not c then return nil, err end
+  return make(c.access_key_id, c.secret_access_key, c.session_token,
+    c.expiration, "web identity", c.account_id)
 end
 
 local function read_file(path)
@@ -145,7 +159,9 @@ local function from_files()
 end
 
 --- The credentials: a table with access_key_id, secret_access_key,
---- session_token (or nil), expiration (unix seconds, or nil) and source;
+--- session_token (or nil), expiration (unix seconds, or nil), source
+--- ("environment", "web identity", "container", "shared files (profile
+--- NAME)") and account_id (web identity's, else nil);
 --- or nil and an error value (kind "credentials").
 function M.get()
   local now = os.time()
@@ -153,13 +169,14 @@ function M.get()
     return cached.creds
   end
   local creds, err = from_env()
-  if not creds then creds, err = from_container() end
+  if not creds then creds, err = from_web_identity() end
+  if not creds and not err then creds, err = from_container() end
   if not creds and not err then creds = from_files() end
   if not creds then
     if err then return nil, err end
     return fail("no AWS credentials: set AWS_ACCESS_KEY_ID and "
-      .. "AWS_SECRET_ACCESS_KEY, the container credentials variables, or a "
-      .. "profile in ~/.aws/credentials")
+      .. "AWS_SECRET_ACCESS_KEY, AWS_WEB_IDENTITY_TOKEN_FILE and AWS_ROLE_ARN, "
+      .. "the container credentials variables, or a profile in ~/.aws/credentials")
   end
   cached = { creds = creds, expires = creds.expiration }
   return creds

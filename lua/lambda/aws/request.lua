@@ -1,11 +1,11 @@
 --- aws.request: one AWS API call, signed, sent with lambda.fetch, retried
---- as the SDKs' "standard" mode does: up to 3 attempts, exponential
---- backoff with full jitter, on throttling, 500/502/503/504 and broken
---- connections, and never past the invocation's deadline.
+--- as the SDKs do (lambda.aws.retry: "standard" mode by default, up to 3
+--- attempts, exponential backoff with full jitter, on throttling,
+--- 500/502/503/504 and broken connections, a retry quota per service),
+--- and never past the invocation's deadline.
 ---
 --- Endpoints: https://{prefix}.{region}.amazonaws.com, or AWS_ENDPOINT_URL
 --- and AWS_ENDPOINT_URL_<SERVICE> as the SDKs read them (LocalStack).
-local clock = require "lambda.clock"
 local fetch = require "lambda.fetch"
 local json = require "lambda.json"
 local errors = require "lambda.errors"
@@ -15,26 +15,7 @@ local sigv4 = require "lambda.sigv4"
 
 local M = {}
 
-M.MAX_ATTEMPTS = 3
-local BASE_DELAY_MS = 50      -- the SDKs' base for throttling is 500 ms,
-local THROTTLE_BASE_MS = 500  -- for other transient errors 50 ms
-local MAX_DELAY_MS = 20000
-
-local THROTTLING = {
-  Throttling = true, ThrottlingException = true, ThrottledException = true,
-  RequestThrottledException = true, TooManyRequestsException = true,
-  ProvisionedThroughputExceededException = true,
-  TransactionInProgressException = true, RequestLimitExceeded = true,
-  BandwidthLimitExceeded = true, LimitExceededException = true,
-  RequestThrottled = true, SlowDown = true, PriorRequestNotComplete = true,
-  EC2ThrottledException = true,
-}
-local TRANSIENT_CODES = {
-  RequestTimeout = true, RequestTimeoutException = true,
-  InternalError = true, InternalServerError = true, ServiceUnavailable = true,
-}
-local TRANSIENT_STATUS = { [500] = true, [502] = true, [503] = true, [504] = true }
-local TRANSIENT_KINDS = { connect = true, connection = true, dns = true }
+local retry = require "lambda.aws.retry"
 
 -- What aws.request reads of its table (options.lua).
 local FIELDS = {
@@ -43,7 +24,7 @@ local FIELDS = {
   method = "string", path = "string", query = "table|string",
   headers = "table", body = "string|function|table", target = "string",
   json_version = "string", timeout = "number", raw = "boolean",
-  max_body = "number",
+  max_body = "number", max_attempts = "number",
 }
 
 --- The endpoint (scheme://host[:port], no trailing slash) for a service:
@@ -113,7 +94,6 @@ local function transport_error(err)
   local kind = tostring(err.kind)
   return errors.new(kind, tostring(err.message), {
     code = "Transport." .. kind, curl_code = err.curl_code,
-    retryable = TRANSIENT_KINDS[kind] or false,
   })
 end
 
@@ -122,18 +102,60 @@ local function response_error(res)
   local code, message, request_id = parse_error(res)
   return errors.new("aws", message, {
     code = code, status = res.status,
-    request_id = request_id, throttling = THROTTLING[code] or false,
-    retryable = THROTTLING[code] or TRANSIENT_CODES[code]
-      or TRANSIENT_STATUS[res.status] or false,
-    body = res.body, headers = res.headers,
+    request_id = request_id, body = res.body, headers = res.headers,
   })
 end
 
--- Full jitter: a random pause up to base * 2^(attempt - 1), capped.
-local function backoff_ms(err, attempt)
-  local base = err.throttling and THROTTLE_BASE_MS or BASE_DELAY_MS
-  local ceiling = math.min(MAX_DELAY_MS, base * 2 ^ (attempt - 1))
-  return math.floor(math.random() * ceiling)
+-- One retry policy (its quota) per service, as each SDK client has
+-- one; made again when AWS_RETRY_MODE or AWS_MAX_ATTEMPTS change.
+local policies = {}
+
+local function policy_for(prefix)
+  local key = table.concat({ prefix, os.getenv("AWS_RETRY_MODE") or "",
+    os.getenv("AWS_MAX_ATTEMPTS") or "" }, "\0")
+  local p = policies[key]
+  if not p then
+    p = retry.policy { service = prefix }
+    policies[key] = p
+  end
+  return p
+end
+
+-- A 2xx answer: the decoded JSON, the text, or with raw the response.
+local function decoded(req, res)
+  if req.raw then return res end
+  local text = res.body
+  local ctype = header_of(res, "content-type") or ""
+  if text ~= "" and (ctype:find("json", 1, true) or req.target) then
+    local value, derr = json.decode(text)
+    if derr then
+      return nil, errors.new("json", derr.message, { code = "DecodeError",
+        status = res.status })
+    end
+    return value
+  end
+  return text
+end
+
+-- One attempt: credentials, signature, fetch; the value or nil, err.
+local function attempt(req, call)
+  local creds, cerr = require("lambda.aws.credentials").get()
+  if not creds then
+    return nil, errors.new("credentials", tostring(cerr.message),
+      { code = cerr.code or "CredentialsError" })
+  end
+  local all = {}
+  for name, value in pairs(call.headers) do all[name] = value end
+  local added = sign.sign {
+    method = call.method, url = call.url, headers = all, body = call.body,
+    service = call.signing_name, region = call.region, credentials = creds,
+  }
+  for name, value in pairs(added) do all[name] = value end
+  local res, err = fetch.request(call.url, { method = call.method, headers = all,
+    body = call.body, timeout = req.timeout, redirect = false,
+    max_body = req.max_body })
+  if res and res.status < 300 then return decoded(req, res) end
+  return nil, res and response_error(res) or transport_error(err)
 end
 
 --- aws.request{ service, region, method, path, query, headers, body,
@@ -171,49 +193,13 @@ function M.request(given)
       or ("application/x-amz-json-" .. (req.json_version or "1.0"))
     body = body or "{}"
   end
-  local last_err, attempts = nil, 0
-  for attempt = 1, M.MAX_ATTEMPTS do
-    attempts = attempt
-    local creds, cerr = require("lambda.aws.credentials").get()
-    if not creds then
-      return nil, errors.new("credentials", tostring(cerr.message),
-        { code = "CredentialsError", retryable = false, attempts = attempt })
-    end
-    local all = {}
-    for name, value in pairs(headers) do all[name] = value end
-    local added = sign.sign {
-      method = method, url = url, headers = all, body = body,
-      service = signing_name, region = region, credentials = creds,
-    }
-    for name, value in pairs(added) do all[name] = value end
-    local res, err = fetch.request(url, { method = method, headers = all,
-      body = body, timeout = req.timeout, redirect = false,
-      max_body = req.max_body })
-    if res and res.status < 300 then
-      if req.raw then return res end
-      local text = res.body
-      local ctype = header_of(res, "content-type") or ""
-      if text ~= "" and (ctype:find("json", 1, true) or req.target) then
-        local value, derr = json.decode(text)
-        if derr then
-          return nil, errors.new("json", derr.message, { code = "DecodeError",
-            status = res.status, retryable = false, attempts = attempt })
-        end
-        return value
-      end
-      return text
-    end
-    last_err = res and response_error(res) or transport_error(err)
-    if not last_err.retryable or attempt == M.MAX_ATTEMPTS then break end
-    local pause = backoff_ms(last_err, attempt)
-    local left = clock.time_left_ms()
-    -- No retry that could not finish in time: the caller gets the error
-    -- while it can still answer.
-    if left and left <= pause + 100 then break end
-    clock.sleep_ms(pause)
-  end
-  last_err.attempts = attempts
-  return nil, last_err
+  local call = { method = method, url = url, headers = headers, body = body,
+    signing_name = signing_name, region = region }
+  local value, err = retry.send(policy_for(prefix),
+    function() return attempt(req, call) end,
+    { max_attempts = req.max_attempts })
+  if value ~= nil then return value end
+  return nil, err
 end
 
 return M
