@@ -305,3 +305,125 @@ describe("smithy-rpc-v2-cbor #unit", function()
     end)
   end
 end)
+
+describe("smithy-rpc-v2-cbor errors and misuse #unit", function()
+  local function body(t) return t and hex(cbor.encode(t)) or "" end
+  local Q = "x-amzn-query-error"
+  local CASES = {
+    { "cloudwatch", 404, { [Q] = "ResourceNotFound;Sender" },
+      { __type = "com.amazonaws.cloudwatch#ResourceNotFound", message = "no such" } },
+    { "cloudwatch", 400, { [Q] = "InvalidParameterValue;Sender" },
+      { __type = "com.amazonaws.cloudwatch#InvalidParameterValueException:http://internal.amazon.com/coral/com.amazon.coral.validate/",
+        Message = "bad value" } },
+    { "cloudwatch", 409, {}, { __type = "ConflictException", Message = "in the way" } },
+    { "cloudwatch", 400, { [Q] = "InvalidParameterInput;Sender" },
+      { __type = "DashboardInvalidInputError", message = "bad dashboard",
+        dashboardValidationMessages = json.array { { DataPath = "/w", Message = "no" } } } },
+    { "cloudwatch", 400, { [Q] = "nosemicolon" }, { __type = "LimitExceededFault" } },
+    { "cloudwatch", 400, { [Q] = ";Sender" }, { __type = "LimitExceededFault" } },
+    { "cloudwatch", 429, {}, { __type = "ConcurrentModificationException" } },
+    { "cloudwatch", 400, {}, {} },
+    { "cloudwatch", 500, {}, nil },
+    { "cloudwatch", 503, {}, "<html><body>Service Unavailable</body></html>" },
+    { "cloudwatch", 502, {}, { __type = "InternalServiceError", Message = "oops" } },
+    { "arc-region-switch", 404, {},
+      { __type = "com.amazonaws.arcregionswitch#ResourceNotFoundException", message = "gone" } },
+    { "gamelift", 400, {}, { __type = "InvalidRequestException", Message = "no" } },
+    { "snowball", 400, {}, { __type = "UnknownToTheModel", message = "?" } },
+  }
+
+  for i, case in ipairs(CASES) do
+    it(("reads error %d (%s %d) as botocore does"):format(i, case[1], case[2]), function()
+      local headers = { ["x-amzn-requestid"] = "req-" .. i }
+      for k, v in pairs(case[3]) do headers[k] = v end
+      local raw = type(case[4]) == "string" and case[4] or unhex(body(case[4]))
+      local a = oracle { ["do"] = "parse_error", service = case[1],
+        cases = { { status = case[2], headers = headers, hex = hex(raw) } } }[1]
+      local svc = assert(model.load(case[1]))
+      local e = P.parse_error(svc, nil, { status = case[2], headers = headers, body = raw })
+      local function opt(v) if v ~= json.null then return v end end
+      assert.equal(a.code, e.code)
+      assert.equal(a.message, e.message)
+      if case[2] >= 500 and (raw == "" or raw:sub(1, 6) == "<html>") then
+        -- botocore leaves RequestId out of a generic error; we keep it
+        assert.is_nil(opt(a.request_id))
+        assert.equal("req-" .. i, e.request_id)
+      else
+        assert.equal(opt(a.request_id), e.request_id)
+      end
+      assert.equal(opt(a.query_error_code), e.query_error_code)
+      assert.equal(opt(a.type), e.type)
+      if opt(a.fields) then
+        assert.same(tagged.normal(a.fields), tagged.of(e.fields))
+      else
+        assert.is_nil(e.fields)
+      end
+    end)
+  end
+
+  it("refuses a union answer with other than one member set", function()
+    local svc = assert(model.load("arc-region-switch"))
+    local v, err = P.parse_body(svc, "ReportOutput", cbor.encode {
+      failedReportOutput = { errorCode = "x" }, s3ReportOutput = { s3ObjectKey = "k" } })
+    assert.is_nil(v)
+    assert.equal("cbor", err.kind)
+    assert.matches("ReportOutput must have one and only one member set", err.message)
+    v = assert(P.parse_body(svc, "ReportOutput", cbor.encode { s3ReportOutput = { s3ObjectKey = "k" },
+      __type = "x" }))
+    assert.same({ s3ReportOutput = { s3ObjectKey = "k" } }, v)
+  end)
+
+  it("answers an undecodable body with an error value", function()
+    local svc = assert(model.load("cloudwatch"))
+    local op = svc:operation("ListDashboards")
+    local v, err = P.parse(svc, op, { status = 200, headers = {}, body = "{\"json\": 1}" })
+    assert.is_nil(v)
+    assert.equal("cbor", err.kind)
+    assert.same({}, assert(P.parse(svc, op, { status = 200, headers = {}, body = "" })))
+  end)
+
+  it("raises a caller's wrong value where the caller called", function()
+    local svc = assert(model.load("cloudwatch"))
+    local op = svc:operation("PutMetricData")
+    local function build(params) return P.build(svc, op, params) end
+    local cases = {
+      { { Namespace = 1 }, "PutMetricDataInput.Namespace must be a string, got number" },
+      { { Namespace = "n", MetricData = { { MetricName = "m", Value = "1" } } },
+        "MetricData%[1%]%.Value must be a number, got \"1\"" },
+      { { Namespace = "n", MetricData = { { MetricName = "m", StorageResolution = 1.5 } } },
+        "StorageResolution must be an integer, got number" },
+      { { Namespace = "n", Nope = 1 }, "PutMetricDataInput has no member Nope" },
+      { { Namespace = "n", MetricData = "x" }, "MetricData must be a list" },
+      { { Namespace = "n", StrictEntityValidation = "yes" }, "must be a boolean" },
+      { { Namespace = "n", MetricData = { { MetricName = "m", Timestamp = "yesterday" } } },
+        "a timestamp must be" },
+    }
+    for _, case in ipairs(cases) do
+      local ok, err = pcall(build, case[1])
+      assert.is_false(ok)
+      assert.matches(case[2], err)
+      assert.matches("^lambda%.aws%.cloudwatch:PutMetricData: ", (err:gsub("^[^:]+:%d+: ", "")))
+    end
+    -- a float member beyond single precision's range
+    local gamelift = assert(model.load("gamelift"))
+    local start = gamelift:operation("StartGameSessionPlacement")
+    local function place(ms)
+      return P.build(gamelift, start, { PlacementId = "p", GameSessionQueueName = "q",
+        MaximumPlayerSessionCount = 1, PlayerLatencies = { { LatencyInMilliseconds = ms } } })
+    end
+    local ok, err = pcall(place, 1e39)
+    assert.is_false(ok)
+    assert.matches("LatencyInMilliseconds must be a number in single precision's range", err)
+    assert.truthy(place(3.4028234663852886e38).body:find("\xfa\x7f\x7f\xff\xff", 1, true))
+    assert.truthy(place(0.1).body:find("\xfa" .. string.pack(">f", 0.1), 1, true))
+  end)
+
+  it("writes float members in single precision, doubles in double, specials in half", function()
+    local svc = assert(model.load("cloudwatch"))
+    local op = svc:operation("PutMetricData")
+    local req = P.build(svc, op, { Namespace = "n", MetricData = {
+      { MetricName = "m", Value = 0 / 0, Values = { math.huge, -math.huge, 2 } } } })
+    assert.truthy(req.body:find("\xf9\x7e\x00", 1, true))
+    assert.truthy(req.body:find("\xf9\x7c\x00\xf9\xfc\x00\xfb\x40\x00\0\0\0\0\0\0", 1, true))
+  end)
+end)
