@@ -332,13 +332,28 @@ describe("smithy-rpc-v2-cbor errors and misuse #unit", function()
     { "snowball", 400, {}, { __type = "UnknownToTheModel", message = "?" } },
   }
 
+  local function request(i)
+    local case = CASES[i]
+    local headers = { ["x-amzn-requestid"] = "req-" .. i }
+    for k, v in pairs(case[3]) do headers[k] = v end
+    local raw = type(case[4]) == "string" and case[4] or unhex(body(case[4]))
+    return headers, raw
+  end
+
+  local answers
+  setup(function()
+    local cases = {}
+    for i, case in ipairs(CASES) do
+      local headers, raw = request(i)
+      cases[i] = { service = case[1], status = case[2], headers = headers, hex = hex(raw) }
+    end
+    answers = oracle { ["do"] = "parse_error", cases = cases }
+  end)
+
   for i, case in ipairs(CASES) do
     it(("reads error %d (%s %d) as botocore does"):format(i, case[1], case[2]), function()
-      local headers = { ["x-amzn-requestid"] = "req-" .. i }
-      for k, v in pairs(case[3]) do headers[k] = v end
-      local raw = type(case[4]) == "string" and case[4] or unhex(body(case[4]))
-      local a = oracle { ["do"] = "parse_error", service = case[1],
-        cases = { { status = case[2], headers = headers, hex = hex(raw) } } }[1]
+      local headers, raw = request(i)
+      local a = answers[i]
       local svc = assert(model.load(case[1]))
       local e = P.parse_error(svc, nil, { status = case[2], headers = headers, body = raw })
       local function opt(v) if v ~= json.null then return v end end
@@ -371,6 +386,31 @@ describe("smithy-rpc-v2-cbor errors and misuse #unit", function()
     v = assert(P.parse_body(svc, "ReportOutput", cbor.encode { s3ReportOutput = { s3ObjectKey = "k" },
       __type = "x" }))
     assert.same({ s3ReportOutput = { s3ObjectKey = "k" } }, v)
+  end)
+
+  it("leaves out what the output shape does not name, as botocore does", function()
+    local svc = assert(model.load("cloudwatch"))
+    local body = cbor.encode {
+      __type = "x", Unknown = 1, NextToken = "t",
+      MetricDataResults = json.array { { Id = "a", Extra = true, Values = json.array { 1.5 },
+        Timestamps = json.array { cbor.blob("not a time") } } },
+      Messages = json.array { { Code = "c", Value = "v", More = json.array {} } },
+    }
+    local a = oracle { ["do"] = "parse", service = "cloudwatch",
+      cases = { { op = "GetMetricData", hex = hex(body) } } }[1]
+    local v = assert(P.parse(svc, svc:operation("GetMetricData"), { status = 200,
+      headers = {}, body = body }))
+    assert.same(tagged.normal(a.value), tagged.of(v))
+    assert.is_nil(v.Unknown)
+    assert.is_nil(v.MetricDataResults[1].Extra)
+  end)
+
+  it("reads an integer on the wire for a double member as a float (the value rules)", function()
+    local svc = assert(model.load("cloudwatch"))
+    local v = assert(P.parse(svc, svc:operation("GetMetricData"), { status = 200, headers = {},
+      body = cbor.encode { MetricDataResults = json.array { { Values = json.array { 2, 2.5 } } } } }))
+    assert.equal("float", math.type(v.MetricDataResults[1].Values[1]))
+    assert.equal(2.0, v.MetricDataResults[1].Values[1])
   end)
 
   it("answers an undecodable body with an error value", function()

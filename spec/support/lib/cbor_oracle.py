@@ -21,9 +21,11 @@ Requests ({"do": ...}):
   decode        {items: [hex]}: botocore's decoder on each -> [value|{"error"}]
   build         {service, cases: [{op, seed}]}: random params for each
                 operation's input, and botocore's request for them
-  parse         {service, cases: [{op, seed}]}: a random answer for each
-                operation's output, as CBOR, and botocore's parse of it
-  parse_error   {service, cases: [{status, headers, hex}]}
+  parse         {service, cases: [{op, seed} | {op, hex}]}: a random answer
+                for each operation's output (or the CBOR given), and
+                botocore's parse of it
+  parse_error   {cases: [{service, status, headers, hex}]}: botocore's
+                Error and, for a modeled code, the parse by its shape
 """
 import datetime
 import io
@@ -334,12 +336,15 @@ def parse(req):
     out = []
     for case in req["cases"]:
         op = model.operation_model(case["op"])
-        rng = random.Random(case["seed"])
+        rng = random.Random(case.get("seed", 0))
         shape = op.output_shape
-        value = Gen(rng, output=True).value(shape, 4) if shape else {}
-        body = bytearray()
-        if shape is not None:
-            s._serialize_data_item(body, value, shape)
+        if "hex" in case:
+            body = bytes.fromhex(case["hex"])
+        else:
+            value = Gen(rng, output=True).value(shape, 4) if shape else {}
+            body = bytearray()
+            if shape is not None:
+                s._serialize_data_item(body, value, shape)
         parsed = p.parse({"status_code": 200, "headers": {"x-amzn-requestid": "r"},
                           "body": bytes(body)}, shape)
         out.append({"body": bytes(body).hex(), "value": tag(strip(parsed))})
@@ -347,10 +352,14 @@ def parse(req):
 
 
 def parse_error(req):
-    model = aws_model.service_model(req["service"])
     p = botocore.parsers.create_parser("smithy-rpc-v2-cbor")
     out = []
+    models = {}
     for case in req["cases"]:
+        service = case.get("service", req.get("service"))
+        if service not in models:
+            models[service] = aws_model.service_model(service)
+        model = models[service]
         response = {"status_code": case["status"], "headers": case["headers"],
                     "body": bytes.fromhex(case["hex"])}
         parsed = p.parse(response, None)
