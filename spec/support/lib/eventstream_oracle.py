@@ -203,6 +203,7 @@ SYNTHETIC = {
     "shapes": {
         "Stream": {"type": "structure", "eventstream": True, "members": {
             "Headers": {"shape": "HeaderEvent"}, "Text": {"shape": "TextEvent"},
+            "Plain": {"shape": "PlainEvent"},
             "Boom": {"shape": "BoomException"}}},
         "HeaderEvent": {"type": "structure", "event": True, "members": {
             "Name": {"shape": "Str", "eventheader": True},
@@ -215,6 +216,8 @@ SYNTHETIC = {
         "TextEvent": {"type": "structure", "event": True, "members": {
             "Tag": {"shape": "Str", "eventheader": True},
             "Text": {"shape": "Str", "eventpayload": True}}},
+        "PlainEvent": {"type": "structure", "members": {
+            "Name": {"shape": "Str", "eventheader": True}, "a": {"shape": "Int"}}},
         "BoomException": {"type": "structure", "exception": True, "members": {
             "Message": {"shape": "Str"}, "Extra": {"shape": "Int"}}},
         "Inner": {"type": "structure", "members": {"a": {"shape": "Int"},
@@ -238,6 +241,8 @@ def synthetic(req):
                    json.dumps({"a": 5, "when": 1700000000.5}).encode())
     data += message(ev + [(":event-type", 7, "Headers"), ("When", 8, 1700000000000)], b"")
     data += message(ev + [(":event-type", 7, "Text"), ("Tag", 7, "t")], "héllo".encode())
+    data += message(ev + [(":event-type", 7, "Plain"), ("Name", 7, "p")],
+                    json.dumps({"a": 1}).encode())
     data += message([(":message-type", 7, "exception"), (":exception-type", 7, "Boom")],
                     json.dumps({"Message": "boom", "Extra": 3}).encode())
     evs, error = botocore_events(data, stream_shape, parser)
