@@ -351,12 +351,15 @@ describe("lambda.aws.eventstream #unit", function()
       local svc = assert(model.load("lambda"))
       local a = oracle { ["do"] = "events", service = "lambda",
         shape = "InvokeWithResponseStreamResponseEvent", seed = 6, count = 5 }
+      local closed = 0
       local s = eventstream.stream(reader(unhex(a.hex), 64), svc,
-        "InvokeWithResponseStreamResponseEvent", JSONP)
+        "InvokeWithResponseStreamResponseEvent", JSONP, function() closed = closed + 1 end)
       assert.truthy(s:next())
       s:close()
       assert.is_nil(s:next())
       assert.is_nil(s.error)
+      s:close()
+      assert.equal(1, closed)
     end)
   end)
 

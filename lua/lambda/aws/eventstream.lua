@@ -4,7 +4,7 @@
 --- CRCs checked, and read into events as botocore's EventStream gives
 --- them.
 ---
----   local s = eventstream.stream(read, svc, shape_name, P)
+---   local s = eventstream.stream(read, svc, shape_name, P [, close])
 ---     read()      -> the next chunk of the body, nil at its end (or nil
 ---                    and an error value, passed on)
 ---     shape_name  the event stream shape (its "eventstream": true)
@@ -12,7 +12,7 @@
 ---                 shape_name, bytes) reads a payload
 ---   s:next()    -> { EventName = value } | nil (the end) | nil, err
 ---   for event in s:events() do ... end; if s.error then ... end
----   s:close()
+---   s:close()       stops; calls close() when stream was given one
 ---
 --- An event's value: the members marked eventheader from the message's
 --- headers (a timestamp header, milliseconds, as epoch seconds), and the
@@ -224,9 +224,9 @@ local Stream = {}
 Stream.__index = Stream
 
 --- The events of an event stream body (see the top of this file).
-function M.stream(read, svc, shape_name, P)
+function M.stream(read, svc, shape_name, P, close)
   return setmetatable({ read = read, svc = svc, shape_name = shape_name, P = P,
-    decoder = M.decoder() }, Stream)
+    close_body = close, decoder = M.decoder() }, Stream)
 end
 
 local function parsed(P, svc, name, payload)
@@ -342,10 +342,14 @@ function Stream:events()
   end
 end
 
---- Stops reading: :next() gives nil from now on.
+--- Stops reading: :next() gives nil from now on; the body's close (the
+--- fifth argument of stream) is called once.
 function Stream:close()
   self.done = true
   self.decoder = M.decoder()
+  local close = self.close_body
+  self.close_body = nil
+  if close then close() end
 end
 
 return M
