@@ -5,7 +5,7 @@
 -- what its parser reads from each answer and from an error answer. Here
 -- each case runs through lambda.aws.protocol.<p>'s build / parse /
 -- parse_error and is compared; agreement is printed as counts per protocol.
--- A protocol whose module is not in this tree yet is counted as pending.
+-- Every protocol's module must be here and agree on every case.
 local json = require "lambda.json"
 local base64 = require "lambda.base64"
 local helper = require "helper"
@@ -101,13 +101,28 @@ local function blank(v)
   return v
 end
 
+-- One difference kept on purpose: botocore's smithy-rpc-v2-cbor parser
+-- gives a generic error (a 5xx with no body it can read) no request id,
+-- though the answer's x-amzn-requestid header has one; lambda.aws keeps
+-- it, as botocore does for every other protocol. Only that header's value
+-- is let through.
+local function request_id_expected(case, x, res)
+  if x.request_id ~= nil and x.request_id ~= json.null then return x.request_id end
+  if case.protocol == "smithy-rpc-v2-cbor" then
+    return res.headers["x-amzn-requestid"]
+  end
+  return nil
+end
+
 local function check_error(P, svc, op, case)
-  local ok, e = pcall(P.parse_error, svc, op, response_of(case))
+  local res = response_of(case)
+  local ok, e = pcall(P.parse_error, svc, op, res)
   if not ok then return false, "parse_error raised: " .. tostring(e) end
   local x = case.expect
   return wire.same({ code = blank(e.code), message = blank(e.message),
     request_id = blank(e.request_id) }, { code = blank(x.code),
-    message = blank(x.message), request_id = blank(x.request_id) }, "error")
+    message = blank(x.message), request_id = blank(request_id_expected(case, x, res)) },
+    "error")
 end
 
 local CHECKS = { request = check_request, response = check_response, error = check_error }
@@ -197,7 +212,8 @@ describe("lambda.aws protocols against botocore #unit", function()
     assert.is_true(n > 500, n .. " bodies")
   end)
 
-  it("agrees with botocore on every case of every protocol here", function()
+  it("agrees with botocore on every case of every protocol", function()
+    assert.same({}, pending)  -- a protocol lambda.aws cannot load
     assert.same({}, failures)
     local ran = 0
     for _, c in pairs(counts) do ran = ran + c.request[2] + c.response[2] + c.error[2] end

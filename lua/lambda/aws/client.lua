@@ -214,9 +214,7 @@ end
 function Client:prepare(operation, params, opts)
   local svc = self.svc
   local what = ("lambda.aws.%s:call"):format(self.name)
-  if type(operation) ~= "string" or operation == "" then
-    errors.raise(what .. ": operation must be a non-empty string, got " .. type(operation))
-  end
+  options.read(what, { operation = operation }, { operation = "string!" })
   local op = svc:operation(operation)
   if not op then
     errors.raise(("%s: %s has no operation %s"):format(what, svc.name, operation))

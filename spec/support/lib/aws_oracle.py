@@ -176,7 +176,10 @@ class Gen:
                 sub = "query" if where == "query" else None
                 a, b = self.value(shape.value, depth + 1, sub)
                 out[key], marked[key] = a, b
-            return out, marked
+            # in the order lambda.aws writes a map (its keys sorted, as a Lua
+            # table has none): botocore writes the caller's
+            keys = sorted(out)
+            return {k: out[k] for k in keys}, {k: marked[k] for k in keys}
         if t == "string":
             if where == "host":
                 v = self.token()
@@ -222,7 +225,7 @@ class Gen:
         r = self.rng
         members = shape.members
         required = set(shape.required_members)
-        names = sorted(members)
+        names = member_names(shape)
         if shape.is_tagged_union:
             names = [n for n in names if not members[n].serialization.get("eventstream")]
             names = [r.choice(names)] if names else []
@@ -237,6 +240,17 @@ class Gen:
                     continue
             out[name], marked[name] = self.value(m, depth + 1)
         return out, marked
+
+
+def member_names(shape):
+    """A structure's members in the order lambda.aws writes them: the
+    model's memberOrder (rest-xml models carry it; XML elements go in that
+    order), else sorted. botocore writes them in the caller's order: the
+    inputs are made in this one."""
+    order = shape._shape_model.get("memberOrder")
+    if order:
+        return [n for n in order if n in shape.members]
+    return sorted(shape.members)
 
 
 def where_of(member, top):
@@ -265,7 +279,7 @@ def top_value(gen, shape, protocol, output=False):
     out, marked = {}, {}
     required = set(shape.required_members)
     payload = shape.serialization.get("payload")
-    for name in sorted(shape.members):
+    for name in member_names(shape):
         m = shape.members[name]
         s = m.serialization
         if s.get("eventstream"):

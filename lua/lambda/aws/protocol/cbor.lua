@@ -165,7 +165,7 @@ end
 -- Parsing ----------------------------------------------------------------
 
 local function parse_error_value(message)
-  return errors.new("cbor", message)
+  return errors.new("cbor", message, { code = "DecodeError" })
 end
 
 local convert

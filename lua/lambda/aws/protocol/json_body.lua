@@ -344,7 +344,10 @@ function M.decode(svc, shape, text)
   if type(shape) == "string" then shape = svc:shape(shape) end
   if text == nil or text == "" then return {} end
   local value, err = json.decode(text)
-  if err then return nil, err end
+  if err then
+    err.code = "DecodeError"  -- an answer that does not read, as xml and cbor say
+    return nil, err
+  end
   if shape == nil then return {} end
   return decode(svc, shape, value)
 end
