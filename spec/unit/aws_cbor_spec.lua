@@ -11,7 +11,7 @@ local python = require("oracle_python").python()
 
 local helper = require "helper"
 
-local ROOT = os.getenv("PWD")
+local ROOT = io.popen("pwd"):read("l")  -- PWD is the shell's, not always the working folder
 if not os.getenv("LUA_LAMBDA_AWS_MODELS") then
   -- lambda.aws.model also looks in <folder>/aws-models for each folder of
   -- package.path: one that holds a link to the worktree's models

@@ -12,7 +12,7 @@ local helper = require "helper"
 local tagged = require "tagged"
 local python = require("oracle_python").python()
 
-local ROOT = os.getenv("PWD")
+local ROOT = io.popen("pwd"):read("l")  -- PWD is the shell's, not always the working folder
 if not os.getenv("LUA_LAMBDA_AWS_MODELS") then
   local dir = helper.tmpdir()
   assert(os.execute("ln -s " .. helper.quote(ROOT .. "/models") .. " "
