@@ -4,24 +4,14 @@
 -- botocore and answers 403 SignatureDoesNotMatch on any difference.
 local cjson = require "cjson"
 local helper = require "helper"
-local Process = require "process"
 local test_ca = require "test_ca"
+local aws_fake = require "aws_fake"
 
 local own = helper.own()  -- spec/integration/aws/: aws_app.lua
 
-local PYTHON = "/usr/bin/python3"
 local SECRET = "test/secret+key"
 
-local function start_fake(cert, key, extra)
-  local argv = { PYTHON, "spec/support/fakes/fake_aws.py", cert, key }
-  for _, a in ipairs(extra or {}) do argv[#argv + 1] = a end
-  local proc = Process.start { argv = argv }
-  local port = tonumber(helper.wait_for(function()
-    assert(not proc:exited(), "fake_aws.py exited: " .. proc:stderr())
-    return proc:stdout():match("port (%d+)")
-  end, "fake_aws.py did not start", 20))
-  return { proc = proc, port = port, base = "https://127.0.0.1:" .. port }
-end
+local start_fake = aws_fake.start_with
 
 describe("lambda.fetch and lambda.aws", function()
   local ca, fake, bad
@@ -55,26 +45,8 @@ describe("lambda.fetch and lambda.aws", function()
   -- returns the decoded result, and the whole output.
   local function invoke(fn, event, extra_env, timeout)
     event.base = event.base or fake.base
-    local file = helper.tmpfile(cjson.encode(event), "event.json")
-    -- the function's environment is what --env gives (and what Lambda
-    -- sets), as it would be deployed
-    local argv = { helper.cli, "invoke", "aws_app." .. fn, file,
-      "--task-root", own.root, "--timeout", tostring(timeout or 10) }
-    local vars = env(extra_env)
-    local names = {}
-    for k in pairs(vars) do names[#names + 1] = k end
-    table.sort(names)
-    for _, k in ipairs(names) do
-      argv[#argv + 1] = "--env"
-      argv[#argv + 1] = k .. "=" .. vars[k]
-    end
-    local p = Process.start { argv = argv }
-    local code = p:wait(60)
-    local out, err = p:stdout(), p:stderr()
-    p:cleanup()
-    os.remove(file)
-    assert(code == 0, "invoke failed (" .. tostring(code) .. "): " .. out .. err)
-    return cjson.decode(out), out .. err
+    return aws_fake.invoke_with_env(own.root, "aws_app." .. fn, event, env(extra_env),
+      timeout)
   end
 
   local function stats(name)

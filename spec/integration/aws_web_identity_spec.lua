@@ -3,6 +3,7 @@
 -- (spec/support/fakes/fake_sts.py); botocore, pointed at the same fake,
 -- is the oracle of what goes on the wire (an unsigned form POST) and of
 -- what the answer means.
+local aws_fake = require "aws_fake"
 local cjson = require "cjson"
 local helper = require "helper"
 local Process = require "process"
@@ -51,22 +52,7 @@ describe("web identity credentials", function()
   end
 
   local function invoke(fn, event, vars)
-    local file = helper.tmpfile(cjson.encode(event), "event.json")
-    local argv = { helper.cli, "invoke", "wi_app." .. fn, file,
-      "--task-root", own.root, "--timeout", "10" }
-    local names = {}
-    for k in pairs(vars) do names[#names + 1] = k end
-    table.sort(names)
-    for _, k in ipairs(names) do
-      argv[#argv + 1] = "--env"
-      argv[#argv + 1] = k .. "=" .. vars[k]
-    end
-    local p = Process.start { argv = argv }
-    local code = p:wait(60)
-    local out, err = p:stdout(), p:stderr()
-    p:cleanup()
-    assert(code == 0, "invoke failed (" .. tostring(code) .. "): " .. out .. err)
-    return cjson.decode(out)
+    return (aws_fake.invoke_with_env(own.root, "wi_app." .. fn, event, vars))
   end
 
   -- botocore's credential chain in the same environment (and so against

@@ -11,15 +11,7 @@ local python = require("oracle_python").python()
 
 local helper = require "helper"
 
-local ROOT = io.popen("pwd"):read("l")  -- PWD is the shell's, not always the working folder
-if not os.getenv("LUA_LAMBDA_AWS_MODELS") then
-  -- lambda.aws.model also looks in <folder>/aws-models for each folder of
-  -- package.path: one that holds a link to the worktree's models
-  local dir = helper.tmpdir()
-  assert(os.execute("ln -s " .. helper.quote(ROOT .. "/models") .. " "
-    .. helper.quote(dir .. "/aws-models")))
-  package.path = dir .. "/?.lua;" .. package.path
-end
+-- ctest and busted run from the project root
 
 local ORACLE = "spec/support/lib/cbor_oracle.py"
 
@@ -249,7 +241,7 @@ end)
 
 describe("smithy-rpc-v2-cbor #unit", function()
   local SERVICES = {}
-  for name, info in pairs(json.decode(helper.read(ROOT .. "/models/services.json"))) do
+  for name, info in pairs(json.decode(helper.read("models/services.json"))) do
     if info.protocol == "smithy-rpc-v2-cbor" then SERVICES[#SERVICES + 1] = name end
   end
   table.sort(SERVICES)

@@ -12,13 +12,6 @@ local helper = require "helper"
 local tagged = require "tagged"
 local python = require("oracle_python").python()
 
-local ROOT = io.popen("pwd"):read("l")  -- PWD is the shell's, not always the working folder
-if not os.getenv("LUA_LAMBDA_AWS_MODELS") then
-  local dir = helper.tmpdir()
-  assert(os.execute("ln -s " .. helper.quote(ROOT .. "/models") .. " "
-    .. helper.quote(dir .. "/aws-models")))
-  package.path = dir .. "/?.lua;" .. package.path
-end
 local model = require "lambda.aws.model"
 
 local ORACLE = "spec/support/lib/eventstream_oracle.py"

@@ -6,7 +6,6 @@
 local json = require "lambda.json"
 local S = require "query_xml_support"
 
-S.use_repo_models()
 local model = require "lambda.aws.model"
 local query = require "lambda.aws.protocol.query"
 local ec2 = require "lambda.aws.protocol.ec2"

@@ -14,17 +14,24 @@ local M = {}
 M.PYTHON = "/usr/bin/python3"
 M.SECRET = "test/secret+key"
 
---- Starts the fake with a new test CA: { proc, port, base, ca }.
-function M.start(extra)
-  local ca = test_ca.make()
-  local argv = { M.PYTHON, "spec/support/fakes/fake_aws.py", ca.cert, ca.key }
+--- Starts the fake with a certificate and key: { proc, port, base }.
+function M.start_with(cert, key, extra)
+  local argv = { M.PYTHON, "spec/support/fakes/fake_aws.py", cert, key }
   for _, a in ipairs(extra or {}) do argv[#argv + 1] = a end
   local proc = Process.start { argv = argv }
   local port = tonumber(helper.wait_for(function()
     assert(not proc:exited(), "fake_aws.py exited: " .. proc:stderr())
     return proc:stdout():match("port (%d+)")
   end, "fake_aws.py did not start", 20))
-  return { proc = proc, port = port, base = "https://127.0.0.1:" .. port, ca = ca }
+  return { proc = proc, port = port, base = "https://127.0.0.1:" .. port }
+end
+
+--- Starts the fake with a new test CA: { proc, port, base, ca }.
+function M.start(extra)
+  local ca = test_ca.make()
+  local fake = M.start_with(ca.cert, ca.key, extra)
+  fake.ca = ca
+  return fake
 end
 
 function M.stop(fake)
@@ -46,14 +53,13 @@ function M.env(fake, extra)
   return e
 end
 
---- Runs <module>.<fn> of task_root with event (base: the fake's URL)
---- under lua-lambda invoke; the decoded result, and the whole output.
-function M.invoke(fake, task_root, handler, event, extra_env, timeout)
-  event.base = event.base or fake.base
+--- Runs handler ("module.fn") of task_root with event under lua-lambda
+--- invoke, the function's environment exactly vars (as --env gives it,
+--- and Lambda sets it); the decoded result, and the whole output.
+function M.invoke_with_env(task_root, handler, event, vars, timeout)
   local file = helper.tmpfile(cjson.encode(event), "event.json")
   local argv = { helper.cli, "invoke", handler, file, "--task-root", task_root,
     "--timeout", tostring(timeout or 10) }
-  local vars = M.env(fake, extra_env)
   local names = {}
   for k in pairs(vars) do names[#names + 1] = k end
   table.sort(names)
@@ -68,6 +74,13 @@ function M.invoke(fake, task_root, handler, event, extra_env, timeout)
   os.remove(file)
   assert(code == 0, "invoke failed (" .. tostring(code) .. "): " .. out .. err)
   return cjson.decode(out), out .. err
+end
+
+--- invoke_with_env with the fake's environment (M.env; extra_env over
+--- it) and event.base the fake's URL.
+function M.invoke(fake, task_root, handler, event, extra_env, timeout)
+  event.base = event.base or fake.base
+  return M.invoke_with_env(task_root, handler, event, M.env(fake, extra_env), timeout)
 end
 
 return M

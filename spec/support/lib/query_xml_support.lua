@@ -1,26 +1,12 @@
 --- What spec/unit/aws_xml_spec.lua and aws_query_spec.lua share: the
 --- oracle (query_xml_oracle.py, botocore on our models), values across
---- it, an exact comparison (integer and float told apart) and the models
---- found without LUA_LAMBDA_AWS_MODELS.
+--- it, and an exact comparison (integer and float told apart).
 local helper = require "helper"
 local json = require "lambda.json"
 local base64 = require "lambda.base64"
 local oracle_python = require "oracle_python"
 
 local M = {}
-
---- The repository's models for lambda.aws.model: LUA_LAMBDA_AWS_MODELS
---- when set (ctest sets it), else a folder whose aws-models links to them
---- put on package.path (model.lua looks beside each "<dir>/?.lua").
-function M.use_repo_models()
-  if os.getenv("LUA_LAMBDA_AWS_MODELS") then return end
-  local dir = helper.tmpdir()
-  local cwd = io.popen("pwd"):read("l")  -- PWD is the shell's, not always ours
-  local ok, out = helper.sh("ln -s " .. helper.quote(cwd .. "/models")
-    .. " " .. helper.quote(dir .. "/aws-models"))
-  assert(ok, out)
-  package.path = dir .. "/?.lua;" .. package.path
-end
 
 --- Runs the cases through botocore; the answers, in order (each an
 --- error is raised for).
