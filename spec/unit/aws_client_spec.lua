@@ -187,6 +187,8 @@ describe("lambda.aws.client #unit", function()
     assert.equal("ResourceNotFoundException", same)
     assert.is_nil(iam:error_shape("NoSuchCodeAnywhere"))
     assert.is_nil(iam:error_shape("CreateUserRequest"))  -- a shape, not an exception
+    -- its name is not its code: botocore's index has it under the code only
+    assert.is_nil(iam:error_shape("EntityAlreadyExistsException"))
   end)
 
   it("writes XML members in the model's order (rest-xml), not the alphabet's", function()

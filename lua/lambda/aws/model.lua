@@ -173,6 +173,10 @@ function Model:error_shape(code)
   end
   local shape = self:shape(name)
   if not shape.exception then return nil end
+  -- found by its name, but its error code is another: not this code's
+  if name == code and shape.error and shape.error.code and shape.error.code ~= code then
+    return nil
+  end
   return shape, name
 end
 

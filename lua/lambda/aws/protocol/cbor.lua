@@ -274,25 +274,11 @@ local REASONS = {
   [511] = "Network Authentication Required",
 }
 
--- The exception shape whose error code is code (its error.code trait,
--- else its name), as botocore's ServiceModel.shape_for_error_code finds
--- it; nil when there is none. The model is scanned once per service.
-local error_shapes = setmetatable({}, { __mode = "k" })
-
+-- The exception shape's name for an error code (botocore's
+-- shape_for_error_code: lambda.aws.model's error_shape), or nil.
 local function shape_for_error_code(svc, code)
-  local index = error_shapes[svc]
-  if not index then
-    index = {}
-    local text = svc.text or ""
-    for name, rest in text:gmatch("\n([^\t\n]+)\t([^\n]*)") do
-      if rest:find('"exception":true', 1, true) then
-        local shape = svc:shape(name)
-        index[shape.error and shape.error.code or name] = name
-      end
-    end
-    error_shapes[svc] = index
-  end
-  return index[code]
+  local _, name = svc:error_shape(code)
+  return name
 end
 
 local function error_code(body, status, headers, out)

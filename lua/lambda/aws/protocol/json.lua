@@ -111,7 +111,7 @@ function P.error_of(svc, res, code_of)
     local other = code_of(decoded, headers)
     if other ~= nil then err.code = P.trim_code(other) end
   end
-  local shape = type(err.code) == "string" and svc.shapes and P.error_shape(svc, err.code)
+  local shape = type(err.code) == "string" and P.error_shape(svc, err.code)
   if shape then
     local ok, fields = pcall(body.decode_value, svc, shape, decoded)
     if ok and type(fields) == "table" then
@@ -122,12 +122,10 @@ function P.error_of(svc, res, code_of)
   return err
 end
 
---- The exception shape named code, or nil.
+--- The exception shape of an error code (botocore's shape_for_error_code),
+--- or nil.
 function P.error_shape(svc, code)
-  if not code:match("^[%w_]+$") then return nil end
-  local ok, shape = pcall(svc.shape, svc, code)
-  if ok and type(shape) == "table" and shape.exception then return shape end
-  return nil
+  return (svc:error_shape(code))
 end
 
 --- (svc, op, res) -> { code, message, request_id, fields }.

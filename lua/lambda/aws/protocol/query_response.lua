@@ -68,18 +68,10 @@ local REASONS = {
   [429] = "Too Many Requests",
 }
 
--- The exception shape botocore's shape_for_error_code finds for code:
--- its error.code, else its name, is code. Tried under the names such a
--- shape has (Code, CodeException, CodeFault).
+-- The exception shape botocore's shape_for_error_code finds for code (its
+-- error.code, else its name): lambda.aws.model's error_shape.
 local function error_shape(svc, code)
-  for _, name in ipairs({ code, code .. "Exception", code .. "Fault" }) do
-    local ok, shape = pcall(svc.shape, svc, name)
-    if ok and shape and shape.exception then
-      local ecode = shape.error and shape.error.code or name
-      if ecode == code then return shape end
-    end
-  end
-  return nil
+  return (svc:error_shape(code))
 end
 
 local function generic(status)

@@ -345,4 +345,17 @@ function M.parse(svc, op, res, codec, P)
   return parse_payload(svc, op, shape, res, out, codec, P)
 end
 
+--- A REST protocol's module over a body codec (rest_json, rest_xml):
+--- build, parse and parse_body; the protocol adds its parse_error.
+function M.protocol(codec)
+  local P = {}
+  --- (svc, op, params) -> req.
+  function P.build(svc, op, params) return M.build(svc, op, params, codec) end
+  --- (svc, op, res) -> the output value | nil, err.
+  function P.parse(svc, op, res) return M.parse(svc, op, res, codec, P) end
+  --- (svc, shape or its name, bytes) -> the structure's value.
+  function P.parse_body(svc, shape, bytes) return codec.decode(svc, shape, bytes) end
+  return P
+end
+
 return M

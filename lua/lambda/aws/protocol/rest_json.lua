@@ -10,8 +10,6 @@ local rest = require "lambda.aws.protocol.rest"
 local json_body = require "lambda.aws.protocol.json_body"
 local json_protocol = require "lambda.aws.protocol.json"
 
-local P = {}
-
 local codec = {
   encode = function(svc, shape, value) return json_body.encode(svc, shape, value) end,
   decode = json_body.decode,
@@ -29,20 +27,7 @@ function codec.requires_empty(svc, shape)
   return false
 end
 
---- (svc, op, params) -> req.
-function P.build(svc, op, params)
-  return rest.build(svc, op, params, codec)
-end
-
---- (svc, op, res) -> the output value | nil, err.
-function P.parse(svc, op, res)
-  return rest.parse(svc, op, res, codec, P)
-end
-
---- (svc, shape or its name, bytes) -> the structure's value.
-function P.parse_body(svc, shape, bytes)
-  return json_body.decode(svc, shape, bytes)
-end
+local P = rest.protocol(codec)
 
 local function code_of(decoded, headers)
   local code = headers["x-amzn-errortype"]

@@ -9,8 +9,6 @@ local rest = require "lambda.aws.protocol.rest"
 local xml_body = require "lambda.aws.protocol.xml_body"
 local http_status = require "lambda.aws.protocol.http_status"
 
-local P = {}
-
 local codec = {
   encode = function(svc, shape_name, value, root_name, xml_namespace)
     return xml_body.encode(svc, shape_name, value, root_name, xml_namespace)
@@ -25,20 +23,7 @@ local codec = {
   header_boolean = function(text) return text == "true" end,
 }
 
---- (svc, op, params) -> req.
-function P.build(svc, op, params)
-  return rest.build(svc, op, params, codec)
-end
-
---- (svc, op, res) -> the output value | nil, err.
-function P.parse(svc, op, res)
-  return rest.parse(svc, op, res, codec, P)
-end
-
---- (svc, shape or its name, bytes) -> the structure's value.
-function P.parse_body(svc, shape, bytes)
-  return codec.decode(svc, shape, bytes)
-end
+local P = rest.protocol(codec)
 
 local ENTITIES = { lt = "<", gt = ">", amp = "&", quot = '"', apos = "'" }
 
